@@ -1,0 +1,73 @@
+// A case: one data subject request, from intake to closure.
+//
+// Fields marked "personal data" are encrypted at rest by the case store and removed when the
+// retention period after closure ends; everything else is the request's bookkeeping, which is
+// kept as evidence and carries no personal data (reason codes, dates, states).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cases/rights.hpp"
+#include "cases/subject.hpp"
+#include "common/time.hpp"
+
+namespace maestro {
+
+struct CasePause {
+  Instant started;
+  std::optional<Instant> ended;
+  std::string reason;  // a code from the policy's pause_reasons
+};
+
+struct CaseExtension {
+  Instant at;
+  std::string reason;  // a code from the policy's extension_reasons
+};
+
+struct VerificationAttempt {
+  Instant at;
+  std::string method;   // email-code, knowledge, document, override, ...
+  std::string outcome;  // requested, passed, failed
+};
+
+struct CaseNote {
+  Instant at;
+  std::string actor;
+  std::string text;  // personal data: may mention the subject
+};
+
+struct Case {
+  std::string number;  // DSAR-YYYY-NNN
+  CaseState state = CaseState::received;
+  std::string jurisdiction;
+  std::vector<Right> rights;
+  std::string channel;
+  Instant received_at{};
+  std::vector<std::string> tenants;  // empty: every tenant
+  std::string ticket;                // external ticket reference
+
+  // Personal data.
+  std::string subject_name;
+  std::vector<SubjectIdentifier> identifiers;
+  std::vector<CaseNote> notes;
+  std::string denial_details;
+  std::optional<Instant> personal_data_purged_at;
+
+  std::optional<Instant> acknowledged_at;
+  std::optional<Instant> verified_at;
+  std::optional<Instant> started_at;
+  std::optional<Instant> review_requested_at;
+  std::optional<Instant> closed_at;
+  std::vector<CasePause> pauses;
+  std::vector<CaseExtension> extensions;
+  std::vector<VerificationAttempt> verifications;
+  std::string denial_reason;  // a code from the policy's denial_reasons
+  std::vector<std::string> possible_duplicates;  // case numbers
+
+  bool is_paused() const { return !pauses.empty() && !pauses.back().ended; }
+  int failed_verifications() const;
+};
+
+}  // namespace maestro

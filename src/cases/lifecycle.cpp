@@ -1,0 +1,170 @@
+#include "cases/lifecycle.hpp"
+
+#include <algorithm>
+#include <initializer_list>
+
+#include "cases/deadlines.hpp"
+
+namespace maestro {
+
+int Case::failed_verifications() const {
+  return static_cast<int>(std::count_if(verifications.begin(), verifications.end(),
+                                        [](const auto& v) { return v.outcome == "failed"; }));
+}
+
+namespace {
+
+std::string states_text(std::initializer_list<CaseState> states) {
+  std::string out;
+  std::size_t i = 0;
+  for (CaseState s : states) {
+    if (i++ > 0) out += i == states.size() ? " or " : ", ";
+    out += state_name(s);
+  }
+  return out;
+}
+
+// Refuses `action` unless the case is open, not paused and in one of `from`.
+Status require_state(const Case& c, std::string_view action, std::initializer_list<CaseState> from) {
+  if (is_closed(c.state)) {
+    return precondition("cannot " + std::string(action) + " " + c.number + ": it is closed (" +
+                        std::string(state_name(c.state)) + ")");
+  }
+  if (c.is_paused() && from.size() > 0) {
+    return precondition("cannot " + std::string(action) + " " + c.number + ": it is paused (" +
+                        c.pauses.back().reason + "); run 'maestro dsar resume " + c.number + "' first");
+  }
+  if (from.size() > 0 && std::find(from.begin(), from.end(), c.state) == from.end()) {
+    return precondition("cannot " + std::string(action) + " " + c.number + ": it is " +
+                        std::string(state_name(c.state)) + ", and this needs a case that is " + states_text(from));
+  }
+  return {};
+}
+
+void close(Case& c, CaseState state, Instant now) {
+  if (c.is_paused()) c.pauses.back().ended = now;
+  c.state = state;
+  c.closed_at = now;
+}
+
+}  // namespace
+
+Result<VerificationOutcome> parse_verification_outcome(std::string_view text) {
+  if (text == "requested") return VerificationOutcome::requested;
+  if (text == "passed" || text == "pass" || text == "verified") return VerificationOutcome::passed;
+  if (text == "failed" || text == "fail") return VerificationOutcome::failed;
+  return invalid("unknown verification outcome '" + std::string(text) + "': use requested, passed or failed");
+}
+
+std::string_view verification_outcome_name(VerificationOutcome outcome) {
+  switch (outcome) {
+    case VerificationOutcome::requested: return "requested";
+    case VerificationOutcome::passed: return "passed";
+    case VerificationOutcome::failed: return "failed";
+  }
+  return "requested";
+}
+
+Status acknowledge(Case& c, Instant now) {
+  if (auto ok = require_state(c, "acknowledge", {CaseState::received}); !ok) return ok;
+  c.state = CaseState::acknowledged;
+  c.acknowledged_at = now;
+  return {};
+}
+
+Result<CaseState> record_verification(Case& c, Instant now, std::string_view method, VerificationOutcome outcome,
+                                      const Policy& policy) {
+  if (method.empty()) return invalid("give the verification method, e.g. --method document");
+  if (auto ok = require_state(c, "record a verification for",
+                              {CaseState::acknowledged, CaseState::awaiting_verification});
+      !ok) {
+    return propagate(ok.error());
+  }
+  c.verifications.push_back({now, std::string(method), std::string(verification_outcome_name(outcome))});
+  switch (outcome) {
+    case VerificationOutcome::requested: c.state = CaseState::awaiting_verification; break;
+    case VerificationOutcome::passed:
+      c.state = CaseState::verified;
+      c.verified_at = now;
+      break;
+    case VerificationOutcome::failed:
+      if (c.failed_verifications() >= policy.max_failed_verifications) {
+        c.denial_reason = "identity-not-verified";
+        close(c, CaseState::denied, now);
+      } else {
+        c.state = CaseState::awaiting_verification;
+      }
+      break;
+  }
+  return c.state;
+}
+
+Status start_work(Case& c, Instant now) {
+  if (auto ok = require_state(c, "start", {CaseState::verified}); !ok) return ok;
+  c.state = CaseState::in_progress;
+  c.started_at = now;
+  return {};
+}
+
+Status submit_for_review(Case& c, Instant now) {
+  if (auto ok = require_state(c, "submit for review", {CaseState::in_progress}); !ok) return ok;
+  c.state = CaseState::in_review;
+  c.review_requested_at = now;
+  return {};
+}
+
+Status fulfil(Case& c, Instant now) {
+  if (auto ok = require_state(c, "fulfil", {CaseState::in_progress, CaseState::in_review}); !ok) return ok;
+  close(c, CaseState::fulfilled, now);
+  return {};
+}
+
+Status deny(Case& c, Instant now, std::string_view reason, std::string_view details, const Policy& policy) {
+  if (auto ok = Policy::check_reason(policy.denial_reasons, reason, "denial reason"); !ok) return ok;
+  if (auto ok = require_state(c, "deny", {}); !ok) return ok;
+  c.denial_reason = reason;
+  c.denial_details = details;
+  close(c, CaseState::denied, now);
+  return {};
+}
+
+Status withdraw(Case& c, Instant now) {
+  if (auto ok = require_state(c, "withdraw", {}); !ok) return ok;
+  close(c, CaseState::withdrawn, now);
+  return {};
+}
+
+Status pause(Case& c, Instant now, std::string_view reason, const Policy& policy) {
+  if (auto ok = Policy::check_reason(policy.pause_reasons, reason, "pause reason"); !ok) return ok;
+  if (auto ok = require_state(c, "pause", {}); !ok) return ok;
+  if (c.is_paused()) return precondition("cannot pause " + c.number + ": it is already paused (" + c.pauses.back().reason + ")");
+  c.pauses.push_back({now, std::nullopt, std::string(reason)});
+  return {};
+}
+
+Status resume(Case& c, Instant now) {
+  if (auto ok = require_state(c, "resume", {}); !ok) return ok;
+  if (!c.is_paused()) return precondition("cannot resume " + c.number + ": it is not paused");
+  c.pauses.back().ended = now;
+  return {};
+}
+
+Status extend(Case& c, Instant now, std::string_view reason, const Policy& policy) {
+  if (auto ok = Policy::check_reason(policy.extension_reasons, reason, "extension reason"); !ok) return ok;
+  if (auto ok = require_state(c, "extend", {}); !ok) return ok;
+  if (!c.extensions.empty()) return precondition("cannot extend " + c.number + ": it has already been extended once");
+  auto deadlines = compute_deadlines(c, policy, now);
+  if (!deadlines) return propagate(deadlines.error());
+  if (!deadlines->extended_legal_due) {
+    return precondition("cannot extend " + c.number + ": " + c.jurisdiction + " allows no extension");
+  }
+  if (!deadlines->extension_available) {
+    return precondition("cannot extend " + c.number + ": the original deadline " +
+                        format_date(deadlines->original_legal_due) +
+                        " has passed, and an extension must be notified before it");
+  }
+  c.extensions.push_back({now, std::string(reason)});
+  return {};
+}
+
+}  // namespace maestro

@@ -1,0 +1,39 @@
+// The case state machine. Each function applies one operator action to a case, or refuses it
+// with a failed_precondition error that says why and what to do, leaving the case unchanged.
+//
+//   received -> acknowledged -> awaiting_verification -> verified -> in_progress -> in_review
+//            -> fulfilled | denied | withdrawn
+//
+// Pauses, extensions and notes do not change the state. While a case is paused, only resume,
+// deny, withdraw and notes are accepted.
+#pragma once
+
+#include <string_view>
+
+#include "cases/case.hpp"
+#include "cases/policy.hpp"
+
+namespace maestro {
+
+enum class VerificationOutcome { requested, passed, failed };
+
+Result<VerificationOutcome> parse_verification_outcome(std::string_view text);
+std::string_view verification_outcome_name(VerificationOutcome outcome);
+
+Status acknowledge(Case& c, Instant now);
+// Records one identity check. `failed` attempts beyond the policy's maximum deny the case with
+// reason identity-not-verified. Returns the case's state after the attempt.
+Result<CaseState> record_verification(Case& c, Instant now, std::string_view method, VerificationOutcome outcome,
+                                      const Policy& policy);
+Status start_work(Case& c, Instant now);
+Status submit_for_review(Case& c, Instant now);
+Status fulfil(Case& c, Instant now);
+Status deny(Case& c, Instant now, std::string_view reason, std::string_view details, const Policy& policy);
+Status withdraw(Case& c, Instant now);
+Status pause(Case& c, Instant now, std::string_view reason, const Policy& policy);
+Status resume(Case& c, Instant now);
+// Extends the legal deadline once, by the jurisdiction's extension, while the original deadline
+// has not passed (the requester must be told within the first period).
+Status extend(Case& c, Instant now, std::string_view reason, const Policy& policy);
+
+}  // namespace maestro

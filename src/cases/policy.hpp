@@ -1,0 +1,78 @@
+// The policy: legal time limits per jurisdiction and the internal service levels, kept as data.
+//
+// The embedded default is data/policy/default.yaml; maestro.yaml may point `policy:` at another
+// file. Rules carry the date from which they apply, so a change in the law (the UK's Article 12A
+// clock stop from 2026-02-05) is a new rule, not new code.
+//
+//   Policy p = *parse_policy(text, "default.yaml", calendars);
+//   const Jurisdiction& uk = **p.jurisdiction("uk-gdpr");
+//   uk.rule_on(2026-03-01)->clock_stop == true
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cases/calendar.hpp"
+#include "cases/rights.hpp"
+#include "common/result.hpp"
+
+namespace maestro {
+
+struct JurisdictionRule {
+  Date from;
+  Duration respond;                        // the legal time limit from the day of receipt
+  bool roll_forward = false;               // move a due date off weekends and holidays
+  std::optional<Duration> extension;       // at most one extension of this length
+  bool clock_stop = false;                 // pauses waiting on the requester stop the clock
+  std::optional<Duration> acknowledge;     // a legal deadline to acknowledge, where one exists
+  std::map<Right, Duration> right_limits;  // a different limit for a right
+};
+
+struct Jurisdiction {
+  std::string id;
+  std::string name;
+  std::string authority;  // the supervisory authority a refusal letter names
+  std::string calendar;
+  std::vector<JurisdictionRule> rules;  // sorted by `from`
+
+  // The rule in force on `date`, or nullptr before the first rule.
+  const JurisdictionRule* rule_on(Date date) const;
+};
+
+struct ServiceLevels {
+  Duration acknowledge{24, DurationUnit::hours};
+  Duration verify{48, DurationUnit::hours};
+  Duration fulfil_after_verification{7, DurationUnit::working_days};
+  std::map<Right, Duration> rights;
+};
+
+struct RetentionPolicy {
+  Duration personal_data_after_close{2, DurationUnit::years};
+  Duration evidence_after_close{3, DurationUnit::years};
+  Duration duplicate_window{12, DurationUnit::months};
+};
+
+struct Policy {
+  ServiceLevels service_levels;
+  int max_failed_verifications = 2;
+  RetentionPolicy retention;
+  std::map<std::string, std::string> denial_reasons;     // code -> description
+  std::map<std::string, std::string> pause_reasons;
+  std::map<std::string, std::string> extension_reasons;
+  std::map<std::string, Jurisdiction> jurisdictions;
+  std::map<std::string, HolidayCalendar> calendars;
+
+  Result<const Jurisdiction*> jurisdiction(std::string_view id) const;
+  const HolidayCalendar& calendar_for(const Jurisdiction& jurisdiction) const;
+  // Validates `code` against one of the reason lists; the error lists the accepted codes.
+  static Status check_reason(const std::map<std::string, std::string>& reasons, std::string_view code,
+                             std::string_view what);
+};
+
+// Parses a policy file against the calendars it may name. Errors name the file and line.
+Result<Policy> parse_policy(std::string_view yaml_text, std::string_view origin,
+                            std::map<std::string, HolidayCalendar> calendars);
+
+}  // namespace maestro

@@ -1,0 +1,240 @@
+// maestro dsar ...: intake and the lifecycle of a case.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/render.hpp"
+#include "cli/session.hpp"
+
+namespace maestro::cli {
+
+namespace {
+
+struct IntakeOptions {
+  IntakeRequest request;
+  std::string from_json;
+  bool json = false;
+};
+
+std::string read_request_text(Session& s, const std::string& source) {
+  std::stringstream text;
+  if (source == "-") {
+    text << s.in.rdbuf();
+  } else {
+    std::ifstream file(source);
+    if (!file) fail_command(Error{ErrorCode::not_found, "cannot read request file " + source});
+    text << file.rdbuf();
+  }
+  return text.str();
+}
+
+void print_case(Session& s, const CaseView& v, bool json) {
+  if (json) s.out << case_json(v) << "\n";
+  else s.out << case_text(v, s.desk().policy());
+}
+
+void add_intake(CLI::App& dsar, Session& s) {
+  auto opts = std::make_shared<IntakeOptions>();
+  auto* cmd = dsar.add_subcommand("intake", "Log a new request and open a case with its deadlines");
+  cmd->add_option("--subject", opts->request.subjects,
+                  "Who the request is about, as KIND:VALUE (email:jane@example.com, customer_id:42, user_id:u-17, "
+                  "phone:+442079460000); a bare email or phone is recognised. Repeat for several identifiers.");
+  cmd->add_option("--name", opts->request.name, "The requester's name as they gave it");
+  cmd->add_option("--rights", opts->request.rights,
+                  "The rights requested, comma-separated: access, portability, rectification, erasure, restriction, "
+                  "objection, automated-decision-opt-out, ccpa-know, ccpa-delete, ccpa-opt-out-of-sale");
+  cmd->add_option("--jurisdiction", opts->request.jurisdiction, "The law that applies: gdpr, uk-gdpr, ccpa, lgpd, vcdpa");
+  cmd->add_option("--channel", opts->request.channel,
+                  "How the request arrived: email, web-form, portal, phone, post, in-person, api, other (default email)");
+  cmd->add_option("--received", opts->request.received,
+                  "When it was received, ISO 8601 (2026-01-31T09:00:00Z); default now. The legal clock starts here.");
+  cmd->add_option("--tenant", opts->request.tenants, "Limit the request to a tenant (repeatable; default: every tenant)");
+  cmd->add_option("--ticket", opts->request.ticket, "An external ticket reference (Jira, Zendesk, ...)");
+  cmd->add_option("--from-json", opts->from_json,
+                  "Read the request from a JSON file instead of flags ('-' reads standard input); see docs/cli.md");
+  cmd->add_flag("--json", opts->json, "Print the new case as JSON");
+  cmd->footer(
+      "Prints the case number (DSAR-YYYY-NNN) and its deadlines. A request for the same subject and right within 12 "
+      "months is flagged as a possible duplicate, not refused.\n\nExample:\n  maestro dsar intake --subject "
+      "jane@example.com --name \"Jane Example\" --rights access,erasure --jurisdiction uk-gdpr --received "
+      "2026-01-31T09:00:00Z");
+  cmd->callback([&s, opts, cmd] {
+    IntakeRequest request = opts->request;
+    if (!opts->from_json.empty()) {
+      bool flags_used = false;
+      for (const char* flag : {"--subject", "--name", "--rights", "--jurisdiction", "--channel", "--received", "--tenant", "--ticket"}) {
+        flags_used = flags_used || cmd->count(flag) > 0;
+      }
+      if (flags_used) fail_command(Error{ErrorCode::invalid_argument, "give the request either as flags or with --from-json, not both"});
+      request = must(parse_intake_json(read_request_text(s, opts->from_json)));
+    }
+    IntakeResult result = must(s.desk().intake(request));
+    CaseView view{result.c, result.deadlines};
+    if (opts->json) {
+      s.out << case_json(view) << "\n";
+      return;
+    }
+    s.out << "Logged " << result.c.number << "\n\n" << case_text(view, s.desk().policy());
+    if (!result.c.possible_duplicates.empty()) {
+      s.err << "warning: " << result.c.number << " may duplicate an earlier request for the same subject and right:";
+      for (const auto& n : result.c.possible_duplicates) s.err << " " << n;
+      s.err << "\n";
+    }
+  });
+}
+
+// A lifecycle command that takes only the case number.
+void add_simple(CLI::App& dsar, Session& s, const char* name, const char* description, const char* footer,
+                Result<CaseView> (Desk::*action)(std::string_view)) {
+  auto number = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand(name, description);
+  cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
+  cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
+  cmd->footer(footer);
+  cmd->callback([&s, number, json, action] { print_case(s, must((s.desk().*action)(*number)), *json); });
+}
+
+// A lifecycle command that takes the case number and a reason code.
+void add_with_reason(CLI::App& dsar, Session& s, const char* name, const char* description, const char* footer,
+                     Result<CaseView> (Desk::*action)(std::string_view, std::string_view)) {
+  auto number = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand(name, description);
+  cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
+  cmd->add_option("--reason", *reason, "Why, as a reason code (listed below)")->required();
+  cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
+  cmd->footer(footer);
+  cmd->callback([&s, number, reason, json, action] { print_case(s, must((s.desk().*action)(*number, *reason)), *json); });
+}
+
+void add_verify(CLI::App& dsar, Session& s) {
+  auto number = std::make_shared<std::string>();
+  auto method = std::make_shared<std::string>();
+  auto outcome = std::make_shared<std::string>("passed");
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand("verify", "Record an identity check of the requester");
+  cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
+  cmd->add_option("--method", *method,
+                  "How identity was checked: email-code, knowledge (order number, invoice id), document (seen by an "
+                  "operator; never stored), call, account-login, override")
+      ->required();
+  cmd->add_option("--outcome", *outcome,
+                  "requested (we asked the requester for proof), passed, or failed (default passed)");
+  cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
+  cmd->footer(
+      "Only the method and outcome are recorded, never the code, answer or document. After two failed checks the case "
+      "is denied with reason identity-not-verified (seed 001).\n\nExamples:\n  maestro dsar verify DSAR-2026-001 "
+      "--method document --outcome requested\n  maestro dsar verify DSAR-2026-001 --method document --outcome passed");
+  cmd->callback([&s, number, method, outcome, json] {
+    VerificationOutcome parsed = must(parse_verification_outcome(*outcome));
+    CaseView v = must(s.desk().record_verification(*number, *method, parsed));
+    if (v.c.state == CaseState::denied) {
+      s.err << "note: " << v.c.number << " was denied: identity could not be verified after "
+            << v.c.failed_verifications() << " failed checks\n";
+    }
+    print_case(s, v, *json);
+  });
+}
+
+void add_deny(CLI::App& dsar, Session& s) {
+  auto number = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  auto details = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand("deny", "Refuse a request, with a reason the requester will be given");
+  cmd->add_option("case", *number, "The case number")->required();
+  cmd->add_option("--reason", *reason,
+                  "identity-not-verified, manifestly-unfounded, excessive, legal-privilege, active-investigation, "
+                  "legal-obligation, third-party-rights, no-data-held")
+      ->required();
+  cmd->add_option("--details", *details, "An explanation (kept encrypted with the case, not in the audit trail)");
+  cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
+  cmd->footer("The refusal letter must tell the requester of their right to complain to the supervisory authority.");
+  cmd->callback([&s, number, reason, details, json] { print_case(s, must(s.desk().deny(*number, *reason, *details)), *json); });
+}
+
+void add_note(CLI::App& dsar, Session& s) {
+  auto number = std::make_shared<std::string>();
+  auto text = std::make_shared<std::string>();
+  auto* cmd = dsar.add_subcommand("note", "Add a note to a case (kept encrypted)");
+  cmd->add_option("case", *number, "The case number")->required();
+  cmd->add_option("text", *text, "The note")->required();
+  cmd->callback([&s, number, text] {
+    CaseView v = must(s.desk().add_note(*number, *text));
+    s.out << "Note added to " << v.c.number << "\n";
+  });
+}
+
+void add_list(CLI::App& dsar, Session& s) {
+  struct ListOptions {
+    std::string state, right, jurisdiction, due_before;
+    bool overdue = false, json = false;
+  };
+  auto opts = std::make_shared<ListOptions>();
+  auto* cmd = dsar.add_subcommand("list", "List cases with their legal due dates");
+  cmd->add_option("--state", opts->state, "Only cases in this state (received, acknowledged, awaiting_verification, verified, in_progress, in_review, fulfilled, denied, withdrawn)");
+  cmd->add_option("--right", opts->right, "Only cases that request this right");
+  cmd->add_option("--jurisdiction", opts->jurisdiction, "Only cases under this jurisdiction");
+  cmd->add_flag("--overdue", opts->overdue, "Only open cases past their legal due date");
+  cmd->add_option("--due-before", opts->due_before, "Only open cases legally due before this date (YYYY-MM-DD)");
+  cmd->add_flag("--json", opts->json, "Print JSON");
+  cmd->footer("A * after the state marks a paused case (clock stopped while waiting on the requester).");
+  cmd->callback([&s, opts] {
+    CaseQuery q;
+    if (!opts->state.empty()) q.state = must(parse_state(opts->state));
+    if (!opts->right.empty()) q.right = must(parse_right(opts->right));
+    if (!opts->jurisdiction.empty()) q.jurisdiction = must(s.installation().policy.jurisdiction(opts->jurisdiction))->id;
+    if (!opts->due_before.empty()) q.due_before = must(parse_date(opts->due_before));
+    q.overdue_only = opts->overdue;
+    auto views = must(s.desk().list(q));
+    s.out << (opts->json ? cases_json(views) + "\n" : case_table(views));
+  });
+}
+
+void add_show(CLI::App& dsar, Session& s) {
+  auto number = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand("show", "Show a case: subject, rights, deadlines and history");
+  cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
+  cmd->add_flag("--json", *json, "Print JSON, with every date in ISO 8601");
+  cmd->callback([&s, number, json] { print_case(s, must(s.desk().find(*number)), *json); });
+}
+
+}  // namespace
+
+void add_dsar_commands(CLI::App& app, Session& s) {
+  auto* dsar = app.add_subcommand("dsar", "Data subject requests: log them and move them through their lifecycle");
+  dsar->require_subcommand(1);
+  dsar->footer(
+      "A case moves: received -> acknowledged -> awaiting_verification -> verified -> in_progress -> in_review -> "
+      "fulfilled | denied | withdrawn.\nRun 'maestro dsar COMMAND --help' for a command's options.");
+  add_intake(*dsar, s);
+  add_simple(*dsar, s, "ack", "Record that the request was acknowledged to the requester",
+             "Seed 001: acknowledge within 24 hours of receipt.", &Desk::acknowledge);
+  add_verify(*dsar, s);
+  add_simple(*dsar, s, "start", "Start work on a verified case (locate, export, erase, ...)",
+             "Nothing is exported or erased for a case whose identity is not verified.", &Desk::start);
+  add_simple(*dsar, s, "review", "Send the prepared response to the DPO for review",
+             "The DPO checks completeness and redacts other people's data.", &Desk::submit_for_review);
+  add_simple(*dsar, s, "fulfil", "Record that the response was delivered; closes the case",
+             "Closes the case as fulfilled; the closing date is compared with the legal due date.", &Desk::fulfil);
+  add_deny(*dsar, s);
+  add_simple(*dsar, s, "withdraw", "Record that the requester withdrew the request; closes the case", "", &Desk::withdraw);
+  add_with_reason(*dsar, s, "pause", "Stop the clock while waiting on the requester",
+                  "Reasons: awaiting-identity, awaiting-clarification, awaiting-fee.\nThe internal targets always stop; "
+                  "the legal clock stops only where the law allows it (UK GDPR Art. 12A, from 2026-02-05).",
+                  &Desk::pause);
+  add_simple(*dsar, s, "resume", "Restart the clock when the requester has answered", "", &Desk::resume);
+  add_with_reason(*dsar, s, "extend", "Extend the legal deadline once (GDPR: up to two further months; CCPA: 45 days)",
+                  "Reasons: complex, numerous. The requester must be told before the original deadline passes, so an "
+                  "extension is refused after it.",
+                  &Desk::extend);
+  add_note(*dsar, s);
+  add_list(*dsar, s);
+  add_show(*dsar, s);
+}
+
+}  // namespace maestro::cli

@@ -1,0 +1,193 @@
+#include "cli/render.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+namespace maestro::cli {
+
+using nlohmann::json;
+
+namespace {
+
+json when(const std::optional<Instant>& at) { return at ? json(format_instant(*at)) : json(nullptr); }
+
+std::string pad(std::string text, std::size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text;
+}
+
+std::string days_left_text(const Deadlines& d, const Case& c) {
+  if (is_closed(c.state)) {
+    if (!d.completed_on_time) return "";
+    return *d.completed_on_time ? "closed on time" : "closed " + std::to_string(-d.days_left) + " days late";
+  }
+  if (d.days_left < 0) return "OVERDUE by " + std::to_string(-d.days_left) + " days";
+  if (d.days_left == 0) return "due today";
+  return std::to_string(d.days_left) + " days left";
+}
+
+json deadlines_json(const Deadlines& d) {
+  json j{{"acknowledge_due", format_instant(d.acknowledge_due)},
+         {"verify_due", format_instant(d.verify_due)},
+         {"legal_due", format_date(d.legal_due)},
+         {"original_legal_due", format_date(d.original_legal_due)},
+         {"internal_due", format_date(d.internal_due)},
+         {"extension_available", d.extension_available},
+         {"legal_clock_paused_days", d.legal_clock_paused_days},
+         {"paused_days", d.paused_days},
+         {"days_left", d.days_left},
+         {"overdue", d.overdue},
+         {"warnings", d.warnings}};
+  j["legal_acknowledge_due"] = d.legal_acknowledge_due ? json(format_date(*d.legal_acknowledge_due)) : json(nullptr);
+  j["extended_legal_due"] = d.extended_legal_due ? json(format_date(*d.extended_legal_due)) : json(nullptr);
+  j["completed_on_time"] = d.completed_on_time ? json(*d.completed_on_time) : json(nullptr);
+  return j;
+}
+
+json case_object(const CaseView& v) {
+  const Case& c = v.c;
+  json identifiers = json::array(), pauses = json::array(), extensions = json::array(), verifications = json::array(),
+       notes = json::array();
+  for (const auto& id : c.identifiers) identifiers.push_back({{"kind", id.kind}, {"value", id.value}});
+  for (const auto& p : c.pauses) pauses.push_back({{"started", format_instant(p.started)}, {"ended", when(p.ended)}, {"reason", p.reason}});
+  for (const auto& e : c.extensions) extensions.push_back({{"at", format_instant(e.at)}, {"reason", e.reason}});
+  for (const auto& a : c.verifications) {
+    verifications.push_back({{"at", format_instant(a.at)}, {"method", a.method}, {"outcome", a.outcome}});
+  }
+  for (const auto& n : c.notes) notes.push_back({{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
+  json rights = json::array();
+  for (Right r : c.rights) rights.push_back(right_name(r));
+  return {{"number", c.number},
+          {"state", state_name(c.state)},
+          {"paused", c.is_paused()},
+          {"jurisdiction", c.jurisdiction},
+          {"rights", rights},
+          {"channel", c.channel},
+          {"received_at", format_instant(c.received_at)},
+          {"tenants", c.tenants},
+          {"ticket", c.ticket},
+          {"subject", {{"name", c.subject_name}, {"identifiers", identifiers}}},
+          {"personal_data_purged_at", when(c.personal_data_purged_at)},
+          {"acknowledged_at", when(c.acknowledged_at)},
+          {"verified_at", when(c.verified_at)},
+          {"started_at", when(c.started_at)},
+          {"review_requested_at", when(c.review_requested_at)},
+          {"closed_at", when(c.closed_at)},
+          {"denial_reason", c.denial_reason.empty() ? json(nullptr) : json(c.denial_reason)},
+          {"denial_details", c.denial_details.empty() ? json(nullptr) : json(c.denial_details)},
+          {"pauses", pauses},
+          {"extensions", extensions},
+          {"verifications", verifications},
+          {"notes", notes},
+          {"possible_duplicates", c.possible_duplicates},
+          {"deadlines", deadlines_json(v.deadlines)}};
+}
+
+}  // namespace
+
+std::string case_json(const CaseView& v, int indent) { return case_object(v).dump(indent); }
+
+std::string cases_json(const std::vector<CaseView>& views) {
+  json out = json::array();
+  for (const auto& v : views) out.push_back(case_object(v));
+  return out.dump(2);
+}
+
+std::string case_text(const CaseView& v, const Policy& policy) {
+  const Case& c = v.c;
+  const Deadlines& d = v.deadlines;
+  std::ostringstream out;
+  out << c.number << "  " << state_name(c.state) << (c.is_paused() ? " (paused: " + c.pauses.back().reason + ")" : "")
+      << "\n";
+  out << "  Rights          " << join_rights(c.rights) << "\n";
+  auto jurisdiction = policy.jurisdiction(c.jurisdiction);
+  out << "  Jurisdiction    " << c.jurisdiction << (jurisdiction ? " (" + (*jurisdiction)->name + ")" : "") << "\n";
+  if (c.personal_data_purged_at) {
+    out << "  Subject         (personal data purged " << format_instant(*c.personal_data_purged_at) << ")\n";
+  } else {
+    out << "  Subject         " << (c.subject_name.empty() ? "(no name given)" : c.subject_name) << "\n";
+    for (const auto& id : c.identifiers) out << "                  " << id.canonical() << "\n";
+  }
+  out << "  Received        " << format_instant(c.received_at) << " by " << c.channel << "\n";
+  if (!c.ticket.empty()) out << "  Ticket          " << c.ticket << "\n";
+  out << "  Tenants         " << (c.tenants.empty() ? std::string("all") : [&] {
+    std::string t;
+    for (const auto& x : c.tenants) t += (t.empty() ? "" : ", ") + x;
+    return t;
+  }()) << "\n";
+  if (!c.possible_duplicates.empty()) {
+    out << "  Possible duplicate of";
+    for (const auto& n : c.possible_duplicates) out << " " << n;
+    out << "\n";
+  }
+  out << "\n  Deadlines\n";
+  out << "    Acknowledge by      " << pad(format_instant(d.acknowledge_due), 22)
+      << (c.acknowledged_at ? "done " + format_instant(*c.acknowledged_at) : std::string("(internal)")) << "\n";
+  if (d.legal_acknowledge_due) out << "    Legal acknowledgement " << format_date(*d.legal_acknowledge_due) << "\n";
+  out << "    Verify identity by  " << pad(format_instant(d.verify_due), 22)
+      << (c.verified_at ? "done " + format_instant(*c.verified_at) : std::string("(internal)")) << "\n";
+  out << "    Internal target     " << format_date(d.internal_due) << "\n";
+  out << "    Legal due           " << pad(format_date(d.legal_due), 12) << days_left_text(d, c) << "\n";
+  if (d.legal_clock_paused_days > 0) {
+    out << "                        (legal clock stopped " << d.legal_clock_paused_days << " days while waiting on the requester)\n";
+  }
+  if (!c.extensions.empty()) {
+    out << "                        (extended from " << format_date(d.original_legal_due) << ": " << c.extensions.back().reason << ")\n";
+  } else if (d.extension_available && d.extended_legal_due) {
+    out << "    Extension possible  to " << format_date(*d.extended_legal_due) << ", if notified by "
+        << format_date(d.original_legal_due) << "\n";
+  }
+  for (const auto& w : d.warnings) out << "    Warning: " << w << "\n";
+  if (!c.verifications.empty() || !c.pauses.empty() || !c.notes.empty() || c.closed_at) out << "\n  History\n";
+  for (const auto& a : c.verifications) {
+    out << "    " << format_instant(a.at) << "  identity check (" << a.method << "): " << a.outcome << "\n";
+  }
+  for (const auto& p : c.pauses) {
+    out << "    " << format_instant(p.started) << "  paused: " << p.reason
+        << (p.ended ? ", resumed " + format_instant(*p.ended) : std::string(", still paused")) << "\n";
+  }
+  for (const auto& n : c.notes) out << "    " << format_instant(n.at) << "  note by " << n.actor << ": " << n.text << "\n";
+  if (c.closed_at) {
+    out << "    " << format_instant(*c.closed_at) << "  closed: " << state_name(c.state)
+        << (c.denial_reason.empty() ? "" : " (" + c.denial_reason + ")") << "\n";
+  }
+  return out.str();
+}
+
+std::string case_table(const std::vector<CaseView>& views) {
+  std::ostringstream out;
+  out << pad("CASE", 15) << pad("STATE", 23) << pad("JURISDICTION", 13) << pad("RIGHTS", 26) << pad("RECEIVED", 12)
+      << pad("LEGAL DUE", 12) << "DAYS LEFT\n";
+  for (const auto& v : views) {
+    std::string state(state_name(v.c.state));
+    if (v.c.is_paused()) state += "*";
+    std::string left = is_closed(v.c.state) ? "-" : std::to_string(v.deadlines.days_left) + (v.deadlines.overdue ? " OVERDUE" : "");
+    out << pad(v.c.number, 15) << pad(state, 23) << pad(v.c.jurisdiction, 13) << pad(join_rights(v.c.rights), 26)
+        << pad(format_date(date_of(v.c.received_at)), 12) << pad(format_date(v.deadlines.legal_due), 12) << left << "\n";
+  }
+  if (views.empty()) out << "(no cases)\n";
+  return out.str();
+}
+
+std::string audit_event_text(const AuditEvent& e) {
+  std::ostringstream out;
+  out << "#" << e.sequence << "  " << format_instant(e.at) << "  " << pad(e.case_number.empty() ? "-" : e.case_number, 15)
+      << pad(e.action, 12) << pad(e.outcome, 6) << " by " << e.actor << "  " << e.details << "\n";
+  return out.str();
+}
+
+std::string audit_event_json_line(const AuditEvent& e) {
+  json details;
+  try {
+    details = json::parse(e.details);
+  } catch (const json::exception&) {
+    details = e.details;  // an altered event is shown as stored
+  }
+  json j{{"sequence", e.sequence}, {"at", format_instant(e.at)}, {"actor", e.actor},
+         {"case", e.case_number},  {"action", e.action},         {"outcome", e.outcome},
+         {"details", details},     {"previous_hash", e.previous_hash}, {"hash", e.hash}};
+  return j.dump() + "\n";
+}
+
+}  // namespace maestro::cli

@@ -1,0 +1,18 @@
+// How cases and audit events look on a terminal and as JSON. No rules here: only presentation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "desk/desk.hpp"
+
+namespace maestro::cli {
+
+std::string case_text(const CaseView& v, const Policy& policy);
+std::string case_json(const CaseView& v, int indent = 2);
+std::string case_table(const std::vector<CaseView>& views);
+std::string cases_json(const std::vector<CaseView>& views);
+std::string audit_event_text(const AuditEvent& e);
+std::string audit_event_json_line(const AuditEvent& e);
+
+}  // namespace maestro::cli

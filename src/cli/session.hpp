@@ -1,0 +1,65 @@
+// What every command shares: the global options, the installation (opened on first use), the
+// desk, and the streams. Failures are thrown as CommandFailed and turned into an exit status in
+// one place (cli.cpp).
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.hpp"
+#include "config/settings.hpp"
+#include "desk/desk.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace maestro::cli {
+
+struct CommandFailed {
+  Error error;
+  int exit_code = 0;  // 0: derive from the error code
+};
+
+[[noreturn]] inline void fail_command(Error error, int exit_code = 0) { throw CommandFailed{std::move(error), exit_code}; }
+
+template <typename T>
+T must(Result<T> result) {
+  if (!result) fail_command(result.error());
+  return std::move(*result);
+}
+inline void must(const Status& status) {
+  if (!status) fail_command(status.error());
+}
+
+class Session {
+ public:
+  Session(std::istream& input, std::ostream& output, std::ostream& errors) : in(input), out(output), err(errors) {}
+
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  std::string home_option;    // --home
+  std::string config_option;  // --config
+  std::string actor_option;   // --actor
+
+  Installation& installation();
+  Desk& desk();
+  const Clock& clock();
+  // The operator named in the audit trail: --actor, $MAESTRO_ACTOR, $USER, else "operator".
+  std::string actor() const;
+
+ private:
+  std::optional<Installation> m_installation;
+  std::unique_ptr<Clock> m_clock;
+  std::unique_ptr<Desk> m_desk;
+};
+
+void add_dsar_commands(CLI::App& app, Session& session);
+void add_audit_commands(CLI::App& app, Session& session);
+void add_report_commands(CLI::App& app, Session& session);
+void add_demo_command(CLI::App& app, Session& session);
+
+}  // namespace maestro::cli

@@ -1,0 +1,135 @@
+#include "config/settings.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "config/embedded.hpp"
+#include "store/sqlite_case_store.hpp"
+
+namespace maestro {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<fs::path> env_path(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return std::nullopt;
+  return fs::path(value);
+}
+
+Result<std::string> read_file(const fs::path& path, std::string_view what) {
+  std::ifstream in(path);
+  if (!in) return not_found(std::string(what) + " " + path.string() + " cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+fs::path relative_to(const fs::path& base, const std::string& value) {
+  fs::path p(value);
+  return p.is_absolute() ? p : base / p;
+}
+
+Status apply_config_file(Settings& s, const fs::path& file) {
+  auto text = read_file(file, "configuration file");
+  if (!text) return propagate(text.error());
+  std::string origin = file.string();
+  try {
+    YAML::Node root = YAML::Load(*text);
+    if (root.IsNull()) return {};
+    if (!root.IsMap()) return invalid(origin + ": expected a YAML map of settings");
+    fs::path base = file.parent_path();
+    for (const auto& entry : root) {
+      auto key = entry.first.as<std::string>();
+      std::string where = origin + ":" + std::to_string(entry.first.Mark().line + 1);
+      const YAML::Node& value = entry.second;
+      if (key == "store") {
+        s.store_path = relative_to(base, value.as<std::string>());
+      } else if (key == "key_file") {
+        s.key_file = relative_to(base, value.as<std::string>());
+      } else if (key == "policy") {
+        s.policy_file = relative_to(base, value.as<std::string>());
+      } else if (key == "calendars") {
+        if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
+        for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
+      } else {
+        return invalid(where + ": unknown setting '" + key + "' (known: store, key_file, policy, calendars)");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return invalid(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Settings> load_settings(const SettingsOverrides& overrides) {
+  Settings s;
+  s.home = overrides.home ? *overrides.home : env_path("MAESTRO_HOME").value_or(fs::path(".maestro"));
+  s.store_path = s.home / "maestro.db";
+  s.key_file = s.home / "secret.key";
+  std::optional<fs::path> config = overrides.config ? overrides.config : env_path("MAESTRO_CONFIG");
+  if (!config) {
+    std::error_code ec;
+    if (fs::exists(s.home / "maestro.yaml", ec)) config = s.home / "maestro.yaml";
+  } else if (std::error_code ec; !fs::exists(*config, ec)) {
+    return not_found("configuration file " + config->string() + " does not exist");
+  }
+  if (config) {
+    s.config_file = *config;
+    if (auto ok = apply_config_file(s, *config); !ok) return propagate(ok.error());
+  }
+  return s;
+}
+
+Result<Policy> load_policy(const Settings& settings) {
+  std::map<std::string, HolidayCalendar> calendars;
+  auto add_calendar = [&](std::string_view text, std::string_view origin) -> Status {
+    auto calendar = parse_calendar(text, origin);
+    if (!calendar) return propagate(calendar.error());
+    calendars[calendar->name()] = std::move(*calendar);
+    return {};
+  };
+  std::string_view policy_text;
+  for (const auto& file : embedded::files()) {
+    if (file.name.starts_with("calendars/")) {
+      if (auto ok = add_calendar(file.content, file.name); !ok) return propagate(ok.error());
+    } else if (file.name == "policy/default.yaml") {
+      policy_text = file.content;
+    }
+  }
+  for (const auto& path : settings.calendar_files) {
+    auto text = read_file(path, "calendar file");
+    if (!text) return propagate(text.error());
+    if (auto ok = add_calendar(*text, path.string()); !ok) return propagate(ok.error());
+  }
+  if (settings.policy_file) {
+    auto text = read_file(*settings.policy_file, "policy file");
+    if (!text) return propagate(text.error());
+    return parse_policy(*text, settings.policy_file->string(), std::move(calendars));
+  }
+  return parse_policy(policy_text, "embedded policy/default.yaml", std::move(calendars));
+}
+
+Result<Installation> open_installation(const SettingsOverrides& overrides) {
+  auto settings = load_settings(overrides);
+  if (!settings) return propagate(settings.error());
+  auto policy = load_policy(*settings);
+  if (!policy) return propagate(policy.error());
+  std::error_code ec;
+  bool store_exists = fs::exists(settings->store_path, ec);
+  // A new key for an existing store could never read it: only create the key with the store.
+  auto keys = load_or_create_key_file(settings->key_file,
+                                      store_exists ? KeyFileMode::must_exist : KeyFileMode::create_if_missing);
+  if (!keys) return propagate(keys.error());
+  auto store = open_sqlite_case_store(settings->store_path, **keys, true);
+  if (!store) return propagate(store.error());
+  return Installation{std::move(*settings), std::move(*policy), std::move(*keys), std::move(*store)};
+}
+
+}  // namespace maestro

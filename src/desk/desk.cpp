@@ -1,0 +1,384 @@
+#include "desk/desk.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace maestro {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t k_max_name_length = 200;
+constexpr std::size_t k_max_note_length = 10000;
+constexpr std::chrono::minutes k_clock_skew_allowance{5};
+
+bool has_control_characters(std::string_view text, bool allow_newlines) {
+  return std::any_of(text.begin(), text.end(), [&](unsigned char c) {
+    return (c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t'))) || c == 0x7f;
+  });
+}
+
+std::string trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return std::string(text);
+}
+
+bool is_simple_token(std::string_view text, std::size_t max_length) {
+  return !text.empty() && text.size() <= max_length && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == '#';
+  });
+}
+
+std::string case_number(int year, int sequence) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "DSAR-%04d-%03d", year, sequence);
+  return buffer;
+}
+
+// Normalises a case number typed in any case ("dsar-2026-1" stays as typed but upper-cased).
+std::string normalise_number(std::string_view number) {
+  std::string out = trim(number);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+Status validate_case_number(std::string_view number) {
+  bool ok = number.size() >= 13 && number.size() <= 20 && number.substr(0, 5) == "DSAR-" &&
+            std::all_of(number.begin() + 5, number.begin() + 9, [](unsigned char c) { return std::isdigit(c); }) &&
+            number[9] == '-' &&
+            std::all_of(number.begin() + 10, number.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!ok) return invalid("invalid case number '" + std::string(number) + "': expected DSAR-YYYY-NNN, e.g. DSAR-2026-001");
+  return {};
+}
+
+
+Result<Case> validate_intake(const IntakeRequest& r, const Policy& policy, Instant now) {
+  Case c;
+  if (r.subjects.empty()) {
+    return invalid("give at least one subject identifier, e.g. --subject email:jane@example.com");
+  }
+  for (const auto& text : r.subjects) {
+    auto id = parse_identifier(text);
+    if (!id) return propagate(id.error());
+    if (std::find(c.identifiers.begin(), c.identifiers.end(), *id) == c.identifiers.end()) c.identifiers.push_back(*id);
+  }
+  c.subject_name = trim(r.name);
+  if (c.subject_name.size() > k_max_name_length || has_control_characters(c.subject_name, false)) {
+    return invalid("the subject's name must be at most 200 characters with no control characters");
+  }
+  auto rights = parse_rights(r.rights);
+  if (!rights) return propagate(rights.error());
+  c.rights = *rights;
+  if (r.jurisdiction.empty()) return invalid("give the jurisdiction, e.g. --jurisdiction uk-gdpr");
+  auto jurisdiction = policy.jurisdiction(r.jurisdiction);
+  if (!jurisdiction) return propagate(jurisdiction.error());
+  c.jurisdiction = (*jurisdiction)->id;
+  const auto& channels = known_channels();
+  if (std::find(channels.begin(), channels.end(), r.channel) == channels.end()) {
+    std::string known;
+    for (const auto& ch : channels) known += (known.empty() ? "" : ", ") + ch;
+    return invalid("unknown channel '" + r.channel + "': use one of " + known);
+  }
+  c.channel = r.channel;
+  c.received_at = now;
+  if (r.received) {
+    auto received = parse_instant(*r.received);
+    if (!received) return propagate(received.error());
+    if (*received > now + k_clock_skew_allowance) {
+      return invalid("the received time " + format_instant(*received) + " is in the future");
+    }
+    c.received_at = *received;
+  }
+  for (const auto& tenant : r.tenants) {
+    if (!is_simple_token(tenant, 64)) {
+      return invalid("invalid tenant '" + tenant + "': use letters, digits, '-', '_' or '.' (at most 64)");
+    }
+    if (std::find(c.tenants.begin(), c.tenants.end(), tenant) == c.tenants.end()) c.tenants.push_back(tenant);
+  }
+  c.ticket = trim(r.ticket);
+  if (!c.ticket.empty() && !is_simple_token(c.ticket, 128)) {
+    return invalid("invalid ticket reference: use letters, digits and - _ . / # (at most 128)");
+  }
+  return c;
+}
+
+bool shares_right(const Case& a, const Case& b) {
+  return std::any_of(a.rights.begin(), a.rights.end(),
+                     [&](Right r) { return std::find(b.rights.begin(), b.rights.end(), r) != b.rights.end(); });
+}
+
+}  // namespace
+
+Desk::Desk(CaseStore& store, const KeyRing& keys, const Policy& policy, const Clock& clock, std::string actor)
+    : m_store(store), m_keys(keys), m_policy(policy), m_clock(clock), m_actor(std::move(actor)) {}
+
+std::vector<std::string> Desk::pseudonyms(const Case& c) const {
+  std::vector<std::string> out;
+  for (const auto& id : c.identifiers) out.push_back(m_keys.pseudonym(id.canonical()));
+  return out;
+}
+
+Result<std::vector<std::string>> Desk::find_duplicates(const Case& c) {
+  std::vector<std::string> out;
+  const HolidayCalendar& calendar = m_policy.calendar_for(**m_policy.jurisdiction(c.jurisdiction));
+  for (const auto& pseudonym : pseudonyms(c)) {
+    auto numbers = m_store.cases_with_subject(pseudonym);
+    if (!numbers) return propagate(numbers.error());
+    for (const auto& number : *numbers) {
+      if (std::find(out.begin(), out.end(), number) != out.end()) continue;
+      auto other = m_store.load_case(number);
+      if (!other) return propagate(other.error());
+      if (!*other || !shares_right(c, **other)) continue;
+      Instant earlier = std::min(c.received_at, (*other)->received_at);
+      Instant later = std::max(c.received_at, (*other)->received_at);
+      if (later <= add_duration(earlier, m_policy.retention.duplicate_window, calendar)) out.push_back(number);
+    }
+  }
+  return out;
+}
+
+Status Desk::append_audit(std::string_view case_number, std::string_view action, std::string_view outcome,
+                          const std::string& details_json) {
+  auto previous = m_store.newest_event();
+  if (!previous) return propagate(previous.error());
+  AuditEvent e;
+  e.at = m_clock.now();
+  e.actor = m_actor;
+  e.case_number = std::string(case_number);
+  e.action = std::string(action);
+  e.outcome = std::string(outcome);
+  e.details = details_json;
+  e = link(std::move(e), *previous);
+  return m_store.append_event(e, make_anchor(e, m_keys));
+}
+
+Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
+  Instant now = m_clock.now();
+  auto validated = validate_intake(request, m_policy, now);
+  if (!validated) return propagate(validated.error());
+  Case c = std::move(*validated);
+  auto deadlines = compute_deadlines(c, m_policy, now);
+  if (!deadlines) return propagate(deadlines.error());
+  Status done = m_store.transaction([&]() -> Status {
+    int year = static_cast<int>(date_of(c.received_at).year());
+    auto sequence = m_store.next_case_sequence(year);
+    if (!sequence) return propagate(sequence.error());
+    c.number = case_number(year, *sequence);
+    auto duplicates = find_duplicates(c);
+    if (!duplicates) return propagate(duplicates.error());
+    c.possible_duplicates = *duplicates;
+    if (auto ok = m_store.save_case(c, pseudonyms(c)); !ok) return ok;
+    json subjects = json::array();
+    for (const auto& id : c.identifiers) {
+      subjects.push_back({{"kind", id.kind}, {"pseudonym", m_keys.pseudonym(id.canonical())}});
+    }
+    json details{{"subjects", subjects},
+                 {"rights", join_rights(c.rights)},
+                 {"jurisdiction", c.jurisdiction},
+                 {"channel", c.channel},
+                 {"received_at", format_instant(c.received_at)},
+                 {"legal_due", format_date(deadlines->legal_due)},
+                 {"possible_duplicates", c.possible_duplicates}};
+    if (!c.ticket.empty()) details["ticket"] = c.ticket;
+    return append_audit(c.number, "intake", "ok", details.dump());
+  });
+  if (!done) return propagate(done.error());
+  return IntakeResult{std::move(c), std::move(*deadlines)};
+}
+
+Result<Case> Desk::load(std::string_view raw_number) {
+  std::string number = normalise_number(raw_number);
+  if (auto ok = validate_case_number(number); !ok) return propagate(ok.error());
+  auto c = m_store.load_case(number);
+  if (!c) return propagate(c.error());
+  if (!*c) return not_found("no case " + number + " (run 'maestro dsar list' to see the cases)");
+  return std::move(**c);
+}
+
+Result<CaseView> Desk::view(Case c) {
+  auto deadlines = compute_deadlines(c, m_policy, m_clock.now());
+  if (!deadlines) return propagate(deadlines.error());
+  return CaseView{std::move(c), std::move(*deadlines)};
+}
+
+Result<CaseView> Desk::change_case(std::string_view number, std::string_view action, const Change& change,
+                                   const std::string& extra_details) {
+  std::optional<Case> changed;
+  Status done = m_store.transaction([&]() -> Status {
+    auto c = load(number);
+    if (!c) return propagate(c.error());
+    CaseState before = c->state;
+    if (auto ok = change(*c); !ok) return ok;
+    if (auto ok = m_store.save_case(*c, c->personal_data_purged_at ? std::vector<std::string>{} : pseudonyms(*c)); !ok) {
+      return ok;
+    }
+    json details{{"from", state_name(before)}, {"to", state_name(c->state)}};
+    if (!extra_details.empty()) details.update(json::parse(extra_details));
+    if (auto ok = append_audit(c->number, action, "ok", details.dump()); !ok) return ok;
+    changed = std::move(*c);
+    return {};
+  });
+  if (!done) return propagate(done.error());
+  return view(std::move(*changed));
+}
+
+Result<CaseView> Desk::acknowledge(std::string_view number) {
+  return change_case(number, "acknowledge", [&](Case& c) { return maestro::acknowledge(c, m_clock.now()); });
+}
+
+Result<CaseView> Desk::record_verification(std::string_view number, std::string_view method,
+                                           VerificationOutcome outcome) {
+  if (method.empty() || !is_simple_token(method, 40)) {
+    return invalid("give the verification method as a short code, e.g. --method document");
+  }
+  json extra{{"method", method}, {"outcome", verification_outcome_name(outcome)}};
+  return change_case(number, "verify", [&](Case& c) -> Status {
+    auto state = maestro::record_verification(c, m_clock.now(), method, outcome, m_policy);
+    if (!state) return propagate(state.error());
+    return {};
+  }, extra.dump());
+}
+
+Result<CaseView> Desk::start(std::string_view number) {
+  return change_case(number, "start", [&](Case& c) { return start_work(c, m_clock.now()); });
+}
+
+Result<CaseView> Desk::submit_for_review(std::string_view number) {
+  return change_case(number, "review", [&](Case& c) { return maestro::submit_for_review(c, m_clock.now()); });
+}
+
+Result<CaseView> Desk::fulfil(std::string_view number) {
+  return change_case(number, "fulfil", [&](Case& c) { return maestro::fulfil(c, m_clock.now()); });
+}
+
+Result<CaseView> Desk::deny(std::string_view number, std::string_view reason, std::string_view details) {
+  if (details.size() > k_max_note_length || has_control_characters(details, true)) {
+    return invalid("the denial details must be at most 10000 characters of plain text");
+  }
+  json extra{{"reason", reason}, {"details_recorded", !details.empty()}};
+  return change_case(number, "deny", [&](Case& c) { return maestro::deny(c, m_clock.now(), reason, details, m_policy); },
+                     extra.dump());
+}
+
+Result<CaseView> Desk::withdraw(std::string_view number) {
+  return change_case(number, "withdraw", [&](Case& c) { return maestro::withdraw(c, m_clock.now()); });
+}
+
+Result<CaseView> Desk::pause(std::string_view number, std::string_view reason) {
+  json extra{{"reason", reason}};
+  return change_case(number, "pause", [&](Case& c) { return maestro::pause(c, m_clock.now(), reason, m_policy); },
+                     extra.dump());
+}
+
+Result<CaseView> Desk::resume(std::string_view number) {
+  return change_case(number, "resume", [&](Case& c) { return maestro::resume(c, m_clock.now()); });
+}
+
+Result<CaseView> Desk::extend(std::string_view number, std::string_view reason) {
+  json extra{{"reason", reason}};
+  return change_case(number, "extend", [&](Case& c) { return maestro::extend(c, m_clock.now(), reason, m_policy); },
+                            extra.dump());
+}
+
+Result<CaseView> Desk::add_note(std::string_view number, std::string_view text) {
+  std::string note = trim(text);
+  if (note.empty()) return invalid("the note is empty");
+  if (note.size() > k_max_note_length || has_control_characters(note, true)) {
+    return invalid("a note must be at most 10000 characters of plain text");
+  }
+  // The note may mention the subject: it is stored encrypted, and the audit trail records only
+  // that a note was added.
+  return change_case(number, "note", [&](Case& c) -> Status {
+    if (c.personal_data_purged_at) return precondition("cannot add a note to " + c.number + ": its personal data was purged");
+    c.notes.push_back({m_clock.now(), m_actor, note});
+    return {};
+  });
+}
+
+Result<CaseView> Desk::find(std::string_view number) {
+  auto c = load(number);
+  if (!c) return propagate(c.error());
+  return view(std::move(*c));
+}
+
+Result<std::vector<CaseView>> Desk::list(const CaseQuery& q) {
+  auto cases = m_store.load_cases();
+  if (!cases) return propagate(cases.error());
+  std::vector<CaseView> out;
+  for (auto& c : *cases) {
+    if (q.state && c.state != *q.state) continue;
+    if (q.right && std::find(c.rights.begin(), c.rights.end(), *q.right) == c.rights.end()) continue;
+    if (q.jurisdiction && c.jurisdiction != *q.jurisdiction) continue;
+    auto v = view(std::move(c));
+    if (!v) return propagate(v.error());
+    if (q.overdue_only && !v->deadlines.overdue) continue;
+    if (q.due_before && (is_closed(v->c.state) ||
+                         std::chrono::sys_days{v->deadlines.legal_due} >= std::chrono::sys_days{*q.due_before})) {
+      continue;
+    }
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+Result<AuditCheck> Desk::verify_audit() {
+  ChainVerifier verifier(m_keys);
+  Status read = m_store.for_each_event("", [&](const AuditEvent& e) -> Status {
+    verifier.check(e);
+    return {};
+  });
+  if (!read) return propagate(read.error());
+  auto anchor = m_store.audit_anchor();
+  if (!anchor) return propagate(anchor.error());
+  verifier.finish(*anchor);
+  AuditCheck check;
+  check.intact = verifier.intact();
+  check.events = verifier.events_checked();
+  check.first_broken = verifier.first_broken();
+  check.problem = verifier.problem().value_or("");
+  check.head_hash = verifier.head_hash();
+  return check;
+}
+
+Status Desk::audit_events(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit) {
+  std::string number;
+  if (!case_number.empty()) {
+    number = normalise_number(case_number);
+    if (auto ok = validate_case_number(number); !ok) return ok;
+  }
+  return m_store.for_each_event(number, visit);
+}
+
+Result<PurgeResult> Desk::purge_expired(bool dry_run) {
+  Instant now = m_clock.now();
+  auto cases = m_store.load_cases();
+  if (!cases) return propagate(cases.error());
+  PurgeResult result;
+  for (const auto& c : *cases) {
+    if (!is_closed(c.state) || !c.closed_at || c.personal_data_purged_at) continue;
+    const HolidayCalendar& calendar = m_policy.calendar_for(**m_policy.jurisdiction(c.jurisdiction));
+    if (add_duration(*c.closed_at, m_policy.retention.personal_data_after_close, calendar) > now) continue;
+    result.purged.push_back(c.number);
+  }
+  if (dry_run) return result;
+  json extra{{"retention", format_duration(m_policy.retention.personal_data_after_close)}};
+  for (const auto& number : result.purged) {
+    auto purged = change_case(number, "purge", [&](Case& c) -> Status {
+      c.subject_name.clear();
+      c.identifiers.clear();
+      c.notes.clear();
+      c.denial_details.clear();
+      c.personal_data_purged_at = now;
+      return {};
+    }, extra.dump());
+    if (!purged) return propagate(purged.error());
+  }
+  return result;
+}
+
+}  // namespace maestro

@@ -1,0 +1,121 @@
+// The desk: one call per thing a privacy officer does to a case. Front ends (the CLI, later the
+// HTTP service) call these and hold no rules of their own.
+//
+// Every call that changes a case runs in one store transaction together with its audit event:
+// either both are written or neither is. A refused call changes nothing and writes no event.
+//
+//   Desk desk(store, keys, policy, clock, "dpo@example.com");
+//   auto intake = desk.intake(request);            // -> case DSAR-2026-001, duplicates flagged
+//   desk.acknowledge(intake->c.number);
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cases/case.hpp"
+#include "cases/deadlines.hpp"
+#include "cases/lifecycle.hpp"
+#include "cases/policy.hpp"
+#include "crypto/keyring.hpp"
+#include "store/case_store.hpp"
+
+namespace maestro {
+
+// A request as it arrives, before validation.
+struct IntakeRequest {
+  std::vector<std::string> subjects;  // "kind:value", a bare email or phone
+  std::string name;
+  std::string rights;                 // comma-separated
+  std::string jurisdiction;
+  std::string channel = "email";
+  std::optional<std::string> received;  // ISO 8601; default now
+  std::vector<std::string> tenants;
+  std::string ticket;
+};
+
+// Parses the JSON form of a request (the shape `maestro dsar intake --from-json` documents).
+Result<IntakeRequest> parse_intake_json(std::string_view text);
+const std::vector<std::string>& known_channels();
+
+struct IntakeResult {
+  Case c;
+  Deadlines deadlines;
+};
+
+struct CaseQuery {
+  std::optional<CaseState> state;
+  std::optional<Right> right;
+  std::optional<std::string> jurisdiction;
+  bool overdue_only = false;
+  std::optional<Date> due_before;  // legal due date strictly before this date
+};
+
+struct CaseView {
+  Case c;
+  Deadlines deadlines;
+};
+
+struct AuditCheck {
+  bool intact = true;
+  std::int64_t events = 0;
+  std::optional<std::int64_t> first_broken;
+  std::string problem;
+  std::string head_hash;
+};
+
+struct PurgeResult {
+  std::vector<std::string> purged;  // case numbers whose personal data was (or would be) removed
+};
+
+class Desk {
+ public:
+  // All references must outlive the desk. `actor` names the operator in the audit trail.
+  Desk(CaseStore& store, const KeyRing& keys, const Policy& policy, const Clock& clock, std::string actor);
+
+  Result<IntakeResult> intake(const IntakeRequest& request);
+  Result<CaseView> acknowledge(std::string_view number);
+  Result<CaseView> record_verification(std::string_view number, std::string_view method, VerificationOutcome outcome);
+  Result<CaseView> start(std::string_view number);
+  Result<CaseView> submit_for_review(std::string_view number);
+  Result<CaseView> fulfil(std::string_view number);
+  Result<CaseView> deny(std::string_view number, std::string_view reason, std::string_view details);
+  Result<CaseView> withdraw(std::string_view number);
+  Result<CaseView> pause(std::string_view number, std::string_view reason);
+  Result<CaseView> resume(std::string_view number);
+  Result<CaseView> extend(std::string_view number, std::string_view reason);
+  Result<CaseView> add_note(std::string_view number, std::string_view text);
+
+  Result<CaseView> find(std::string_view number);
+  Result<std::vector<CaseView>> list(const CaseQuery& query);
+
+  Result<AuditCheck> verify_audit();
+  Status audit_events(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit);
+
+  // Removes personal data from cases closed longer ago than the policy's retention.
+  Result<PurgeResult> purge_expired(bool dry_run);
+
+  const Policy& policy() const { return m_policy; }
+  const Clock& clock() const { return m_clock; }
+
+ private:
+  using Change = std::function<Status(Case&)>;
+  // Loads the case, applies `change`, saves it and appends an audit event, in one transaction.
+  Result<CaseView> change_case(std::string_view number, std::string_view action, const Change& change,
+                               const std::string& extra_details = "");
+  Result<Case> load(std::string_view number);
+  Result<CaseView> view(Case c);
+  Status append_audit(std::string_view case_number, std::string_view action, std::string_view outcome,
+                      const std::string& details_json);
+  std::vector<std::string> pseudonyms(const Case& c) const;
+  Result<std::vector<std::string>> find_duplicates(const Case& c);
+
+  CaseStore& m_store;
+  const KeyRing& m_keys;
+  const Policy& m_policy;
+  const Clock& m_clock;
+  std::string m_actor;
+};
+
+}  // namespace maestro

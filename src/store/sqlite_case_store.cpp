@@ -1,0 +1,377 @@
+#include "store/sqlite_case_store.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+
+#include "store/case_codec.hpp"
+
+namespace maestro {
+
+namespace {
+
+constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maestro store
+constexpr int k_busy_timeout_ms = 5000;
+
+// Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
+constexpr std::array<const char*, 1> k_migrations{R"sql(
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
+  CREATE TABLE cases (
+    number TEXT PRIMARY KEY,
+    year INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL,
+    rights TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    closed_at TEXT,
+    record TEXT NOT NULL,      -- bookkeeping JSON, no personal data
+    personal BLOB              -- AES-256-GCM sealed JSON; NULL once purged
+  );
+  CREATE TABLE case_subjects (
+    case_number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE,
+    pseudonym TEXT NOT NULL,   -- HMAC-SHA256 of the identifier under the installation key
+    PRIMARY KEY (case_number, pseudonym)
+  );
+  CREATE INDEX case_subjects_by_pseudonym ON case_subjects(pseudonym);
+  CREATE TABLE audit_events (
+    sequence INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    case_number TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    details TEXT NOT NULL,
+    previous_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_events_by_case ON audit_events(case_number, sequence);
+)sql"};
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : m_prepare_rc(sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr)) {}
+  ~Statement() { sqlite3_finalize(m_stmt); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool prepared() const { return m_prepare_rc == SQLITE_OK; }
+  Statement& bind(int i, std::string_view text) {
+    sqlite3_bind_text(m_stmt, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t value) {
+    sqlite3_bind_int64(m_stmt, i, value);
+    return *this;
+  }
+  Statement& bind_blob(int i, const std::optional<std::string>& blob) {
+    if (blob) sqlite3_bind_blob(m_stmt, i, blob->data(), static_cast<int>(blob->size()), SQLITE_TRANSIENT);
+    else sqlite3_bind_null(m_stmt, i);
+    return *this;
+  }
+  Statement& bind_optional(int i, const std::optional<std::string>& text) {
+    if (text) bind(i, *text);
+    else sqlite3_bind_null(m_stmt, i);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code (the prepare error if the SQL did not compile).
+  int step() { return prepared() ? sqlite3_step(m_stmt) : m_prepare_rc; }
+  std::string text(int col) const {
+    auto p = sqlite3_column_text(m_stmt, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col))) : std::string();
+  }
+  std::optional<std::string> optional_text(int col) const {
+    if (sqlite3_column_type(m_stmt, col) == SQLITE_NULL) return std::nullopt;
+    return text(col);
+  }
+  std::optional<std::string> blob(int col) const {
+    if (sqlite3_column_type(m_stmt, col) == SQLITE_NULL) return std::nullopt;
+    auto p = static_cast<const char*>(sqlite3_column_blob(m_stmt, col));
+    return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)));
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+
+ private:
+  sqlite3_stmt* m_stmt = nullptr;
+  int m_prepare_rc;
+};
+
+class SqliteCaseStore final : public CaseStore {
+ public:
+  SqliteCaseStore(sqlite3* db, std::filesystem::path path, const KeyRing& keys)
+      : m_db(db), m_path(std::move(path)), m_keys(keys) {}
+  ~SqliteCaseStore() override { sqlite3_close_v2(m_db); }
+
+  Status initialise(bool is_new) {
+    if (auto ok = exec("PRAGMA busy_timeout = " + std::to_string(k_busy_timeout_ms)); !ok) return ok;
+    if (auto ok = exec("PRAGMA foreign_keys = ON"); !ok) return ok;
+    auto app_id = pragma_int("application_id");
+    if (!app_id) return propagate(app_id.error());
+    auto version = pragma_int("user_version");
+    if (!version) return propagate(version.error());
+    if (*app_id != k_application_id && !(is_new || (*app_id == 0 && *version == 0 && empty_schema()))) {
+      return fail(ErrorCode::data_loss, "case store " + m_path.string() + " is not a Maestro store");
+    }
+    if (*version > static_cast<int>(k_migrations.size())) {
+      return fail(ErrorCode::failed_precondition,
+                  "case store " + m_path.string() + " was written by a newer Maestro (schema " +
+                      std::to_string(*version) + "); upgrade Maestro");
+    }
+    if (auto ok = exec("PRAGMA journal_mode = WAL"); !ok) return ok;
+    if (*version < static_cast<int>(k_migrations.size())) {
+      auto migrated = transaction([&]() -> Status {
+        for (auto v = static_cast<std::size_t>(*version); v < k_migrations.size(); ++v) {
+          if (auto ok = exec(k_migrations[v]); !ok) return ok;
+        }
+        if (auto ok = exec("PRAGMA application_id = " + std::to_string(k_application_id)); !ok) return ok;
+        if (auto ok = exec("PRAGMA user_version = " + std::to_string(k_migrations.size())); !ok) return ok;
+        if (*version == 0) return set_meta("key_check", key_check());
+        return {};
+      });
+      if (!migrated) return migrated;
+    }
+    auto check = get_meta("key_check");
+    if (!check) return propagate(check.error());
+    if (*check != key_check()) {
+      return fail(ErrorCode::permission_denied, "the key file does not belong to case store " + m_path.string() +
+                                                    ": use the key file this store was created with");
+    }
+    return {};
+  }
+
+  Status transaction(const std::function<Status()>& work) override {
+    if (m_in_transaction) return work();  // nested: the outer transaction decides
+    if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return ok;
+    m_in_transaction = true;
+    Status result = work();
+    m_in_transaction = false;
+    if (result) {
+      if (auto ok = exec("COMMIT"); !ok) {
+        exec("ROLLBACK");
+        return ok;
+      }
+      return result;
+    }
+    exec("ROLLBACK");
+    return result;
+  }
+
+  Result<int> next_case_sequence(int year) override {
+    Statement upsert(m_db, "INSERT INTO case_sequence(year, last_number) VALUES (?1, 1) "
+                           "ON CONFLICT(year) DO UPDATE SET last_number = last_number + 1 RETURNING last_number");
+    upsert.bind(1, std::int64_t{year});
+    if (upsert.step() != SQLITE_ROW) return propagate(error("cannot allocate a case number"));
+    return static_cast<int>(upsert.integer(0));
+  }
+
+  Status save_case(const Case& c, const std::vector<std::string>& pseudonyms) override {
+    EncodedCase e = encode_case(c, m_keys);
+    Statement put(m_db, "INSERT INTO cases(number, year, state, jurisdiction, rights, received_at, closed_at, record, personal) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(number) DO UPDATE SET "
+                        "state = excluded.state, jurisdiction = excluded.jurisdiction, rights = excluded.rights, "
+                        "received_at = excluded.received_at, closed_at = excluded.closed_at, "
+                        "record = excluded.record, personal = excluded.personal");
+    put.bind(1, e.number).bind(2, std::int64_t{e.year}).bind(3, e.state).bind(4, e.jurisdiction).bind(5, e.rights);
+    put.bind(6, e.received_at).bind_optional(7, e.closed_at).bind(8, e.record).bind_blob(9, e.personal);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save case " + c.number));
+    Statement clear(m_db, "DELETE FROM case_subjects WHERE case_number = ?1");
+    clear.bind(1, c.number);
+    if (clear.step() != SQLITE_DONE) return propagate(error("cannot save case " + c.number));
+    for (const auto& pseudonym : pseudonyms) {
+      Statement link(m_db, "INSERT OR IGNORE INTO case_subjects(case_number, pseudonym) VALUES (?1, ?2)");
+      link.bind(1, c.number).bind(2, pseudonym);
+      if (link.step() != SQLITE_DONE) return propagate(error("cannot save case " + c.number));
+    }
+    return {};
+  }
+
+  Result<std::optional<Case>> load_case(std::string_view number) override {
+    Statement q(m_db, "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
+                      "FROM cases WHERE number = ?1");
+    q.bind(1, number);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<Case>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read case"));
+    auto c = decode_case(row_to_encoded(q), m_keys);
+    if (!c) return propagate(c.error());
+    return std::optional<Case>{std::move(*c)};
+  }
+
+  Result<std::vector<Case>> load_cases() override {
+    Statement q(m_db, "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
+                      "FROM cases ORDER BY received_at, number");
+    std::vector<Case> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto c = decode_case(row_to_encoded(q), m_keys);
+      if (!c) return propagate(c.error());
+      out.push_back(std::move(*c));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read cases"));
+    return out;
+  }
+
+  Result<std::vector<std::string>> cases_with_subject(std::string_view pseudonym) override {
+    Statement q(m_db, "SELECT case_number FROM case_subjects WHERE pseudonym = ?1 ORDER BY case_number");
+    q.bind(1, pseudonym);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.text(0));
+    if (rc != SQLITE_DONE) return propagate(error("cannot search cases"));
+    return out;
+  }
+
+  Result<std::optional<AuditEvent>> newest_event() override {
+    Statement q(m_db, "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
+                      "FROM audit_events ORDER BY sequence DESC LIMIT 1");
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<AuditEvent>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the audit trail"));
+    auto e = row_to_event(q);
+    if (!e) return propagate(e.error());
+    return std::optional<AuditEvent>{*e};
+  }
+
+  Status append_event(const AuditEvent& e, const AuditAnchor& anchor) override {
+    Statement put(m_db, "INSERT INTO audit_events(sequence, at, actor, case_number, action, outcome, details, "
+                        "previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    put.bind(1, e.sequence).bind(2, format_instant(e.at)).bind(3, e.actor).bind(4, e.case_number);
+    put.bind(5, e.action).bind(6, e.outcome).bind(7, e.details).bind(8, e.previous_hash).bind(9, e.hash);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot append to the audit trail"));
+    if (auto ok = set_meta("audit_anchor_count", std::to_string(anchor.count)); !ok) return ok;
+    if (auto ok = set_meta("audit_anchor_hash", anchor.head_hash); !ok) return ok;
+    return set_meta("audit_anchor_mac", anchor.mac);
+  }
+
+  Status for_each_event(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit) override {
+    Statement q(m_db, "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
+                      "FROM audit_events WHERE ?1 = '' OR case_number = ?1 ORDER BY sequence");
+    q.bind(1, case_number);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto e = row_to_event(q);
+      if (!e) return propagate(e.error());
+      if (auto ok = visit(*e); !ok) return ok;
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read the audit trail"));
+    return {};
+  }
+
+  Result<std::optional<AuditAnchor>> audit_anchor() override {
+    auto count = get_meta("audit_anchor_count");
+    auto hash = get_meta("audit_anchor_hash");
+    auto mac = get_meta("audit_anchor_mac");
+    if (!count || !hash || !mac) return propagate(error("cannot read the audit anchor"));
+    if (count->empty() && hash->empty() && mac->empty()) return std::optional<AuditAnchor>{};
+    try {
+      return std::optional<AuditAnchor>{AuditAnchor{std::stoll(*count), *hash, *mac}};
+    } catch (const std::exception&) {
+      return fail(ErrorCode::data_loss, "the audit anchor is corrupt");
+    }
+  }
+
+ private:
+  // Maps the connection's last error to a message a user can act on.
+  Error error(const std::string& what) const {
+    int code = sqlite3_errcode(m_db) & 0xff;
+    std::string detail = sqlite3_errmsg(m_db);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+      return {ErrorCode::unavailable, "case store " + m_path.string() +
+                                          " is locked by another process; try again when it has finished"};
+    }
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+      return {ErrorCode::data_loss, "case store " + m_path.string() + " is corrupt or not a SQLite file (" + detail + ")"};
+    }
+    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM) {
+      return {ErrorCode::permission_denied, "case store " + m_path.string() + " cannot be written (" + detail + ")"};
+    }
+    if (code == SQLITE_FULL || code == SQLITE_IOERR) {
+      return {ErrorCode::unavailable, "case store " + m_path.string() + ": " + detail};
+    }
+    return {ErrorCode::internal, what + ": " + detail};
+  }
+
+  Status exec(const std::string& sql) {
+    if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return propagate(error("case store operation failed"));
+    }
+    return {};
+  }
+
+  Result<int> pragma_int(const char* name) {
+    Statement q(m_db, (std::string("PRAGMA ") + name).c_str());
+    if (q.step() != SQLITE_ROW) return propagate(error(std::string("cannot read ") + name));
+    return static_cast<int>(q.integer(0));
+  }
+
+  bool empty_schema() {
+    Statement q(m_db, "SELECT count(*) FROM sqlite_master");
+    return q.step() == SQLITE_ROW && q.integer(0) == 0;
+  }
+
+  std::string key_check() const { return m_keys.integrity_mac("maestro-store-key-check"); }
+
+  Result<std::string> get_meta(const std::string& key) {
+    Statement q(m_db, "SELECT value FROM meta WHERE key = ?1");
+    q.bind(1, key);
+    int rc = q.step();
+    if (rc == SQLITE_ROW) return q.text(0);
+    if (rc == SQLITE_DONE) return std::string();
+    return propagate(error("cannot read store metadata"));
+  }
+
+  Status set_meta(const std::string& key, const std::string& value) {
+    Statement q(m_db, "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    q.bind(1, key).bind(2, value);
+    if (q.step() != SQLITE_DONE) return propagate(error("cannot write store metadata"));
+    return {};
+  }
+
+  static EncodedCase row_to_encoded(const Statement& q) {
+    return {q.text(0), static_cast<int>(q.integer(1)), q.text(2), q.text(3), q.text(4),
+            q.text(5), q.optional_text(6), q.text(7), q.blob(8)};
+  }
+
+  static Result<AuditEvent> row_to_event(const Statement& q) {
+    AuditEvent e;
+    e.sequence = q.integer(0);
+    auto at = parse_instant(q.text(1));
+    // An unreadable time is kept as the epoch so that verification reports the altered event.
+    e.at = at ? *at : Instant{};
+    e.actor = q.text(2);
+    e.case_number = q.text(3);
+    e.action = q.text(4);
+    e.outcome = q.text(5);
+    e.details = q.text(6);
+    e.previous_hash = q.text(7);
+    e.hash = q.text(8);
+    return e;
+  }
+
+  sqlite3* m_db;
+  std::filesystem::path m_path;
+  const KeyRing& m_keys;
+  bool m_in_transaction = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CaseStore>> open_sqlite_case_store(const std::filesystem::path& path, const KeyRing& keys,
+                                                          bool create) {
+  std::error_code ec;
+  bool exists = std::filesystem::exists(path, ec);
+  if (!exists && !create) return not_found("case store " + path.string() + " does not exist");
+  if (!exists && path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string detail = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return fail(ErrorCode::unavailable, "cannot open case store " + path.string() + ": " + detail);
+  }
+  auto store = std::make_unique<SqliteCaseStore>(db, path, keys);
+  if (auto ok = store->initialise(!exists); !ok) return propagate(ok.error());
+  return std::unique_ptr<CaseStore>(std::move(store));
+}
+
+}  // namespace maestro
