@@ -73,7 +73,7 @@ Result<HolidayCalendar> parse_calendar(std::string_view yaml_text, std::string_v
     return invalid(std::string(origin) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   if (!root.IsMap() || !root["name"]) return invalid(std::string(origin) + ": a calendar needs a 'name'");
-  WeekendDays weekend;
+  WeekendDays weekend{};
   for (const auto& day : root["weekend"]) {
     auto wd = parse_weekday(day.as<std::string>());
     if (!wd) return invalid(where(origin, day) + ": unknown weekday '" + day.as<std::string>() + "'");

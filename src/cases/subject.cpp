@@ -48,7 +48,7 @@ std::optional<std::string> normalise_phone(std::string_view text) {
 }
 
 bool looks_like_phone(std::string_view text) {
-  return !text.empty() && (text[0] == '+' || std::isdigit(static_cast<unsigned char>(text[0]))) &&
+  return !text.empty() && (text[0] == '+' || text[0] == '(' || std::isdigit(static_cast<unsigned char>(text[0]))) &&
          normalise_phone(text).has_value();
 }
 

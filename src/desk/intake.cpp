@@ -19,7 +19,7 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
     return invalid(std::string("the request is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return invalid("the request must be a JSON object");
-  static const std::vector<std::string> keys{"subject", "subjects", "name", "rights", "jurisdiction",
+  static const std::vector<std::string> keys{"subject", "subjects", "name", "rights", "right", "jurisdiction",
                                              "channel", "received", "tenants", "tenant", "ticket"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
@@ -51,7 +51,7 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
   if (auto ok = strings("subjects", "subject", r.subjects); !ok) return propagate(ok.error());
   if (auto ok = strings("tenants", "tenant", r.tenants); !ok) return propagate(ok.error());
   std::vector<std::string> rights;
-  if (auto ok = strings("rights", "rights", rights); !ok) return propagate(ok.error());
+  if (auto ok = strings("rights", "right", rights); !ok) return propagate(ok.error());
   for (const auto& right : rights) r.rights += (r.rights.empty() ? "" : ",") + right;
   for (auto [key, target] : {std::pair{"name", &r.name}, std::pair{"jurisdiction", &r.jurisdiction},
                              std::pair{"channel", &r.channel}, std::pair{"ticket", &r.ticket}}) {

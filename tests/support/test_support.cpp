@@ -1,0 +1,56 @@
+#include "support/test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "config/settings.hpp"
+
+namespace maestro::testing {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "maestro-test-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) std::abort();
+  m_path = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
+}
+
+const Policy& default_policy() {
+  static const Policy policy = [] {
+    auto p = load_policy(Settings{});
+    if (!p) {
+      ADD_FAILURE() << p.error().message;
+      std::abort();
+    }
+    return *p;
+  }();
+  return policy;
+}
+
+Instant at(const std::string& iso) {
+  auto t = parse_instant(iso);
+  if (!t) std::abort();
+  return *t;
+}
+
+Date day(const std::string& iso) {
+  auto d = parse_date(iso);
+  if (!d) std::abort();
+  return *d;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace maestro::testing

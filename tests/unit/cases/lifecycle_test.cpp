@@ -1,0 +1,133 @@
+#include "cases/lifecycle.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+using testing::at;
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  LifecycleTest() {
+    c.number = "DSAR-2026-007";
+    c.jurisdiction = "uk-gdpr";
+    c.rights = {Right::access};
+    c.received_at = at("2026-03-02T09:00:00Z");
+  }
+  const Policy& policy = testing::default_policy();
+  Instant now = at("2026-03-03T09:00:00Z");
+  Case c;
+
+  void verified() {
+    ASSERT_TRUE(acknowledge(c, now));
+    ASSERT_TRUE(record_verification(c, now, "document", VerificationOutcome::passed, policy));
+  }
+};
+
+TEST_F(LifecycleTest, TheHappyPath) {
+  verified();
+  EXPECT_EQ(c.state, CaseState::verified);
+  ASSERT_TRUE(start_work(c, now));
+  ASSERT_TRUE(submit_for_review(c, now));
+  ASSERT_TRUE(fulfil(c, now));
+  EXPECT_EQ(c.state, CaseState::fulfilled);
+  EXPECT_EQ(c.closed_at, now);
+}
+
+TEST_F(LifecycleTest, CannotStartBeforeVerification) {
+  ASSERT_TRUE(acknowledge(c, now));
+  Case before = c;
+  auto r = start_work(c, now);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::failed_precondition);
+  EXPECT_NE(r.error().message.find("it is acknowledged"), std::string::npos);
+  EXPECT_EQ(c.state, before.state);
+  EXPECT_FALSE(c.started_at);
+}
+
+TEST_F(LifecycleTest, CannotAcknowledgeTwice) {
+  ASSERT_TRUE(acknowledge(c, now));
+  EXPECT_FALSE(acknowledge(c, now));
+}
+
+TEST_F(LifecycleTest, ClosedCasesAcceptNothing) {
+  ASSERT_TRUE(withdraw(c, now));
+  EXPECT_FALSE(acknowledge(c, now));
+  EXPECT_FALSE(deny(c, now, "excessive", "", policy));
+  EXPECT_FALSE(pause(c, now, "awaiting-identity", policy));
+  auto r = withdraw(c, now);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("closed"), std::string::npos);
+}
+
+TEST_F(LifecycleTest, TwoFailedChecksDenyTheCase) {
+  ASSERT_TRUE(acknowledge(c, now));
+  EXPECT_EQ(*record_verification(c, now, "knowledge", VerificationOutcome::failed, policy), CaseState::awaiting_verification);
+  EXPECT_EQ(*record_verification(c, now, "knowledge", VerificationOutcome::failed, policy), CaseState::denied);
+  EXPECT_EQ(c.denial_reason, "identity-not-verified");
+  EXPECT_TRUE(c.closed_at);
+}
+
+TEST_F(LifecycleTest, RequestedVerificationWaitsForTheRequester) {
+  ASSERT_TRUE(acknowledge(c, now));
+  EXPECT_EQ(*record_verification(c, now, "document", VerificationOutcome::requested, policy), CaseState::awaiting_verification);
+  EXPECT_EQ(*record_verification(c, now, "document", VerificationOutcome::passed, policy), CaseState::verified);
+}
+
+TEST_F(LifecycleTest, PausedCasesMustResumeFirst) {
+  ASSERT_TRUE(acknowledge(c, now));
+  ASSERT_TRUE(pause(c, now, "awaiting-identity", policy));
+  EXPECT_FALSE(pause(c, now, "awaiting-identity", policy));
+  auto r = record_verification(c, now, "document", VerificationOutcome::passed, policy);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("resume"), std::string::npos);
+  ASSERT_TRUE(resume(c, now));
+  EXPECT_FALSE(resume(c, now));
+  EXPECT_TRUE(record_verification(c, now, "document", VerificationOutcome::passed, policy));
+}
+
+TEST_F(LifecycleTest, DenyingAPausedCaseEndsThePause) {
+  ASSERT_TRUE(pause(c, now, "awaiting-clarification", policy));
+  ASSERT_TRUE(deny(c, at("2026-03-05T09:00:00Z"), "manifestly-unfounded", "", policy));
+  EXPECT_FALSE(c.is_paused());
+  EXPECT_EQ(c.pauses.back().ended, at("2026-03-05T09:00:00Z"));
+}
+
+TEST_F(LifecycleTest, ReasonsMustBePolicyCodes) {
+  EXPECT_EQ(deny(c, now, "dunno", "", policy).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(pause(c, now, "lunch", policy).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(extend(c, now, "busy", policy).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(c.state, CaseState::received);
+}
+
+TEST_F(LifecycleTest, ExtendOnceAndOnlyBeforeTheOriginalDeadline) {
+  ASSERT_TRUE(extend(c, at("2026-04-02T12:00:00Z"), "complex", policy));  // due 2 Apr: still in time
+  auto again = extend(c, at("2026-04-02T13:00:00Z"), "complex", policy);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("already been extended"), std::string::npos);
+
+  Case late = c;
+  late.extensions.clear();
+  auto r = extend(late, at("2026-04-03T08:00:00Z"), "complex", policy);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("2026-04-02 has passed"), std::string::npos);
+}
+
+TEST_F(LifecycleTest, LgpdCannotBeExtended) {
+  c.jurisdiction = "lgpd";
+  auto r = extend(c, now, "complex", policy);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("allows no extension"), std::string::npos);
+}
+
+TEST_F(LifecycleTest, FulfilStraightFromInProgressIsAllowed) {
+  verified();
+  ASSERT_TRUE(start_work(c, now));
+  EXPECT_TRUE(fulfil(c, now));
+}
+
+}  // namespace
+}  // namespace maestro

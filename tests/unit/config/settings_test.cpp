@@ -1,0 +1,78 @@
+#include "config/settings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+TEST(Settings, DefaultsLiveUnderTheHome) {
+  testing::TempDir dir;
+  auto s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->store_path, dir / "maestro.db");
+  EXPECT_EQ(s->key_file, dir / "secret.key");
+  EXPECT_FALSE(s->policy_file);
+}
+
+TEST(Settings, MaestroYamlInTheHomeOverridesPathsRelativeToItself) {
+  testing::TempDir dir;
+  std::ofstream(dir / "maestro.yaml") << "store: data/cases.db\nkey_file: /etc/maestro/key\n";
+  auto s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->store_path, dir / "data/cases.db");
+  EXPECT_EQ(s->key_file, "/etc/maestro/key");
+}
+
+TEST(Settings, UnknownSettingIsAnErrorWithItsLine) {
+  testing::TempDir dir;
+  std::ofstream(dir / "maestro.yaml") << "store: a.db\nstorage: b.db\n";
+  auto s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("maestro.yaml:2"), std::string::npos);
+}
+
+TEST(Settings, MissingConfigFileIsNotFound) {
+  testing::TempDir dir;
+  auto s = load_settings({.home = dir.path(), .config = dir / "nope.yaml"});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::not_found);
+}
+
+TEST(Settings, APolicyFileAndExtraCalendarReplaceTheDefaults) {
+  testing::TempDir dir;
+  std::ofstream(dir / "bavaria.yaml") << "name: de-by\nweekend: [saturday, sunday]\nholidays: [2026-01-06]\n";
+  std::ofstream(dir / "policy.yaml") << "jurisdictions:\n  gdpr:\n    calendar: de-by\n    rules:\n"
+                                        "      - {from: 2018-05-25, respond: 1 month, roll_forward: true}\n";
+  std::ofstream(dir / "maestro.yaml") << "policy: policy.yaml\ncalendars: [bavaria.yaml]\n";
+  auto s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_TRUE(s);
+  auto p = load_policy(*s);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->jurisdictions.size(), 1u);
+  EXPECT_FALSE(p->calendars.at("de-by").is_working_day(testing::day("2026-01-06")));
+}
+
+TEST(Installation, CreatesKeyAndStoreOnFirstUse) {
+  testing::TempDir dir;
+  auto inst = open_installation({.home = dir / "home", .config = std::nullopt});
+  ASSERT_TRUE(inst) << inst.error().message;
+  EXPECT_TRUE(std::filesystem::exists(dir / "home/maestro.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "home/secret.key"));
+}
+
+TEST(Installation, AStoreWithoutItsKeyIsRefusedAndNoNewKeyIsMade) {
+  testing::TempDir dir;
+  { ASSERT_TRUE(open_installation({.home = dir.path(), .config = std::nullopt})); }
+  std::filesystem::remove(dir / "secret.key");
+  auto inst = open_installation({.home = dir.path(), .config = std::nullopt});
+  ASSERT_FALSE(inst);
+  EXPECT_NE(inst.error().message.find("key file"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "secret.key"));
+}
+
+}  // namespace
+}  // namespace maestro
