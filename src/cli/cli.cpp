@@ -100,7 +100,10 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
       out << e.what() << "\n";
       return 0;
     }
-    err << "maestro: error: " << e.what() << "\n";
+    // CLI11 reports a mistyped command as a missing one; name the word it did not know.
+    std::vector<std::string> unknown = app.remaining();
+    if (!unknown.empty()) err << "maestro: error: unknown command or argument '" << unknown.front() << "'\n";
+    else err << "maestro: error: " << e.what() << "\n";
     err << "Run with --help for usage.\n";
     return 2;
   } catch (const CommandFailed& failure) {

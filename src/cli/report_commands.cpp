@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "cli/session.hpp"
-#include "report/reports.hpp"
+#include "desk/reports.hpp"
 
 namespace maestro::cli {
 

@@ -1,4 +1,4 @@
-#include "report/reports.hpp"
+#include "desk/reports.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,0 +1,39 @@
+// Runs the real maestro binary in a fresh home folder and captures what it prints.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+namespace maestro::e2e {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class Maestro {
+ public:
+  Maestro();
+  // Runs `maestro args...` with MAESTRO_HOME set to this test's home and MAESTRO_NOW pinned.
+  RunResult run(const std::vector<std::string>& args, const std::string& stdin_text = "");
+  void set_now(std::string iso) { m_env["MAESTRO_NOW"] = std::move(iso); }
+  void set_env(const std::string& name, std::string value) { m_env[name] = std::move(value); }
+  void unset_env(const std::string& name) { m_env.erase(name); }
+  std::filesystem::path home() const { return m_dir / "home"; }
+  const testing::TempDir& dir() const { return m_dir; }
+
+ private:
+  testing::TempDir m_dir;
+  std::map<std::string, std::string> m_env;
+};
+
+// Counts rows with raw SQL, independently of Maestro's code.
+long long count_rows(const std::filesystem::path& db, const std::string& sql);
+void exec_sql(const std::filesystem::path& db, const std::string& sql);
+
+}  // namespace maestro::e2e
