@@ -73,8 +73,8 @@ void ChainVerifier::finish(const std::optional<AuditAnchor>& anchor) {
     report(m_count + 1, "the trail holds " + std::to_string(m_count) + " events but " + std::to_string(anchor->count) +
                             " were written: event " + std::to_string(m_count + 1) + " onwards was removed");
   } else if (anchor->count < m_count) {
-    report(anchor->count + 1, "event " + std::to_string(anchor->count + 1) +
-                                  " onwards was added without the installation key");
+    report(anchor->count + 1,
+           "event " + std::to_string(anchor->count + 1) + " onwards was added without the installation key");
   } else if (anchor->head_hash != m_previous_hash) {
     report(m_count, "the newest event does not match the audit anchor (it was replaced)");
   }

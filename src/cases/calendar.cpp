@@ -10,9 +10,8 @@ namespace maestro {
 
 namespace chr = std::chrono;
 
-HolidayCalendar::HolidayCalendar(std::string name, WeekendDays weekend,
-                                 std::set<chr::sys_days> holidays, std::optional<Date> covers_from,
-                                 std::optional<Date> covers_to)
+HolidayCalendar::HolidayCalendar(std::string name, WeekendDays weekend, std::set<chr::sys_days> holidays,
+                                 std::optional<Date> covers_from, std::optional<Date> covers_to)
     : m_name(std::move(name)),
       m_weekend(std::move(weekend)),
       m_holidays(std::move(holidays)),
@@ -51,7 +50,7 @@ bool HolidayCalendar::covers(Date date) const {
 namespace {
 
 std::optional<chr::weekday> parse_weekday(const std::string& name) {
-  static constexpr std::array<std::string_view, 7> names{"sunday", "monday", "tuesday", "wednesday",
+  static constexpr std::array<std::string_view, 7> names{"sunday",   "monday", "tuesday", "wednesday",
                                                          "thursday", "friday", "saturday"};
   for (unsigned i = 0; i < names.size(); ++i) {
     if (names[i] == name) return chr::weekday{i};
@@ -114,12 +113,18 @@ Result<Duration> parse_duration(std::string_view text) {
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
   DurationUnit u;
-  if (unit == "hour" || unit == "h") u = DurationUnit::hours;
-  else if (unit == "day" || unit == "calendar day" || unit == "d") u = DurationUnit::days;
-  else if (unit == "working day" || unit == "business day" || unit == "wd") u = DurationUnit::working_days;
-  else if (unit == "month") u = DurationUnit::months;
-  else if (unit == "year" || unit == "y") u = DurationUnit::years;
-  else return bad();
+  if (unit == "hour" || unit == "h")
+    u = DurationUnit::hours;
+  else if (unit == "day" || unit == "calendar day" || unit == "d")
+    u = DurationUnit::days;
+  else if (unit == "working day" || unit == "business day" || unit == "wd")
+    u = DurationUnit::working_days;
+  else if (unit == "month")
+    u = DurationUnit::months;
+  else if (unit == "year" || unit == "y")
+    u = DurationUnit::years;
+  else
+    return bad();
   return Duration{amount, u};
 }
 

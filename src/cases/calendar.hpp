@@ -26,9 +26,8 @@ using WeekendDays = std::array<bool, 7>;
 class HolidayCalendar {
  public:
   HolidayCalendar() = default;
-  HolidayCalendar(std::string name, WeekendDays weekend,
-                  std::set<std::chrono::sys_days> holidays, std::optional<Date> covers_from,
-                  std::optional<Date> covers_to);
+  HolidayCalendar(std::string name, WeekendDays weekend, std::set<std::chrono::sys_days> holidays,
+                  std::optional<Date> covers_from, std::optional<Date> covers_to);
 
   const std::string& name() const { return m_name; }
   bool is_working_day(Date date) const;

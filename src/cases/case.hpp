@@ -63,7 +63,7 @@ struct Case {
   std::vector<CasePause> pauses;
   std::vector<CaseExtension> extensions;
   std::vector<VerificationAttempt> verifications;
-  std::string denial_reason;  // a code from the policy's denial_reasons
+  std::string denial_reason;                     // a code from the policy's denial_reasons
   std::vector<std::string> possible_duplicates;  // case numbers
 
   bool is_paused() const { return !pauses.empty() && !pauses.back().ended; }

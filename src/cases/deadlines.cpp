@@ -6,9 +6,15 @@ namespace maestro {
 
 namespace {
 
-std::chrono::sys_days as_days(Date d) { return std::chrono::sys_days{d}; }
-Date later(Date a, Date b) { return as_days(a) < as_days(b) ? b : a; }
-Date earlier(Date a, Date b) { return as_days(a) < as_days(b) ? a : b; }
+std::chrono::sys_days as_days(Date d) {
+  return std::chrono::sys_days{d};
+}
+Date later(Date a, Date b) {
+  return as_days(a) < as_days(b) ? b : a;
+}
+Date earlier(Date a, Date b) {
+  return as_days(a) < as_days(b) ? a : b;
+}
 
 // Calendar days a pause lasted: from the day it began to the day it ended (or today).
 int pause_days(const CasePause& pause, Instant now) {
@@ -32,8 +38,8 @@ struct LegalDue {
   Date unrolled;
 };
 
-LegalDue legal_due_for(const Case& c, const JurisdictionRule& rule, const HolidayCalendar& calendar,
-                       int paused, std::optional<Duration> extension) {
+LegalDue legal_due_for(const Case& c, const JurisdictionRule& rule, const HolidayCalendar& calendar, int paused,
+                       std::optional<Duration> extension) {
   Date received = date_of(c.received_at);
   std::optional<Date> latest;
   for (Right right : c.rights) {
@@ -47,8 +53,7 @@ LegalDue legal_due_for(const Case& c, const JurisdictionRule& rule, const Holida
   return {due, unrolled};
 }
 
-Date internal_target(const Case& c, const Policy& policy, const HolidayCalendar& calendar, Date legal_due,
-                     int paused) {
+Date internal_target(const Case& c, const Policy& policy, const HolidayCalendar& calendar, Date legal_due, int paused) {
   const ServiceLevels& sl = policy.service_levels;
   std::optional<Date> by_right;
   for (Right right : c.rights) {
@@ -93,8 +98,8 @@ Result<Deadlines> compute_deadlines(const Case& c, const Policy& policy, Instant
   if (rule->extension) {
     d.extended_legal_due = legal_due_for(c, *rule, calendar, d.legal_clock_paused_days, rule->extension).due;
     if (!c.extensions.empty()) d.legal_due = *d.extended_legal_due;
-    d.extension_available = c.extensions.empty() && !is_closed(c.state) &&
-                            as_days(date_of(now)) <= as_days(d.original_legal_due);
+    d.extension_available =
+        c.extensions.empty() && !is_closed(c.state) && as_days(date_of(now)) <= as_days(d.original_legal_due);
   }
 
   const ServiceLevels& sl = policy.service_levels;

@@ -8,8 +8,8 @@
 namespace maestro {
 
 int Case::failed_verifications() const {
-  return static_cast<int>(std::count_if(verifications.begin(), verifications.end(),
-                                        [](const auto& v) { return v.outcome == "failed"; }));
+  return static_cast<int>(
+      std::count_if(verifications.begin(), verifications.end(), [](const auto& v) { return v.outcome == "failed"; }));
 }
 
 namespace {
@@ -31,8 +31,8 @@ Status require_state(const Case& c, std::string_view action, std::initializer_li
                         std::string(state_name(c.state)) + ")");
   }
   if (c.is_paused() && from.size() > 0) {
-    return precondition("cannot " + std::string(action) + " " + c.number + ": it is paused (" +
-                        c.pauses.back().reason + "); run 'maestro dsar resume " + c.number + "' first");
+    return precondition("cannot " + std::string(action) + " " + c.number + ": it is paused (" + c.pauses.back().reason +
+                        "); run 'maestro dsar resume " + c.number + "' first");
   }
   if (from.size() > 0 && std::find(from.begin(), from.end(), c.state) == from.end()) {
     return precondition("cannot " + std::string(action) + " " + c.number + ": it is " +
@@ -75,8 +75,8 @@ Status acknowledge(Case& c, Instant now) {
 Result<CaseState> record_verification(Case& c, Instant now, std::string_view method, VerificationOutcome outcome,
                                       const Policy& policy) {
   if (method.empty()) return invalid("give the verification method, e.g. --method document");
-  if (auto ok = require_state(c, "record a verification for",
-                              {CaseState::acknowledged, CaseState::awaiting_verification});
+  if (auto ok =
+          require_state(c, "record a verification for", {CaseState::acknowledged, CaseState::awaiting_verification});
       !ok) {
     return propagate(ok.error());
   }
@@ -137,7 +137,8 @@ Status withdraw(Case& c, Instant now) {
 Status pause(Case& c, Instant now, std::string_view reason, const Policy& policy) {
   if (auto ok = Policy::check_reason(policy.pause_reasons, reason, "pause reason"); !ok) return ok;
   if (auto ok = require_state(c, "pause", {}); !ok) return ok;
-  if (c.is_paused()) return precondition("cannot pause " + c.number + ": it is already paused (" + c.pauses.back().reason + ")");
+  if (c.is_paused())
+    return precondition("cannot pause " + c.number + ": it is already paused (" + c.pauses.back().reason + ")");
   c.pauses.push_back({now, std::nullopt, std::string(reason)});
   return {};
 }

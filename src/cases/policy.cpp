@@ -17,16 +17,17 @@ const JurisdictionRule* Jurisdiction::rule_on(Date date) const {
 
 Result<const Jurisdiction*> Policy::jurisdiction(std::string_view id) const {
   std::string key(id);
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
-    return c == '_' ? '-' : static_cast<char>(std::tolower(c));
-  });
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return c == '_' ? '-' : static_cast<char>(std::tolower(c)); });
   if (auto it = jurisdictions.find(key); it != jurisdictions.end()) return &it->second;
   std::string known;
   for (const auto& [name, j] : jurisdictions) known += (known.empty() ? "" : ", ") + name;
   return invalid("unknown jurisdiction '" + std::string(id) + "': use one of " + known);
 }
 
-const HolidayCalendar& Policy::calendar_for(const Jurisdiction& j) const { return calendars.at(j.calendar); }
+const HolidayCalendar& Policy::calendar_for(const Jurisdiction& j) const {
+  return calendars.at(j.calendar);
+}
 
 Status Policy::check_reason(const std::map<std::string, std::string>& reasons, std::string_view code,
                             std::string_view what) {
@@ -42,9 +43,7 @@ class PolicyReader {
  public:
   explicit PolicyReader(std::string_view origin) : m_origin(origin) {}
 
-  std::string where(const YAML::Node& node) const {
-    return m_origin + ":" + std::to_string(node.Mark().line + 1);
-  }
+  std::string where(const YAML::Node& node) const { return m_origin + ":" + std::to_string(node.Mark().line + 1); }
 
   Result<Duration> duration(const YAML::Node& node) const {
     auto d = parse_duration(node.as<std::string>(""));
@@ -83,7 +82,9 @@ class PolicyReader {
   }
 
   Result<JurisdictionRule> rule(const YAML::Node& node) const {
-    if (auto ok = only_keys(node, {"from", "respond", "roll_forward", "extension", "clock_stop", "acknowledge", "rights"}); !ok) {
+    if (auto ok =
+            only_keys(node, {"from", "respond", "roll_forward", "extension", "clock_stop", "acknowledge", "rights"});
+        !ok) {
       return propagate(ok.error());
     }
     JurisdictionRule r;
@@ -123,7 +124,8 @@ class PolicyReader {
     j.authority = node["authority"].as<std::string>("");
     j.calendar = node["calendar"].as<std::string>("weekends-only");
     if (!calendars.contains(j.calendar)) {
-      return invalid(where(node) + ": jurisdiction '" + id + "' names calendar '" + j.calendar + "', which is not loaded");
+      return invalid(where(node) + ": jurisdiction '" + id + "' names calendar '" + j.calendar +
+                     "', which is not loaded");
     }
     if (!node["rules"] || !node["rules"].IsSequence() || node["rules"].size() == 0) {
       return invalid(where(node) + ": jurisdiction '" + id + "' needs at least one rule");
@@ -167,9 +169,9 @@ Result<Policy> parse_policy(std::string_view yaml_text, std::string_view origin,
       if (auto ok = read.only_keys(sl, {"acknowledge", "verify", "fulfil_after_verification", "rights"}); !ok) {
         return propagate(ok.error());
       }
-      for (auto [key, target] : {std::pair{"acknowledge", &p.service_levels.acknowledge},
-                                 std::pair{"verify", &p.service_levels.verify},
-                                 std::pair{"fulfil_after_verification", &p.service_levels.fulfil_after_verification}}) {
+      for (auto [key, target] :
+           {std::pair{"acknowledge", &p.service_levels.acknowledge}, std::pair{"verify", &p.service_levels.verify},
+            std::pair{"fulfil_after_verification", &p.service_levels.fulfil_after_verification}}) {
         if (!sl[key]) continue;
         auto d = read.duration(sl[key]);
         if (!d) return propagate(d.error());
@@ -198,9 +200,9 @@ Result<Policy> parse_policy(std::string_view yaml_text, std::string_view origin,
         *target = *d;
       }
     }
-    for (auto [key, target] : {std::pair{"denial_reasons", &p.denial_reasons},
-                               std::pair{"pause_reasons", &p.pause_reasons},
-                               std::pair{"extension_reasons", &p.extension_reasons}}) {
+    for (auto [key, target] :
+         {std::pair{"denial_reasons", &p.denial_reasons}, std::pair{"pause_reasons", &p.pause_reasons},
+          std::pair{"extension_reasons", &p.extension_reasons}}) {
       auto reasons = read.reasons(root[key], key);
       if (!reasons) return propagate(reasons.error());
       *target = *reasons;

@@ -58,7 +58,7 @@ struct Policy {
   ServiceLevels service_levels;
   int max_failed_verifications = 2;
   RetentionPolicy retention;
-  std::map<std::string, std::string> denial_reasons;     // code -> description
+  std::map<std::string, std::string> denial_reasons;  // code -> description
   std::map<std::string, std::string> pause_reasons;
   std::map<std::string, std::string> extension_reasons;
   std::map<std::string, Jurisdiction> jurisdictions;

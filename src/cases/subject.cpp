@@ -18,15 +18,15 @@ std::string_view trim(std::string_view text) {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
 bool is_valid_kind(std::string_view kind) {
   if (kind.empty() || kind.size() > 40 || !std::islower(static_cast<unsigned char>(kind[0]))) return false;
-  return std::all_of(kind.begin(), kind.end(), [](unsigned char c) {
-    return std::islower(c) || std::isdigit(c) || c == '_';
-  });
+  return std::all_of(kind.begin(), kind.end(),
+                     [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '_'; });
 }
 
 // A phone number: an optional leading +, then digits with spaces, dots, dashes or brackets.
@@ -62,7 +62,8 @@ bool is_valid_email(std::string_view text) {
   if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) return false;
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;
   auto ok_local = [](unsigned char c) {
-    return std::isalnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~.-").find(static_cast<char>(c)) != std::string_view::npos;
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+/=?^_`{|}~.-").find(static_cast<char>(c)) != std::string_view::npos;
   };
   auto ok_domain = [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.'; };
   return std::all_of(local.begin(), local.end(), ok_local) && std::all_of(domain.begin(), domain.end(), ok_domain);
@@ -78,8 +79,7 @@ Result<SubjectIdentifier> parse_identifier(std::string_view raw) {
   std::string kind;
   std::string_view value = text;
   auto colon = text.find(':');
-  if (colon != std::string_view::npos && is_valid_kind(lower(text.substr(0, colon))) &&
-      text.find('@') > colon) {
+  if (colon != std::string_view::npos && is_valid_kind(lower(text.substr(0, colon))) && text.find('@') > colon) {
     kind = lower(text.substr(0, colon));
     value = trim(text.substr(colon + 1));
   } else if (text.find('@') != std::string_view::npos) {
@@ -87,8 +87,9 @@ Result<SubjectIdentifier> parse_identifier(std::string_view raw) {
   } else if (looks_like_phone(text)) {
     kind = "phone";
   } else {
-    return invalid("cannot tell what kind of identifier this is: write it as KIND:VALUE, e.g. "
-                   "customer_id:42 or email:jane@example.com");
+    return invalid(
+        "cannot tell what kind of identifier this is: write it as KIND:VALUE, e.g. "
+        "customer_id:42 or email:jane@example.com");
   }
   if (value.empty()) return invalid("subject identifier of kind '" + kind + "' has no value");
   if (kind == "email") {
@@ -97,7 +98,9 @@ Result<SubjectIdentifier> parse_identifier(std::string_view raw) {
   }
   if (kind == "phone") {
     auto phone = normalise_phone(value);
-    if (!phone) return invalid("invalid phone number in subject identifier: expected 7 to 15 digits, optionally with a leading +");
+    if (!phone)
+      return invalid(
+          "invalid phone number in subject identifier: expected 7 to 15 digits, optionally with a leading +");
     return SubjectIdentifier{kind, *phone};
   }
   return SubjectIdentifier{kind, std::string(value)};

@@ -11,15 +11,17 @@ namespace maestro::cli {
 void add_audit_commands(CLI::App& app, Session& s) {
   auto* audit = app.add_subcommand("audit", "The audit trail: every action on every case, hash-chained");
   audit->require_subcommand(1);
-  audit->footer("Subject identifiers appear in the trail only as keyed hashes (HMAC-SHA256 under the installation key).");
+  audit->footer(
+      "Subject identifiers appear in the trail only as keyed hashes (HMAC-SHA256 under the installation key).");
 
   auto* verify = audit->add_subcommand("verify", "Check that no audit event was altered, removed or reordered");
   verify->footer("Exits 0 when the trail is intact; exits 6 and names the first broken event otherwise.");
   verify->callback([&s] {
     AuditCheck check = must(s.desk().verify_audit());
     if (!check.intact) {
-      fail_command(Error{ErrorCode::data_loss, "audit trail is BROKEN at event " +
-                                                   std::to_string(check.first_broken.value_or(0)) + ": " + check.problem});
+      fail_command(Error{
+          ErrorCode::data_loss,
+          "audit trail is BROKEN at event " + std::to_string(check.first_broken.value_or(0)) + ": " + check.problem});
     }
     s.out << "audit trail intact: " << check.events << " events, head " << check.head_hash << "\n";
   });

@@ -72,16 +72,19 @@ Desk& Session::desk() {
 
 int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
   Session session(in, out, err);
-  CLI::App app{"Maestro handles data subject requests (GDPR, UK GDPR, CCPA and more): it logs each request as a "
-               "case with its legal deadlines, tracks identity checks and every step, and keeps a tamper-evident "
-               "audit trail.",
-               "maestro"};
+  CLI::App app{
+      "Maestro handles data subject requests (GDPR, UK GDPR, CCPA and more): it logs each request as a "
+      "case with its legal deadlines, tracks identity checks and every step, and keeps a tamper-evident "
+      "audit trail.",
+      "maestro"};
   app.require_subcommand(1);
   app.fallthrough();
   app.set_version_flag("--version", "maestro 0.1.0");
   app.add_option("--home", session.home_option, "Folder for Maestro's state (default: $MAESTRO_HOME, else ./.maestro)");
-  app.add_option("--config", session.config_option, "A maestro.yaml to use (default: $MAESTRO_CONFIG, else <home>/maestro.yaml if present)");
-  app.add_option("--actor", session.actor_option, "Who is acting, for the audit trail (default: $MAESTRO_ACTOR, else $USER)");
+  app.add_option("--config", session.config_option,
+                 "A maestro.yaml to use (default: $MAESTRO_CONFIG, else <home>/maestro.yaml if present)");
+  app.add_option("--actor", session.actor_option,
+                 "Who is acting, for the audit trail (default: $MAESTRO_ACTOR, else $USER)");
   add_dsar_commands(app, session);
   add_audit_commands(app, session);
   add_report_commands(app, session);
@@ -102,8 +105,10 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
     }
     // CLI11 reports a mistyped command as a missing one; name the word it did not know.
     std::vector<std::string> unknown = app.remaining();
-    if (!unknown.empty()) err << "maestro: error: unknown command or argument '" << unknown.front() << "'\n";
-    else err << "maestro: error: " << e.what() << "\n";
+    if (!unknown.empty())
+      err << "maestro: error: unknown command or argument '" << unknown.front() << "'\n";
+    else
+      err << "maestro: error: " << e.what() << "\n";
     err << "Run with --help for usage.\n";
     return 2;
   } catch (const CommandFailed& failure) {

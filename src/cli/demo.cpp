@@ -31,12 +31,16 @@ void prepare_demo_home(const fs::path& home) {
   if (ec) fail_command(Error{ErrorCode::unavailable, "cannot create " + home.string() + ": " + ec.message()});
 }
 
-Instant at(const char* iso) { return *parse_instant(iso); }
+Instant at(const char* iso) {
+  return *parse_instant(iso);
+}
 
 class DemoRun {
  public:
   DemoRun(Session& s, Installation& inst)
-      : m_out(s.out), m_clock(at("2026-02-27T16:40:00Z")), m_desk(*inst.store, *inst.keys, inst.policy, m_clock, "dpo@example.com"),
+      : m_out(s.out),
+        m_clock(at("2026-02-27T16:40:00Z")),
+        m_desk(*inst.store, *inst.keys, inst.policy, m_clock, "dpo@example.com"),
         m_policy(inst.policy) {}
 
   void run() {
@@ -90,8 +94,8 @@ class DemoRun {
  private:
   void advance_to(const char* iso) { m_clock.set(at(iso)); }
   void step(const char* what, const std::string& text) {
-    m_out << "  " << format_instant(m_clock.now()) << "  " << what << std::string(8 - std::min<std::size_t>(8, std::string_view(what).size()), ' ')
-          << text << "\n";
+    m_out << "  " << format_instant(m_clock.now()) << "  " << what
+          << std::string(8 - std::min<std::size_t>(8, std::string_view(what).size()), ' ') << text << "\n";
   }
   static std::string state_after(Result<CaseView> v) { return std::string(state_name(must(std::move(v)).c.state)); }
 
@@ -108,8 +112,9 @@ void add_demo_command(CLI::App& app, Session& s) {
   auto home = std::make_shared<std::string>("maestro-demo");
   auto* cmd = app.add_subcommand("demo", "Run one request through its whole lifecycle on a demo store");
   cmd->add_option("--demo-home", *home, "Folder for the demo's own store (default ./maestro-demo; recreated each run)");
-  cmd->footer("The demo never touches your real store. Afterwards, look around with e.g.\n"
-              "  maestro --home maestro-demo dsar show DSAR-2026-001\n  maestro --home maestro-demo audit verify");
+  cmd->footer(
+      "The demo never touches your real store. Afterwards, look around with e.g.\n"
+      "  maestro --home maestro-demo dsar show DSAR-2026-001\n  maestro --home maestro-demo audit verify");
   cmd->callback([&s, home] {
     prepare_demo_home(*home);
     s.home_option = *home;

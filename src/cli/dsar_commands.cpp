@@ -30,8 +30,10 @@ std::string read_request_text(Session& s, const std::string& source) {
 }
 
 void print_case(Session& s, const CaseView& v, bool json) {
-  if (json) s.out << case_json(v) << "\n";
-  else s.out << case_text(v, s.desk().policy());
+  if (json)
+    s.out << case_json(v) << "\n";
+  else
+    s.out << case_text(v, s.desk().policy());
 }
 
 void add_intake(CLI::App& dsar, Session& s) {
@@ -44,12 +46,15 @@ void add_intake(CLI::App& dsar, Session& s) {
   cmd->add_option("--rights", opts->request.rights,
                   "The rights requested, comma-separated: access, portability, rectification, erasure, restriction, "
                   "objection, automated-decision-opt-out, ccpa-know, ccpa-delete, ccpa-opt-out-of-sale");
-  cmd->add_option("--jurisdiction", opts->request.jurisdiction, "The law that applies: gdpr, uk-gdpr, ccpa, lgpd, vcdpa");
-  cmd->add_option("--channel", opts->request.channel,
-                  "How the request arrived: email, web-form, portal, phone, post, in-person, api, other (default email)");
+  cmd->add_option("--jurisdiction", opts->request.jurisdiction,
+                  "The law that applies: gdpr, uk-gdpr, ccpa, lgpd, vcdpa");
+  cmd->add_option(
+      "--channel", opts->request.channel,
+      "How the request arrived: email, web-form, portal, phone, post, in-person, api, other (default email)");
   cmd->add_option("--received", opts->request.received,
                   "When it was received, ISO 8601 (2026-01-31T09:00:00Z); default now. The legal clock starts here.");
-  cmd->add_option("--tenant", opts->request.tenants, "Limit the request to a tenant (repeatable; default: every tenant)");
+  cmd->add_option("--tenant", opts->request.tenants,
+                  "Limit the request to a tenant (repeatable; default: every tenant)");
   cmd->add_option("--ticket", opts->request.ticket, "An external ticket reference (Jira, Zendesk, ...)");
   cmd->add_option("--from-json", opts->from_json,
                   "Read the request from a JSON file instead of flags ('-' reads standard input); see docs/cli.md");
@@ -63,10 +68,13 @@ void add_intake(CLI::App& dsar, Session& s) {
     IntakeRequest request = opts->request;
     if (!opts->from_json.empty()) {
       bool flags_used = false;
-      for (const char* flag : {"--subject", "--name", "--rights", "--jurisdiction", "--channel", "--received", "--tenant", "--ticket"}) {
+      for (const char* flag :
+           {"--subject", "--name", "--rights", "--jurisdiction", "--channel", "--received", "--tenant", "--ticket"}) {
         flags_used = flags_used || cmd->count(flag) > 0;
       }
-      if (flags_used) fail_command(Error{ErrorCode::invalid_argument, "give the request either as flags or with --from-json, not both"});
+      if (flags_used)
+        fail_command(
+            Error{ErrorCode::invalid_argument, "give the request either as flags or with --from-json, not both"});
       request = must(parse_intake_json(read_request_text(s, opts->from_json)));
     }
     IntakeResult result = must(s.desk().intake(request));
@@ -107,7 +115,8 @@ void add_with_reason(CLI::App& dsar, Session& s, const char* name, const char* d
   cmd->add_option("--reason", *reason, "Why, as a reason code (listed below)")->required();
   cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
   cmd->footer(footer);
-  cmd->callback([&s, number, reason, json, action] { print_case(s, must((s.desk().*action)(*number, *reason)), *json); });
+  cmd->callback(
+      [&s, number, reason, json, action] { print_case(s, must((s.desk().*action)(*number, *reason)), *json); });
 }
 
 void add_verify(CLI::App& dsar, Session& s) {
@@ -153,7 +162,8 @@ void add_deny(CLI::App& dsar, Session& s) {
   cmd->add_option("--details", *details, "An explanation (kept encrypted with the case, not in the audit trail)");
   cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
   cmd->footer("The refusal letter must tell the requester of their right to complain to the supervisory authority.");
-  cmd->callback([&s, number, reason, details, json] { print_case(s, must(s.desk().deny(*number, *reason, *details)), *json); });
+  cmd->callback(
+      [&s, number, reason, details, json] { print_case(s, must(s.desk().deny(*number, *reason, *details)), *json); });
 }
 
 void add_note(CLI::App& dsar, Session& s) {
@@ -175,7 +185,9 @@ void add_list(CLI::App& dsar, Session& s) {
   };
   auto opts = std::make_shared<ListOptions>();
   auto* cmd = dsar.add_subcommand("list", "List cases with their legal due dates");
-  cmd->add_option("--state", opts->state, "Only cases in this state (received, acknowledged, awaiting_verification, verified, in_progress, in_review, fulfilled, denied, withdrawn)");
+  cmd->add_option("--state", opts->state,
+                  "Only cases in this state (received, acknowledged, awaiting_verification, verified, in_progress, "
+                  "in_review, fulfilled, denied, withdrawn)");
   cmd->add_option("--right", opts->right, "Only cases that request this right");
   cmd->add_option("--jurisdiction", opts->jurisdiction, "Only cases under this jurisdiction");
   cmd->add_flag("--overdue", opts->overdue, "Only open cases past their legal due date");
@@ -186,7 +198,8 @@ void add_list(CLI::App& dsar, Session& s) {
     CaseQuery q;
     if (!opts->state.empty()) q.state = must(parse_state(opts->state));
     if (!opts->right.empty()) q.right = must(parse_right(opts->right));
-    if (!opts->jurisdiction.empty()) q.jurisdiction = must(s.installation().policy.jurisdiction(opts->jurisdiction))->id;
+    if (!opts->jurisdiction.empty())
+      q.jurisdiction = must(s.installation().policy.jurisdiction(opts->jurisdiction))->id;
     if (!opts->due_before.empty()) q.due_before = must(parse_date(opts->due_before));
     q.overdue_only = opts->overdue;
     auto views = must(s.desk().list(q));
@@ -222,11 +235,13 @@ void add_dsar_commands(CLI::App& app, Session& s) {
   add_simple(*dsar, s, "fulfil", "Record that the response was delivered; closes the case",
              "Closes the case as fulfilled; the closing date is compared with the legal due date.", &Desk::fulfil);
   add_deny(*dsar, s);
-  add_simple(*dsar, s, "withdraw", "Record that the requester withdrew the request; closes the case", "", &Desk::withdraw);
-  add_with_reason(*dsar, s, "pause", "Stop the clock while waiting on the requester",
-                  "Reasons: awaiting-identity, awaiting-clarification, awaiting-fee.\nThe internal targets always stop; "
-                  "the legal clock stops only where the law allows it (UK GDPR Art. 12A, from 2026-02-05).",
-                  &Desk::pause);
+  add_simple(*dsar, s, "withdraw", "Record that the requester withdrew the request; closes the case", "",
+             &Desk::withdraw);
+  add_with_reason(
+      *dsar, s, "pause", "Stop the clock while waiting on the requester",
+      "Reasons: awaiting-identity, awaiting-clarification, awaiting-fee.\nThe internal targets always stop; "
+      "the legal clock stops only where the law allows it (UK GDPR Art. 12A, from 2026-02-05).",
+      &Desk::pause);
   add_simple(*dsar, s, "resume", "Restart the clock when the requester has answered", "", &Desk::resume);
   add_with_reason(*dsar, s, "extend", "Extend the legal deadline once (GDPR: up to two further months; CCPA: 45 days)",
                   "Reasons: complex, numerous. The requester must be told before the original deadline passes, so an "

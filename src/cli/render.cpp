@@ -10,7 +10,9 @@ using nlohmann::json;
 
 namespace {
 
-json when(const std::optional<Instant>& at) { return at ? json(format_instant(*at)) : json(nullptr); }
+json when(const std::optional<Instant>& at) {
+  return at ? json(format_instant(*at)) : json(nullptr);
+}
 
 std::string pad(std::string text, std::size_t width) {
   if (text.size() < width) text.append(width - text.size(), ' ');
@@ -50,7 +52,8 @@ json case_object(const CaseView& v) {
   json identifiers = json::array(), pauses = json::array(), extensions = json::array(), verifications = json::array(),
        notes = json::array();
   for (const auto& id : c.identifiers) identifiers.push_back({{"kind", id.kind}, {"value", id.value}});
-  for (const auto& p : c.pauses) pauses.push_back({{"started", format_instant(p.started)}, {"ended", when(p.ended)}, {"reason", p.reason}});
+  for (const auto& p : c.pauses)
+    pauses.push_back({{"started", format_instant(p.started)}, {"ended", when(p.ended)}, {"reason", p.reason}});
   for (const auto& e : c.extensions) extensions.push_back({{"at", format_instant(e.at)}, {"reason", e.reason}});
   for (const auto& a : c.verifications) {
     verifications.push_back({{"at", format_instant(a.at)}, {"method", a.method}, {"outcome", a.outcome}});
@@ -86,7 +89,9 @@ json case_object(const CaseView& v) {
 
 }  // namespace
 
-std::string case_json(const CaseView& v, int indent) { return case_object(v).dump(indent); }
+std::string case_json(const CaseView& v, int indent) {
+  return case_object(v).dump(indent);
+}
 
 std::string cases_json(const std::vector<CaseView>& views) {
   json out = json::array();
@@ -130,10 +135,12 @@ std::string case_text(const CaseView& v, const Policy& policy) {
   out << "    Internal target     " << format_date(d.internal_due) << "\n";
   out << "    Legal due           " << pad(format_date(d.legal_due), 12) << days_left_text(d, c) << "\n";
   if (d.legal_clock_paused_days > 0) {
-    out << "                        (legal clock stopped " << d.legal_clock_paused_days << " days while waiting on the requester)\n";
+    out << "                        (legal clock stopped " << d.legal_clock_paused_days
+        << " days while waiting on the requester)\n";
   }
   if (!c.extensions.empty()) {
-    out << "                        (extended from " << format_date(d.original_legal_due) << ": " << c.extensions.back().reason << ")\n";
+    out << "                        (extended from " << format_date(d.original_legal_due) << ": "
+        << c.extensions.back().reason << ")\n";
   } else if (d.extension_available && d.extended_legal_due) {
     out << "    Extension possible  to " << format_date(*d.extended_legal_due) << ", if notified by "
         << format_date(d.original_legal_due) << "\n";
@@ -147,7 +154,8 @@ std::string case_text(const CaseView& v, const Policy& policy) {
     out << "    " << format_instant(p.started) << "  paused: " << p.reason
         << (p.ended ? ", resumed " + format_instant(*p.ended) : std::string(", still paused")) << "\n";
   }
-  for (const auto& n : c.notes) out << "    " << format_instant(n.at) << "  note by " << n.actor << ": " << n.text << "\n";
+  for (const auto& n : c.notes)
+    out << "    " << format_instant(n.at) << "  note by " << n.actor << ": " << n.text << "\n";
   if (c.closed_at) {
     out << "    " << format_instant(*c.closed_at) << "  closed: " << state_name(c.state)
         << (c.denial_reason.empty() ? "" : " (" + c.denial_reason + ")") << "\n";
@@ -162,9 +170,11 @@ std::string case_table(const std::vector<CaseView>& views) {
   for (const auto& v : views) {
     std::string state(state_name(v.c.state));
     if (v.c.is_paused()) state += "*";
-    std::string left = is_closed(v.c.state) ? "-" : std::to_string(v.deadlines.days_left) + (v.deadlines.overdue ? " OVERDUE" : "");
+    std::string left =
+        is_closed(v.c.state) ? "-" : std::to_string(v.deadlines.days_left) + (v.deadlines.overdue ? " OVERDUE" : "");
     out << pad(v.c.number, 15) << pad(state, 23) << pad(v.c.jurisdiction, 13) << pad(join_rights(v.c.rights), 26)
-        << pad(format_date(date_of(v.c.received_at)), 12) << pad(format_date(v.deadlines.legal_due), 12) << left << "\n";
+        << pad(format_date(date_of(v.c.received_at)), 12) << pad(format_date(v.deadlines.legal_due), 12) << left
+        << "\n";
   }
   if (views.empty()) out << "(no cases)\n";
   return out.str();
@@ -172,8 +182,9 @@ std::string case_table(const std::vector<CaseView>& views) {
 
 std::string audit_event_text(const AuditEvent& e) {
   std::ostringstream out;
-  out << "#" << e.sequence << "  " << format_instant(e.at) << "  " << pad(e.case_number.empty() ? "-" : e.case_number, 15)
-      << pad(e.action, 12) << pad(e.outcome, 6) << " by " << e.actor << "  " << e.details << "\n";
+  out << "#" << e.sequence << "  " << format_instant(e.at) << "  "
+      << pad(e.case_number.empty() ? "-" : e.case_number, 15) << pad(e.action, 12) << pad(e.outcome, 6) << " by "
+      << e.actor << "  " << e.details << "\n";
   return out.str();
 }
 
@@ -184,9 +195,10 @@ std::string audit_event_json_line(const AuditEvent& e) {
   } catch (const json::exception&) {
     details = e.details;  // an altered event is shown as stored
   }
-  json j{{"sequence", e.sequence}, {"at", format_instant(e.at)}, {"actor", e.actor},
-         {"case", e.case_number},  {"action", e.action},         {"outcome", e.outcome},
-         {"details", details},     {"previous_hash", e.previous_hash}, {"hash", e.hash}};
+  json j{
+      {"sequence", e.sequence}, {"at", format_instant(e.at)}, {"actor", e.actor},   {"case", e.case_number},
+      {"action", e.action},     {"outcome", e.outcome},       {"details", details}, {"previous_hash", e.previous_hash},
+      {"hash", e.hash}};
   return j.dump() + "\n";
 }
 

@@ -34,8 +34,9 @@ void add_metrics(CLI::App& report, Session& s) {
   cmd->add_option("--from", opts->from, "First day of the period, YYYY-MM-DD")->required();
   cmd->add_option("--to", opts->to, "Last day of the period, YYYY-MM-DD")->required();
   cmd->add_flag("--json", opts->json, "Print JSON");
-  cmd->footer("Counts the cases received in the period. 'Completed' means fulfilled or denied; on time means closed "
-              "on or before the legal due date.");
+  cmd->footer(
+      "Counts the cases received in the period. 'Completed' means fulfilled or denied; on time means closed "
+      "on or before the legal due date.");
   cmd->callback([&s, opts] {
     Date from = must(parse_date(opts->from));
     Date to = must(parse_date(opts->to));
@@ -68,7 +69,8 @@ void add_log(CLI::App& report, Session& s) {
     auto views = must(s.desk().list({}));
     const Policy& policy = s.desk().policy();
     auto base = "dsr_log_" + std::to_string(opts->year);
-    write_file_atomically(dir / (base + ".md"), render_dsr_log_markdown(views, opts->year, policy, opts->include_names));
+    write_file_atomically(dir / (base + ".md"),
+                          render_dsr_log_markdown(views, opts->year, policy, opts->include_names));
     write_file_atomically(dir / (base + ".csv"), render_dsr_log_csv(views, opts->year, policy, opts->include_names));
     s.out << "wrote " << (dir / (base + ".md")).string() << " and " << (dir / (base + ".csv")).string() << "\n";
   });
@@ -85,10 +87,12 @@ void add_report_commands(CLI::App& app, Session& s) {
   auto* retention = app.add_subcommand("retention", "Apply the retention policy to Maestro's own records");
   retention->require_subcommand(1);
   auto dry_run = std::make_shared<bool>(false);
-  auto* purge = retention->add_subcommand("purge", "Remove personal data from cases closed longer than the retention period");
+  auto* purge =
+      retention->add_subcommand("purge", "Remove personal data from cases closed longer than the retention period");
   purge->add_flag("--dry-run", *dry_run, "Only list the cases that would be purged");
-  purge->footer("The default policy keeps a closed case's personal data 2 years (seed 003); the case's dates, states "
-                "and audit events remain as evidence without personal data. Run it daily, e.g. from cron.");
+  purge->footer(
+      "The default policy keeps a closed case's personal data 2 years (seed 003); the case's dates, states "
+      "and audit events remain as evidence without personal data. Run it daily, e.g. from cron.");
   purge->callback([&s, dry_run] {
     PurgeResult result = must(s.desk().purge_expired(*dry_run));
     for (const auto& number : result.purged) s.out << (*dry_run ? "would purge " : "purged ") << number << "\n";

@@ -23,7 +23,9 @@ struct CommandFailed {
   int exit_code = 0;  // 0: derive from the error code
 };
 
-[[noreturn]] inline void fail_command(Error error, int exit_code = 0) { throw CommandFailed{std::move(error), exit_code}; }
+[[noreturn]] inline void fail_command(Error error, int exit_code = 0) {
+  throw CommandFailed{std::move(error), exit_code};
+}
 
 template <typename T>
 T must(Result<T> result) {

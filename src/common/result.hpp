@@ -47,7 +47,9 @@ inline std::unexpected<Error> not_found(std::string message) {
 inline std::unexpected<Error> precondition(std::string message) {
   return fail(ErrorCode::failed_precondition, std::move(message));
 }
-inline std::unexpected<Error> propagate(const Error& error) { return std::unexpected<Error>(error); }
+inline std::unexpected<Error> propagate(const Error& error) {
+  return std::unexpected<Error>(error);
+}
 
 // A short lowercase name of the code, for JSON output and logs.
 const char* error_code_name(ErrorCode code);

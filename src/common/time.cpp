@@ -7,7 +7,9 @@ namespace maestro {
 
 namespace chr = std::chrono;
 
-Instant SystemClock::now() const { return chr::floor<chr::seconds>(chr::system_clock::now()); }
+Instant SystemClock::now() const {
+  return chr::floor<chr::seconds>(chr::system_clock::now());
+}
 
 namespace {
 
@@ -45,7 +47,9 @@ std::optional<Date> read_date(std::string_view text, std::size_t& pos) {
   return date;
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 }  // namespace
 
@@ -60,8 +64,7 @@ Result<Date> parse_date(std::string_view text) {
 
 Result<Instant> parse_instant(std::string_view text) {
   auto bad = [&] {
-    return invalid("invalid time " + quoted(text) +
-                   ": expected ISO 8601 such as 2026-01-31T09:00:00Z or 2026-01-31");
+    return invalid("invalid time " + quoted(text) + ": expected ISO 8601 such as 2026-01-31T09:00:00Z or 2026-01-31");
   };
   std::size_t pos = 0;
   auto date = read_date(text, pos);
@@ -103,8 +106,7 @@ Result<Instant> parse_instant(std::string_view text) {
                    ": give a time zone, e.g. 2026-01-31T09:00:00Z or 2026-01-31T10:00:00+01:00");
   }
   if (pos != text.size()) return bad();
-  return start_of(*date) + chr::hours{*hh} + chr::minutes{*mm} + chr::seconds{ss} -
-         chr::minutes{offset_minutes};
+  return start_of(*date) + chr::hours{*hh} + chr::minutes{*mm} + chr::seconds{ss} - chr::minutes{offset_minutes};
 }
 
 std::string format_date(Date date) {
@@ -124,14 +126,20 @@ std::string format_instant(Instant at) {
   return buffer;
 }
 
-Date date_of(Instant at) { return Date{chr::floor<chr::days>(at)}; }
+Date date_of(Instant at) {
+  return Date{chr::floor<chr::days>(at)};
+}
 
-Instant start_of(Date date) { return Instant{chr::sys_days{date}}; }
+Instant start_of(Date date) {
+  return Instant{chr::sys_days{date}};
+}
 
 int days_between(Date from, Date to) {
   return static_cast<int>((chr::sys_days{to} - chr::sys_days{from}).count());
 }
 
-Date add_days(Date date, int days) { return Date{chr::sys_days{date} + chr::days{days}}; }
+Date add_days(Date date, int days) {
+  return Date{chr::sys_days{date} + chr::days{days}};
+}
 
 }  // namespace maestro

@@ -23,8 +23,8 @@ constexpr char k_sealed_version = '\x01';
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &length);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out.data(), &length);
   return std::string(reinterpret_cast<const char*>(out.data()), length);
 }
 
@@ -38,8 +38,12 @@ struct CipherContext {
   CipherContext& operator=(const CipherContext&) = delete;
 };
 
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-unsigned char* bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+unsigned char* bytes(std::string& s) {
+  return reinterpret_cast<unsigned char*>(s.data());
+}
 
 std::optional<std::string> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
@@ -143,8 +147,7 @@ Result<std::string> SecretKeyRing::open(std::string_view sealed) const {
   return plain;
 }
 
-Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::path& path,
-                                                         KeyFileMode mode) {
+Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::path& path, KeyFileMode mode) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -177,8 +180,7 @@ Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::
   while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) hex.pop_back();
   auto key = from_hex(hex);
   if (!in || !key || key->size() != k_key_bytes) {
-    return fail(ErrorCode::data_loss,
-                "key file " + path.string() + " is not a Maestro key (expected 64 hex digits)");
+    return fail(ErrorCode::data_loss, "key file " + path.string() + " is not a Maestro key (expected 64 hex digits)");
   }
   return std::make_unique<SecretKeyRing>(std::move(*key));
 }

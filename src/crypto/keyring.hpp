@@ -52,8 +52,7 @@ enum class KeyFileMode { must_exist, create_if_missing };
 
 // Reads the hex master key from `path`. With create_if_missing, a new random key is written with
 // mode 0600 when the file does not exist. Refuses a key file that other users can read.
-Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::path& path,
-                                                         KeyFileMode mode);
+Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::path& path, KeyFileMode mode);
 
 // Lowercase hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);

@@ -43,7 +43,8 @@ std::string case_number(int year, int sequence) {
 // Normalises a case number typed in any case ("dsar-2026-1" stays as typed but upper-cased).
 std::string normalise_number(std::string_view number) {
   std::string out = trim(number);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return out;
 }
 
@@ -52,10 +53,10 @@ Status validate_case_number(std::string_view number) {
             std::all_of(number.begin() + 5, number.begin() + 9, [](unsigned char c) { return std::isdigit(c); }) &&
             number[9] == '-' &&
             std::all_of(number.begin() + 10, number.end(), [](unsigned char c) { return std::isdigit(c); });
-  if (!ok) return invalid("invalid case number '" + std::string(number) + "': expected DSAR-YYYY-NNN, e.g. DSAR-2026-001");
+  if (!ok)
+    return invalid("invalid case number '" + std::string(number) + "': expected DSAR-YYYY-NNN, e.g. DSAR-2026-001");
   return {};
 }
-
 
 Result<Case> validate_intake(const IntakeRequest& r, const Policy& policy, Instant now) {
   Case c;
@@ -214,7 +215,8 @@ Result<CaseView> Desk::change_case(std::string_view number, std::string_view act
     if (!c) return propagate(c.error());
     CaseState before = c->state;
     if (auto ok = change(*c); !ok) return ok;
-    if (auto ok = m_store.save_case(*c, c->personal_data_purged_at ? std::vector<std::string>{} : pseudonyms(*c)); !ok) {
+    if (auto ok = m_store.save_case(*c, c->personal_data_purged_at ? std::vector<std::string>{} : pseudonyms(*c));
+        !ok) {
       return ok;
     }
     json details{{"from", state_name(before)}, {"to", state_name(c->state)}};
@@ -237,11 +239,14 @@ Result<CaseView> Desk::record_verification(std::string_view number, std::string_
     return invalid("give the verification method as a short code, e.g. --method document");
   }
   json extra{{"method", method}, {"outcome", verification_outcome_name(outcome)}};
-  return change_case(number, "verify", [&](Case& c) -> Status {
-    auto state = maestro::record_verification(c, m_clock.now(), method, outcome, m_policy);
-    if (!state) return propagate(state.error());
-    return {};
-  }, extra.dump());
+  return change_case(
+      number, "verify",
+      [&](Case& c) -> Status {
+        auto state = maestro::record_verification(c, m_clock.now(), method, outcome, m_policy);
+        if (!state) return propagate(state.error());
+        return {};
+      },
+      extra.dump());
 }
 
 Result<CaseView> Desk::start(std::string_view number) {
@@ -261,8 +266,9 @@ Result<CaseView> Desk::deny(std::string_view number, std::string_view reason, st
     return invalid("the denial details must be at most 10000 characters of plain text");
   }
   json extra{{"reason", reason}, {"details_recorded", !details.empty()}};
-  return change_case(number, "deny", [&](Case& c) { return maestro::deny(c, m_clock.now(), reason, details, m_policy); },
-                     extra.dump());
+  return change_case(
+      number, "deny", [&](Case& c) { return maestro::deny(c, m_clock.now(), reason, details, m_policy); },
+      extra.dump());
 }
 
 Result<CaseView> Desk::withdraw(std::string_view number) {
@@ -271,8 +277,8 @@ Result<CaseView> Desk::withdraw(std::string_view number) {
 
 Result<CaseView> Desk::pause(std::string_view number, std::string_view reason) {
   json extra{{"reason", reason}};
-  return change_case(number, "pause", [&](Case& c) { return maestro::pause(c, m_clock.now(), reason, m_policy); },
-                     extra.dump());
+  return change_case(
+      number, "pause", [&](Case& c) { return maestro::pause(c, m_clock.now(), reason, m_policy); }, extra.dump());
 }
 
 Result<CaseView> Desk::resume(std::string_view number) {
@@ -281,8 +287,8 @@ Result<CaseView> Desk::resume(std::string_view number) {
 
 Result<CaseView> Desk::extend(std::string_view number, std::string_view reason) {
   json extra{{"reason", reason}};
-  return change_case(number, "extend", [&](Case& c) { return maestro::extend(c, m_clock.now(), reason, m_policy); },
-                            extra.dump());
+  return change_case(
+      number, "extend", [&](Case& c) { return maestro::extend(c, m_clock.now(), reason, m_policy); }, extra.dump());
 }
 
 Result<CaseView> Desk::add_note(std::string_view number, std::string_view text) {
@@ -294,7 +300,8 @@ Result<CaseView> Desk::add_note(std::string_view number, std::string_view text) 
   // The note may mention the subject: it is stored encrypted, and the audit trail records only
   // that a note was added.
   return change_case(number, "note", [&](Case& c) -> Status {
-    if (c.personal_data_purged_at) return precondition("cannot add a note to " + c.number + ": its personal data was purged");
+    if (c.personal_data_purged_at)
+      return precondition("cannot add a note to " + c.number + ": its personal data was purged");
     c.notes.push_back({m_clock.now(), m_actor, note});
     return {};
   });
@@ -368,14 +375,17 @@ Result<PurgeResult> Desk::purge_expired(bool dry_run) {
   if (dry_run) return result;
   json extra{{"retention", format_duration(m_policy.retention.personal_data_after_close)}};
   for (const auto& number : result.purged) {
-    auto purged = change_case(number, "purge", [&](Case& c) -> Status {
-      c.subject_name.clear();
-      c.identifiers.clear();
-      c.notes.clear();
-      c.denial_details.clear();
-      c.personal_data_purged_at = now;
-      return {};
-    }, extra.dump());
+    auto purged = change_case(
+        number, "purge",
+        [&](Case& c) -> Status {
+          c.subject_name.clear();
+          c.identifiers.clear();
+          c.notes.clear();
+          c.denial_details.clear();
+          c.personal_data_purged_at = now;
+          return {};
+        },
+        extra.dump());
     if (!purged) return propagate(purged.error());
   }
   return result;

@@ -27,7 +27,7 @@ namespace maestro {
 struct IntakeRequest {
   std::vector<std::string> subjects;  // "kind:value", a bare email or phone
   std::string name;
-  std::string rights;                 // comma-separated
+  std::string rights;  // comma-separated
   std::string jurisdiction;
   std::string channel = "email";
   std::optional<std::string> received;  // ISO 8601; default now

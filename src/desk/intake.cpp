@@ -6,7 +6,8 @@
 namespace maestro {
 
 const std::vector<std::string>& known_channels() {
-  static const std::vector<std::string> channels{"email", "web-form", "portal", "phone", "post", "in-person", "api", "other"};
+  static const std::vector<std::string> channels{"email", "web-form",  "portal", "phone",
+                                                 "post",  "in-person", "api",    "other"};
   return channels;
 }
 
@@ -19,11 +20,12 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
     return invalid(std::string("the request is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return invalid("the request must be a JSON object");
-  static const std::vector<std::string> keys{"subject", "subjects", "name", "rights", "right", "jurisdiction",
+  static const std::vector<std::string> keys{"subject", "subjects", "name",    "rights", "right", "jurisdiction",
                                              "channel", "received", "tenants", "tenant", "ticket"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      return invalid("unknown field '" + key + "' in the request (known: subjects, name, rights, jurisdiction, "
+      return invalid("unknown field '" + key +
+                     "' in the request (known: subjects, name, rights, jurisdiction, "
                      "channel, received, tenants, ticket)");
     }
   }

@@ -76,7 +76,8 @@ std::vector<LogRow> log_rows(const std::vector<CaseView>& cases, int year, const
     const Case& c = v.c;
     if (static_cast<int>(date_of(c.received_at).year()) != year) continue;
     std::string customer = "-";
-    if (include_names) customer = c.personal_data_purged_at ? "(purged)" : (c.subject_name.empty() ? "-" : c.subject_name);
+    if (include_names)
+      customer = c.personal_data_purged_at ? "(purged)" : (c.subject_name.empty() ? "-" : c.subject_name);
     rows.push_back({c.number, format_date(date_of(c.received_at)), customer, request_type(c), timeline(c, policy),
                     status_word(c.state), format_date(v.deadlines.legal_due),
                     c.closed_at && c.state == CaseState::fulfilled ? format_date(date_of(*c.closed_at)) : "-"});
@@ -87,8 +88,10 @@ std::vector<LogRow> log_rows(const std::vector<CaseView>& cases, int year, const
 std::string markdown_cell(std::string text) {
   std::string out;
   for (char ch : text) {
-    if (ch == '|') out += "\\|";
-    else out += ch;
+    if (ch == '|')
+      out += "\\|";
+    else
+      out += ch;
   }
   return out;
 }
@@ -96,7 +99,8 @@ std::string markdown_cell(std::string text) {
 std::string csv_cell(const std::string& text) {
   // Quote everything, and defuse spreadsheet formulas in text that came from a request.
   std::string safe = text;
-  if (!safe.empty() && std::string_view("=+-@").find(safe[0]) != std::string_view::npos && safe != "-") safe = "'" + safe;
+  if (!safe.empty() && std::string_view("=+-@").find(safe[0]) != std::string_view::npos && safe != "-")
+    safe = "'" + safe;
   std::string out = "\"";
   for (char ch : safe) {
     if (ch == '"') out += '"';
@@ -131,7 +135,8 @@ Metrics compute_metrics(const std::vector<CaseView>& cases, Date from, Date to) 
     }
   }
   if (!durations.empty()) {
-    m.mean_days_to_complete = std::accumulate(durations.begin(), durations.end(), 0.0) / static_cast<double>(durations.size());
+    m.mean_days_to_complete =
+        std::accumulate(durations.begin(), durations.end(), 0.0) / static_cast<double>(durations.size());
     std::sort(durations.begin(), durations.end());
     std::size_t n = durations.size();
     m.median_days_to_complete = n % 2 ? durations[n / 2] : (durations[n / 2 - 1] + durations[n / 2]) / 2.0;
@@ -169,7 +174,8 @@ std::string render_metrics_text(const Metrics& m) {
   out << "  Requests received        " << m.total << "\n";
   out << "  Completed (answered)     " << m.completed << "\n";
   out << "  Mean days to complete    " << (m.mean_days_to_complete ? fixed(*m.mean_days_to_complete, 1) : "-") << "\n";
-  out << "  Median days to complete  " << (m.median_days_to_complete ? fixed(*m.median_days_to_complete, 1) : "-") << "\n";
+  out << "  Median days to complete  " << (m.median_days_to_complete ? fixed(*m.median_days_to_complete, 1) : "-")
+      << "\n";
   out << "  On time                  "
       << (m.on_time_rate ? fixed(*m.on_time_rate * 100.0, 1) + "% (" + std::to_string(m.completed_on_time) + " of " +
                                std::to_string(m.completed) + ")"

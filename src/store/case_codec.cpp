@@ -8,7 +8,9 @@ using nlohmann::json;
 
 namespace {
 
-json optional_instant(const std::optional<Instant>& at) { return at ? json(format_instant(*at)) : json(nullptr); }
+json optional_instant(const std::optional<Instant>& at) {
+  return at ? json(format_instant(*at)) : json(nullptr);
+}
 
 Result<std::optional<Instant>> read_optional_instant(const json& j, const char* key) {
   if (!j.contains(key) || j[key].is_null()) return std::optional<Instant>{};
@@ -27,7 +29,8 @@ Result<Instant> read_instant(const json& j, const char* key) {
 json record_of(const Case& c) {
   json pauses = json::array(), extensions = json::array(), verifications = json::array();
   for (const auto& p : c.pauses) {
-    pauses.push_back({{"started", format_instant(p.started)}, {"ended", optional_instant(p.ended)}, {"reason", p.reason}});
+    pauses.push_back(
+        {{"started", format_instant(p.started)}, {"ended", optional_instant(p.ended)}, {"reason", p.reason}});
   }
   for (const auto& e : c.extensions) extensions.push_back({{"at", format_instant(e.at)}, {"reason", e.reason}});
   for (const auto& v : c.verifications) {
@@ -54,7 +57,8 @@ json personal_of(const Case& c) {
   json identifiers = json::array(), notes = json::array();
   for (const auto& id : c.identifiers) identifiers.push_back({{"kind", id.kind}, {"value", id.value}});
   for (const auto& n : c.notes) notes.push_back({{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
-  return {{"name", c.subject_name}, {"identifiers", identifiers}, {"notes", notes}, {"denial_details", c.denial_details}};
+  return {
+      {"name", c.subject_name}, {"identifiers", identifiers}, {"notes", notes}, {"denial_details", c.denial_details}};
 }
 
 Status read_record(const json& r, Case& c) {
@@ -63,10 +67,10 @@ Status read_record(const json& r, Case& c) {
   c.ticket = r.value("ticket", "");
   c.denial_reason = r.value("denial_reason", "");
   c.possible_duplicates = r.value("possible_duplicates", std::vector<std::string>{});
-  for (auto [key, target] : {std::pair{"acknowledged_at", &c.acknowledged_at}, std::pair{"verified_at", &c.verified_at},
-                             std::pair{"started_at", &c.started_at},
-                             std::pair{"review_requested_at", &c.review_requested_at},
-                             std::pair{"personal_data_purged_at", &c.personal_data_purged_at}}) {
+  for (auto [key, target] :
+       {std::pair{"acknowledged_at", &c.acknowledged_at}, std::pair{"verified_at", &c.verified_at},
+        std::pair{"started_at", &c.started_at}, std::pair{"review_requested_at", &c.review_requested_at},
+        std::pair{"personal_data_purged_at", &c.personal_data_purged_at}}) {
     auto at = read_optional_instant(r, key);
     if (!at) return propagate(at.error());
     *target = *at;

@@ -65,20 +65,26 @@ class Statement {
     return *this;
   }
   Statement& bind_blob(int i, const std::optional<std::string>& blob) {
-    if (blob) sqlite3_bind_blob(m_stmt, i, blob->data(), static_cast<int>(blob->size()), SQLITE_TRANSIENT);
-    else sqlite3_bind_null(m_stmt, i);
+    if (blob)
+      sqlite3_bind_blob(m_stmt, i, blob->data(), static_cast<int>(blob->size()), SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(m_stmt, i);
     return *this;
   }
   Statement& bind_optional(int i, const std::optional<std::string>& text) {
-    if (text) bind(i, *text);
-    else sqlite3_bind_null(m_stmt, i);
+    if (text)
+      bind(i, *text);
+    else
+      sqlite3_bind_null(m_stmt, i);
     return *this;
   }
   // SQLITE_ROW, SQLITE_DONE or an error code (the prepare error if the SQL did not compile).
   int step() { return prepared() ? sqlite3_step(m_stmt) : m_prepare_rc; }
   std::string text(int col) const {
     auto p = sqlite3_column_text(m_stmt, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col))) : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)))
+             : std::string();
   }
   std::optional<std::string> optional_text(int col) const {
     if (sqlite3_column_type(m_stmt, col) == SQLITE_NULL) return std::nullopt;
@@ -113,9 +119,9 @@ class SqliteCaseStore final : public CaseStore {
       return fail(ErrorCode::data_loss, "case store " + m_path.string() + " is not a Maestro store");
     }
     if (*version > static_cast<int>(k_migrations.size())) {
-      return fail(ErrorCode::failed_precondition,
-                  "case store " + m_path.string() + " was written by a newer Maestro (schema " +
-                      std::to_string(*version) + "); upgrade Maestro");
+      return fail(ErrorCode::failed_precondition, "case store " + m_path.string() +
+                                                      " was written by a newer Maestro (schema " +
+                                                      std::to_string(*version) + "); upgrade Maestro");
     }
     if (auto ok = exec("PRAGMA journal_mode = WAL"); !ok) return ok;
     if (*version < static_cast<int>(k_migrations.size())) {
@@ -157,8 +163,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Result<int> next_case_sequence(int year) override {
-    Statement upsert(m_db, "INSERT INTO case_sequence(year, last_number) VALUES (?1, 1) "
-                           "ON CONFLICT(year) DO UPDATE SET last_number = last_number + 1 RETURNING last_number");
+    Statement upsert(m_db,
+                     "INSERT INTO case_sequence(year, last_number) VALUES (?1, 1) "
+                     "ON CONFLICT(year) DO UPDATE SET last_number = last_number + 1 RETURNING last_number");
     upsert.bind(1, std::int64_t{year});
     if (upsert.step() != SQLITE_ROW) return propagate(error("cannot allocate a case number"));
     return static_cast<int>(upsert.integer(0));
@@ -166,11 +173,13 @@ class SqliteCaseStore final : public CaseStore {
 
   Status save_case(const Case& c, const std::vector<std::string>& pseudonyms) override {
     EncodedCase e = encode_case(c, m_keys);
-    Statement put(m_db, "INSERT INTO cases(number, year, state, jurisdiction, rights, received_at, closed_at, record, personal) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(number) DO UPDATE SET "
-                        "state = excluded.state, jurisdiction = excluded.jurisdiction, rights = excluded.rights, "
-                        "received_at = excluded.received_at, closed_at = excluded.closed_at, "
-                        "record = excluded.record, personal = excluded.personal");
+    Statement put(
+        m_db,
+        "INSERT INTO cases(number, year, state, jurisdiction, rights, received_at, closed_at, record, personal) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(number) DO UPDATE SET "
+        "state = excluded.state, jurisdiction = excluded.jurisdiction, rights = excluded.rights, "
+        "received_at = excluded.received_at, closed_at = excluded.closed_at, "
+        "record = excluded.record, personal = excluded.personal");
     put.bind(1, e.number).bind(2, std::int64_t{e.year}).bind(3, e.state).bind(4, e.jurisdiction).bind(5, e.rights);
     put.bind(6, e.received_at).bind_optional(7, e.closed_at).bind(8, e.record).bind_blob(9, e.personal);
     if (put.step() != SQLITE_DONE) return propagate(error("cannot save case " + c.number));
@@ -186,8 +195,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Result<std::optional<Case>> load_case(std::string_view number) override {
-    Statement q(m_db, "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
-                      "FROM cases WHERE number = ?1");
+    Statement q(m_db,
+                "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
+                "FROM cases WHERE number = ?1");
     q.bind(1, number);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<Case>{};
@@ -198,8 +208,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Result<std::vector<Case>> load_cases() override {
-    Statement q(m_db, "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
-                      "FROM cases ORDER BY received_at, number");
+    Statement q(m_db,
+                "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
+                "FROM cases ORDER BY received_at, number");
     std::vector<Case> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
@@ -222,8 +233,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Result<std::optional<AuditEvent>> newest_event() override {
-    Statement q(m_db, "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
-                      "FROM audit_events ORDER BY sequence DESC LIMIT 1");
+    Statement q(m_db,
+                "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
+                "FROM audit_events ORDER BY sequence DESC LIMIT 1");
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<AuditEvent>{};
     if (rc != SQLITE_ROW) return propagate(error("cannot read the audit trail"));
@@ -233,8 +245,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Status append_event(const AuditEvent& e, const AuditAnchor& anchor) override {
-    Statement put(m_db, "INSERT INTO audit_events(sequence, at, actor, case_number, action, outcome, details, "
-                        "previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    Statement put(m_db,
+                  "INSERT INTO audit_events(sequence, at, actor, case_number, action, outcome, details, "
+                  "previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     put.bind(1, e.sequence).bind(2, format_instant(e.at)).bind(3, e.actor).bind(4, e.case_number);
     put.bind(5, e.action).bind(6, e.outcome).bind(7, e.details).bind(8, e.previous_hash).bind(9, e.hash);
     if (put.step() != SQLITE_DONE) return propagate(error("cannot append to the audit trail"));
@@ -244,8 +257,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Status for_each_event(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit) override {
-    Statement q(m_db, "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
-                      "FROM audit_events WHERE ?1 = '' OR case_number = ?1 ORDER BY sequence");
+    Statement q(m_db,
+                "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
+                "FROM audit_events WHERE ?1 = '' OR case_number = ?1 ORDER BY sequence");
     q.bind(1, case_number);
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
@@ -276,11 +290,12 @@ class SqliteCaseStore final : public CaseStore {
     int code = sqlite3_errcode(m_db) & 0xff;
     std::string detail = sqlite3_errmsg(m_db);
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
-      return {ErrorCode::unavailable, "case store " + m_path.string() +
-                                          " is locked by another process; try again when it has finished"};
+      return {ErrorCode::unavailable,
+              "case store " + m_path.string() + " is locked by another process; try again when it has finished"};
     }
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
-      return {ErrorCode::data_loss, "case store " + m_path.string() + " is corrupt or not a SQLite file (" + detail + ")"};
+      return {ErrorCode::data_loss,
+              "case store " + m_path.string() + " is corrupt or not a SQLite file (" + detail + ")"};
     }
     if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM) {
       return {ErrorCode::permission_denied, "case store " + m_path.string() + " cannot be written (" + detail + ")"};
@@ -321,15 +336,19 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Status set_meta(const std::string& key, const std::string& value) {
-    Statement q(m_db, "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    Statement q(m_db,
+                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     q.bind(1, key).bind(2, value);
     if (q.step() != SQLITE_DONE) return propagate(error("cannot write store metadata"));
     return {};
   }
 
   static EncodedCase row_to_encoded(const Statement& q) {
-    return {q.text(0), static_cast<int>(q.integer(1)), q.text(2), q.text(3), q.text(4),
-            q.text(5), q.optional_text(6), q.text(7), q.blob(8)};
+    return {q.text(0),          static_cast<int>(q.integer(1)),
+            q.text(2),          q.text(3),
+            q.text(4),          q.text(5),
+            q.optional_text(6), q.text(7),
+            q.blob(8)};
   }
 
   static Result<AuditEvent> row_to_event(const Statement& q) {

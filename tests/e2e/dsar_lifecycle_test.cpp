@@ -15,9 +15,14 @@ namespace {
 using nlohmann::json;
 
 std::vector<std::string> intake_args(const std::string& subject = "jane.example@example.com") {
-  return {"dsar", "intake", "--subject", subject, "--subject", "customer_id:C-1042", "--name", "Jane Example",
-          "--rights", "access,portability", "--jurisdiction", "uk-gdpr", "--received", "2026-03-02T08:30:00Z",
-          "--ticket", "ZD-1"};
+  return {"dsar",           "intake",
+          "--subject",      subject,
+          "--subject",      "customer_id:C-1042",
+          "--name",         "Jane Example",
+          "--rights",       "access,portability",
+          "--jurisdiction", "uk-gdpr",
+          "--received",     "2026-03-02T08:30:00Z",
+          "--ticket",       "ZD-1"};
 }
 
 class Lifecycle : public ::testing::Test {
@@ -121,10 +126,19 @@ TEST_F(Lifecycle, BadInputGetsAOneLineErrorAndWritesNothing) {
   ok(intake_args());
   long long before = events();
   std::vector<BadInput> cases{
-      {{"dsar", "intake", "--subject", "a@example.com", "--rights", "access", "--jurisdiction", "uk-gdpr", "--received", "31/01/2026"}, 2, "invalid time '31/01/2026'"},
-      {{"dsar", "intake", "--subject", "a@example.com", "--rights", "access,teleport", "--jurisdiction", "uk-gdpr"}, 2, "unknown right 'teleport'"},
-      {{"dsar", "intake", "--subject", "a@example.com", "--rights", "access", "--jurisdiction", "narnia"}, 2, "unknown jurisdiction 'narnia'"},
-      {{"dsar", "intake", "--subject", "email:a@b", "--rights", "access", "--jurisdiction", "gdpr"}, 2, "invalid email address"},
+      {{"dsar", "intake", "--subject", "a@example.com", "--rights", "access", "--jurisdiction", "uk-gdpr", "--received",
+        "31/01/2026"},
+       2,
+       "invalid time '31/01/2026'"},
+      {{"dsar", "intake", "--subject", "a@example.com", "--rights", "access,teleport", "--jurisdiction", "uk-gdpr"},
+       2,
+       "unknown right 'teleport'"},
+      {{"dsar", "intake", "--subject", "a@example.com", "--rights", "access", "--jurisdiction", "narnia"},
+       2,
+       "unknown jurisdiction 'narnia'"},
+      {{"dsar", "intake", "--subject", "email:a@b", "--rights", "access", "--jurisdiction", "gdpr"},
+       2,
+       "invalid email address"},
       {{"dsar", "intake", "--rights", "access", "--jurisdiction", "gdpr"}, 2, "at least one subject identifier"},
       {{"dsar", "show", "DSAR-2026-042"}, 3, "no case DSAR-2026-042"},
       {{"dsar", "ack", "not-a-case"}, 2, "invalid case number 'NOT-A-CASE'"},
@@ -199,7 +213,8 @@ TEST_F(Lifecycle, ACorruptStoreIsReported) {
   std::filesystem::create_directories(maestro.home());
   std::ofstream(maestro.home() / "maestro.db") << std::string(4096, 'x');
   std::ofstream(maestro.home() / "secret.key") << std::string(64, 'a') << "\n";
-  std::filesystem::permissions(maestro.home() / "secret.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(maestro.home() / "secret.key",
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   RunResult r = maestro.run({"dsar", "list"});
   EXPECT_EQ(r.exit_code, 6);
   EXPECT_NE(r.err.find("corrupt"), std::string::npos) << r.err;
@@ -234,12 +249,31 @@ TEST_F(Lifecycle, RetentionPurgeRemovesPersonalDataOfOldClosedCases) {
 }
 
 TEST_F(Lifecycle, EveryCommandHasHelp) {
-  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{
-           {}, {"dsar"}, {"dsar", "intake"}, {"dsar", "ack"}, {"dsar", "verify"}, {"dsar", "start"}, {"dsar", "review"},
-           {"dsar", "fulfil"}, {"dsar", "deny"}, {"dsar", "withdraw"}, {"dsar", "pause"}, {"dsar", "resume"},
-           {"dsar", "extend"}, {"dsar", "note"}, {"dsar", "list"}, {"dsar", "show"}, {"audit"}, {"audit", "verify"},
-           {"audit", "show"}, {"audit", "export"}, {"report"}, {"report", "metrics"}, {"report", "log"},
-           {"retention", "purge"}, {"demo"}}) {
+  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{{},
+                                                                            {"dsar"},
+                                                                            {"dsar", "intake"},
+                                                                            {"dsar", "ack"},
+                                                                            {"dsar", "verify"},
+                                                                            {"dsar", "start"},
+                                                                            {"dsar", "review"},
+                                                                            {"dsar", "fulfil"},
+                                                                            {"dsar", "deny"},
+                                                                            {"dsar", "withdraw"},
+                                                                            {"dsar", "pause"},
+                                                                            {"dsar", "resume"},
+                                                                            {"dsar", "extend"},
+                                                                            {"dsar", "note"},
+                                                                            {"dsar", "list"},
+                                                                            {"dsar", "show"},
+                                                                            {"audit"},
+                                                                            {"audit", "verify"},
+                                                                            {"audit", "show"},
+                                                                            {"audit", "export"},
+                                                                            {"report"},
+                                                                            {"report", "metrics"},
+                                                                            {"report", "log"},
+                                                                            {"retention", "purge"},
+                                                                            {"demo"}}) {
     cmd.push_back("--help");
     RunResult r = maestro.run(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd[0];

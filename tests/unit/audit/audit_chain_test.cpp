@@ -90,7 +90,9 @@ TEST_F(ChainTest, ForgedAnchorIsFound) {
   EXPECT_FALSE(verify(events, a).intact());
 }
 
-TEST_F(ChainTest, EmptyTrailWithoutAnchorIsIntact) { EXPECT_TRUE(verify({}, std::nullopt).intact()); }
+TEST_F(ChainTest, EmptyTrailWithoutAnchorIsIntact) {
+  EXPECT_TRUE(verify({}, std::nullopt).intact());
+}
 
 }  // namespace
 }  // namespace maestro

@@ -9,8 +9,12 @@ namespace {
 
 using testing::day;
 
-const HolidayCalendar& uk() { return testing::default_policy().calendars.at("england-wales"); }
-const HolidayCalendar& us() { return testing::default_policy().calendars.at("us-federal"); }
+const HolidayCalendar& uk() {
+  return testing::default_policy().calendars.at("england-wales");
+}
+const HolidayCalendar& us() {
+  return testing::default_policy().calendars.at("us-federal");
+}
 
 TEST(Calendar, EnglandAndWalesBankHolidays) {
   for (const char* holiday : {"2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31",

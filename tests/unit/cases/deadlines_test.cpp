@@ -53,75 +53,146 @@ TEST_P(LegalDueDate, MatchesHandCheckedDate) {
 
 INSTANTIATE_TEST_SUITE_P(
     UkGdprMonths, LegalDueDate,
-    ::testing::Values(
-        LegalCase{"same date next month, a Sunday, rolls to Monday", "uk-gdpr", "access", "2026-01-15T10:00:00Z", "2026-02-16"},
-        LegalCase{"31 Jan: February has no 31st, so 28 Feb, a Saturday, rolls to Monday 2 Mar", "uk-gdpr", "access", "2026-01-31T10:00:00Z", "2026-03-02"},
-        LegalCase{"31 Jan 2024, leap year: 29 Feb, a Thursday", "uk-gdpr", "access", "2024-01-31T10:00:00Z", "2024-02-29"},
-        LegalCase{"29 Feb 2024 -> 29 Mar, Good Friday; Easter Monday too -> Tue 2 Apr", "uk-gdpr", "access", "2024-02-29T10:00:00Z", "2024-04-02"},
-        LegalCase{"31 Mar: April has 30 days -> 30 Apr, a Thursday", "uk-gdpr", "access", "2026-03-31T10:00:00Z", "2026-04-30"},
-        LegalCase{"3 Apr 2026 is Good Friday, 6 Apr Easter Monday -> Tue 7 Apr", "uk-gdpr", "access", "2026-03-03T10:00:00Z", "2026-04-07"},
-        LegalCase{"28 Dec 2026 is the Boxing Day substitute -> Tue 29 Dec", "uk-gdpr", "access", "2026-11-28T10:00:00Z", "2026-12-29"},
-        LegalCase{"25 Dec 2026 Friday, weekend, 28 Dec holiday -> Tue 29 Dec", "uk-gdpr", "access", "2026-11-25T10:00:00Z", "2026-12-29"},
-        LegalCase{"31 Dec -> 31 Jan 2027, a Sunday -> Mon 1 Feb", "uk-gdpr", "access", "2026-12-31T10:00:00Z", "2027-02-01"},
-        LegalCase{"4 May 2026 early May bank holiday -> Tue 5 May", "uk-gdpr", "access", "2026-04-04T10:00:00Z", "2026-05-05"},
-        LegalCase{"25 May 2026 spring bank holiday -> Tue 26 May", "uk-gdpr", "access", "2026-04-25T10:00:00Z", "2026-05-26"},
-        LegalCase{"31 Aug 2026 summer bank holiday -> Tue 1 Sep", "uk-gdpr", "access", "2026-07-31T10:00:00Z", "2026-09-01"},
-        LegalCase{"31 Jan 2025 -> 28 Feb 2025, a Friday", "uk-gdpr", "access", "2025-01-31T10:00:00Z", "2025-02-28"},
-        LegalCase{"2 Jun 2022 moved spring holiday, 3 Jun jubilee, weekend -> Mon 6 Jun", "uk-gdpr", "access", "2022-05-02T10:00:00Z", "2022-06-06"},
-        LegalCase{"19 Sep 2022 state funeral bank holiday -> Tue 20 Sep", "uk-gdpr", "access", "2022-08-19T10:00:00Z", "2022-09-20"},
-        LegalCase{"received late on a Saturday: the day of receipt counts -> Mon 13 Jul", "uk-gdpr", "access", "2026-06-13T23:59:59Z", "2026-07-13"},
-        LegalCase{"00:30 at +02:00 is 22:30 UTC on 13 Jun: the UTC day counts", "uk-gdpr", "access", "2026-06-14T00:30:00+02:00", "2026-07-13"}));
+    ::testing::Values(LegalCase{"same date next month, a Sunday, rolls to Monday", "uk-gdpr", "access",
+                                "2026-01-15T10:00:00Z", "2026-02-16"},
+                      LegalCase{"31 Jan: February has no 31st, so 28 Feb, a Saturday, rolls to Monday 2 Mar", "uk-gdpr",
+                                "access", "2026-01-31T10:00:00Z", "2026-03-02"},
+                      LegalCase{"31 Jan 2024, leap year: 29 Feb, a Thursday", "uk-gdpr", "access",
+                                "2024-01-31T10:00:00Z", "2024-02-29"},
+                      LegalCase{"29 Feb 2024 -> 29 Mar, Good Friday; Easter Monday too -> Tue 2 Apr", "uk-gdpr",
+                                "access", "2024-02-29T10:00:00Z", "2024-04-02"},
+                      LegalCase{"31 Mar: April has 30 days -> 30 Apr, a Thursday", "uk-gdpr", "access",
+                                "2026-03-31T10:00:00Z", "2026-04-30"},
+                      LegalCase{"3 Apr 2026 is Good Friday, 6 Apr Easter Monday -> Tue 7 Apr", "uk-gdpr", "access",
+                                "2026-03-03T10:00:00Z", "2026-04-07"},
+                      LegalCase{"28 Dec 2026 is the Boxing Day substitute -> Tue 29 Dec", "uk-gdpr", "access",
+                                "2026-11-28T10:00:00Z", "2026-12-29"},
+                      LegalCase{"25 Dec 2026 Friday, weekend, 28 Dec holiday -> Tue 29 Dec", "uk-gdpr", "access",
+                                "2026-11-25T10:00:00Z", "2026-12-29"},
+                      LegalCase{"31 Dec -> 31 Jan 2027, a Sunday -> Mon 1 Feb", "uk-gdpr", "access",
+                                "2026-12-31T10:00:00Z", "2027-02-01"},
+                      LegalCase{"4 May 2026 early May bank holiday -> Tue 5 May", "uk-gdpr", "access",
+                                "2026-04-04T10:00:00Z", "2026-05-05"},
+                      LegalCase{"25 May 2026 spring bank holiday -> Tue 26 May", "uk-gdpr", "access",
+                                "2026-04-25T10:00:00Z", "2026-05-26"},
+                      LegalCase{"31 Aug 2026 summer bank holiday -> Tue 1 Sep", "uk-gdpr", "access",
+                                "2026-07-31T10:00:00Z", "2026-09-01"},
+                      LegalCase{"31 Jan 2025 -> 28 Feb 2025, a Friday", "uk-gdpr", "access", "2025-01-31T10:00:00Z",
+                                "2025-02-28"},
+                      LegalCase{"2 Jun 2022 moved spring holiday, 3 Jun jubilee, weekend -> Mon 6 Jun", "uk-gdpr",
+                                "access", "2022-05-02T10:00:00Z", "2022-06-06"},
+                      LegalCase{"19 Sep 2022 state funeral bank holiday -> Tue 20 Sep", "uk-gdpr", "access",
+                                "2022-08-19T10:00:00Z", "2022-09-20"},
+                      LegalCase{"received late on a Saturday: the day of receipt counts -> Mon 13 Jul", "uk-gdpr",
+                                "access", "2026-06-13T23:59:59Z", "2026-07-13"},
+                      LegalCase{"00:30 at +02:00 is 22:30 UTC on 13 Jun: the UTC day counts", "uk-gdpr", "access",
+                                "2026-06-14T00:30:00+02:00", "2026-07-13"}));
 
-INSTANTIATE_TEST_SUITE_P(
-    EuGdprWeekendsOnly, LegalDueDate,
-    ::testing::Values(
-        LegalCase{"no holidays in the default EU calendar: Good Friday counts", "gdpr", "access", "2026-03-03T10:00:00Z", "2026-04-03"},
-        LegalCase{"28 Feb a Saturday -> Mon 2 Mar", "gdpr", "erasure", "2026-01-31T10:00:00Z", "2026-03-02"},
-        LegalCase{"Christmas Day 2026 is a Friday and not a holiday here", "gdpr", "access", "2026-11-25T10:00:00Z", "2026-12-25"},
-        LegalCase{"no clock stop under EU GDPR: a pause changes nothing", "gdpr", "access", "2026-03-02T10:00:00Z", "2026-04-02", false,
-                  {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}}));
+INSTANTIATE_TEST_SUITE_P(EuGdprWeekendsOnly, LegalDueDate,
+                         ::testing::Values(LegalCase{"no holidays in the default EU calendar: Good Friday counts",
+                                                     "gdpr", "access", "2026-03-03T10:00:00Z", "2026-04-03"},
+                                           LegalCase{"28 Feb a Saturday -> Mon 2 Mar", "gdpr", "erasure",
+                                                     "2026-01-31T10:00:00Z", "2026-03-02"},
+                                           LegalCase{"Christmas Day 2026 is a Friday and not a holiday here", "gdpr",
+                                                     "access", "2026-11-25T10:00:00Z", "2026-12-25"},
+                                           LegalCase{"no clock stop under EU GDPR: a pause changes nothing",
+                                                     "gdpr",
+                                                     "access",
+                                                     "2026-03-02T10:00:00Z",
+                                                     "2026-04-02",
+                                                     false,
+                                                     {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}}));
 
-INSTANTIATE_TEST_SUITE_P(
-    Extensions, LegalDueDate,
-    ::testing::Values(
-        LegalCase{"one plus two months from 31 Jan is 30 Apr, not 28 Feb plus two", "uk-gdpr", "access", "2026-01-31T10:00:00Z", "2026-04-30", true},
-        LegalCase{"15 Jan + 3 months -> Wed 15 Apr", "uk-gdpr", "access", "2026-01-15T10:00:00Z", "2026-04-15", true},
-        LegalCase{"30 Nov + 3 months -> 28 Feb 2026, a Saturday -> Mon 2 Mar", "uk-gdpr", "access", "2025-11-30T10:00:00Z", "2026-03-02", true},
-        LegalCase{"CCPA 45 + 45 = 90 calendar days: 1 Jan -> 1 Apr", "ccpa", "ccpa-know", "2026-01-01T10:00:00Z", "2026-04-01", true},
-        LegalCase{"VCDPA 45 + 45: 1 Mar -> 30 May", "vcdpa", "access", "2026-03-01T10:00:00Z", "2026-05-30", true}));
+INSTANTIATE_TEST_SUITE_P(Extensions, LegalDueDate,
+                         ::testing::Values(LegalCase{"one plus two months from 31 Jan is 30 Apr, not 28 Feb plus two",
+                                                     "uk-gdpr", "access", "2026-01-31T10:00:00Z", "2026-04-30", true},
+                                           LegalCase{"15 Jan + 3 months -> Wed 15 Apr", "uk-gdpr", "access",
+                                                     "2026-01-15T10:00:00Z", "2026-04-15", true},
+                                           LegalCase{"30 Nov + 3 months -> 28 Feb 2026, a Saturday -> Mon 2 Mar",
+                                                     "uk-gdpr", "access", "2025-11-30T10:00:00Z", "2026-03-02", true},
+                                           LegalCase{"CCPA 45 + 45 = 90 calendar days: 1 Jan -> 1 Apr", "ccpa",
+                                                     "ccpa-know", "2026-01-01T10:00:00Z", "2026-04-01", true},
+                                           LegalCase{"VCDPA 45 + 45: 1 Mar -> 30 May", "vcdpa", "access",
+                                                     "2026-03-01T10:00:00Z", "2026-05-30", true}));
 
 INSTANTIATE_TEST_SUITE_P(
     UkClockStop, LegalDueDate,
-    ::testing::Values(
-        LegalCase{"4-day pause after Art. 12A: 2 Apr + 4 = 6 Apr, Easter Monday -> Tue 7 Apr", "uk-gdpr", "access", "2026-03-02T10:00:00Z", "2026-04-07",
-                  false, {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}},
-        LegalCase{"pause before 5 Feb 2026: no clock stop", "uk-gdpr", "access", "2026-01-15T10:00:00Z", "2026-02-16", false,
-                  {{"2026-01-20T10:00:00Z", "2026-01-26T10:00:00Z"}}},
-        LegalCase{"pause starting on 5 Feb 2026 stops the clock: 15 Feb + 5 = Fri 20 Feb", "uk-gdpr", "access", "2026-01-15T10:00:00Z", "2026-02-20",
-                  false, {{"2026-02-05T10:00:00Z", "2026-02-10T10:00:00Z"}}},
-        LegalCase{"pause starting 4 Feb 2026, the day before the rule: no stop", "uk-gdpr", "access", "2026-01-15T10:00:00Z", "2026-02-16", false,
-                  {{"2026-02-04T10:00:00Z", "2026-02-09T10:00:00Z"}}},
-        LegalCase{"an open pause counts up to today: 7 days -> Thu 9 Apr", "uk-gdpr", "access", "2026-03-02T10:00:00Z", "2026-04-09", false,
-                  {{"2026-03-05T10:00:00Z", nullptr}}, "2026-03-12T08:00:00Z"},
-        LegalCase{"paused and resumed the same day: no days", "uk-gdpr", "access", "2026-03-02T10:00:00Z", "2026-04-02", false,
-                  {{"2026-03-05T09:00:00Z", "2026-03-05T17:00:00Z"}}},
-        LegalCase{"two pauses of 3 and 2 days: 2 Apr + 5 = Tue 7 Apr", "uk-gdpr", "access", "2026-03-02T10:00:00Z", "2026-04-07", false,
-                  {{"2026-03-05T10:00:00Z", "2026-03-08T10:00:00Z"}, {"2026-03-10T10:00:00Z", "2026-03-12T10:00:00Z"}}},
-        LegalCase{"a pause and an extension: 15 Apr + 5 = Mon 20 Apr", "uk-gdpr", "access", "2026-01-15T10:00:00Z", "2026-04-20", true,
-                  {{"2026-02-05T10:00:00Z", "2026-02-10T10:00:00Z"}}}));
+    ::testing::Values(LegalCase{"4-day pause after Art. 12A: 2 Apr + 4 = 6 Apr, Easter Monday -> Tue 7 Apr",
+                                "uk-gdpr",
+                                "access",
+                                "2026-03-02T10:00:00Z",
+                                "2026-04-07",
+                                false,
+                                {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}},
+                      LegalCase{"pause before 5 Feb 2026: no clock stop",
+                                "uk-gdpr",
+                                "access",
+                                "2026-01-15T10:00:00Z",
+                                "2026-02-16",
+                                false,
+                                {{"2026-01-20T10:00:00Z", "2026-01-26T10:00:00Z"}}},
+                      LegalCase{"pause starting on 5 Feb 2026 stops the clock: 15 Feb + 5 = Fri 20 Feb",
+                                "uk-gdpr",
+                                "access",
+                                "2026-01-15T10:00:00Z",
+                                "2026-02-20",
+                                false,
+                                {{"2026-02-05T10:00:00Z", "2026-02-10T10:00:00Z"}}},
+                      LegalCase{"pause starting 4 Feb 2026, the day before the rule: no stop",
+                                "uk-gdpr",
+                                "access",
+                                "2026-01-15T10:00:00Z",
+                                "2026-02-16",
+                                false,
+                                {{"2026-02-04T10:00:00Z", "2026-02-09T10:00:00Z"}}},
+                      LegalCase{"an open pause counts up to today: 7 days -> Thu 9 Apr",
+                                "uk-gdpr",
+                                "access",
+                                "2026-03-02T10:00:00Z",
+                                "2026-04-09",
+                                false,
+                                {{"2026-03-05T10:00:00Z", nullptr}},
+                                "2026-03-12T08:00:00Z"},
+                      LegalCase{"paused and resumed the same day: no days",
+                                "uk-gdpr",
+                                "access",
+                                "2026-03-02T10:00:00Z",
+                                "2026-04-02",
+                                false,
+                                {{"2026-03-05T09:00:00Z", "2026-03-05T17:00:00Z"}}},
+                      LegalCase{"two pauses of 3 and 2 days: 2 Apr + 5 = Tue 7 Apr",
+                                "uk-gdpr",
+                                "access",
+                                "2026-03-02T10:00:00Z",
+                                "2026-04-07",
+                                false,
+                                {{"2026-03-05T10:00:00Z", "2026-03-08T10:00:00Z"},
+                                 {"2026-03-10T10:00:00Z", "2026-03-12T10:00:00Z"}}},
+                      LegalCase{"a pause and an extension: 15 Apr + 5 = Mon 20 Apr",
+                                "uk-gdpr",
+                                "access",
+                                "2026-01-15T10:00:00Z",
+                                "2026-04-20",
+                                true,
+                                {{"2026-02-05T10:00:00Z", "2026-02-10T10:00:00Z"}}}));
 
 INSTANTIATE_TEST_SUITE_P(
     UsAndBrazil, LegalDueDate,
-    ::testing::Values(
-        LegalCase{"CCPA 45 calendar days, no rolling: 1 Jan -> Sun 15 Feb", "ccpa", "ccpa-know", "2026-01-01T10:00:00Z", "2026-02-15"},
-        LegalCase{"CCPA: verification time counts, a pause changes nothing", "ccpa", "ccpa-delete", "2026-01-01T10:00:00Z", "2026-02-15", false,
-                  {{"2026-01-05T10:00:00Z", "2026-01-20T10:00:00Z"}}},
-        LegalCase{"opt-out of sale: 15 business days skipping Juneteenth and 3 Jul (observed) -> 8 Jul", "ccpa", "ccpa-opt-out-of-sale",
-                  "2026-06-15T10:00:00Z", "2026-07-08"},
-        LegalCase{"several rights take the longest: know (45 days) over opt-out", "ccpa", "ccpa-know,ccpa-opt-out-of-sale", "2026-06-15T10:00:00Z",
-                  "2026-07-30"},
-        LegalCase{"LGPD 15 days", "lgpd", "access", "2026-03-01T10:00:00Z", "2026-03-16"},
-        LegalCase{"VCDPA 45 days", "vcdpa", "access", "2026-03-01T10:00:00Z", "2026-04-15"}));
+    ::testing::Values(LegalCase{"CCPA 45 calendar days, no rolling: 1 Jan -> Sun 15 Feb", "ccpa", "ccpa-know",
+                                "2026-01-01T10:00:00Z", "2026-02-15"},
+                      LegalCase{"CCPA: verification time counts, a pause changes nothing",
+                                "ccpa",
+                                "ccpa-delete",
+                                "2026-01-01T10:00:00Z",
+                                "2026-02-15",
+                                false,
+                                {{"2026-01-05T10:00:00Z", "2026-01-20T10:00:00Z"}}},
+                      LegalCase{"opt-out of sale: 15 business days skipping Juneteenth and 3 Jul (observed) -> 8 Jul",
+                                "ccpa", "ccpa-opt-out-of-sale", "2026-06-15T10:00:00Z", "2026-07-08"},
+                      LegalCase{"several rights take the longest: know (45 days) over opt-out", "ccpa",
+                                "ccpa-know,ccpa-opt-out-of-sale", "2026-06-15T10:00:00Z", "2026-07-30"},
+                      LegalCase{"LGPD 15 days", "lgpd", "access", "2026-03-01T10:00:00Z", "2026-03-16"},
+                      LegalCase{"VCDPA 45 days", "vcdpa", "access", "2026-03-01T10:00:00Z", "2026-04-15"}));
 
 Deadlines compute(const Case& c, const char* now) {
   auto d = compute_deadlines(c, testing::default_policy(), at(now));
@@ -150,13 +221,15 @@ TEST(InternalDeadlines, VerifyCountsFromReceiptUntilAcknowledged) {
 }
 
 TEST(InternalDeadlines, ErasureTargetIs14Days) {
-  EXPECT_EQ(format_date(compute(uk_case("erasure", "2026-01-15T09:00:00Z"), "2026-01-15T10:00:00Z").internal_due), "2026-01-29");
+  EXPECT_EQ(format_date(compute(uk_case("erasure", "2026-01-15T09:00:00Z"), "2026-01-15T10:00:00Z").internal_due),
+            "2026-01-29");
 }
 
 TEST(InternalDeadlines, SeveralRightsTakeTheLongestTarget) {
   // access 30 days (14 Feb) beats erasure 14 days (29 Jan); legal due is 16 Feb.
-  EXPECT_EQ(format_date(compute(uk_case("erasure,access", "2026-01-15T09:00:00Z"), "2026-01-15T10:00:00Z").internal_due),
-            "2026-02-14");
+  EXPECT_EQ(
+      format_date(compute(uk_case("erasure,access", "2026-01-15T09:00:00Z"), "2026-01-15T10:00:00Z").internal_due),
+      "2026-02-14");
 }
 
 TEST(InternalDeadlines, SevenWorkingDaysAfterVerificationWhenSooner) {
@@ -166,7 +239,8 @@ TEST(InternalDeadlines, SevenWorkingDaysAfterVerificationWhenSooner) {
 }
 
 TEST(InternalDeadlines, RestrictionIsImmediateMeaningWithinADay) {
-  EXPECT_EQ(format_date(compute(uk_case("restriction", "2026-01-15T09:00:00Z"), "2026-01-15T10:00:00Z").internal_due), "2026-01-16");
+  EXPECT_EQ(format_date(compute(uk_case("restriction", "2026-01-15T09:00:00Z"), "2026-01-15T10:00:00Z").internal_due),
+            "2026-01-16");
 }
 
 TEST(InternalDeadlines, NeverLaterThanTheLegalDeadline) {
@@ -176,8 +250,8 @@ TEST(InternalDeadlines, NeverLaterThanTheLegalDeadline) {
 }
 
 TEST(InternalDeadlines, PausesStopTheInternalClockEvenWithoutALegalClockStop) {
-  Case c = make_case(LegalCase{"", "gdpr", "erasure", "2026-03-02T10:00:00Z", "", false,
-                               {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}});
+  Case c = make_case(LegalCase{
+      "", "gdpr", "erasure", "2026-03-02T10:00:00Z", "", false, {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}});
   Deadlines d = compute(c, "2026-03-10T10:00:00Z");
   EXPECT_EQ(d.paused_days, 4);
   EXPECT_EQ(d.legal_clock_paused_days, 0);
@@ -253,7 +327,8 @@ TEST(Extension, LgpdHasNone) {
 }
 
 TEST(Rules, NoRuleInForceBeforeTheLawIsAnError) {
-  auto d = compute_deadlines(uk_case("access", "2018-05-01T10:00:00Z"), testing::default_policy(), at("2018-05-02T00:00:00Z"));
+  auto d = compute_deadlines(uk_case("access", "2018-05-01T10:00:00Z"), testing::default_policy(),
+                             at("2018-05-02T00:00:00Z"));
   ASSERT_FALSE(d);
   EXPECT_NE(d.error().message.find("no uk-gdpr rule is in force on 2018-05-01"), std::string::npos);
 }

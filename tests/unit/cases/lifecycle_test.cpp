@@ -65,7 +65,8 @@ TEST_F(LifecycleTest, ClosedCasesAcceptNothing) {
 
 TEST_F(LifecycleTest, TwoFailedChecksDenyTheCase) {
   ASSERT_TRUE(acknowledge(c, now));
-  EXPECT_EQ(*record_verification(c, now, "knowledge", VerificationOutcome::failed, policy), CaseState::awaiting_verification);
+  EXPECT_EQ(*record_verification(c, now, "knowledge", VerificationOutcome::failed, policy),
+            CaseState::awaiting_verification);
   EXPECT_EQ(*record_verification(c, now, "knowledge", VerificationOutcome::failed, policy), CaseState::denied);
   EXPECT_EQ(c.denial_reason, "identity-not-verified");
   EXPECT_TRUE(c.closed_at);
@@ -73,7 +74,8 @@ TEST_F(LifecycleTest, TwoFailedChecksDenyTheCase) {
 
 TEST_F(LifecycleTest, RequestedVerificationWaitsForTheRequester) {
   ASSERT_TRUE(acknowledge(c, now));
-  EXPECT_EQ(*record_verification(c, now, "document", VerificationOutcome::requested, policy), CaseState::awaiting_verification);
+  EXPECT_EQ(*record_verification(c, now, "document", VerificationOutcome::requested, policy),
+            CaseState::awaiting_verification);
   EXPECT_EQ(*record_verification(c, now, "document", VerificationOutcome::passed, policy), CaseState::verified);
 }
 

@@ -9,7 +9,9 @@ namespace {
 
 using testing::day;
 
-std::map<std::string, HolidayCalendar> calendars() { return testing::default_policy().calendars; }
+std::map<std::string, HolidayCalendar> calendars() {
+  return testing::default_policy().calendars;
+}
 
 TEST(DefaultPolicy, HasTheJurisdictionsTheSeedsNeed) {
   const Policy& p = testing::default_policy();
@@ -33,8 +35,9 @@ TEST(DefaultPolicy, UnknownJurisdictionListsTheKnownOnes) {
 }
 
 TEST(PolicyFile, ATypoIsAnErrorWithItsLine) {
-  const char* text = "jurisdictions:\n  gdpr:\n    calendar: weekends-only\n    rules:\n      - from: 2018-05-25\n"
-                     "        respond: 1 month\n        rol_forward: true\n";
+  const char* text =
+      "jurisdictions:\n  gdpr:\n    calendar: weekends-only\n    rules:\n      - from: 2018-05-25\n"
+      "        respond: 1 month\n        rol_forward: true\n";
   auto p = parse_policy(text, "policy.yaml", calendars());
   ASSERT_FALSE(p);
   EXPECT_NE(p.error().message.find("policy.yaml:7"), std::string::npos);
@@ -49,15 +52,17 @@ TEST(PolicyFile, UnknownCalendarIsAnError) {
 }
 
 TEST(PolicyFile, BadDurationIsAnError) {
-  auto p = parse_policy("jurisdictions:\n  x:\n    rules: [{from: 2020-01-01, respond: soon}]\n", "p.yaml", calendars());
+  auto p =
+      parse_policy("jurisdictions:\n  x:\n    rules: [{from: 2020-01-01, respond: soon}]\n", "p.yaml", calendars());
   ASSERT_FALSE(p);
   EXPECT_NE(p.error().message.find("invalid duration 'soon'"), std::string::npos);
 }
 
 TEST(PolicyFile, RulesAreSortedByDate) {
-  auto p = parse_policy("jurisdictions:\n  x:\n    rules:\n      - {from: 2024-01-01, respond: 10 days}\n"
-                        "      - {from: 2020-01-01, respond: 30 days}\n",
-                        "p.yaml", calendars());
+  auto p = parse_policy(
+      "jurisdictions:\n  x:\n    rules:\n      - {from: 2024-01-01, respond: 10 days}\n"
+      "      - {from: 2020-01-01, respond: 30 days}\n",
+      "p.yaml", calendars());
   ASSERT_TRUE(p) << p.error().message;
   const Jurisdiction& x = p->jurisdictions.at("x");
   EXPECT_EQ(x.rule_on(day("2022-01-01"))->respond.amount, 30);

@@ -24,8 +24,8 @@ TEST(ParseIdentifier, EmailWithColonInLocalPartIsNotAKind) {
 }
 
 TEST(ParseIdentifier, RejectsInvalidInput) {
-  for (const char* bad : {"", "   ", "email:", "email:not-an-email", "email:a@b", "phone:12", "phone:call me",
-                          "jane", "x@y@z.com", "email:a..b@example.com"}) {
+  for (const char* bad : {"", "   ", "email:", "email:not-an-email", "email:a@b", "phone:12", "phone:call me", "jane",
+                          "x@y@z.com", "email:a..b@example.com"}) {
     auto id = parse_identifier(bad);
     EXPECT_FALSE(id) << bad;
     if (!id) {

@@ -176,8 +176,9 @@ TEST_F(DeskTest, IntakeJsonIsParsedStrictly) {
   EXPECT_EQ(r->tenants, std::vector<std::string>{"eu-1"});
   EXPECT_FALSE(parse_intake_json("{not json"));
   EXPECT_FALSE(parse_intake_json("[]"));
-  EXPECT_NE(parse_intake_json(R"({"subject": "a@b.co", "colour": "red"})").error().message.find("unknown field 'colour'"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_intake_json(R"({"subject": "a@b.co", "colour": "red"})").error().message.find("unknown field 'colour'"),
+      std::string::npos);
   EXPECT_FALSE(parse_intake_json(R"({"subject": 42})"));
 }
 

@@ -30,10 +30,14 @@ CaseView closed_case(const char* number, const char* rights, const char* receive
 
 std::vector<CaseView> sample() {
   return {
-      closed_case("DSAR-2026-001", "access", "2026-01-15T10:00:00Z", "2026-01-25T10:00:00Z", CaseState::fulfilled),  // 10 days
-      closed_case("DSAR-2026-002", "erasure", "2026-01-15T10:00:00Z", "2026-01-19T10:00:00Z", CaseState::fulfilled),  // 4 days
-      closed_case("DSAR-2026-003", "access,erasure", "2026-02-01T10:00:00Z", "2026-03-10T10:00:00Z", CaseState::fulfilled),  // late
-      closed_case("DSAR-2026-004", "access", "2026-02-02T10:00:00Z", "2026-02-04T10:00:00Z", CaseState::denied, "excessive"),
+      closed_case("DSAR-2026-001", "access", "2026-01-15T10:00:00Z", "2026-01-25T10:00:00Z",
+                  CaseState::fulfilled),  // 10 days
+      closed_case("DSAR-2026-002", "erasure", "2026-01-15T10:00:00Z", "2026-01-19T10:00:00Z",
+                  CaseState::fulfilled),  // 4 days
+      closed_case("DSAR-2026-003", "access,erasure", "2026-02-01T10:00:00Z", "2026-03-10T10:00:00Z",
+                  CaseState::fulfilled),  // late
+      closed_case("DSAR-2026-004", "access", "2026-02-02T10:00:00Z", "2026-02-04T10:00:00Z", CaseState::denied,
+                  "excessive"),
       closed_case("DSAR-2026-005", "rectification", "2026-02-03T10:00:00Z", nullptr, CaseState::received),
       closed_case("DSAR-2025-009", "access", "2025-12-01T10:00:00Z", "2025-12-05T10:00:00Z", CaseState::fulfilled),
   };
@@ -56,7 +60,8 @@ TEST(Metrics, CountsTimesAndOnTimeRate) {
 }
 
 TEST(Metrics, JsonHasEveryFigure) {
-  auto j = nlohmann::json::parse(render_metrics_json(compute_metrics(sample(), testing::day("2026-01-01"), testing::day("2026-01-31"))));
+  auto j = nlohmann::json::parse(
+      render_metrics_json(compute_metrics(sample(), testing::day("2026-01-01"), testing::day("2026-01-31"))));
   EXPECT_EQ(j["total"], 2);
   EXPECT_EQ(j["median_days_to_complete"], 7.0);
   EXPECT_EQ(j["on_time_rate"], 1.0);
@@ -86,7 +91,8 @@ TEST(DsrLog, CsvQuotesAndDefusesFormulas) {
   cases[0].c.subject_name = "=HYPERLINK(\"x\")";
   std::string csv = render_dsr_log_csv(cases, 2026, testing::default_policy(), true);
   EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
-  EXPECT_EQ(csv.substr(0, csv.find('\n')), "case,date_received,customer,request_type,timeline,status,legal_due,completed");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "case,date_received,customer,request_type,timeline,status,legal_due,completed");
 }
 
 }  // namespace

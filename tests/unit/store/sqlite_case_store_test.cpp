@@ -89,7 +89,8 @@ TEST_F(StoreTest, PersonalDataNeverAppearsInTheFileInClear) {
     EXPECT_EQ(bytes.find("Spoke to"), std::string::npos) << file;
   }
   // The pseudonym is there: that is how duplicates are found.
-  EXPECT_NE(testing::read_file(db_path()).find(keys.pseudonym("email:unmistakable.person@example.org")), std::string::npos);
+  EXPECT_NE(testing::read_file(db_path()).find(keys.pseudonym("email:unmistakable.person@example.org")),
+            std::string::npos);
 }
 
 TEST_F(StoreTest, CaseNumbersFollowAPerYearSequence) {
@@ -164,9 +165,10 @@ TEST_F(StoreTest, ReorderingRowsInSqliteBreaksTheTrail) {
   ASSERT_TRUE(desk().acknowledge(number));
   ASSERT_TRUE(desk().withdraw(number));
   close();
-  raw_sql(db_path(), "UPDATE audit_events SET sequence = -sequence WHERE sequence IN (2, 3);"
-                     "UPDATE audit_events SET sequence = 3 WHERE sequence = -2;"
-                     "UPDATE audit_events SET sequence = 2 WHERE sequence = -3;");
+  raw_sql(db_path(),
+          "UPDATE audit_events SET sequence = -sequence WHERE sequence IN (2, 3);"
+          "UPDATE audit_events SET sequence = 3 WHERE sequence = -2;"
+          "UPDATE audit_events SET sequence = 2 WHERE sequence = -3;");
   AuditCheck check = audit();
   EXPECT_FALSE(check.intact);
   EXPECT_EQ(check.first_broken, 2);
