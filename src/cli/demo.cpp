@@ -57,10 +57,10 @@ class DemoRun {
     m_number = intake.c.number;
     step("intake", "logged " + m_number + ", legal due " + format_date(intake.deadlines.legal_due));
     advance_to("2026-02-27T17:30:00Z");
-    step("ack", state_after(m_desk.acknowledge(m_number)) + ": template A sent");
+    step("ack", state_after(m_desk.acknowledge(m_number)) + ": receipt confirmed to the requester (template A)");
     advance_to("2026-03-02T10:00:00Z");
     step("verify", state_after(m_desk.record_verification(m_number, "document", VerificationOutcome::requested)) +
-                       ": asked for proof of identity (template B)");
+                       ": proof of identity requested (template B)");
     CaseView paused = must(m_desk.pause(m_number, "awaiting-identity"));
     step("pause", "clock stopped while waiting on the requester");
     advance_to("2026-03-05T11:30:00Z");
@@ -76,7 +76,7 @@ class DemoRun {
     step("review", state_after(m_desk.submit_for_review(m_number)) + ": DPO reviews the package");
     advance_to("2026-03-11T10:00:00Z");
     CaseView done = must(m_desk.fulfil(m_number));
-    step("fulfil", std::string(state_name(done.c.state)) + ": template C sent, password by a separate channel");
+    step("fulfil", std::string(state_name(done.c.state)) + ": response delivered (template C), password by a separate channel");
 
     m_out << "\n" << case_text(done, m_policy) << "\nAudit trail of " << m_number << ":\n";
     must(m_desk.audit_events(m_number, [&](const AuditEvent& e) -> Status {
