@@ -76,7 +76,8 @@ class DemoRun {
     step("review", state_after(m_desk.submit_for_review(m_number)) + ": DPO reviews the package");
     advance_to("2026-03-11T10:00:00Z");
     CaseView done = must(m_desk.fulfil(m_number));
-    step("fulfil", std::string(state_name(done.c.state)) + ": response delivered (template C), password by a separate channel");
+    step("fulfil",
+         std::string(state_name(done.c.state)) + ": response delivered (template C), password by a separate channel");
 
     m_out << "\n" << case_text(done, m_policy) << "\nAudit trail of " << m_number << ":\n";
     must(m_desk.audit_events(m_number, [&](const AuditEvent& e) -> Status {
