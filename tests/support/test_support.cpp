@@ -53,4 +53,23 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
+std::optional<std::filesystem::path> datasets_dir() {
+  std::filesystem::path dir;
+  if (const char* env = std::getenv("MAESTRO_DATASETS"); env && *env) {
+    dir = env;
+  } else {
+    dir = std::filesystem::path(MAESTRO_SOURCE_DIR) / ".." / "shared" / "datasets";
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir / "chinook", ec) || !std::filesystem::is_directory(dir / "fides", ec)) {
+    return std::nullopt;
+  }
+  return std::filesystem::canonical(dir, ec);
+}
+
+bool datasets_required() {
+  const char* env = std::getenv("MAESTRO_REQUIRE_DATASETS");
+  return env && std::string(env) == "1";
+}
+
 }  // namespace maestro::testing

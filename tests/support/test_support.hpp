@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "cases/policy.hpp"
@@ -31,5 +32,24 @@ Instant at(const std::string& iso);
 Date day(const std::string& iso);
 
 std::string read_file(const std::filesystem::path& path);
+
+// ../shared/datasets beside the repository (or $MAESTRO_DATASETS), if it is there.
+std::optional<std::filesystem::path> datasets_dir();
+
+}  // namespace maestro::testing
+
+// Skips the test with a visible message when the shared data sets are absent (a user's own
+// clone); fails it instead when MAESTRO_REQUIRE_DATASETS=1 (CI). Declares `datasets`.
+#define MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets)                                                   \
+  auto datasets##_found = ::maestro::testing::datasets_dir();                                        \
+  if (!datasets##_found) {                                                                           \
+    if (::maestro::testing::datasets_required())                                                     \
+      FAIL() << "MAESTRO_REQUIRE_DATASETS=1 but ../shared/datasets is missing";                      \
+    GTEST_SKIP() << "../shared/datasets not found: skipping a test that needs the shared data sets"; \
+  }                                                                                                  \
+  const std::filesystem::path datasets = *datasets##_found
+
+namespace maestro::testing {
+bool datasets_required();
 
 }  // namespace maestro::testing

@@ -1,0 +1,72 @@
+#include "datamap/datamap.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <deque>
+#include <fstream>
+#include <sstream>
+
+namespace maestro {
+
+std::string_view erasure_action_name(ErasureAction action) {
+  switch (action) {
+    case ErasureAction::delete_row: return "delete";
+    case ErasureAction::set_null: return "null";
+    case ErasureAction::redact: return "redact";
+    case ErasureAction::hash: return "hash";
+    case ErasureAction::hmac: return "hmac";
+    case ErasureAction::random: return "random";
+    case ErasureAction::generalize: return "generalize";
+    case ErasureAction::retain: return "retain";
+  }
+  return "null";
+}
+
+const Field* Collection::field(std::string_view field_name) const {
+  for (const auto& f : fields) {
+    if (f.name == field_name) return &f;
+  }
+  return nullptr;
+}
+
+const Collection* DataMap::collection(std::string_view key) const {
+  auto it = collections.find(std::string(key));
+  return it == collections.end() ? nullptr : &it->second;
+}
+
+std::vector<FieldRef> DataMap::identity_fields(std::string_view kind) const {
+  std::vector<FieldRef> out;
+  for (const auto& [key, c] : collections) {
+    for (const auto& f : c.fields) {
+      if (f.identity && *f.identity == kind) out.push_back({key, f.name});
+    }
+  }
+  return out;
+}
+
+std::set<std::string> DataMap::identity_kinds() const {
+  std::set<std::string> out;
+  for (const auto& [key, c] : collections) {
+    for (const auto& f : c.fields) {
+      if (f.identity) out.insert(*f.identity);
+    }
+  }
+  return out;
+}
+
+Result<Taxonomy> Taxonomy::load(const std::filesystem::path& file) {
+  try {
+    YAML::Node root = YAML::LoadFile(file.string());
+    Taxonomy t;
+    for (const auto& entry : root["data_category"]) t.m_keys.insert(entry["fides_key"].as<std::string>());
+    if (t.m_keys.empty())
+      return invalid(file.string() + ": no data categories found (expected a 'data_category' list)");
+    return t;
+  } catch (const YAML::BadFile&) {
+    return not_found("taxonomy file " + file.string() + " cannot be read");
+  } catch (const YAML::Exception& e) {
+    return invalid(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace maestro

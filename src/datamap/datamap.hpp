@@ -1,0 +1,115 @@
+// The data map: where a company keeps personal data, and how one person's records connect.
+//
+// Systems hold one store each (a database, files, an API) with collections (tables, file
+// globs) and fields. A field may be an identity a request can start from (email, customer id),
+// may reference another collection's field (customer.id -> invoice.customer_id), carries
+// fideslang data categories, and says how it is erased. Both Maestro's datamap.yaml and Fides
+// dataset files load into this one model (datamap_loader.cpp); docs/datamap.md documents it.
+//
+//   DataMap map = *load_data_map("datamap.yaml");
+//   for (const auto& edge : map.edges()) ...   // customer.id -> invoice.customer_id
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cases/calendar.hpp"
+#include "common/result.hpp"
+
+namespace maestro {
+
+enum class ErasureAction { delete_row, set_null, redact, hash, hmac, random, generalize, retain };
+
+std::string_view erasure_action_name(ErasureAction action);
+
+struct ErasureStrategy {
+  ErasureAction action = ErasureAction::set_null;
+  std::string text;                    // redact: the replacement text
+  std::string legal_reason;            // retain: why the law requires keeping it
+  std::optional<Duration> retain_for;  // retain: how long
+};
+
+struct FieldRef {
+  std::string collection;  // "<system>.<collection>" once resolved
+  std::string field;       // a column, or a dotted path into a JSON column
+  friend bool operator==(const FieldRef&, const FieldRef&) = default;
+  friend auto operator<=>(const FieldRef&, const FieldRef&) = default;
+};
+
+struct Field {
+  std::string name;  // a column, or "payload.customerName" for a JSON path inside column "payload"
+  std::vector<std::string> categories;
+  std::optional<std::string> identity;  // the identifier kind a request may start from
+  bool primary_key = false;
+  bool other_person = false;  // holds another individual's data (Art. 15(4)): left out of exports
+  std::string data_type;
+  std::optional<ErasureStrategy> erasure;
+};
+
+// A raw reference as written: `from` knows values that find rows of `to`.
+struct Reference {
+  FieldRef from;
+  FieldRef to;
+};
+
+struct Collection {
+  std::string system;
+  std::string name;
+  std::string source;  // table name or file glob; defaults to the name
+  std::vector<Field> fields;
+  std::optional<ErasureStrategy> erasure;  // a whole-row strategy (delete, retain)
+  // Article 15 information.
+  std::string purpose, legal_basis, retention, origin;
+  std::vector<std::string> recipients;
+
+  std::string key() const { return system + "." + name; }
+  const Field* field(std::string_view name) const;
+};
+
+struct StoreSpec {
+  std::string type;                             // sqlite, postgres, mysql, jsonl, csv, textlog, manual
+  std::map<std::string, std::string> settings;  // path, host, port, database, user, password_env, ...
+  std::vector<std::string> tenants;             // the store is templated over these ("{tenant}")
+};
+
+struct System {
+  std::string name;
+  std::string description;
+  StoreSpec store;
+  std::vector<std::string> collections;  // keys into DataMap::collections
+};
+
+class DataMap {
+ public:
+  std::vector<System> systems;
+  std::map<std::string, Collection> collections;  // by "<system>.<collection>"
+  std::vector<Reference> references;
+
+  const Collection* collection(std::string_view key) const;
+  // Collections that hold an identity of this kind, with the field.
+  std::vector<FieldRef> identity_fields(std::string_view kind) const;
+  std::set<std::string> identity_kinds() const;
+};
+
+// The fideslang data category keys (from fideslang_data_categories.yml or a file of that shape).
+class Taxonomy {
+ public:
+  static Result<Taxonomy> load(const std::filesystem::path& file);
+  bool contains(std::string_view category) const { return m_keys.contains(std::string(category)); }
+  std::size_t size() const { return m_keys.size(); }
+
+ private:
+  std::set<std::string> m_keys;
+};
+
+// Loads a datamap.yaml (and the Fides dataset files it names), resolves references, and checks
+// that every category is in the taxonomy (when the map names one or `taxonomy` is given), that
+// every reference points at an existing field, that no credential is written inline, and that
+// every collection can be reached from an identity. Errors name the file and line.
+Result<DataMap> load_data_map(const std::filesystem::path& file, const Taxonomy* taxonomy = nullptr);
+
+}  // namespace maestro

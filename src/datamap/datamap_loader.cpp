@@ -1,0 +1,367 @@
+// Reads datamap.yaml and Fides dataset files into one DataMap, then validates it.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <deque>
+#include <regex>
+
+#include "datamap/datamap.hpp"
+
+namespace maestro {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A reference before resolution: where it was written, and what it names.
+struct PendingReference {
+  std::string system;         // the system it was written in
+  std::string collection;     // the collection it was written in
+  std::string field;          // the field it was written on
+  std::string target;         // "collection.field", or "system.collection.field"
+  std::string target_system;  // for Fides: the system that loaded the named dataset
+  std::string direction;      // to, from, or empty for both
+  std::string where;          // file:line
+};
+
+struct Loader {
+  DataMap map;
+  std::vector<PendingReference> pending;
+  std::map<std::string, std::string> fides_dataset_system;      // fides_key -> system
+  std::map<std::string, std::string> category_where;            // category -> first file:line
+  std::vector<std::pair<std::string, std::string>> categories;  // (category, where)
+
+  static std::string where(const std::string& file, const YAML::Node& node) {
+    return file + ":" + std::to_string(node.Mark().line + 1);
+  }
+
+  Result<ErasureStrategy> erasure(const std::string& file, const YAML::Node& node) {
+    static const std::map<std::string, ErasureAction> actions{{"delete", ErasureAction::delete_row},
+                                                              {"null", ErasureAction::set_null},
+                                                              {"redact", ErasureAction::redact},
+                                                              {"hash", ErasureAction::hash},
+                                                              {"hmac", ErasureAction::hmac},
+                                                              {"random", ErasureAction::random},
+                                                              {"generalize", ErasureAction::generalize},
+                                                              {"retain", ErasureAction::retain}};
+    std::string name = node.IsScalar() ? node.as<std::string>() : node["strategy"].as<std::string>("");
+    auto it = actions.find(name);
+    if (it == actions.end()) {
+      return invalid(where(file, node) + ": unknown erasure strategy '" + name +
+                     "' (use delete, null, redact, hash, hmac, random, generalize or retain)");
+    }
+    ErasureStrategy s{it->second, "", "", std::nullopt};
+    if (node.IsMap()) {
+      s.text = node["text"].as<std::string>("[erased]");
+      s.legal_reason = node["reason"].as<std::string>("");
+      if (node["period"]) {
+        auto d = parse_duration(node["period"].as<std::string>());
+        if (!d) return invalid(where(file, node["period"]) + ": " + d.error().message);
+        s.retain_for = *d;
+      }
+    } else {
+      s.text = "[erased]";
+    }
+    if (s.action == ErasureAction::retain && (s.legal_reason.empty() || !s.retain_for)) {
+      return invalid(where(file, node) + ": 'retain' needs a legal 'reason' and a 'period' (e.g. 7 years)");
+    }
+    return s;
+  }
+
+  // Fides' masking strategies, mapped onto Maestro's.
+  Result<ErasureStrategy> fides_masking(const std::string& file, const YAML::Node& node) {
+    std::string strategy = node["strategy"].as<std::string>("");
+    const YAML::Node config = node["configuration"];
+    if (strategy == "null_rewrite") return ErasureStrategy{ErasureAction::set_null, "", "", std::nullopt};
+    if (strategy == "string_rewrite") {
+      return ErasureStrategy{ErasureAction::redact, config["rewrite_value"].as<std::string>("[erased]"), "",
+                             std::nullopt};
+    }
+    if (strategy == "random_string_rewrite") return ErasureStrategy{ErasureAction::random, "", "", std::nullopt};
+    if (strategy == "hash") return ErasureStrategy{ErasureAction::hash, "", "", std::nullopt};
+    if (strategy == "hmac" || strategy == "aes_encrypt")
+      return ErasureStrategy{ErasureAction::hmac, "", "", std::nullopt};
+    if (strategy == "delete") return ErasureStrategy{ErasureAction::delete_row, "", "", std::nullopt};
+    return invalid(where(file, node) + ": unsupported Fides masking strategy '" + strategy + "'");
+  }
+
+  void note_categories(const std::string& file, const YAML::Node& list, Field& f) {
+    for (const auto& c : list) {
+      f.categories.push_back(c.as<std::string>());
+      categories.emplace_back(f.categories.back(), where(file, c));
+    }
+  }
+
+  Status field(const std::string& file, const YAML::Node& node, Collection& c, const std::string& prefix) {
+    Field f;
+    f.name = prefix + node["name"].as<std::string>("");
+    if (f.name.empty() || f.name == prefix) return invalid(where(file, node) + ": a field needs a 'name'");
+    note_categories(file, node["categories"], f);
+    if (node["identity"]) f.identity = node["identity"].as<std::string>();
+    f.primary_key = node["primary_key"].as<bool>(false);
+    f.other_person = node["other_person"].as<bool>(false);
+    f.data_type = node["data_type"].as<std::string>("");
+    if (node["erasure"]) {
+      auto e = erasure(file, node["erasure"]);
+      if (!e) return propagate(e.error());
+      f.erasure = *e;
+    }
+    for (const auto& r : node["references"]) {
+      pending.push_back({c.system, c.name, f.name, r["field"].as<std::string>(""), "",
+                         r["direction"].as<std::string>(""), where(file, r)});
+    }
+    c.fields.push_back(std::move(f));
+    for (const auto& child : node["fields"]) {
+      if (auto ok = field(file, child, c, c.fields.back().name + "."); !ok) return ok;
+    }
+    return {};
+  }
+
+  Status fides_field(const std::string& file, const YAML::Node& node, Collection& c, const std::string& prefix) {
+    Field f;
+    f.name = prefix + node["name"].as<std::string>("");
+    note_categories(file, node["data_categories"], f);
+    const YAML::Node meta = node["fides_meta"];
+    if (meta) {
+      if (meta["identity"]) f.identity = meta["identity"].as<std::string>();
+      f.primary_key = meta["primary_key"].as<bool>(false);
+      f.data_type = meta["data_type"].as<std::string>("");
+      if (meta["masking_strategy_override"]) {
+        auto e = fides_masking(file, meta["masking_strategy_override"]);
+        if (!e) return propagate(e.error());
+        f.erasure = *e;
+      }
+      for (const auto& r : meta["references"]) {
+        std::string dataset = r["dataset"].as<std::string>("");
+        auto system = fides_dataset_system.find(dataset);
+        if (system == fides_dataset_system.end()) {
+          return invalid(where(file, r) + ": reference to unknown Fides dataset '" + dataset + "'");
+        }
+        pending.push_back({c.system, c.name, f.name, r["field"].as<std::string>(""), system->second,
+                           r["direction"].as<std::string>(""), where(file, r)});
+      }
+    }
+    c.fields.push_back(std::move(f));
+    for (const auto& child : node["fields"]) {
+      if (auto ok = fides_field(file, child, c, c.fields.back().name + "."); !ok) return ok;
+    }
+    return {};
+  }
+
+  Status add_collection(System& system, Collection c) {
+    std::string key = c.key();
+    if (map.collections.contains(key)) return invalid("collection " + key + " is defined twice");
+    system.collections.push_back(key);
+    map.collections.emplace(key, std::move(c));
+    return {};
+  }
+
+  Status collection(const std::string& file, const YAML::Node& node, System& system) {
+    Collection c;
+    c.system = system.name;
+    c.name = node["name"].as<std::string>("");
+    if (c.name.empty()) return invalid(where(file, node) + ": a collection needs a 'name'");
+    c.source = node["source"].as<std::string>(c.name);
+    c.purpose = node["purpose"].as<std::string>("");
+    c.legal_basis = node["legal_basis"].as<std::string>("");
+    c.retention = node["retention"].as<std::string>("");
+    c.origin = node["origin"].as<std::string>("");
+    for (const auto& r : node["recipients"]) c.recipients.push_back(r.as<std::string>());
+    if (node["erasure"]) {
+      auto e = erasure(file, node["erasure"]);
+      if (!e) return propagate(e.error());
+      c.erasure = *e;
+    }
+    for (const auto& f : node["fields"]) {
+      if (auto ok = field(file, f, c, ""); !ok) return ok;
+    }
+    return add_collection(system, std::move(c));
+  }
+
+  Status fides_dataset(const fs::path& path, System& system) {
+    std::string file = path.string();
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(file);
+    } catch (const YAML::BadFile&) {
+      return not_found("Fides dataset file " + file + " cannot be read");
+    }
+    if (!root["dataset"] || !root["dataset"].IsSequence()) return invalid(file + ": expected a Fides 'dataset' list");
+    for (const auto& dataset : root["dataset"])
+      fides_dataset_system[dataset["fides_key"].as<std::string>("")] = system.name;
+    for (const auto& dataset : root["dataset"]) {
+      for (const auto& node : dataset["collections"]) {
+        Collection c;
+        c.system = system.name;
+        c.name = node["name"].as<std::string>("");
+        c.source = c.name;
+        if (const auto meta = node["fides_meta"]; meta && meta["masking_strategy_override"]) {
+          auto e = fides_masking(file, meta["masking_strategy_override"]);
+          if (!e) return propagate(e.error());
+          c.erasure = *e;
+        }
+        for (const auto& f : node["fields"]) {
+          if (auto ok = fides_field(file, f, c, ""); !ok) return ok;
+        }
+        if (auto ok = add_collection(system, std::move(c)); !ok) return ok;
+      }
+    }
+    return {};
+  }
+
+  Status store(const std::string& file, const YAML::Node& node, StoreSpec& spec) {
+    static const std::set<std::string> types{"sqlite", "postgres", "mysql", "jsonl", "csv", "textlog", "manual"};
+    static const std::set<std::string> secrets{"password", "secret", "secret_key", "token", "access_key", "api_key"};
+    if (!node || !node.IsMap()) return invalid(where(file, node) + ": a system needs a 'store' with a 'type'");
+    spec.type = node["type"].as<std::string>("");
+    if (!types.contains(spec.type)) {
+      return invalid(where(file, node) + ": unknown store type '" + spec.type +
+                     "' (use sqlite, postgres, mysql, jsonl, csv, textlog or manual)");
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      if (key == "type") continue;
+      if (secrets.contains(key)) {
+        return invalid(where(file, entry.first) + ": credentials must not be written in the data map: use '" + key +
+                       "_env: VARIABLE' (an environment variable) or '" + key + "_file: PATH'");
+      }
+      if (key == "tenants") {
+        for (const auto& t : entry.second) spec.tenants.push_back(t.as<std::string>());
+      } else {
+        spec.settings[key] = entry.second.as<std::string>("");
+      }
+    }
+    if (spec.settings.contains("path") && fs::path(spec.settings["path"]).is_relative()) {
+      spec.settings["path"] = (fs::path(file).parent_path() / spec.settings["path"]).string();
+    }
+    return {};
+  }
+
+  Status system(const std::string& file, const YAML::Node& node) {
+    System s;
+    s.name = node["name"].as<std::string>("");
+    static const std::regex name_pattern("[a-z][a-z0-9_-]*");
+    if (!std::regex_match(s.name, name_pattern)) {
+      return invalid(where(file, node) + ": a system needs a 'name' of lower-case letters, digits, '-' or '_'");
+    }
+    if (std::any_of(map.systems.begin(), map.systems.end(), [&](const System& o) { return o.name == s.name; })) {
+      return invalid(where(file, node) + ": system '" + s.name + "' is defined twice");
+    }
+    s.description = node["description"].as<std::string>("");
+    if (auto ok = store(file, node["store"], s.store); !ok) return ok;
+    if (node["fides_dataset"]) {
+      fs::path dataset = node["fides_dataset"].as<std::string>();
+      if (dataset.is_relative()) dataset = fs::path(file).parent_path() / dataset;
+      if (auto ok = fides_dataset(dataset, s); !ok) return ok;
+    }
+    for (const auto& c : node["collections"]) {
+      if (auto ok = collection(file, c, s); !ok) return ok;
+    }
+    if (s.collections.empty() && s.store.type != "manual") {
+      return invalid(where(file, node) + ": system '" + s.name + "' has no collections");
+    }
+    map.systems.push_back(std::move(s));
+    return {};
+  }
+
+  // Splits "collection.field" or "system.collection.field" against the known collections.
+  std::optional<FieldRef> resolve_target(const std::string& system, const std::string& target) const {
+    auto dot = target.find('.');
+    if (dot == std::string::npos) return std::nullopt;
+    std::string local = system + "." + target.substr(0, dot);
+    if (map.collections.contains(local)) return FieldRef{local, target.substr(dot + 1)};
+    auto second = target.find('.', dot + 1);
+    if (second == std::string::npos) return std::nullopt;
+    std::string qualified = target.substr(0, second);
+    if (map.collections.contains(qualified)) return FieldRef{qualified, target.substr(second + 1)};
+    return std::nullopt;
+  }
+
+  Status resolve_references() {
+    for (const auto& p : pending) {
+      auto target = resolve_target(p.target_system.empty() ? p.system : p.target_system, p.target);
+      if (!target || !map.collections.at(target->collection).field(target->field)) {
+        return invalid(p.where + ": reference to '" + p.target +
+                       "', which is not a field of any collection in the map");
+      }
+      FieldRef here{p.system + "." + p.collection, p.field};
+      if (p.direction == "to" || p.direction.empty()) map.references.push_back({here, *target});
+      if (p.direction == "from" || p.direction.empty()) map.references.push_back({*target, here});
+      if (p.direction != "to" && p.direction != "from" && !p.direction.empty()) {
+        return invalid(p.where + ": reference direction must be 'to' or 'from', not '" + p.direction + "'");
+      }
+    }
+    return {};
+  }
+
+  Status check_categories(const Taxonomy* taxonomy) const {
+    static const std::regex syntax("[a-z_]+(\\.[a-z_]+)*");
+    for (const auto& [category, at] : categories) {
+      bool ok = taxonomy ? taxonomy->contains(category) : std::regex_match(category, syntax);
+      if (!ok) return invalid(at + ": unknown data category '" + category + "'");
+    }
+    return {};
+  }
+
+  // Every collection with a connector must be reachable from an identity by following references.
+  Status check_reachable() const {
+    std::set<std::string> reached;
+    std::deque<std::string> queue;
+    for (const auto& [key, c] : map.collections) {
+      if (std::any_of(c.fields.begin(), c.fields.end(), [](const Field& f) { return f.identity.has_value(); })) {
+        reached.insert(key);
+        queue.push_back(key);
+      }
+    }
+    while (!queue.empty()) {
+      std::string current = queue.front();
+      queue.pop_front();
+      for (const auto& r : map.references) {
+        if (r.from.collection == current && reached.insert(r.to.collection).second) queue.push_back(r.to.collection);
+      }
+    }
+    for (const auto& [key, c] : map.collections) {
+      if (!reached.contains(key)) {
+        return invalid("collection " + key +
+                       " cannot be reached from any identity: give one of its fields an 'identity' or a "
+                       "'references' entry that leads to it from a collection that has one");
+      }
+    }
+    return {};
+  }
+};
+
+}  // namespace
+
+Result<DataMap> load_data_map(const fs::path& path, const Taxonomy* taxonomy) {
+  std::string file = path.string();
+  Loader loader;
+  std::optional<Taxonomy> named_taxonomy;
+  try {
+    YAML::Node root = YAML::LoadFile(file);
+    if (!root.IsMap() || !root["systems"] || !root["systems"].IsSequence()) {
+      return invalid(file + ": a data map needs a 'systems' list");
+    }
+    if (!taxonomy && root["taxonomy"]) {
+      fs::path t = root["taxonomy"].as<std::string>();
+      if (t.is_relative()) t = path.parent_path() / t;
+      auto loaded = Taxonomy::load(t);
+      if (!loaded) return propagate(loaded.error());
+      named_taxonomy = std::move(*loaded);
+      taxonomy = &*named_taxonomy;
+    }
+    for (const auto& s : root["systems"]) {
+      if (auto ok = loader.system(file, s); !ok) return propagate(ok.error());
+    }
+  } catch (const YAML::BadFile&) {
+    return not_found("data map " + file + " cannot be read");
+  } catch (const YAML::Exception& e) {
+    return invalid(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (auto ok = loader.resolve_references(); !ok) return propagate(ok.error());
+  if (auto ok = loader.check_categories(taxonomy); !ok) return propagate(ok.error());
+  if (auto ok = loader.check_reachable(); !ok) return propagate(ok.error());
+  return std::move(loader.map);
+}
+
+}  // namespace maestro

@@ -1,0 +1,155 @@
+#include "datamap/datamap.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+// The 1-based line of the first occurrence of `needle` in `text`.
+std::string line_of(const std::string& text, const std::string& needle) {
+  auto pos = text.find(needle);
+  return std::to_string(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n') + 1);
+}
+
+// Writes a datamap.yaml into a temporary folder and loads it.
+class DataMapTest : public ::testing::Test {
+ protected:
+  Result<DataMap> load(const std::string& yaml, const Taxonomy* taxonomy = nullptr) {
+    std::ofstream(dir / "datamap.yaml") << yaml;
+    return load_data_map(dir / "datamap.yaml", taxonomy);
+  }
+  testing::TempDir dir;
+};
+
+const char* k_shop = R"yaml(systems:
+  - name: shop
+    store: {type: sqlite, path: shop.db}
+    collections:
+      - name: customer
+        purpose: Running the customer's account
+        legal_basis: contract
+        recipients: [Stripe]
+        fields:
+          - {name: id, primary_key: true, categories: [user.unique_id], identity: customer_id}
+          - {name: email, categories: [user.contact.email], identity: email, erasure: {strategy: redact, text: "[erased]"}}
+          - {name: support_rep_id, categories: [user.unique_id], other_person: true}
+      - name: invoice
+        erasure: {strategy: retain, reason: "Tax law (7 years)", period: 7 years}
+        fields:
+          - {name: id, primary_key: true}
+          - name: customer_id
+            references: [{field: customer.id, direction: from}]
+          - name: payload
+            fields:
+              - {name: customerName, categories: [user.name]}
+      - name: invoice_line
+        fields:
+          - name: invoice_id
+            references: [{field: invoice.id, direction: from}]
+)yaml";
+
+TEST_F(DataMapTest, LoadsSystemsCollectionsFieldsAndReferences) {
+  auto map = load(k_shop);
+  ASSERT_TRUE(map) << map.error().message;
+  ASSERT_EQ(map->systems.size(), 1u);
+  EXPECT_EQ(map->systems[0].store.settings.at("path"), (dir / "shop.db").string());
+  const Collection* customer = map->collection("shop.customer");
+  ASSERT_NE(customer, nullptr);
+  EXPECT_EQ(customer->recipients, std::vector<std::string>{"Stripe"});
+  EXPECT_TRUE(customer->field("support_rep_id")->other_person);
+  EXPECT_EQ(customer->field("email")->erasure->action, ErasureAction::redact);
+  EXPECT_NE(map->collection("shop.invoice")->field("payload.customerName"), nullptr);
+  EXPECT_EQ(map->collection("shop.invoice")->erasure->retain_for, (Duration{7, DurationUnit::years}));
+  ASSERT_EQ(map->references.size(), 2u);
+  EXPECT_EQ(map->references[0].from, (FieldRef{"shop.customer", "id"}));
+  EXPECT_EQ(map->references[0].to, (FieldRef{"shop.invoice", "customer_id"}));
+  EXPECT_EQ(map->identity_kinds(), (std::set<std::string>{"customer_id", "email"}));
+}
+
+TEST_F(DataMapTest, ADanglingReferenceIsAnErrorWithItsLine) {
+  std::string yaml = k_shop;
+  yaml.replace(yaml.find("field: invoice.id"), 17, "field: invoices.id");
+  auto map = load(yaml);
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message.find("datamap.yaml:" + line_of(yaml, "field: invoices.id")), std::string::npos)
+      << map.error().message;
+  EXPECT_NE(map.error().message.find("invoices.id"), std::string::npos);
+}
+
+TEST_F(DataMapTest, AnUnreachableCollectionIsAnError) {
+  auto map = load(std::string(k_shop) + "      - name: audit\n        fields: [{name: note}]\n");
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message.find("shop.audit cannot be reached"), std::string::npos);
+}
+
+TEST_F(DataMapTest, InlineCredentialsAreRefused) {
+  auto map = load(
+      "systems:\n  - name: crm\n    store: {type: postgres, host: db, password: hunter2}\n"
+      "    collections: [{name: c, fields: [{name: email, identity: email}]}]\n");
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message.find("password_env"), std::string::npos);
+  EXPECT_EQ(map.error().message.find("hunter2"), std::string::npos);
+}
+
+TEST_F(DataMapTest, RetainNeedsAReasonAndAPeriod) {
+  auto map = load(
+      "systems:\n  - name: a\n    store: {type: sqlite, path: a.db}\n    collections:\n"
+      "      - {name: c, erasure: retain, fields: [{name: email, identity: email}]}\n");
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message.find("legal 'reason'"), std::string::npos);
+}
+
+TEST_F(DataMapTest, UnknownStoreTypeAndMalformedYaml) {
+  EXPECT_NE(
+      load("systems:\n  - name: a\n    store: {type: oracle}\n").error().message.find("unknown store type 'oracle'"),
+      std::string::npos);
+  EXPECT_NE(load("systems: [\n").error().message.find("datamap.yaml:"), std::string::npos);
+  EXPECT_EQ(load_data_map(dir / "absent.yaml").error().code, ErrorCode::not_found);
+}
+
+TEST_F(DataMapTest, CategoriesAreCheckedAgainstTheFideslangTaxonomy) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  auto taxonomy = Taxonomy::load(datasets / "fides/fideslang_data_categories.yml");
+  ASSERT_TRUE(taxonomy) << taxonomy.error().message;
+  EXPECT_GT(taxonomy->size(), 80u);
+  EXPECT_TRUE(load(k_shop, &*taxonomy));
+  std::string yaml = k_shop;
+  yaml.replace(yaml.find("user.contact.email"), 18, "user.contact.emale");
+  auto map = load(yaml, &*taxonomy);
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message.find("unknown data category 'user.contact.emale'"), std::string::npos);
+  EXPECT_NE(map.error().message.find("datamap.yaml:" + line_of(yaml, "user.contact.emale")), std::string::npos)
+      << map.error().message;
+}
+
+TEST_F(DataMapTest, AFidesDatasetFileLoadsUnchanged) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  auto map = load("taxonomy: " + (datasets / "fides/fideslang_data_categories.yml").string() +
+                  "\nsystems:\n  - name: fides_shop\n    store: {type: postgres, host: 127.0.0.1, database: shop, "
+                  "password_env: PGPASSWORD}\n    fides_dataset: " +
+                  (datasets / "fides/postgres_example_test_dataset.yml").string() + "\n");
+  ASSERT_TRUE(map) << map.error().message;
+  for (const char* c : {"customer", "address", "orders", "order_item", "payment_card", "login", "visit",
+                        "service_request", "employee", "product"}) {
+    EXPECT_NE(map->collection(std::string("fides_shop.") + c), nullptr) << c;
+  }
+  EXPECT_TRUE(map->identity_kinds().contains("email"));
+  // orders.customer_id references customer.id with direction "from": customer leads to orders.
+  bool customer_to_orders = std::any_of(map->references.begin(), map->references.end(), [](const Reference& r) {
+    return r.from == FieldRef{"fides_shop.customer", "id"} && r.to == FieldRef{"fides_shop.orders", "customer_id"};
+  });
+  EXPECT_TRUE(customer_to_orders);
+  // The masking override on employee.name (string_rewrite "testing") becomes a redaction.
+  const Field* name = map->collection("fides_shop.employee")->field("name");
+  ASSERT_TRUE(name && name->erasure);
+  EXPECT_EQ(name->erasure->action, ErasureAction::redact);
+  EXPECT_EQ(name->erasure->text, "testing");
+}
+
+}  // namespace
+}  // namespace maestro
