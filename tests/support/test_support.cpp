@@ -67,6 +67,10 @@ std::optional<std::filesystem::path> datasets_dir() {
   return std::filesystem::canonical(dir, ec);
 }
 
+std::filesystem::path fixture(const std::string& name) {
+  return std::filesystem::path(MAESTRO_SOURCE_DIR) / "tests" / "data" / name;
+}
+
 bool datasets_required() {
   const char* env = std::getenv("MAESTRO_REQUIRE_DATASETS");
   return env && std::string(env) == "1";

@@ -51,5 +51,7 @@ std::optional<std::filesystem::path> datasets_dir();
 
 namespace maestro::testing {
 bool datasets_required();
+// tests/data/<name>, the test fixtures kept in this repository.
+std::filesystem::path fixture(const std::string& name);
 
 }  // namespace maestro::testing

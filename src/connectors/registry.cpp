@@ -1,0 +1,41 @@
+// The one table that maps a store `type:` to the connector that reads it.
+#include <map>
+
+#include "connectors/connector.hpp"
+#include "connectors/sqlite_connector.hpp"
+
+namespace maestro {
+
+namespace {
+
+using Factory = Result<std::unique_ptr<Connector>> (*)(const StoreSpec&);
+
+const std::map<std::string, Factory>& registry() {
+  static const std::map<std::string, Factory> table{
+      {"sqlite", &open_sqlite_connector},
+  };
+  return table;
+}
+
+StoreSpec for_tenant(const StoreSpec& store, std::string_view tenant) {
+  StoreSpec out = store;
+  for (auto& [key, value] : out.settings) {
+    for (auto pos = value.find("{tenant}"); pos != std::string::npos; pos = value.find("{tenant}", pos)) {
+      value.replace(pos, 8, tenant);
+      pos += tenant.size();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> open_connector(const StoreSpec& store, std::string_view tenant) {
+  auto it = registry().find(store.type);
+  if (it == registry().end()) {
+    return fail(ErrorCode::failed_precondition, "no connector for store type '" + store.type + "' in this version");
+  }
+  return it->second(for_tenant(store, tenant));
+}
+
+}  // namespace maestro

@@ -1,0 +1,122 @@
+#include "connectors/sqlite_connector.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace maestro {
+
+namespace {
+
+// Values per query: SQLite's default limit on bound parameters is 32766; stay well below it.
+constexpr std::size_t k_batch_size = 500;
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// "payload.customerName" -> json_extract("payload", '$.customerName'), the path bound as a parameter.
+struct FieldExpression {
+  std::string sql;
+  std::optional<std::string> json_path;
+};
+
+FieldExpression field_expression(const Collection& collection, const std::string& field) {
+  auto dot = field.find('.');
+  if (dot == std::string::npos || collection.field(field.substr(0, dot)) == nullptr)
+    return {quote_identifier(field), {}};
+  return {"json_extract(" + quote_identifier(field.substr(0, dot)) + ", ?)", "$." + field.substr(dot + 1)};
+}
+
+class SqliteConnector final : public Connector {
+ public:
+  SqliteConnector(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+  ~SqliteConnector() override { sqlite3_close_v2(m_db); }
+
+  Status find(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
+              const RecordVisitor& visit) override {
+    for (std::size_t start = 0; start < values.size(); start += k_batch_size) {
+      std::size_t end = std::min(values.size(), start + k_batch_size);
+      if (auto ok = find_batch(collection, field, values, start, end, visit); !ok) return ok;
+    }
+    return {};
+  }
+
+ private:
+  Status find_batch(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
+                    std::size_t start, std::size_t end, const RecordVisitor& visit) {
+    FieldExpression expr = field_expression(collection, field);
+    std::string sql = "SELECT * FROM " + quote_identifier(collection.source) + " WHERE " + expr.sql + " IN (";
+    for (std::size_t i = start; i < end; ++i) sql += i == start ? "?" : ", ?";
+    sql += ")";
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      return fail(ErrorCode::invalid_argument,
+                  "store " + m_path + ": cannot query " + collection.key() + "." + field + ": " + sqlite3_errmsg(m_db));
+    }
+    int index = 1;
+    if (expr.json_path) sqlite3_bind_text(stmt, index++, expr.json_path->c_str(), -1, SQLITE_TRANSIENT);
+    for (std::size_t i = start; i < end; ++i) {
+      sqlite3_bind_text(stmt, index++, values[i].data(), static_cast<int>(values[i].size()), SQLITE_TRANSIENT);
+    }
+    Status result;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      if (result = visit(row(stmt)); !result) break;
+    }
+    if (result && rc != SQLITE_DONE) {
+      result = fail(ErrorCode::unavailable, "store " + m_path + ": " + sqlite3_errmsg(m_db));
+    }
+    sqlite3_finalize(stmt);
+    return result;
+  }
+
+  static Record row(sqlite3_stmt* stmt) {
+    Record r;
+    int n = sqlite3_column_count(stmt);
+    r.columns.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      Value v;
+      switch (sqlite3_column_type(stmt, i)) {
+        case SQLITE_INTEGER: v = static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)); break;
+        case SQLITE_FLOAT: v = sqlite3_column_double(stmt, i); break;
+        case SQLITE_NULL: break;
+        default: {
+          auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+          v = std::string(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+        }
+      }
+      r.columns.emplace_back(sqlite3_column_name(stmt, i), std::move(v));
+    }
+    return r;
+  }
+
+  sqlite3* m_db;
+  std::string m_path;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store) {
+  auto path = store.settings.find("path");
+  if (path == store.settings.end() || path->second.empty()) return invalid("a sqlite store needs a 'path'");
+  std::error_code ec;
+  if (!std::filesystem::exists(path->second, ec)) {
+    return fail(ErrorCode::unavailable, "sqlite store " + path->second + " does not exist");
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path->second.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return fail(ErrorCode::unavailable, "cannot open sqlite store " + path->second + ": " + message);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return std::unique_ptr<Connector>(std::make_unique<SqliteConnector>(db, path->second));
+}
+
+}  // namespace maestro

@@ -1,0 +1,150 @@
+#include "locate/locate.hpp"
+
+#include <set>
+
+#include "crypto/keyring.hpp"
+
+namespace maestro {
+
+std::size_t LocateResult::total() const {
+  std::size_t n = 0;
+  for (const auto& [key, count] : records_by_collection) n += count;
+  return n;
+}
+
+namespace {
+
+// One search of one tenant of one system: the connector, and what has been asked and seen.
+struct Search {
+  const System* system;
+  std::string tenant;
+  std::unique_ptr<Connector> connector;
+  std::map<FieldRef, std::set<std::string>> asked;  // values already queried per field
+  std::set<std::string> seen;                       // record identities already reported
+  bool failed = false;
+};
+
+// A record's identity within its collection: its primary key, else all of its values.
+std::string record_identity(const Collection& c, const Record& r) {
+  std::string key = c.key();
+  bool has_primary_key = false;
+  for (const auto& f : c.fields) {
+    if (!f.primary_key) continue;
+    if (const Value* v = r.get(f.name)) {
+      key += "\x1f" + value_text(*v);
+      has_primary_key = true;
+    }
+  }
+  if (has_primary_key) return key;
+  for (const auto& [name, value] : r.columns) key += "\x1f" + name + "\x1e" + value_text(value);
+  return sha256_hex(key);
+}
+
+// The value of `field` in a record; dotted paths into JSON columns are followed by the package
+// layer, so here only whole columns lead on.
+std::optional<std::string> field_value(const Record& r, const std::string& field) {
+  const Value* v = r.get(field);
+  if (!v || std::holds_alternative<std::monostate>(*v)) return std::nullopt;
+  return value_text(*v);
+}
+
+class Locator {
+ public:
+  Locator(const DataMap& map, const LocateScope& scope, const FoundRecordVisitor& visit, const ConnectorOpener& open)
+      : m_map(map), m_scope(scope), m_visit(visit), m_open(open) {}
+
+  Result<LocateResult> run(const std::vector<SubjectIdentifier>& identifiers) {
+    open_searches();
+    // The first level: every identity field of a kind the request knows.
+    std::map<FieldRef, std::set<std::string>> level;
+    for (const auto& id : identifiers) {
+      for (const auto& field : m_map.identity_fields(id.kind)) level[field].insert(id.value);
+    }
+    while (!level.empty()) {
+      std::map<FieldRef, std::set<std::string>> next;
+      for (auto& search : m_searches) {
+        if (search.failed) continue;
+        if (auto ok = run_level(search, level, next); !ok) return propagate(ok.error());
+      }
+      level = std::move(next);
+    }
+    return std::move(m_result);
+  }
+
+ private:
+  bool tenant_in_scope(const std::string& tenant) const {
+    return m_scope.tenants.empty() ||
+           std::find(m_scope.tenants.begin(), m_scope.tenants.end(), tenant) != m_scope.tenants.end();
+  }
+
+  void open_searches() {
+    for (const auto& system : m_map.systems) {
+      if (system.store.type == "manual") continue;
+      std::vector<std::string> tenants =
+          system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
+      for (const auto& tenant : tenants) {
+        if (!tenant.empty() && !tenant_in_scope(tenant)) continue;
+        Search s{&system, tenant, nullptr, {}, {}, false};
+        auto connector = m_open(system.store, tenant);
+        if (!connector) {
+          m_result.failures.push_back({system.name, tenant, connector.error().message});
+          s.failed = true;
+        } else {
+          s.connector = std::move(*connector);
+        }
+        m_searches.push_back(std::move(s));
+      }
+    }
+  }
+
+  Status run_level(Search& search, const std::map<FieldRef, std::set<std::string>>& level,
+                   std::map<FieldRef, std::set<std::string>>& next) {
+    for (const auto& [field, values] : level) {
+      const Collection* c = m_map.collection(field.collection);
+      if (!c || c->system != search.system->name) continue;
+      std::vector<std::string> fresh;
+      for (const auto& v : values) {
+        if (search.asked[field].insert(v).second) fresh.push_back(v);
+      }
+      if (fresh.empty()) continue;
+      ++m_result.queries;
+      Status found = search.connector->find(*c, field.field, fresh, [&](const Record& r) -> Status {
+        if (!search.seen.insert(record_identity(*c, r)).second) return {};
+        ++m_result.records_by_collection[c->key()];
+        follow_references(*c, r, next);
+        return m_visit(FoundRecord{*search.system, *c, search.tenant, r});
+      });
+      if (!found) {
+        if (found.error().code != ErrorCode::unavailable) return found;  // a bug or bad map: stop
+        m_result.failures.push_back({search.system->name, search.tenant, found.error().message});
+        search.failed = true;
+        return {};
+      }
+    }
+    return {};
+  }
+
+  void follow_references(const Collection& c, const Record& r, std::map<FieldRef, std::set<std::string>>& next) const {
+    for (const auto& ref : m_map.references) {
+      if (ref.from.collection != c.key()) continue;
+      if (auto value = field_value(r, ref.from.field)) next[ref.to].insert(*value);
+    }
+  }
+
+  const DataMap& m_map;
+  const LocateScope& m_scope;
+  const FoundRecordVisitor& m_visit;
+  const ConnectorOpener& m_open;
+  std::vector<Search> m_searches;
+  LocateResult m_result;
+};
+
+}  // namespace
+
+Result<LocateResult> locate(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
+                            const LocateScope& scope, const FoundRecordVisitor& visit, const ConnectorOpener& open) {
+  if (identifiers.empty()) return invalid("locate needs at least one subject identifier");
+  return Locator(map, scope, visit, open).run(identifiers);
+}
+
+}  // namespace maestro

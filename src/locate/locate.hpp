@@ -1,0 +1,57 @@
+// Locate: find every record of one person across the data map.
+//
+// Starting from the identifiers the request knows, locate queries every collection that holds
+// an identity of that kind, then follows references breadth-first (customer -> invoice ->
+// invoice_line), batching all keys of one level into one query per collection and field. Every
+// tenant of a templated store is searched unless the request is scoped. A store that fails is
+// reported and the others' results are kept. Records stream to the visitor; locate itself keeps
+// only the keys it still has to follow and the identities of the records it has seen.
+//
+//   LocateResult r = *locate(map, identifiers, {}, [](const FoundRecord& f) { ...; return Status{}; });
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cases/subject.hpp"
+#include "connectors/connector.hpp"
+#include "datamap/datamap.hpp"
+
+namespace maestro {
+
+struct FoundRecord {
+  const System& system;
+  const Collection& collection;
+  const std::string& tenant;  // empty for a store without tenants
+  const Record& record;
+};
+
+using FoundRecordVisitor = std::function<Status(const FoundRecord&)>;
+
+struct StoreFailure {
+  std::string system;
+  std::string tenant;
+  std::string message;
+};
+
+struct LocateResult {
+  std::map<std::string, std::size_t> records_by_collection;  // "<system>.<collection>" -> count
+  std::vector<StoreFailure> failures;
+  std::size_t queries = 0;
+  std::size_t total() const;
+};
+
+struct LocateScope {
+  std::vector<std::string> tenants;  // empty: every tenant
+};
+
+// Opens connectors through `open` (the registry by default; tests may pass another).
+using ConnectorOpener = std::function<Result<std::unique_ptr<Connector>>(const StoreSpec&, std::string_view)>;
+
+Result<LocateResult> locate(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
+                            const LocateScope& scope, const FoundRecordVisitor& visit,
+                            const ConnectorOpener& open = open_connector);
+
+}  // namespace maestro

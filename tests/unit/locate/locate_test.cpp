@@ -1,0 +1,154 @@
+// Locate against a copy of the real Chinook database, checked with independent SQL.
+#include "locate/locate.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+long long sql_count(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  long long n = -1;
+  if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    n = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return n;
+}
+
+class ChinookLocate : public ::testing::Test {
+ protected:
+  // Copies Chinook and the data map into a temporary folder (the data set stays read-only).
+  bool prepare(const std::filesystem::path& datasets, const std::string& extra_systems = "") {
+    std::filesystem::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", db());
+    std::ofstream(dir / "datamap.yaml") << testing::read_file(testing::fixture("chinook.datamap.yaml"))
+                                        << extra_systems;
+    auto taxonomy = Taxonomy::load(datasets / "fides/fideslang_data_categories.yml");
+    EXPECT_TRUE(taxonomy) << taxonomy.error().message;
+    auto loaded = load_data_map(dir / "datamap.yaml", &*taxonomy);
+    EXPECT_TRUE(loaded) << loaded.error().message;
+    if (!loaded) return false;
+    map = std::move(*loaded);
+    return true;
+  }
+  std::filesystem::path db() const { return dir / "chinook.db"; }
+
+  Result<LocateResult> run(std::vector<std::string> subjects, LocateScope scope = {}) {
+    std::vector<SubjectIdentifier> ids;
+    for (const auto& s : subjects) ids.push_back(*parse_identifier(s));
+    found.clear();
+    return locate(map, ids, scope, [&](const FoundRecord& f) -> Status {
+      found.push_back({f.collection.key(), f.tenant, f.record});
+      return {};
+    });
+  }
+
+  struct Found {
+    std::string collection;
+    std::string tenant;
+    Record record;
+  };
+  testing::TempDir dir;
+  DataMap map;
+  std::vector<Found> found;
+};
+
+TEST_F(ChinookLocate, FindsTheCustomerTheirInvoicesAndInvoiceLinesAndNothingElse) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  auto r = run({"email:luisg@embraer.com.br"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->failures.empty());
+  EXPECT_EQ(r->records_by_collection["chinook.customer"], 1u);
+  EXPECT_EQ(static_cast<long long>(r->records_by_collection["chinook.invoice"]),
+            sql_count(db(), "SELECT count(*) FROM Invoice WHERE CustomerId = 1"));
+  EXPECT_EQ(static_cast<long long>(r->records_by_collection["chinook.invoice_line"]),
+            sql_count(db(), "SELECT count(*) FROM InvoiceLine JOIN Invoice USING (InvoiceId) WHERE CustomerId = 1"));
+  EXPECT_EQ(r->queries, 3u);  // one batched query per level
+  for (const auto& f : found) {
+    if (f.collection == "chinook.invoice") {
+      EXPECT_EQ(value_text(*f.record.get("CustomerId")), "1");
+    }
+    if (f.collection == "chinook.customer") {
+      EXPECT_EQ(value_text(*f.record.get("Email")), "luisg@embraer.com.br");
+    }
+  }
+}
+
+TEST_F(ChinookLocate, EmailsMatchWhateverCaseTheRequestUsed) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  // Chinook stores emails in lower case; the request's spelling is normalised to match.
+  auto r = run({"LuisG@Embraer.com.br"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->records_by_collection["chinook.customer"], 1u);
+}
+
+TEST_F(ChinookLocate, SeveralIdentifiersOfOnePersonAreNotCountedTwice) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  auto r = run({"email:luisg@embraer.com.br", "customer_id:1"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->records_by_collection["chinook.customer"], 1u);
+  EXPECT_EQ(static_cast<long long>(r->records_by_collection["chinook.invoice"]),
+            sql_count(db(), "SELECT count(*) FROM Invoice WHERE CustomerId = 1"));
+}
+
+TEST_F(ChinookLocate, SqlMetacharactersInAnIdentifierAreOnlyData) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  auto r = run({"customer_id:1 OR 1=1", "customer_id:1'); DROP TABLE Customer; --"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->total(), 0u);
+  EXPECT_EQ(sql_count(db(), "SELECT count(*) FROM Customer"), 59);
+}
+
+TEST_F(ChinookLocate, AStoreThatIsDownIsReportedAndOtherResultsAreKept) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets, R"(  - name: crm
+    store: {type: sqlite, path: missing-crm.db}
+    collections:
+      - name: contact
+        fields: [{name: email, categories: [user.contact.email], identity: email}]
+)"));
+  auto r = run({"email:luisg@embraer.com.br"});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->failures.size(), 1u);
+  EXPECT_EQ(r->failures[0].system, "crm");
+  EXPECT_NE(r->failures[0].message.find("missing-crm.db"), std::string::npos);
+  EXPECT_EQ(r->records_by_collection["chinook.customer"], 1u);
+}
+
+TEST_F(ChinookLocate, EveryTenantIsSearchedUnlessScoped) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  std::filesystem::copy_file(db(), dir / "chinook-eu.db");
+  std::filesystem::copy_file(db(), dir / "chinook-us.db");
+  System& system = map.systems[0];
+  system.store.settings["path"] = (dir / "chinook-{tenant}.db").string();
+  system.store.tenants = {"eu", "us"};
+  auto all = run({"email:luisg@embraer.com.br"});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->records_by_collection["chinook.customer"], 2u);
+  auto eu = run({"email:luisg@embraer.com.br"}, LocateScope{{"eu"}});
+  ASSERT_TRUE(eu);
+  EXPECT_EQ(eu->records_by_collection["chinook.customer"], 1u);
+  for (const auto& f : found) EXPECT_EQ(f.tenant, "eu");
+}
+
+TEST(Locate, NeedsAnIdentifier) {
+  DataMap empty;
+  EXPECT_EQ(locate(empty, {}, {}, [](const FoundRecord&) { return Status{}; }).error().code,
+            ErrorCode::invalid_argument);
+}
+
+}  // namespace
+}  // namespace maestro
