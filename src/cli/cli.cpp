@@ -49,6 +49,21 @@ Installation& Session::installation() {
   return *m_installation;
 }
 
+const DataMap& Session::data_map(const std::string& map_option) {
+  if (m_data_map) return *m_data_map;
+  const Settings& settings = installation().settings;
+  std::optional<std::filesystem::path> file = settings.datamap_file;
+  if (!map_option.empty()) file = map_option;
+  if (!file) {
+    fail_command(Error{ErrorCode::failed_precondition,
+                       "no data map: give --map FILE or set 'datamap:' in maestro.yaml (see docs/datamap.md)"});
+  }
+  std::optional<Taxonomy> taxonomy;
+  if (settings.taxonomy_file) taxonomy = must(Taxonomy::load(*settings.taxonomy_file));
+  m_data_map = must(load_data_map(*file, taxonomy ? &*taxonomy : nullptr));
+  return *m_data_map;
+}
+
 const Clock& Session::clock() {
   if (!m_clock) m_clock = make_clock(err);
   return *m_clock;

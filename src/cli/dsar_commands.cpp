@@ -250,6 +250,7 @@ void add_dsar_commands(CLI::App& app, Session& s) {
   add_note(*dsar, s);
   add_list(*dsar, s);
   add_show(*dsar, s);
+  add_data_commands(*dsar, s);
 }
 
 }  // namespace maestro::cli

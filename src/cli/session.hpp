@@ -10,6 +10,7 @@
 
 #include "common/result.hpp"
 #include "config/settings.hpp"
+#include "datamap/datamap.hpp"
 #include "desk/desk.hpp"
 
 namespace CLI {
@@ -48,6 +49,8 @@ class Session {
   std::string actor_option;   // --actor
 
   Installation& installation();
+  // The data map from `map_option` or maestro.yaml's `datamap:`, loaded once and validated.
+  const DataMap& data_map(const std::string& map_option);
   Desk& desk();
   const Clock& clock();
   // The operator named in the audit trail: --actor, $MAESTRO_ACTOR, $USER, else "operator".
@@ -57,11 +60,13 @@ class Session {
   std::optional<Installation> m_installation;
   std::unique_ptr<Clock> m_clock;
   std::unique_ptr<Desk> m_desk;
+  std::optional<DataMap> m_data_map;
 };
 
 void add_dsar_commands(CLI::App& app, Session& session);
 void add_audit_commands(CLI::App& app, Session& session);
 void add_report_commands(CLI::App& app, Session& session);
 void add_demo_command(CLI::App& app, Session& session);
+void add_data_commands(CLI::App& dsar, Session& session);
 
 }  // namespace maestro::cli

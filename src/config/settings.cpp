@@ -53,11 +53,15 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         s.key_file = relative_to(base, value.as<std::string>());
       } else if (key == "policy") {
         s.policy_file = relative_to(base, value.as<std::string>());
+      } else if (key == "datamap") {
+        s.datamap_file = relative_to(base, value.as<std::string>());
+      } else if (key == "taxonomy") {
+        s.taxonomy_file = relative_to(base, value.as<std::string>());
       } else if (key == "calendars") {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
       } else {
-        return invalid(where + ": unknown setting '" + key + "' (known: store, key_file, policy, calendars)");
+        return invalid(where + ": unknown setting '" + key + "' (known: store, key_file, policy, calendars, datamap, taxonomy)");
       }
     }
   } catch (const YAML::Exception& e) {

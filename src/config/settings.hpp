@@ -8,6 +8,8 @@
 //   key_file: /etc/maestro/secret.key    # the installation key
 //   policy: policy.yaml                  # replaces the embedded default policy
 //   calendars: [calendars/de-by.yaml]    # calendar files added to (or replacing) the embedded ones
+//   datamap: datamap.yaml                # where personal data lives (docs/datamap.md)
+//   taxonomy: fideslang_data_categories.yml  # data categories the data map is checked against
 //
 // Relative paths are relative to the maestro.yaml that names them.
 #pragma once
@@ -32,6 +34,8 @@ struct Settings {
   std::filesystem::path key_file;
   std::optional<std::filesystem::path> policy_file;
   std::vector<std::filesystem::path> calendar_files;
+  std::optional<std::filesystem::path> datamap_file;
+  std::optional<std::filesystem::path> taxonomy_file;
 };
 
 struct SettingsOverrides {

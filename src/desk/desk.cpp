@@ -158,6 +158,11 @@ Status Desk::append_audit(std::string_view case_number, std::string_view action,
   return m_store.append_event(e, make_anchor(e, m_keys));
 }
 
+Status Desk::record_action(std::string_view case_number, std::string_view action, std::string_view outcome,
+                           const std::string& details_json) {
+  return m_store.transaction([&] { return append_audit(case_number, action, outcome, details_json); });
+}
+
 Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
   Instant now = m_clock.now();
   auto validated = validate_intake(request, m_policy, now);

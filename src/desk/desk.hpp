@@ -96,6 +96,13 @@ class Desk {
   // Removes personal data from cases closed longer ago than the policy's retention.
   Result<PurgeResult> purge_expired(bool dry_run);
 
+  // Appends an audit event for an action that does not change a case's state (locate, export).
+  // `details_json` must hold no personal data: pseudonyms, counts and codes only.
+  Status record_action(std::string_view case_number, std::string_view action, std::string_view outcome,
+                       const std::string& details_json);
+  // The keyed pseudonym of an identifier, as the audit trail shows it.
+  std::string pseudonym(const SubjectIdentifier& id) const { return m_keys.pseudonym(id.canonical()); }
+
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }
 

@@ -1,0 +1,29 @@
+// The desk's data-finding calls: locate a subject's records across the data map, with an audit
+// event that records what was searched and how much was found, never the data itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "desk/desk.hpp"
+#include "locate/locate.hpp"
+
+namespace maestro {
+
+struct LocateRequest {
+  std::vector<std::string> subjects;       // as typed: kind:value, or a bare email or phone
+  std::optional<std::string> case_number;  // the case the search is for; its identifiers are added
+  std::vector<std::string> tenants;        // empty: the case's tenants, else every tenant
+};
+
+struct LocateOutcome {
+  std::string case_number;  // empty when the search was not for a case
+  LocateResult result;
+};
+
+// Runs locate and appends a `locate` audit event (pseudonyms, counts per collection, failures).
+Result<LocateOutcome> locate_subject(Desk& desk, const DataMap& map, const LocateRequest& request,
+                                     const FoundRecordVisitor& visit);
+
+}  // namespace maestro
