@@ -1,0 +1,472 @@
+#include "package/package.hpp"
+
+#include <zip.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "crypto/keyring.hpp"
+
+namespace maestro {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+// Records keep their columns in the store's order.
+using record_json_t = nlohmann::ordered_json;
+
+namespace {
+
+const std::regex& email_pattern() {
+  static const std::regex pattern(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})");
+  return pattern;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string csv_cell(const json& value) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump();
+  // Defuse spreadsheet formulas: a cell from someone's data must never run in Excel.
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos) text = "'" + text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> rights_for(const std::string& jurisdiction) {
+  if (jurisdiction == "ccpa") {
+    return {"Right to know what personal information is collected, used, shared or sold",
+            "Right to delete personal information",
+            "Right to correct inaccurate personal information",
+            "Right to opt out of the sale or sharing of personal information",
+            "Right to limit the use of sensitive personal information",
+            "Right to non-discrimination for exercising these rights"};
+  }
+  return {"Right of access (Art. 15)",
+          "Right to rectification (Art. 16)",
+          "Right to erasure (Art. 17)",
+          "Right to restriction of processing (Art. 18)",
+          "Right to data portability (Art. 20)",
+          "Right to object (Art. 21)",
+          "Rights related to automated decision-making (Art. 22)",
+          "Right to lodge a complaint with a supervisory authority (Art. 77)"};
+}
+
+struct Spool {
+  const Collection* collection = nullptr;
+  fs::path path;
+  std::ofstream out;
+  std::vector<std::string> columns;  // in first-seen order
+  std::set<std::string> column_set;
+  std::size_t count = 0;
+};
+
+std::string sha256_of_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream data;
+  data << in.rdbuf();
+  return sha256_hex(data.str());
+}
+
+}  // namespace
+
+Result<std::set<PackageFormat>> parse_package_formats(std::string_view text) {
+  std::set<PackageFormat> out{PackageFormat::json};
+  std::stringstream list{std::string(text)};
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    if (item == "json")
+      out.insert(PackageFormat::json);
+    else if (item == "csv")
+      out.insert(PackageFormat::csv);
+    else if (item == "html")
+      out.insert(PackageFormat::html);
+    else if (!item.empty())
+      return invalid("unknown package format '" + item + "': use json, csv, html");
+  }
+  return out;
+}
+
+std::string generate_package_password() {
+  static constexpr std::string_view alphabet = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789-_.!";
+  std::string out;
+  while (out.size() < 20) {
+    for (unsigned char b : random_bytes(32)) {
+      // Rejection sampling keeps every character equally likely.
+      if (b >= 256 - (256 % alphabet.size())) continue;
+      out.push_back(alphabet[b % alphabet.size()]);
+      if (out.size() == 20) break;
+    }
+  }
+  return out;
+}
+
+struct PackageWriter::State {
+  fs::path dir;
+  const DataMap& map;
+  PackageInfo info;
+  std::set<PackageFormat> formats;
+  std::map<std::string, Spool> spools;  // by collection key
+  std::set<std::string> subject_emails;
+  std::size_t redacted = 0;
+  bool sealed = false;
+  std::vector<std::string> written;  // files to seal, relative to dir
+
+  State(fs::path d, const DataMap& m, PackageInfo i, std::set<PackageFormat> f)
+      : dir(std::move(d)), map(m), info(std::move(i)), formats(std::move(f)) {}
+
+  fs::path spool_dir() const { return dir / ".spool"; }
+  std::string package_name() const { return info.case_number + "_DSAR_PACKAGE"; }
+
+  // Replaces email addresses that are not the subject's own with a marker.
+  json redact_text(const std::string& text) {
+    if (text.find('@') == std::string::npos) return text;
+    std::string out;
+    auto begin = std::sregex_iterator(text.begin(), text.end(), email_pattern());
+    std::size_t last = 0;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+      if (subject_emails.contains(lower(it->str()))) continue;
+      out += text.substr(last, static_cast<std::size_t>(it->position()) - last) + "[redacted: another person]";
+      last = static_cast<std::size_t>(it->position() + it->length());
+      ++redacted;
+    }
+    return out + text.substr(last);
+  }
+
+  bool has_nested_fields(const Collection& c, const std::string& column) const {
+    return std::any_of(c.fields.begin(), c.fields.end(),
+                       [&](const Field& f) { return f.name.starts_with(column + "."); });
+  }
+
+  record_json_t record_json(const Collection& c, const FoundRecord& found) {
+    record_json_t out = record_json_t::object();
+    if (!found.tenant.empty()) out["_tenant"] = found.tenant;
+    for (const auto& [name, value] : found.record.columns) {
+      const Field* field = c.field(name);
+      if (field && field->other_person) {
+        ++redacted;  // another individual's data (Art. 15(4)): left out
+        continue;
+      }
+      if (std::holds_alternative<std::monostate>(value))
+        out[name] = nullptr;
+      else if (auto i = std::get_if<std::int64_t>(&value))
+        out[name] = *i;
+      else if (auto d = std::get_if<double>(&value))
+        out[name] = *d;
+      else {
+        const std::string& text = std::get<std::string>(value);
+        json parsed = has_nested_fields(c, name) ? json::parse(text, nullptr, false) : json(json::value_t::discarded);
+        out[name] = parsed.is_discarded() ? record_json_t(redact_text(text)) : record_json_t(parsed);
+      }
+    }
+    return out;
+  }
+
+  Status write_file(const std::string& name, const std::string& content) {
+    fs::create_directories((dir / name).parent_path());
+    std::ofstream out(dir / name, std::ios::binary);
+    out << content;
+    if (!out) return fail(ErrorCode::unavailable, "cannot write " + (dir / name).string());
+    written.push_back(name);
+    return {};
+  }
+
+  json article15() const {
+    json collections = json::array();
+    std::set<std::string> all_categories, all_recipients;
+    for (const auto& [key, spool] : spools) {
+      const Collection& c = *spool.collection;
+      std::set<std::string> categories;
+      for (const auto& f : c.fields) {
+        if (!f.other_person) categories.insert(f.categories.begin(), f.categories.end());
+      }
+      all_categories.insert(categories.begin(), categories.end());
+      all_recipients.insert(c.recipients.begin(), c.recipients.end());
+      collections.push_back({{"system", c.system},
+                             {"collection", c.name},
+                             {"records", spool.count},
+                             {"purpose", c.purpose},
+                             {"legalBasis", c.legal_basis},
+                             {"categories", categories},
+                             {"recipients", c.recipients},
+                             {"retention", c.retention},
+                             {"source", c.origin}});
+    }
+    return {{"processing", collections},
+            {"categories", all_categories},
+            {"recipients", all_recipients},
+            {"rights", rights_for(info.jurisdiction)},
+            {"complaintAuthority", info.complaint_authority},
+            {"jurisdiction", info.jurisdiction_name}};
+  }
+
+  json legal_notes() const {
+    json notes = json::object();
+    for (const auto& [key, spool] : spools) {
+      const Collection& c = *spool.collection;
+      if (c.erasure && c.erasure->action == ErasureAction::retain) {
+        notes[key] = c.erasure->legal_reason + " (kept " + format_duration(*c.erasure->retain_for) + ")";
+      }
+    }
+    notes["otherIndividuals"] =
+        "Information about other people (for example staff who handled your account, or other people's contact "
+        "details inside free text) has been left out or redacted, as Article 15(4) GDPR requires.";
+    return notes;
+  }
+
+  json subject_json() const {
+    json ids = json::array();
+    for (const auto& id : info.identifiers) ids.push_back({{"kind", id.kind}, {"value", id.value}});
+    return {{"verifiedIdentity", info.subject_name}, {"identifiers", ids}};
+  }
+
+  // The package JSON, written record by record from the spools.
+  Status write_package_json() {
+    std::string name = package_name() + ".json";
+    std::ofstream out(dir / name, std::ios::binary);
+    json head{{"dsarCaseNumber", info.case_number},
+              {"requestDate", format_instant(info.request_date)},
+              {"fulfillmentDate", format_instant(info.fulfilment_date)},
+              {"dataSubject", subject_json()}};
+    std::string head_text = head.dump(2);
+    out << head_text.substr(0, head_text.size() - 2) << ",\n  \"data\": {";
+    std::string current_system;
+    bool first_collection = true;
+    for (auto& [key, spool] : spools) {
+      const Collection& c = *spool.collection;
+      if (c.system != current_system) {
+        if (!current_system.empty()) out << "\n    }";
+        out << (current_system.empty() ? "\n    " : ",\n    ") << json(c.system).dump() << ": {";
+        current_system = c.system;
+        first_collection = true;
+      }
+      out << (first_collection ? "\n      " : ",\n      ") << json(c.name).dump() << ": [";
+      first_collection = false;
+      std::ifstream in(spool.path);
+      std::string line;
+      bool first = true;
+      while (std::getline(in, line)) {
+        out << (first ? "\n        " : ",\n        ") << line;
+        first = false;
+      }
+      out << (first ? "]" : "\n      ]");
+    }
+    if (!current_system.empty()) out << "\n    }";
+    out << "\n  },\n  \"article15\": " << article15().dump() << ",\n  \"legalNotes\": " << legal_notes().dump()
+        << "\n}\n";
+    if (!out) return fail(ErrorCode::unavailable, "cannot write " + (dir / name).string());
+    written.push_back(name);
+    return {};
+  }
+
+  Status write_csvs() {
+    for (auto& [key, spool] : spools) {
+      std::string name = "csv/" + key + ".csv";
+      fs::create_directories(dir / "csv");
+      std::ofstream out(dir / name, std::ios::binary);
+      for (std::size_t i = 0; i < spool.columns.size(); ++i) out << (i ? "," : "") << csv_cell(spool.columns[i]);
+      out << "\n";
+      std::ifstream in(spool.path);
+      std::string line;
+      while (std::getline(in, line)) {
+        json record = json::parse(line);
+        for (std::size_t i = 0; i < spool.columns.size(); ++i) {
+          out << (i ? "," : "") << csv_cell(record.value(spool.columns[i], json(nullptr)));
+        }
+        out << "\n";
+      }
+      if (!out) return fail(ErrorCode::unavailable, "cannot write " + (dir / name).string());
+      written.push_back(name);
+    }
+    return {};
+  }
+
+  Status write_html() {
+    std::ostringstream h;
+    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your personal data - "
+      << html_escape(info.case_number)
+      << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;"
+         "margin-bottom:2em}td,th{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}"
+         "th{background:#eee}</style></head><body>\n";
+    h << "<h1>Your personal data</h1>\n<p>Request " << html_escape(info.case_number) << ", received "
+      << format_instant(info.request_date) << ", answered " << format_instant(info.fulfilment_date) << ".</p>\n";
+    h << "<p>This report lists the personal data we hold about you, why we hold it, who receives it and how long we "
+         "keep it. The same data is in machine-readable form in the JSON and CSV files beside this report.</p>\n";
+    for (auto& [key, spool] : spools) {
+      const Collection& c = *spool.collection;
+      h << "<h2>" << html_escape(c.system) << ": " << html_escape(c.name) << " (" << spool.count << ")</h2>\n";
+      if (!c.purpose.empty()) h << "<p>Purpose: " << html_escape(c.purpose) << "</p>\n";
+      if (!c.legal_basis.empty()) h << "<p>Legal basis: " << html_escape(c.legal_basis) << "</p>\n";
+      if (!c.retention.empty()) h << "<p>Kept for: " << html_escape(c.retention) << "</p>\n";
+      h << "<table><tr>";
+      for (const auto& col : spool.columns) h << "<th>" << html_escape(col) << "</th>";
+      h << "</tr>\n";
+      std::ifstream in(spool.path);
+      std::string line;
+      while (std::getline(in, line)) {
+        json record = json::parse(line);
+        h << "<tr>";
+        for (const auto& col : spool.columns) {
+          json v = record.value(col, json(nullptr));
+          h << "<td>" << html_escape(v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump()) << "</td>";
+        }
+        h << "</tr>\n";
+      }
+      h << "</table>\n";
+    }
+    json a15 = article15();
+    h << "<h2>Your rights</h2><ul>";
+    for (const auto& r : a15["rights"]) h << "<li>" << html_escape(r.get<std::string>()) << "</li>";
+    h << "</ul>\n<p>You can complain to: " << html_escape(info.complaint_authority) << "</p>\n</body></html>\n";
+    return write_file("report.html", h.str());
+  }
+
+  Status write_schema() {
+    json collections = json::array();
+    for (const auto& [key, spool] : spools) {
+      const Collection& c = *spool.collection;
+      json fields = json::array();
+      for (const auto& f : c.fields) {
+        if (f.other_person) continue;
+        fields.push_back({{"name", f.name}, {"categories", f.categories}, {"type", f.data_type}});
+      }
+      collections.push_back({{"file", "csv/" + key + ".csv"},
+                             {"jsonPath", "data." + c.system + "." + c.name},
+                             {"system", c.system},
+                             {"collection", c.name},
+                             {"purpose", c.purpose},
+                             {"columns", spool.columns},
+                             {"fields", fields}});
+    }
+    json schema{{"description",
+                 "How this package is laid out. " + package_name() +
+                     ".json holds every record, grouped by system and collection, with the Article 15 information; "
+                     "csv/ holds one file per collection; report.html is a readable version; manifest.json lists "
+                     "the SHA-256 of every file. Data categories follow the fideslang taxonomy (fideslang, Ethyca, "
+                     "CC-BY-4.0)."},
+                {"collections", collections}};
+    return write_file("schema.json", schema.dump(2));
+  }
+
+  Status write_manifest() {
+    json files = json::array();
+    for (const auto& name : written) {
+      files.push_back({{"file", name}, {"sha256", sha256_of_file(dir / name)}, {"bytes", fs::file_size(dir / name)}});
+    }
+    return write_file("manifest.json",
+                      json{{"case", info.case_number}, {"algorithm", "SHA-256"}, {"files", files}}.dump(2));
+  }
+
+  Status zip_all(const fs::path& zip_path, const std::string& password) {
+    int error = 0;
+    zip_t* archive = zip_open(zip_path.c_str(), ZIP_CREATE | ZIP_EXCL, &error);
+    if (!archive) return fail(ErrorCode::unavailable, "cannot create " + zip_path.string());
+    for (const auto& name : written) {
+      zip_source_t* source = zip_source_file(archive, (dir / name).c_str(), 0, -1);
+      zip_int64_t index = source ? zip_file_add(archive, name.c_str(), source, ZIP_FL_ENC_UTF_8) : -1;
+      if (index < 0 ||
+          zip_file_set_encryption(archive, static_cast<zip_uint64_t>(index), ZIP_EM_AES_256, password.c_str()) != 0) {
+        if (source && index < 0) zip_source_free(source);
+        std::string message = zip_strerror(archive);
+        zip_discard(archive);
+        return fail(ErrorCode::internal, "cannot add " + name + " to the package: " + message);
+      }
+    }
+    if (zip_close(archive) != 0) {
+      std::string message = zip_strerror(archive);
+      zip_discard(archive);
+      return fail(ErrorCode::unavailable, "cannot write " + zip_path.string() + ": " + message);
+    }
+    return {};
+  }
+
+  void remove_clear_text() {
+    std::error_code ec;
+    for (const auto& name : written) fs::remove(dir / name, ec);
+    fs::remove_all(dir / "csv", ec);
+    fs::remove_all(spool_dir(), ec);
+  }
+};
+
+PackageWriter::PackageWriter(fs::path work_dir, const DataMap& map, PackageInfo info, std::set<PackageFormat> formats)
+    : m(std::make_unique<State>(std::move(work_dir), map, std::move(info), std::move(formats))) {
+  for (const auto& id : m->info.identifiers) {
+    if (id.kind == "email") m->subject_emails.insert(lower(id.value));
+  }
+}
+
+PackageWriter::~PackageWriter() {
+  if (!m->sealed) m->remove_clear_text();  // never leave clear-text personal data behind
+}
+
+Status PackageWriter::add(const FoundRecord& found) {
+  if (m->sealed) return precondition("the package is already sealed");
+  std::string key = found.collection.key();
+  auto [it, created] = m->spools.try_emplace(key);
+  Spool& spool = it->second;
+  if (created) {
+    std::error_code ec;
+    fs::create_directories(m->spool_dir(), ec);
+    spool.collection = &found.collection;
+    spool.path = m->spool_dir() / (key + ".jsonl");
+    spool.out.open(spool.path, std::ios::binary);
+    if (!spool.out) return fail(ErrorCode::unavailable, "cannot write to " + m->dir.string());
+  }
+  record_json_t record = m->record_json(found.collection, found);
+  for (const auto& [name, value] : record.items()) {
+    if (spool.column_set.insert(name).second) spool.columns.push_back(name);
+  }
+  spool.out << record.dump() << "\n";
+  ++spool.count;
+  return {};
+}
+
+Result<SealedPackage> PackageWriter::seal() {
+  if (m->sealed) return precondition("the package is already sealed");
+  for (auto& [key, spool] : m->spools) spool.out.close();
+  std::error_code ec;
+  fs::create_directories(m->dir, ec);
+  Status written = m->write_package_json();
+  if (written && m->formats.contains(PackageFormat::csv)) written = m->write_csvs();
+  if (written && m->formats.contains(PackageFormat::html)) written = m->write_html();
+  if (written) written = m->write_schema();
+  if (written) written = m->write_manifest();
+  if (!written) return propagate(written.error());
+  SealedPackage sealed;
+  sealed.password = generate_package_password();
+  sealed.zip_path = m->dir / (m->package_name() + ".zip");
+  if (auto ok = m->zip_all(sealed.zip_path, sealed.password); !ok) return propagate(ok.error());
+  sealed.files = m->written;
+  m->remove_clear_text();
+  m->sealed = true;
+  sealed.sha256 = sha256_of_file(sealed.zip_path);
+  sealed.size = fs::file_size(sealed.zip_path);
+  for (const auto& [key, spool] : m->spools) sealed.records_by_collection[key] = spool.count;
+  sealed.redacted_values = m->redacted;
+  return sealed;
+}
+
+}  // namespace maestro

@@ -1,0 +1,164 @@
+// The sealed package, opened with a real 7-Zip as a requester would.
+#include "package/package.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "crypto/keyring.hpp"
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int run_7z(const std::string& args) {
+  return std::system(("7z " + args + " >/dev/null 2>&1").c_str());
+}
+
+class PackageTest : public ::testing::Test {
+ protected:
+  PackageTest() {
+    Collection customer;
+    customer.system = "shop";
+    customer.name = "customer";
+    customer.purpose = "Running your account";
+    customer.recipients = {"Payment processor"};
+    customer.fields = {{"id", {"user.unique_id"}, "customer_id", true},
+                       {"email", {"user.contact.email"}, "email"},
+                       {"notes", {"user.content"}},
+                       {"support_rep_id", {"system.operations"}, std::nullopt, false, true}};
+    Collection invoice;
+    invoice.system = "shop";
+    invoice.name = "invoice";
+    invoice.erasure = ErasureStrategy{ErasureAction::retain, "", "Tax law", Duration{7, DurationUnit::years}};
+    invoice.fields = {
+        {"id", {}, std::nullopt, true}, {"payload", {"user.financial"}}, {"payload.total", {"user.financial"}}};
+    map.collections.emplace("shop.customer", customer);
+    map.collections.emplace("shop.invoice", invoice);
+    map.systems.push_back({"shop", "", {"sqlite", {}, {}}, {"shop.customer", "shop.invoice"}});
+    info.case_number = "DSAR-2026-007";
+    info.request_date = testing::at("2026-03-02T09:00:00Z");
+    info.fulfilment_date = testing::at("2026-03-05T09:00:00Z");
+    info.subject_name = "Jane Example";
+    info.identifiers = {{"email", "jane@example.com"}};
+    info.jurisdiction = "uk-gdpr";
+    info.complaint_authority = "ICO";
+  }
+
+  void add(PackageWriter& w, const std::string& collection, Record r) {
+    ASSERT_TRUE(w.add(FoundRecord{map.systems[0], map.collections.at(collection), tenant, r}));
+  }
+
+  Result<SealedPackage> build() {
+    PackageWriter w(dir / "out", map, info, {PackageFormat::json, PackageFormat::csv, PackageFormat::html});
+    add(w, "shop.customer",
+        Record{{{"id", std::int64_t{7}},
+                {"email", std::string("jane@example.com")},
+                {"notes", std::string("Asked to cc bob.other@example.org and =SUM(A1)")},
+                {"support_rep_id", std::int64_t{3}}}});
+    add(w, "shop.invoice", Record{{{"id", std::int64_t{1}}, {"payload", std::string(R"({"total": 9.99})")}}});
+    add(w, "shop.invoice", Record{{{"id", std::int64_t{2}}, {"payload", std::string(R"({"total": 1.5})")}}});
+    return w.seal();
+  }
+
+  std::string extract(const SealedPackage& p) {
+    auto target = dir / "x";
+    EXPECT_EQ(run_7z("x -y -p" + p.password + " -o" + target.string() + " " + p.zip_path.string()), 0);
+    return target.string();
+  }
+
+  testing::TempDir dir;
+  DataMap map;
+  PackageInfo info;
+  std::string tenant;
+};
+
+TEST_F(PackageTest, SevenZipOpensItWithThePasswordAndNotWithout) {
+  auto p = build();
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->password.size(), 20u);
+  EXPECT_EQ(p->sha256, sha256_hex(testing::read_file(p->zip_path)));
+  EXPECT_NE(run_7z("t -pwrong-password " + p->zip_path.string()), 0);
+  fs::path x = extract(*p);
+  for (const char* f : {"DSAR-2026-007_DSAR_PACKAGE.json", "csv/shop.customer.csv", "csv/shop.invoice.csv",
+                        "report.html", "schema.json", "manifest.json"}) {
+    EXPECT_TRUE(fs::exists(x / f)) << f;
+  }
+}
+
+TEST_F(PackageTest, OnlyTheEncryptedZipIsLeftOnDisk) {
+  auto p = build();
+  ASSERT_TRUE(p);
+  std::vector<fs::path> left;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "out")) left.push_back(e.path());
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0], p->zip_path);
+  EXPECT_EQ(testing::read_file(p->zip_path).find("jane@example.com"), std::string::npos);
+}
+
+TEST_F(PackageTest, TheJsonFollowsAppendixAWithArticle15Information) {
+  auto p = build();
+  ASSERT_TRUE(p);
+  json j = json::parse(testing::read_file(fs::path(extract(*p)) / "DSAR-2026-007_DSAR_PACKAGE.json"));
+  EXPECT_EQ(j["dsarCaseNumber"], "DSAR-2026-007");
+  EXPECT_EQ(j["requestDate"], "2026-03-02T09:00:00Z");
+  EXPECT_EQ(j["dataSubject"]["verifiedIdentity"], "Jane Example");
+  EXPECT_EQ(j["data"]["shop"]["invoice"].size(), 2u);
+  EXPECT_EQ(j["data"]["shop"]["invoice"][0]["payload"]["total"], 9.99);  // a JSON column stays structured
+  EXPECT_EQ(j["article15"]["processing"][0]["purpose"], "Running your account");
+  EXPECT_EQ(j["article15"]["complaintAuthority"], "ICO");
+  EXPECT_NE(j["legalNotes"]["shop.invoice"].get<std::string>().find("Tax law"), std::string::npos);
+}
+
+TEST_F(PackageTest, OtherPeoplesDataIsLeftOutOrRedacted) {
+  auto p = build();
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->redacted_values, 2u);
+  json customer = json::parse(
+      testing::read_file(fs::path(extract(*p)) / "DSAR-2026-007_DSAR_PACKAGE.json"))["data"]["shop"]["customer"][0];
+  EXPECT_FALSE(customer.contains("support_rep_id"));
+  EXPECT_EQ(customer["email"], "jane@example.com");
+  EXPECT_EQ(customer["notes"], "Asked to cc [redacted: another person] and =SUM(A1)");
+}
+
+TEST_F(PackageTest, TheManifestHashesEveryFileAndCsvDefusesFormulas) {
+  auto p = build();
+  ASSERT_TRUE(p);
+  fs::path x = extract(*p);
+  json manifest = json::parse(testing::read_file(x / "manifest.json"));
+  ASSERT_EQ(manifest["files"].size(), 5u);
+  for (const auto& f : manifest["files"]) {
+    EXPECT_EQ(f["sha256"], sha256_hex(testing::read_file(x / f["file"].get<std::string>()))) << f["file"];
+  }
+  std::string csv = testing::read_file(x / "csv/shop.customer.csv");
+  EXPECT_NE(csv.find("\"id\",\"email\",\"notes\""), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"Asked to cc [redacted: another person] and =SUM(A1)\""), std::string::npos);
+  EXPECT_NE(testing::read_file(x / "report.html").find("Right to erasure (Art. 17)"), std::string::npos);
+}
+
+TEST_F(PackageTest, AnAbandonedPackageLeavesNoClearText) {
+  {
+    PackageWriter w(dir / "out", map, info, {PackageFormat::json});
+    add(w, "shop.customer", Record{{{"email", std::string("jane@example.com")}}});
+  }
+  EXPECT_FALSE(fs::exists(dir / "out/.spool"));
+}
+
+TEST(PackagePassword, LongRandomAndUnambiguous) {
+  std::string a = generate_package_password(), b = generate_package_password();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_of("0O1lI"), std::string::npos);
+}
+
+TEST(PackageFormats, Parse) {
+  EXPECT_EQ(parse_package_formats("csv")->size(), 2u);  // json always
+  EXPECT_FALSE(parse_package_formats("json,pdf"));
+}
+
+}  // namespace
+}  // namespace maestro
