@@ -5,6 +5,7 @@
 // kept as evidence and carries no personal data (reason codes, dates, states).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,14 @@ struct VerificationAttempt {
   Instant at;
   std::string method;   // email-code, knowledge, document, override, ...
   std::string outcome;  // requested, passed, failed
+};
+
+// An access package handed over for this case (seed 001 step 8: the hash of the delivered file).
+struct PackageDelivery {
+  Instant at;
+  std::string sha256;  // of the encrypted ZIP
+  std::uintmax_t bytes = 0;
+  std::string destination;  // the folder or s3:// prefix it was written to
 };
 
 struct CaseNote {
@@ -63,6 +72,7 @@ struct Case {
   std::vector<CasePause> pauses;
   std::vector<CaseExtension> extensions;
   std::vector<VerificationAttempt> verifications;
+  std::vector<PackageDelivery> deliveries;
   std::string denial_reason;                     // a code from the policy's denial_reasons
   std::vector<std::string> possible_duplicates;  // case numbers
 

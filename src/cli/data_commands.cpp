@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
+#include "desk/export_service.hpp"
 #include "desk/locate_service.hpp"
 
 namespace maestro::cli {
@@ -45,9 +46,81 @@ void print_locate(Session& s, const LocateOutcome& outcome, const DataMap& map, 
   }
 }
 
+void add_export(CLI::App& dsar, Session& s) {
+  struct Options {
+    ExportRequest request;
+    std::string case_number, map, override_reason;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = dsar.add_subcommand("export", "Find a person's data and deliver it as an encrypted access package");
+  cmd->add_option("--subject", opts->request.subjects,
+                  "An identifier of the person, KIND:VALUE or a bare email (repeatable)");
+  cmd->add_option("--out", opts->request.destination, "Where to deliver the package: a folder (inside exports_root)")
+      ->required();
+  cmd->add_option("--case", opts->case_number, "The case to export for (default: the subject's open verified case)");
+  cmd->add_option("--format", opts->request.formats, "Files in the package: json,csv,html (default all; json always)");
+  cmd->add_option("--tenant", opts->request.tenants, "Search only this tenant (repeatable; default: every tenant)");
+  cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_option("--jurisdiction", opts->request.jurisdiction,
+                  "For an ad-hoc case: the law that applies (default gdpr)");
+  cmd->add_option("--override-verification", opts->override_reason,
+                  "Export without a verified case: logs an ad-hoc case and records this reason for the override");
+  cmd->add_flag("--json", opts->json, "Print the outcome as JSON (the password included)");
+  cmd->footer(
+      "The package holds <CASE>_DSAR_PACKAGE.json (every record, grouped by system and collection, with purposes, "
+      "categories, recipients, retention, sources, your rights and the complaint authority), one CSV per collection, "
+      "report.html, schema.json and manifest.json (SHA-256 of every file), sealed in an AES-256 encrypted ZIP. Other "
+      "people's data is left out. The password is printed once and never stored: send it by a different channel "
+      "from the package. The ZIP's SHA-256 is recorded on the case and in the audit trail.\n\nExample:\n"
+      "  maestro dsar export --subject email:jane@example.com --out exports/DSAR-2026-001/");
+  cmd->callback([&s, opts] {
+    const DataMap& map = s.data_map(opts->map);
+    ExportRequest request = opts->request;
+    if (!opts->case_number.empty()) request.case_number = opts->case_number;
+    if (!opts->override_reason.empty()) request.override_reason = opts->override_reason;
+    request.work_dir = s.installation().settings.home / "work";
+    request.exports_root = s.installation().settings.exports_root;
+    ExportOutcome o = must(export_subject(s.desk(), map, request));
+    std::size_t records = 0;
+    for (const auto& [key, n] : o.package.records_by_collection) records += n;
+    if (opts->json) {
+      s.out << nlohmann::json{{"case", o.case_number},
+                              {"ad_hoc_case", o.ad_hoc_case},
+                              {"package", o.delivered_to},
+                              {"sha256", o.package.sha256},
+                              {"bytes", o.package.size},
+                              {"password", o.package.password},
+                              {"records", o.package.records_by_collection},
+                              {"redacted_values", o.package.redacted_values},
+                              {"complete", o.failures.empty()}}
+                   .dump(2)
+            << "\n";
+    } else {
+      s.out << "Package for " << o.case_number << (o.ad_hoc_case ? " (ad-hoc case)" : "") << " written to "
+            << o.delivered_to << "\n  " << records << " record(s) from " << o.package.records_by_collection.size()
+            << " collection(s); " << o.package.redacted_values << " value(s) about other people left out\n  SHA-256 "
+            << o.package.sha256 << " (recorded on the case and in the audit trail)\n\n"
+            << "Password (shown once, never stored): " << o.package.password << "\n"
+            << "Send it to the requester by a different channel from the package (seed 001, step 7).\n"
+            << "The requester opens the package with 7-Zip or any AES-capable unzip tool, e.g. 7z x "
+            << std::filesystem::path(o.delivered_to).filename().string() << "\n";
+    }
+    for (const auto& f : o.failures) {
+      s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": "
+            << f.message << "\n";
+    }
+    if (!o.failures.empty()) {
+      fail_command(Error{ErrorCode::unavailable, "the package is INCOMPLETE: " + std::to_string(o.failures.size()) +
+                                                     " store(s) could not be searched"});
+    }
+  });
+}
+
 }  // namespace
 
 void add_data_commands(CLI::App& dsar, Session& s) {
+  add_export(dsar, s);
   struct Options {
     std::vector<std::string> subjects, tenants;
     std::string case_number, map;

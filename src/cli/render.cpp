@@ -58,6 +58,11 @@ json case_object(const CaseView& v) {
   for (const auto& a : c.verifications) {
     verifications.push_back({{"at", format_instant(a.at)}, {"method", a.method}, {"outcome", a.outcome}});
   }
+  json deliveries = json::array();
+  for (const auto& d : c.deliveries) {
+    deliveries.push_back(
+        {{"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}});
+  }
   for (const auto& n : c.notes) notes.push_back({{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
   json rights = json::array();
   for (Right r : c.rights) rights.push_back(right_name(r));
@@ -82,6 +87,7 @@ json case_object(const CaseView& v) {
           {"pauses", pauses},
           {"extensions", extensions},
           {"verifications", verifications},
+          {"deliveries", deliveries},
           {"notes", notes},
           {"possible_duplicates", c.possible_duplicates},
           {"deadlines", deadlines_json(v.deadlines)}};
@@ -146,7 +152,9 @@ std::string case_text(const CaseView& v, const Policy& policy) {
         << format_date(d.original_legal_due) << "\n";
   }
   for (const auto& w : d.warnings) out << "    Warning: " << w << "\n";
-  if (!c.verifications.empty() || !c.pauses.empty() || !c.notes.empty() || c.closed_at) out << "\n  History\n";
+  if (!c.verifications.empty() || !c.pauses.empty() || !c.notes.empty() || !c.deliveries.empty() || c.closed_at) {
+    out << "\n  History\n";
+  }
   for (const auto& a : c.verifications) {
     out << "    " << format_instant(a.at) << "  identity check (" << a.method << "): " << a.outcome << "\n";
   }

@@ -55,13 +55,16 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         s.policy_file = relative_to(base, value.as<std::string>());
       } else if (key == "datamap") {
         s.datamap_file = relative_to(base, value.as<std::string>());
+      } else if (key == "exports_root") {
+        s.exports_root = relative_to(base, value.as<std::string>());
       } else if (key == "taxonomy") {
         s.taxonomy_file = relative_to(base, value.as<std::string>());
       } else if (key == "calendars") {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
       } else {
-        return invalid(where + ": unknown setting '" + key + "' (known: store, key_file, policy, calendars, datamap, taxonomy)");
+        return invalid(where + ": unknown setting '" + key +
+                       "' (known: store, key_file, policy, calendars, datamap, taxonomy, exports_root)");
       }
     }
   } catch (const YAML::Exception& e) {

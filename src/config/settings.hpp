@@ -10,6 +10,7 @@
 //   calendars: [calendars/de-by.yaml]    # calendar files added to (or replacing) the embedded ones
 //   datamap: datamap.yaml                # where personal data lives (docs/datamap.md)
 //   taxonomy: fideslang_data_categories.yml  # data categories the data map is checked against
+//   exports_root: /srv/dsar-exports      # local --out folders must lie inside it (default: .)
 //
 // Relative paths are relative to the maestro.yaml that names them.
 #pragma once
@@ -36,6 +37,7 @@ struct Settings {
   std::vector<std::filesystem::path> calendar_files;
   std::optional<std::filesystem::path> datamap_file;
   std::optional<std::filesystem::path> taxonomy_file;
+  std::filesystem::path exports_root = ".";
 };
 
 struct SettingsOverrides {

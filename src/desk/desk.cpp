@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <set>
 
 namespace maestro {
 
@@ -316,6 +317,55 @@ Result<CaseView> Desk::find(std::string_view number) {
   auto c = load(number);
   if (!c) return propagate(c.error());
   return view(std::move(*c));
+}
+
+Result<std::vector<CaseView>> Desk::open_cases_for(const std::vector<SubjectIdentifier>& identifiers) {
+  std::set<std::string> numbers;
+  for (const auto& id : identifiers) {
+    auto found = m_store.cases_with_subject(m_keys.pseudonym(id.canonical()));
+    if (!found) return propagate(found.error());
+    numbers.insert(found->begin(), found->end());
+  }
+  std::vector<CaseView> out;
+  for (const auto& number : numbers) {
+    auto v = find(number);
+    if (!v) return propagate(v.error());
+    if (!is_closed(v->c.state)) out.push_back(std::move(*v));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.c.received_at < b.c.received_at; });
+  return out;
+}
+
+Result<CaseView> Desk::override_verification(std::string_view number, std::string_view reason) {
+  std::string text = trim(reason);
+  if (text.size() < 5 || text.size() > k_max_note_length || has_control_characters(text, true)) {
+    return invalid("give the reason for overriding identity verification (at least 5 characters of plain text)");
+  }
+  json extra{{"method", "override"}, {"outcome", "passed"}, {"reason_recorded", true}};
+  return change_case(
+      number, "verify",
+      [&](Case& c) -> Status {
+        if (c.state == CaseState::received) {
+          if (auto ok = maestro::acknowledge(c, m_clock.now()); !ok) return ok;
+        }
+        auto state = maestro::record_verification(c, m_clock.now(), "override", VerificationOutcome::passed, m_policy);
+        if (!state) return propagate(state.error());
+        c.notes.push_back({m_clock.now(), m_actor, "Identity verification overridden: " + text});
+        return {};
+      },
+      extra.dump());
+}
+
+Result<CaseView> Desk::record_delivery(std::string_view number, const PackageDelivery& delivery,
+                                       const std::string& details_json) {
+  return change_case(
+      number, "export",
+      [&](Case& c) -> Status {
+        if (is_closed(c.state)) return precondition("cannot deliver a package for " + c.number + ": it is closed");
+        c.deliveries.push_back(delivery);
+        return {};
+      },
+      details_json);
 }
 
 Result<std::vector<CaseView>> Desk::list(const CaseQuery& q) {

@@ -88,6 +88,13 @@ class Desk {
   Result<CaseView> add_note(std::string_view number, std::string_view text);
 
   Result<CaseView> find(std::string_view number);
+  // Open cases that name any of these identifiers, oldest first.
+  Result<std::vector<CaseView>> open_cases_for(const std::vector<SubjectIdentifier>& identifiers);
+  // Records that identity was checked outside Maestro; the operator's reason is kept encrypted.
+  Result<CaseView> override_verification(std::string_view number, std::string_view reason);
+  // Records a delivered package on the case, with an `export` audit event carrying `details_json`.
+  Result<CaseView> record_delivery(std::string_view number, const PackageDelivery& delivery,
+                                   const std::string& details_json);
   Result<std::vector<CaseView>> list(const CaseQuery& query);
 
   Result<AuditCheck> verify_audit();

@@ -111,7 +111,7 @@ Result<std::set<PackageFormat>> parse_package_formats(std::string_view text) {
 }
 
 std::string generate_package_password() {
-  static constexpr std::string_view alphabet = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789-_.!";
+  static constexpr std::string_view alphabet = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789-_.+";
   std::string out;
   while (out.size() < 20) {
     for (unsigned char b : random_bytes(32)) {

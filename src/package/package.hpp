@@ -71,7 +71,7 @@ class PackageWriter {
   std::unique_ptr<State> m;
 };
 
-// 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I), from the OS's CSPRNG.
+// 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I) or shell-special characters, from the OS CSPRNG.
 std::string generate_package_password();
 
 }  // namespace maestro

@@ -27,7 +27,11 @@ Result<Instant> read_instant(const json& j, const char* key) {
 }
 
 json record_of(const Case& c) {
-  json pauses = json::array(), extensions = json::array(), verifications = json::array();
+  json pauses = json::array(), extensions = json::array(), verifications = json::array(), deliveries = json::array();
+  for (const auto& d : c.deliveries) {
+    deliveries.push_back(
+        {{"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}});
+  }
   for (const auto& p : c.pauses) {
     pauses.push_back(
         {{"started", format_instant(p.started)}, {"ended", optional_instant(p.ended)}, {"reason", p.reason}});
@@ -48,6 +52,7 @@ json record_of(const Case& c) {
       {"pauses", pauses},
       {"extensions", extensions},
       {"verifications", verifications},
+      {"deliveries", deliveries},
       {"denial_reason", c.denial_reason},
       {"possible_duplicates", c.possible_duplicates},
   };
@@ -90,6 +95,12 @@ Status read_record(const json& r, Case& c) {
     auto at = read_instant(v, "at");
     if (!at) return propagate(at.error());
     c.verifications.push_back({*at, v.value("method", ""), v.value("outcome", "")});
+  }
+  for (const auto& d : r.value("deliveries", json::array())) {
+    auto at = read_instant(d, "at");
+    if (!at) return propagate(at.error());
+    c.deliveries.push_back(
+        {*at, d.value("sha256", ""), d.value("bytes", std::uintmax_t{0}), d.value("destination", "")});
   }
   return {};
 }

@@ -1,0 +1,134 @@
+// End to end: maestro dsar export of a Chinook customer, opened with 7-Zip and checked against SQL.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "crypto/keyring.hpp"
+#include "maestro_runner.hpp"
+
+namespace maestro::e2e {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class ExportCommand : public ::testing::Test {
+ protected:
+  void setup(const fs::path& datasets) {
+    fs::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", maestro.dir() / "chinook.db");
+    fs::copy_file(testing::fixture("chinook.datamap.yaml"), maestro.dir() / "datamap.yaml");
+    std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\n";
+    maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  }
+  void verified_case(const std::string& subject) {
+    ASSERT_EQ(maestro
+                  .run({"dsar", "intake", "--subject", subject, "--name", "Luís Gonçalves", "--rights", "access",
+                        "--jurisdiction", "gdpr"})
+                  .exit_code,
+              0);
+    ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001"}).exit_code, 0);
+    ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
+  }
+  json open_package(const json& outcome) {
+    fs::path x = maestro.dir() / "opened";
+    std::string cmd = "7z x -y -p" + outcome["password"].get<std::string>() + " -o" + x.string() + " " +
+                      outcome["package"].get<std::string>() + " >/dev/null 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    return json::parse(testing::read_file(x / "DSAR-2026-001_DSAR_PACKAGE.json"));
+  }
+  long long sql(const std::string& q) { return count_rows(maestro.dir() / "chinook.db", q); }
+  Maestro maestro;
+};
+
+TEST_F(ExportCommand, TheRunbookCommandExportsExactlyThatCustomer) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  verified_case("email:luisg@embraer.com.br");
+  RunResult r =
+      maestro.run({"dsar", "export", "--subject", "luisg@embraer.com.br", "--out", "exports/DSAR-2026-001/", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json outcome = json::parse(r.out);
+  EXPECT_EQ(outcome["case"], "DSAR-2026-001");
+  json p = open_package(outcome);
+  const json& data = p["data"]["chinook"];
+  ASSERT_EQ(data["customer"].size(), 1u);
+  EXPECT_EQ(data["customer"][0]["Email"], "luisg@embraer.com.br");
+  EXPECT_FALSE(data["customer"][0].contains("SupportRepId"));  // the employee is another person
+  EXPECT_EQ(static_cast<long long>(data["invoice"].size()), sql("SELECT count(*) FROM Invoice WHERE CustomerId = 1"));
+  EXPECT_EQ(static_cast<long long>(data["invoice_line"].size()),
+            sql("SELECT count(*) FROM InvoiceLine JOIN Invoice USING (InvoiceId) WHERE CustomerId = 1"));
+  for (const auto& invoice : data["invoice"]) EXPECT_EQ(invoice["CustomerId"], 1);
+  std::string text = p.dump();
+  EXPECT_EQ(text.find("leonekohler@surfeu.de"), std::string::npos);  // customer 2
+  EXPECT_EQ(p["dataSubject"]["verifiedIdentity"], "Luís Gonçalves");
+  EXPECT_FALSE(p["article15"]["rights"].empty());
+
+  // The hash of the delivered file is on the case and in the audit trail (seed 001 step 8).
+  std::string sha = sha256_hex(testing::read_file(outcome["package"].get<std::string>()));
+  EXPECT_EQ(outcome["sha256"], sha);
+  json c = json::parse(maestro.run({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_EQ(c["deliveries"][0]["sha256"], sha);
+  EXPECT_EQ(c["state"], "in_progress");
+  std::string trail = maestro.run({"audit", "export"}).out;
+  EXPECT_NE(trail.find(sha), std::string::npos);
+  EXPECT_EQ(trail.find("luisg"), std::string::npos);
+  EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+}
+
+TEST_F(ExportCommand, AllThreeFormatsAreThereAndTheManifestMatches) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  verified_case("customer_id:1");
+  RunResult r = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "out", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  open_package(json::parse(r.out));
+  fs::path x = maestro.dir() / "opened";
+  json manifest = json::parse(testing::read_file(x / "manifest.json"));
+  for (const auto& f : manifest["files"]) {
+    EXPECT_EQ(f["sha256"], sha256_hex(testing::read_file(x / f["file"].get<std::string>())));
+  }
+  EXPECT_TRUE(fs::exists(x / "csv/chinook.invoice_line.csv"));
+  EXPECT_TRUE(fs::exists(x / "report.html"));
+  EXPECT_TRUE(fs::exists(x / "schema.json"));
+}
+
+TEST_F(ExportCommand, NothingIsExportedForAnUnverifiedRequester) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  RunResult r = maestro.run({"dsar", "export", "--subject", "luisg@embraer.com.br", "--out", "out"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("no verified case"), std::string::npos);
+  EXPECT_FALSE(fs::exists(maestro.dir() / "out"));
+  EXPECT_EQ(count_rows(maestro.home() / "maestro.db", "SELECT count(*) FROM cases"), 0);
+}
+
+TEST_F(ExportCommand, AnAdHocExportNeedsAnOverrideReasonAndIsAudited) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  RunResult r = maestro.run({"dsar", "export", "--subject", "luisg@embraer.com.br", "--out", "out",
+                             "--override-verification", "Verified in person at the shop counter"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(ad-hoc case)"), std::string::npos);
+  std::string trail = maestro.run({"audit", "show", "--case", "DSAR-2026-001", "--json"}).out;
+  EXPECT_NE(trail.find("\"method\":\"override\""), std::string::npos);
+  EXPECT_NE(trail.find("\"action\":\"export\""), std::string::npos);
+  EXPECT_EQ(trail.find("shop counter"), std::string::npos);  // the reason is kept encrypted with the case
+}
+
+TEST_F(ExportCommand, AnOutPathOutsideTheAllowedRootIsRefused) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  verified_case("email:luisg@embraer.com.br");
+  for (const char* out : {"/etc/maestro-test", "../escape", "exports/../../escape"}) {
+    RunResult r = maestro.run({"dsar", "export", "--subject", "luisg@embraer.com.br", "--out", out});
+    EXPECT_EQ(r.exit_code, 7) << out;
+    EXPECT_NE(r.err.find("outside the allowed export folder"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists("/etc/maestro-test"));
+  EXPECT_EQ(maestro.run({"dsar", "export", "--subject", "x@example.com", "--out", "s3://bucket/p/"}).exit_code, 4);
+}
+
+}  // namespace
+}  // namespace maestro::e2e
