@@ -2,6 +2,7 @@
 #include <map>
 
 #include "connectors/connector.hpp"
+#include "connectors/file_connectors.hpp"
 #include "connectors/sqlite_connector.hpp"
 
 namespace maestro {
@@ -13,6 +14,9 @@ using Factory = Result<std::unique_ptr<Connector>> (*)(const StoreSpec&);
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> table{
       {"sqlite", &open_sqlite_connector},
+      {"jsonl", &open_jsonl_connector},
+      {"csv", &open_csv_connector},
+      {"textlog", &open_textlog_connector},
   };
   return table;
 }
