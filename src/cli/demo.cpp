@@ -6,6 +6,8 @@
 
 #include "cli/render.hpp"
 #include "cli/session.hpp"
+#include "demo/demo_shop.hpp"
+#include "desk/export_service.hpp"
 
 namespace maestro::cli {
 
@@ -37,17 +39,19 @@ Instant at(const char* iso) {
 
 class DemoRun {
  public:
-  DemoRun(Session& s, Installation& inst)
+  DemoRun(Session& s, Installation& inst, const DataMap& map, std::filesystem::path home)
       : m_out(s.out),
         m_clock(at("2026-02-27T16:40:00Z")),
         m_desk(*inst.store, *inst.keys, inst.policy, m_clock, "dpo@example.com"),
-        m_policy(inst.policy) {}
+        m_policy(inst.policy),
+        m_map(map),
+        m_home(std::move(home)) {}
 
   void run() {
-    m_out << "Maestro demo: a UK GDPR access and portability request, from intake to fulfilment.\n"
+    m_out << "\nMaestro demo: a UK GDPR access and portability request, from intake to fulfilment.\n"
           << "Times are simulated; the legal clock follows the ICO's rules and the Art. 12A clock stop.\n\n";
     IntakeRequest request;
-    request.subjects = {"email:jane.example@example.com", "phone:+44 20 7946 0958", "customer_id:C-1042"};
+    request.subjects = {"email:jane.example@example.com", "customer_id:1"};
     request.name = "Jane Example";
     request.rights = "access,portability";
     request.jurisdiction = "uk-gdpr";
@@ -71,7 +75,8 @@ class DemoRun {
                        ": document seen by an operator (not stored)");
     advance_to("2026-03-05T11:45:00Z");
     step("start", state_after(m_desk.start(m_number)));
-    must(m_desk.add_note(m_number, "Billing and support systems searched; package prepared."));
+    export_package();
+    must(m_desk.add_note(m_number, "Package checked; sent by email, password by SMS."));
     advance_to("2026-03-10T15:00:00Z");
     step("review", state_after(m_desk.submit_for_review(m_number)) + ": DPO reviews the package");
     advance_to("2026-03-11T10:00:00Z");
@@ -93,6 +98,26 @@ class DemoRun {
   const std::string& number() const { return m_number; }
 
  private:
+  void export_package() {
+    ExportRequest request;
+    request.case_number = m_number;
+    request.destination = (m_home / "exports" / m_number).string();
+    request.work_dir = m_home / "work";
+    request.exports_root = m_home;
+    ExportOutcome o = must(export_subject(m_desk, m_map, request));
+    std::size_t records = 0;
+    std::string where;
+    for (const auto& [key, n] : o.package.records_by_collection) {
+      records += n;
+      where += (where.empty() ? "" : ", ") + key + " " + std::to_string(n);
+    }
+    step("export", std::to_string(records) + " records found (" + where + ")");
+    m_out << "                                package " << o.delivered_to << "\n"
+          << "                                SHA-256 " << o.package.sha256 << "\n"
+          << "                                password " << o.package.password
+          << "  (shown once; open with: 7z x -p'<password>' <package>)\n";
+  }
+
   void advance_to(const char* iso) { m_clock.set(at(iso)); }
   void step(const char* what, const std::string& text) {
     m_out << "  " << format_instant(m_clock.now()) << "  " << what
@@ -104,6 +129,8 @@ class DemoRun {
   FixedClock m_clock;
   Desk m_desk;
   const Policy& m_policy;
+  const DataMap& m_map;
+  std::filesystem::path m_home;
   std::string m_number;
 };
 
@@ -121,7 +148,11 @@ void add_demo_command(CLI::App& app, Session& s) {
     s.home_option = *home;
     s.config_option.clear();
     Installation& inst = s.installation();
-    DemoRun demo(s, inst);
+    DemoShop shop = must(generate_demo_shop(fs::path(*home) / "shop", DemoShopOptions{}));
+    s.out << "Generated a demo shop in " << (fs::path(*home) / "shop").string() << ": " << shop.rows
+          << " database rows, " << shop.log_lines << " log lines, a newsletter CSV, and its datamap.yaml.\n";
+    const DataMap& map = s.data_map(shop.datamap.string());
+    DemoRun demo(s, inst, map, *home);
     demo.run();
     s.out << "\nThe demo's store is in " << *home << "/. Try:\n"
           << "  maestro --home " << *home << " dsar show " << demo.number() << "\n"

@@ -285,7 +285,7 @@ TEST_F(Lifecycle, EveryCommandHasHelp) {
 
 TEST_F(Lifecycle, TheDemoRunsAndLeavesAVerifiableStore) {
   RunResult demo = ok({"demo"});
-  EXPECT_NE(demo.out.find("Audit trail verified: 10 events, intact"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("Audit trail verified: 12 events, intact"), std::string::npos) << demo.out;
   EXPECT_NE(demo.out.find("legal due moves from 2026-03-27 to 2026-03-30"), std::string::npos);
   EXPECT_EQ(ok({"--home", "maestro-demo", "audit", "verify"}).exit_code, 0);
   ok({"demo"});  // reruns cleanly
