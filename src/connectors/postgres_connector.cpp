@@ -1,0 +1,184 @@
+#include "connectors/postgres_connector.hpp"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace maestro {
+
+namespace {
+
+constexpr std::size_t k_batch_size = 1000;
+
+// OIDs of the built-in types that are returned as numbers.
+constexpr Oid k_int8 = 20, k_int2 = 21, k_int4 = 23, k_float4 = 700, k_float8 = 701, k_numeric = 1700;
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// "schema.table" or "table", each part quoted.
+std::string quote_table(const std::string& source) {
+  auto dot = source.find('.');
+  if (dot == std::string::npos) return quote_identifier(source);
+  return quote_identifier(source.substr(0, dot)) + "." + quote_identifier(source.substr(dot + 1));
+}
+
+Result<std::string> password_from(const StoreSpec& store) {
+  if (auto env = store.settings.find("password_env"); env != store.settings.end()) {
+    const char* value = std::getenv(env->second.c_str());
+    if (!value)
+      return fail(ErrorCode::unavailable, "environment variable " + env->second + " (the store's password) is not set");
+    return std::string(value);
+  }
+  if (auto file = store.settings.find("password_file"); file != store.settings.end()) {
+    std::ifstream in(file->second);
+    std::string password;
+    if (!in || !std::getline(in, password))
+      return fail(ErrorCode::unavailable, "cannot read password file " + file->second);
+    return password;
+  }
+  return std::string();
+}
+
+class PostgresConnector final : public Connector {
+ public:
+  PostgresConnector(PGconn* conn, std::string label) : m_conn(conn), m_label(std::move(label)) {}
+  ~PostgresConnector() override { PQfinish(m_conn); }
+
+  Status find(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
+              const RecordVisitor& visit) override {
+    for (std::size_t start = 0; start < values.size(); start += k_batch_size) {
+      std::vector<std::string> batch(
+          values.begin() + static_cast<std::ptrdiff_t>(start),
+          values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), start + k_batch_size)));
+      if (auto ok = find_batch(collection, field, batch, visit); !ok) return ok;
+    }
+    return {};
+  }
+
+ private:
+  Status find_batch(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
+                    const RecordVisitor& visit) {
+    std::string expression;
+    std::vector<std::string> params{postgres_array_literal(values)};
+    auto dot = field.find('.');
+    if (dot != std::string::npos && collection.field(field.substr(0, dot))) {
+      // A path into a JSON column: payload.customerName -> jsonb_extract_path_text(payload, 'customerName').
+      std::vector<std::string> path;
+      for (std::size_t start = dot + 1; start <= field.size();) {
+        std::size_t next = field.find('.', start);
+        path.push_back(field.substr(start, next == std::string::npos ? std::string::npos : next - start));
+        if (next == std::string::npos) break;
+        start = next + 1;
+      }
+      params.push_back(postgres_array_literal(path));
+      expression =
+          "jsonb_extract_path_text(" + quote_identifier(field.substr(0, dot)) + "::jsonb, VARIADIC $2::text[])";
+    } else {
+      expression = quote_identifier(field) + "::text";
+    }
+    std::string sql = "SELECT * FROM " + quote_table(collection.source) + " WHERE " + expression + " = ANY($1::text[])";
+    std::vector<const char*> param_values;
+    for (const auto& p : params) param_values.push_back(p.c_str());
+    if (!PQsendQueryParams(m_conn, sql.c_str(), static_cast<int>(param_values.size()), nullptr, param_values.data(),
+                           nullptr, nullptr, 0) ||
+        !PQsetSingleRowMode(m_conn)) {
+      return connection_error();
+    }
+    Status result;
+    while (PGresult* res = PQgetResult(m_conn)) {
+      ExecStatusType status = PQresultStatus(res);
+      if (status == PGRES_SINGLE_TUPLE && result) {
+        result = visit(row(res));
+      } else if (status != PGRES_TUPLES_OK && status != PGRES_SINGLE_TUPLE && result) {
+        std::string message = PQresultErrorMessage(res);
+        bool lost = PQstatus(m_conn) != CONNECTION_OK;
+        result = fail(lost ? ErrorCode::unavailable : ErrorCode::invalid_argument,
+                      m_label + ": cannot query " + collection.key() + "." + field + ": " + trim(message));
+      }
+      PQclear(res);  // drain every result so the connection stays usable
+    }
+    return result;
+  }
+
+  static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+
+  Status connection_error() const {
+    return fail(ErrorCode::unavailable, m_label + ": " + trim(PQerrorMessage(m_conn)));
+  }
+
+  static Record row(PGresult* res) {
+    Record r;
+    int n = PQnfields(res);
+    for (int i = 0; i < n; ++i) {
+      Value v;
+      if (!PQgetisnull(res, 0, i)) {
+        const char* text = PQgetvalue(res, 0, i);
+        Oid type = PQftype(res, i);
+        if (type == k_int8 || type == k_int2 || type == k_int4)
+          v = static_cast<std::int64_t>(std::strtoll(text, nullptr, 10));
+        else if (type == k_float4 || type == k_float8 || type == k_numeric)
+          v = std::strtod(text, nullptr);
+        else
+          v = std::string(text);
+      }
+      r.columns.emplace_back(PQfname(res, i), std::move(v));
+    }
+    return r;
+  }
+
+  PGconn* m_conn;
+  std::string m_label;
+};
+
+}  // namespace
+
+std::string postgres_array_literal(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += i ? ",\"" : "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+Result<std::unique_ptr<Connector>> open_postgres_connector(const StoreSpec& store) {
+  auto setting = [&](const char* key, const char* fallback) {
+    auto it = store.settings.find(key);
+    return it == store.settings.end() ? std::string(fallback) : it->second;
+  };
+  auto password = password_from(store);
+  if (!password) return propagate(password.error());
+  std::string host = setting("host", "127.0.0.1"), port = setting("port", "5432"), database = setting("database", ""),
+              user = setting("user", "postgres"), sslmode = setting("sslmode", "prefer");
+  if (database.empty()) return invalid("a postgres store needs a 'database'");
+  const char* keys[] = {"host", "port", "dbname", "user", "password", "sslmode", "connect_timeout", "application_name",
+                        nullptr};
+  const char* values[] = {host.c_str(),    port.c_str(), database.c_str(), user.c_str(), password->c_str(),
+                          sslmode.c_str(), "5",          "maestro",        nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, 0);
+  std::string label = "postgres " + host + ":" + port + "/" + database;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = conn ? PQerrorMessage(conn) : "out of memory";
+    PQfinish(conn);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return fail(ErrorCode::unavailable, "cannot connect to " + label + ": " + message);
+  }
+  return std::unique_ptr<Connector>(std::make_unique<PostgresConnector>(conn, label));
+}
+
+}  // namespace maestro

@@ -1,0 +1,178 @@
+// Against a real PostgreSQL server that tests/servers/postgres starts (a CTest fixture).
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include "connectors/connector.hpp"
+#include "connectors/postgres_connector.hpp"
+#include "locate/locate.hpp"
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The port of the fixture's server, or nullopt when it was not started.
+std::optional<std::string> postgres_port() {
+  const char* state = std::getenv("MAESTRO_TEST_POSTGRES_STATE");
+  std::ifstream in(state ? state : "");
+  std::string port;
+  if (!(in >> port)) return std::nullopt;
+  return port;
+}
+
+long long pg_count(const std::string& port, const std::string& db, const std::string& sql) {
+  std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  long long n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
+  PQclear(r);
+  PQfinish(c);
+  return n;
+}
+
+class PostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto datasets = testing::datasets_dir();
+    auto found = postgres_port();
+    if (!datasets || !found) {
+      if (testing::datasets_required()) FAIL() << "the PostgreSQL fixture or ../shared/datasets is missing";
+      GTEST_SKIP() << "no PostgreSQL fixture or shared data sets: skipping";
+    }
+    m_datasets = *datasets;
+    port = *found;
+  }
+
+  DataMap load(const std::string& fixture_text) {
+    std::string text = std::regex_replace(fixture_text, std::regex("\\$\\{PORT\\}"), port);
+    std::ofstream(dir / "datamap.yaml") << text;
+    auto taxonomy = Taxonomy::load(m_datasets / "fides/fideslang_data_categories.yml");
+    auto map = load_data_map(dir / "datamap.yaml", &*taxonomy);
+    EXPECT_TRUE(map) << map.error().message;
+    return map ? std::move(*map) : DataMap{};
+  }
+
+  // Every record found, keyed by collection, as comparable text.
+  using Found = std::map<std::string, std::multiset<std::string>>;
+  Result<LocateResult> find(const DataMap& map, const std::string& subject, Found* out = nullptr) {
+    return locate(map, {*parse_identifier(subject)}, {}, [&](const FoundRecord& f) -> Status {
+      if (out) (*out)[f.collection.name].insert(normalised(f.record));
+      return Status{};
+    });
+  }
+
+  // Column names without case or underscores, numbers in one form: so that Chinook's SQLite
+  // (CustomerId) and PostgreSQL (customer_id) editions compare equal.
+  static std::string normalised(const Record& r) {
+    std::map<std::string, std::string> cells;
+    for (const auto& [name, value] : r.columns) {
+      std::string key;
+      for (char c : name) {
+        if (c != '_') key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      std::string text = value_text(value);
+      if (std::holds_alternative<double>(value)) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.2f", std::get<double>(value));
+        text = b;
+      }
+      cells[key] = text;
+    }
+    std::string out;
+    for (const auto& [k, v] : cells) out += k + "=" + v + ";";
+    return out;
+  }
+
+  testing::TempDir dir;
+  std::string port;
+  fs::path m_datasets;
+};
+
+TEST_F(PostgresTest, ChinookCustomerInvoicesAndLinesMatchAnIndependentCount) {
+  DataMap map = load(testing::read_file(testing::fixture("chinook-postgres.datamap.yaml")));
+  auto r = find(map, "email:luisg@embraer.com.br");
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->failures.empty()) << r->failures[0].message;
+  EXPECT_EQ(r->records_by_collection["chinook.customer"], 1u);
+  EXPECT_EQ(static_cast<long long>(r->records_by_collection["chinook.invoice"]),
+            pg_count(port, "chinook", "SELECT count(*) FROM invoice WHERE customer_id = 1"));
+  EXPECT_EQ(static_cast<long long>(r->records_by_collection["chinook.invoice_line"]),
+            pg_count(port, "chinook",
+                     "SELECT count(*) FROM invoice_line JOIN invoice USING (invoice_id) WHERE customer_id = 1"));
+}
+
+TEST_F(PostgresTest, SqliteAndPostgresGiveTheSameRecords) {
+  DataMap pg = load(testing::read_file(testing::fixture("chinook-postgres.datamap.yaml")));
+  Found from_pg, from_sqlite;
+  ASSERT_TRUE(find(pg, "email:luisg@embraer.com.br", &from_pg));
+  fs::copy_file(m_datasets / "chinook/Chinook_Sqlite.sqlite", dir / "chinook.db");
+  DataMap sqlite = load(testing::read_file(testing::fixture("chinook.datamap.yaml")));
+  ASSERT_TRUE(find(sqlite, "email:luisg@embraer.com.br", &from_sqlite));
+  ASSERT_EQ(from_pg.size(), 3u);
+  // Dates print differently in the two engines; compare everything else.
+  for (auto* found : {&from_pg, &from_sqlite}) {
+    for (auto& [name, rows] : *found) {
+      std::multiset<std::string> cleaned;
+      for (const auto& row : rows) cleaned.insert(std::regex_replace(row, std::regex("invoicedate=[^;]*;"), ""));
+      rows = cleaned;
+    }
+  }
+  EXPECT_EQ(from_pg, from_sqlite);
+}
+
+TEST_F(PostgresTest, FidesSampleShopWithFidesOwnDatasetFile) {
+  DataMap map = load(
+      "systems:\n  - name: fides_shop\n    store: {type: postgres, host: 127.0.0.1, port: \"${PORT}\", "
+      "database: fides_shop, user: postgres}\n    fides_dataset: " +
+      (m_datasets / "fides/postgres_example_test_dataset.yml").string() + "\n");
+  auto r = find(map, "email:customer-1@example.com");
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->failures.empty());
+  auto count = [&](const char* sql) { return static_cast<std::size_t>(pg_count(port, "fides_shop", sql)); };
+  EXPECT_EQ(r->records_by_collection["fides_shop.customer"], 1u);
+  EXPECT_EQ(r->records_by_collection["fides_shop.orders"], count("SELECT count(*) FROM orders WHERE customer_id = 1"));
+  EXPECT_EQ(r->records_by_collection["fides_shop.login"], count("SELECT count(*) FROM login WHERE customer_id = 1"));
+  EXPECT_EQ(r->records_by_collection["fides_shop.order_item"],
+            count("SELECT count(*) FROM order_item JOIN orders ON orders.id = order_id WHERE customer_id = 1"));
+  EXPECT_EQ(r->records_by_collection["fides_shop.payment_card"],
+            count("SELECT count(*) FROM payment_card WHERE customer_id = 1"));
+  EXPECT_EQ(r->records_by_collection["fides_shop.visit"],
+            count("SELECT count(*) FROM visit WHERE email = 'customer-1@example.com'"));
+  EXPECT_EQ(r->records_by_collection["fides_shop.service_request"],
+            count("SELECT count(*) FROM service_request WHERE email = 'customer-1@example.com' OR alt_email = "
+                  "'customer-1@example.com'"));
+  // Every collection that holds anything of customer 1 was reached.
+  for (const char* c : {"address", "customer", "login", "order_item", "orders", "payment_card", "product",
+                        "service_request", "visit"}) {
+    EXPECT_GT(r->records_by_collection[std::string("fides_shop.") + c], 0u) << c;
+  }
+}
+
+TEST_F(PostgresTest, IdentifiersWithSqlMetacharactersAreOnlyData) {
+  DataMap map = load(testing::read_file(testing::fixture("chinook-postgres.datamap.yaml")));
+  auto r = find(map, "customer_id:1'); DROP TABLE customer; --");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->total(), 0u);
+  EXPECT_EQ(pg_count(port, "chinook", "SELECT count(*) FROM customer"), 59);
+}
+
+TEST_F(PostgresTest, AServerThatIsDownIsReportedNotFatal) {
+  std::string text = testing::read_file(testing::fixture("chinook-postgres.datamap.yaml"));
+  DataMap map = load(std::regex_replace(text, std::regex("\\$\\{PORT\\}"), "1"));
+  auto r = find(map, "email:luisg@embraer.com.br");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->failures.size(), 1u);
+  EXPECT_NE(r->failures[0].message.find("cannot connect to postgres 127.0.0.1:1/chinook"), std::string::npos);
+}
+
+TEST_F(PostgresTest, ArrayLiteralsEscapeQuotesAndBackslashes) {
+  EXPECT_EQ(postgres_array_literal({"a", "b\"c", "d\\e"}), "{\"a\",\"b\\\"c\",\"d\\\\e\"}");
+}
+
+}  // namespace
+}  // namespace maestro
