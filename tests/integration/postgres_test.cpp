@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 
 // The port of the fixture's server, or nullopt when it was not started.
 std::optional<std::string> postgres_port() {
-  const char* state = std::getenv("MAESTRO_TEST_POSTGRES_STATE");
-  std::ifstream in(state ? state : "");
+  const char* servers = std::getenv("MAESTRO_TEST_SERVERS");
+  std::ifstream in(servers ? std::string(servers) + "/postgres.state" : std::string());
   std::string port;
   if (!(in >> port)) return std::nullopt;
   return port;

@@ -1,0 +1,198 @@
+#include "connectors/mysql_connector.hpp"
+
+#include <mysql.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+namespace maestro {
+
+namespace {
+
+constexpr std::size_t k_batch_size = 500;
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+Result<std::string> password_from(const StoreSpec& store) {
+  if (auto env = store.settings.find("password_env"); env != store.settings.end()) {
+    const char* value = std::getenv(env->second.c_str());
+    if (!value)
+      return fail(ErrorCode::unavailable, "environment variable " + env->second + " (the store's password) is not set");
+    return std::string(value);
+  }
+  if (auto file = store.settings.find("password_file"); file != store.settings.end()) {
+    std::ifstream in(file->second);
+    std::string password;
+    if (!in || !std::getline(in, password))
+      return fail(ErrorCode::unavailable, "cannot read password file " + file->second);
+    return password;
+  }
+  return std::string();
+}
+
+// Closes a prepared statement however the query ends.
+struct StatementGuard {
+  MYSQL_STMT* stmt;
+  ~StatementGuard() { mysql_stmt_close(stmt); }
+};
+
+class MysqlConnector final : public Connector {
+ public:
+  MysqlConnector(MYSQL* conn, std::string label) : m_conn(conn), m_label(std::move(label)) {}
+  ~MysqlConnector() override { mysql_close(m_conn); }
+
+  Status find(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
+              const RecordVisitor& visit) override {
+    for (std::size_t start = 0; start < values.size(); start += k_batch_size) {
+      std::vector<std::string> batch(
+          values.begin() + static_cast<std::ptrdiff_t>(start),
+          values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), start + k_batch_size)));
+      if (auto ok = find_batch(collection, field, batch, visit); !ok) return ok;
+    }
+    return {};
+  }
+
+ private:
+  Status error(const std::string& what, MYSQL_STMT* stmt) const {
+    unsigned code = stmt ? mysql_stmt_errno(stmt) : mysql_errno(m_conn);
+    std::string message = stmt ? mysql_stmt_error(stmt) : mysql_error(m_conn);
+    // 2000-2999 are client errors (lost connection, server gone): the store is unavailable.
+    bool lost = code >= 2000 && code < 3000;
+    return fail(lost ? ErrorCode::unavailable : ErrorCode::invalid_argument, m_label + ": " + what + ": " + message);
+  }
+
+  Status find_batch(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
+                    const RecordVisitor& visit) {
+    std::vector<std::string> params;
+    std::string expression;
+    auto dot = field.find('.');
+    if (dot != std::string::npos && collection.field(field.substr(0, dot))) {
+      expression = "JSON_UNQUOTE(JSON_EXTRACT(" + quote_identifier(field.substr(0, dot)) + ", ?))";
+      params.push_back("$." + field.substr(dot + 1));
+    } else {
+      expression = "CAST(" + quote_identifier(field) + " AS CHAR)";
+    }
+    std::string sql = "SELECT * FROM " + quote_identifier(collection.source) + " WHERE " + expression + " IN (";
+    for (std::size_t i = 0; i < values.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+    params.insert(params.end(), values.begin(), values.end());
+
+    MYSQL_STMT* stmt = mysql_stmt_init(m_conn);
+    if (!stmt) return error("cannot prepare a query", nullptr);
+    StatementGuard guard{stmt};
+    if (mysql_stmt_prepare(stmt, sql.c_str(), sql.size()) != 0) return error("cannot query " + collection.key(), stmt);
+    std::vector<MYSQL_BIND> binds(params.size());
+    std::vector<unsigned long> lengths(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::memset(&binds[i], 0, sizeof(MYSQL_BIND));
+      lengths[i] = static_cast<unsigned long>(params[i].size());
+      binds[i].buffer_type = MYSQL_TYPE_STRING;
+      binds[i].buffer = params[i].data();
+      binds[i].buffer_length = lengths[i];
+      binds[i].length = &lengths[i];
+    }
+    if (mysql_stmt_bind_param(stmt, binds.data()) != 0 || mysql_stmt_execute(stmt) != 0) {
+      return error("cannot query " + collection.key(), stmt);
+    }
+    return fetch_rows(stmt, collection, visit);
+  }
+
+  // Unbuffered fetch: each column is bound with no buffer, then read at its real length.
+  Status fetch_rows(MYSQL_STMT* stmt, const Collection& collection, const RecordVisitor& visit) {
+    MYSQL_RES* meta = mysql_stmt_result_metadata(stmt);
+    if (!meta) return error("cannot read " + collection.key(), stmt);
+    unsigned n = mysql_num_fields(meta);
+    MYSQL_FIELD* fields = mysql_fetch_fields(meta);
+    std::vector<MYSQL_BIND> out(n);
+    std::vector<unsigned long> lengths(n);
+    std::vector<my_bool> nulls(n);
+    for (unsigned i = 0; i < n; ++i) {
+      std::memset(&out[i], 0, sizeof(MYSQL_BIND));
+      out[i].buffer_type = MYSQL_TYPE_STRING;
+      out[i].length = &lengths[i];
+      out[i].is_null = &nulls[i];
+    }
+    Status result;
+    if (mysql_stmt_bind_result(stmt, out.data()) != 0) result = error("cannot read " + collection.key(), stmt);
+    while (result) {
+      int rc = mysql_stmt_fetch(stmt);
+      if (rc == MYSQL_NO_DATA) break;
+      if (rc == 1) {
+        result = error("cannot read " + collection.key(), stmt);
+        break;
+      }
+      Record r;
+      for (unsigned i = 0; i < n; ++i) {
+        Value v;
+        if (!nulls[i]) {
+          std::string text(lengths[i], '\0');
+          MYSQL_BIND column{};
+          column.buffer_type = MYSQL_TYPE_STRING;
+          column.buffer = text.data();
+          column.buffer_length = lengths[i];
+          if (lengths[i] > 0) mysql_stmt_fetch_column(stmt, &column, i, 0);
+          v = typed(fields[i].type, std::move(text));
+        }
+        r.columns.emplace_back(fields[i].name, std::move(v));
+      }
+      result = visit(r);
+    }
+    mysql_free_result(meta);
+    return result;
+  }
+
+  static Value typed(enum_field_types type, std::string text) {
+    switch (type) {
+      case MYSQL_TYPE_TINY:
+      case MYSQL_TYPE_SHORT:
+      case MYSQL_TYPE_LONG:
+      case MYSQL_TYPE_INT24:
+      case MYSQL_TYPE_LONGLONG: return static_cast<std::int64_t>(std::strtoll(text.c_str(), nullptr, 10));
+      case MYSQL_TYPE_FLOAT:
+      case MYSQL_TYPE_DOUBLE:
+      case MYSQL_TYPE_DECIMAL:
+      case MYSQL_TYPE_NEWDECIMAL: return std::strtod(text.c_str(), nullptr);
+      default: return text;
+    }
+  }
+
+  MYSQL* m_conn;
+  std::string m_label;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> open_mysql_connector(const StoreSpec& store) {
+  auto setting = [&](const char* key, const char* fallback) {
+    auto it = store.settings.find(key);
+    return it == store.settings.end() ? std::string(fallback) : it->second;
+  };
+  auto password = password_from(store);
+  if (!password) return propagate(password.error());
+  std::string host = setting("host", "127.0.0.1"), database = setting("database", ""), user = setting("user", "root");
+  std::string port_text = setting("port", "3306");
+  if (database.empty()) return invalid("a mysql store needs a 'database'");
+  unsigned port = static_cast<unsigned>(std::strtoul(port_text.c_str(), nullptr, 10));
+  std::string label = "mysql " + host + ":" + port_text + "/" + database;
+  MYSQL* conn = mysql_init(nullptr);
+  if (!conn) return fail(ErrorCode::internal, "cannot start the MariaDB client library");
+  unsigned timeout = 5;
+  mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  if (!mysql_real_connect(conn, host.c_str(), user.c_str(), password->c_str(), database.c_str(), port, nullptr, 0)) {
+    std::string message = mysql_error(conn);
+    mysql_close(conn);
+    return fail(ErrorCode::unavailable, "cannot connect to " + label + ": " + message);
+  }
+  return std::unique_ptr<Connector>(std::make_unique<MysqlConnector>(conn, label));
+}
+
+}  // namespace maestro
