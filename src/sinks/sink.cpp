@@ -1,5 +1,7 @@
 #include "sinks/sink.hpp"
 
+#include "sinks/s3_sink.hpp"
+
 #include <system_error>
 
 namespace maestro {
@@ -48,8 +50,11 @@ bool inside(const fs::path& path, const fs::path& root) {
 Result<std::unique_ptr<Sink>> open_sink(const std::string& destination, const SinkOptions& options) {
   if (destination.empty()) return invalid("give --out, a folder or s3://bucket/prefix/");
   if (destination.starts_with("s3://")) {
-    return fail(ErrorCode::failed_precondition,
-                "s3:// destinations are not available in this version yet; write to a folder and upload it");
+    auto location = parse_s3_url(destination);
+    if (!location) return propagate(location.error());
+    auto config = s3_config_from_environment();
+    if (!config) return propagate(config.error());
+    return open_s3_sink(*location, std::move(*config));
   }
   if (destination.find("://") != std::string::npos) {
     return invalid("unsupported destination '" + destination + "': use a folder or s3://bucket/prefix/");

@@ -1,0 +1,38 @@
+// The s3:// sink: uploads a package to any S3-compatible service through libcurl, signed with
+// AWS Signature Version 4. Configuration comes from the standard AWS environment variables:
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or
+// AWS_DEFAULT_REGION), and AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) for a service other than
+// AWS. Files larger than one part are sent as a multipart upload, read one part at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sinks/sink.hpp"
+
+namespace maestro {
+
+struct S3Location {
+  std::string bucket;
+  std::string prefix;  // "" or ending in '/'
+};
+
+// Parses s3://bucket/prefix/ (bucket names: 3-63 of a-z, 0-9, '.', '-').
+Result<S3Location> parse_s3_url(const std::string& url);
+
+struct S3Config {
+  std::string endpoint;  // e.g. http://127.0.0.1:4568; empty: AWS itself
+  std::string region = "us-east-1";
+  std::string access_key;
+  std::string secret_key;
+  std::string session_token;
+  std::uint64_t part_size = 8 * 1024 * 1024;  // S3's minimum is 5 MiB
+};
+
+// Reads the standard AWS environment variables; fails when no credentials are set.
+Result<S3Config> s3_config_from_environment();
+
+Result<std::unique_ptr<Sink>> open_s3_sink(const S3Location& location, S3Config config);
+
+}  // namespace maestro

@@ -1,0 +1,109 @@
+// The s3:// sink against a real S3-compatible server (s3rver) that tests/servers/s3 starts,
+// read back with a separate client (Debian's awscli).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "crypto/keyring.hpp"
+#include "sinks/s3_sink.hpp"
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> s3_port() {
+  const char* servers = std::getenv("MAESTRO_TEST_SERVERS");
+  std::ifstream in(servers ? std::string(servers) + "/s3.state" : std::string());
+  std::string port;
+  if (!(in >> port)) return std::nullopt;
+  return port;
+}
+
+class S3Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto found = s3_port();
+    if (!found) {
+      if (testing::datasets_required()) FAIL() << "the S3 fixture is missing";
+      GTEST_SKIP() << "no S3 fixture: skipping";
+    }
+    endpoint = "http://127.0.0.1:" + *found;
+  }
+
+  S3Config config(const std::string& access_key = "S3RVER") {
+    S3Config c;
+    c.endpoint = endpoint;
+    c.access_key = access_key;
+    c.secret_key = "S3RVER";
+    c.part_size = 5 * 1024 * 1024;
+    return c;
+  }
+
+  fs::path random_file(const std::string& name, std::size_t bytes) {
+    std::string data = random_bytes(bytes);
+    std::ofstream(dir / name, std::ios::binary) << data;
+    return dir / name;
+  }
+
+  // Downloads with awscli, not with Maestro's own code.
+  std::string read_back(const std::string& url) {
+    std::string cmd =
+        "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 "
+        "/usr/bin/aws --endpoint-url " +
+        endpoint + " s3 cp " + url + " " + (dir / "back").string() + " >/dev/null 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    return testing::read_file(dir / "back");
+  }
+
+  testing::TempDir dir;
+  std::string endpoint;
+};
+
+TEST_F(S3Test, APackageIsUploadedAndReadsBackIdentically) {
+  fs::path file = random_file("DSAR-2026-001_DSAR_PACKAGE.zip", 300 * 1024);
+  auto sink = open_s3_sink(*parse_s3_url("s3://maestro-dsar/requests/DSAR-2026-001/"), config());
+  ASSERT_TRUE(sink);
+  auto url = (*sink)->put(file, file.filename().string());
+  ASSERT_TRUE(url) << url.error().message;
+  EXPECT_EQ(*url, "s3://maestro-dsar/requests/DSAR-2026-001/DSAR-2026-001_DSAR_PACKAGE.zip");
+  EXPECT_EQ(sha256_hex(read_back(*url)), sha256_hex(testing::read_file(file)));
+}
+
+TEST_F(S3Test, LargePackagesGoUpInParts) {
+  fs::path file = random_file("big.zip", 12 * 1024 * 1024 + 123);  // three parts of at most 5 MiB
+  auto sink = open_s3_sink(*parse_s3_url("s3://maestro-dsar/large/"), config());
+  auto url = (*sink)->put(file, "big.zip");
+  ASSERT_TRUE(url) << url.error().message;
+  EXPECT_EQ(sha256_hex(read_back(*url)), sha256_hex(testing::read_file(file)));
+}
+
+TEST_F(S3Test, AnUnknownAccessKeyIsRefusedClearly) {
+  fs::path file = random_file("x.zip", 1000);
+  auto sink = open_s3_sink(*parse_s3_url("s3://maestro-dsar/x/"), config("NOT-A-KEY"));
+  auto url = (*sink)->put(file, "x.zip");
+  ASSERT_FALSE(url);
+  EXPECT_EQ(url.error().code, ErrorCode::permission_denied);
+  EXPECT_NE(url.error().message.find("InvalidAccessKeyId"), std::string::npos) << url.error().message;
+}
+
+TEST_F(S3Test, AMissingBucketIsNotFound) {
+  fs::path file = random_file("x.zip", 1000);
+  auto sink = open_s3_sink(*parse_s3_url("s3://no-such-bucket/x/"), config());
+  auto url = (*sink)->put(file, "x.zip");
+  ASSERT_FALSE(url);
+  EXPECT_NE(url.error().message.find("NoSuchBucket"), std::string::npos) << url.error().message;
+}
+
+TEST(S3Url, ParsesBucketAndPrefix) {
+  EXPECT_EQ(parse_s3_url("s3://maestro-dsar/requests/DSAR-2026-001")->prefix, "requests/DSAR-2026-001/");
+  EXPECT_EQ(parse_s3_url("s3://maestro-dsar")->prefix, "");
+  EXPECT_FALSE(parse_s3_url("s3://UPPER/x"));
+  EXPECT_FALSE(parse_s3_url("s3://ab/x"));
+  EXPECT_FALSE(parse_s3_url("s3://bucket/../etc"));
+}
+
+}  // namespace
+}  // namespace maestro
