@@ -1,6 +1,8 @@
 #include "locate/locate.hpp"
 
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "crypto/keyring.hpp"
 
@@ -62,10 +64,7 @@ class Locator {
     }
     while (!level.empty()) {
       std::map<FieldRef, std::set<std::string>> next;
-      for (auto& search : m_searches) {
-        if (search.failed) continue;
-        if (auto ok = run_level(search, level, next); !ok) return propagate(ok.error());
-      }
+      if (auto ok = run_level_everywhere(level, next); !ok) return propagate(ok.error());
       level = std::move(next);
     }
     return std::move(m_result);
@@ -97,6 +96,35 @@ class Locator {
     }
   }
 
+  // Runs one level in every store at once: each store and tenant has its own connection and
+  // thread; records reach the visitor one at a time.
+  Status run_level_everywhere(const std::map<FieldRef, std::set<std::string>>& level,
+                              std::map<FieldRef, std::set<std::string>>& next) {
+    std::vector<Search*> busy;
+    for (auto& search : m_searches) {
+      if (!search.failed && has_work(search, level)) busy.push_back(&search);
+    }
+    std::vector<Status> outcomes(busy.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < busy.size(); ++i) {
+      threads.emplace_back([&, i] { outcomes[i] = run_level(*busy[i], level, next); });
+    }
+    if (!busy.empty()) outcomes[0] = run_level(*busy[0], level, next);  // the first on this thread
+    for (auto& t : threads) t.join();
+    for (const auto& outcome : outcomes) {
+      if (!outcome) return outcome;
+    }
+    return {};
+  }
+
+  bool has_work(const Search& search, const std::map<FieldRef, std::set<std::string>>& level) const {
+    for (const auto& [field, values] : level) {
+      const Collection* c = m_map.collection(field.collection);
+      if (c && c->system == search.system->name) return true;
+    }
+    return false;
+  }
+
   Status run_level(Search& search, const std::map<FieldRef, std::set<std::string>>& level,
                    std::map<FieldRef, std::set<std::string>>& next) {
     for (const auto& [field, values] : level) {
@@ -107,15 +135,20 @@ class Locator {
         if (search.asked[field].insert(v).second) fresh.push_back(v);
       }
       if (fresh.empty()) continue;
-      ++m_result.queries;
+      {
+        std::lock_guard lock(m_mutex);
+        ++m_result.queries;
+      }
       Status found = search.connector->find(*c, field.field, fresh, [&](const Record& r) -> Status {
         if (!search.seen.insert(record_identity(*c, r)).second) return {};
+        std::lock_guard lock(m_mutex);
         ++m_result.records_by_collection[c->key()];
         follow_references(*c, r, next);
         return m_visit(FoundRecord{*search.system, *c, search.tenant, r});
       });
       if (!found) {
         if (found.error().code != ErrorCode::unavailable) return found;  // a bug or bad map: stop
+        std::lock_guard lock(m_mutex);
         m_result.failures.push_back({search.system->name, search.tenant, found.error().message});
         search.failed = true;
         return {};
@@ -137,6 +170,7 @@ class Locator {
   const ConnectorOpener& m_open;
   std::vector<Search> m_searches;
   LocateResult m_result;
+  std::mutex m_mutex;  // guards m_result, the next level's keys and calls to the visitor
 };
 
 }  // namespace

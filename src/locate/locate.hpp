@@ -2,10 +2,13 @@
 //
 // Starting from the identifiers the request knows, locate queries every collection that holds
 // an identity of that kind, then follows references breadth-first (customer -> invoice ->
-// invoice_line), batching all keys of one level into one query per collection and field. Every
+// invoice_line), batching all keys of one level into one query per collection and field, with
+// the stores of one level searched in parallel (one connection and thread each). Every
 // tenant of a templated store is searched unless the request is scoped. A store that fails is
 // reported and the others' results are kept. Records stream to the visitor; locate itself keeps
 // only the keys it still has to follow and the identities of the records it has seen.
+//
+// The visitor is called from several threads, one call at a time.
 //
 //   LocateResult r = *locate(map, identifiers, {}, [](const FoundRecord& f) { ...; return Status{}; });
 #pragma once
