@@ -7,6 +7,7 @@
 #include "cli/render.hpp"
 #include "cli/session.hpp"
 #include "demo/demo_shop.hpp"
+#include "desk/erasure_service.hpp"
 #include "desk/export_service.hpp"
 
 namespace maestro::cli {
@@ -84,11 +85,9 @@ class DemoRun {
     step("fulfil",
          std::string(state_name(done.c.state)) + ": response delivered (template C), password by a separate channel");
 
-    m_out << "\n" << case_text(done, m_policy) << "\nAudit trail of " << m_number << ":\n";
-    must(m_desk.audit_events(m_number, [&](const AuditEvent& e) -> Status {
-      m_out << "  " << audit_event_text(e);
-      return {};
-    }));
+    m_out << "\n" << case_text(done, m_policy);
+    print_trail(m_number);
+    erase_customer();
     AuditCheck check = must(m_desk.verify_audit());
     if (!check.intact) fail_command(Error{ErrorCode::data_loss, "demo audit trail broken: " + check.problem});
     m_out << "\nAudit trail verified: " << check.events << " events, intact (head " << check.head_hash.substr(0, 16)
@@ -98,6 +97,48 @@ class DemoRun {
   const std::string& number() const { return m_number; }
 
  private:
+  void print_trail(const std::string& number) {
+    m_out << "\nAudit trail of " << number << ":\n";
+    must(m_desk.audit_events(number, [&](const AuditEvent& e) -> Status {
+      m_out << "  " << audit_event_text(e);
+      return {};
+    }));
+  }
+
+  // Part two: the same customer asks to be forgotten. Orders stay under the tax-law retention.
+  void erase_customer() {
+    m_out << "\nPart two: the customer now asks for erasure (UK GDPR Art. 17).\n\n";
+    advance_to("2026-03-16T09:00:00Z");
+    IntakeRequest request;
+    request.subjects = {"email:jane.example@example.com"};
+    request.name = "Jane Example";
+    request.rights = "erasure";
+    request.jurisdiction = "uk-gdpr";
+    request.ticket = "ZD-20533";
+    IntakeResult intake = must(m_desk.intake(request));
+    std::string number = intake.c.number;
+    step("intake", "logged " + number + ", legal due " + format_date(intake.deadlines.legal_due));
+    step("ack", state_after(m_desk.acknowledge(number)));
+    advance_to("2026-03-16T11:00:00Z");
+    step("verify", state_after(m_desk.record_verification(number, "knowledge", VerificationOutcome::passed)) +
+                       ": order number and postcode matched");
+    ErasureRequest erase;
+    erase.case_number = number;
+    erase.preview = true;
+    m_out << "\n$ maestro dsar delete --case " << number << " --preview\n";
+    print_erasure_outcome(m_out, must(erase_subject(m_desk, m_map, erase)));
+    advance_to("2026-03-16T11:20:00Z");
+    erase.preview = false;
+    m_out << "\n$ maestro dsar delete --case " << number << "\n";
+    ErasureOutcome done = must(erase_subject(m_desk, m_map, erase));
+    print_erasure_outcome(m_out, done);
+    if (!done.proof || !done.proof->clean()) fail_command(Error{ErrorCode::data_loss, "demo erasure left data"});
+    advance_to("2026-03-16T15:00:00Z");
+    step("review", state_after(m_desk.submit_for_review(number)));
+    step("fulfil", state_after(m_desk.fulfil(number)) + ": deletion confirmation sent, explaining what is kept and why");
+    print_trail(number);
+  }
+
   void export_package() {
     ExportRequest request;
     request.case_number = m_number;

@@ -251,6 +251,7 @@ void add_dsar_commands(CLI::App& app, Session& s) {
   add_list(*dsar, s);
   add_show(*dsar, s);
   add_data_commands(*dsar, s);
+  add_erasure_commands(app, *dsar, s);
 }
 
 }  // namespace maestro::cli

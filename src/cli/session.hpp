@@ -68,5 +68,14 @@ void add_audit_commands(CLI::App& app, Session& session);
 void add_report_commands(CLI::App& app, Session& session);
 void add_demo_command(CLI::App& app, Session& session);
 void add_data_commands(CLI::App& dsar, Session& session);
+void add_erasure_commands(CLI::App& app, CLI::App& dsar, Session& session);
+
+}  // namespace maestro::cli
+namespace maestro {
+struct ErasureOutcome;
+}
+namespace maestro::cli {
+// The preview table, failures and proof of an erasure, as `maestro dsar delete` prints them.
+void print_erasure_outcome(std::ostream& out, const maestro::ErasureOutcome& outcome);
 
 }  // namespace maestro::cli

@@ -1,8 +1,9 @@
-// Connector: reads (and later erases) one store's records. One file per store type, all listed
-// in registry.cpp.
+// Connector: reads and erases one store's records. One file per store type, all listed in
+// registry.cpp.
 //
 // Contract: find() streams the rows of a collection whose field equals any of the given values
-// to `visit`, one at a time, without holding them all. Values always reach the store as bound
+// to `visit`, one at a time, without holding them all; scan() streams every row. apply() carries
+// out an erasure plan's changes for this store. Values always reach the store as bound
 // parameters, never spliced into query text. A connector is used from one thread at a time.
 //
 //   auto c = open_connector(system.store, tenant);
@@ -35,6 +36,36 @@ struct Record {
 
 using RecordVisitor = std::function<Status(const Record&)>;
 
+// One field of a row to change: where it holds `from`, it becomes `to` (null: monostate).
+// Databases change the row found by its key whatever it holds; files change only cells that
+// still hold `from`, so applying a change twice changes nothing the second time.
+struct FieldChange {
+  std::string field;  // a column, a dotted path into a JSON column, or "line" for a text log
+  Value from;
+  Value to;
+};
+
+// One row (a database row, or every line of a file) found by `key_field == key`. For a text
+// log the key is a token that the line contains and `key_field` is empty.
+struct RowChange {
+  std::string key_field;
+  std::string key;
+  bool delete_row = false;
+  std::vector<FieldChange> set;
+};
+
+struct CollectionChanges {
+  const Collection* collection = nullptr;
+  std::vector<RowChange> rows;
+};
+
+struct ApplyCounts {
+  std::size_t rows_deleted = 0;
+  std::size_t rows_changed = 0;
+};
+
+enum class AccessMode { read_only, read_write };
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -42,9 +73,17 @@ class Connector {
   // column) equals one of `values`. Fails with `unavailable` when the store cannot be reached.
   virtual Status find(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
                       const RecordVisitor& visit) = 0;
+  // Streams every row of `collection` (used to re-apply erasures to a restored backup).
+  virtual Status scan(const Collection& collection, const RecordVisitor& visit) = 0;
+  // Applies the changes in order, collections in the order given (children before parents).
+  // Databases do it in one transaction: all or nothing. File stores rewrite each file
+  // atomically (write, fsync, rename); a file already rewritten is left as it is, so a
+  // re-run after a crash completes the work. Needs a connector opened read_write.
+  virtual Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) = 0;
 };
 
 // Opens a connector for `store`; `tenant` (may be empty) replaces "{tenant}" in its settings.
-Result<std::unique_ptr<Connector>> open_connector(const StoreSpec& store, std::string_view tenant);
+Result<std::unique_ptr<Connector>> open_connector(const StoreSpec& store, std::string_view tenant,
+                                                  AccessMode mode = AccessMode::read_only);
 
 }  // namespace maestro

@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <set>
+
+#include "common/fault.hpp"
 
 #include "connectors/file_lines.hpp"
 
@@ -39,12 +42,50 @@ std::optional<std::string> json_path_text(const json& object, const std::string&
 
 // Streams the lines of every file of a collection to `match`, which turns a line into a record
 // when it belongs to the request.
+// The changes for one collection, indexed by key field and key for a fast look-up per line.
+struct LineChanges {
+  std::map<std::string, std::map<std::string, std::vector<const RowChange*>>> by_key;
+
+  explicit LineChanges(const std::vector<RowChange>& rows) {
+    for (const auto& r : rows) by_key[r.key_field][r.key].push_back(&r);
+  }
+};
+
+// Turns one line into its erased form (nullopt: drop the line). `header` is the CSV header
+// once read.
+using LineEraser = std::function<std::optional<std::string>(const std::string& line, const LineChanges& changes,
+                                                            std::vector<std::string>& header)>;
+
 class FileConnector : public Connector {
  public:
   using Matcher =
       std::function<std::optional<Record>(std::string_view line, const std::string& field,
                                           const std::set<std::string>& values, std::vector<std::string>& header)>;
-  FileConnector(StoreSpec store, Matcher match) : m_store(std::move(store)), m_match(std::move(match)) {}
+  FileConnector(StoreSpec store, Matcher match, LineEraser erase, AccessMode mode)
+      : m_store(std::move(store)), m_match(std::move(match)), m_erase(std::move(erase)), m_mode(mode) {}
+
+  Status scan(const Collection& collection, const RecordVisitor& visit) override {
+    return find(collection, "", {}, visit);
+  }
+
+  Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
+    if (m_mode != AccessMode::read_write) return fail(ErrorCode::internal, "file store opened read-only");
+    ApplyCounts counts;
+    for (const auto& change : changes) {
+      auto files = collection_files(m_store, *change.collection);
+      if (!files) return propagate(files.error());
+      LineChanges index(change.rows);
+      for (const auto& file : *files) {
+        std::vector<std::string> header;
+        auto rewritten = rewrite_lines(file, [&](const std::string& line) { return m_erase(line, index, header); });
+        if (!rewritten) return propagate(rewritten.error());
+        counts.rows_deleted += rewritten->dropped;
+        counts.rows_changed += rewritten->changed;
+        if (rewritten->dropped + rewritten->changed > 0) crash_point();
+      }
+    }
+    return counts;
+  }
 
   Status find(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
               const RecordVisitor& visit) override {
@@ -54,7 +95,7 @@ class FileConnector : public Connector {
     for (const auto& file : *files) {
       std::vector<std::string> header;
       Status read = for_each_line(file, [&](std::string_view line, std::size_t number) -> Status {
-        auto record = m_match(line, field, wanted, header);
+        auto record = field.empty() && values.empty() ? m_match(line, "", {}, header) : m_match(line, field, wanted, header);
         if (!record) return {};
         record->columns.emplace_back("_file", file.filename().string());
         record->columns.emplace_back("_line", static_cast<std::int64_t>(number));
@@ -68,6 +109,8 @@ class FileConnector : public Connector {
  private:
   StoreSpec m_store;
   Matcher m_match;
+  LineEraser m_erase;
+  AccessMode m_mode;
 };
 
 std::optional<Record> match_jsonl(std::string_view line, const std::string& field, const std::set<std::string>& values,
@@ -75,8 +118,10 @@ std::optional<Record> match_jsonl(std::string_view line, const std::string& fiel
   if (line.empty()) return std::nullopt;
   json object = json::parse(line, nullptr, false);
   if (object.is_discarded() || !object.is_object()) return std::nullopt;  // not a record: skipped
-  auto value = json_path_text(object, field);
-  if (!value || !values.contains(*value)) return std::nullopt;
+  if (!field.empty()) {
+    auto value = json_path_text(object, field);
+    if (!value || !values.contains(*value)) return std::nullopt;
+  }
   Record r;
   for (const auto& [key, v] : object.items()) r.columns.emplace_back(key, from_json(v));
   return r;
@@ -88,11 +133,13 @@ std::optional<Record> match_csv(std::string_view line, const std::string& field,
     header = split_csv_line(line);
     return std::nullopt;
   }
-  auto column = std::find(header.begin(), header.end(), field);
-  if (column == header.end()) return std::nullopt;
   std::vector<std::string> cells = split_csv_line(line);
-  auto index = static_cast<std::size_t>(column - header.begin());
-  if (index >= cells.size() || !values.contains(cells[index])) return std::nullopt;
+  if (!field.empty()) {
+    auto column = std::find(header.begin(), header.end(), field);
+    if (column == header.end()) return std::nullopt;
+    auto index = static_cast<std::size_t>(column - header.begin());
+    if (index >= cells.size() || !values.contains(cells[index])) return std::nullopt;
+  }
   Record r;
   for (std::size_t i = 0; i < header.size(); ++i) {
     r.columns.emplace_back(header[i], i < cells.size() ? Value(cells[i]) : Value());
@@ -100,12 +147,144 @@ std::optional<Record> match_csv(std::string_view line, const std::string& field,
   return r;
 }
 
-std::optional<Record> match_textlog(std::string_view line, const std::string&, const std::set<std::string>& values,
-                                    std::vector<std::string>&) {
+std::optional<Record> match_textlog(std::string_view line, const std::string& field,
+                                    const std::set<std::string>& values, std::vector<std::string>&) {
+  if (field.empty() && values.empty()) return Record{{{"line", std::string(line)}}};
   for (const auto& v : values) {
     if (contains_token(line, v)) return Record{{{"line", std::string(line)}}};
   }
   return std::nullopt;
+}
+
+json json_value(const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* text = std::get_if<std::string>(&v)) return *text;
+  return nullptr;
+}
+
+// The JSON value at a dotted path, created on the way if missing only when `create`.
+json* json_at(json& object, const std::string& path) {
+  json* current = &object;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!current->is_object() || !current->contains(key)) return nullptr;
+    current = &(*current)[key];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return current;
+}
+
+
+// Applies the matching row changes to a record given by `lookup` (the text of a field) and
+// `assign` (sets a field). Returns false when the record is to be dropped.
+template <typename Lookup, typename Assign>
+bool erase_record(const LineChanges& changes, Lookup lookup, Assign assign, bool& changed) {
+  for (const auto& [key_field, by_value] : changes.by_key) {
+    auto key = lookup(key_field);
+    if (!key) continue;
+    auto rows = by_value.find(*key);
+    if (rows == by_value.end()) continue;
+    for (const RowChange* row : rows->second) {
+      if (row->delete_row) return false;
+      for (const auto& f : row->set) {
+        auto current = lookup(f.field);
+        // Only a cell that still holds the original changes: a second run changes nothing.
+        if (current && *current == value_text(f.from) && !std::holds_alternative<std::monostate>(f.from)) {
+          assign(f.field, f.to);
+          changed = true;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> erase_jsonl(const std::string& line, const LineChanges& changes, std::vector<std::string>&) {
+  if (line.empty()) return line;
+  nlohmann::ordered_json object = nlohmann::ordered_json::parse(line, nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return line;  // not a record: kept as it is
+  json plain = json::parse(line);
+  bool changed = false;
+  bool keep = erase_record(
+      changes, [&](const std::string& field) { return json_path_text(plain, field); },
+      [&](const std::string& field, const Value& to) {
+        // Walk the ordered document so that keys keep their order.
+        nlohmann::ordered_json* current = &object;
+        std::size_t start = 0;
+        while (true) {
+          std::size_t dot = field.find('.', start);
+          std::string key = field.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+          if (!current->is_object() || !current->contains(key)) return;
+          current = &(*current)[key];
+          if (dot == std::string::npos) break;
+          start = dot + 1;
+        }
+        *current = json_value(to);
+        if (json* p = json_at(plain, field)) *p = json_value(to);
+      },
+      changed);
+  if (!keep) return std::nullopt;
+  return changed ? object.dump() : line;
+}
+
+std::string csv_cell(const std::string& cell) {
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::optional<std::string> erase_csv(const std::string& line, const LineChanges& changes,
+                                     std::vector<std::string>& header) {
+  if (header.empty()) {
+    header = split_csv_line(line);
+    return line;
+  }
+  std::vector<std::string> cells = split_csv_line(line);
+  auto column = [&](const std::string& field) -> std::optional<std::size_t> {
+    auto it = std::find(header.begin(), header.end(), field);
+    if (it == header.end() || static_cast<std::size_t>(it - header.begin()) >= cells.size()) return std::nullopt;
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  bool changed = false;
+  bool keep = erase_record(
+      changes,
+      [&](const std::string& field) -> std::optional<std::string> {
+        auto i = column(field);
+        if (!i) return std::nullopt;
+        return cells[*i];
+      },
+      [&](const std::string& field, const Value& to) {
+        if (auto i = column(field)) cells[*i] = value_text(to);
+      },
+      changed);
+  if (!keep) return std::nullopt;
+  if (!changed) return line;
+  std::string out;
+  for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_cell(cells[i]);
+  return out;
+}
+
+std::optional<std::string> erase_textlog(const std::string& line, const LineChanges& changes,
+                                         std::vector<std::string>&) {
+  std::string out = line;
+  for (const auto& [key_field, by_value] : changes.by_key) {
+    for (const auto& [token, rows] : by_value) {
+      if (!contains_token(out, token)) continue;
+      for (const RowChange* row : rows) {
+        if (row->delete_row) return std::nullopt;
+        for (const auto& f : row->set) out = replace_token(out, value_text(f.from), value_text(f.to));
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -135,14 +314,14 @@ std::vector<std::string> split_csv_line(std::string_view line) {
   return cells;
 }
 
-Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store) {
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_jsonl));
+Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store, AccessMode mode) {
+  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_jsonl, erase_jsonl, mode));
 }
-Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store) {
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_csv));
+Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store, AccessMode mode) {
+  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_csv, erase_csv, mode));
 }
-Result<std::unique_ptr<Connector>> open_textlog_connector(const StoreSpec& store) {
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_textlog));
+Result<std::unique_ptr<Connector>> open_textlog_connector(const StoreSpec& store, AccessMode mode) {
+  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_textlog, erase_textlog, mode));
 }
 
 }  // namespace maestro

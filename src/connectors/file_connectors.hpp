@@ -8,9 +8,9 @@
 
 namespace maestro {
 
-Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store);
-Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store);
-Result<std::unique_ptr<Connector>> open_textlog_connector(const StoreSpec& store);
+Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store, AccessMode mode);
+Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store, AccessMode mode);
+Result<std::unique_ptr<Connector>> open_textlog_connector(const StoreSpec& store, AccessMode mode);
 
 // Splits one CSV line into fields (quotes and doubled quotes handled; no embedded newlines).
 std::vector<std::string> split_csv_line(std::string_view line);

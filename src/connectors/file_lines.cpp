@@ -3,8 +3,14 @@
 #include <glob.h>
 #include <zlib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <memory>
 
 namespace maestro {
 
@@ -58,20 +64,163 @@ Status for_each_line(const fs::path& file, const std::function<Status(std::strin
   return result;
 }
 
-bool contains_token(std::string_view text, std::string_view value) {
-  if (value.empty()) return false;
-  auto is_word = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
-  };
-  for (std::size_t pos = text.find(value); pos != std::string_view::npos; pos = text.find(value, pos + 1)) {
+namespace {
+
+bool is_word(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
+}
+
+// The position of the first whole-token occurrence of `value` at or after `from`, or npos.
+std::size_t find_token(std::string_view text, std::string_view value, std::size_t from) {
+  if (value.empty()) return std::string_view::npos;
+  for (std::size_t pos = text.find(value, from); pos != std::string_view::npos; pos = text.find(value, pos + 1)) {
     bool left_ok = pos == 0 || !is_word(text[pos - 1]);
     std::size_t end = pos + value.size();
     // A trailing full stop ends a sentence, not a token ("from 10.0.0.1.").
     bool right_ok = end == text.size() || !is_word(text[end]) ||
                     (text[end] == '.' && (end + 1 == text.size() || !is_word(text[end + 1])));
-    if (left_ok && right_ok) return true;
+    if (left_ok && right_ok) return pos;
   }
-  return false;
+  return std::string_view::npos;
+}
+
+bool is_gzip(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char magic[2] = {0, 0};
+  in.read(magic, 2);
+  return in.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f && static_cast<unsigned char>(magic[1]) == 0x8b;
+}
+
+// Writes a plain or gzip file and makes it durable before it is renamed into place.
+class DurableWriter {
+ public:
+  DurableWriter(const fs::path& path, bool gzip) : m_path(path), m_gzip(gzip) {
+    if (gzip)
+      m_gz = gzopen(path.c_str(), "wb");
+    else
+      m_plain = std::fopen(path.c_str(), "wb");
+  }
+  ~DurableWriter() {
+    if (m_gz) gzclose(m_gz);
+    if (m_plain) std::fclose(m_plain);
+  }
+  bool ok() const { return m_gz || m_plain; }
+  bool write(std::string_view data) {
+    if (data.empty()) return true;
+    if (m_gz) return gzwrite(m_gz, data.data(), static_cast<unsigned>(data.size())) == static_cast<int>(data.size());
+    return std::fwrite(data.data(), 1, data.size(), m_plain) == data.size();
+  }
+  // Closes the file and fsyncs it.
+  bool finish() {
+    bool closed = m_gz ? gzclose(m_gz) == Z_OK : std::fclose(m_plain) == 0;
+    m_gz = nullptr;
+    m_plain = nullptr;
+    if (!closed) return false;
+    int fd = ::open(m_path.c_str(), O_RDONLY);
+    if (fd < 0) return false;
+    bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    return synced;
+  }
+
+ private:
+  fs::path m_path;
+  bool m_gzip;
+  gzFile m_gz = nullptr;
+  std::FILE* m_plain = nullptr;
+};
+
+void sync_directory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+bool contains_token(std::string_view text, std::string_view value) {
+  return find_token(text, value, 0) != std::string_view::npos;
+}
+
+std::string replace_token(std::string_view text, std::string_view token, std::string_view replacement) {
+  std::string out;
+  std::size_t last = 0;
+  for (std::size_t pos = find_token(text, token, 0); pos != std::string_view::npos;
+       pos = find_token(text, token, last)) {
+    out.append(text.substr(last, pos - last)).append(replacement);
+    last = pos + token.size();
+  }
+  out.append(text.substr(last));
+  return out;
+}
+
+Result<RewriteCounts> rewrite_lines(const fs::path& file,
+                                    const std::function<std::optional<std::string>(const std::string&)>& transform) {
+  gzFile in = gzopen(file.c_str(), "rb");
+  if (!in) return fail(ErrorCode::unavailable, "cannot read " + file.string());
+  bool gzip = is_gzip(file);
+  fs::path temporary = file.string() + ".maestro-tmp";
+  auto writer = std::make_unique<DurableWriter>(temporary, gzip);
+  if (!writer->ok()) {
+    gzclose(in);
+    return fail(ErrorCode::unavailable, "cannot write beside " + file.string());
+  }
+  RewriteCounts counts;
+  bool written = true;
+  std::string pending;  // bytes read but not yet split into lines
+  char chunk[1 << 16];
+  auto emit_line = [&](std::string_view raw, bool last) {
+    // raw holds the line with its ending; split off "\n" or "\r\n" so the ending survives.
+    std::string_view ending;
+    if (!raw.empty() && raw.back() == '\n') {
+      ending = raw.size() >= 2 && raw[raw.size() - 2] == '\r' ? raw.substr(raw.size() - 2) : raw.substr(raw.size() - 1);
+    }
+    std::string content(raw.substr(0, raw.size() - ending.size()));
+    (void)last;
+    std::optional<std::string> next = transform(content);
+    if (!next) {
+      ++counts.dropped;
+      return;
+    }
+    if (*next != content) ++counts.changed;
+    written = written && writer->write(*next) && writer->write(ending);
+  };
+  int got;
+  while ((got = gzread(in, chunk, sizeof chunk)) > 0) {
+    pending.append(chunk, static_cast<std::size_t>(got));
+    std::size_t start = 0;
+    for (std::size_t nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
+      emit_line(std::string_view(pending).substr(start, nl + 1 - start), false);
+      start = nl + 1;
+    }
+    pending.erase(0, start);
+  }
+  int error = 0;
+  const char* message = gzerror(in, &error);
+  std::string read_error = got < 0 ? message : "";
+  gzclose(in);
+  if (!pending.empty()) emit_line(pending, true);
+  bool finished = written && writer->finish();
+  writer.reset();
+  std::error_code ec;
+  if (!read_error.empty() || !finished) {
+    fs::remove(temporary, ec);
+    return fail(ErrorCode::unavailable, "cannot rewrite " + file.string() + (read_error.empty() ? "" : ": " + read_error));
+  }
+  if (counts.dropped == 0 && counts.changed == 0) {
+    fs::remove(temporary, ec);  // nothing of the subject's here: the file stays untouched
+    return counts;
+  }
+  fs::permissions(temporary, fs::status(file, ec).permissions(), ec);
+  fs::rename(temporary, file, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    return fail(ErrorCode::unavailable, "cannot replace " + file.string() + ": " + ec.message());
+  }
+  sync_directory(file.parent_path());
+  return counts;
 }
 
 }  // namespace maestro

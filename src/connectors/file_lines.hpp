@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,21 @@ Result<std::vector<std::filesystem::path>> collection_files(const StoreSpec& sto
 // transparently. Stops at the first failure `visit` returns.
 Status for_each_line(const std::filesystem::path& file,
                      const std::function<Status(std::string_view line, std::size_t number)>& visit);
+
+// Rewrites `file` line by line: `transform` gets each line (without its line ending) and
+// returns the new line, or nullopt to drop it. Only when some line changed is the file
+// replaced, atomically: a temporary file beside it is written, fsynced and renamed over it, so
+// a crash leaves either the old file or the new one. A gzip file stays gzip; line endings and
+// the file's permissions are kept. Returns the number of lines changed or dropped.
+struct RewriteCounts {
+  std::size_t dropped = 0;
+  std::size_t changed = 0;
+};
+Result<RewriteCounts> rewrite_lines(const std::filesystem::path& file,
+                                    const std::function<std::optional<std::string>(const std::string& line)>& transform);
+
+// Replaces every whole-token occurrence of `token` in `text` (as contains_token finds them).
+std::string replace_token(std::string_view text, std::string_view token, std::string_view replacement);
 
 // Whether `value` occurs in `text` as a whole token: the characters around it are not letters,
 // digits or any of "._-@" (so 10.0.0.1 does not match inside 10.0.0.12).

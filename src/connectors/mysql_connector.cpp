@@ -60,7 +60,100 @@ class MysqlConnector final : public Connector {
     return {};
   }
 
+  Status scan(const Collection& collection, const RecordVisitor& visit) override {
+    MYSQL_STMT* stmt = mysql_stmt_init(m_conn);
+    if (!stmt) return error("cannot prepare a query", nullptr);
+    StatementGuard guard{stmt};
+    std::string sql = "SELECT * FROM " + quote_identifier(collection.source);
+    if (mysql_stmt_prepare(stmt, sql.c_str(), sql.size()) != 0 || mysql_stmt_execute(stmt) != 0) {
+      return error("cannot read " + collection.key(), stmt);
+    }
+    return fetch_rows(stmt, collection, visit);
+  }
+
+  Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
+    if (mysql_query(m_conn, "START TRANSACTION") != 0) return propagate(error("cannot start a transaction", nullptr).error());
+    ApplyCounts counts;
+    for (const auto& change : changes) {
+      for (const auto& row : change.rows) {
+        auto done = apply_row(*change.collection, row);
+        if (!done) {
+          mysql_query(m_conn, "ROLLBACK");
+          return propagate(done.error());
+        }
+        (row.delete_row ? counts.rows_deleted : counts.rows_changed) += *done;
+      }
+    }
+    if (mysql_query(m_conn, "COMMIT") != 0) return propagate(error("cannot commit", nullptr).error());
+    return counts;
+  }
+
  private:
+  // Runs one statement with string parameters (nullopt: NULL); returns the rows it touched.
+  Result<std::size_t> execute(const std::string& sql, std::vector<std::optional<std::string>> params,
+                              const Collection& collection) {
+    MYSQL_STMT* stmt = mysql_stmt_init(m_conn);
+    if (!stmt) return propagate(error("cannot prepare a statement", nullptr).error());
+    StatementGuard guard{stmt};
+    if (mysql_stmt_prepare(stmt, sql.c_str(), sql.size()) != 0)
+      return propagate(error("cannot change " + collection.key(), stmt).error());
+    std::vector<MYSQL_BIND> binds(params.size());
+    std::vector<unsigned long> lengths(params.size());
+    std::vector<my_bool> nulls(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::memset(&binds[i], 0, sizeof(MYSQL_BIND));
+      nulls[i] = !params[i].has_value();
+      lengths[i] = params[i] ? static_cast<unsigned long>(params[i]->size()) : 0;
+      binds[i].buffer_type = MYSQL_TYPE_STRING;
+      binds[i].buffer = params[i] ? params[i]->data() : nullptr;
+      binds[i].buffer_length = lengths[i];
+      binds[i].length = &lengths[i];
+      binds[i].is_null = &nulls[i];
+    }
+    if (mysql_stmt_bind_param(stmt, binds.data()) != 0 || mysql_stmt_execute(stmt) != 0) {
+      return propagate(error("cannot change " + collection.key(), stmt).error());
+    }
+    return static_cast<std::size_t>(mysql_stmt_affected_rows(stmt));
+  }
+
+  Result<std::size_t> apply_row(const Collection& collection, const RowChange& row) {
+    std::vector<std::optional<std::string>> params;
+    auto json_column = [&](const std::string& field) -> std::optional<std::size_t> {
+      auto dot = field.find('.');
+      if (dot != std::string::npos && collection.field(field.substr(0, dot))) return dot;
+      return std::nullopt;
+    };
+    std::string sql;
+    if (row.delete_row) {
+      sql = "DELETE FROM " + quote_identifier(collection.source);
+    } else {
+      if (row.set.empty()) return std::size_t{0};
+      sql = "UPDATE " + quote_identifier(collection.source) + " SET ";
+      for (std::size_t i = 0; i < row.set.size(); ++i) {
+        const FieldChange& f = row.set[i];
+        if (i) sql += ", ";
+        std::optional<std::string> to;
+        if (!std::holds_alternative<std::monostate>(f.to)) to = value_text(f.to);
+        if (auto dot = json_column(f.field)) {
+          std::string column = quote_identifier(f.field.substr(0, *dot));
+          sql += column + " = JSON_SET(" + column + ", ?, ?)";
+          params.push_back("$." + f.field.substr(*dot + 1));
+        } else {
+          sql += quote_identifier(f.field) + " = ?";
+        }
+        params.push_back(std::move(to));
+      }
+    }
+    if (auto dot = json_column(row.key_field)) {
+      sql += " WHERE JSON_UNQUOTE(JSON_EXTRACT(" + quote_identifier(row.key_field.substr(0, *dot)) + ", ?)) = ?";
+      params.push_back("$." + row.key_field.substr(*dot + 1));
+    } else {
+      sql += " WHERE CAST(" + quote_identifier(row.key_field) + " AS CHAR) = ?";
+    }
+    params.push_back(row.key);
+    return execute(sql, std::move(params), collection);
+  }
+
   Status error(const std::string& what, MYSQL_STMT* stmt) const {
     unsigned code = stmt ? mysql_stmt_errno(stmt) : mysql_errno(m_conn);
     std::string message = stmt ? mysql_stmt_error(stmt) : mysql_error(m_conn);
@@ -170,7 +263,7 @@ class MysqlConnector final : public Connector {
 
 }  // namespace
 
-Result<std::unique_ptr<Connector>> open_mysql_connector(const StoreSpec& store) {
+Result<std::unique_ptr<Connector>> open_mysql_connector(const StoreSpec& store, AccessMode) {
   auto setting = [&](const char* key, const char* fallback) {
     auto it = store.settings.find(key);
     return it == store.settings.end() ? std::string(fallback) : it->second;

@@ -7,6 +7,6 @@
 
 namespace maestro {
 
-Result<std::unique_ptr<Connector>> open_mysql_connector(const StoreSpec& store);
+Result<std::unique_ptr<Connector>> open_mysql_connector(const StoreSpec& store, AccessMode mode);
 
 }  // namespace maestro

@@ -63,28 +63,104 @@ class PostgresConnector final : public Connector {
     return {};
   }
 
- private:
-  Status find_batch(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
-                    const RecordVisitor& visit) {
-    std::string expression;
-    std::vector<std::string> params{postgres_array_literal(values)};
-    auto dot = field.find('.');
-    if (dot != std::string::npos && collection.field(field.substr(0, dot))) {
-      // A path into a JSON column: payload.customerName -> jsonb_extract_path_text(payload, 'customerName').
-      std::vector<std::string> path;
-      for (std::size_t start = dot + 1; start <= field.size();) {
-        std::size_t next = field.find('.', start);
-        path.push_back(field.substr(start, next == std::string::npos ? std::string::npos : next - start));
-        if (next == std::string::npos) break;
-        start = next + 1;
+  Status scan(const Collection& collection, const RecordVisitor& visit) override {
+    return stream_query("SELECT * FROM " + quote_table(collection.source), {}, collection, "*", visit);
+  }
+
+  Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
+    if (auto ok = command("BEGIN", {}); !ok) return propagate(ok.error());
+    ApplyCounts counts;
+    for (const auto& change : changes) {
+      for (const auto& row : change.rows) {
+        auto done = apply_row(*change.collection, row);
+        if (!done) {
+          command("ROLLBACK", {});
+          return propagate(done.error());
+        }
+        (row.delete_row ? counts.rows_deleted : counts.rows_changed) += *done;
       }
-      params.push_back(postgres_array_literal(path));
-      expression =
-          "jsonb_extract_path_text(" + quote_identifier(field.substr(0, dot)) + "::jsonb, VARIADIC $2::text[])";
-    } else {
-      expression = quote_identifier(field) + "::text";
     }
-    std::string sql = "SELECT * FROM " + quote_table(collection.source) + " WHERE " + expression + " = ANY($1::text[])";
+    if (auto ok = command("COMMIT", {}); !ok) return propagate(ok.error());
+    return counts;
+  }
+
+ private:
+  // Runs one statement with text parameters (nullopt: SQL NULL); returns the rows it touched.
+  Result<std::size_t> command(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* res = PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                                 nullptr, 0);
+    ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      std::string message = PQresultErrorMessage(res);
+      PQclear(res);
+      bool lost = PQstatus(m_conn) != CONNECTION_OK;
+      return fail(lost ? ErrorCode::unavailable : ErrorCode::invalid_argument, m_label + ": " + trim(message));
+    }
+    std::string touched = PQcmdTuples(res);
+    PQclear(res);
+    return touched.empty() ? std::size_t{0} : static_cast<std::size_t>(std::stoull(touched));
+  }
+
+  // {"a","b"} for a dotted path below its JSON column.
+  static std::vector<std::string> json_path(const std::string& field, std::size_t dot) {
+    std::vector<std::string> path;
+    for (std::size_t start = dot + 1; start <= field.size();) {
+      std::size_t next = field.find('.', start);
+      path.push_back(field.substr(start, next == std::string::npos ? std::string::npos : next - start));
+      if (next == std::string::npos) break;
+      start = next + 1;
+    }
+    return path;
+  }
+
+  static std::optional<std::string> text_or_null(const Value& v) {
+    if (std::holds_alternative<std::monostate>(v)) return std::nullopt;
+    return value_text(v);
+  }
+
+  Result<std::size_t> apply_row(const Collection& collection, const RowChange& row) {
+    std::vector<std::optional<std::string>> params;
+    auto placeholder = [&](std::optional<std::string> value) {
+      params.push_back(std::move(value));
+      return "$" + std::to_string(params.size());
+    };
+    std::string sql;
+    if (row.delete_row) {
+      sql = "DELETE FROM " + quote_table(collection.source);
+    } else {
+      if (row.set.empty()) return std::size_t{0};
+      sql = "UPDATE " + quote_table(collection.source) + " SET ";
+      for (std::size_t i = 0; i < row.set.size(); ++i) {
+        const FieldChange& f = row.set[i];
+        if (i) sql += ", ";
+        auto dot = f.field.find('.');
+        if (dot != std::string::npos && collection.field(f.field.substr(0, dot))) {
+          // Only the value at the path changes; a JSON null stands in for SQL NULL.
+          std::string column = quote_identifier(f.field.substr(0, dot));
+          std::string path = placeholder(postgres_array_literal(json_path(f.field, dot)));
+          std::string value = placeholder(text_or_null(f.to));
+          sql += column + " = jsonb_set(" + column + "::jsonb, " + path + "::text[], COALESCE(to_jsonb(" + value +
+                 "::text), 'null'::jsonb))";
+        } else {
+          sql += quote_identifier(f.field) + " = " + placeholder(text_or_null(f.to));
+        }
+      }
+    }
+    auto dot = row.key_field.find('.');
+    if (dot != std::string::npos && collection.field(row.key_field.substr(0, dot))) {
+      std::string path = placeholder(postgres_array_literal(json_path(row.key_field, dot)));
+      sql += " WHERE jsonb_extract_path_text(" + quote_identifier(row.key_field.substr(0, dot)) + "::jsonb, VARIADIC " +
+             path + "::text[]) = " + placeholder(row.key);
+    } else {
+      sql += " WHERE " + quote_identifier(row.key_field) + "::text = " + placeholder(row.key);
+    }
+    return command(sql, params);
+  }
+
+  Status stream_query(const std::string& sql, const std::vector<std::string>& params, const Collection& collection,
+                      const std::string& field, const RecordVisitor& visit) {
     std::vector<const char*> param_values;
     for (const auto& p : params) param_values.push_back(p.c_str());
     if (!PQsendQueryParams(m_conn, sql.c_str(), static_cast<int>(param_values.size()), nullptr, param_values.data(),
@@ -106,6 +182,23 @@ class PostgresConnector final : public Connector {
       PQclear(res);  // drain every result so the connection stays usable
     }
     return result;
+  }
+
+  Status find_batch(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
+                    const RecordVisitor& visit) {
+    std::string expression;
+    std::vector<std::string> params{postgres_array_literal(values)};
+    auto dot = field.find('.');
+    if (dot != std::string::npos && collection.field(field.substr(0, dot))) {
+      // A path into a JSON column: payload.customerName -> jsonb_extract_path_text(payload, 'customerName').
+      params.push_back(postgres_array_literal(json_path(field, dot)));
+      expression =
+          "jsonb_extract_path_text(" + quote_identifier(field.substr(0, dot)) + "::jsonb, VARIADIC $2::text[])";
+    } else {
+      expression = quote_identifier(field) + "::text";
+    }
+    std::string sql = "SELECT * FROM " + quote_table(collection.source) + " WHERE " + expression + " = ANY($1::text[])";
+    return stream_query(sql, params, collection, field, visit);
   }
 
   static std::string trim(std::string s) {
@@ -156,7 +249,7 @@ std::string postgres_array_literal(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-Result<std::unique_ptr<Connector>> open_postgres_connector(const StoreSpec& store) {
+Result<std::unique_ptr<Connector>> open_postgres_connector(const StoreSpec& store, AccessMode) {
   auto setting = [&](const char* key, const char* fallback) {
     auto it = store.settings.find(key);
     return it == store.settings.end() ? std::string(fallback) : it->second;

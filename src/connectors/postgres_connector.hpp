@@ -7,7 +7,7 @@
 
 namespace maestro {
 
-Result<std::unique_ptr<Connector>> open_postgres_connector(const StoreSpec& store);
+Result<std::unique_ptr<Connector>> open_postgres_connector(const StoreSpec& store, AccessMode mode);
 
 // A PostgreSQL text[] literal: {"a","b \"c\""}; used to bind lists as one parameter.
 std::string postgres_array_literal(const std::vector<std::string>& items);

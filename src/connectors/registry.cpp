@@ -11,7 +11,7 @@ namespace maestro {
 
 namespace {
 
-using Factory = Result<std::unique_ptr<Connector>> (*)(const StoreSpec&);
+using Factory = Result<std::unique_ptr<Connector>> (*)(const StoreSpec&, AccessMode);
 
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> table{
@@ -38,12 +38,12 @@ StoreSpec for_tenant(const StoreSpec& store, std::string_view tenant) {
 
 }  // namespace
 
-Result<std::unique_ptr<Connector>> open_connector(const StoreSpec& store, std::string_view tenant) {
+Result<std::unique_ptr<Connector>> open_connector(const StoreSpec& store, std::string_view tenant, AccessMode mode) {
   auto it = registry().find(store.type);
   if (it == registry().end()) {
     return fail(ErrorCode::failed_precondition, "no connector for store type '" + store.type + "' in this version");
   }
-  return it->second(for_tenant(store, tenant));
+  return it->second(for_tenant(store, tenant), mode);
 }
 
 }  // namespace maestro

@@ -47,7 +47,123 @@ class SqliteConnector final : public Connector {
     return {};
   }
 
+  Status scan(const Collection& collection, const RecordVisitor& visit) override {
+    Statement q(m_db, "SELECT * FROM " + quote_identifier(collection.source));
+    if (!q.prepared()) return query_error(collection, "cannot read");
+    return stream(q.get(), visit);
+  }
+
+  Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
+    if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return propagate(ok.error());
+    ApplyCounts counts;
+    for (const auto& change : changes) {
+      for (const auto& row : change.rows) {
+        auto done = apply_row(*change.collection, row);
+        if (!done) {
+          exec("ROLLBACK");
+          return propagate(done.error());
+        }
+        (row.delete_row ? counts.rows_deleted : counts.rows_changed) += *done;
+      }
+    }
+    if (auto ok = exec("COMMIT"); !ok) {
+      exec("ROLLBACK");
+      return propagate(ok.error());
+    }
+    return counts;
+  }
+
  private:
+  // Owns a prepared statement.
+  class Statement {
+   public:
+    Statement(sqlite3* db, const std::string& sql) { sqlite3_prepare_v2(db, sql.c_str(), -1, &m_stmt, nullptr); }
+    ~Statement() { sqlite3_finalize(m_stmt); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    bool prepared() const { return m_stmt != nullptr; }
+    sqlite3_stmt* get() const { return m_stmt; }
+
+   private:
+    sqlite3_stmt* m_stmt = nullptr;
+  };
+
+  Status exec(const char* sql) {
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return fail(ErrorCode::unavailable, "store " + m_path + ": " + sqlite3_errmsg(m_db));
+    }
+    return {};
+  }
+
+  std::unexpected<Error> query_error(const Collection& collection, const std::string& what) const {
+    return fail(ErrorCode::invalid_argument,
+                "store " + m_path + ": " + what + " " + collection.key() + ": " + sqlite3_errmsg(m_db));
+  }
+
+  Status stream(sqlite3_stmt* stmt, const RecordVisitor& visit) {
+    Status result;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      if (result = visit(row(stmt)); !result) break;
+    }
+    if (result && rc != SQLITE_DONE) result = fail(ErrorCode::unavailable, "store " + m_path + ": " + sqlite3_errmsg(m_db));
+    return result;
+  }
+
+  static void bind_value(sqlite3_stmt* stmt, int index, const Value& v) {
+    if (const auto* i = std::get_if<std::int64_t>(&v)) {
+      sqlite3_bind_int64(stmt, index, *i);
+    } else if (const auto* d = std::get_if<double>(&v)) {
+      sqlite3_bind_double(stmt, index, *d);
+    } else if (const auto* text = std::get_if<std::string>(&v)) {
+      sqlite3_bind_text(stmt, index, text->data(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_null(stmt, index);
+    }
+  }
+
+  // DELETE or UPDATE one row found by its key; returns the number of rows touched.
+  Result<std::size_t> apply_row(const Collection& collection, const RowChange& row) {
+    FieldExpression key = field_expression(collection, row.key_field);
+    std::string sql;
+    std::vector<const Value*> params;
+    std::vector<Value> owned;  // JSON paths and the key, kept alive for binding
+    owned.reserve(row.set.size() * 2 + 2);
+    if (row.delete_row) {
+      sql = "DELETE FROM " + quote_identifier(collection.source);
+    } else {
+      if (row.set.empty()) return std::size_t{0};
+      sql = "UPDATE " + quote_identifier(collection.source) + " SET ";
+      for (std::size_t i = 0; i < row.set.size(); ++i) {
+        const FieldChange& f = row.set[i];
+        auto dot = f.field.find('.');
+        if (i) sql += ", ";
+        if (dot != std::string::npos && collection.field(f.field.substr(0, dot))) {
+          // A path into a JSON column: json_set keeps the rest of the document as it is.
+          std::string column = quote_identifier(f.field.substr(0, dot));
+          sql += column + " = json_set(" + column + ", ?, ?)";
+          owned.emplace_back("$." + f.field.substr(dot + 1));
+          params.push_back(&owned.back());
+        } else {
+          sql += quote_identifier(f.field) + " = ?";
+        }
+        params.push_back(&f.to);
+      }
+    }
+    sql += " WHERE " + key.sql + " = ?";
+    if (key.json_path) {
+      owned.emplace_back(*key.json_path);
+      params.push_back(&owned.back());
+    }
+    owned.emplace_back(row.key);
+    params.push_back(&owned.back());
+    Statement q(m_db, sql);
+    if (!q.prepared()) return query_error(collection, "cannot change");
+    for (std::size_t i = 0; i < params.size(); ++i) bind_value(q.get(), static_cast<int>(i + 1), *params[i]);
+    if (sqlite3_step(q.get()) != SQLITE_DONE) return query_error(collection, "cannot change");
+    return static_cast<std::size_t>(sqlite3_changes(m_db));
+  }
+
   Status find_batch(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
                     std::size_t start, std::size_t end, const RecordVisitor& visit) {
     FieldExpression expr = field_expression(collection, field);
@@ -102,7 +218,7 @@ class SqliteConnector final : public Connector {
 
 }  // namespace
 
-Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store) {
+Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store, AccessMode mode) {
   auto path = store.settings.find("path");
   if (path == store.settings.end() || path->second.empty()) return invalid("a sqlite store needs a 'path'");
   std::error_code ec;
@@ -110,7 +226,8 @@ Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store)
     return fail(ErrorCode::unavailable, "sqlite store " + path->second + " does not exist");
   }
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path->second.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+  int flags = mode == AccessMode::read_write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+  if (sqlite3_open_v2(path->second.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);
     return fail(ErrorCode::unavailable, "cannot open sqlite store " + path->second + ": " + message);

@@ -5,6 +5,6 @@
 
 namespace maestro {
 
-Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store);
+Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store, AccessMode mode);
 
 }  // namespace maestro

@@ -138,6 +138,7 @@ systems:
         legal_basis: legitimate interests (Art. 6(1)(f))
         retention: 90 days
         origin: Recorded when the customer uses the web shop
+        erasure: {strategy: delete}
         fields:
           - {name: email, categories: [user.contact.email], identity: email}
           - {name: ip, categories: [user.device.ip_address]}
@@ -154,6 +155,7 @@ systems:
         retention: Until consent is withdrawn
         recipients: [Mailing service]
         origin: Given by the customer when subscribing
+        erasure: {strategy: delete}
         fields:
           - {name: email, categories: [user.contact.email], identity: email}
           - {name: name, categories: [user.name]}

@@ -65,6 +65,15 @@ struct AuditCheck {
   std::string head_hash;
 };
 
+// A legal hold with its operator's details opened.
+struct HoldView {
+  LegalHold hold;
+  std::string details;
+};
+
+// The reason codes a legal hold may carry (seed 002, section 7.1).
+const std::vector<std::string>& hold_reasons();
+
 struct PurgeResult {
   std::vector<std::string> purged;  // case numbers whose personal data was (or would be) removed
 };
@@ -110,8 +119,25 @@ class Desk {
   // The keyed pseudonym of an identifier, as the audit trail shows it.
   std::string pseudonym(const SubjectIdentifier& id) const { return m_keys.pseudonym(id.canonical()); }
 
+  // Legal holds (desk/holds.cpp). A held subject's erasure is refused.
+  Result<std::int64_t> add_hold(const std::vector<SubjectIdentifier>& subjects, std::string_view reason,
+                                std::string_view details);
+  Status release_hold(std::int64_t id);
+  Result<std::vector<HoldView>> list_holds(bool include_released);
+  // Active holds that cover any of these identifiers.
+  Result<std::vector<LegalHold>> active_holds_for(const std::vector<SubjectIdentifier>& identifiers);
+
+  // Erasure bookkeeping (desk/holds.cpp). The plan is sealed before it is stored.
+  Result<std::optional<std::pair<ErasureJobRecord, std::string>>> erasure_job(std::string_view case_number);
+  // Saves the job, appends ledger entries and an audit event, all in one transaction.
+  Status record_erasure_progress(const ErasureJobRecord& job, const std::string& plan_json,
+                                 const std::vector<LedgerEntry>& ledger, std::string_view action,
+                                 std::string_view outcome, const std::string& details_json);
+  Status erasure_ledger(Instant since, const std::function<Status(const LedgerEntry&)>& visit);
+
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }
+  const KeyRing& keys() const { return m_keys; }
 
  private:
   using Change = std::function<Status(Case&)>;

@@ -3,60 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/keyring.hpp"
+#include "desk/case_resolution.hpp"
 #include "desk/locate_service.hpp"
 #include "sinks/sink.hpp"
 
 namespace maestro {
 
-namespace {
-
-bool ready_for_export(CaseState s) {
-  return s == CaseState::verified || s == CaseState::in_progress || s == CaseState::in_review;
-}
-
-Result<std::vector<SubjectIdentifier>> parse_subjects(const std::vector<std::string>& subjects) {
-  std::vector<SubjectIdentifier> out;
-  for (const auto& text : subjects) {
-    auto id = parse_identifier(text);
-    if (!id) return propagate(id.error());
-    out.push_back(*id);
-  }
-  return out;
-}
-
-// The case to export for: given, found, or opened ad hoc (with the operator's override).
-Result<CaseView> resolve_case(Desk& desk, const ExportRequest& r, const std::vector<SubjectIdentifier>& ids,
-                              bool& ad_hoc) {
-  if (r.case_number) return desk.find(*r.case_number);
-  auto open = desk.open_cases_for(ids);
-  if (!open) return propagate(open.error());
-  std::vector<CaseView> ready;
-  for (auto& v : *open) {
-    if (ready_for_export(v.c.state)) ready.push_back(std::move(v));
-  }
-  if (ready.size() == 1) return std::move(ready.front());
-  if (ready.size() > 1) {
-    return precondition("the subject has " + std::to_string(ready.size()) + " open verified cases (" +
-                        ready[0].c.number + ", " + ready[1].c.number + ", ...): give --case");
-  }
-  if (!r.override_reason) {
-    return precondition(
-        "no verified case for this subject: log and verify one first (maestro dsar intake, then dsar verify), give "
-        "--case, or record why identity was verified elsewhere with --override-verification REASON");
-  }
-  IntakeRequest intake;
-  intake.subjects = r.subjects;
-  intake.rights = "access";
-  intake.jurisdiction = r.jurisdiction;
-  intake.channel = "other";
-  intake.tenants = r.tenants;
-  auto created = desk.intake(intake);
-  if (!created) return propagate(created.error());
-  ad_hoc = true;
-  return desk.override_verification(created->c.number, *r.override_reason);
-}
-
-}  // namespace
 
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& r) {
   // Check everything that can be checked before anything is written.
@@ -69,18 +21,11 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
   if (ids->empty() && !r.case_number) return invalid("give --subject KIND:VALUE or --case ID");
 
   ExportOutcome outcome;
-  auto resolved = resolve_case(desk, r, *ids, outcome.ad_hoc_case);
+  CaseResolution resolution{r.subjects, r.case_number, r.tenants, r.jurisdiction, "access", r.override_reason};
+  auto resolved = resolve_working_case(desk, resolution, *ids);
   if (!resolved) return propagate(resolved.error());
-  CaseView view = std::move(*resolved);
-  if (view.c.state == CaseState::verified) {
-    auto started = desk.start(view.c.number);
-    if (!started) return propagate(started.error());
-    view = std::move(*started);
-  }
-  if (!ready_for_export(view.c.state)) {
-    return precondition("cannot export for " + view.c.number + ": it is " + std::string(state_name(view.c.state)) +
-                        "; the requester's identity must be verified first");
-  }
+  outcome.ad_hoc_case = resolved->ad_hoc;
+  CaseView view = std::move(resolved->view);
   outcome.case_number = view.c.number;
 
   PackageInfo info;

@@ -144,7 +144,7 @@ class Locator {
         std::lock_guard lock(m_mutex);
         ++m_result.records_by_collection[c->key()];
         follow_references(*c, r, next);
-        return m_visit(FoundRecord{*search.system, *c, search.tenant, r});
+        return m_visit(FoundRecord{*search.system, *c, search.tenant, r, field.field, fresh});
       });
       if (!found) {
         if (found.error().code != ErrorCode::unavailable) return found;  // a bug or bad map: stop
@@ -174,6 +174,10 @@ class Locator {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<Connector>> open_for_reading(const StoreSpec& store, std::string_view tenant) {
+  return open_connector(store, tenant, AccessMode::read_only);
+}
 
 Result<LocateResult> locate(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
                             const LocateScope& scope, const FoundRecordVisitor& visit, const ConnectorOpener& open) {

@@ -29,6 +29,8 @@ struct FoundRecord {
   const Collection& collection;
   const std::string& tenant;  // empty for a store without tenants
   const Record& record;
+  const std::string& matched_field;             // the field the query matched on
+  const std::vector<std::string>& asked_values;  // the values it was asked for (a text log matches any)
 };
 
 using FoundRecordVisitor = std::function<Status(const FoundRecord&)>;
@@ -53,8 +55,11 @@ struct LocateScope {
 // Opens connectors through `open` (the registry by default; tests may pass another).
 using ConnectorOpener = std::function<Result<std::unique_ptr<Connector>>(const StoreSpec&, std::string_view)>;
 
+// The registry's connectors, opened read-only.
+Result<std::unique_ptr<Connector>> open_for_reading(const StoreSpec& store, std::string_view tenant);
+
 Result<LocateResult> locate(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
                             const LocateScope& scope, const FoundRecordVisitor& visit,
-                            const ConnectorOpener& open = open_connector);
+                            const ConnectorOpener& open = open_for_reading);
 
 }  // namespace maestro

@@ -6,6 +6,7 @@
 // writer that cannot get the lock in time fails with `unavailable`.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,6 +18,38 @@
 #include "common/result.hpp"
 
 namespace maestro {
+
+// An erasure in progress or done for a case: its plan, sealed (it holds personal data until
+// the work is proven done, then only counts and reasons).
+struct ErasureJobRecord {
+  std::string case_number;
+  Instant started_at{};
+  std::string state;        // running, complete
+  std::string sealed_plan;  // KeyRing::seal of the plan's JSON
+};
+
+// A legal hold: the subjects it covers are known only by keyed pseudonyms.
+struct LegalHold {
+  std::int64_t id = 0;
+  Instant created_at{};
+  std::string created_by;
+  std::string reason;  // a code: legal-hold, regulatory-requirement, active-contract, legal-claims
+  std::string sealed_details;  // the operator's free text, sealed (may mention the person)
+  std::optional<Instant> released_at;
+  std::string released_by;
+  std::vector<std::string> pseudonyms;
+};
+
+// One erased row, by keyed hash only, so that erasures can be re-applied to a restored backup.
+struct LedgerEntry {
+  std::int64_t sequence = 0;
+  Instant at{};
+  std::string case_number;
+  std::string system, tenant, collection;
+  std::string key_field;      // empty for a text log (the key is a token in the line)
+  std::string key_pseudonym;  // HMAC of the key's value
+  std::string action;         // delete, anonymize
+};
 
 class CaseStore {
  public:
@@ -43,6 +76,19 @@ class CaseStore {
   virtual Status for_each_event(std::string_view case_number,
                                 const std::function<Status(const AuditEvent&)>& visit) = 0;
   virtual Result<std::optional<AuditAnchor>> audit_anchor() = 0;
+
+  virtual Status save_erasure_job(const ErasureJobRecord& job) = 0;
+  virtual Result<std::optional<ErasureJobRecord>> load_erasure_job(std::string_view case_number) = 0;
+
+  // Stores a new hold (its id is assigned) and returns the id. Call inside a transaction.
+  virtual Result<std::int64_t> add_hold(const LegalHold& hold) = 0;
+  virtual Status release_hold(std::int64_t id, Instant at, const std::string& by) = 0;
+  // Every hold, oldest first.
+  virtual Result<std::vector<LegalHold>> load_holds() = 0;
+
+  virtual Status append_ledger(const LedgerEntry& entry) = 0;
+  // Entries written at or after `since`, in order.
+  virtual Status for_each_ledger_entry(Instant since, const std::function<Status(const LedgerEntry&)>& visit) = 0;
 };
 
 }  // namespace maestro

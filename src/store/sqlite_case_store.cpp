@@ -14,7 +14,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 1> k_migrations{R"sql(
+constexpr std::array<const char*, 2> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -46,6 +46,41 @@ constexpr std::array<const char*, 1> k_migrations{R"sql(
     hash TEXT NOT NULL
   );
   CREATE INDEX audit_events_by_case ON audit_events(case_number, sequence);
+)sql",
+                                                  R"sql(
+  CREATE TABLE erasure_jobs (
+    case_number TEXT PRIMARY KEY REFERENCES cases(number),
+    started_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    plan BLOB NOT NULL           -- AES-256-GCM sealed plan
+  );
+  CREATE TABLE legal_holds (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    reason TEXT NOT NULL,        -- a reason code, no personal data
+    details BLOB,                -- sealed free text
+    released_at TEXT,
+    released_by TEXT
+  );
+  CREATE TABLE legal_hold_subjects (
+    hold_id INTEGER NOT NULL REFERENCES legal_holds(id),
+    pseudonym TEXT NOT NULL,
+    PRIMARY KEY (hold_id, pseudonym)
+  );
+  CREATE INDEX legal_hold_subjects_by_pseudonym ON legal_hold_subjects(pseudonym);
+  CREATE TABLE erasure_ledger (
+    sequence INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    case_number TEXT NOT NULL,
+    system TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    key_field TEXT NOT NULL,
+    key_pseudonym TEXT NOT NULL, -- HMAC of the key's value: no personal data
+    action TEXT NOT NULL
+  );
+  CREATE INDEX erasure_ledger_by_time ON erasure_ledger(at);
 )sql"};
 
 class Statement {
@@ -282,6 +317,108 @@ class SqliteCaseStore final : public CaseStore {
     } catch (const std::exception&) {
       return fail(ErrorCode::data_loss, "the audit anchor is corrupt");
     }
+  }
+
+  Status save_erasure_job(const ErasureJobRecord& job) override {
+    Statement put(m_db,
+                  "INSERT INTO erasure_jobs(case_number, started_at, state, plan) VALUES (?1, ?2, ?3, ?4) "
+                  "ON CONFLICT(case_number) DO UPDATE SET started_at = excluded.started_at, state = excluded.state, "
+                  "plan = excluded.plan");
+    put.bind(1, job.case_number).bind(2, format_instant(job.started_at)).bind(3, job.state);
+    put.bind_blob(4, job.sealed_plan);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the erasure plan of " + job.case_number));
+    return {};
+  }
+
+  Result<std::optional<ErasureJobRecord>> load_erasure_job(std::string_view case_number) override {
+    Statement q(m_db, "SELECT case_number, started_at, state, plan FROM erasure_jobs WHERE case_number = ?1");
+    q.bind(1, case_number);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<ErasureJobRecord>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the erasure plan"));
+    auto at = parse_instant(q.text(1));
+    if (!at) return fail(ErrorCode::data_loss, "the erasure plan of " + q.text(0) + " has a corrupt date");
+    return std::optional<ErasureJobRecord>{ErasureJobRecord{q.text(0), *at, q.text(2), q.blob(3).value_or("")}};
+  }
+
+  Result<std::int64_t> add_hold(const LegalHold& hold) override {
+    Statement put(m_db,
+                  "INSERT INTO legal_holds(created_at, created_by, reason, details) VALUES (?1, ?2, ?3, ?4) "
+                  "RETURNING id");
+    put.bind(1, format_instant(hold.created_at)).bind(2, hold.created_by).bind(3, hold.reason);
+    put.bind_blob(4, hold.sealed_details);
+    if (put.step() != SQLITE_ROW) return propagate(error("cannot record the legal hold"));
+    std::int64_t id = put.integer(0);
+    for (const auto& pseudonym : hold.pseudonyms) {
+      Statement link(m_db, "INSERT OR IGNORE INTO legal_hold_subjects(hold_id, pseudonym) VALUES (?1, ?2)");
+      link.bind(1, id).bind(2, pseudonym);
+      if (link.step() != SQLITE_DONE) return propagate(error("cannot record the legal hold"));
+    }
+    return id;
+  }
+
+  Status release_hold(std::int64_t id, Instant at, const std::string& by) override {
+    Statement q(m_db, "UPDATE legal_holds SET released_at = ?2, released_by = ?3 WHERE id = ?1 AND released_at IS NULL");
+    q.bind(1, id).bind(2, format_instant(at)).bind(3, by);
+    if (q.step() != SQLITE_DONE) return propagate(error("cannot release the legal hold"));
+    if (sqlite3_changes(m_db) == 0) return not_found("no active legal hold #" + std::to_string(id));
+    return {};
+  }
+
+  Result<std::vector<LegalHold>> load_holds() override {
+    Statement q(m_db,
+                "SELECT id, created_at, created_by, reason, details, released_at, released_by FROM legal_holds "
+                "ORDER BY id");
+    std::vector<LegalHold> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      LegalHold h;
+      h.id = q.integer(0);
+      auto created = parse_instant(q.text(1));
+      if (!created) return fail(ErrorCode::data_loss, "legal hold #" + std::to_string(h.id) + " has a corrupt date");
+      h.created_at = *created;
+      h.created_by = q.text(2);
+      h.reason = q.text(3);
+      h.sealed_details = q.blob(4).value_or("");
+      if (auto released = q.optional_text(5)) {
+        auto at = parse_instant(*released);
+        if (!at) return fail(ErrorCode::data_loss, "legal hold #" + std::to_string(h.id) + " has a corrupt date");
+        h.released_at = *at;
+      }
+      h.released_by = q.optional_text(6).value_or("");
+      Statement subjects(m_db, "SELECT pseudonym FROM legal_hold_subjects WHERE hold_id = ?1 ORDER BY pseudonym");
+      subjects.bind(1, h.id);
+      while (subjects.step() == SQLITE_ROW) h.pseudonyms.push_back(subjects.text(0));
+      out.push_back(std::move(h));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read legal holds"));
+    return out;
+  }
+
+  Status append_ledger(const LedgerEntry& e) override {
+    Statement put(m_db,
+                  "INSERT INTO erasure_ledger(at, case_number, system, tenant, collection, key_field, key_pseudonym, "
+                  "action) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    put.bind(1, format_instant(e.at)).bind(2, e.case_number).bind(3, e.system).bind(4, e.tenant);
+    put.bind(5, e.collection).bind(6, e.key_field).bind(7, e.key_pseudonym).bind(8, e.action);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot append to the erasure ledger"));
+    return {};
+  }
+
+  Status for_each_ledger_entry(Instant since, const std::function<Status(const LedgerEntry&)>& visit) override {
+    Statement q(m_db,
+                "SELECT sequence, at, case_number, system, tenant, collection, key_field, key_pseudonym, action "
+                "FROM erasure_ledger WHERE at >= ?1 ORDER BY sequence");
+    q.bind(1, format_instant(since));
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto at = parse_instant(q.text(1));
+      if (!at) return fail(ErrorCode::data_loss, "the erasure ledger has a corrupt date");
+      LedgerEntry e{q.integer(0), *at, q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7), q.text(8)};
+      if (auto ok = visit(e); !ok) return ok;
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read the erasure ledger"));
+    return {};
   }
 
  private:

@@ -51,7 +51,9 @@ class PackageTest : public ::testing::Test {
   }
 
   void add(PackageWriter& w, const std::string& collection, Record r) {
-    ASSERT_TRUE(w.add(FoundRecord{map.systems[0], map.collections.at(collection), tenant, r}));
+    const std::string field = "id";
+    const std::vector<std::string> asked;
+    ASSERT_TRUE(w.add(FoundRecord{map.systems[0], map.collections.at(collection), tenant, r, field, asked}));
   }
 
   Result<SealedPackage> build() {

@@ -1,0 +1,271 @@
+// maestro dsar delete, maestro hold, maestro backup replay: erasing a person's data.
+#include <CLI/CLI.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/session.hpp"
+#include "desk/erasure_service.hpp"
+
+namespace maestro::cli {
+
+namespace {
+
+using nlohmann::json;
+
+std::string pad(std::string text, std::size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text + " ";
+}
+
+json summary_json(const std::vector<PlanSummaryLine>& lines) {
+  json out = json::array();
+  for (const auto& l : lines) {
+    json line{{"collection", l.collection}, {"tenant", l.tenant}, {"records", l.records}, {"action", l.action}};
+    if (!l.reason.empty()) line["reason"] = l.reason;
+    if (l.erasable_from) line["erasable_from"] = format_date(*l.erasable_from);
+    out.push_back(line);
+  }
+  return out;
+}
+
+void print_summary(std::ostream& out, const std::vector<PlanSummaryLine>& lines) {
+  out << pad("COLLECTION", 28) << pad("TENANT", 10) << pad("RECORDS", 8) << "ACTION\n";
+  for (const auto& l : lines) {
+    out << pad(l.collection, 28) << pad(l.tenant.empty() ? "-" : l.tenant, 10) << pad(std::to_string(l.records), 8)
+        << l.action;
+    if (!l.reason.empty()) out << " (" << l.reason << "; may be erased from " << format_date(*l.erasable_from) << ")";
+    out << "\n";
+  }
+  if (lines.empty()) out << "(no records of this person were found)\n";
+}
+
+json outcome_json(const ErasureOutcome& o) {
+  json holds = json::array();
+  for (const auto& h : o.holds) holds.push_back({{"hold", h.id}, {"reason", h.reason}});
+  json failed = json::array();
+  for (const auto& f : o.failed_steps) failed.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
+  json unsearched = json::array();
+  for (const auto& f : o.plan.unsearched)
+    unsearched.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
+  json out{{"case", o.case_number},   {"preview", o.preview}, {"ad_hoc_case", o.ad_hoc_case},
+           {"resumed", o.resumed},    {"holds", holds},       {"records_found", o.plan.records_found},
+           {"changes", summary_json(o.summary)}, {"failed_stores", failed}, {"unsearched", unsearched}};
+  if (o.proof) {
+    out["proof"] = {{"clean", o.proof->clean()},
+                    {"verified_rows", o.proof->verified_rows},
+                    {"remaining", o.proof->remaining},
+                    {"remaining_in", o.proof->remaining_in}};
+  }
+  return out;
+}
+
+}  // namespace
+
+void print_erasure_outcome(std::ostream& out, const ErasureOutcome& o) {
+  if (o.preview) {
+    out << "PREVIEW" << (o.case_number.empty() ? "" : " for " + o.case_number)
+        << ": nothing has been changed. What `maestro dsar delete` would do:\n\n";
+  } else {
+    out << "Erasure for " << o.case_number << (o.ad_hoc_case ? " (ad-hoc case)" : "")
+        << (o.resumed ? ", completing an interrupted run" : "") << ":\n\n";
+  }
+  print_summary(out, o.summary);
+  for (const auto& h : o.holds) {
+    out << "\nLEGAL HOLD #" << h.id << " (" << h.reason << ") covers this person: an erasure would be refused.\n";
+  }
+  for (const auto& f : o.plan.unsearched) {
+    out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": " << f.message
+        << "\n";
+  }
+  for (const auto& f : o.failed_steps) {
+    out << "NOT CHANGED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": " << f.message
+        << "\n";
+  }
+  if (o.proof) {
+    out << "\nProof: locate ran again. " << o.proof->verified_rows << " planned row(s) re-read and found erased; "
+        << "records still holding erasable data: " << o.proof->remaining << " (expected 0)\n";
+    for (const auto& where : o.proof->remaining_in) out << "  LEFT: " << where << "\n";
+    for (const auto& r : o.proof->retained) {
+      out << "  Kept by law: " << r.records << " record(s) of " << r.collection
+          << (r.fields.empty() ? "" : " (some fields)") << ": " << r.reason << "; erasable from "
+          << format_date(r.erasable_from) << "\n";
+    }
+  }
+}
+
+namespace {
+
+void add_delete(CLI::App& dsar, Session& s) {
+  struct Options {
+    ErasureRequest request;
+    std::string case_number, map, override_reason;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = dsar.add_subcommand("delete", "Erase or anonymize a person's data everywhere (preview it first)");
+  cmd->add_option("--subject", opts->request.subjects,
+                  "An identifier of the person, KIND:VALUE or a bare email (repeatable)");
+  cmd->add_option("--case", opts->case_number, "The erasure case (default: the subject's open verified case)");
+  cmd->add_flag("--preview", opts->request.preview, "Show what would change, and change nothing");
+  cmd->add_option("--tenant", opts->request.tenants, "Only this tenant (repeatable; default: the case's, else all)");
+  cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_option("--jurisdiction", opts->request.jurisdiction, "For an ad-hoc case: the law that applies (default gdpr)");
+  cmd->add_option("--override-verification", opts->override_reason,
+                  "Erase without a verified case: logs an ad-hoc erasure case and records this reason");
+  cmd->add_flag("--json", opts->json, "Print the outcome as JSON");
+  cmd->footer(
+      "Each collection's erasure strategy comes from the data map: delete the row, or change fields (null, redact, "
+      "hash, hmac, random, generalize); records the law requires you to keep (strategy 'retain') are listed with "
+      "their reason and the date they may be erased. Run with --preview first: it lists every collection, how many "
+      "records and what would happen, and changes nothing.\n\n"
+      "An erasure needs a verified case that requests erasure, and is refused while a legal hold covers the person "
+      "(maestro hold). Each store changes in one transaction; files are rewritten atomically. If the run stops for "
+      "any reason, run the same command again: it completes the work without doing anything twice. Afterwards "
+      "Maestro searches again and prints the proof: records still holding erasable data (expected 0) and what was "
+      "kept by law. Every step is in the audit trail; an erasure ledger (keyed hashes only) lets 'maestro backup "
+      "replay' re-apply it to a restored backup.\n\n"
+      "Exit status: 0 done and proven; 4 refused (hold, unverified case); 5 a store could not be reached (re-run); "
+      "6 the proof found data left.\n\nExamples:\n"
+      "  maestro dsar delete --subject email:jane@example.com --preview\n"
+      "  maestro dsar delete --subject email:jane@example.com");
+  cmd->callback([&s, opts] {
+    const DataMap& map = s.data_map(opts->map);
+    ErasureRequest request = opts->request;
+    if (!opts->case_number.empty()) request.case_number = opts->case_number;
+    if (!opts->override_reason.empty()) request.override_reason = opts->override_reason;
+    ErasureOutcome o = must(erase_subject(s.desk(), map, request));
+    if (opts->json)
+      s.out << outcome_json(o).dump(2) << "\n";
+    else
+      print_erasure_outcome(s.out, o);
+    if (!o.failed_steps.empty()) {
+      fail_command(Error{ErrorCode::unavailable, std::to_string(o.failed_steps.size()) +
+                                                     " store(s) could not be changed; run the same command again to "
+                                                     "complete the erasure"});
+    }
+    if (o.proof && !o.proof->clean()) {
+      fail_command(Error{ErrorCode::data_loss, "the proof found erasable data left (" +
+                                                   std::to_string(o.proof->remaining) +
+                                                   " record(s)); see LEFT above and check the data map's strategies"});
+    }
+  });
+}
+
+void add_hold(CLI::App& app, Session& s) {
+  auto* hold = app.add_subcommand("hold", "Legal holds: keep a person's data from being erased, with a reason");
+  hold->require_subcommand(1);
+  std::string reasons;
+  for (const auto& r : hold_reasons()) reasons += (reasons.empty() ? "" : ", ") + r;
+
+  struct AddOptions {
+    std::vector<std::string> subjects;
+    std::string reason, details;
+  };
+  auto add = std::make_shared<AddOptions>();
+  auto* add_cmd = hold->add_subcommand("add", "Place a person under legal hold: their erasure is refused");
+  add_cmd->add_option("--subject", add->subjects, "An identifier of the person (repeatable)")->required();
+  add_cmd->add_option("--reason", add->reason, "Why: " + reasons)->required();
+  add_cmd->add_option("--details", add->details, "Free text (kept encrypted), e.g. the matter or regulation");
+  add_cmd->footer("Example:\n  maestro hold add --subject email:jane@example.com --reason litigation --details \"Claim 2026/114\"");
+  add_cmd->callback([&s, add] {
+    std::vector<SubjectIdentifier> ids;
+    for (const auto& text : add->subjects) ids.push_back(must(parse_identifier(text)));
+    std::int64_t id = must(s.desk().add_hold(ids, add->reason, add->details));
+    s.out << "Legal hold #" << id << " (" << add->reason << ") placed; erasures of this person are refused until it "
+          << "is released (maestro hold release " << id << ").\n";
+  });
+
+  struct ListOptions {
+    bool all = false, json = false;
+  };
+  auto list = std::make_shared<ListOptions>();
+  auto* list_cmd = hold->add_subcommand("list", "List legal holds");
+  list_cmd->add_flag("--all", list->all, "Include released holds");
+  list_cmd->add_flag("--json", list->json, "Print JSON");
+  list_cmd->callback([&s, list] {
+    auto holds = must(s.desk().list_holds(list->all));
+    if (list->json) {
+      json out = json::array();
+      for (const auto& h : holds) {
+        json item{{"id", h.hold.id},
+                  {"reason", h.hold.reason},
+                  {"details", h.details},
+                  {"created_at", format_instant(h.hold.created_at)},
+                  {"created_by", h.hold.created_by},
+                  {"subjects", h.hold.pseudonyms.size()}};
+        if (h.hold.released_at) item["released_at"] = format_instant(*h.hold.released_at);
+        out.push_back(item);
+      }
+      s.out << out.dump(2) << "\n";
+      return;
+    }
+    s.out << pad("ID", 5) << pad("REASON", 24) << pad("PLACED", 22) << pad("RELEASED", 22) << "DETAILS\n";
+    for (const auto& h : holds) {
+      s.out << pad(std::to_string(h.hold.id), 5) << pad(h.hold.reason, 24) << pad(format_instant(h.hold.created_at), 22)
+            << pad(h.hold.released_at ? format_instant(*h.hold.released_at) : "-", 22) << h.details << "\n";
+    }
+  });
+
+  auto release_id = std::make_shared<std::int64_t>(0);
+  auto* release_cmd = hold->add_subcommand("release", "Release a legal hold: erasure is possible again");
+  release_cmd->add_option("ID", *release_id, "The hold's number (maestro hold list)")->required();
+  release_cmd->callback([&s, release_id] {
+    must(s.desk().release_hold(*release_id));
+    s.out << "Legal hold #" << *release_id << " released.\n";
+  });
+}
+
+void add_backup(CLI::App& app, Session& s) {
+  auto* backup = app.add_subcommand("backup", "Backups: re-apply erasures to a restored copy");
+  backup->require_subcommand(1);
+  struct Options {
+    std::string since, map;
+    bool preview = false, json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* replay = backup->add_subcommand("replay", "Re-apply every erasure since a date to restored stores");
+  replay->add_option("--since", opts->since, "Erasures recorded on or after this date (YYYY-MM-DD or ISO 8601)")
+      ->required();
+  replay->add_option("--map", opts->map, "A data map pointing at the restored stores");
+  replay->add_flag("--preview", opts->preview, "Show what would change, and change nothing");
+  replay->add_flag("--json", opts->json, "Print JSON");
+  replay->footer(
+      "When a backup taken before an erasure is restored, the erased people's data comes back. The erasure ledger "
+      "keeps, for every erased row, only a keyed hash of its key; replay scans the restored stores, finds the rows "
+      "whose keys hash to a ledger entry, and applies the data map's strategies again.\n\nExample:\n"
+      "  maestro backup replay --since 2026-01-01 --map restored/datamap.yaml");
+  replay->callback([&s, opts] {
+    auto since = parse_instant(opts->since);
+    if (!since) fail_command(Error{ErrorCode::invalid_argument, "--since: " + since.error().message});
+    const DataMap& map = s.data_map(opts->map);
+    ReplayOutcome o = must(replay_erasures(s.desk(), map, *since, opts->preview));
+    if (opts->json) {
+      s.out << json{{"ledger_entries", o.ledger_entries},
+                    {"rows_deleted", o.rows_deleted},
+                    {"rows_changed", o.rows_changed},
+                    {"changes", summary_json(o.summary)},
+                    {"failed_stores", o.failed_steps.size()}}
+                   .dump(2)
+            << "\n";
+    } else {
+      s.out << (opts->preview ? "PREVIEW: nothing has been changed.\n" : "") << o.ledger_entries
+            << " ledger entr(ies) since " << format_instant(*since) << ".\n\n";
+      print_summary(s.out, o.summary);
+      if (!opts->preview) s.out << "\n" << o.rows_deleted << " row(s) deleted, " << o.rows_changed << " changed.\n";
+      for (const auto& f : o.failed_steps) s.out << "NOT CHANGED: " << f.system << ": " << f.message << "\n";
+    }
+    if (!o.failed_steps.empty()) {
+      fail_command(Error{ErrorCode::unavailable, "some restored stores could not be changed; run it again"});
+    }
+  });
+}
+
+}  // namespace
+
+void add_erasure_commands(CLI::App& app, CLI::App& dsar, Session& s) {
+  add_delete(dsar, s);
+  add_hold(app, s);
+  add_backup(app, s);
+}
+
+}  // namespace maestro::cli

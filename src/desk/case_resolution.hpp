@@ -1,0 +1,39 @@
+// Which case a data command (export, delete) works for: the one given, else the subject's one
+// open verified case, else an ad-hoc case logged on the spot, which needs the operator's
+// explicit verification override with a reason (nothing is exported or erased for an
+// unverified requester: ARCHITECTURE.md section 1).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "desk/desk.hpp"
+
+namespace maestro {
+
+struct CaseResolution {
+  std::vector<std::string> subjects;  // as typed
+  std::optional<std::string> case_number;
+  std::vector<std::string> tenants;
+  std::string jurisdiction = "gdpr";  // for an ad-hoc case
+  std::string rights = "access";      // for an ad-hoc case
+  std::optional<std::string> override_reason;
+};
+
+struct ResolvedCase {
+  CaseView view;
+  bool ad_hoc = false;
+};
+
+// Parses "kind:value" or bare identifiers.
+Result<std::vector<SubjectIdentifier>> parse_subjects(const std::vector<std::string>& subjects);
+
+// Resolves the case and moves a verified case to in_progress, so that the work is on record.
+Result<ResolvedCase> resolve_working_case(Desk& desk, const CaseResolution& request,
+                                          const std::vector<SubjectIdentifier>& identifiers);
+
+// Whether identity is verified and work may proceed in this state.
+bool ready_for_work(CaseState state);
+
+}  // namespace maestro

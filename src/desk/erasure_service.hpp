@@ -1,0 +1,61 @@
+// maestro dsar delete: preview and carry out a person's erasure, resumably, with proof.
+//
+// A preview plans the erasure and changes nothing. An erasure needs a verified case (given,
+// found, or ad hoc with an override reason) and no active legal hold on the subject. Its plan
+// is sealed into the case store before anything changes; each store's step is recorded done
+// (with ledger entries and a `delete` or `anonymize` audit event) right after it commits. A run
+// that stops anywhere, even killed, is completed by running the same command again: finished
+// steps are skipped and a step that ran but was not recorded is re-applied, which changes
+// nothing twice. When every step is done, locate runs again to prove nothing erasable is left.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "desk/desk.hpp"
+#include "fulfil/erasure.hpp"
+
+namespace maestro {
+
+struct ErasureRequest {
+  std::vector<std::string> subjects;
+  std::optional<std::string> case_number;
+  std::vector<std::string> tenants;
+  std::string jurisdiction = "gdpr";  // for an ad-hoc case
+  std::optional<std::string> override_reason;
+  bool preview = false;
+};
+
+struct StepFailure {
+  std::string system;
+  std::string tenant;
+  std::string message;
+};
+
+struct ErasureOutcome {
+  std::string case_number;  // empty for a preview without a case
+  bool preview = false;
+  bool ad_hoc_case = false;
+  bool resumed = false;                 // an interrupted run was completed
+  std::vector<LegalHold> holds;         // active holds (a preview shows them; an erasure is refused)
+  ErasurePlan plan;                     // personal data stripped once the work is done
+  std::vector<PlanSummaryLine> summary;
+  std::vector<StepFailure> failed_steps;  // stores that could not be changed: re-run to complete
+  std::optional<ErasureProof> proof;
+};
+
+Result<ErasureOutcome> erase_subject(Desk& desk, const DataMap& map, const ErasureRequest& request);
+
+struct ReplayOutcome {
+  std::size_t ledger_entries = 0;
+  std::size_t rows_deleted = 0;
+  std::size_t rows_changed = 0;
+  std::vector<StepFailure> failed_steps;
+  std::vector<PlanSummaryLine> summary;
+};
+
+// Re-applies the ledger's erasures since `since` to the stores of `map` (a restored backup).
+Result<ReplayOutcome> replay_erasures(Desk& desk, const DataMap& map, Instant since, bool preview);
+
+}  // namespace maestro

@@ -1,0 +1,118 @@
+// The desk's legal holds and erasure bookkeeping: holds that stop an erasure, the sealed
+// erasure plan of a case, and the erasure ledger used to re-apply erasures to restored backups.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "desk/desk.hpp"
+
+namespace maestro {
+
+using nlohmann::json;
+
+const std::vector<std::string>& hold_reasons() {
+  static const std::vector<std::string> reasons{"legal-hold",     "litigation",    "regulatory-requirement",
+                                                "active-contract", "legal-claims", "investigation"};
+  return reasons;
+}
+
+namespace {
+
+constexpr std::size_t k_max_details_length = 2000;
+
+json pseudonym_list(const std::vector<std::string>& pseudonyms) { return json(pseudonyms); }
+
+}  // namespace
+
+Result<std::int64_t> Desk::add_hold(const std::vector<SubjectIdentifier>& subjects, std::string_view reason,
+                                    std::string_view details) {
+  if (subjects.empty()) return invalid("a legal hold needs at least one --subject");
+  const auto& reasons = hold_reasons();
+  if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) {
+    std::string known;
+    for (const auto& r : reasons) known += (known.empty() ? "" : ", ") + r;
+    return invalid("unknown hold reason '" + std::string(reason) + "' (use one of: " + known + ")");
+  }
+  if (details.size() > k_max_details_length) return invalid("hold details are limited to 2000 characters");
+  LegalHold hold;
+  hold.created_at = m_clock.now();
+  hold.created_by = m_actor;
+  hold.reason = std::string(reason);
+  hold.sealed_details = m_keys.seal(details);
+  for (const auto& id : subjects) hold.pseudonyms.push_back(m_keys.pseudonym(id.canonical()));
+  std::int64_t id = 0;
+  Status done = m_store.transaction([&]() -> Status {
+    auto added = m_store.add_hold(hold);
+    if (!added) return propagate(added.error());
+    id = *added;
+    json d{{"hold", id}, {"reason", hold.reason}, {"subjects", pseudonym_list(hold.pseudonyms)}};
+    return append_audit("", "hold-add", "ok", d.dump());
+  });
+  if (!done) return propagate(done.error());
+  return id;
+}
+
+Status Desk::release_hold(std::int64_t id) {
+  return m_store.transaction([&]() -> Status {
+    if (auto ok = m_store.release_hold(id, m_clock.now(), m_actor); !ok) return ok;
+    return append_audit("", "hold-release", "ok", json{{"hold", id}}.dump());
+  });
+}
+
+Result<std::vector<HoldView>> Desk::list_holds(bool include_released) {
+  auto holds = m_store.load_holds();
+  if (!holds) return propagate(holds.error());
+  std::vector<HoldView> out;
+  for (auto& h : *holds) {
+    if (h.released_at && !include_released) continue;
+    auto details = m_keys.open(h.sealed_details);
+    if (!details) return propagate(details.error());
+    out.push_back({std::move(h), std::move(*details)});
+  }
+  return out;
+}
+
+Result<std::vector<LegalHold>> Desk::active_holds_for(const std::vector<SubjectIdentifier>& identifiers) {
+  auto holds = m_store.load_holds();
+  if (!holds) return propagate(holds.error());
+  std::vector<std::string> wanted;
+  for (const auto& id : identifiers) wanted.push_back(m_keys.pseudonym(id.canonical()));
+  std::vector<LegalHold> out;
+  for (auto& h : *holds) {
+    if (h.released_at) continue;
+    bool covers = std::any_of(h.pseudonyms.begin(), h.pseudonyms.end(), [&](const std::string& p) {
+      return std::find(wanted.begin(), wanted.end(), p) != wanted.end();
+    });
+    if (covers) out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Result<std::optional<std::pair<ErasureJobRecord, std::string>>> Desk::erasure_job(std::string_view case_number) {
+  auto job = m_store.load_erasure_job(case_number);
+  if (!job) return propagate(job.error());
+  if (!*job) return std::optional<std::pair<ErasureJobRecord, std::string>>{};
+  auto plan = m_keys.open((*job)->sealed_plan);
+  if (!plan) return propagate(plan.error());
+  return std::optional<std::pair<ErasureJobRecord, std::string>>{std::pair{**job, *plan}};
+}
+
+Status Desk::record_erasure_progress(const ErasureJobRecord& job, const std::string& plan_json,
+                                     const std::vector<LedgerEntry>& ledger, std::string_view action,
+                                     std::string_view outcome, const std::string& details_json) {
+  ErasureJobRecord sealed = job;
+  sealed.sealed_plan = m_keys.seal(plan_json);
+  return m_store.transaction([&]() -> Status {
+    if (auto ok = m_store.save_erasure_job(sealed); !ok) return ok;
+    for (const auto& entry : ledger) {
+      if (auto ok = m_store.append_ledger(entry); !ok) return ok;
+    }
+    return append_audit(job.case_number, action, outcome, details_json);
+  });
+}
+
+Status Desk::erasure_ledger(Instant since, const std::function<Status(const LedgerEntry&)>& visit) {
+  return m_store.for_each_ledger_entry(since, visit);
+}
+
+}  // namespace maestro

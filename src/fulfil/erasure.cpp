@@ -1,0 +1,637 @@
+#include "fulfil/erasure.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+
+#include "cases/calendar.hpp"
+#include "connectors/file_lines.hpp"
+
+namespace maestro {
+
+using nlohmann::json;
+
+std::size_t ErasureStep::rows_to_delete() const {
+  std::size_t n = 0;
+  for (const auto& c : collections) n += static_cast<std::size_t>(std::count_if(c.rows.begin(), c.rows.end(), [](const RowChange& r) { return r.delete_row; }));
+  return n;
+}
+
+std::size_t ErasureStep::rows_to_change() const {
+  std::size_t n = 0;
+  for (const auto& c : collections)
+    n += static_cast<std::size_t>(
+        std::count_if(c.rows.begin(), c.rows.end(), [](const RowChange& r) { return !r.delete_row && !r.set.empty(); }));
+  return n;
+}
+
+bool ErasurePlan::complete() const {
+  return std::all_of(steps.begin(), steps.end(), [](const ErasureStep& s) { return s.done; });
+}
+
+namespace {
+
+bool is_file_store(const std::string& type) { return type == "jsonl" || type == "csv" || type == "textlog"; }
+
+bool is_personal(const Field& f) {
+  return std::any_of(f.categories.begin(), f.categories.end(),
+                     [](const std::string& c) { return c == "user" || c.starts_with("user."); });
+}
+
+// "2026-02-27..." -> "2026"; "SW1A 1AA" -> "SW1A"; "94105" -> "941XX"; 37 -> 30; else a marker.
+Value generalize(const Value& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return *i / 10 * 10;
+  if (const auto* d = std::get_if<double>(&value)) return static_cast<double>(static_cast<std::int64_t>(*d) / 10 * 10);
+  const std::string text = value_text(value);
+  static const std::regex date(R"(^(\d{4})-\d{2}-\d{2}.*)");
+  static const std::regex uk_postcode(R"(^([A-Za-z]{1,2}[0-9][0-9A-Za-z]?)\s*[0-9][A-Za-z]{2}$)");
+  static const std::regex digits(R"(^(\d{3})\d+$)");
+  std::smatch m;
+  if (std::regex_match(text, m, date)) return m[1].str();
+  if (std::regex_match(text, m, uk_postcode)) {
+    std::string outward = m[1].str();
+    std::transform(outward.begin(), outward.end(), outward.begin(), [](unsigned char c) { return std::toupper(c); });
+    return outward;
+  }
+  if (std::regex_match(text, m, digits)) return m[1].str() + std::string(text.size() - 3, 'X');
+  return std::string("[generalised]");
+}
+
+// The strategy that applies to a field of a collection without a whole-row strategy: its own,
+// else the collection's default for personal fields, else `null` for personal data. Primary
+// keys and other people's data are never changed by this subject's erasure.
+std::optional<ErasureStrategy> field_strategy(const Collection& c, const Field& f) {
+  if (f.primary_key || f.other_person) return std::nullopt;
+  if (f.erasure) return f.erasure;
+  if (!is_personal(f)) return std::nullopt;
+  if (c.erasure) return c.erasure;
+  return ErasureStrategy{ErasureAction::set_null, "", "", std::nullopt};
+}
+
+std::optional<std::string> json_path_text(const json& object, std::string_view path) {
+  const json* current = &object;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = path.find('.', start);
+    std::string key(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (!current->is_object() || !current->contains(key)) return std::nullopt;
+    current = &(*current)[key];
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (current->is_null()) return std::nullopt;
+  return current->is_string() ? current->get<std::string>() : current->dump();
+}
+
+// A field's value in a record: a column, or a dotted path into a JSON column.
+Value field_value(const Collection& c, const Record& r, const std::string& field) {
+  if (const Value* v = r.get(field)) return *v;
+  auto dot = field.find('.');
+  if (dot == std::string::npos || !c.field(field.substr(0, dot))) return {};
+  const Value* column = r.get(field.substr(0, dot));
+  if (!column || !std::holds_alternative<std::string>(*column)) return {};
+  json document = json::parse(std::get<std::string>(*column), nullptr, false);
+  if (document.is_discarded()) return {};
+  auto text = json_path_text(document, field.substr(dot + 1));
+  if (!text) return {};
+  return *text;
+}
+
+// Collections in the order erasure must touch them: a collection that points at another's
+// primary key (invoice.customer_id -> customer.id) comes before it.
+std::vector<std::string> children_first(const DataMap& map) {
+  auto is_key = [&](const FieldRef& f) {
+    const Collection* c = map.collection(f.collection);
+    const Field* field = c ? c->field(f.field) : nullptr;
+    return field && field->primary_key;
+  };
+  std::map<std::string, std::set<std::string>> parents;  // child -> parents
+  for (const auto& r : map.references) {
+    if (r.from.collection == r.to.collection) continue;
+    if (is_key(r.to) && !is_key(r.from)) parents[r.from.collection].insert(r.to.collection);
+    if (is_key(r.from) && !is_key(r.to)) parents[r.to.collection].insert(r.from.collection);
+  }
+  std::map<std::string, std::set<std::string>> children;
+  for (const auto& [child, ps] : parents)
+    for (const auto& p : ps) children[p].insert(child);
+  std::vector<std::string> order;
+  std::set<std::string> placed, visiting;
+  // A collection is placed after all of its children; cycles are broken where they are met.
+  std::function<void(const std::string&)> place = [&](const std::string& key) {
+    if (placed.contains(key) || !visiting.insert(key).second) return;
+    for (const auto& child : children[key]) place(child);
+    visiting.erase(key);
+    if (placed.insert(key).second) order.push_back(key);
+  };
+  for (const auto& [key, c] : map.collections) place(key);
+  return order;
+}
+
+struct StepKey {
+  std::string system, tenant;
+  auto operator<=>(const StepKey&) const = default;
+};
+
+class Planner {
+ public:
+  Planner(const DataMap& map, const KeyRing& keys, Instant now) : m_map(map), m_keys(keys), m_today(date_of(now)) {}
+
+  Status add(const FoundRecord& f) {
+    ++m_plan.records_found;
+    const Collection& c = f.collection;
+    ++m_plan.found[c.key() + "\x1f" + f.tenant];
+    const StoreSpec& store = f.system.store;
+    if (c.erasure && c.erasure->action == ErasureAction::retain) {
+      retain(c, f.tenant, {}, *c.erasure);
+      return {};
+    }
+    auto& rows = m_rows[{c.system, f.tenant}][c.key()];
+    if (store.type == "textlog") return add_log_line(f, rows);
+    RowChange row;
+    set_key(f, row, is_file_store(store.type));
+    if (row.key.empty()) return {};  // no key to find the row by again: nothing can be changed safely
+    row.delete_row = c.erasure && c.erasure->action == ErasureAction::delete_row;
+    if (!row.delete_row) {
+      std::set<std::string> retained_fields;
+      const ErasureStrategy* retained_strategy = nullptr;
+      for (const auto& field : c.fields) {
+        auto strategy = field_strategy(c, field);
+        if (!strategy) continue;
+        if (strategy->action == ErasureAction::retain) {
+          retained_fields.insert(field.name);
+          retained_strategy = &*field.erasure;
+          continue;
+        }
+        if (strategy->action == ErasureAction::delete_row) continue;  // only meaningful for whole rows
+        Value current = field_value(c, f.record, field.name);
+        auto next = erased_value(*strategy, current, m_keys);
+        if (next && *next != current) row.set.push_back({field.name, current, *next});
+      }
+      if (retained_strategy) {
+        retain(c, f.tenant, {retained_fields.begin(), retained_fields.end()}, *retained_strategy);
+      }
+    }
+    add_unique(rows, std::move(row));
+    return {};
+  }
+
+  ErasurePlan finish(LocateResult located) {
+    m_plan.unsearched = std::move(located.failures);
+    std::vector<std::string> order = children_first(m_map);
+    for (auto& [step_key, by_collection] : m_rows) {
+      ErasureStep step{step_key.system, step_key.tenant, {}, false, {}};
+      for (const auto& key : order) {
+        auto it = by_collection.find(key);
+        if (it != by_collection.end() && !it->second.empty()) step.collections.push_back({key, std::move(it->second)});
+      }
+      if (!step.collections.empty()) m_plan.steps.push_back(std::move(step));
+    }
+    for (auto& [key, retained] : m_retained) m_plan.retained.push_back(std::move(retained));
+    return std::move(m_plan);
+  }
+
+ private:
+  // Databases find a row by its primary key; files (and tables without one) by the field the
+  // search matched on.
+  void set_key(const FoundRecord& f, RowChange& row, bool file_store) const {
+    if (!file_store) {
+      for (const auto& field : f.collection.fields) {
+        if (!field.primary_key) continue;
+        Value v = field_value(f.collection, f.record, field.name);
+        if (std::holds_alternative<std::monostate>(v)) continue;
+        row.key_field = field.name;
+        row.key = value_text(v);
+        return;
+      }
+    }
+    row.key_field = f.matched_field;
+    row.key = value_text(field_value(f.collection, f.record, f.matched_field));
+  }
+
+  // A text log line: every identifier of the request it holds is removed with the line, or
+  // replaced where it stands.
+  Status add_log_line(const FoundRecord& f, std::vector<RowChange>& rows) {
+    const Collection& c = f.collection;
+    const Value* line = f.record.get("line");
+    if (!line) return {};
+    ErasureStrategy strategy{ErasureAction::redact, "[erased]", "", std::nullopt};
+    if (c.erasure) {
+      strategy = *c.erasure;
+    } else if (const Field* field = c.field(f.matched_field); field && field->erasure) {
+      strategy = *field->erasure;
+    }
+    for (const auto& token : f.asked_values) {
+      if (!contains_token(value_text(*line), token)) continue;
+      RowChange row{"", token, strategy.action == ErasureAction::delete_row, {}};
+      if (!row.delete_row) {
+        auto next = erased_value(strategy, Value(token), m_keys);
+        row.set.push_back({"line", token, next ? *next : Value(std::string("[erased]"))});
+      }
+      add_unique(rows, std::move(row));
+    }
+    return {};
+  }
+
+  static void add_unique(std::vector<RowChange>& rows, RowChange row) {
+    auto same = [&](const RowChange& r) {
+      if (r.key_field != row.key_field || r.key != row.key || r.delete_row != row.delete_row ||
+          r.set.size() != row.set.size())
+        return false;
+      for (std::size_t i = 0; i < r.set.size(); ++i) {
+        if (r.set[i].field != row.set[i].field || r.set[i].from != row.set[i].from) return false;
+      }
+      return true;
+    };
+    if (std::none_of(rows.begin(), rows.end(), same)) rows.push_back(std::move(row));
+  }
+
+  void retain(const Collection& c, const std::string& tenant, std::vector<std::string> fields,
+              const ErasureStrategy& s) {
+    std::string key = c.key() + "\x1f" + tenant;
+    for (const auto& f : fields) key += "\x1f" + f;
+    auto [it, fresh] = m_retained.try_emplace(key);
+    if (fresh) {
+      Date until = s.retain_for ? add_duration(m_today, *s.retain_for, HolidayCalendar{}) : m_today;
+      it->second = RetainedRecords{c.key(), tenant, std::move(fields), 0, s.legal_reason, until};
+    }
+    ++it->second.records;
+  }
+
+  const DataMap& m_map;
+  const KeyRing& m_keys;
+  Date m_today;
+  ErasurePlan m_plan;
+  std::map<StepKey, std::map<std::string, std::vector<RowChange>>> m_rows;
+  std::map<std::string, RetainedRecords> m_retained;
+};
+
+json value_json(const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return nullptr;
+}
+
+Value json_value(const json& j) {
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (j.is_number_float()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  return {};
+}
+
+std::string describe_changes(const std::vector<RowChange>& rows, const Collection& c) {
+  if (rows.empty()) return "nothing to change";
+  if (rows.front().delete_row) return "delete";
+  std::map<std::string, std::string> fields;
+  for (const auto& r : rows) {
+    for (const auto& f : r.set) {
+      if (f.field == "line") {
+        fields["identifiers in the line"] = std::holds_alternative<std::string>(f.to) ? "replace" : "remove";
+        continue;
+      }
+      const Field* field = c.field(f.field);
+      auto strategy = field ? field_strategy(c, *field) : std::nullopt;
+      fields[f.field] = strategy ? std::string(erasure_action_name(strategy->action)) : "change";
+    }
+  }
+  if (fields.empty()) return "nothing left to change";
+  std::string out = "anonymize:";
+  for (const auto& [name, action] : fields) out += " " + name + "=" + action;
+  return out;
+}
+
+}  // namespace
+
+std::optional<Value> erased_value(const ErasureStrategy& s, const Value& value, const KeyRing& keys) {
+  if (std::holds_alternative<std::monostate>(value)) return std::nullopt;
+  switch (s.action) {
+    case ErasureAction::set_null: return Value{};
+    case ErasureAction::redact: return Value(s.text.empty() ? std::string("[erased]") : s.text);
+    case ErasureAction::hash: return Value(sha256_hex(value_text(value)));
+    // A separate input domain from the audit trail's pseudonyms, under the same secret.
+    case ErasureAction::hmac: return Value(keys.pseudonym("erasure:" + value_text(value)));
+    case ErasureAction::random: return Value(to_hex(random_bytes(8)));
+    case ErasureAction::generalize: return generalize(value);
+    case ErasureAction::delete_row:
+    case ErasureAction::retain: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
+                                 const LocateScope& scope, const KeyRing& keys, Instant now,
+                                 const ConnectorOpener& open) {
+  Planner planner(map, keys, now);
+  auto located = locate(map, identifiers, scope, [&](const FoundRecord& f) { return planner.add(f); }, open);
+  if (!located) return propagate(located.error());
+  return planner.finish(std::move(*located));
+}
+
+Result<std::unique_ptr<Connector>> open_for_writing(const StoreSpec& store, std::string_view tenant) {
+  return open_connector(store, tenant, AccessMode::read_write);
+}
+
+Status execute_step(const DataMap& map, ErasureStep& step, const WritableOpener& open) {
+  if (step.done) return {};
+  auto system = std::find_if(map.systems.begin(), map.systems.end(),
+                             [&](const System& s) { return s.name == step.system; });
+  if (system == map.systems.end()) {
+    return precondition("the erasure plan names system '" + step.system + "', which the data map no longer has");
+  }
+  std::vector<CollectionChanges> changes;
+  for (const auto& planned : step.collections) {
+    const Collection* c = map.collection(planned.collection);
+    if (!c) return precondition("the erasure plan names " + planned.collection + ", which the data map no longer has");
+    changes.push_back({c, planned.rows});
+  }
+  auto connector = open(system->store, step.tenant);
+  if (!connector) return propagate(connector.error());
+  auto applied = (*connector)->apply(changes);
+  if (!applied) return propagate(applied.error());
+  step.applied = *applied;
+  step.done = true;
+  return {};
+}
+
+Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
+                                   const std::vector<SubjectIdentifier>& identifiers, const LocateScope& scope,
+                                   const ConnectorOpener& open) {
+  ErasureProof proof;
+  proof.retained = plan.retained;
+  std::map<std::string, std::size_t> remaining;  // by collection
+  // Keys the plan covers, per collection and tenant, to tell planned rows from new ones.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::set<std::string>>> planned_keys;
+
+  // 1. Every planned row, read again by its key: deleted rows must be gone, changed values
+  //    must no longer hold what they held.
+  for (const auto& step : plan.steps) {
+    auto system = std::find_if(map.systems.begin(), map.systems.end(),
+                               [&](const System& s) { return s.name == step.system; });
+    if (system == map.systems.end()) return precondition("the data map no longer has system " + step.system);
+    auto connector = open(system->store, step.tenant);
+    if (!connector) {
+      proof.unsearched.push_back({step.system, step.tenant, connector.error().message});
+      continue;
+    }
+    for (const auto& planned : step.collections) {
+      const Collection* c = map.collection(planned.collection);
+      if (!c) return precondition("the data map no longer has " + planned.collection);
+      std::map<std::string, std::map<std::string, std::vector<const RowChange*>>> by_field;
+      for (const auto& row : planned.rows) by_field[row.key_field][row.key].push_back(&row);
+      auto& covered = planned_keys[{planned.collection, step.tenant}];
+      std::size_t left_before = remaining[planned.collection];
+      for (const auto& [key_field, rows] : by_field) {
+        covered.first = key_field;
+        std::vector<std::string> keys;
+        for (const auto& [key, r] : rows) {
+          keys.push_back(key);
+          covered.second.insert(key);
+        }
+        Status read = (*connector)->find(*c, key_field, keys, [&](const Record& record) -> Status {
+          if (key_field.empty()) {  // a log line that still holds an identifier
+            ++remaining[planned.collection];
+            return {};
+          }
+          auto it = rows.find(value_text(field_value(*c, record, key_field)));
+          if (it == rows.end()) return {};
+          for (const RowChange* row : it->second) {
+            if (row->delete_row) {
+              ++remaining[planned.collection];
+              return {};
+            }
+            for (const auto& f : row->set) {
+              Value now = field_value(*c, record, f.field);
+              if (now == f.from && f.from != f.to) {
+                ++remaining[planned.collection];
+                return {};
+              }
+            }
+          }
+          return {};
+        });
+        if (!read) {
+          if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
+          proof.unsearched.push_back({step.system, step.tenant, read.error().message});
+        }
+      }
+      std::size_t left = remaining[planned.collection] - left_before;
+      proof.verified_rows += planned.rows.size() > left ? planned.rows.size() - left : 0;
+    }
+  }
+
+  // 2. Locate again from the subject's identifiers: anything found that is neither kept by law
+  //    nor a planned row already checked above is data the erasure missed.
+  auto located = locate(
+      map, identifiers, scope,
+      [&](const FoundRecord& f) -> Status {
+        const Collection& c = f.collection;
+        if (c.erasure && c.erasure->action == ErasureAction::retain) return {};
+        auto covered = planned_keys.find({c.key(), f.tenant});
+        if (covered != planned_keys.end() && !covered->second.first.empty()) {
+          std::string key = value_text(field_value(c, f.record, covered->second.first));
+          if (covered->second.second.contains(key)) return {};
+        }
+        ++remaining[c.key()];
+        return {};
+      },
+      open);
+  if (!located) return propagate(located.error());
+  for (const auto& failure : located->failures) proof.unsearched.push_back(failure);
+  for (const auto& [collection, n] : remaining) {
+    if (n == 0) continue;
+    proof.remaining += n;
+    proof.remaining_in.push_back(collection + " (" + std::to_string(n) + ")");
+  }
+  return proof;
+}
+
+std::vector<PlanSummaryLine> summarize(const DataMap& map, const ErasurePlan& plan) {
+  std::vector<PlanSummaryLine> lines;
+  for (const auto& step : plan.steps) {
+    for (const auto& planned : step.collections) {
+      const Collection* c = map.collection(planned.collection);
+      auto found = plan.found.find(planned.collection + "\x1f" + step.tenant);
+      lines.push_back({planned.collection, step.tenant, found == plan.found.end() ? planned.rows.size() : found->second,
+                       c ? describe_changes(planned.rows, *c) : "change", "", std::nullopt});
+    }
+  }
+  for (const auto& r : plan.retained) {
+    std::string action = "retain";
+    if (!r.fields.empty()) {
+      action += ":";
+      for (const auto& f : r.fields) action += " " + f;
+    }
+    lines.push_back({r.collection, r.tenant, r.records, action, r.reason, r.erasable_from});
+  }
+  return lines;
+}
+
+std::string plan_to_json(const ErasurePlan& plan) {
+  json steps = json::array();
+  for (const auto& s : plan.steps) {
+    json collections = json::array();
+    for (const auto& c : s.collections) {
+      json rows = json::array();
+      for (const auto& r : c.rows) {
+        json set = json::array();
+        for (const auto& f : r.set) set.push_back({{"field", f.field}, {"from", value_json(f.from)}, {"to", value_json(f.to)}});
+        rows.push_back({{"key_field", r.key_field}, {"key", r.key}, {"delete", r.delete_row}, {"set", set}});
+      }
+      collections.push_back({{"collection", c.collection}, {"rows", rows}, {"count", c.rows.size()}});
+    }
+    steps.push_back({{"system", s.system},
+                     {"tenant", s.tenant},
+                     {"done", s.done},
+                     {"rows_deleted", s.applied.rows_deleted},
+                     {"rows_changed", s.applied.rows_changed},
+                     {"collections", collections}});
+  }
+  json retained = json::array();
+  for (const auto& r : plan.retained) {
+    retained.push_back({{"collection", r.collection},
+                        {"tenant", r.tenant},
+                        {"fields", r.fields},
+                        {"records", r.records},
+                        {"reason", r.reason},
+                        {"erasable_from", format_date(r.erasable_from)}});
+  }
+  json unsearched = json::array();
+  for (const auto& f : plan.unsearched)
+    unsearched.push_back({{"system", f.system}, {"tenant", f.tenant}, {"message", f.message}});
+  json found = json::object();
+  for (const auto& [key, n] : plan.found) found[key] = n;
+  return json{{"version", 1},
+              {"records_found", plan.records_found},
+              {"found", found},
+              {"steps", steps},
+              {"retained", retained},
+              {"unsearched", unsearched}}
+      .dump();
+}
+
+Result<ErasurePlan> plan_from_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("version", 0) != 1) {
+    return fail(ErrorCode::data_loss, "the stored erasure plan is unreadable");
+  }
+  try {
+    ErasurePlan plan;
+    plan.records_found = j.at("records_found").get<std::size_t>();
+    for (const auto& [key, n] : j.at("found").items()) plan.found[key] = n.get<std::size_t>();
+    for (const auto& s : j.at("steps")) {
+      ErasureStep step{s.at("system").get<std::string>(), s.at("tenant").get<std::string>(), {}, s.at("done").get<bool>(),
+                       {s.at("rows_deleted").get<std::size_t>(), s.at("rows_changed").get<std::size_t>()}};
+      for (const auto& c : s.at("collections")) {
+        PlannedCollection planned{c.at("collection").get<std::string>(), {}};
+        for (const auto& r : c.at("rows")) {
+          RowChange row{r.at("key_field").get<std::string>(), r.at("key").get<std::string>(), r.at("delete").get<bool>(), {}};
+          for (const auto& f : r.at("set"))
+            row.set.push_back({f.at("field").get<std::string>(), json_value(f.at("from")), json_value(f.at("to"))});
+          planned.rows.push_back(std::move(row));
+        }
+        step.collections.push_back(std::move(planned));
+      }
+      plan.steps.push_back(std::move(step));
+    }
+    for (const auto& r : j.at("retained")) {
+      auto until = parse_date(r.at("erasable_from").get<std::string>());
+      if (!until) return fail(ErrorCode::data_loss, "the stored erasure plan has a bad date");
+      plan.retained.push_back({r.at("collection").get<std::string>(), r.at("tenant").get<std::string>(),
+                               r.at("fields").get<std::vector<std::string>>(), r.at("records").get<std::size_t>(),
+                               r.at("reason").get<std::string>(), *until});
+    }
+    for (const auto& f : j.at("unsearched"))
+      plan.unsearched.push_back({f.at("system").get<std::string>(), f.at("tenant").get<std::string>(),
+                                 f.at("message").get<std::string>()});
+    return plan;
+  } catch (const json::exception& e) {
+    return fail(ErrorCode::data_loss, std::string("the stored erasure plan is unreadable: ") + e.what());
+  }
+}
+
+std::string ledger_pseudonym(const KeyRing& keys, std::string_view key) {
+  return keys.pseudonym("ledger:" + std::string(key));
+}
+
+namespace {
+
+// The maximal runs of token characters in a log line (what contains_token would match).
+std::vector<std::string> line_tokens(std::string_view line) {
+  std::vector<std::string> out;
+  std::string current;
+  auto flush = [&] {
+    while (!current.empty() && current.back() == '.') current.pop_back();
+    if (!current.empty()) out.push_back(current);
+    current.clear();
+  };
+  for (char c : line) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@')
+      current += c;
+    else
+      flush();
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+Result<ErasurePlan> plan_replay(const DataMap& map, const std::vector<LedgerKeys>& ledger, const KeyRing& keys,
+                                Instant now, const ConnectorOpener& open) {
+  Planner planner(map, keys, now);
+  LocateResult scanned;
+  for (const auto& entry : ledger) {
+    const Collection* c = map.collection(entry.collection);
+    auto system = std::find_if(map.systems.begin(), map.systems.end(),
+                               [&](const System& s) { return s.name == entry.system; });
+    if (!c || system == map.systems.end()) {
+      return precondition("the erasure ledger names " + entry.collection + ", which this data map does not have");
+    }
+    auto connector = open(system->store, entry.tenant);
+    if (!connector) {
+      scanned.failures.push_back({entry.system, entry.tenant, connector.error().message});
+      continue;
+    }
+    Status read = (*connector)->scan(*c, [&](const Record& record) -> Status {
+      std::vector<std::string> matched;
+      if (entry.key_field.empty()) {
+        const Value* line = record.get("line");
+        if (!line) return {};
+        for (const auto& token : line_tokens(value_text(*line))) {
+          if (entry.pseudonyms.contains(ledger_pseudonym(keys, token))) matched.push_back(token);
+        }
+      } else {
+        std::string key = value_text(field_value(*c, record, entry.key_field));
+        if (!key.empty() && entry.pseudonyms.contains(ledger_pseudonym(keys, key))) matched.push_back(key);
+      }
+      if (matched.empty()) return {};
+      return planner.add(FoundRecord{*system, *c, entry.tenant, record, entry.key_field, matched});
+    });
+    if (!read) {
+      if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
+      scanned.failures.push_back({entry.system, entry.tenant, read.error().message});
+    }
+  }
+  return planner.finish(std::move(scanned));
+}
+
+ErasurePlan strip_personal_data(const ErasurePlan& plan) {
+  ErasurePlan out = plan;
+  for (auto& step : out.steps) {
+    for (auto& c : step.collections) {
+      for (auto& row : c.rows) {
+        row.key.clear();
+        for (auto& f : row.set) f.from = f.to = Value{};
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace maestro
