@@ -285,7 +285,10 @@ TEST_F(Lifecycle, EveryCommandHasHelp) {
 
 TEST_F(Lifecycle, TheDemoRunsAndLeavesAVerifiableStore) {
   RunResult demo = ok({"demo"});
-  EXPECT_NE(demo.out.find("Audit trail verified: 12 events, intact"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("Audit trail verified: 24 events, intact"), std::string::npos) << demo.out;
+  // Part two erases the customer and proves it, keeping the orders under the tax-law retention.
+  EXPECT_NE(demo.out.find("records still holding erasable data: 0 (expected 0)"), std::string::npos);
+  EXPECT_NE(demo.out.find("Kept by law: 3 record(s) of shop.orders"), std::string::npos);
   EXPECT_NE(demo.out.find("legal due moves from 2026-03-27 to 2026-03-30"), std::string::npos);
   EXPECT_EQ(ok({"--home", "maestro-demo", "audit", "verify"}).exit_code, 0);
   ok({"demo"});  // reruns cleanly

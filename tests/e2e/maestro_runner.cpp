@@ -1,5 +1,7 @@
 #include "maestro_runner.hpp"
 
+#include "crypto/keyring.hpp"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -66,6 +68,28 @@ void exec_sql(const std::filesystem::path& db, const std::string& sql) {
   ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(handle);
   sqlite3_close(handle);
+}
+
+std::string digest_rows(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  std::string all;
+  if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+          all += std::to_string(sqlite3_column_type(stmt, i)) + ":";
+          const void* blob = sqlite3_column_blob(stmt, i);
+          all.append(static_cast<const char*>(blob ? blob : ""), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+          all += '\x1f';
+        }
+        all += '\x1e';
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(handle);
+  return sha256_hex(all);
 }
 
 }  // namespace maestro::e2e

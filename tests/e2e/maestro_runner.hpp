@@ -35,5 +35,8 @@ class Maestro {
 // Counts rows with raw SQL, independently of Maestro's code.
 long long count_rows(const std::filesystem::path& db, const std::string& sql);
 void exec_sql(const std::filesystem::path& db, const std::string& sql);
+// SHA-256 over every value of every row the query returns, in order: equal digests mean the
+// rows are unchanged byte for byte.
+std::string digest_rows(const std::filesystem::path& db, const std::string& sql);
 
 }  // namespace maestro::e2e

@@ -1,0 +1,282 @@
+// End to end: maestro dsar delete (preview, erasure, proof), legal holds, crash recovery,
+// text logs and backup replay, on copies of Chinook, loghub and the generated demo shop.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "crypto/keyring.hpp"
+#include "demo/demo_shop.hpp"
+#include "maestro_runner.hpp"
+
+namespace maestro::e2e {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* k_override = "identity checked by phone";
+
+// Every row of Chinook that does not belong to customer `id`, as one digest per table.
+std::string others_digest(const fs::path& db, int id) {
+  std::string c = std::to_string(id);
+  std::string invoices = "SELECT InvoiceId FROM Invoice WHERE CustomerId = " + c;
+  return digest_rows(db, "SELECT * FROM Customer WHERE CustomerId <> " + c + " ORDER BY CustomerId") +
+         digest_rows(db, "SELECT * FROM Invoice WHERE CustomerId <> " + c + " ORDER BY InvoiceId") +
+         digest_rows(db, "SELECT * FROM InvoiceLine WHERE InvoiceId NOT IN (" + invoices + ") ORDER BY InvoiceLineId") +
+         digest_rows(db, "SELECT * FROM Employee ORDER BY EmployeeId") +
+         digest_rows(db, "SELECT * FROM Track ORDER BY TrackId");
+}
+
+class ChinookErasure : public ::testing::Test {
+ protected:
+  void setup(const fs::path& datasets, const std::string& map) {
+    fs::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", db());
+    fs::copy_file(testing::fixture(map), maestro.dir() / "datamap.yaml");
+    std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\n";
+    maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  }
+  fs::path db() const { return maestro.dir() / "chinook.db"; }
+  long long sql(const std::string& q) { return count_rows(db(), q); }
+  RunResult erase(const std::string& subject, bool preview = false) {
+    std::vector<std::string> args{"dsar", "delete", "--subject", subject, "--json"};
+    if (preview) {
+      args.push_back("--preview");
+    } else {
+      args.push_back("--override-verification");
+      args.push_back(k_override);
+    }
+    return maestro.run(args);
+  }
+  Maestro maestro;
+};
+
+TEST_F(ChinookErasure, PreviewListsEveryChangeAndChangesNothing) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets, "chinook-anonymize.datamap.yaml");
+  std::string before = digest_rows(db(), "SELECT * FROM Customer ORDER BY CustomerId") +
+                       digest_rows(db(), "SELECT * FROM Invoice ORDER BY InvoiceId");
+  RunResult r = erase("email:luisg@embraer.com.br", true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json out = json::parse(r.out);
+  EXPECT_TRUE(out["preview"].get<bool>());
+  std::map<std::string, json> by_collection;
+  for (const auto& line : out["changes"]) by_collection[line["collection"]] = line;
+  EXPECT_NE(by_collection["chinook.customer"]["action"].get<std::string>().find("Email=hmac"), std::string::npos);
+  EXPECT_EQ(by_collection["chinook.invoice"]["action"], "retain");
+  EXPECT_EQ(by_collection["chinook.invoice"]["records"].get<long long>(),
+            sql("SELECT count(*) FROM Invoice WHERE CustomerId = 1"));
+  EXPECT_EQ(by_collection["chinook.invoice"]["reason"], "Tax law requires invoices to be kept");
+  EXPECT_EQ(by_collection["chinook.invoice"]["erasable_from"], "2033-03-02");  // 7 years from MAESTRO_NOW
+  std::string after = digest_rows(db(), "SELECT * FROM Customer ORDER BY CustomerId") +
+                      digest_rows(db(), "SELECT * FROM Invoice ORDER BY InvoiceId");
+  EXPECT_EQ(before, after);
+  EXPECT_EQ(maestro.run({"dsar", "list"}).out.find("DSAR-"), std::string::npos);  // no case was opened
+}
+
+TEST_F(ChinookErasure, AnonymizesTheCustomerKeepsInvoicesAndTouchesNobodyElse) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets, "chinook-anonymize.datamap.yaml");
+  std::string others = others_digest(db(), 1);
+  long long invoices = sql("SELECT count(*) FROM Invoice WHERE CustomerId = 1");
+  RunResult r = erase("email:luisg@embraer.com.br");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  json out = json::parse(r.out);
+  EXPECT_TRUE(out["proof"]["clean"].get<bool>());
+  EXPECT_EQ(out["proof"]["remaining"], 0);
+  EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE Email = 'luisg@embraer.com.br'"), 0);
+  EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE CustomerId = 1 AND FirstName = '[erased]' AND Phone IS NULL "
+                "AND length(Email) = 64"),
+            1);
+  EXPECT_EQ(sql("SELECT count(*) FROM Invoice WHERE CustomerId = 1"), invoices);  // kept by law
+  EXPECT_EQ(others_digest(db(), 1), others);
+  // The proof, the steps and the outcome are in the audit trail, which stays intact.
+  EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+  std::string trail = maestro.run({"audit", "show", "--json"}).out;
+  EXPECT_NE(trail.find("\"anonymize\""), std::string::npos);
+  EXPECT_NE(trail.find("\"erasure-proof\""), std::string::npos);
+  EXPECT_EQ(trail.find("luisg@embraer.com.br"), std::string::npos);
+  EXPECT_EQ(testing::read_file(maestro.home() / "maestro.db").find("luisg@embraer.com.br"), std::string::npos);
+}
+
+TEST_F(ChinookErasure, DeletesChildrenBeforeParentsAndOnlyThatCustomer) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets, "chinook-delete.datamap.yaml");
+  exec_sql(db(), "PRAGMA foreign_keys = ON");  // harmless; the connector's own connection decides
+  std::string others = others_digest(db(), 5);
+  long long lines = sql("SELECT count(*) FROM InvoiceLine");
+  long long own_lines =
+      sql("SELECT count(*) FROM InvoiceLine WHERE InvoiceId IN (SELECT InvoiceId FROM Invoice WHERE CustomerId = 5)");
+  RunResult r = erase("email:frantisekw@jetbrains.com");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE CustomerId = 5"), 0);
+  EXPECT_EQ(sql("SELECT count(*) FROM Invoice WHERE CustomerId = 5"), 0);
+  EXPECT_EQ(sql("SELECT count(*) FROM InvoiceLine"), lines - own_lines);
+  // Other customers' rows, compared after the subject's are gone.
+  EXPECT_EQ(others_digest(db(), 5), others);
+  EXPECT_TRUE(json::parse(r.out)["proof"]["clean"].get<bool>());
+}
+
+TEST_F(ChinookErasure, AHeldSubjectIsRefusedUntilTheHoldIsReleased) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets, "chinook-delete.datamap.yaml");
+  RunResult held = maestro.run({"hold", "add", "--subject", "email:luisg@embraer.com.br", "--reason", "litigation",
+                                "--details", "Claim 2026/114"});
+  ASSERT_EQ(held.exit_code, 0) << held.err;
+  std::string before = digest_rows(db(), "SELECT * FROM Customer ORDER BY CustomerId");
+  RunResult refused = erase("email:luisg@embraer.com.br");
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_NE(refused.err.find("legal hold #1 (litigation)"), std::string::npos) << refused.err;
+  EXPECT_EQ(digest_rows(db(), "SELECT * FROM Customer ORDER BY CustomerId"), before);
+  // The preview still shows what is held.
+  EXPECT_NE(erase("email:luisg@embraer.com.br", true).out.find("\"litigation\""), std::string::npos);
+  EXPECT_NE(maestro.run({"hold", "list"}).out.find("Claim 2026/114"), std::string::npos);
+  EXPECT_EQ(maestro.run({"hold", "add", "--subject", "x@example.com", "--reason", "whim"}).exit_code, 2);
+  ASSERT_EQ(maestro.run({"hold", "release", "1"}).exit_code, 0);
+  EXPECT_EQ(maestro.run({"hold", "release", "1"}).exit_code, 3);
+  RunResult done = erase("email:luisg@embraer.com.br");
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE CustomerId = 1"), 0);
+  std::string trail = maestro.run({"audit", "show", "--json"}).out;
+  EXPECT_NE(trail.find("\"refused\""), std::string::npos);
+  EXPECT_EQ(trail.find("Claim 2026/114"), std::string::npos);  // hold details are sealed
+}
+
+TEST_F(ChinookErasure, AnUnverifiedOrNonErasureCaseIsRefused) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets, "chinook-delete.datamap.yaml");
+  RunResult none = maestro.run({"dsar", "delete", "--subject", "luisg@embraer.com.br"});
+  EXPECT_EQ(none.exit_code, 4);
+  EXPECT_NE(none.err.find("no verified case"), std::string::npos);
+  ASSERT_EQ(maestro.run({"dsar", "intake", "--subject", "luisg@embraer.com.br", "--rights", "access",
+                         "--jurisdiction", "gdpr"})
+                .exit_code,
+            0);
+  ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001"}).exit_code, 0);
+  ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
+  RunResult access_only = maestro.run({"dsar", "delete", "--case", "DSAR-2026-001"});
+  EXPECT_EQ(access_only.exit_code, 4);
+  EXPECT_NE(access_only.err.find("does not request erasure"), std::string::npos);
+  EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE CustomerId = 1"), 1);
+  EXPECT_EQ(maestro.run({"dsar", "delete", "--subject", "email:'; DROP TABLE Customer;--@x.com", "--preview"}).exit_code,
+            2);
+  EXPECT_EQ(maestro.run({"dsar", "delete", "--subject", "customer_id:1 OR 1=1", "--preview", "--json"}).exit_code, 0);
+  EXPECT_EQ(sql("SELECT count(*) FROM Customer"), 59);
+}
+
+// The generated demo shop: a SQLite database, a JSON-lines log and a CSV export.
+class ShopErasure : public ::testing::Test {
+ protected:
+  static std::string snapshot(const fs::path& shop) {
+    std::string s = digest_rows(shop / "shop.db", "SELECT * FROM customers ORDER BY id") +
+                    digest_rows(shop / "shop.db", "SELECT * FROM orders ORDER BY id") +
+                    digest_rows(shop / "shop.db", "SELECT * FROM order_items ORDER BY id");
+    for (const auto& entry : fs::recursive_directory_iterator(shop)) {
+      if (entry.is_regular_file() && entry.path().extension() != ".db" && entry.path().extension() != ".yaml" &&
+          entry.path().filename().string().find("shop.db") == std::string::npos) {
+        s += entry.path().filename().string() + ":" + sha256_hex(testing::read_file(entry.path()));
+      }
+    }
+    return s;
+  }
+  static DemoShop make_shop(const fs::path& dir) { return *generate_demo_shop(dir, DemoShopOptions{}); }
+};
+
+TEST_F(ShopErasure, AKilledRunIsCompletedByRunningItAgain) {
+  // The reference: one uninterrupted run.
+  Maestro reference;
+  DemoShop shop = make_shop(reference.dir() / "shop");
+  std::vector<std::string> args{"dsar",     "delete", "--subject", shop.sample_email, "--map", "shop/datamap.yaml",
+                                "--override-verification", k_override};
+  std::string before = snapshot(reference.dir() / "shop");
+  ASSERT_EQ(reference.run(args).exit_code, 0);
+  std::string expected = snapshot(reference.dir() / "shop");
+  ASSERT_NE(expected, before);
+
+  int crashes = 0;
+  for (int point = 1; point < 40; ++point) {
+    Maestro m;
+    make_shop(m.dir() / "shop");
+    m.set_env("MAESTRO_CRASH_AT", std::to_string(point));
+    RunResult killed = m.run(args);
+    if (killed.exit_code == 0) break;  // past the last crash point: the run completed
+    ASSERT_EQ(killed.exit_code, 137) << "crash point " << point << ": " << killed.err;
+    ++crashes;
+    m.unset_env("MAESTRO_CRASH_AT");
+    RunResult again = m.run(args);
+    ASSERT_EQ(again.exit_code, 0) << "crash point " << point << ": " << again.err << again.out;
+    EXPECT_EQ(snapshot(m.dir() / "shop"), expected) << "crash point " << point;
+    EXPECT_EQ(m.run({"audit", "verify"}).exit_code, 0) << "crash point " << point;
+    EXPECT_NE(again.out.find("records still holding erasable data: 0"), std::string::npos) << again.out;
+    for (const auto& entry : fs::recursive_directory_iterator(m.dir() / "shop"))
+      EXPECT_EQ(entry.path().string().find(".maestro-tmp"), std::string::npos) << entry.path();
+  }
+  EXPECT_GE(crashes, 8);  // plan saved, and before, during and after every store's step
+}
+
+TEST_F(ShopErasure, BackupReplayReappliesTheErasureToARestoredCopy) {
+  Maestro m;
+  DemoShop shop = make_shop(m.dir() / "shop");
+  fs::copy(m.dir() / "shop", m.dir() / "backup", fs::copy_options::recursive);  // last night's backup
+  std::string email = shop.sample_email;
+  ASSERT_EQ(m.run({"dsar", "delete", "--subject", email, "--map", "shop/datamap.yaml", "--override-verification",
+                   k_override})
+                .exit_code,
+            0);
+  std::string erased = snapshot(m.dir() / "shop");
+  // The backup is restored: the erased customer is back.
+  fs::remove_all(m.dir() / "shop");
+  fs::rename(m.dir() / "backup", m.dir() / "shop");
+  EXPECT_GT(count_rows(m.dir() / "shop/shop.db", "SELECT count(*) FROM customers WHERE email = '" + email + "'"), 0);
+  RunResult preview = m.run({"backup", "replay", "--since", "2026-03-01", "--map", "shop/datamap.yaml", "--preview"});
+  ASSERT_EQ(preview.exit_code, 0) << preview.err;
+  EXPECT_GT(count_rows(m.dir() / "shop/shop.db", "SELECT count(*) FROM customers WHERE email = '" + email + "'"), 0);
+  RunResult replay = m.run({"backup", "replay", "--since", "2026-03-01", "--map", "shop/datamap.yaml", "--json"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(snapshot(m.dir() / "shop"), erased);
+  EXPECT_EQ(m.run({"backup", "replay", "--since", "yesterday"}).exit_code, 2);
+  // The ledger holds keyed hashes only.
+  EXPECT_EQ(testing::read_file(m.home() / "maestro.db").find(email), std::string::npos);
+}
+
+TEST(LoghubErasure, EveryLineWithTheIpIsRedactedAndNoOtherLineChanges) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  Maestro m;
+  fs::create_directories(m.dir() / "logs");
+  fs::copy_file(datasets / "loghub/OpenSSH_2k.log", m.dir() / "logs/OpenSSH_2k.log");
+  std::ofstream(m.dir() / "datamap.yaml") << R"(systems:
+  - name: ssh
+    store: {type: textlog, path: logs}
+    collections:
+      - name: auth
+        source: "OpenSSH_*.log"
+        erasure: {strategy: redact, text: "[ip erased]"}
+        fields:
+          - {name: line, categories: [user.device.ip_address], identity: ip}
+)";
+  const std::string ip = "183.62.140.253";
+  RunResult r = m.run({"dsar", "delete", "--subject", "ip:" + ip, "--map", "datamap.yaml", "--override-verification",
+                       k_override, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  std::ifstream original(datasets / "loghub/OpenSSH_2k.log"), erased(m.dir() / "logs/OpenSSH_2k.log");
+  std::string a, b;
+  int lines = 0, redacted = 0;
+  while (std::getline(original, a)) {
+    ASSERT_TRUE(std::getline(erased, b));
+    ++lines;
+    EXPECT_EQ(b.find(ip), std::string::npos);
+    if (a.find(ip) == std::string::npos) {
+      EXPECT_EQ(a, b) << "line " << lines;
+    } else {
+      ++redacted;
+      EXPECT_NE(b.find("[ip erased]"), std::string::npos);
+    }
+  }
+  EXPECT_FALSE(std::getline(erased, b));
+  EXPECT_EQ(lines, 2000);
+  EXPECT_EQ(redacted, 867);
+  EXPECT_TRUE(json::parse(r.out)["proof"]["clean"].get<bool>());
+}
+
+}  // namespace
+}  // namespace maestro::e2e
