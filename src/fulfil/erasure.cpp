@@ -44,14 +44,16 @@ bool is_personal(const Field& f) {
                      [](const std::string& c) { return c == "user" || c.starts_with("user."); });
 }
 
-// "2026-02-27..." -> "2026"; "SW1A 1AA" -> "SW1A"; "94105" -> "941XX"; 37 -> 30; else a marker.
+// "2026-02-27..." -> "2026"; "SW1A 1AA" -> "SW1A"; "94105" -> "941XX", "12227-000" -> "122XX-XXX";
+// 37 -> 30; other text keeps its first character ("Jane" -> "J***"). Never longer than before,
+// so that it fits the column.
 Value generalize(const Value& value) {
   if (const auto* i = std::get_if<std::int64_t>(&value)) return *i / 10 * 10;
   if (const auto* d = std::get_if<double>(&value)) return static_cast<double>(static_cast<std::int64_t>(*d) / 10 * 10);
   const std::string text = value_text(value);
   static const std::regex date(R"(^(\d{4})-\d{2}-\d{2}.*)");
   static const std::regex uk_postcode(R"(^([A-Za-z]{1,2}[0-9][0-9A-Za-z]?)\s*[0-9][A-Za-z]{2}$)");
-  static const std::regex digits(R"(^(\d{3})\d+$)");
+  static const std::regex leading_digits(R"(^\d{3}.*)");
   std::smatch m;
   if (std::regex_match(text, m, date)) return m[1].str();
   if (std::regex_match(text, m, uk_postcode)) {
@@ -59,18 +61,27 @@ Value generalize(const Value& value) {
     std::transform(outward.begin(), outward.end(), outward.begin(), [](unsigned char c) { return std::toupper(c); });
     return outward;
   }
-  if (std::regex_match(text, m, digits)) return m[1].str() + std::string(text.size() - 3, 'X');
-  return std::string("[generalised]");
+  if (std::regex_match(text, leading_digits)) {
+    std::string out = text;
+    for (std::size_t i = 3; i < out.size(); ++i) {
+      if (std::isalnum(static_cast<unsigned char>(out[i]))) out[i] = 'X';
+    }
+    return out;
+  }
+  if (text.size() <= 1) return std::string("*");
+  return text.substr(0, 1) + std::string(std::min<std::size_t>(3, text.size() - 1), '*');
 }
 
 // The strategy that applies to a field of a collection without a whole-row strategy: its own,
-// else the collection's default for personal fields, else `null` for personal data. Primary
-// keys and other people's data are never changed by this subject's erasure.
+// else the collection's default for personal fields, else a keyed pseudonym for an identity
+// (it often may not be null, and rows must stay distinct), else `null` for personal data.
+// Primary keys and other people's data are never changed by this subject's erasure.
 std::optional<ErasureStrategy> field_strategy(const Collection& c, const Field& f) {
   if (f.primary_key || f.other_person) return std::nullopt;
   if (f.erasure) return f.erasure;
-  if (!is_personal(f)) return std::nullopt;
+  if (!is_personal(f) && !f.identity) return std::nullopt;
   if (c.erasure) return c.erasure;
+  if (f.identity) return ErasureStrategy{ErasureAction::hmac, "", "", std::nullopt};
   return ErasureStrategy{ErasureAction::set_null, "", "", std::nullopt};
 }
 

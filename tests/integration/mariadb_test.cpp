@@ -7,6 +7,8 @@
 #include <regex>
 #include <set>
 
+#include "crypto/keyring.hpp"
+#include "fulfil/erasure.hpp"
 #include "locate/locate.hpp"
 #include "support/test_support.hpp"
 
@@ -124,6 +126,57 @@ TEST_F(MariadbTest, AServerThatIsDownIsReportedNotFatal) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->failures.size(), 1u);
   EXPECT_NE(r->failures[0].message.find("cannot connect to mysql 127.0.0.1:1/Chinook"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace maestro
+
+namespace maestro {
+namespace {
+
+// Every other customer's rows as one number: changes to any of them change it.
+long long others_checksum(const std::string& port, int id) {
+  std::string c = std::to_string(id);
+  auto sum = [&](const std::string& sql) { return my_count(port, sql); };
+  return sum("SELECT SUM(CRC32(CONCAT_WS('|', CustomerId, FirstName, LastName, Company, Address, City, State, Country, "
+             "PostalCode, Phone, Fax, Email, SupportRepId))) FROM ChinookErase.Customer WHERE CustomerId <> " + c) +
+         sum("SELECT SUM(CRC32(CONCAT_WS('|', InvoiceId, CustomerId, InvoiceDate, BillingAddress, BillingCity, "
+             "BillingCountry, Total))) FROM ChinookErase.Invoice WHERE CustomerId <> " + c) +
+         sum("SELECT SUM(CRC32(CONCAT_WS('|', InvoiceLineId, InvoiceId, TrackId, UnitPrice, Quantity))) FROM "
+             "ChinookErase.InvoiceLine WHERE InvoiceId NOT IN (SELECT InvoiceId FROM ChinookErase.Invoice WHERE "
+             "CustomerId = " + c + ")");
+}
+
+TEST_F(MariadbTest, ErasureDeletesChildrenFirstUnderForeignKeysAndTouchesNobodyElse) {
+  std::string text = testing::read_file(testing::fixture("chinook-delete.datamap.yaml"));
+  text = std::regex_replace(text, std::regex("store: \\{type: sqlite, path: chinook.db\\}"),
+                            "store: {type: mysql, host: 127.0.0.1, port: \"" + port +
+                                "\", database: ChinookErase, user: root}");
+  std::ofstream(dir / "erase.yaml") << text;
+  auto map = load_data_map(dir / "erase.yaml");
+  ASSERT_TRUE(map) << map.error().message;
+  SecretKeyRing keys(std::string(32, 'k'));
+  std::vector<SubjectIdentifier> ids{*parse_identifier("email:frantisekw@jetbrains.com")};
+  long long others = others_checksum(port, 5);
+  long long lines = my_count(port, "SELECT count(*) FROM ChinookErase.InvoiceLine");
+  long long own_lines = my_count(port, "SELECT count(*) FROM ChinookErase.InvoiceLine JOIN ChinookErase.Invoice "
+                                       "USING (InvoiceId) WHERE CustomerId = 5");
+  ASSERT_GT(own_lines, 0);
+  auto plan = plan_erasure(*map, ids, {}, keys, testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan->steps.size(), 1u);
+  // InnoDB enforces the foreign keys: only children-before-parents order succeeds.
+  ASSERT_EQ(plan->steps[0].collections.front().collection, "chinook.invoice_line");
+  ASSERT_EQ(plan->steps[0].collections.back().collection, "chinook.customer");
+  ASSERT_TRUE(execute_step(*map, plan->steps[0]));
+  EXPECT_EQ(my_count(port, "SELECT count(*) FROM ChinookErase.Customer WHERE CustomerId = 5"), 0);
+  EXPECT_EQ(my_count(port, "SELECT count(*) FROM ChinookErase.Invoice WHERE CustomerId = 5"), 0);
+  EXPECT_EQ(my_count(port, "SELECT count(*) FROM ChinookErase.InvoiceLine"), lines - own_lines);
+  EXPECT_EQ(others_checksum(port, 5), others);
+  auto proof = prove_erasure(*map, *plan, ids, {});
+  ASSERT_TRUE(proof) << proof.error().message;
+  EXPECT_TRUE(proof->clean());
+  EXPECT_EQ(proof->remaining, 0u);
 }
 
 }  // namespace

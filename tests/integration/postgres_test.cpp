@@ -8,6 +8,8 @@
 
 #include "connectors/connector.hpp"
 #include "connectors/postgres_connector.hpp"
+#include "crypto/keyring.hpp"
+#include "fulfil/erasure.hpp"
 #include "locate/locate.hpp"
 #include "support/test_support.hpp"
 
@@ -172,6 +174,91 @@ TEST_F(PostgresTest, AServerThatIsDownIsReportedNotFatal) {
 
 TEST_F(PostgresTest, ArrayLiteralsEscapeQuotesAndBackslashes) {
   EXPECT_EQ(postgres_array_literal({"a", "b\"c", "d\\e"}), "{\"a\",\"b\\\"c\",\"d\\\\e\"}");
+}
+
+}  // namespace
+}  // namespace maestro
+
+namespace maestro {
+namespace {
+
+// Every row of a table except those the query's WHERE clause leaves out, as one digest.
+std::string pg_digest(const std::string& port, const std::string& db, const std::string& table,
+                      const std::string& where) {
+  std::string sql = "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM " + table + " t " + where;
+  std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  std::string out = PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "error: " + std::string(PQerrorMessage(c));
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+Status run_all(const DataMap& map, ErasurePlan& plan) {
+  for (auto& step : plan.steps) {
+    if (auto ok = execute_step(map, step); !ok) return ok;
+  }
+  return {};
+}
+
+TEST_F(PostgresTest, ChinookErasureAnonymizesTheCustomerKeepsInvoicesAndTouchesNobodyElse) {
+  DataMap map = load(testing::read_file(testing::fixture("chinook-postgres-anonymize.datamap.yaml")));
+  SecretKeyRing keys(std::string(32, 'k'));
+  std::vector<SubjectIdentifier> ids{*parse_identifier("email:luisg@embraer.com.br")};
+  auto others = [&] {
+    return pg_digest(port, "chinook_erase", "customer", "WHERE customer_id <> 1") +
+           pg_digest(port, "chinook_erase", "invoice", "") + pg_digest(port, "chinook_erase", "invoice_line", "");
+  };
+  std::string before = others();
+  auto plan = plan_erasure(map, ids, {}, keys, testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan->retained.size(), 2u);
+  if (auto ok = run_all(map, *plan); !ok) FAIL() << ok.error().message;
+  // Running the same plan again (a re-run after a crash) writes the same values.
+  for (auto& step : plan->steps) step.done = false;
+  if (auto ok = run_all(map, *plan); !ok) FAIL() << ok.error().message;
+  EXPECT_EQ(pg_count(port, "chinook_erase", "SELECT count(*) FROM customer WHERE email = 'luisg@embraer.com.br'"), 0);
+  EXPECT_EQ(pg_count(port, "chinook_erase",
+                     "SELECT count(*) FROM customer WHERE customer_id = 1 AND first_name = '[erased]' AND phone IS "
+                     "NULL AND length(email) = 16 AND postal_code = '122XX-XXX'"),
+            1);
+  EXPECT_EQ(others(), before);  // invoices (kept by law) and every other customer unchanged
+  auto proof = prove_erasure(map, *plan, ids, {});
+  ASSERT_TRUE(proof) << proof.error().message;
+  EXPECT_TRUE(proof->clean()) << proof->remaining;
+  EXPECT_EQ(proof->retained.size(), 2u);
+}
+
+TEST_F(PostgresTest, FidesSampleShopErasureWithFidesOwnDatasetFile) {
+  DataMap map = load(
+      "systems:\n  - name: fides_shop\n    store: {type: postgres, host: 127.0.0.1, port: \"${PORT}\", "
+      "database: fides_shop_erase, user: postgres}\n    fides_dataset: " +
+      (m_datasets / "fides/postgres_example_test_dataset.yml").string() + "\n");
+  SecretKeyRing keys(std::string(32, 'k'));
+  std::vector<SubjectIdentifier> ids{*parse_identifier("email:customer-1@example.com")};
+  std::string other_customers = pg_digest(port, "fides_shop_erase", "customer", "WHERE id <> 1") +
+                                pg_digest(port, "fides_shop_erase", "orders", "WHERE customer_id <> 1") +
+                                pg_digest(port, "fides_shop_erase", "visit", "WHERE email <> 'customer-1@example.com'");
+  auto plan = plan_erasure(map, ids, {}, keys, testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_TRUE(plan->unsearched.empty());
+  if (auto ok = run_all(map, *plan); !ok) FAIL() << ok.error().message;
+  EXPECT_EQ(pg_count(port, "fides_shop_erase", "SELECT count(*) FROM customer WHERE email = 'customer-1@example.com'"),
+            0);
+  EXPECT_EQ(pg_count(port, "fides_shop_erase", "SELECT count(*) FROM visit WHERE email = 'customer-1@example.com'"), 0);
+  EXPECT_EQ(pg_count(port, "fides_shop_erase", "SELECT count(*) FROM customer WHERE id = 1 AND name IS NULL"), 1);
+  // The subject's visits now carry the keyed pseudonym of the email (the default for an identity).
+  ErasureStrategy hmac{ErasureAction::hmac, "", "", std::nullopt};
+  std::string pseudonym = value_text(*erased_value(hmac, Value(std::string("customer-1@example.com")), keys));
+  EXPECT_GT(pg_count(port, "fides_shop_erase", "SELECT count(*) FROM visit WHERE email = '" + pseudonym + "'"), 0);
+  EXPECT_EQ(pg_digest(port, "fides_shop_erase", "customer", "WHERE id <> 1") +
+                pg_digest(port, "fides_shop_erase", "orders", "WHERE customer_id <> 1") +
+                pg_digest(port, "fides_shop_erase", "visit", "WHERE email <> '" + pseudonym + "'"),
+            other_customers);
+  auto proof = prove_erasure(map, *plan, ids, {});
+  ASSERT_TRUE(proof) << proof.error().message;
+  EXPECT_TRUE(proof->clean()) << proof->remaining;
 }
 
 }  // namespace
