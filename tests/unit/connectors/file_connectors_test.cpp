@@ -133,3 +133,54 @@ TEST(LoghubTextLog, EveryLineWithTheIpAndNoOther) {
 
 }  // namespace
 }  // namespace maestro
+
+namespace maestro {
+namespace {
+
+TEST(RewriteLines, KeepsLineEndingsAndLeavesAnUntouchedFileAsItIs) {
+  testing::TempDir dir;
+  auto file = dir / "a.log";
+  std::ofstream(file, std::ios::binary) << "keep\r\ndrop me\r\nchange me\nlast";
+  auto before = std::filesystem::last_write_time(file);
+  auto nothing = rewrite_lines(file, [](const std::string& line) { return line; });
+  ASSERT_TRUE(nothing);
+  EXPECT_EQ(nothing->changed + nothing->dropped, 0u);
+  EXPECT_EQ(std::filesystem::last_write_time(file), before);
+  auto counts = rewrite_lines(file, [](const std::string& line) -> std::optional<std::string> {
+    if (line == "drop me") return std::nullopt;
+    if (line == "change me") return std::string("changed");
+    return line;
+  });
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ(counts->dropped, 1u);
+  EXPECT_EQ(counts->changed, 1u);
+  EXPECT_EQ(testing::read_file(file), "keep\r\nchanged\nlast");
+  EXPECT_FALSE(std::filesystem::exists(dir / "a.log.maestro-tmp"));
+}
+
+TEST(RewriteLines, AGzipFileStaysGzip) {
+  testing::TempDir dir;
+  auto file = dir / "b.log.gz";
+  gzFile out = gzopen(file.c_str(), "wb");
+  gzputs(out, "from 10.0.0.1 port 22\nfrom 10.0.0.12 port 22\n");
+  gzclose(out);
+  auto counts = rewrite_lines(file, [](const std::string& line) { return replace_token(line, "10.0.0.1", "[ip]"); });
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->changed, 1u);
+  std::string head = testing::read_file(file).substr(0, 2);
+  EXPECT_EQ(static_cast<unsigned char>(head[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(head[1]), 0x8b);
+  std::vector<std::string> lines;
+  ASSERT_TRUE(for_each_line(file, [&](std::string_view line, std::size_t) {
+    lines.emplace_back(line);
+    return Status{};
+  }));
+  EXPECT_EQ(lines, (std::vector<std::string>{"from [ip] port 22", "from 10.0.0.12 port 22"}));
+}
+
+TEST(ReplaceToken, OnlyWholeTokens) {
+  EXPECT_EQ(replace_token("a 10.0.0.1, 110.0.0.1 10.0.0.12 10.0.0.1.", "10.0.0.1", "X"), "a X, 110.0.0.1 10.0.0.12 X.");
+}
+
+}  // namespace
+}  // namespace maestro

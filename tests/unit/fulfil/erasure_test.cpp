@@ -1,0 +1,213 @@
+// The erasure planner, strategies, proof and plan storage, on a small SQLite store and JSON-lines
+// log made here.
+#include "fulfil/erasure.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+const SecretKeyRing& keys() {
+  static const SecretKeyRing ring(std::string(32, 'k'));
+  return ring;
+}
+
+Value text(const char* s) { return Value(std::string(s)); }
+
+TEST(ErasedValue, EachStrategy) {
+  auto value = [](ErasureAction a, const Value& v, std::string t = "") {
+    return erased_value(ErasureStrategy{a, std::move(t), "", std::nullopt}, v, keys());
+  };
+  EXPECT_EQ(*value(ErasureAction::set_null, text("Jane")), Value{});
+  EXPECT_EQ(*value(ErasureAction::redact, text("Jane"), "[gone]"), text("[gone]"));
+  EXPECT_EQ(*value(ErasureAction::hash, text("abc")),
+            text("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+  // Keyed: the same person always maps to the same pseudonym, and it is not the plain hash.
+  EXPECT_EQ(*value(ErasureAction::hmac, text("jane@example.com")), *value(ErasureAction::hmac, text("jane@example.com")));
+  EXPECT_NE(*value(ErasureAction::hmac, text("abc")), *value(ErasureAction::hash, text("abc")));
+  EXPECT_NE(*value(ErasureAction::random, text("x")), *value(ErasureAction::random, text("x")));
+  EXPECT_FALSE(value(ErasureAction::retain, text("x")));
+  EXPECT_FALSE(value(ErasureAction::set_null, Value{}));  // nothing to erase
+}
+
+TEST(ErasedValue, GeneralizeKeepsTheCoarsePartAndNeverLengthens) {
+  auto g = [](const Value& v) { return *erased_value({ErasureAction::generalize, "", "", std::nullopt}, v, keys()); };
+  EXPECT_EQ(g(text("1984-06-02")), text("1984"));
+  EXPECT_EQ(g(text("2026-02-27T10:00:00Z")), text("2026"));
+  EXPECT_EQ(g(text("SW1A 1AA")), text("SW1A"));
+  EXPECT_EQ(g(text("m1 1ae")), text("M1"));
+  EXPECT_EQ(g(text("94105")), text("941XX"));
+  EXPECT_EQ(g(text("12227-000")), text("122XX-XXX"));
+  EXPECT_EQ(g(Value(std::int64_t{37})), Value(std::int64_t{30}));
+  EXPECT_EQ(g(text("Jane")), text("J***"));
+  EXPECT_EQ(g(text("J")), text("*"));
+}
+
+class PlanOnSqlite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sqlite3* db = nullptr;
+    sqlite3_open((dir / "shop.db").c_str(), &db);
+    sqlite3_exec(db,
+                 "CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, phone TEXT, "
+                 "rep TEXT, profile TEXT);"
+                 "CREATE TABLE invoice (id INTEGER PRIMARY KEY, customer_id INTEGER, total REAL);"
+                 "CREATE TABLE note (customer_id INTEGER, body TEXT);"
+                 "INSERT INTO customer VALUES (1, 'jane@example.com', 'Jane', '+441234', 'Bob', "
+                 "'{\"nick\":\"jj\",\"city\":\"Leeds\"}'), (2, 'john@example.com', 'John', '+449999', 'Bob', '{}');"
+                 "INSERT INTO invoice VALUES (10, 1, 9.5), (11, 1, 3.0), (12, 2, 7.0);"
+                 "INSERT INTO note VALUES (1, 'called'), (2, 'other');",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    std::ofstream(dir / "datamap.yaml") << R"(systems:
+  - name: shop
+    store: {type: sqlite, path: shop.db}
+    collections:
+      - name: customer
+        fields:
+          - {name: id, primary_key: true, categories: [user.unique_id]}
+          - {name: email, categories: [user.contact.email], identity: email}
+          - {name: name, categories: [user.name], erasure: {strategy: redact, text: "[erased]"}}
+          - {name: phone, categories: [user.contact.phone_number]}
+          - {name: rep, categories: [user.name], other_person: true}
+          - name: profile
+            categories: [user]
+            erasure: {strategy: retain, reason: "Contract", period: 1 year}
+      - name: invoice
+        erasure: {strategy: retain, reason: "Tax law", period: 7 years}
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - name: customer_id
+            categories: [user.unique_id]
+            references: [{field: customer.id, direction: from}]
+      - name: note
+        erasure: {strategy: delete}
+        fields:
+          - name: customer_id
+            categories: [user.unique_id]
+            references: [{field: customer.id, direction: from}]
+          - {name: body, categories: [user]}
+)";
+    auto loaded = load_data_map(dir / "datamap.yaml");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    map = std::move(*loaded);
+  }
+
+  Result<ErasurePlan> plan() {
+    return plan_erasure(map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  }
+
+  testing::TempDir dir;
+  DataMap map;
+  std::vector<SubjectIdentifier> ids{{"email", "jane@example.com"}};
+};
+
+TEST_F(PlanOnSqlite, ChoosesEachFieldsStrategyAndListsWhatTheLawKeeps) {
+  auto p = plan();
+  ASSERT_TRUE(p) << p.error().message;
+  ASSERT_EQ(p->steps.size(), 1u);
+  const auto& step = p->steps[0];
+  // note points at customer.id: its rows go first.
+  ASSERT_EQ(step.collections.size(), 2u);
+  EXPECT_EQ(step.collections[0].collection, "shop.note");
+  EXPECT_TRUE(step.collections[0].rows[0].delete_row);
+  const RowChange& customer = step.collections[1].rows.at(0);
+  EXPECT_EQ(customer.key_field, "id");
+  EXPECT_EQ(customer.key, "1");
+  std::map<std::string, FieldChange> set;
+  for (const auto& f : customer.set) set[f.field] = f;
+  EXPECT_EQ(set.size(), 3u);                          // email, name, phone; not rep, profile or id
+  EXPECT_EQ(set["email"].to, *erased_value({ErasureAction::hmac, "", "", std::nullopt}, text("jane@example.com"), keys()));
+  EXPECT_EQ(set["name"].to, text("[erased]"));
+  EXPECT_EQ(set["phone"].to, Value{});
+  ASSERT_EQ(p->retained.size(), 2u);
+  for (const auto& r : p->retained) {
+    if (r.collection == "shop.invoice") {
+      EXPECT_EQ(r.records, 2u);
+      EXPECT_EQ(format_date(r.erasable_from), "2033-03-02");
+      EXPECT_EQ(r.reason, "Tax law");
+    } else {
+      EXPECT_EQ(r.fields, std::vector<std::string>{"profile"});
+    }
+  }
+}
+
+TEST_F(PlanOnSqlite, ExecuteThenProveAndAReRunChangesNothing) {
+  auto p = plan();
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(execute_step(map, p->steps[0]));
+  EXPECT_TRUE(p->steps[0].done);
+  EXPECT_EQ(p->steps[0].applied.rows_deleted, 1u);
+  EXPECT_EQ(p->steps[0].applied.rows_changed, 1u);
+  auto proof = prove_erasure(map, *p, ids, {});
+  ASSERT_TRUE(proof) << proof.error().message;
+  EXPECT_TRUE(proof->clean());
+  EXPECT_EQ(proof->verified_rows, 2u);
+  // The same plan applied again (as after a crash) leaves the same state.
+  p->steps[0].done = false;
+  ASSERT_TRUE(execute_step(map, p->steps[0]));
+  EXPECT_TRUE(prove_erasure(map, *p, ids, {})->clean());
+  auto again = plan();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->records_found, 0u);  // the email is gone: nothing is found by it any more
+}
+
+TEST_F(PlanOnSqlite, TheProofFindsWhatWasNotErased) {
+  auto p = plan();
+  ASSERT_TRUE(p);
+  // Nothing executed: every planned row still holds its data.
+  auto proof = prove_erasure(map, *p, ids, {});
+  ASSERT_TRUE(proof);
+  EXPECT_FALSE(proof->clean());
+  EXPECT_GE(proof->remaining, 2u);
+}
+
+TEST_F(PlanOnSqlite, ThePlanSurvivesStorageAndCanBeStrippedOfPersonalData) {
+  auto p = plan();
+  ASSERT_TRUE(p);
+  auto back = plan_from_json(plan_to_json(*p));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(plan_to_json(*back), plan_to_json(*p));
+  std::string stripped = plan_to_json(strip_personal_data(*p));
+  EXPECT_EQ(stripped.find("jane@example.com"), std::string::npos);
+  EXPECT_EQ(stripped.find("+441234"), std::string::npos);
+  EXPECT_NE(stripped.find("Tax law"), std::string::npos);
+  EXPECT_FALSE(plan_from_json("{\"version\": 9}"));
+}
+
+TEST(PlanOnJsonLines, FieldsChangeOnlyOnTheSubjectsLinesAndKeyOrderIsKept) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "logs");
+  std::ofstream(dir / "logs/app.jsonl") << "{\"ts\":\"t1\",\"email\":\"jane@example.com\",\"ip\":\"10.0.0.1\"}\n"
+                                        << "not json\n"
+                                        << "{\"ts\":\"t2\",\"email\":\"john@example.com\",\"ip\":\"10.0.0.2\"}\n";
+  std::ofstream(dir / "datamap.yaml") << R"(systems:
+  - name: web
+    store: {type: jsonl, path: logs}
+    collections:
+      - name: events
+        source: "*.jsonl"
+        fields:
+          - {name: ts, categories: [system.operations]}
+          - {name: email, categories: [user.contact.email], identity: email, erasure: {strategy: redact, text: "x"}}
+          - {name: ip, categories: [user.device.ip_address]}
+)";
+  auto map = load_data_map(dir / "datamap.yaml");
+  ASSERT_TRUE(map) << map.error().message;
+  std::vector<SubjectIdentifier> ids{{"email", "jane@example.com"}};
+  auto p = plan_erasure(*map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(execute_step(*map, p->steps.at(0)));
+  EXPECT_EQ(testing::read_file(dir / "logs/app.jsonl"),
+            "{\"ts\":\"t1\",\"email\":\"x\",\"ip\":null}\nnot json\n"
+            "{\"ts\":\"t2\",\"email\":\"john@example.com\",\"ip\":\"10.0.0.2\"}\n");
+  EXPECT_TRUE(prove_erasure(*map, *p, ids, {})->clean());
+}
+
+}  // namespace
+}  // namespace maestro
