@@ -83,6 +83,23 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), length));
 }
 
+Result<std::string> sha256_file_hex(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::unavailable, "cannot read " + path.string());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::array<char, 1 << 16> chunk{};
+  while (in) {
+    in.read(chunk.data(), chunk.size());
+    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return fail(ErrorCode::unavailable, "cannot read " + path.string());
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx.get(), out.data(), &length);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), length));
+}
+
 std::string random_bytes(std::size_t count) {
   std::string out(count, '\0');
   if (RAND_bytes(bytes(out), static_cast<int>(count)) != 1) {

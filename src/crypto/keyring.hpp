@@ -56,6 +56,8 @@ Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::
 
 // Lowercase hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
+// Lowercase hex SHA-256 of a file's contents, read in small chunks (files may be large).
+Result<std::string> sha256_file_hex(const std::filesystem::path& path);
 // `count` bytes from the operating system's cryptographic random source.
 std::string random_bytes(std::size_t count);
 std::string to_hex(std::string_view bytes);

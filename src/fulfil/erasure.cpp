@@ -9,6 +9,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <unordered_set>
 
 #include "cases/calendar.hpp"
 #include "connectors/file_lines.hpp"
@@ -249,17 +250,12 @@ class Planner {
     return {};
   }
 
-  static void add_unique(std::vector<RowChange>& rows, RowChange row) {
-    auto same = [&](const RowChange& r) {
-      if (r.key_field != row.key_field || r.key != row.key || r.delete_row != row.delete_row ||
-          r.set.size() != row.set.size())
-        return false;
-      for (std::size_t i = 0; i < r.set.size(); ++i) {
-        if (r.set[i].field != row.set[i].field || r.set[i].from != row.set[i].from) return false;
-      }
-      return true;
-    };
-    if (std::none_of(rows.begin(), rows.end(), same)) rows.push_back(std::move(row));
+  // File lines repeat the same change many times (one per line); each is planned once.
+  void add_unique(std::vector<RowChange>& rows, RowChange row) {
+    std::string signature = std::to_string(reinterpret_cast<std::uintptr_t>(&rows)) + "\x1e" + row.key_field +
+                            "\x1f" + row.key + (row.delete_row ? "\x1f" "D" : "\x1f" "U");
+    for (const auto& f : row.set) signature += "\x1f" + f.field + "=" + value_text(f.from);
+    if (m_planned.insert(std::move(signature)).second) rows.push_back(std::move(row));
   }
 
   void retain(const Collection& c, const std::string& tenant, std::vector<std::string> fields,
@@ -280,6 +276,7 @@ class Planner {
   ErasurePlan m_plan;
   std::map<StepKey, std::map<std::string, std::vector<RowChange>>> m_rows;
   std::map<std::string, RetainedRecords> m_retained;
+  std::unordered_set<std::string> m_planned;  // signatures of the changes planned so far
 };
 
 json value_json(const Value& v) {

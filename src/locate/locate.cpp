@@ -4,7 +4,9 @@
 #include <set>
 #include <thread>
 
-#include "crypto/keyring.hpp"
+#include <nlohmann/json.hpp>
+
+#include "connectors/file_lines.hpp"
 
 namespace maestro {
 
@@ -22,32 +24,37 @@ struct Search {
   std::string tenant;
   std::unique_ptr<Connector> connector;
   std::map<FieldRef, std::set<std::string>> asked;  // values already queried per field
-  std::set<std::string> seen;                       // record identities already reported
   bool failed = false;
 };
 
-// A record's identity within its collection: its primary key, else all of its values.
-std::string record_identity(const Collection& c, const Record& r) {
-  std::string key = c.key();
-  bool has_primary_key = false;
-  for (const auto& f : c.fields) {
-    if (!f.primary_key) continue;
-    if (const Value* v = r.get(f.name)) {
-      key += "\x1f" + value_text(*v);
-      has_primary_key = true;
-    }
+// The text at a dotted path of a JSON document, if there is a value there.
+std::optional<std::string> json_path_text(const std::string& document, const std::string& path) {
+  nlohmann::json j = nlohmann::json::parse(document, nullptr, false);
+  const nlohmann::json* current = &j;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!current->is_object() || !current->contains(key)) return std::nullopt;
+    current = &(*current)[key];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
   }
-  if (has_primary_key) return key;
-  for (const auto& [name, value] : r.columns) key += "\x1f" + name + "\x1e" + value_text(value);
-  return sha256_hex(key);
+  if (current->is_null()) return std::nullopt;
+  return current->is_string() ? current->get<std::string>() : current->dump();
 }
 
-// The value of `field` in a record; dotted paths into JSON columns are followed by the package
-// layer, so here only whole columns lead on.
+// The value of `field` in a record: a column, or a dotted path into a JSON column.
 std::optional<std::string> field_value(const Record& r, const std::string& field) {
-  const Value* v = r.get(field);
-  if (!v || std::holds_alternative<std::monostate>(*v)) return std::nullopt;
-  return value_text(*v);
+  if (const Value* v = r.get(field)) {
+    if (std::holds_alternative<std::monostate>(*v)) return std::nullopt;
+    return value_text(*v);
+  }
+  auto dot = field.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  const Value* column = r.get(field.substr(0, dot));
+  if (!column || !std::holds_alternative<std::string>(*column)) return std::nullopt;
+  return json_path_text(std::get<std::string>(*column), field.substr(dot + 1));
 }
 
 class Locator {
@@ -83,7 +90,7 @@ class Locator {
           system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
       for (const auto& tenant : tenants) {
         if (!tenant.empty() && !tenant_in_scope(tenant)) continue;
-        Search s{&system, tenant, nullptr, {}, {}, false};
+        Search s{&system, tenant, nullptr, {}, false};
         auto connector = m_open(system.store, tenant);
         if (!connector) {
           m_result.failures.push_back({system.name, tenant, connector.error().message});
@@ -140,7 +147,7 @@ class Locator {
         ++m_result.queries;
       }
       Status found = search.connector->find(*c, field.field, fresh, [&](const Record& r) -> Status {
-        if (!search.seen.insert(record_identity(*c, r)).second) return {};
+        if (reported_before(search, field, fresh, r)) return {};
         std::lock_guard lock(m_mutex);
         ++m_result.records_by_collection[c->key()];
         follow_references(*c, r, next);
@@ -155,6 +162,31 @@ class Locator {
       }
     }
     return {};
+  }
+
+  // Whether an earlier query of this collection already returned the record: it holds a value
+  // that was asked for on another field (or, in a text log, a token asked for earlier). This
+  // needs memory for the values asked, not for the records found, which may be millions.
+  static bool reported_before(const Search& search, const FieldRef& current,
+                              const std::vector<std::string>& fresh, const Record& r) {
+    bool token_search = search.system->store.type == "textlog";
+    for (const auto& [field, values] : search.asked) {
+      if (field.collection != current.collection) continue;
+      if (token_search) {
+        const Value* line = r.get("line");
+        if (!line) continue;
+        std::string text = value_text(*line);
+        for (const auto& v : values) {
+          bool asked_now = std::find(fresh.begin(), fresh.end(), v) != fresh.end();
+          if (!asked_now && contains_token(text, v)) return true;
+        }
+        continue;
+      }
+      if (field.field == current.field) continue;  // one value per field: no overlap within it
+      auto value = field_value(r, field.field);
+      if (value && values.contains(*value)) return true;
+    }
+    return false;
   }
 
   void follow_references(const Collection& c, const Record& r, std::map<FieldRef, std::set<std::string>>& next) const {

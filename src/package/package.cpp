@@ -84,12 +84,6 @@ struct Spool {
   std::size_t count = 0;
 };
 
-std::string sha256_of_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream data;
-  data << in.rdbuf();
-  return sha256_hex(data.str());
-}
 
 }  // namespace
 
@@ -304,8 +298,10 @@ struct PackageWriter::State {
     return {};
   }
 
+  // Streamed to the file: a report of millions of records must not be held in memory.
   Status write_html() {
-    std::ostringstream h;
+    const std::string name = "report.html";
+    std::ofstream h(dir / name, std::ios::binary);
     h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your personal data - "
       << html_escape(info.case_number)
       << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;"
@@ -341,7 +337,9 @@ struct PackageWriter::State {
     h << "<h2>Your rights</h2><ul>";
     for (const auto& r : a15["rights"]) h << "<li>" << html_escape(r.get<std::string>()) << "</li>";
     h << "</ul>\n<p>You can complain to: " << html_escape(info.complaint_authority) << "</p>\n</body></html>\n";
-    return write_file("report.html", h.str());
+    if (!h) return fail(ErrorCode::unavailable, "cannot write " + (dir / name).string());
+    written.push_back(name);
+    return {};
   }
 
   Status write_schema() {
@@ -374,7 +372,9 @@ struct PackageWriter::State {
   Status write_manifest() {
     json files = json::array();
     for (const auto& name : written) {
-      files.push_back({{"file", name}, {"sha256", sha256_of_file(dir / name)}, {"bytes", fs::file_size(dir / name)}});
+      auto hash = sha256_file_hex(dir / name);
+      if (!hash) return propagate(hash.error());
+      files.push_back({{"file", name}, {"sha256", *hash}, {"bytes", fs::file_size(dir / name)}});
     }
     return write_file("manifest.json",
                       json{{"case", info.case_number}, {"algorithm", "SHA-256"}, {"files", files}}.dump(2));
@@ -462,7 +462,9 @@ Result<SealedPackage> PackageWriter::seal() {
   sealed.files = m->written;
   m->remove_clear_text();
   m->sealed = true;
-  sealed.sha256 = sha256_of_file(sealed.zip_path);
+  auto hash = sha256_file_hex(sealed.zip_path);
+  if (!hash) return propagate(hash.error());
+  sealed.sha256 = *hash;
   sealed.size = fs::file_size(sealed.zip_path);
   for (const auto& [key, spool] : m->spools) sealed.records_by_collection[key] = spool.count;
   sealed.redacted_values = m->redacted;
