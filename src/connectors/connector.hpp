@@ -32,6 +32,9 @@ struct Record {
   std::vector<std::pair<std::string, Value>> columns;  // in the store's column order
 
   const Value* get(std::string_view column) const;
+  // A column's value, or the value at a dotted path into a JSON column ("payload.customerName"):
+  // strings as they are, other JSON values as JSON text, null or missing as monostate.
+  Value field(std::string_view name) const;
 };
 
 using RecordVisitor = std::function<Status(const Record&)>;
@@ -63,6 +66,12 @@ struct ApplyCounts {
   std::size_t rows_deleted = 0;
   std::size_t rows_changed = 0;
 };
+
+// Runs `apply_row` (which returns the rows it touched) over every row change in order and
+// counts deletions and changes; stops at the first failure. The database connectors wrap it in
+// their transaction.
+using RowApplier = std::function<Result<std::size_t>(const Collection&, const RowChange&)>;
+Result<ApplyCounts> apply_each_row(const std::vector<CollectionChanges>& changes, const RowApplier& apply_row);
 
 enum class AccessMode { read_only, read_write };
 

@@ -40,8 +40,6 @@ std::optional<std::string> json_path_text(const json& object, const std::string&
   return current->dump();
 }
 
-// Streams the lines of every file of a collection to `match`, which turns a line into a record
-// when it belongs to the request.
 // The changes for one collection, indexed by key field and key for a fast look-up per line.
 struct LineChanges {
   std::map<std::string, std::map<std::string, std::vector<const RowChange*>>> by_key;
@@ -56,6 +54,8 @@ struct LineChanges {
 using LineEraser = std::function<std::optional<std::string>(const std::string& line, const LineChanges& changes,
                                                             std::vector<std::string>& header)>;
 
+// Streams the lines of every file of a collection to `match`, which turns a line into a record
+// when it belongs to the request; rewrites them through `erase`.
 class FileConnector : public Connector {
  public:
   using Matcher =

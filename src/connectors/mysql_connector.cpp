@@ -73,16 +73,11 @@ class MysqlConnector final : public Connector {
 
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
     if (mysql_query(m_conn, "START TRANSACTION") != 0) return propagate(error("cannot start a transaction", nullptr).error());
-    ApplyCounts counts;
-    for (const auto& change : changes) {
-      for (const auto& row : change.rows) {
-        auto done = apply_row(*change.collection, row);
-        if (!done) {
-          mysql_query(m_conn, "ROLLBACK");
-          return propagate(done.error());
-        }
-        (row.delete_row ? counts.rows_deleted : counts.rows_changed) += *done;
-      }
+    auto counts = apply_each_row(
+        changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+    if (!counts) {
+      mysql_query(m_conn, "ROLLBACK");
+      return counts;
     }
     if (mysql_query(m_conn, "COMMIT") != 0) return propagate(error("cannot commit", nullptr).error());
     return counts;

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 
 #include "connectors/connector.hpp"
@@ -20,6 +22,38 @@ const Value* Record::get(std::string_view column) const {
     if (name == column) return &value;
   }
   return nullptr;
+}
+
+Value Record::field(std::string_view name) const {
+  if (const Value* v = get(name)) return *v;
+  auto dot = name.find('.');
+  if (dot == std::string_view::npos) return {};
+  const Value* column = get(name.substr(0, dot));
+  if (!column || !std::holds_alternative<std::string>(*column)) return {};
+  nlohmann::json document = nlohmann::json::parse(std::get<std::string>(*column), nullptr, false);
+  const nlohmann::json* current = &document;
+  for (std::size_t start = dot + 1;;) {
+    std::size_t next = name.find('.', start);
+    std::string key(name.substr(start, next == std::string_view::npos ? std::string_view::npos : next - start));
+    if (!current->is_object() || !current->contains(key)) return {};
+    current = &(*current)[key];
+    if (next == std::string_view::npos) break;
+    start = next + 1;
+  }
+  if (current->is_null()) return {};
+  return current->is_string() ? current->get<std::string>() : current->dump();
+}
+
+Result<ApplyCounts> apply_each_row(const std::vector<CollectionChanges>& changes, const RowApplier& apply_row) {
+  ApplyCounts counts;
+  for (const auto& change : changes) {
+    for (const auto& row : change.rows) {
+      auto touched = apply_row(*change.collection, row);
+      if (!touched) return propagate(touched.error());
+      (row.delete_row ? counts.rows_deleted : counts.rows_changed) += *touched;
+    }
+  }
+  return counts;
 }
 
 }  // namespace maestro

@@ -55,16 +55,11 @@ class SqliteConnector final : public Connector {
 
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
     if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return propagate(ok.error());
-    ApplyCounts counts;
-    for (const auto& change : changes) {
-      for (const auto& row : change.rows) {
-        auto done = apply_row(*change.collection, row);
-        if (!done) {
-          exec("ROLLBACK");
-          return propagate(done.error());
-        }
-        (row.delete_row ? counts.rows_deleted : counts.rows_changed) += *done;
-      }
+    auto counts = apply_each_row(
+        changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+    if (!counts) {
+      exec("ROLLBACK");
+      return counts;
     }
     if (auto ok = exec("COMMIT"); !ok) {
       exec("ROLLBACK");

@@ -86,35 +86,6 @@ std::optional<ErasureStrategy> field_strategy(const Collection& c, const Field& 
   return ErasureStrategy{ErasureAction::set_null, "", "", std::nullopt};
 }
 
-std::optional<std::string> json_path_text(const json& object, std::string_view path) {
-  const json* current = &object;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = path.find('.', start);
-    std::string key(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (!current->is_object() || !current->contains(key)) return std::nullopt;
-    current = &(*current)[key];
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  if (current->is_null()) return std::nullopt;
-  return current->is_string() ? current->get<std::string>() : current->dump();
-}
-
-// A field's value in a record: a column, or a dotted path into a JSON column.
-Value field_value(const Collection& c, const Record& r, const std::string& field) {
-  if (const Value* v = r.get(field)) return *v;
-  auto dot = field.find('.');
-  if (dot == std::string::npos || !c.field(field.substr(0, dot))) return {};
-  const Value* column = r.get(field.substr(0, dot));
-  if (!column || !std::holds_alternative<std::string>(*column)) return {};
-  json document = json::parse(std::get<std::string>(*column), nullptr, false);
-  if (document.is_discarded()) return {};
-  auto text = json_path_text(document, field.substr(dot + 1));
-  if (!text) return {};
-  return *text;
-}
-
 // Collections in the order erasure must touch them: a collection that points at another's
 // primary key (invoice.customer_id -> customer.id) comes before it.
 std::vector<std::string> children_first(const DataMap& map) {
@@ -181,7 +152,7 @@ class Planner {
           continue;
         }
         if (strategy->action == ErasureAction::delete_row) continue;  // only meaningful for whole rows
-        Value current = field_value(c, f.record, field.name);
+        Value current = f.record.field(field.name);
         auto next = erased_value(*strategy, current, m_keys);
         if (next && *next != current) row.set.push_back({field.name, current, *next});
       }
@@ -215,7 +186,7 @@ class Planner {
     if (!file_store) {
       for (const auto& field : f.collection.fields) {
         if (!field.primary_key) continue;
-        Value v = field_value(f.collection, f.record, field.name);
+        Value v = f.record.field(field.name);
         if (std::holds_alternative<std::monostate>(v)) continue;
         row.key_field = field.name;
         row.key = value_text(v);
@@ -223,7 +194,7 @@ class Planner {
       }
     }
     row.key_field = f.matched_field;
-    row.key = value_text(field_value(f.collection, f.record, f.matched_field));
+    row.key = value_text(f.record.field(f.matched_field));
   }
 
   // A text log line: every identifier of the request it holds is removed with the line, or
@@ -406,7 +377,7 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
             ++remaining[planned.collection];
             return {};
           }
-          auto it = rows.find(value_text(field_value(*c, record, key_field)));
+          auto it = rows.find(value_text(record.field(key_field)));
           if (it == rows.end()) return {};
           for (const RowChange* row : it->second) {
             if (row->delete_row) {
@@ -414,7 +385,7 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
               return {};
             }
             for (const auto& f : row->set) {
-              Value now = field_value(*c, record, f.field);
+              Value now = record.field(f.field);
               if (now == f.from && f.from != f.to) {
                 ++remaining[planned.collection];
                 return {};
@@ -442,7 +413,7 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
         if (c.erasure && c.erasure->action == ErasureAction::retain) return {};
         auto covered = planned_keys.find({c.key(), f.tenant});
         if (covered != planned_keys.end() && !covered->second.first.empty()) {
-          std::string key = value_text(field_value(c, f.record, covered->second.first));
+          std::string key = value_text(f.record.field(covered->second.first));
           if (covered->second.second.contains(key)) return {};
         }
         ++remaining[c.key()];
@@ -615,7 +586,7 @@ Result<ErasurePlan> plan_replay(const DataMap& map, const std::vector<LedgerKeys
           if (entry.pseudonyms.contains(ledger_pseudonym(keys, token))) matched.push_back(token);
         }
       } else {
-        std::string key = value_text(field_value(*c, record, entry.key_field));
+        std::string key = value_text(record.field(entry.key_field));
         if (!key.empty() && entry.pseudonyms.contains(ledger_pseudonym(keys, key))) matched.push_back(key);
       }
       if (matched.empty()) return {};

@@ -4,8 +4,6 @@
 #include <set>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "connectors/file_lines.hpp"
 
 namespace maestro {
@@ -27,34 +25,11 @@ struct Search {
   bool failed = false;
 };
 
-// The text at a dotted path of a JSON document, if there is a value there.
-std::optional<std::string> json_path_text(const std::string& document, const std::string& path) {
-  nlohmann::json j = nlohmann::json::parse(document, nullptr, false);
-  const nlohmann::json* current = &j;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!current->is_object() || !current->contains(key)) return std::nullopt;
-    current = &(*current)[key];
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (current->is_null()) return std::nullopt;
-  return current->is_string() ? current->get<std::string>() : current->dump();
-}
-
-// The value of `field` in a record: a column, or a dotted path into a JSON column.
+// The value of `field` in a record as text, if it has one.
 std::optional<std::string> field_value(const Record& r, const std::string& field) {
-  if (const Value* v = r.get(field)) {
-    if (std::holds_alternative<std::monostate>(*v)) return std::nullopt;
-    return value_text(*v);
-  }
-  auto dot = field.find('.');
-  if (dot == std::string::npos) return std::nullopt;
-  const Value* column = r.get(field.substr(0, dot));
-  if (!column || !std::holds_alternative<std::string>(*column)) return std::nullopt;
-  return json_path_text(std::get<std::string>(*column), field.substr(dot + 1));
+  Value v = r.field(field);
+  if (std::holds_alternative<std::monostate>(v)) return std::nullopt;
+  return value_text(v);
 }
 
 class Locator {
