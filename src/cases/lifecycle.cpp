@@ -1,5 +1,7 @@
 #include "cases/lifecycle.hpp"
 
+#include <set>
+
 #include <algorithm>
 #include <initializer_list>
 
@@ -72,6 +74,14 @@ Status acknowledge(Case& c, Instant now) {
   return {};
 }
 
+int passed_factors(const Case& c) {
+  std::set<std::string> methods;
+  for (const auto& v : c.verifications) {
+    if (v.outcome == "passed") methods.insert(v.method);
+  }
+  return static_cast<int>(methods.size());
+}
+
 Result<CaseState> record_verification(Case& c, Instant now, std::string_view method, VerificationOutcome outcome,
                                       const Policy& policy) {
   if (method.empty()) return invalid("give the verification method, e.g. --method document");
@@ -84,8 +94,12 @@ Result<CaseState> record_verification(Case& c, Instant now, std::string_view met
   switch (outcome) {
     case VerificationOutcome::requested: c.state = CaseState::awaiting_verification; break;
     case VerificationOutcome::passed:
-      c.state = CaseState::verified;
-      c.verified_at = now;
+      if (method == "override" || passed_factors(c) >= policy.factors_required(c.rights)) {
+        c.state = CaseState::verified;
+        c.verified_at = now;
+      } else {
+        c.state = CaseState::awaiting_verification;  // a high-risk request needs another, different check
+      }
       break;
     case VerificationOutcome::failed:
       if (c.failed_verifications() >= policy.max_failed_verifications) {

@@ -21,8 +21,13 @@ Result<VerificationOutcome> parse_verification_outcome(std::string_view text);
 std::string_view verification_outcome_name(VerificationOutcome outcome);
 
 Status acknowledge(Case& c, Instant now);
-// Records one identity check. `failed` attempts beyond the policy's maximum deny the case with
-// reason identity-not-verified. Returns the case's state after the attempt.
+// Different methods that have passed so far (two passes of one method count once).
+int passed_factors(const Case& c);
+
+// Records one identity check. A pass verifies the case once the policy's number of different
+// passed checks for its rights is reached (one for access, two for erasure); an `override`
+// verifies at once. `failed` attempts beyond the policy's maximum deny the case with reason
+// identity-not-verified. Returns the case's state after the attempt.
 Result<CaseState> record_verification(Case& c, Instant now, std::string_view method, VerificationOutcome outcome,
                                       const Policy& policy);
 Status start_work(Case& c, Instant now);

@@ -15,6 +15,19 @@ const JurisdictionRule* Jurisdiction::rule_on(Date date) const {
   return found;
 }
 
+int VerificationPolicy::knowledge_points_for(std::string_view jurisdiction) const {
+  auto it = knowledge_points.find(std::string(jurisdiction));
+  return it == knowledge_points.end() ? 1 : it->second;
+}
+
+int Policy::factors_required(const std::vector<Right>& rights) const {
+  bool high = std::any_of(rights.begin(), rights.end(), [&](Right r) {
+    return std::find(verification.high_risk_rights.begin(), verification.high_risk_rights.end(), r) !=
+           verification.high_risk_rights.end();
+  });
+  return high ? verification.high_risk_factors : verification.low_risk_factors;
+}
+
 Result<const Jurisdiction*> Policy::jurisdiction(std::string_view id) const {
   std::string key(id);
   std::transform(key.begin(), key.end(), key.begin(),
@@ -186,6 +199,37 @@ Result<Policy> parse_policy(std::string_view yaml_text, std::string_view origin,
     if (const auto v = root["verification"]) {
       p.max_failed_verifications = v["max_failed_attempts"].as<int>(2);
       if (p.max_failed_verifications < 1) return invalid(read.where(v) + ": max_failed_attempts must be at least 1");
+      VerificationPolicy& vp = p.verification;
+      vp.low_risk_factors = v["low_risk_factors"].as<int>(vp.low_risk_factors);
+      vp.high_risk_factors = v["high_risk_factors"].as<int>(vp.high_risk_factors);
+      vp.code_digits = v["code_digits"].as<int>(vp.code_digits);
+      vp.code_valid_minutes = v["code_valid_minutes"].as<int>(vp.code_valid_minutes);
+      if (vp.code_valid_minutes < 1) return invalid(read.where(v) + ": code_valid_minutes must be at least 1");
+      vp.specific_pieces_points = v["specific_pieces_points"].as<int>(vp.specific_pieces_points);
+      if (vp.low_risk_factors < 1 || vp.high_risk_factors < vp.low_risk_factors || vp.code_digits < 6 ||
+          vp.code_digits > 10) {
+        return invalid(read.where(v) +
+                       ": verification needs low_risk_factors >= 1, high_risk_factors >= low_risk_factors and "
+                       "code_digits from 6 to 10");
+      }
+      if (v["high_risk_rights"]) {
+        vp.high_risk_rights.clear();
+        for (const auto& r : v["high_risk_rights"]) {
+          auto right = parse_right(r.as<std::string>());
+          if (!right) return invalid(read.where(r) + ": " + right.error().message);
+          vp.high_risk_rights.push_back(*right);
+        }
+      }
+      for (auto [key, target] : {std::pair{"reminder_after", &vp.reminder_after},
+                                 std::pair{"expire_after", &vp.expire_after}}) {
+        if (!v[key]) continue;
+        auto d = read.duration(v[key]);
+        if (!d) return propagate(d.error());
+        *target = *d;
+      }
+      for (const auto& entry : v["knowledge_points"]) {
+        vp.knowledge_points[entry.first.as<std::string>()] = entry.second.as<int>();
+      }
     }
     if (const auto r = root["retention"]) {
       if (auto ok = read.only_keys(r, {"personal_data_after_close", "evidence_after_close", "duplicate_window"}); !ok) {

@@ -54,9 +54,25 @@ struct RetentionPolicy {
   Duration duplicate_window{12, DurationUnit::months};
 };
 
+// How a requester proves who they are (seed 002 section 3, seed 001 step 3, CCPA regulations).
+struct VerificationPolicy {
+  int low_risk_factors = 1;   // access, portability, know: one passed check
+  int high_risk_factors = 2;  // erasure, rectification, CCPA delete: two different checks
+  std::vector<Right> high_risk_rights{Right::erasure, Right::rectification, Right::ccpa_delete};
+  int code_valid_minutes = 10;
+  int code_digits = 6;
+  std::map<std::string, int> knowledge_points;  // jurisdiction -> matching data points needed (default 1)
+  int specific_pieces_points = 3;               // CCPA: specific pieces need 3 and a signed declaration
+  Duration reminder_after{24, DurationUnit::hours};
+  Duration expire_after{7, DurationUnit::days};
+
+  int knowledge_points_for(std::string_view jurisdiction) const;
+};
+
 struct Policy {
   ServiceLevels service_levels;
   int max_failed_verifications = 2;
+  VerificationPolicy verification;
   RetentionPolicy retention;
   std::map<std::string, std::string> denial_reasons;  // code -> description
   std::map<std::string, std::string> pause_reasons;
@@ -65,6 +81,8 @@ struct Policy {
   std::map<std::string, HolidayCalendar> calendars;
 
   Result<const Jurisdiction*> jurisdiction(std::string_view id) const;
+  // Passed checks (of different methods) that a request for these rights needs.
+  int factors_required(const std::vector<Right>& rights) const;
   const HolidayCalendar& calendar_for(const Jurisdiction& jurisdiction) const;
   // Validates `code` against one of the reason lists; the error lists the accepted codes.
   static Status check_reason(const std::map<std::string, std::string>& reasons, std::string_view code,

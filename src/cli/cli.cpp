@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/session.hpp"
+#include "notify/mailer.hpp"
 
 namespace maestro::cli {
 
@@ -85,6 +86,14 @@ Desk& Session::desk() {
   return *m_desk;
 }
 
+Correspondence& Session::correspondence() {
+  if (!m_correspondence) {
+    m_mailer = must(open_mailer(installation().settings));
+    m_correspondence = std::make_unique<Correspondence>(desk(), *m_mailer, installation().settings);
+  }
+  return *m_correspondence;
+}
+
 int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
   Session session(in, out, err);
   CLI::App app{
@@ -104,6 +113,7 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   add_audit_commands(app, session);
   add_report_commands(app, session);
   add_demo_command(app, session);
+  add_outbox_commands(app, session);
   app.footer("Run 'maestro COMMAND --help' for a command's options. Documentation: docs/cli.md");
   try {
     app.parse(argc, argv);

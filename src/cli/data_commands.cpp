@@ -49,8 +49,8 @@ void print_locate(Session& s, const LocateOutcome& outcome, const DataMap& map, 
 void add_export(CLI::App& dsar, Session& s) {
   struct Options {
     ExportRequest request;
-    std::string case_number, map, override_reason;
-    bool json = false;
+    std::string case_number, map, override_reason, password_to;
+    bool json = false, notify = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = dsar.add_subcommand("export", "Find a person's data and deliver it as an encrypted access package");
@@ -67,6 +67,10 @@ void add_export(CLI::App& dsar, Session& s) {
   cmd->add_option("--override-verification", opts->override_reason,
                   "Export without a verified case: logs an ad-hoc case and records this reason for the override");
   cmd->add_flag("--json", opts->json, "Print the outcome as JSON (the password included)");
+  cmd->add_flag("--notify", opts->notify,
+                "Send the requester the fulfilment letter (template C) and, in a separate message, the password");
+  cmd->add_option("--password-to", opts->password_to,
+                  "With --notify: where the password goes (default: the case's email, as a separate message)");
   cmd->footer(
       "The package holds <CASE>_DSAR_PACKAGE.json (every record, grouped by system and collection, with purposes, "
       "categories, recipients, retention, sources, your rights and the complaint authority), one CSV per collection, "
@@ -105,6 +109,23 @@ void add_export(CLI::App& dsar, Session& s) {
             << "Send it to the requester by a different channel from the package (seed 001, step 7).\n"
             << "The requester opens the package with 7-Zip or any AES-capable unzip tool, e.g. 7z x "
             << std::filesystem::path(o.delivered_to).filename().string() << "\n";
+    }
+    if (opts->notify) {
+      CaseView v = must(s.desk().find(o.case_number));
+      LetterFields c;
+      c.values["package_name"] = std::filesystem::path(o.delivered_to).filename().string();
+      c.values["package_location"] = o.delivered_to;
+      send_case_letter(s, v, "fulfilment", c);
+      LetterFields p;
+      p.values["password"] = o.package.password;
+      auto sent = s.correspondence().send_letter(
+          v, "package-password", p,
+          opts->password_to.empty() ? std::nullopt : std::optional<std::string>(opts->password_to));
+      if (!sent) {
+        s.err << "warning: the password message was not sent: " << sent.error().message << "\n";
+      } else {
+        s.out << "Password sent separately (message #" << sent->message.id << ", " << sent->message.state << ")\n";
+      }
     }
     for (const auto& f : o.failures) {
       s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": "

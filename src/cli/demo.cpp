@@ -9,6 +9,8 @@
 #include "demo/demo_shop.hpp"
 #include "desk/erasure_service.hpp"
 #include "desk/export_service.hpp"
+#include "desk/verification_service.hpp"
+#include "notify/mailer.hpp"
 
 namespace maestro::cli {
 
@@ -41,12 +43,16 @@ Instant at(const char* iso) {
 class DemoRun {
  public:
   DemoRun(Session& s, Installation& inst, const DataMap& map, std::filesystem::path home)
-      : m_out(s.out),
+      : m_session(s),
+        m_out(s.out),
         m_clock(at("2026-02-27T16:40:00Z")),
         m_desk(*inst.store, *inst.keys, inst.policy, m_clock, "dpo@example.com"),
         m_policy(inst.policy),
         m_map(map),
-        m_home(std::move(home)) {}
+        m_home(std::move(home)),
+        m_settings(demo_settings(inst.settings, m_home)),
+        m_mailer(make_eml_mailer(m_settings.outbox_dir)),
+        m_mail(m_desk, *m_mailer, m_settings) {}
 
   void run() {
     m_out << "\nMaestro demo: a UK GDPR access and portability request, from intake to fulfilment.\n"
@@ -62,7 +68,9 @@ class DemoRun {
     m_number = intake.c.number;
     step("intake", "logged " + m_number + ", legal due " + format_date(intake.deadlines.legal_due));
     advance_to("2026-02-27T17:30:00Z");
-    step("ack", state_after(m_desk.acknowledge(m_number)) + ": receipt confirmed to the requester (template A)");
+    CaseView acknowledged = must(m_desk.acknowledge(m_number));
+    step("ack", std::string(state_name(acknowledged.c.state)) + ": receipt confirmed to the requester (template A, " +
+                    letter(acknowledged, "acknowledgement") + ")");
     advance_to("2026-03-02T10:00:00Z");
     step("verify", state_after(m_desk.record_verification(m_number, "document", VerificationOutcome::requested)) +
                        ": proof of identity requested (template B)");
@@ -118,10 +126,19 @@ class DemoRun {
     IntakeResult intake = must(m_desk.intake(request));
     std::string number = intake.c.number;
     step("intake", "logged " + number + ", legal due " + format_date(intake.deadlines.legal_due));
-    step("ack", state_after(m_desk.acknowledge(number)));
+    CaseView acknowledged = must(m_desk.acknowledge(number));
+    step("ack", std::string(state_name(acknowledged.c.state)) + " (" + letter(acknowledged, "acknowledgement") + ")");
+    advance_to("2026-03-16T10:00:00Z");
+    VerificationResult started = must(start_verification(m_desk, m_mail, number, "email-code", ""));
+    step("verify", "erasure is high-risk: two different checks. " + started.explanation);
+    advance_to("2026-03-16T10:04:00Z");
+    VerificationResult coded = must(check_code(m_desk, number, code_from_outbox(number)));
+    step("verify", coded.explanation);
     advance_to("2026-03-16T11:00:00Z");
-    step("verify", state_after(m_desk.record_verification(number, "knowledge", VerificationOutcome::passed)) +
-                       ": order number and postcode matched");
+    KnowledgeAnswers answers;
+    answers.answers["orders.id"] = "2";  // an order number the customer quoted
+    VerificationResult known = must(check_knowledge(m_desk, m_map, number, answers));
+    step("verify", known.explanation + ": " + std::string(state_name(known.view.c.state)));
     ErasureRequest erase;
     erase.case_number = number;
     erase.preview = true;
@@ -135,7 +152,10 @@ class DemoRun {
     if (!done.proof || !done.proof->clean()) fail_command(Error{ErrorCode::data_loss, "demo erasure left data"});
     advance_to("2026-03-16T15:00:00Z");
     step("review", state_after(m_desk.submit_for_review(number)));
-    step("fulfil", state_after(m_desk.fulfil(number)) + ": deletion confirmation sent, explaining what is kept and why");
+    CaseView closed = must(m_desk.fulfil(number));
+    step("fulfil", std::string(state_name(closed.c.state)) + ": deletion confirmation, explaining what is kept and why (" +
+                       letter(closed, "deletion-confirmation", confirmation_fields(m_session, closed, "deletion-confirmation")) +
+                       ")");
     print_trail(number);
   }
 
@@ -157,6 +177,39 @@ class DemoRun {
           << "                                SHA-256 " << o.package.sha256 << "\n"
           << "                                password " << o.package.password
           << "  (shown once; open with: 7z x -p'<password>' <package>)\n";
+    CaseView v = must(m_desk.find(m_number));
+    LetterFields c;
+    c.values["package_name"] = std::filesystem::path(o.delivered_to).filename().string();
+    c.values["package_location"] = o.delivered_to;
+    LetterFields p;
+    p.values["password"] = o.package.password;
+    std::string fulfilment = letter(v, "fulfilment", c);
+    std::string password = letter(v, "package-password", p);  // a separate message, after the package's
+    step("letters", "template C (" + fulfilment + ") and the password apart (" + password + ")");
+  }
+
+  static Settings demo_settings(Settings s, const std::filesystem::path& home) {
+    s.organisation = "Demo Shop Ltd";
+    s.dpo_email = "dpo@demo-shop.example";
+    s.mail_from = s.dpo_email;
+    s.outbox_dir = home / "outbox";
+    return s;
+  }
+
+  // Sends a letter through the demo's outbox (.eml files) and says where it went.
+  std::string letter(const CaseView& v, std::string_view name, const LetterFields& extra = {}) {
+    OutboxView sent = must(m_mail.send_letter(v, name, extra));
+    return "letter #" + std::to_string(sent.message.id) + " in outbox/";
+  }
+
+  // The requester reads the code from the message we wrote (the demo plays both sides).
+  std::string code_from_outbox(const std::string& number) {
+    for (const auto& v : must(m_mail.list())) {
+      if (v.message.case_number != number || v.message.letter != "verification-code") continue;
+      auto at = v.body.find("code:\n\n    ");
+      if (at != std::string::npos) return v.body.substr(at + 11, static_cast<std::size_t>(m_policy.verification.code_digits));
+    }
+    fail_command(Error{ErrorCode::internal, "demo: no verification code in the outbox"});
   }
 
   void advance_to(const char* iso) { m_clock.set(at(iso)); }
@@ -166,12 +219,16 @@ class DemoRun {
   }
   static std::string state_after(Result<CaseView> v) { return std::string(state_name(must(std::move(v)).c.state)); }
 
+  Session& m_session;
   std::ostream& m_out;
   FixedClock m_clock;
   Desk m_desk;
   const Policy& m_policy;
   const DataMap& m_map;
   std::filesystem::path m_home;
+  Settings m_settings;
+  std::unique_ptr<Mailer> m_mailer;
+  Correspondence m_mail;
   std::string m_number;
 };
 

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "cli/render.hpp"
@@ -92,21 +93,45 @@ void add_intake(CLI::App& dsar, Session& s) {
   });
 }
 
+// The letter a lifecycle command sends: a template name, or one chosen from the case.
+using LetterChoice = std::function<std::optional<std::string>(const Case&)>;
+
+// Adds --no-letter to a command that writes to the requester, and sends the letter after it.
+std::shared_ptr<bool> letter_flag(CLI::App* cmd, const LetterChoice& choice) {
+  auto skip = std::make_shared<bool>(false);
+  if (choice) cmd->add_flag("--no-letter", *skip, "Do not send the letter to the requester (e.g. it went by post)");
+  return skip;
+}
+
+void maybe_send(Session& s, const CaseView& v, const LetterChoice& choice, bool skip) {
+  if (!choice || skip) return;
+  if (auto letter = choice(v.c)) send_case_letter(s, v, *letter, confirmation_fields(s, v, *letter));
+}
+
+LetterChoice fixed_letter(const char* name) {
+  return [name](const Case&) { return std::optional<std::string>(name); };
+}
+
 // A lifecycle command that takes only the case number.
 void add_simple(CLI::App& dsar, Session& s, const char* name, const char* description, const char* footer,
-                Result<CaseView> (Desk::*action)(std::string_view)) {
+                Result<CaseView> (Desk::*action)(std::string_view), LetterChoice letter = {}) {
   auto number = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* cmd = dsar.add_subcommand(name, description);
   cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
   cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
+  auto skip = letter_flag(cmd, letter);
   cmd->footer(footer);
-  cmd->callback([&s, number, json, action] { print_case(s, must((s.desk().*action)(*number)), *json); });
+  cmd->callback([&s, number, json, action, letter, skip] {
+    CaseView v = must((s.desk().*action)(*number));
+    print_case(s, v, *json);
+    maybe_send(s, v, letter, *skip);
+  });
 }
 
 // A lifecycle command that takes the case number and a reason code.
 void add_with_reason(CLI::App& dsar, Session& s, const char* name, const char* description, const char* footer,
-                     Result<CaseView> (Desk::*action)(std::string_view, std::string_view)) {
+                     Result<CaseView> (Desk::*action)(std::string_view, std::string_view), LetterChoice letter = {}) {
   auto number = std::make_shared<std::string>();
   auto reason = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
@@ -114,37 +139,12 @@ void add_with_reason(CLI::App& dsar, Session& s, const char* name, const char* d
   cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
   cmd->add_option("--reason", *reason, "Why, as a reason code (listed below)")->required();
   cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
+  auto skip = letter_flag(cmd, letter);
   cmd->footer(footer);
-  cmd->callback(
-      [&s, number, reason, json, action] { print_case(s, must((s.desk().*action)(*number, *reason)), *json); });
-}
-
-void add_verify(CLI::App& dsar, Session& s) {
-  auto number = std::make_shared<std::string>();
-  auto method = std::make_shared<std::string>();
-  auto outcome = std::make_shared<std::string>("passed");
-  auto json = std::make_shared<bool>(false);
-  auto* cmd = dsar.add_subcommand("verify", "Record an identity check of the requester");
-  cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
-  cmd->add_option("--method", *method,
-                  "How identity was checked: email-code, knowledge (order number, invoice id), document (seen by an "
-                  "operator; never stored), call, account-login, override")
-      ->required();
-  cmd->add_option("--outcome", *outcome,
-                  "requested (we asked the requester for proof), passed, or failed (default passed)");
-  cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
-  cmd->footer(
-      "Only the method and outcome are recorded, never the code, answer or document. After two failed checks the case "
-      "is denied with reason identity-not-verified (seed 001).\n\nExamples:\n  maestro dsar verify DSAR-2026-001 "
-      "--method document --outcome requested\n  maestro dsar verify DSAR-2026-001 --method document --outcome passed");
-  cmd->callback([&s, number, method, outcome, json] {
-    VerificationOutcome parsed = must(parse_verification_outcome(*outcome));
-    CaseView v = must(s.desk().record_verification(*number, *method, parsed));
-    if (v.c.state == CaseState::denied) {
-      s.err << "note: " << v.c.number << " was denied: identity could not be verified after "
-            << v.c.failed_verifications() << " failed checks\n";
-    }
+  cmd->callback([&s, number, reason, json, action, letter, skip] {
+    CaseView v = must((s.desk().*action)(*number, *reason));
     print_case(s, v, *json);
+    maybe_send(s, v, letter, *skip);
   });
 }
 
@@ -161,9 +161,16 @@ void add_deny(CLI::App& dsar, Session& s) {
       ->required();
   cmd->add_option("--details", *details, "An explanation (kept encrypted with the case, not in the audit trail)");
   cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
-  cmd->footer("The refusal letter must tell the requester of their right to complain to the supervisory authority.");
-  cmd->callback(
-      [&s, number, reason, details, json] { print_case(s, must(s.desk().deny(*number, *reason, *details)), *json); });
+  LetterChoice letter = fixed_letter("refusal");
+  auto skip = letter_flag(cmd, letter);
+  cmd->footer(
+      "Sends the refusal letter, with the reason and the requester's right to complain to the supervisory authority "
+      "(e.g. the ICO's contact details).");
+  cmd->callback([&s, number, reason, details, json, letter, skip] {
+    CaseView v = must(s.desk().deny(*number, *reason, *details));
+    print_case(s, v, *json);
+    maybe_send(s, v, letter, *skip);
+  });
 }
 
 void add_note(CLI::App& dsar, Session& s) {
@@ -225,15 +232,20 @@ void add_dsar_commands(CLI::App& app, Session& s) {
       "A case moves: received -> acknowledged -> awaiting_verification -> verified -> in_progress -> in_review -> "
       "fulfilled | denied | withdrawn.\nRun 'maestro dsar COMMAND --help' for a command's options.");
   add_intake(*dsar, s);
-  add_simple(*dsar, s, "ack", "Record that the request was acknowledged to the requester",
-             "Seed 001: acknowledge within 24 hours of receipt.", &Desk::acknowledge);
-  add_verify(*dsar, s);
+  add_simple(*dsar, s, "ack", "Acknowledge the request: sends template A to the requester",
+             "Seed 001: acknowledge within 24 hours of receipt. The letter goes to the case's email address through "
+             "the outbox (maestro outbox list).",
+             &Desk::acknowledge, fixed_letter("acknowledgement"));
+  add_verify_commands(*dsar, s);
   add_simple(*dsar, s, "start", "Start work on a verified case (locate, export, erase, ...)",
              "Nothing is exported or erased for a case whose identity is not verified.", &Desk::start);
   add_simple(*dsar, s, "review", "Send the prepared response to the DPO for review",
              "The DPO checks completeness and redacts other people's data.", &Desk::submit_for_review);
   add_simple(*dsar, s, "fulfil", "Record that the response was delivered; closes the case",
-             "Closes the case as fulfilled; the closing date is compared with the legal due date.", &Desk::fulfil);
+             "Closes the case as fulfilled; the closing date is compared with the legal due date. For erasure, "
+             "rectification, restriction and objection it sends the confirmation letter (the erasure letter lists "
+             "what is kept by law and why); an access package's letter is sent by 'dsar export --notify'.",
+             &Desk::fulfil, confirmation_letter);
   add_deny(*dsar, s);
   add_simple(*dsar, s, "withdraw", "Record that the requester withdrew the request; closes the case", "",
              &Desk::withdraw);
@@ -245,8 +257,8 @@ void add_dsar_commands(CLI::App& app, Session& s) {
   add_simple(*dsar, s, "resume", "Restart the clock when the requester has answered", "", &Desk::resume);
   add_with_reason(*dsar, s, "extend", "Extend the legal deadline once (GDPR: up to two further months; CCPA: 45 days)",
                   "Reasons: complex, numerous. The requester must be told before the original deadline passes, so an "
-                  "extension is refused after it.",
-                  &Desk::extend);
+                  "extension is refused after it; the extension notice is sent with the new due date.",
+                  &Desk::extend, fixed_letter("extension-notice"));
   add_note(*dsar, s);
   add_list(*dsar, s);
   add_show(*dsar, s);

@@ -11,6 +11,7 @@
 #include "common/result.hpp"
 #include "config/settings.hpp"
 #include "datamap/datamap.hpp"
+#include "desk/correspondence.hpp"
 #include "desk/desk.hpp"
 
 namespace CLI {
@@ -52,6 +53,8 @@ class Session {
   // The data map from `map_option` or maestro.yaml's `datamap:`, loaded once and validated.
   const DataMap& data_map(const std::string& map_option);
   Desk& desk();
+  // Letters through the outbox, with the mailer maestro.yaml names (SMTP, or .eml files).
+  Correspondence& correspondence();
   const Clock& clock();
   // The operator named in the audit trail: --actor, $MAESTRO_ACTOR, $USER, else "operator".
   std::string actor() const;
@@ -60,6 +63,8 @@ class Session {
   std::optional<Installation> m_installation;
   std::unique_ptr<Clock> m_clock;
   std::unique_ptr<Desk> m_desk;
+  std::unique_ptr<Mailer> m_mailer;
+  std::unique_ptr<Correspondence> m_correspondence;
   std::optional<DataMap> m_data_map;
 };
 
@@ -69,6 +74,14 @@ void add_report_commands(CLI::App& app, Session& session);
 void add_demo_command(CLI::App& app, Session& session);
 void add_data_commands(CLI::App& dsar, Session& session);
 void add_erasure_commands(CLI::App& app, CLI::App& dsar, Session& session);
+void add_verify_commands(CLI::App& dsar, Session& session);
+void add_outbox_commands(CLI::App& app, Session& session);
+
+// Sends a letter of the case to its requester unless `skip`, and says what became of it.
+void send_case_letter(Session& s, const CaseView& view, std::string_view letter, const LetterFields& extra = {});
+// The confirmation letter a fulfilled case's rights call for (erasure, rectification, ...), if any.
+std::optional<std::string> confirmation_letter(const Case& c);
+LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_view letter);
 
 }  // namespace maestro::cli
 namespace maestro {

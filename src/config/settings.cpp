@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/embedded.hpp"
+#include "notify/mailer.hpp"
 #include "store/sqlite_case_store.hpp"
 
 namespace maestro {
@@ -59,12 +60,42 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         s.exports_root = relative_to(base, value.as<std::string>());
       } else if (key == "taxonomy") {
         s.taxonomy_file = relative_to(base, value.as<std::string>());
+      } else if (key == "organisation") {
+        if (!value.IsMap()) return invalid(where + ": 'organisation' is a map with 'name' and 'dpo_email'");
+        s.organisation = value["name"].as<std::string>(s.organisation);
+        s.dpo_email = value["dpo_email"].as<std::string>(s.dpo_email);
+      } else if (key == "language") {
+        s.language = value.as<std::string>();
+      } else if (key == "templates_dir") {
+        s.templates_dir = relative_to(base, value.as<std::string>());
+      } else if (key == "mail") {
+        if (!value.IsMap()) return invalid(where + ": 'mail' is a map (from, smtp, tls, user_env, password_env, outbox_dir)");
+        for (const auto& m : value) {
+          auto k = m.first.as<std::string>();
+          std::string at = origin + ":" + std::to_string(m.first.Mark().line + 1);
+          if (k == "from") s.mail_from = m.second.as<std::string>();
+          else if (k == "smtp") s.smtp_url = m.second.as<std::string>();
+          else if (k == "tls") s.smtp_tls = m.second.as<std::string>();
+          else if (k == "user_env") s.smtp_user_env = m.second.as<std::string>();
+          else if (k == "password_env") s.smtp_password_env = m.second.as<std::string>();
+          else if (k == "outbox_dir") s.outbox_dir = relative_to(base, m.second.as<std::string>());
+          else if (k == "password" || k == "user")
+            return invalid(at + ": mail credentials must not be written in maestro.yaml: use '" + k + "_env: VARIABLE'");
+          else return invalid(at + ": unknown mail setting '" + k + "' (known: from, smtp, tls, user_env, password_env, outbox_dir)");
+        }
+        if (!s.smtp_url.empty() && !s.smtp_url.starts_with("smtp://") && !s.smtp_url.starts_with("smtps://")) {
+          return invalid(where + ": mail.smtp must be smtp://host:port or smtps://host:port");
+        }
+        if (s.smtp_tls != "try" && s.smtp_tls != "required" && s.smtp_tls != "none") {
+          return invalid(where + ": mail.tls must be try, required or none");
+        }
       } else if (key == "calendars") {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
       } else {
         return invalid(where + ": unknown setting '" + key +
-                       "' (known: store, key_file, policy, calendars, datamap, taxonomy, exports_root)");
+                       "' (known: store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
+                       "language, templates_dir, mail)");
       }
     }
   } catch (const YAML::Exception& e) {
@@ -80,6 +111,7 @@ Result<Settings> load_settings(const SettingsOverrides& overrides) {
   s.home = overrides.home ? *overrides.home : env_path("MAESTRO_HOME").value_or(fs::path(".maestro"));
   s.store_path = s.home / "maestro.db";
   s.key_file = s.home / "secret.key";
+  s.outbox_dir = s.home / "outbox";
   std::optional<fs::path> config = overrides.config ? overrides.config : env_path("MAESTRO_CONFIG");
   if (!config) {
     std::error_code ec;
@@ -91,6 +123,7 @@ Result<Settings> load_settings(const SettingsOverrides& overrides) {
     s.config_file = *config;
     if (auto ok = apply_config_file(s, *config); !ok) return propagate(ok.error());
   }
+  if (s.mail_from.empty()) s.mail_from = s.dpo_email;
   return s;
 }
 
@@ -121,6 +154,21 @@ Result<Policy> load_policy(const Settings& settings) {
     return parse_policy(*text, settings.policy_file->string(), std::move(calendars));
   }
   return parse_policy(policy_text, "embedded policy/default.yaml", std::move(calendars));
+}
+
+Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings) {
+  if (settings.smtp_url.empty()) return make_eml_mailer(settings.outbox_dir);
+  SmtpSettings smtp;
+  smtp.url = settings.smtp_url;
+  smtp.tls = settings.smtp_tls;
+  for (auto [name, target] : {std::pair{&settings.smtp_user_env, &smtp.user},
+                              std::pair{&settings.smtp_password_env, &smtp.password}}) {
+    if (name->empty()) continue;
+    const char* value = std::getenv(name->c_str());
+    if (!value) return fail(ErrorCode::failed_precondition, "environment variable " + *name + " (for mail) is not set");
+    *target = value;
+  }
+  return make_smtp_mailer(std::move(smtp));
 }
 
 Result<Installation> open_installation(const SettingsOverrides& overrides) {

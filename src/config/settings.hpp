@@ -11,6 +11,16 @@
 //   datamap: datamap.yaml                # where personal data lives (docs/datamap.md)
 //   taxonomy: fideslang_data_categories.yml  # data categories the data map is checked against
 //   exports_root: /srv/dsar-exports      # local --out folders must lie inside it (default: .)
+//   organisation: {name: Example Ltd, dpo_email: dpo@example.com}   # named in letters
+//   language: en                         # letters' default language
+//   templates_dir: templates             # operator's own letter templates (<lang>/<name>.mustache)
+//   mail:                                # without it, letters are written as .eml files
+//     from: dpo@example.com
+//     smtp: smtp://mail.example.com:587  # or smtps://...:465
+//     tls: required                      # try (default), required, none
+//     user_env: SMTP_USER                # credentials from the environment, never inline
+//     password_env: SMTP_PASSWORD
+//     outbox_dir: outbox                 # where .eml files go without smtp (default <home>/outbox)
 //
 // Relative paths are relative to the maestro.yaml that names them.
 #pragma once
@@ -38,6 +48,16 @@ struct Settings {
   std::optional<std::filesystem::path> datamap_file;
   std::optional<std::filesystem::path> taxonomy_file;
   std::filesystem::path exports_root = ".";
+  // Letters and mail.
+  std::string organisation = "our organisation";
+  std::string dpo_email = "dpo@example.com";
+  std::string language = "en";
+  std::optional<std::filesystem::path> templates_dir;
+  std::string mail_from;                // default: dpo_email
+  std::string smtp_url;                 // empty: write .eml files
+  std::string smtp_tls = "try";
+  std::string smtp_user_env, smtp_password_env;
+  std::filesystem::path outbox_dir;     // default: <home>/outbox
 };
 
 struct SettingsOverrides {
@@ -57,6 +77,10 @@ struct Installation {
   std::unique_ptr<KeyRing> keys;
   std::unique_ptr<CaseStore> store;
 };
+
+class Mailer;
+// The mailer the settings name: SMTP when `mail.smtp` is set, else .eml files in outbox_dir.
+Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings);
 
 // Opens the key file and the case store, creating both on first use. A store whose key file is
 // missing is an error (a new key could not read it); nothing is created in that case.

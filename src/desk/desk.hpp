@@ -119,7 +119,7 @@ class Desk {
   // The keyed pseudonym of an identifier, as the audit trail shows it.
   std::string pseudonym(const SubjectIdentifier& id) const { return m_keys.pseudonym(id.canonical()); }
 
-  // Legal holds (desk/holds.cpp). A held subject's erasure is refused.
+  // Legal holds (desk/desk_records.cpp). A held subject's erasure is refused.
   Result<std::int64_t> add_hold(const std::vector<SubjectIdentifier>& subjects, std::string_view reason,
                                 std::string_view details);
   Status release_hold(std::int64_t id);
@@ -127,13 +127,24 @@ class Desk {
   // Active holds that cover any of these identifiers.
   Result<std::vector<LegalHold>> active_holds_for(const std::vector<SubjectIdentifier>& identifiers);
 
-  // Erasure bookkeeping (desk/holds.cpp). The plan is sealed before it is stored.
+  // Erasure bookkeeping (desk/desk_records.cpp). The plan is sealed before it is stored.
   Result<std::optional<std::pair<ErasureJobRecord, std::string>>> erasure_job(std::string_view case_number);
   // Saves the job, appends ledger entries and an audit event, all in one transaction.
   Status record_erasure_progress(const ErasureJobRecord& job, const std::string& plan_json,
                                  const std::vector<LedgerEntry>& ledger, std::string_view action,
                                  std::string_view outcome, const std::string& details_json);
   Status erasure_ledger(Instant since, const std::function<Status(const LedgerEntry&)>& visit);
+
+  // The outbox and one-time codes (desk/desk_records.cpp). Each change is audited without content.
+  Result<std::int64_t> add_message(const OutboxMessage& message, const std::string& details_json);
+  Status update_message(const OutboxMessage& message, std::string_view outcome, const std::string& details_json);
+  Result<std::vector<OutboxMessage>> messages();
+  Status save_challenge(const VerificationChallenge& challenge);
+  Result<std::optional<VerificationChallenge>> challenge(std::string_view case_number);
+  // Records a verification attempt (as record_verification) with extra audit details, and
+  // saves the challenge in the same transaction.
+  Result<CaseView> record_check(std::string_view number, std::string_view method, VerificationOutcome outcome,
+                                const std::optional<VerificationChallenge>& challenge, const std::string& extra_details);
 
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }

@@ -51,6 +51,29 @@ struct LedgerEntry {
   std::string action;         // delete, anonymize
 };
 
+// An emailed one-time code: only its keyed hash is kept.
+struct VerificationChallenge {
+  std::string case_number;
+  std::string code_mac;  // KeyRing::integrity_mac of the case number and code
+  Instant created_at{};
+  Instant expires_at{};
+  std::optional<Instant> used_at;
+};
+
+// A letter on its way to the requester. The recipient, subject and body are sealed.
+struct OutboxMessage {
+  std::int64_t id = 0;
+  std::string case_number;
+  std::string letter;  // the template, e.g. acknowledgement
+  Instant created_at{};
+  std::string state;   // pending, sent, failed (gave up), manual (written as .eml)
+  int attempts = 0;
+  Instant next_attempt_at{};
+  std::optional<Instant> sent_at;
+  std::string last_error;
+  std::string sealed;  // KeyRing::seal of the message as JSON
+};
+
 class CaseStore {
  public:
   virtual ~CaseStore() = default;
@@ -85,6 +108,15 @@ class CaseStore {
   virtual Status release_hold(std::int64_t id, Instant at, const std::string& by) = 0;
   // Every hold, oldest first.
   virtual Result<std::vector<LegalHold>> load_holds() = 0;
+
+  virtual Status save_challenge(const VerificationChallenge& challenge) = 0;
+  virtual Result<std::optional<VerificationChallenge>> load_challenge(std::string_view case_number) = 0;
+
+  // Stores a new message (its id is assigned) and returns the id.
+  virtual Result<std::int64_t> add_message(const OutboxMessage& message) = 0;
+  virtual Status update_message(const OutboxMessage& message) = 0;
+  // Every message, oldest first.
+  virtual Result<std::vector<OutboxMessage>> load_messages() = 0;
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

@@ -14,7 +14,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 2> k_migrations{R"sql(
+constexpr std::array<const char*, 3> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -81,6 +81,27 @@ constexpr std::array<const char*, 2> k_migrations{R"sql(
     action TEXT NOT NULL
   );
   CREATE INDEX erasure_ledger_by_time ON erasure_ledger(at);
+)sql",
+                                                  R"sql(
+  CREATE TABLE verification_challenges (
+    case_number TEXT PRIMARY KEY REFERENCES cases(number),
+    code_mac TEXT NOT NULL,      -- keyed hash of the code; the code itself is never stored
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  );
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    case_number TEXT NOT NULL,
+    letter TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    sent_at TEXT,
+    last_error TEXT NOT NULL,
+    message BLOB NOT NULL        -- sealed recipient, subject and body
+  );
 )sql"};
 
 class Statement {
@@ -395,6 +416,92 @@ class SqliteCaseStore final : public CaseStore {
     return out;
   }
 
+  Status save_challenge(const VerificationChallenge& c) override {
+    Statement put(m_db,
+                  "INSERT INTO verification_challenges(case_number, code_mac, created_at, expires_at, used_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(case_number) DO UPDATE SET code_mac = excluded.code_mac, "
+                  "created_at = excluded.created_at, expires_at = excluded.expires_at, used_at = excluded.used_at");
+    put.bind(1, c.case_number).bind(2, c.code_mac).bind(3, format_instant(c.created_at));
+    put.bind(4, format_instant(c.expires_at));
+    put.bind_optional(5, c.used_at ? std::optional<std::string>(format_instant(*c.used_at)) : std::nullopt);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the verification code"));
+    return {};
+  }
+
+  Result<std::optional<VerificationChallenge>> load_challenge(std::string_view case_number) override {
+    Statement q(m_db,
+                "SELECT case_number, code_mac, created_at, expires_at, used_at FROM verification_challenges "
+                "WHERE case_number = ?1");
+    q.bind(1, case_number);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<VerificationChallenge>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the verification code"));
+    VerificationChallenge c;
+    c.case_number = q.text(0);
+    c.code_mac = q.text(1);
+    auto created = instant_column(q, 2);
+    auto expires = instant_column(q, 3);
+    if (!created || !expires) return fail(ErrorCode::data_loss, "a verification code has a corrupt date");
+    c.created_at = *created;
+    c.expires_at = *expires;
+    if (q.optional_text(4)) {
+      auto used = instant_column(q, 4);
+      if (!used) return fail(ErrorCode::data_loss, "a verification code has a corrupt date");
+      c.used_at = *used;
+    }
+    return std::optional<VerificationChallenge>{c};
+  }
+
+  Result<std::int64_t> add_message(const OutboxMessage& m) override {
+    Statement put(m_db,
+                  "INSERT INTO outbox(case_number, letter, created_at, state, attempts, next_attempt_at, sent_at, "
+                  "last_error, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+    bind_message(put, m);
+    if (put.step() != SQLITE_ROW) return propagate(error("cannot add to the outbox"));
+    return put.integer(0);
+  }
+
+  Status update_message(const OutboxMessage& m) override {
+    Statement put(m_db,
+                  "UPDATE outbox SET case_number = ?1, letter = ?2, created_at = ?3, state = ?4, attempts = ?5, "
+                  "next_attempt_at = ?6, sent_at = ?7, last_error = ?8, message = ?9 WHERE id = ?10");
+    bind_message(put, m);
+    put.bind(10, m.id);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot update the outbox"));
+    return {};
+  }
+
+  Result<std::vector<OutboxMessage>> load_messages() override {
+    Statement q(m_db,
+                "SELECT id, case_number, letter, created_at, state, attempts, next_attempt_at, sent_at, last_error, "
+                "message FROM outbox ORDER BY id");
+    std::vector<OutboxMessage> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      OutboxMessage m;
+      m.id = q.integer(0);
+      m.case_number = q.text(1);
+      m.letter = q.text(2);
+      auto created = instant_column(q, 3);
+      auto next = instant_column(q, 6);
+      if (!created || !next) return fail(ErrorCode::data_loss, "outbox message #" + std::to_string(m.id) + " has a corrupt date");
+      m.created_at = *created;
+      m.state = q.text(4);
+      m.attempts = static_cast<int>(q.integer(5));
+      m.next_attempt_at = *next;
+      if (q.optional_text(7)) {
+        auto sent = instant_column(q, 7);
+        if (!sent) return fail(ErrorCode::data_loss, "outbox message #" + std::to_string(m.id) + " has a corrupt date");
+        m.sent_at = *sent;
+      }
+      m.last_error = q.text(8);
+      m.sealed = q.blob(9).value_or("");
+      out.push_back(std::move(m));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read the outbox"));
+    return out;
+  }
+
   Status append_ledger(const LedgerEntry& e) override {
     Statement put(m_db,
                   "INSERT INTO erasure_ledger(at, case_number, system, tenant, collection, key_field, key_pseudonym, "
@@ -422,6 +529,19 @@ class SqliteCaseStore final : public CaseStore {
   }
 
  private:
+  static std::optional<Instant> instant_column(const Statement& q, int col) {
+    auto at = parse_instant(q.text(col));
+    if (!at) return std::nullopt;
+    return *at;
+  }
+
+  static void bind_message(Statement& put, const OutboxMessage& m) {
+    put.bind(1, m.case_number).bind(2, m.letter).bind(3, format_instant(m.created_at)).bind(4, m.state);
+    put.bind(5, std::int64_t{m.attempts}).bind(6, format_instant(m.next_attempt_at));
+    put.bind_optional(7, m.sent_at ? std::optional<std::string>(format_instant(*m.sent_at)) : std::nullopt);
+    put.bind(8, m.last_error).bind_blob(9, m.sealed);
+  }
+
   // Maps the connection's last error to a message a user can act on.
   Error error(const std::string& what) const {
     int code = sqlite3_errcode(m_db) & 0xff;

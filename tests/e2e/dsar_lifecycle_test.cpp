@@ -74,10 +74,14 @@ TEST_F(Lifecycle, ARequestFromIntakeToFulfilment) {
   EXPECT_EQ(c["deadlines"]["completed_on_time"], true);
   EXPECT_EQ(c["subject"]["identifiers"][0]["value"], "jane.example@example.com");
 
+  // Ten changes of the case, and the acknowledgement letter queued and written as an .eml file
+  // (no SMTP configured).
   RunResult verify = ok({"audit", "verify"});
-  EXPECT_NE(verify.out.find("intact: 10 events"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("intact: 12 events"), std::string::npos) << verify.out;
   RunResult trail = ok({"audit", "show", "--case", "DSAR-2026-001", "--json"});
-  EXPECT_EQ(std::count(trail.out.begin(), trail.out.end(), '\n'), 10);
+  EXPECT_EQ(std::count(trail.out.begin(), trail.out.end(), '\n'), 12);
+  EXPECT_NE(trail.out.find("\"outcome\":\"manual\""), std::string::npos);
+  EXPECT_NE(ok({"outbox", "list"}).out.find("acknowledgement"), std::string::npos);
   EXPECT_EQ(trail.out.find("jane.example"), std::string::npos);
   EXPECT_EQ(trail.out.find("Exported from billing"), std::string::npos);
   EXPECT_NE(trail.out.find("\"actor\":\"e2e-operator\""), std::string::npos);
@@ -285,10 +289,15 @@ TEST_F(Lifecycle, EveryCommandHasHelp) {
 
 TEST_F(Lifecycle, TheDemoRunsAndLeavesAVerifiableStore) {
   RunResult demo = ok({"demo"});
-  EXPECT_NE(demo.out.find("Audit trail verified: 24 events, intact"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("Audit trail verified: 38 events, intact"), std::string::npos) << demo.out;
   // Part two erases the customer and proves it, keeping the orders under the tax-law retention.
   EXPECT_NE(demo.out.find("records still holding erasable data: 0 (expected 0)"), std::string::npos);
   EXPECT_NE(demo.out.find("Kept by law: 3 record(s) of shop.orders"), std::string::npos);
+  // Its letters are in the demo's outbox as .eml files, the erasure needing two checks.
+  EXPECT_NE(demo.out.find("the code is correct; 1 more check(s) of a different kind needed"), std::string::npos);
+  std::size_t letters = 0;
+  for (const auto& e : std::filesystem::directory_iterator(maestro.dir() / "maestro-demo/outbox")) letters += e.path().extension() == ".eml";
+  EXPECT_EQ(letters, 6u);
   EXPECT_NE(demo.out.find("legal due moves from 2026-03-27 to 2026-03-30"), std::string::npos);
   EXPECT_EQ(ok({"--home", "maestro-demo", "audit", "verify"}).exit_code, 0);
   ok({"demo"});  // reruns cleanly

@@ -1,5 +1,5 @@
-// The desk's legal holds and erasure bookkeeping: holds that stop an erasure, the sealed
-// erasure plan of a case, and the erasure ledger used to re-apply erasures to restored backups.
+// The desk's stored records besides cases: legal holds, sealed erasure plans, the erasure ledger,
+// the outbox and one-time verification codes. Every change is one store transaction with its audit event.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -113,6 +113,51 @@ Status Desk::record_erasure_progress(const ErasureJobRecord& job, const std::str
 
 Status Desk::erasure_ledger(Instant since, const std::function<Status(const LedgerEntry&)>& visit) {
   return m_store.for_each_ledger_entry(since, visit);
+}
+
+Result<std::int64_t> Desk::add_message(const OutboxMessage& message, const std::string& details_json) {
+  std::int64_t id = 0;
+  Status done = m_store.transaction([&]() -> Status {
+    auto added = m_store.add_message(message);
+    if (!added) return propagate(added.error());
+    id = *added;
+    json d = json::parse(details_json);
+    d["message"] = id;
+    return append_audit(message.case_number, "mail", "queued", d.dump());
+  });
+  if (!done) return propagate(done.error());
+  return id;
+}
+
+Status Desk::update_message(const OutboxMessage& message, std::string_view outcome, const std::string& details_json) {
+  return m_store.transaction([&]() -> Status {
+    if (auto ok = m_store.update_message(message); !ok) return ok;
+    return append_audit(message.case_number, "mail", outcome, details_json);
+  });
+}
+
+Result<std::vector<OutboxMessage>> Desk::messages() { return m_store.load_messages(); }
+
+Status Desk::save_challenge(const VerificationChallenge& challenge) {
+  return m_store.transaction([&] { return m_store.save_challenge(challenge); });
+}
+
+Result<std::optional<VerificationChallenge>> Desk::challenge(std::string_view case_number) {
+  return m_store.load_challenge(case_number);
+}
+
+Result<CaseView> Desk::record_check(std::string_view number, std::string_view method, VerificationOutcome outcome,
+                                    const std::optional<VerificationChallenge>& challenge,
+                                    const std::string& extra_details) {
+  return change_case(
+      number, "verify",
+      [&](Case& c) -> Status {
+        auto state = maestro::record_verification(c, m_clock.now(), method, outcome, m_policy);
+        if (!state) return propagate(state.error());
+        if (challenge) return m_store.save_challenge(*challenge);
+        return {};
+      },
+      extra_details);
 }
 
 }  // namespace maestro

@@ -1,0 +1,331 @@
+// maestro dsar verify (start, check, record), maestro dsar sweep, maestro outbox: identity
+// checks and letters to the requester.
+#include <CLI/CLI.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/render.hpp"
+#include "cli/session.hpp"
+#include "desk/verification_service.hpp"
+#include "fulfil/erasure.hpp"
+
+namespace maestro::cli {
+
+namespace {
+
+using nlohmann::json;
+
+std::string reason_text(const Policy& p, const std::string& code) {
+  auto it = p.denial_reasons.find(code);
+  std::string text = it == p.denial_reasons.end() ? code : it->second;
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+void print_verification(Session& s, const VerificationResult& r, bool as_json) {
+  if (as_json) {
+    s.out << json{{"case", r.view.c.number},
+                  {"state", std::string(state_name(r.view.c.state))},
+                  {"passed", r.passed},
+                  {"checks_passed", r.factors_passed},
+                  {"checks_required", r.factors_required},
+                  {"explanation", r.explanation}}
+                 .dump(2)
+          << "\n";
+    return;
+  }
+  s.out << r.view.c.number << ": " << r.explanation << ". State: " << state_name(r.view.c.state) << " ("
+        << r.factors_passed << " of " << r.factors_required << " required check(s) passed).\n";
+}
+
+void add_verify_start(CLI::App& verify, Session& s) {
+  struct Options {
+    std::string number, method, proof;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = verify.add_subcommand("start", "Ask the requester to prove who they are (mails a code or template B)");
+  cmd->add_option("case", o->number, "The case number")->required();
+  cmd->add_option("--method", o->method, "email-code, knowledge or document")->required();
+  cmd->add_option("--ask-for", o->proof, "What template B asks for (default depends on the method)");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->footer(
+      "email-code mails a one-time code to the case's email address (valid 10 minutes, usable once; only its hash "
+      "is kept). knowledge and document send template B asking for the proof.\n\nExample:\n"
+      "  maestro dsar verify start DSAR-2026-001 --method email-code");
+  cmd->callback([&s, o] {
+    print_verification(s, must(start_verification(s.desk(), s.correspondence(), o->number, o->method, o->proof)), o->json);
+  });
+}
+
+void add_verify_check(CLI::App& verify, Session& s) {
+  struct Options {
+    std::string number, code, map;
+    std::vector<std::string> answers;
+    bool specific = false, declaration = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = verify.add_subcommand("check", "Check the code or the answers the requester gave");
+  cmd->add_option("case", o->number, "The case number")->required();
+  cmd->add_option("--code", o->code, "The code the requester gave back");
+  cmd->add_option("--answer", o->answers,
+                  "A data point the requester gave, FIELD=VALUE (e.g. invoice.InvoiceId=98, orders.id=1042); "
+                  "repeatable");
+  cmd->add_option("--map", o->map, "The data map the answers are checked against (default: maestro.yaml's)");
+  cmd->add_flag("--specific-pieces", o->specific, "CCPA: the request is for specific pieces of information");
+  cmd->add_flag("--signed-declaration", o->declaration, "CCPA: the requester signed a declaration under penalty of perjury");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->footer(
+      "Answers are compared with this person's own records (found from the case's identifiers through the data "
+      "map), so another customer's order number does not match. Neither the code nor the answers are logged. A "
+      "wrong code or answer counts as a failed check; after two the case is denied. An expired or already used "
+      "code is refused without counting.\n\nExamples:\n  maestro dsar verify check DSAR-2026-001 --code 123456\n"
+      "  maestro dsar verify check DSAR-2026-001 --answer invoice.InvoiceId=98");
+  cmd->callback([&s, o] {
+    if (o->code.empty() == o->answers.empty()) {
+      fail_command(Error{ErrorCode::invalid_argument, "give either --code or --answer FIELD=VALUE"});
+    }
+    if (!o->code.empty()) {
+      print_verification(s, must(check_code(s.desk(), o->number, o->code)), o->json);
+      return;
+    }
+    KnowledgeAnswers k;
+    k.specific_pieces = o->specific;
+    k.signed_declaration = o->declaration;
+    for (const auto& a : o->answers) {
+      auto eq = a.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == a.size()) {
+        fail_command(Error{ErrorCode::invalid_argument, "an answer is FIELD=VALUE, e.g. invoice.InvoiceId=98"});
+      }
+      k.answers[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    const DataMap& map = s.data_map(o->map);
+    print_verification(s, must(check_knowledge(s.desk(), map, o->number, k)), o->json);
+  });
+}
+
+void add_verify_record(CLI::App& verify, Session& s) {
+  struct Options {
+    std::string number, document, outcome;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = verify.add_subcommand("record", "Record that an operator checked an identity document");
+  cmd->add_option("case", o->number, "The case number")->required();
+  cmd->add_option("--document", o->document,
+                  "passport, driving-licence, national-id, residence-permit, utility-bill, bank-statement, other")
+      ->required();
+  cmd->add_option("--outcome", o->outcome, "passed or failed")->required();
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->footer("Maestro records that the document was seen, by whom (--actor) and the outcome; never the document. "
+              "Delete your copy once checked (seed 001).");
+  cmd->callback([&s, o] {
+    VerificationOutcome outcome = must(parse_verification_outcome(o->outcome));
+    print_verification(s, must(record_document(s.desk(), o->number, o->document, outcome)), o->json);
+  });
+}
+
+void add_sweep(CLI::App& dsar, Session& s) {
+  auto json_out = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand("sweep", "Remind requesters who have not proved their identity; close stale requests");
+  cmd->add_flag("--json", *json_out, "Print JSON");
+  cmd->footer(
+      "Run it daily (cron). A case waiting for proof of identity longer than the policy's reminder_after (24 hours) "
+      "gets one reminder; after expire_after (7 days) it is denied as identity-not-verified and the refusal letter "
+      "is sent. Also retries the outbox.");
+  cmd->callback([&s, json_out] {
+    const VerificationPolicy& vp = s.desk().policy().verification;
+    CaseQuery q;
+    q.state = CaseState::awaiting_verification;
+    auto waiting = must(s.desk().list(q));
+    Instant now = s.clock().now();
+    json done = json::array();
+    for (const auto& v : waiting) {
+      std::optional<Instant> asked;
+      for (const auto& attempt : v.c.verifications) {
+        if (attempt.outcome == "requested") asked = attempt.at;
+      }
+      if (!asked) continue;
+      HolidayCalendar any;
+      Instant expires = add_duration(*asked, vp.expire_after, any);
+      Instant remind = add_duration(*asked, vp.reminder_after, any);
+      if (now >= expires) {
+        CaseView denied = must(s.desk().deny(v.c.number, "identity-not-verified",
+                                             "No proof of identity was received within the time allowed."));
+        send_case_letter(s, denied, "refusal", confirmation_fields(s, denied, "refusal"));
+        done.push_back({{"case", v.c.number}, {"action", "closed-unverified"}});
+        continue;
+      }
+      bool reminded = false;
+      for (const auto& m : must(s.desk().messages())) {
+        if (m.case_number == v.c.number && m.letter == "verification-reminder" && m.created_at >= *asked) reminded = true;
+      }
+      if (now >= remind && !reminded) {
+        LetterFields f;
+        f.values["requested_date"] = format_date(date_of(*asked));
+        f.values["expires_date"] = format_date(date_of(expires));
+        send_case_letter(s, v, "verification-reminder", f);
+        done.push_back({{"case", v.c.number}, {"action", "reminded"}});
+      }
+    }
+    SendReport report = must(s.correspondence().send_due());
+    if (*json_out) {
+      s.out << json{{"cases", done}, {"sent", report.sent}, {"waiting", report.waiting}}.dump(2) << "\n";
+    } else {
+      for (const auto& d : done) s.out << d["case"].get<std::string>() << ": " << d["action"].get<std::string>() << "\n";
+      s.out << done.size() << " case(s) acted on; outbox: " << report.sent << " sent, " << report.waiting
+            << " waiting.\n";
+    }
+  });
+}
+
+std::string describe(const OutboxMessage& m) {
+  if (m.state == "sent") return "sent " + format_instant(*m.sent_at);
+  if (m.state == "manual") return "written as .eml for manual sending";
+  if (m.state == "failed") return "FAILED after " + std::to_string(m.attempts) + " attempt(s): " + m.last_error;
+  return "pending, next attempt " + format_instant(m.next_attempt_at) +
+         (m.last_error.empty() ? "" : " (last error: " + m.last_error + ")");
+}
+
+}  // namespace
+
+std::optional<std::string> confirmation_letter(const Case& c) {
+  for (Right r : c.rights) {
+    if (r == Right::erasure || r == Right::ccpa_delete) return "deletion-confirmation";
+  }
+  for (Right r : c.rights) {
+    if (r == Right::rectification) return "rectification-confirmation";
+    if (r == Right::restriction) return "restriction-confirmation";
+    if (r == Right::objection || r == Right::automated_decision_opt_out || r == Right::ccpa_opt_out_of_sale)
+      return "objection-confirmation";
+  }
+  return std::nullopt;
+}
+
+LetterFields confirmation_fields(Session& s, const CaseView& v, std::string_view letter) {
+  LetterFields f;
+  if (letter == "refusal") {
+    f.values["denial_reason_text"] = reason_text(s.desk().policy(), v.c.denial_reason);
+    f.values["denial_details"] = v.c.denial_details;
+  } else if (letter == "extension-notice") {
+    std::string reason = v.c.extensions.empty() ? "complex" : v.c.extensions.back().reason;
+    f.values["extension_reason"] = reason == "numerous" ? "one of a number of requests from you" : "complex";
+  } else if (letter == "deletion-confirmation") {
+    auto job = must(s.desk().erasure_job(v.c.number));
+    auto& retained = f.lists["retained"];
+    if (job) {
+      ErasurePlan plan = must(plan_from_json(job->second));
+      for (const auto& r : plan.retained) {
+        retained.push_back({{"records", std::to_string(r.records)},
+                            {"collection", r.collection},
+                            {"reason", r.reason},
+                            {"erasable_from", format_date(r.erasable_from)}});
+      }
+    }
+  }
+  return f;
+}
+
+void send_case_letter(Session& s, const CaseView& view, std::string_view letter, const LetterFields& extra) {
+  auto sent = s.correspondence().send_letter(view, letter, extra);
+  if (!sent) {
+    // The case change itself stands; the operator is told the letter did not go.
+    s.err << "warning: the " << letter << " letter was not sent: " << sent.error().message << "\n";
+    return;
+  }
+  s.out << "Letter '" << letter << "' (message #" << sent->message.id << "): " << describe(sent->message) << "\n";
+}
+
+void add_verify_commands(CLI::App& dsar, Session& s) {
+  // `dsar verify CASE --method M --outcome O` records a check done elsewhere; the subcommands run one.
+  auto number = std::make_shared<std::string>();
+  auto method = std::make_shared<std::string>();
+  auto outcome = std::make_shared<std::string>("passed");
+  auto json_out = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand("verify", "Verify the requester's identity: start, check or record a check");
+  cmd->add_option("case", *number, "The case number (to record a check done elsewhere)");
+  cmd->add_option("--method", *method,
+                  "With CASE: how identity was checked elsewhere (call, account-login, override, ...)");
+  cmd->add_option("--outcome", *outcome, "With CASE: requested, passed or failed (default passed)");
+  cmd->add_flag("--json", *json_out, "Print the case as JSON afterwards");
+  add_verify_start(*cmd, s);
+  add_verify_check(*cmd, s);
+  add_verify_record(*cmd, s);
+  cmd->footer(
+      "Access and export need one passed check; erasure and rectification two of different kinds (seed 002). "
+      "Only the method and outcome are recorded, never the code, answer or document. After two failed checks the "
+      "case is denied with reason identity-not-verified (seed 001).\n\nExamples:\n"
+      "  maestro dsar verify start DSAR-2026-001 --method email-code\n"
+      "  maestro dsar verify check DSAR-2026-001 --code 482913\n"
+      "  maestro dsar verify check DSAR-2026-001 --answer invoice.InvoiceId=98\n"
+      "  maestro dsar verify record DSAR-2026-001 --document passport --outcome passed\n"
+      "  maestro dsar verify DSAR-2026-001 --method call --outcome passed");
+  cmd->callback([&s, cmd, number, method, outcome, json_out] {
+    if (!cmd->get_subcommands().empty()) return;  // a subcommand did the work
+    if (number->empty() || method->empty()) {
+      fail_command(Error{ErrorCode::invalid_argument,
+                         "give 'verify start|check|record CASE ...', or 'verify CASE --method M --outcome O'"});
+    }
+    VerificationOutcome parsed = must(parse_verification_outcome(*outcome));
+    CaseView v = must(s.desk().record_verification(*number, *method, parsed));
+    if (v.c.state == CaseState::denied) {
+      s.err << "note: " << v.c.number << " was denied: identity could not be verified after "
+            << v.c.failed_verifications() << " failed checks\n";
+    }
+    s.out << (*json_out ? case_json(v) + "\n" : case_text(v, s.desk().policy()));
+  });
+  add_sweep(dsar, s);
+}
+
+void add_outbox_commands(CLI::App& app, Session& s) {
+  auto* outbox = app.add_subcommand("outbox", "Letters to requesters: list, send (retry) and show them");
+  outbox->require_subcommand(1);
+  auto list_json = std::make_shared<bool>(false);
+  auto* list = outbox->add_subcommand("list", "List messages and their state");
+  list->add_flag("--json", *list_json, "Print JSON");
+  list->callback([&s, list_json] {
+    auto views = must(s.correspondence().list());
+    if (*list_json) {
+      json out = json::array();
+      for (const auto& v : views) {
+        out.push_back({{"id", v.message.id},
+                       {"case", v.message.case_number},
+                       {"letter", v.message.letter},
+                       {"state", v.message.state},
+                       {"attempts", v.message.attempts},
+                       {"to", v.to},
+                       {"subject", v.subject}});
+      }
+      s.out << out.dump(2) << "\n";
+      return;
+    }
+    for (const auto& v : views) {
+      s.out << "#" << v.message.id << "  " << v.message.case_number << "  " << v.message.letter << "  to " << v.to
+            << "  " << describe(v.message) << "\n";
+    }
+    if (views.empty()) s.out << "The outbox is empty.\n";
+  });
+  auto* send = outbox->add_subcommand("send", "Send every message that is due (retries with backoff)");
+  send->callback([&s] {
+    SendReport r = must(s.correspondence().send_due());
+    s.out << r.sent << " sent, " << r.written << " written as .eml, " << r.waiting << " waiting for a retry, "
+          << r.failed << " failed.\n";
+    for (const auto& e : r.errors) s.out << "  " << e << "\n";
+    if (r.waiting > 0 || r.failed > 0) fail_command(Error{ErrorCode::unavailable, "some messages were not sent"});
+  });
+  auto id = std::make_shared<std::int64_t>(0);
+  auto* show = outbox->add_subcommand("show", "Show one message, with its text");
+  show->add_option("ID", *id, "The message number (outbox list)")->required();
+  show->callback([&s, id] {
+    OutboxView v = must(s.correspondence().show(*id));
+    s.out << "Message #" << v.message.id << " (" << v.message.letter << ", " << v.message.case_number
+          << "): " << describe(v.message) << "\nTo: " << v.to << "\nSubject: " << v.subject << "\n\n"
+          << v.body;
+  });
+  outbox->footer(
+      "Without 'mail:' in maestro.yaml, messages are written as .eml files in <home>/outbox for you to send. With "
+      "SMTP, a message the server does not take waits and is retried by 'outbox send' (or 'dsar sweep') with "
+      "growing pauses; after 8 attempts it is marked failed.");
+}
+
+}  // namespace maestro::cli

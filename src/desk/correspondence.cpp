@@ -1,0 +1,178 @@
+#include "desk/correspondence.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace maestro {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int k_max_attempts = 8;
+constexpr std::chrono::minutes k_longest_pause{6 * 60};
+
+std::optional<std::string> case_email(const Case& c) {
+  for (const auto& id : c.identifiers) {
+    if (id.kind == "email") return id.value;
+  }
+  return std::nullopt;
+}
+
+std::chrono::minutes pause_after(int attempts) {
+  std::chrono::minutes pause{1};
+  for (int i = 1; i < attempts && pause < k_longest_pause; ++i) pause *= 2;
+  return std::min(pause, k_longest_pause);
+}
+
+std::string rights_text(const Case& c) {
+  std::string out;
+  for (std::size_t i = 0; i < c.rights.size(); ++i) {
+    std::string name(right_name(c.rights[i]));
+    std::replace(name.begin(), name.end(), '-', ' ');
+    out += (i == 0 ? "" : i + 1 == c.rights.size() ? " and " : ", ") + name;
+  }
+  return out;
+}
+
+}  // namespace
+
+Correspondence::Correspondence(Desk& desk, Mailer& mailer, const Settings& settings)
+    : m_desk(desk), m_mailer(mailer), m_settings(settings) {}
+
+LetterFields Correspondence::case_fields(const CaseView& v) const {
+  LetterFields f;
+  const Case& c = v.c;
+  f.values["case_number"] = c.number;
+  f.values["subject_name"] = c.subject_name.empty() ? "Sir or Madam" : c.subject_name;
+  f.values["received_date"] = format_date(date_of(c.received_at));
+  f.values["legal_due"] = format_date(v.deadlines.legal_due);
+  f.values["rights_text"] = rights_text(c);
+  f.values["organisation"] = m_settings.organisation;
+  f.values["dpo_email"] = m_settings.dpo_email;
+  if (auto j = m_desk.policy().jurisdiction(c.jurisdiction)) f.values["authority"] = (*j)->authority;
+  return f;
+}
+
+Result<OutboxView> Correspondence::send_letter(const CaseView& view, std::string_view letter, const LetterFields& extra,
+                                               const std::optional<std::string>& to) {
+  std::optional<std::string> recipient = to ? to : case_email(view.c);
+  if (!recipient) {
+    return precondition("case " + view.c.number + " has no email address to write to: add one at intake, or send the " +
+                        std::string(letter) + " letter another way");
+  }
+  LetterFields fields = case_fields(view);
+  for (const auto& [k, v] : extra.values) fields.values[k] = v;
+  for (const auto& [k, v] : extra.lists) fields.lists[k] = v;
+  auto rendered = render_letter(letter, m_settings.language, fields, m_settings.templates_dir);
+  if (!rendered) return propagate(rendered.error());
+  Instant now = m_desk.clock().now();
+  std::string message_id = view.c.number + "." + std::string(letter) + "." + to_hex(random_bytes(6)) + "@maestro";
+  json sealed{{"from", m_settings.mail_from},
+              {"to", *recipient},
+              {"subject", rendered->subject},
+              {"body", rendered->body},
+              {"message_id", message_id}};
+  OutboxMessage m;
+  m.case_number = view.c.number;
+  m.letter = std::string(letter);
+  m.created_at = now;
+  m.state = "pending";
+  m.next_attempt_at = now;
+  m.sealed = m_desk.keys().seal(sealed.dump());
+  json details{{"letter", m.letter}, {"recipient", m_desk.keys().pseudonym("email:" + *recipient)}};
+  auto id = m_desk.add_message(m, details.dump());
+  if (!id) return propagate(id.error());
+  m.id = *id;
+  SendReport report;
+  if (auto ok = attempt(m, report); !ok) return propagate(ok.error());
+  if (auto others = send_due(); !others) return propagate(others.error());
+  return open(m);
+}
+
+Status Correspondence::attempt(OutboxMessage& m, SendReport& report) {
+  auto opened = open(m);
+  if (!opened) return propagate(opened.error());
+  json stored = json::parse(m_desk.keys().open(m.sealed).value_or("{}"), nullptr, false);
+  MailMessage mail{stored.value("from", ""), opened->to, opened->subject, opened->body,
+                   stored.value("message_id", std::to_string(m.id) + "@maestro"), m_desk.clock().now()};
+  Status sent = m_mailer.send(mail);
+  Instant now = m_desk.clock().now();
+  ++m.attempts;
+  std::string outcome;
+  if (sent) {
+    m.state = m_mailer.delivers() ? "sent" : "manual";
+    m.sent_at = now;
+    m.last_error.clear();
+    outcome = m.state;
+    (m_mailer.delivers() ? report.sent : report.written)++;
+    if (m.letter == "package-password") {
+      // Delivered: the password has no further use here, so it is not kept even sealed.
+      stored["body"] = "[the password was removed after sending]";
+      m.sealed = m_desk.keys().seal(stored.dump());
+    }
+  } else {
+    m.last_error = sent.error().message;
+    bool permanent = sent.error().code == ErrorCode::invalid_argument;
+    if (permanent || m.attempts >= k_max_attempts) {
+      m.state = "failed";
+      outcome = "failed";
+      ++report.failed;
+    } else {
+      m.next_attempt_at = now + pause_after(m.attempts);
+      outcome = "retry";
+      ++report.waiting;
+    }
+    report.errors.push_back("message #" + std::to_string(m.id) + ": " + m.last_error);
+  }
+  json details{{"message", m.id}, {"letter", m.letter}, {"attempts", m.attempts}};
+  return m_desk.update_message(m, outcome, details.dump());
+}
+
+Result<SendReport> Correspondence::send_due() {
+  auto all = m_desk.messages();
+  if (!all) return propagate(all.error());
+  SendReport report;
+  Instant now = m_desk.clock().now();
+  for (auto& m : *all) {
+    if (m.state != "pending") continue;
+    if (m.next_attempt_at > now) {
+      ++report.waiting;
+      continue;
+    }
+    if (auto ok = attempt(m, report); !ok) return propagate(ok.error());
+  }
+  return report;
+}
+
+Result<OutboxView> Correspondence::open(const OutboxMessage& m) const {
+  auto text = m_desk.keys().open(m.sealed);
+  if (!text) return propagate(text.error());
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return fail(ErrorCode::data_loss, "outbox message #" + std::to_string(m.id) + " is unreadable");
+  return OutboxView{m, j.value("to", ""), j.value("subject", ""), j.value("body", "")};
+}
+
+Result<std::vector<OutboxView>> Correspondence::list() {
+  auto all = m_desk.messages();
+  if (!all) return propagate(all.error());
+  std::vector<OutboxView> out;
+  for (const auto& m : *all) {
+    auto v = open(m);
+    if (!v) return propagate(v.error());
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+Result<OutboxView> Correspondence::show(std::int64_t id) {
+  auto all = m_desk.messages();
+  if (!all) return propagate(all.error());
+  for (const auto& m : *all) {
+    if (m.id == id) return open(m);
+  }
+  return not_found("no outbox message #" + std::to_string(id));
+}
+
+}  // namespace maestro

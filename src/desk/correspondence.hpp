@@ -1,0 +1,67 @@
+// Correspondence: the letters a case sends its requester, through the outbox.
+//
+// Every letter is rendered from its template, stored in the outbox (recipient and text sealed),
+// and handed to the mailer at once. A message the mail server does not take stays pending and
+// is retried with growing pauses (1, 2, 4 ... minutes, at most 6 hours) each time the outbox is
+// sent (`maestro outbox send`, or the next command that sends mail); after 8 attempts it is
+// marked failed. Without SMTP, messages are written as .eml files and marked `manual`. The audit
+// trail records each message's letter and outcome, never its text or recipient.
+//
+//   Correspondence mail(desk, *mailer, settings);
+//   mail.send_letter(view, "acknowledgement", {});
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "desk/desk.hpp"
+#include "notify/letters.hpp"
+#include "notify/mailer.hpp"
+
+namespace maestro {
+
+struct OutboxView {
+  OutboxMessage message;
+  std::string to;
+  std::string subject;
+  std::string body;
+};
+
+struct SendReport {
+  std::size_t sent = 0;
+  std::size_t written = 0;   // as .eml files for manual sending
+  std::size_t waiting = 0;   // pending, to be retried
+  std::size_t failed = 0;    // given up
+  std::vector<std::string> errors;
+};
+
+class Correspondence {
+ public:
+  // All references must outlive this object.
+  Correspondence(Desk& desk, Mailer& mailer, const Settings& settings);
+
+  // Renders `letter` for the case, queues it for `to` (default: the case's email address) and
+  // tries to send it and anything else due. Fails when the case has no email address and no
+  // `to` is given, or the template cannot be rendered.
+  Result<OutboxView> send_letter(const CaseView& view, std::string_view letter, const LetterFields& extra,
+                                 const std::optional<std::string>& to = std::nullopt);
+  // Sends every pending message that is due.
+  Result<SendReport> send_due();
+  Result<std::vector<OutboxView>> list();
+  Result<OutboxView> show(std::int64_t id);
+
+  // The fields every letter of a case can use (case number, name, dates, authority, ...).
+  LetterFields case_fields(const CaseView& view) const;
+
+ private:
+  Result<OutboxView> open(const OutboxMessage& message) const;
+  Status attempt(OutboxMessage& message, SendReport& report);
+
+  Desk& m_desk;
+  Mailer& m_mailer;
+  const Settings& m_settings;
+};
+
+}  // namespace maestro

@@ -1,0 +1,86 @@
+#include "notify/letters.hpp"
+
+#include <mstch/mstch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "config/embedded.hpp"
+
+namespace maestro {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& letter_names() {
+  static const std::vector<std::string> names{
+      "acknowledgement",         "verification-request",     "verification-code",       "verification-reminder",
+      "fulfilment",              "package-password",         "deletion-confirmation",   "rectification-confirmation",
+      "restriction-confirmation", "objection-confirmation",  "extension-notice",        "refusal"};
+  return names;
+}
+
+namespace {
+
+std::optional<std::string> read_template(const std::optional<fs::path>& dir, std::string_view language,
+                                         std::string_view name) {
+  std::string relative = std::string(language) + "/" + std::string(name) + ".mustache";
+  if (dir) {
+    std::ifstream in(*dir / relative, std::ios::binary);
+    if (in) {
+      std::ostringstream text;
+      text << in.rdbuf();
+      return text.str();
+    }
+  }
+  for (const auto& file : embedded::files()) {
+    if (file.name == "templates/" + relative) return std::string(file.content);
+  }
+  return std::nullopt;
+}
+
+bool valid_language(std::string_view language) {
+  return language.size() >= 2 && language.size() <= 8 &&
+         std::all_of(language.begin(), language.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)) || c == '-'; });
+}
+
+}  // namespace
+
+Result<Letter> render_letter(std::string_view name, std::string_view language, const LetterFields& fields,
+                             const std::optional<fs::path>& templates_dir) {
+  const auto& names = letter_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    return invalid("no letter called '" + std::string(name) + "'");
+  }
+  if (!valid_language(language)) return invalid("'" + std::string(language) + "' is not a language code (e.g. en)");
+  auto text = read_template(templates_dir, language, name);
+  if (!text) text = read_template(templates_dir, "en", name);
+  if (!text) return not_found("no template for the letter '" + std::string(name) + "'");
+  if (!text->starts_with("Subject: ")) {
+    return invalid("the template for '" + std::string(name) + "' must start with a 'Subject: ' line");
+  }
+  mstch::map context;
+  for (const auto& [key, value] : fields.values) context.emplace(key, value);
+  for (const auto& [key, items] : fields.lists) {
+    mstch::array list;
+    for (const auto& item : items) {
+      mstch::map entry;
+      for (const auto& [k, v] : item) entry.emplace(k, v);
+      list.push_back(entry);
+    }
+    context.emplace(key, list);
+    context.emplace("has_" + key, !items.empty());
+  }
+  // Letters are plain text: nothing is HTML-escaped.
+  mstch::config::escape = [](const std::string& s) { return s; };
+  std::string rendered = mstch::render(*text, context);
+  auto end_of_subject = rendered.find('\n');
+  Letter letter;
+  letter.subject = rendered.substr(9, end_of_subject == std::string::npos ? std::string::npos : end_of_subject - 9);
+  std::string body = end_of_subject == std::string::npos ? "" : rendered.substr(end_of_subject + 1);
+  while (!body.empty() && body.front() == '\n') body.erase(0, 1);
+  letter.body = body;
+  return letter;
+}
+
+}  // namespace maestro

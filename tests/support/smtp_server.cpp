@@ -1,0 +1,93 @@
+#include "support/smtp_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace maestro::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t length = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool accepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+SmtpServer::SmtpServer(fs::path dir) : m_dir(std::move(dir)) {}
+
+SmtpServer::~SmtpServer() { stop(); }
+
+bool SmtpServer::start() {
+  if (m_port == 0) m_port = free_port();
+  fs::create_directories(m_dir);
+  std::string listen = "127.0.0.1:" + std::to_string(m_port);
+  std::string mbox = (m_dir / "mbox").string();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
+            "aiosmtpd.handlers.Mailbox", mbox.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  m_pid = pid;
+  for (int i = 0; i < 100; ++i) {
+    if (accepts(m_port)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+void SmtpServer::stop() {
+  if (m_pid <= 0) return;
+  ::kill(m_pid, SIGTERM);
+  ::waitpid(m_pid, nullptr, 0);
+  m_pid = 0;
+  for (int i = 0; i < 50 && accepts(m_port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+std::vector<std::string> SmtpServer::messages() const {
+  std::vector<std::pair<fs::file_time_type, std::string>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_dir / "mbox" / "new", ec)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    found.emplace_back(entry.last_write_time(), text.str());
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (auto& f : found) out.push_back(std::move(f.second));
+  return out;
+}
+
+}  // namespace maestro::testing
