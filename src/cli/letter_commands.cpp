@@ -227,7 +227,15 @@ LetterFields confirmation_fields(Session& s, const CaseView& v, std::string_view
 }
 
 void send_case_letter(Session& s, const CaseView& view, std::string_view letter, const LetterFields& extra) {
-  auto sent = s.correspondence().send_letter(view, letter, extra);
+  Correspondence* mail = nullptr;
+  try {
+    mail = &s.correspondence();
+  } catch (const CommandFailed& failure) {
+    // The case change itself stands; the operator is told the letter did not go.
+    s.err << "warning: the " << letter << " letter was not sent: " << failure.error.message << "\n";
+    return;
+  }
+  auto sent = mail->send_letter(view, letter, extra);
   if (!sent) {
     // The case change itself stands; the operator is told the letter did not go.
     s.err << "warning: the " << letter << " letter was not sent: " << sent.error().message << "\n";

@@ -94,9 +94,7 @@ Result<OutboxView> Correspondence::send_letter(const CaseView& view, std::string
 Status Correspondence::attempt(OutboxMessage& m, SendReport& report) {
   auto opened = open(m);
   if (!opened) return propagate(opened.error());
-  json stored = json::parse(m_desk.keys().open(m.sealed).value_or("{}"), nullptr, false);
-  MailMessage mail{stored.value("from", ""), opened->to, opened->subject, opened->body,
-                   stored.value("message_id", std::to_string(m.id) + "@maestro"), m_desk.clock().now()};
+  MailMessage mail{opened->from, opened->to, opened->subject, opened->body, opened->message_id, m_desk.clock().now()};
   Status sent = m_mailer.send(mail);
   Instant now = m_desk.clock().now();
   ++m.attempts;
@@ -109,7 +107,11 @@ Status Correspondence::attempt(OutboxMessage& m, SendReport& report) {
     (m_mailer.delivers() ? report.sent : report.written)++;
     if (m.letter == "package-password") {
       // Delivered: the password has no further use here, so it is not kept even sealed.
-      stored["body"] = "[the password was removed after sending]";
+      json stored{{"from", opened->from},
+                  {"to", opened->to},
+                  {"subject", opened->subject},
+                  {"body", "[the password was removed after sending]"},
+                  {"message_id", opened->message_id}};
       m.sealed = m_desk.keys().seal(stored.dump());
     }
   } else {
@@ -151,7 +153,12 @@ Result<OutboxView> Correspondence::open(const OutboxMessage& m) const {
   if (!text) return propagate(text.error());
   json j = json::parse(*text, nullptr, false);
   if (j.is_discarded()) return fail(ErrorCode::data_loss, "outbox message #" + std::to_string(m.id) + " is unreadable");
-  return OutboxView{m, j.value("to", ""), j.value("subject", ""), j.value("body", "")};
+  return OutboxView{m,
+                    j.value("from", ""),
+                    j.value("to", ""),
+                    j.value("subject", ""),
+                    j.value("body", ""),
+                    j.value("message_id", std::to_string(m.id) + "@maestro")};
 }
 
 Result<std::vector<OutboxView>> Correspondence::list() {

@@ -24,9 +24,11 @@ namespace maestro {
 
 struct OutboxView {
   OutboxMessage message;
+  std::string from;
   std::string to;
   std::string subject;
   std::string body;
+  std::string message_id;
 };
 
 struct SendReport {
