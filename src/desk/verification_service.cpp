@@ -72,7 +72,13 @@ Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, 
   auto view = case_awaiting_check(desk, number);
   if (!view) return propagate(view.error());
   const auto& vp = desk.policy().verification;
+  bool has_email = std::any_of(view->c.identifiers.begin(), view->c.identifiers.end(),
+                               [](const SubjectIdentifier& id) { return id.kind == "email"; });
   if (method == "email-code") {
+    if (!has_email) {
+      return precondition("case " + view->c.number + " has no email address to send a code to: use --method "
+                          "knowledge or document");
+    }
     std::string code = generate_code(vp.code_digits);
     Instant now = desk.clock().now();
     VerificationChallenge challenge{view->c.number, code_mac(desk, view->c.number, code), now,
@@ -102,6 +108,11 @@ Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, 
   auto requested = desk.record_check(view->c.number, method, VerificationOutcome::requested, std::nullopt,
                                      json{{"method", method}, {"outcome", "requested"}}.dump());
   if (!requested) return propagate(requested.error());
+  if (!has_email) {
+    return result_for(desk, std::move(*requested), false,
+                      "proof of identity requested; the case has no email address, so ask for " + proof +
+                          " by another channel");
+  }
   LetterFields fields;
   fields.values["requested_proof"] = proof;
   auto sent = mail.send_letter(*requested, "verification-request", fields);

@@ -211,3 +211,57 @@ TEST(PlanOnJsonLines, FieldsChangeOnlyOnTheSubjectsLinesAndKeyOrderIsKept) {
 
 }  // namespace
 }  // namespace maestro
+
+namespace maestro {
+namespace {
+
+TEST(PlanOnTenants, EveryTenantIsItsOwnStepAndOnlyTheScopedOneChanges) {
+  testing::TempDir dir;
+  for (const char* tenant : {"eu", "us"}) {
+    sqlite3* db = nullptr;
+    sqlite3_open((dir / (std::string("shop-") + tenant + ".db")).c_str(), &db);
+    sqlite3_exec(db,
+                 "CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT, name TEXT);"
+                 "INSERT INTO customer VALUES (1, 'jane@example.com', 'Jane'), (2, 'john@example.com', 'John');",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  std::ofstream(dir / "datamap.yaml") << R"(systems:
+  - name: shop
+    store: {type: sqlite, path: "shop-{tenant}.db", tenants: [eu, us]}
+    collections:
+      - name: customer
+        erasure: {strategy: delete}
+        fields:
+          - {name: id, primary_key: true, categories: [user.unique_id]}
+          - {name: email, categories: [user.contact.email], identity: email}
+          - {name: name, categories: [user.name]}
+)";
+  auto map = load_data_map(dir / "datamap.yaml");
+  ASSERT_TRUE(map) << map.error().message;
+  std::vector<SubjectIdentifier> ids{{"email", "jane@example.com"}};
+  auto all = plan_erasure(*map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->steps.size(), 2u);
+  auto eu_only = plan_erasure(*map, ids, LocateScope{{"eu"}}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(eu_only);
+  ASSERT_EQ(eu_only->steps.size(), 1u);
+  EXPECT_EQ(eu_only->steps[0].tenant, "eu");
+  ASSERT_TRUE(execute_step(*map, eu_only->steps[0]));
+  auto count = [&](const char* tenant) {
+    sqlite3* db = nullptr;
+    sqlite3_open((dir / (std::string("shop-") + tenant + ".db")).c_str(), &db);
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM customer", -1, &q, nullptr);
+    sqlite3_step(q);
+    int n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+  };
+  EXPECT_EQ(count("eu"), 1);
+  EXPECT_EQ(count("us"), 2);
+}
+
+}  // namespace
+}  // namespace maestro
