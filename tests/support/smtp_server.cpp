@@ -52,11 +52,13 @@ bool SmtpServer::start() {
   if (m_port == 0) m_port = free_port();
   fs::create_directories(m_dir);
   std::string listen = "127.0.0.1:" + std::to_string(m_port);
-  std::string mbox = (m_dir / "mbox").string();
+  std::string mail = (m_dir / "mail").string();
+  std::string handlers = std::string(MAESTRO_SOURCE_DIR) + "/tests/support";
   pid_t pid = ::fork();
   if (pid == 0) {
+    ::setenv("PYTHONPATH", handlers.c_str(), 1);
     ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
-            "aiosmtpd.handlers.Mailbox", mbox.c_str(), static_cast<char*>(nullptr));
+            "numbered_sink.NumberedSink", mail.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   m_pid = pid;
@@ -76,17 +78,19 @@ void SmtpServer::stop() {
 }
 
 std::vector<std::string> SmtpServer::messages() const {
-  std::vector<std::pair<fs::file_time_type, std::string>> found;
+  std::vector<fs::path> files;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(m_dir / "mbox" / "new", ec)) {
-    std::ifstream in(entry.path(), std::ios::binary);
+  for (const auto& entry : fs::directory_iterator(m_dir / "mail", ec)) {
+    if (entry.path().extension() == ".eml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());  // numbered in the order the server accepted them
+  std::vector<std::string> out;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    found.emplace_back(entry.last_write_time(), text.str());
+    out.push_back(text.str());
   }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> out;
-  for (auto& f : found) out.push_back(std::move(f.second));
   return out;
 }
 

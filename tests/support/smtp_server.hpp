@@ -1,5 +1,6 @@
-// A real SMTP server for one test: Debian's aiosmtpd on a free loopback port, storing each
-// message it accepts as a file in a Maildir. Stopped when the object goes away.
+// A real SMTP server for one test: Debian's aiosmtpd on a free loopback port, writing each
+// message it accepts to a numbered file (tests/support/numbered_sink.py). Stopped when the
+// object goes away.
 #pragma once
 
 #include <filesystem>
