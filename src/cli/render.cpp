@@ -191,7 +191,7 @@ std::string case_table(const std::vector<CaseView>& views) {
 std::string audit_event_text(const AuditEvent& e) {
   std::ostringstream out;
   out << "#" << e.sequence << "  " << format_instant(e.at) << "  "
-      << pad(e.case_number.empty() ? "-" : e.case_number, 15) << pad(e.action, 12) << pad(e.outcome, 6) << " by "
+      << pad(e.case_number.empty() ? "-" : e.case_number, 15) << pad(e.action, 14) << " " << pad(e.outcome, 8) << " by "
       << e.actor << "  " << e.details << "\n";
   return out.str();
 }
