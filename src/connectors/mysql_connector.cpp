@@ -1,4 +1,5 @@
 #include "connectors/mysql_connector.hpp"
+#include "connectors/sql_support.hpp"
 
 #include <mysql.h>
 
@@ -12,31 +13,8 @@ namespace {
 
 constexpr std::size_t k_batch_size = 500;
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
+std::string quote_identifier(std::string_view name) { return quote_sql_identifier(name, '`'); }
 
-Result<std::string> password_from(const StoreSpec& store) {
-  if (auto env = store.settings.find("password_env"); env != store.settings.end()) {
-    const char* value = std::getenv(env->second.c_str());
-    if (!value)
-      return fail(ErrorCode::unavailable, "environment variable " + env->second + " (the store's password) is not set");
-    return std::string(value);
-  }
-  if (auto file = store.settings.find("password_file"); file != store.settings.end()) {
-    std::ifstream in(file->second);
-    std::string password;
-    if (!in || !std::getline(in, password))
-      return fail(ErrorCode::unavailable, "cannot read password file " + file->second);
-    return password;
-  }
-  return std::string();
-}
 
 // Closes a prepared statement however the query ends.
 struct StatementGuard {
@@ -263,7 +241,7 @@ Result<std::unique_ptr<Connector>> open_mysql_connector(const StoreSpec& store, 
     auto it = store.settings.find(key);
     return it == store.settings.end() ? std::string(fallback) : it->second;
   };
-  auto password = password_from(store);
+  auto password = store_password(store);
   if (!password) return propagate(password.error());
   std::string host = setting("host", "127.0.0.1"), database = setting("database", ""), user = setting("user", "root");
   std::string port_text = setting("port", "3306");

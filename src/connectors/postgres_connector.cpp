@@ -1,4 +1,5 @@
 #include "connectors/postgres_connector.hpp"
+#include "connectors/sql_support.hpp"
 
 #include <libpq-fe.h>
 
@@ -14,14 +15,7 @@ constexpr std::size_t k_batch_size = 1000;
 // OIDs of the built-in types that are returned as numbers.
 constexpr Oid k_int8 = 20, k_int2 = 21, k_int4 = 23, k_float4 = 700, k_float8 = 701, k_numeric = 1700;
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quote_identifier(std::string_view name) { return quote_sql_identifier(name, '"'); }
 
 // "schema.table" or "table", each part quoted.
 std::string quote_table(const std::string& source) {
@@ -30,22 +24,6 @@ std::string quote_table(const std::string& source) {
   return quote_identifier(source.substr(0, dot)) + "." + quote_identifier(source.substr(dot + 1));
 }
 
-Result<std::string> password_from(const StoreSpec& store) {
-  if (auto env = store.settings.find("password_env"); env != store.settings.end()) {
-    const char* value = std::getenv(env->second.c_str());
-    if (!value)
-      return fail(ErrorCode::unavailable, "environment variable " + env->second + " (the store's password) is not set");
-    return std::string(value);
-  }
-  if (auto file = store.settings.find("password_file"); file != store.settings.end()) {
-    std::ifstream in(file->second);
-    std::string password;
-    if (!in || !std::getline(in, password))
-      return fail(ErrorCode::unavailable, "cannot read password file " + file->second);
-    return password;
-  }
-  return std::string();
-}
 
 class PostgresConnector final : public Connector {
  public:
@@ -249,7 +227,7 @@ Result<std::unique_ptr<Connector>> open_postgres_connector(const StoreSpec& stor
     auto it = store.settings.find(key);
     return it == store.settings.end() ? std::string(fallback) : it->second;
   };
-  auto password = password_from(store);
+  auto password = store_password(store);
   if (!password) return propagate(password.error());
   std::string host = setting("host", "127.0.0.1"), port = setting("port", "5432"), database = setting("database", ""),
               user = setting("user", "postgres"), sslmode = setting("sslmode", "prefer");

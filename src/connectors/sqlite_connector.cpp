@@ -1,4 +1,5 @@
 #include "connectors/sqlite_connector.hpp"
+#include "connectors/sql_support.hpp"
 
 #include <sqlite3.h>
 
@@ -11,14 +12,7 @@ namespace {
 // Values per query: SQLite's default limit on bound parameters is 32766; stay well below it.
 constexpr std::size_t k_batch_size = 500;
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quote_identifier(std::string_view name) { return quote_sql_identifier(name, '"'); }
 
 // "payload.customerName" -> json_extract("payload", '$.customerName'), the path bound as a parameter.
 struct FieldExpression {
