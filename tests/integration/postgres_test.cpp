@@ -263,3 +263,73 @@ TEST_F(PostgresTest, FidesSampleShopErasureWithFidesOwnDatasetFile) {
 
 }  // namespace
 }  // namespace maestro
+
+namespace maestro {
+namespace {
+
+void pg_exec(const std::string& port, const std::string& db, const std::string& sql) {
+  std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  ASSERT_TRUE(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) << PQerrorMessage(c);
+  PQclear(r);
+  PQfinish(c);
+}
+
+// Seed 002: decision logs whose JSONB payload names the customer; the runbook's check after
+// deletion is "SELECT COUNT(*) ... WHERE payload->>'customerName' = '...' -- Expected: 0".
+TEST_F(PostgresTest, Seed002JsonbPayloadIsFoundAndErasedInPlace) {
+  pg_exec(port, "postgres", "DROP DATABASE IF EXISTS hotdash");
+  pg_exec(port, "postgres", "CREATE DATABASE hotdash");
+  pg_exec(port, "hotdash",
+          "CREATE TABLE decision_sync_event_logs (id serial PRIMARY KEY, scope text, actor text, action text, "
+          "external_ref text, payload jsonb, created_at timestamptz DEFAULT now());"
+          "INSERT INTO decision_sync_event_logs (scope, actor, action, external_ref, payload) VALUES "
+          "('ops', 'agent@hotrodan.com', 'chatwoot.approve_send', 'chatwoot:101', "
+          "'{\"customerName\": \"Test Customer\", \"channel\": \"email\"}'),"
+          "('ops', 'agent@hotrodan.com', 'chatwoot.approve_send', 'chatwoot:102', "
+          "'{\"customerName\": \"Test Customer\", \"channel\": \"chat\"}'),"
+          "('ops', 'agent@hotrodan.com', 'chatwoot.approve_send', 'chatwoot:103', "
+          "'{\"customerName\": \"Other Person\", \"channel\": \"email\"}')");
+  DataMap map = load(R"(systems:
+  - name: hotdash
+    store: {type: postgres, host: 127.0.0.1, port: "${PORT}", database: hotdash, user: postgres}
+    collections:
+      - name: decisions
+        source: decision_sync_event_logs
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - {name: actor, categories: [system.operations]}
+          - {name: external_ref, categories: [system.operations]}
+          - name: payload
+            categories: [system.operations]
+            fields:
+              - {name: customerName, categories: [user.name], identity: customer_name, erasure: {strategy: redact, text: "[erased]"}}
+              - {name: channel, categories: [system.operations]}
+)");
+  SecretKeyRing keys(std::string(32, 'k'));
+  std::vector<SubjectIdentifier> ids{*parse_identifier("customer_name:Test Customer")};
+  Found found;
+  auto located = find(map, "customer_name:Test Customer", &found);
+  ASSERT_TRUE(located) << located.error().message;
+  EXPECT_EQ(located->records_by_collection["hotdash.decisions"], 2u);
+  std::string other = pg_digest(port, "hotdash", "decision_sync_event_logs", "WHERE id = 3");
+  auto plan = plan_erasure(map, ids, {}, keys, testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(plan) << plan.error().message;
+  if (auto ok = run_all(map, *plan); !ok) FAIL() << ok.error().message;
+  EXPECT_EQ(pg_count(port, "hotdash",
+                     "SELECT COUNT(*) FROM decision_sync_event_logs WHERE payload->>'customerName' = 'Test Customer'"),
+            0);  // "Expected: 0"
+  // The rest of each document stays as it was.
+  EXPECT_EQ(pg_count(port, "hotdash",
+                     "SELECT COUNT(*) FROM decision_sync_event_logs WHERE payload->>'customerName' = '[erased]' AND "
+                     "payload->>'channel' IN ('email', 'chat')"),
+            2);
+  EXPECT_EQ(pg_digest(port, "hotdash", "decision_sync_event_logs", "WHERE id = 3"), other);
+  auto proof = prove_erasure(map, *plan, ids, {});
+  ASSERT_TRUE(proof) << proof.error().message;
+  EXPECT_TRUE(proof->clean()) << proof->remaining;
+}
+
+}  // namespace
+}  // namespace maestro

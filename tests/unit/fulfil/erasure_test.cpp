@@ -265,3 +265,51 @@ TEST(PlanOnTenants, EveryTenantIsItsOwnStepAndOnlyTheScopedOneChanges) {
 
 }  // namespace
 }  // namespace maestro
+
+namespace maestro {
+namespace {
+
+TEST(PlanOnSqliteJson, APathInsideAJsonColumnChangesAndTheRestOfTheDocumentStays) {
+  testing::TempDir dir;
+  sqlite3* db = nullptr;
+  sqlite3_open((dir / "app.db").c_str(), &db);
+  sqlite3_exec(db,
+               "CREATE TABLE events (id INTEGER PRIMARY KEY, payload TEXT);"
+               "INSERT INTO events VALUES (1, '{\"customerName\":\"Test Customer\",\"channel\":\"email\"}'),"
+               "(2, '{\"customerName\":\"Other Person\",\"channel\":\"chat\"}');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  std::ofstream(dir / "datamap.yaml") << R"(systems:
+  - name: app
+    store: {type: sqlite, path: app.db}
+    collections:
+      - name: events
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - name: payload
+            categories: [system.operations]
+            fields:
+              - {name: customerName, categories: [user.name], identity: customer_name, erasure: {strategy: redact, text: "[erased]"}}
+              - {name: channel, categories: [system.operations]}
+)";
+  auto map = load_data_map(dir / "datamap.yaml");
+  ASSERT_TRUE(map) << map.error().message;
+  std::vector<SubjectIdentifier> ids{{"customer_name", "Test Customer"}};
+  auto p = plan_erasure(*map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(execute_step(*map, p->steps.at(0)));
+  sqlite3_open((dir / "app.db").c_str(), &db);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT json_extract(payload, '$.customerName'), json_extract(payload, '$.channel') FROM events ORDER BY id", -1, &q, nullptr);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "[erased]");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), "email");
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "Other Person");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  EXPECT_TRUE(prove_erasure(*map, *p, ids, {})->clean());
+}
+
+}  // namespace
+}  // namespace maestro
