@@ -5,6 +5,7 @@
 
 #include "cli/session.hpp"
 #include "desk/erasure_service.hpp"
+#include "desk/rectification_service.hpp"
 
 namespace maestro::cli {
 
@@ -151,6 +152,56 @@ void add_delete(CLI::App& dsar, Session& s) {
   });
 }
 
+void add_rectify(CLI::App& dsar, Session& s) {
+  struct Options {
+    RectifyRequest request;
+    std::string map;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = dsar.add_subcommand("rectify", "Correct a person's inaccurate data in every system");
+  cmd->add_option("--case", o->request.case_number, "The rectification case")->required();
+  cmd->add_option("--set", o->request.corrections,
+                  "A correction, collection.field=right value (repeatable), e.g. customer.Phone=\"+44 20 7946 0000\"")
+      ->required();
+  cmd->add_flag("--preview", o->request.preview, "Show what would change, and change nothing");
+  cmd->add_option("--tenant", o->request.tenants, "Only this tenant (repeatable; default: the case's, else all)");
+  cmd->add_option("--map", o->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->footer(
+      "Finds the person's records (from the case's identifiers) and sets each named field to the right value, one "
+      "transaction per store, then reads every changed row again. Needs a verified case that requests "
+      "rectification. The audit trail names the fields and counts, never the values. Lists the recipients of the "
+      "corrected data, who must be told (Art. 19). 'dsar fulfil' then sends the confirmation letter.\n\nExample:\n"
+      "  maestro dsar rectify --case DSAR-2026-004 --set customer.Phone=\"+44 20 7946 0000\" --preview");
+  cmd->callback([&s, o] {
+    const DataMap& map = s.data_map(o->map);
+    RectifyOutcome r = must(rectify_subject(s.desk(), map, o->request));
+    if (o->json) {
+      json out{{"case", r.case_number}, {"preview", r.preview}, {"changes", summary_json(r.summary)},
+               {"recipients_to_notify", r.recipients}};
+      if (r.proof) out["proof"] = {{"verified_rows", r.proof->verified_rows}, {"wrong", r.proof->wrong}, {"clean", r.proof->clean()}};
+      s.out << out.dump(2) << "\n";
+    } else {
+      s.out << (r.preview ? "PREVIEW: nothing has been changed.\n\n" : "Rectification for " + r.case_number + ":\n\n");
+      print_summary(s.out, r.summary);
+      if (r.proof) {
+        s.out << "\nRead again: " << r.proof->verified_rows << " record(s) hold the right value; " << r.proof->wrong
+              << " do not (expected 0).\n";
+      }
+      if (!r.recipients.empty()) {
+        s.out << "Tell these recipients of the correction (Art. 19):";
+        for (const auto& who : r.recipients) s.out << " " << who << ";";
+        s.out << "\n";
+      }
+    }
+    for (const auto& f : r.unsearched) s.out << "NOT SEARCHED: " << f.system << ": " << f.message << "\n";
+    for (const auto& f : r.failed_steps) s.out << "NOT CHANGED: " << f.system << ": " << f.message << "\n";
+    if (!r.failed_steps.empty()) fail_command(Error{ErrorCode::unavailable, "some stores could not be changed; run it again"});
+    if (r.proof && !r.proof->clean()) fail_command(Error{ErrorCode::data_loss, "some records do not hold the right value"});
+  });
+}
+
 void add_hold(CLI::App& app, Session& s) {
   auto* hold = app.add_subcommand("hold", "Legal holds: keep a person's data from being erased, with a reason");
   hold->require_subcommand(1);
@@ -264,6 +315,7 @@ void add_backup(CLI::App& app, Session& s) {
 
 void add_erasure_commands(CLI::App& app, CLI::App& dsar, Session& s) {
   add_delete(dsar, s);
+  add_rectify(dsar, s);
   add_hold(app, s);
   add_backup(app, s);
 }

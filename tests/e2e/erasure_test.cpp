@@ -280,3 +280,49 @@ TEST(LoghubErasure, EveryLineWithTheIpIsRedactedAndNoOtherLineChanges) {
 
 }  // namespace
 }  // namespace maestro::e2e
+
+namespace maestro::e2e {
+namespace {
+
+TEST_F(ChinookErasure, RectificationCorrectsOnlyThatCustomerAndLogsNoValues) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets, "chinook-anonymize.datamap.yaml");
+  auto run_ok = [&](const std::vector<std::string>& args) {
+    RunResult r = maestro.run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    return r;
+  };
+  run_ok({"dsar", "intake", "--subject", "luisg@embraer.com.br", "--rights", "rectification", "--jurisdiction", "gdpr"});
+  run_ok({"dsar", "ack", "DSAR-2026-001"});
+  // Rectification is high-risk: two different checks.
+  run_ok({"dsar", "verify", "check", "DSAR-2026-001", "--answer",
+          "invoice.InvoiceId=" + std::to_string(sql("SELECT min(InvoiceId) FROM Invoice WHERE CustomerId = 1"))});
+  EXPECT_EQ(maestro.run({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.Phone=+55 12 0000 0000"}).exit_code,
+            4);  // not verified yet
+  run_ok({"dsar", "verify", "record", "DSAR-2026-001", "--document", "passport", "--outcome", "passed"});
+  std::string before = digest_rows(db(), "SELECT * FROM Customer ORDER BY CustomerId");
+  RunResult preview = run_ok({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.Phone=+55 12 0000 0000",
+                              "--set", "customer.City=Campinas", "--preview"});
+  EXPECT_NE(preview.out.find("correct: City Phone"), std::string::npos) << preview.out;
+  EXPECT_EQ(digest_rows(db(), "SELECT * FROM Customer ORDER BY CustomerId"), before);
+  std::string others = others_digest(db(), 1);
+  RunResult done = run_ok({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.Phone=+55 12 0000 0000",
+                           "--set", "customer.City=Campinas", "--json"});
+  json out = json::parse(done.out);
+  EXPECT_TRUE(out["proof"]["clean"].get<bool>());
+  EXPECT_EQ(out["recipients_to_notify"], json::array({"Payment processor"}));
+  EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE CustomerId = 1 AND Phone = '+55 12 0000 0000' AND City = 'Campinas'"),
+            1);
+  EXPECT_EQ(others_digest(db(), 1), others);
+  std::string trail = run_ok({"audit", "show", "--json"}).out;
+  EXPECT_NE(trail.find("\"rectify\""), std::string::npos);
+  EXPECT_EQ(trail.find("Campinas"), std::string::npos);
+  EXPECT_EQ(maestro.run({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.CustomerId=7"}).exit_code, 2);
+  EXPECT_EQ(maestro.run({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.Nope=x"}).exit_code, 2);
+  EXPECT_EQ(maestro.run({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "City=Campinas"}).exit_code, 2);
+  run_ok({"dsar", "fulfil", "DSAR-2026-001"});
+  EXPECT_NE(run_ok({"outbox", "list"}).out.find("rectification-confirmation"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace maestro::e2e
