@@ -152,6 +152,8 @@ void add_delete(CLI::App& dsar, Session& s) {
   });
 }
 
+void print_rectify_outcome(Session& s, const RectifyOutcome& r, bool as_json);
+
 void add_rectify(CLI::App& dsar, Session& s) {
   struct Options {
     RectifyRequest request;
@@ -176,30 +178,73 @@ void add_rectify(CLI::App& dsar, Session& s) {
       "  maestro dsar rectify --case DSAR-2026-004 --set customer.Phone=\"+44 20 7946 0000\" --preview");
   cmd->callback([&s, o] {
     const DataMap& map = s.data_map(o->map);
-    RectifyOutcome r = must(rectify_subject(s.desk(), map, o->request));
-    if (o->json) {
-      json out{{"case", r.case_number}, {"preview", r.preview}, {"changes", summary_json(r.summary)},
-               {"recipients_to_notify", r.recipients}};
-      if (r.proof) out["proof"] = {{"verified_rows", r.proof->verified_rows}, {"wrong", r.proof->wrong}, {"clean", r.proof->clean()}};
-      s.out << out.dump(2) << "\n";
-    } else {
-      s.out << (r.preview ? "PREVIEW: nothing has been changed.\n\n" : "Rectification for " + r.case_number + ":\n\n");
-      print_summary(s.out, r.summary);
-      if (r.proof) {
-        s.out << "\nRead again: " << r.proof->verified_rows << " record(s) hold the right value; " << r.proof->wrong
-              << " do not (expected 0).\n";
-      }
-      if (!r.recipients.empty()) {
-        s.out << "Tell these recipients of the correction (Art. 19):";
-        for (const auto& who : r.recipients) s.out << " " << who << ";";
-        s.out << "\n";
-      }
-    }
-    for (const auto& f : r.unsearched) s.out << "NOT SEARCHED: " << f.system << ": " << f.message << "\n";
-    for (const auto& f : r.failed_steps) s.out << "NOT CHANGED: " << f.system << ": " << f.message << "\n";
-    if (!r.failed_steps.empty()) fail_command(Error{ErrorCode::unavailable, "some stores could not be changed; run it again"});
-    if (r.proof && !r.proof->clean()) fail_command(Error{ErrorCode::data_loss, "some records do not hold the right value"});
+    print_rectify_outcome(s, must(rectify_subject(s.desk(), map, o->request)), o->json);
   });
+}
+
+void add_marker(CLI::App& dsar, Session& s, MarkerKind kind) {
+  struct Options {
+    MarkRequest request;
+    std::string map;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  o->request.kind = kind;
+  bool restriction = kind == MarkerKind::restriction;
+  auto* cmd = dsar.add_subcommand(
+      restriction ? "restrict" : "object",
+      restriction ? "Restrict processing of a person's data (Art. 18): mark their records in every system"
+                  : "Apply an objection or opt-out (Art. 21, AI/automated decisions, CCPA sale): mark their records");
+  cmd->add_option("--case", o->request.case_number, "The case")->required();
+  cmd->add_flag("--lift", o->request.lift, "Set the marker back (the restriction or objection ends)");
+  cmd->add_flag("--preview", o->request.preview, "Show what would change, and change nothing");
+  cmd->add_option("--tenant", o->request.tenants, "Only this tenant (repeatable; default: the case's, else all)");
+  cmd->add_option("--map", o->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->footer(std::string("Sets the field that the data map's '") + (restriction ? "restriction" : "objection") +
+              ": {field, value, lifted}' names on the person's records in every collection that has one, so those "
+              "systems stop the processing (seed 002: 'data-restricted' label; ai_enabled = false). The policy's "
+              "target is immediately. Then 'dsar fulfil' sends the confirmation letter.\n\nExample:\n  maestro dsar " +
+              (restriction ? "restrict" : "object") + " --case DSAR-2026-005");
+  cmd->callback([&s, o] {
+    const DataMap& map = s.data_map(o->map);
+    print_rectify_outcome(s, must(mark_subject(s.desk(), map, o->request)), o->json);
+  });
+}
+
+// Prints a correction's outcome (rectify, restrict, object) and fails the command when a store
+// could not be changed or a row does not hold the right value.
+void print_rectify_outcome(Session& s, const RectifyOutcome& r, bool as_json) {
+  if (as_json) {
+    json out{{"case", r.case_number},
+             {"preview", r.preview},
+             {"changes", summary_json(r.summary)},
+             {"recipients_to_notify", r.recipients}};
+    if (r.proof) {
+      out["proof"] = {{"verified_rows", r.proof->verified_rows}, {"wrong", r.proof->wrong}, {"clean", r.proof->clean()}};
+    }
+    s.out << out.dump(2) << "\n";
+  } else {
+    s.out << (r.preview ? "PREVIEW: nothing has been changed.\n\n" : "Changes for " + r.case_number + ":\n\n");
+    print_summary(s.out, r.summary);
+    if (r.proof) {
+      s.out << "\nRead again: " << r.proof->verified_rows << " record(s) hold the right value; " << r.proof->wrong
+            << " do not (expected 0).\n";
+    }
+    if (!r.recipients.empty()) {
+      s.out << "Tell these recipients (Art. 19):";
+      for (const auto& who : r.recipients) s.out << " " << who << ";";
+      s.out << "\n";
+    }
+  }
+  for (const auto& f : r.unsearched) s.out << "NOT SEARCHED: " << f.system << ": " << f.message << "\n";
+  for (const auto& f : r.failed_steps) s.out << "NOT CHANGED: " << f.system << ": " << f.message << "\n";
+  if (!r.failed_steps.empty()) {
+    fail_command(Error{ErrorCode::unavailable, "some stores could not be changed; run it again"});
+  }
+  if (r.proof && !r.proof->clean()) {
+    fail_command(Error{ErrorCode::data_loss, "some records do not hold the right value"});
+  }
 }
 
 void add_hold(CLI::App& app, Session& s) {
@@ -316,6 +361,8 @@ void add_backup(CLI::App& app, Session& s) {
 void add_erasure_commands(CLI::App& app, CLI::App& dsar, Session& s) {
   add_delete(dsar, s);
   add_rectify(dsar, s);
+  add_marker(dsar, s, MarkerKind::restriction);
+  add_marker(dsar, s, MarkerKind::objection);
   add_hold(app, s);
   add_backup(app, s);
 }

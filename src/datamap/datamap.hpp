@@ -56,6 +56,14 @@ struct Reference {
   FieldRef to;
 };
 
+// A field that records a processing choice on the person's rows: restriction (Art. 18, e.g.
+// a label `restricted`) or objection (Art. 21/22, e.g. ai_enabled = false).
+struct ProcessingMarker {
+  std::string field;
+  std::string value;   // set when the right is exercised
+  std::optional<std::string> lifted;  // set when it is lifted; none: lifting is done by hand
+};
+
 struct Collection {
   std::string system;
   std::string name;
@@ -65,6 +73,8 @@ struct Collection {
   // Article 15 information.
   std::string purpose, legal_basis, retention, origin;
   std::vector<std::string> recipients;
+  std::optional<ProcessingMarker> restriction;
+  std::optional<ProcessingMarker> objection;
 
   std::string key() const { return system + "." + name; }
   const Field* field(std::string_view name) const;

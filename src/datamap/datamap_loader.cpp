@@ -167,6 +167,15 @@ struct Loader {
     c.retention = node["retention"].as<std::string>("");
     c.origin = node["origin"].as<std::string>("");
     for (const auto& r : node["recipients"]) c.recipients.push_back(r.as<std::string>());
+    for (auto [key, target] : {std::pair{"restriction", &c.restriction}, std::pair{"objection", &c.objection}}) {
+      const YAML::Node m = node[key];
+      if (!m) continue;
+      if (!m.IsMap() || !m["field"] || !m["value"]) {
+        return invalid(where(file, m) + ": '" + key + "' needs a 'field' and the 'value' to set (and 'lifted' to undo)");
+      }
+      *target = ProcessingMarker{m["field"].as<std::string>(), m["value"].as<std::string>(), std::nullopt};
+      if (m["lifted"]) (*target)->lifted = m["lifted"].as<std::string>("");
+    }
     if (node["erasure"]) {
       auto e = erasure(file, node["erasure"]);
       if (!e) return propagate(e.error());
@@ -174,6 +183,12 @@ struct Loader {
     }
     for (const auto& f : node["fields"]) {
       if (auto ok = field(file, f, c, ""); !ok) return ok;
+    }
+    for (const auto* marker : {&c.restriction, &c.objection}) {
+      if (*marker && !c.field((*marker)->field)) {
+        return invalid(where(file, node) + ": collection " + c.key() + " marks restriction or objection in '" +
+                       (*marker)->field + "', which is not one of its fields");
+      }
     }
     return add_collection(system, std::move(c));
   }

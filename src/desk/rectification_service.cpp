@@ -47,47 +47,96 @@ bool requests_rectification(const Case& c) {
   return std::find(c.rights.begin(), c.rights.end(), Right::rectification) != c.rights.end();
 }
 
+
+// The case to act for: any state for a preview, else verified (moved to in_progress).
+Result<CaseView> case_for(Desk& desk, const std::string& number, bool preview) {
+  if (number.empty()) return invalid("give the case: --case ID");
+  if (preview) return desk.find(number);
+  CaseResolution resolution;
+  resolution.case_number = number;
+  auto resolved = resolve_working_case(desk, resolution, {});
+  if (!resolved) return propagate(resolved.error());
+  return std::move(resolved->view);
+}
+
+// Plans the corrections, previews or applies them, reads them back, and audits `action`.
+Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const CaseView& view,
+                                         const std::vector<Correction>& corrections, const std::vector<std::string>& tenants,
+                                         bool preview, const std::string& action);
+
+bool requests_any(const Case& c, std::initializer_list<Right> rights) {
+  return std::any_of(c.rights.begin(), c.rights.end(),
+                     [&](Right r) { return std::find(rights.begin(), rights.end(), r) != rights.end(); });
+}
+
 }  // namespace
 
 Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const RectifyRequest& r) {
   auto corrections = parse_corrections(map, r.corrections);
   if (!corrections) return propagate(corrections.error());
-  if (r.case_number.empty()) return invalid("give the rectification case: --case ID");
+  auto view = case_for(desk, r.case_number, r.preview);
+  if (!view) return propagate(view.error());
+  if (!requests_rectification(view->c)) {
+    return precondition("case " + view->c.number + " does not request rectification (rights: " +
+                        join_rights(view->c.rights) + ")");
+  }
+  return apply_corrections(desk, map, *view, *corrections, r.tenants, r.preview, "rectify");
+}
+
+Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRequest& r) {
+  bool restriction = r.kind == MarkerKind::restriction;
+  std::string what = restriction ? "restriction" : "objection";
+  std::vector<Correction> corrections;
+  for (const auto& [key, c] : map.collections) {
+    const auto& marker = restriction ? c.restriction : c.objection;
+    if (!marker) continue;
+    if (r.lift && !marker->lifted) {
+      return precondition("collection " + key + " has no 'lifted' value for its " + what + " marker: lift it there by hand");
+    }
+    corrections.push_back({key, marker->field, r.lift ? *marker->lifted : marker->value});
+  }
+  if (corrections.empty()) {
+    return precondition("the data map marks no collection for " + what + ": add '" + what +
+                        ": {field: ..., value: ..., lifted: ...}' to the collections whose processing must stop");
+  }
+  auto view = case_for(desk, r.case_number, r.preview);
+  if (!view) return propagate(view.error());
+  bool requested = restriction ? requests_any(view->c, {Right::restriction})
+                               : requests_any(view->c, {Right::objection, Right::automated_decision_opt_out,
+                                                        Right::ccpa_opt_out_of_sale});
+  if (!requested) {
+    return precondition("case " + view->c.number + " does not request " + what + " (rights: " +
+                        join_rights(view->c.rights) + ")");
+  }
+  return apply_corrections(desk, map, *view, corrections, r.tenants, r.preview,
+                           std::string(restriction ? "restrict" : "object") + (r.lift ? "-lift" : ""));
+}
+
+namespace {
+
+Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const CaseView& v,
+                                         const std::vector<Correction>& corrections,
+                                         const std::vector<std::string>& tenants, bool preview,
+                                         const std::string& action) {
   RectifyOutcome out;
-  out.preview = r.preview;
-  CaseView view;
-  if (r.preview) {
-    auto found = desk.find(r.case_number);
-    if (!found) return propagate(found.error());
-    view = std::move(*found);
-  } else {
-    CaseResolution resolution;
-    resolution.case_number = r.case_number;
-    auto resolved = resolve_working_case(desk, resolution, {});
-    if (!resolved) return propagate(resolved.error());
-    view = std::move(resolved->view);
-  }
-  out.case_number = view.c.number;
-  if (!requests_rectification(view.c)) {
-    return precondition("case " + view.c.number + " does not request rectification (rights: " +
-                        join_rights(view.c.rights) + ")");
-  }
-  if (view.c.personal_data_purged_at) return precondition("case " + view.c.number + " has had its personal data purged");
-  LocateScope scope{r.tenants.empty() ? view.c.tenants : r.tenants};
-  auto plan = plan_rectification(map, view.c.identifiers, scope, *corrections);
+  out.preview = preview;
+  out.case_number = v.c.number;
+  if (v.c.personal_data_purged_at) return precondition("case " + v.c.number + " has had its personal data purged");
+  LocateScope scope{tenants.empty() ? v.c.tenants : tenants};
+  auto plan = plan_rectification(map, v.c.identifiers, scope, corrections);
   if (!plan) return propagate(plan.error());
   out.summary = summary_of(*plan);
   out.unsearched = plan->unsearched;
-  out.recipients = recipients_to_notify(map, *corrections);
-  json details = audit_details(*plan, *corrections);
-  if (r.preview) {
-    if (auto ok = desk.record_action(out.case_number, "rectify-preview", "ok", details.dump()); !ok) {
+  out.recipients = recipients_to_notify(map, corrections);
+  json details = audit_details(*plan, corrections);
+  if (preview) {
+    if (auto ok = desk.record_action(out.case_number, action + "-preview", "ok", details.dump()); !ok) {
       return propagate(ok.error());
     }
     return out;
   }
   if (!plan->unsearched.empty()) {
-    return fail(ErrorCode::unavailable, "cannot rectify: store " + plan->unsearched.front().system +
+    return fail(ErrorCode::unavailable, "cannot " + action + ": store " + plan->unsearched.front().system +
                                             " could not be searched; nothing was changed");
   }
   for (auto& step : plan->steps) {
@@ -101,8 +150,10 @@ Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const Rec
   details["failed_stores"] = out.failed_steps.size();
   details["recipients_to_notify"] = out.recipients.size();
   std::string outcome = out.failed_steps.empty() && proof->clean() ? "ok" : "incomplete";
-  if (auto ok = desk.record_action(out.case_number, "rectify", outcome, details.dump()); !ok) return propagate(ok.error());
+  if (auto ok = desk.record_action(out.case_number, action, outcome, details.dump()); !ok) return propagate(ok.error());
   return out;
 }
+
+}  // namespace
 
 }  // namespace maestro

@@ -37,4 +37,17 @@ struct RectifyOutcome {
 
 Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const RectifyRequest& request);
 
+// Restriction (Art. 18) and objection (Art. 21, automated decisions, CCPA opt-out of sale): the
+// data map's `restriction` / `objection` markers are set on the person's rows in every system
+// (or set back with `lift`), so that those systems stop the processing (seed 002 4.4-4.7).
+enum class MarkerKind { restriction, objection };
+struct MarkRequest {
+  std::string case_number;
+  MarkerKind kind = MarkerKind::restriction;
+  bool lift = false;
+  bool preview = false;
+  std::vector<std::string> tenants;
+};
+Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRequest& request);
+
 }  // namespace maestro

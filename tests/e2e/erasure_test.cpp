@@ -326,3 +326,62 @@ TEST_F(ChinookErasure, RectificationCorrectsOnlyThatCustomerAndLogsNoValues) {
 
 }  // namespace
 }  // namespace maestro::e2e
+
+namespace maestro::e2e {
+namespace {
+
+// Seed 002 4.4 and 4.6: a "data-restricted" label on conversations, ai_enabled = false.
+TEST(Markers, RestrictionAndObjectionAreSetOnThePersonsRecordsAndCanBeLifted) {
+  Maestro m;
+  fs::path db = m.dir() / "support.db";
+  exec_sql(db,
+           "CREATE TABLE conversations (id INTEGER PRIMARY KEY, email TEXT, labels TEXT);"
+           "CREATE TABLE preferences (email TEXT PRIMARY KEY, ai_enabled INTEGER);"
+           "INSERT INTO conversations VALUES (1, 'jane@example.com', ''), (2, 'jane@example.com', ''), (3, 'john@example.com', '');"
+           "INSERT INTO preferences VALUES ('jane@example.com', 1), ('john@example.com', 1);");
+  std::ofstream(m.dir() / "datamap.yaml") << R"(systems:
+  - name: support
+    store: {type: sqlite, path: support.db}
+    collections:
+      - name: conversations
+        restriction: {field: labels, value: data-restricted, lifted: ""}
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - {name: email, categories: [user.contact.email], identity: email}
+          - {name: labels, categories: [system.operations]}
+      - name: preferences
+        objection: {field: ai_enabled, value: "0", lifted: "1"}
+        fields:
+          - {name: email, primary_key: true, categories: [user.contact.email], identity: email}
+          - {name: ai_enabled, categories: [system.operations]}
+)";
+  auto ok = [&](const std::vector<std::string>& args) {
+    RunResult r = m.run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    return r;
+  };
+  ok({"dsar", "intake", "--subject", "jane@example.com", "--rights", "restriction,objection", "--jurisdiction", "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-001"});
+  ok({"dsar", "verify", "record", "DSAR-2026-001", "--document", "passport", "--outcome", "passed"});
+  std::string john = digest_rows(db, "SELECT * FROM conversations WHERE id = 3") +
+                     digest_rows(db, "SELECT * FROM preferences WHERE email = 'john@example.com'");
+  ok({"dsar", "restrict", "--case", "DSAR-2026-001", "--map", "datamap.yaml"});
+  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM conversations WHERE labels = 'data-restricted'"), 2);
+  ok({"dsar", "object", "--case", "DSAR-2026-001", "--map", "datamap.yaml"});
+  EXPECT_EQ(count_rows(db, "SELECT ai_enabled FROM preferences WHERE email = 'jane@example.com'"), 0);
+  ok({"dsar", "restrict", "--case", "DSAR-2026-001", "--lift", "--map", "datamap.yaml"});
+  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM conversations WHERE labels = 'data-restricted'"), 0);
+  EXPECT_EQ(digest_rows(db, "SELECT * FROM conversations WHERE id = 3") +
+                digest_rows(db, "SELECT * FROM preferences WHERE email = 'john@example.com'"),
+            john);
+  std::string trail = ok({"audit", "show", "--json"}).out;
+  for (const char* action : {"\"restrict\"", "\"object\"", "\"restrict-lift\""}) EXPECT_NE(trail.find(action), std::string::npos);
+  // A case that does not ask for it is refused.
+  ok({"dsar", "intake", "--subject", "john@example.com", "--rights", "access", "--jurisdiction", "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-002"});
+  ok({"dsar", "verify", "record", "DSAR-2026-002", "--document", "passport", "--outcome", "passed"});
+  EXPECT_EQ(m.run({"dsar", "restrict", "--case", "DSAR-2026-002", "--map", "datamap.yaml"}).exit_code, 4);
+}
+
+}  // namespace
+}  // namespace maestro::e2e
