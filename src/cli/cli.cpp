@@ -114,6 +114,7 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   add_report_commands(app, session);
   add_demo_command(app, session);
   add_outbox_commands(app, session);
+  add_task_commands(app, session);
   app.footer("Run 'maestro COMMAND --help' for a command's options. Documentation: docs/cli.md");
   try {
     app.parse(argc, argv);

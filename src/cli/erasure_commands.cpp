@@ -53,6 +53,7 @@ json outcome_json(const ErasureOutcome& o) {
            {"changes", summary_json(o.summary)}, {"failed_stores", failed}, {"unsearched", unsearched}};
   if (o.proof) {
     out["proof"] = {{"clean", o.proof->clean()},
+                    {"manual_pending", o.proof->manual_pending},
                     {"verified_rows", o.proof->verified_rows},
                     {"remaining", o.proof->remaining},
                     {"remaining_in", o.proof->remaining_in}};
@@ -86,6 +87,7 @@ void print_erasure_outcome(std::ostream& out, const ErasureOutcome& o) {
     out << "\nProof: locate ran again. " << o.proof->verified_rows << " planned row(s) re-read and found erased; "
         << "records still holding erasable data: " << o.proof->remaining << " (expected 0)\n";
     for (const auto& where : o.proof->remaining_in) out << "  LEFT: " << where << "\n";
+    for (const auto& task : o.proof->manual_pending) out << "  WAITING for the owner of " << task << "\n";
     for (const auto& r : o.proof->retained) {
       out << "  Kept by law: " << r.records << " record(s) of " << r.collection
           << (r.fields.empty() ? "" : " (some fields)") << ": " << r.reason << "; erasable from "
@@ -139,10 +141,17 @@ void add_delete(CLI::App& dsar, Session& s) {
       s.out << outcome_json(o).dump(2) << "\n";
     else
       print_erasure_outcome(s.out, o);
+    if (!o.preview) report_manual_tasks(s, o.manual);
     if (!o.failed_steps.empty()) {
       fail_command(Error{ErrorCode::unavailable, std::to_string(o.failed_steps.size()) +
                                                      " store(s) could not be changed; run the same command again to "
                                                      "complete the erasure"});
+    }
+    if (o.proof && o.proof->remaining == 0 && o.proof->unsearched.empty() && !o.proof->manual_pending.empty()) {
+      fail_command(Error{ErrorCode::failed_precondition,
+                         "waiting for " + std::to_string(o.proof->manual_pending.size()) +
+                             " manual system(s); their owners confirm with 'maestro tasks done', then run this "
+                             "command again"});
     }
     if (o.proof && !o.proof->clean()) {
       fail_command(Error{ErrorCode::data_loss, "the proof found erasable data left (" +

@@ -2,6 +2,8 @@
 // checks and letters to the requester.
 #include <CLI/CLI.hpp>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/render.hpp"
@@ -242,6 +244,91 @@ void send_case_letter(Session& s, const CaseView& view, std::string_view letter,
     return;
   }
   s.out << "Letter '" << letter << "' (message #" << sent->message.id << "): " << describe(sent->message) << "\n";
+}
+
+void report_manual_tasks(Session& s, const Desk::TaskOpening& opening) {
+  static const std::map<std::string, std::string> instructions{
+      {"export", "send the DPO a copy of everything this system holds about the person"},
+      {"erase", "erase or anonymize everything this system holds about the person (keep only what the law requires, "
+                "and say what and why)"}};
+  for (const auto& t : opening.tasks) {
+    bool fresh = std::find(opening.opened.begin(), opening.opened.end(), t.id) != opening.opened.end();
+    s.out << "MANUAL: " << t.system << ": task #" << t.id << " (" << t.kind << ") for " << t.owner << ", due "
+          << format_date(t.due) << (t.done_at ? ", done" : ", open") << "\n";
+    if (!fresh) continue;
+    CaseView v = must(s.desk().find(t.case_number));
+    LetterFields f;
+    std::string ids;
+    for (const auto& id : v.c.identifiers) ids += (ids.empty() ? "" : ", ") + id.kind + " " + id.value;
+    f.values["subject_identifiers"] = ids;
+    f.values["task_id"] = std::to_string(t.id);
+    f.values["task_kind"] = t.kind;
+    f.values["task_system"] = t.system;
+    f.values["task_due"] = format_date(t.due);
+    auto it = instructions.find(t.kind);
+    f.values["task_instructions"] = it == instructions.end() ? t.kind : it->second;
+    Correspondence* mail = nullptr;
+    try {
+      mail = &s.correspondence();
+    } catch (const CommandFailed& failure) {
+      s.err << "warning: the task was not mailed to " << t.owner << ": " << failure.error.message << "\n";
+      continue;
+    }
+    auto sent = mail->send_letter(v, "manual-task", f, t.owner);
+    if (!sent) s.err << "warning: the task was not mailed to " << t.owner << ": " << sent.error().message << "\n";
+  }
+}
+
+void add_task_commands(CLI::App& app, Session& s) {
+  auto* tasks = app.add_subcommand("tasks", "Work for the owners of systems Maestro cannot reach (manual systems)");
+  tasks->require_subcommand(1);
+  struct ListOptions {
+    bool all = false, json = false;
+    std::string case_number;
+  };
+  auto lo = std::make_shared<ListOptions>();
+  auto* list = tasks->add_subcommand("list", "List open tasks (with --all, done ones too)");
+  list->add_flag("--all", lo->all, "Include done tasks");
+  list->add_option("--case", lo->case_number, "Only this case's tasks");
+  list->add_flag("--json", lo->json, "Print JSON");
+  list->callback([&s, lo] {
+    Date today = date_of(s.clock().now());
+    json out = json::array();
+    std::size_t shown = 0;
+    for (const auto& t : must(s.desk().tasks())) {
+      if ((t.done_at && !lo->all) || (!lo->case_number.empty() && t.case_number != lo->case_number)) continue;
+      bool overdue = !t.done_at && t.due < today;
+      if (lo->json) {
+        json item{{"id", t.id}, {"case", t.case_number}, {"system", t.system}, {"kind", t.kind},
+                  {"owner", t.owner}, {"due", format_date(t.due)}, {"done", t.done_at.has_value()}, {"overdue", overdue}};
+        if (t.done_at) item["done_at"] = format_instant(*t.done_at);
+        out.push_back(item);
+        continue;
+      }
+      ++shown;
+      s.out << "#" << t.id << "  " << t.case_number << "  " << t.system << "  " << t.kind << "  " << t.owner << "  due "
+            << format_date(t.due) << (t.done_at ? "  done " + format_instant(*t.done_at) : overdue ? "  OVERDUE" : "")
+            << "\n";
+    }
+    if (lo->json) s.out << out.dump(2) << "\n";
+    else if (shown == 0) s.out << "No tasks.\n";
+  });
+  struct DoneOptions {
+    std::int64_t id = 0;
+    std::string note;
+  };
+  auto d = std::make_shared<DoneOptions>();
+  auto* done = tasks->add_subcommand("done", "Confirm that a task was done by hand");
+  done->add_option("ID", d->id, "The task number (tasks list)")->required();
+  done->add_option("--note", d->note, "What was done (kept encrypted), e.g. 'Deleted from archive box 12'")->required();
+  done->footer("For an erasure, run 'maestro dsar delete' for the case again afterwards: its proof then includes "
+               "the confirmation.");
+  done->callback([&s, d] {
+    ManualTask t = must(s.desk().complete_task(d->id, d->note));
+    s.out << "Task #" << t.id << " (" << t.system << ", " << t.kind << " for " << t.case_number << ") done.\n";
+  });
+  tasks->footer("A system whose store is 'type: manual' in the data map has an 'owner'. Export and erasure open a "
+                "task for that owner with the case's internal due date and mail it to them.");
 }
 
 void add_verify_commands(CLI::App& dsar, Session& s) {

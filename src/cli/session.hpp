@@ -82,6 +82,9 @@ void send_case_letter(Session& s, const CaseView& view, std::string_view letter,
 // The confirmation letter a fulfilled case's rights call for (erasure, rectification, ...), if any.
 std::optional<std::string> confirmation_letter(const Case& c);
 LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_view letter);
+// Prints the case's manual tasks and mails the owners of the newly opened ones.
+void report_manual_tasks(Session& s, const Desk::TaskOpening& opening);
+void add_task_commands(CLI::App& app, Session& session);
 
 }  // namespace maestro::cli
 namespace maestro {

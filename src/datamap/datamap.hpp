@@ -89,6 +89,7 @@ struct StoreSpec {
 struct System {
   std::string name;
   std::string description;
+  std::string owner;  // who is asked to act for a `manual` system (an email address)
   StoreSpec store;
   std::vector<std::string> collections;  // keys into DataMap::collections
 };

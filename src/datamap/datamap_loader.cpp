@@ -263,6 +263,7 @@ struct Loader {
       return invalid(where(file, node) + ": system '" + s.name + "' is defined twice");
     }
     s.description = node["description"].as<std::string>("");
+    s.owner = node["owner"].as<std::string>("");
     if (auto ok = store(file, node["store"], s.store); !ok) return ok;
     if (node["fides_dataset"]) {
       fs::path dataset = node["fides_dataset"].as<std::string>();
@@ -271,6 +272,10 @@ struct Loader {
     }
     for (const auto& c : node["collections"]) {
       if (auto ok = collection(file, c, s); !ok) return ok;
+    }
+    if (s.store.type == "manual" && s.owner.find('@') == std::string::npos) {
+      return invalid(where(file, node) + ": manual system '" + s.name +
+                     "' needs an 'owner' (an email address): requests become tasks for them");
     }
     if (s.collections.empty() && s.store.type != "manual") {
       return invalid(where(file, node) + ": system '" + s.name + "' has no collections");
@@ -336,6 +341,10 @@ struct Loader {
       }
     }
     for (const auto& [key, c] : map.collections) {
+      auto system = std::find_if(map.systems.begin(), map.systems.end(),
+                                 [&](const System& sys) { return sys.name == c.system; });
+      // A manual system's collections describe what its owner holds; nothing is searched there.
+      if (system != map.systems.end() && system->store.type == "manual") continue;
       if (!reached.contains(key)) {
         return invalid("collection " + key +
                        " cannot be reached from any identity: give one of its fields an 'identity' or a "

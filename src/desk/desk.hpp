@@ -18,6 +18,7 @@
 #include "cases/deadlines.hpp"
 #include "cases/lifecycle.hpp"
 #include "cases/policy.hpp"
+#include "datamap/datamap.hpp"
 #include "crypto/keyring.hpp"
 #include "store/case_store.hpp"
 
@@ -134,6 +135,18 @@ class Desk {
                                  const std::vector<LedgerEntry>& ledger, std::string_view action,
                                  std::string_view outcome, const std::string& details_json);
   Status erasure_ledger(Instant since, const std::function<Status(const LedgerEntry&)>& visit);
+
+  // Manual tasks (desk/desk_records.cpp): the owners of systems without a connector act by hand.
+  // Opens one task per manual system of the map for this case and kind, unless one exists;
+  // returns every task of the case and kind.
+  struct TaskOpening {
+    std::vector<ManualTask> tasks;       // every task of the case and kind
+    std::vector<std::int64_t> opened;   // the ones opened by this call
+  };
+  Result<TaskOpening> manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind);
+  Result<ManualTask> complete_task(std::int64_t id, std::string_view note);
+  Result<std::vector<ManualTask>> tasks();
+  Result<std::string> task_note(const ManualTask& task) const;
 
   // The outbox and one-time codes (desk/desk_records.cpp). Each change is audited without content.
   Result<std::int64_t> add_message(const OutboxMessage& message, const std::string& details_json);

@@ -20,6 +20,12 @@ namespace {
 
 constexpr std::size_t k_max_details_length = 2000;
 
+std::string trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return std::string(text);
+}
+
 json pseudonym_list(const std::vector<std::string>& pseudonyms) { return json(pseudonyms); }
 
 }  // namespace
@@ -158,6 +164,72 @@ Result<CaseView> Desk::record_check(std::string_view number, std::string_view me
         return {};
       },
       extra_details);
+}
+
+Result<Desk::TaskOpening> Desk::manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind) {
+  auto existing = m_store.load_tasks();
+  if (!existing) return propagate(existing.error());
+  TaskOpening result;
+  std::vector<ManualTask>& out = result.tasks;
+  Status done = m_store.transaction([&]() -> Status {
+    for (const auto& system : map.systems) {
+      if (system.store.type != "manual") continue;
+      auto found = std::find_if(existing->begin(), existing->end(), [&](const ManualTask& t) {
+        return t.case_number == view.c.number && t.system == system.name && t.kind == kind;
+      });
+      if (found != existing->end()) {
+        out.push_back(*found);
+        continue;
+      }
+      ManualTask task;
+      task.case_number = view.c.number;
+      task.system = system.name;
+      task.kind = std::string(kind);
+      task.owner = system.owner;
+      task.created_at = m_clock.now();
+      task.due = view.deadlines.internal_due;
+      auto id = m_store.add_task(task);
+      if (!id) return propagate(id.error());
+      task.id = *id;
+      json d{{"task", task.id}, {"system", task.system}, {"kind", task.kind}, {"due", format_date(task.due)}};
+      if (auto ok = append_audit(view.c.number, "task-open", "ok", d.dump()); !ok) return ok;
+      result.opened.push_back(task.id);
+      out.push_back(std::move(task));
+    }
+    return {};
+  });
+  if (!done) return propagate(done.error());
+  return result;
+}
+
+Result<ManualTask> Desk::complete_task(std::int64_t id, std::string_view note) {
+  std::string text = trim(note);
+  if (text.size() < 5 || text.size() > k_max_details_length) {
+    return invalid("describe what was done (at least 5 characters), e.g. 'Deleted from the paper archive, box 12'");
+  }
+  auto all = m_store.load_tasks();
+  if (!all) return propagate(all.error());
+  auto it = std::find_if(all->begin(), all->end(), [&](const ManualTask& t) { return t.id == id; });
+  if (it == all->end()) return not_found("no task #" + std::to_string(id));
+  if (it->done_at) return precondition("task #" + std::to_string(id) + " is already done");
+  ManualTask task = *it;
+  task.done_at = m_clock.now();
+  task.done_by = m_actor;
+  task.sealed_note = m_keys.seal(text);
+  Status done = m_store.transaction([&]() -> Status {
+    if (auto ok = m_store.update_task(task); !ok) return ok;
+    json d{{"task", task.id}, {"system", task.system}, {"kind", task.kind}};
+    return append_audit(task.case_number, "task-done", "ok", d.dump());
+  });
+  if (!done) return propagate(done.error());
+  return task;
+}
+
+Result<std::vector<ManualTask>> Desk::tasks() { return m_store.load_tasks(); }
+
+Result<std::string> Desk::task_note(const ManualTask& task) const {
+  if (task.sealed_note.empty()) return std::string();
+  return m_keys.open(task.sealed_note);
 }
 
 }  // namespace maestro

@@ -243,6 +243,13 @@ class Eraser {
     auto proof = prove_erasure(m_map, out.plan, ids, scope(r, &view));
     if (!proof) return propagate(proof.error());
     out.proof = std::move(*proof);
+    // Systems without a connector are part of the proof once their owners confirm by hand.
+    auto manual = m_desk.manual_tasks_for(view, m_map, "erase");
+    if (!manual) return propagate(manual.error());
+    out.manual = std::move(*manual);
+    for (const auto& t : out.manual.tasks) {
+      if (!t.done_at) out.proof->manual_pending.push_back(t.system + " (task #" + std::to_string(t.id) + ")");
+    }
     out.summary = summarize(m_map, out.plan);
     // Once proven, the plan's keys and values are personal data with no further use.
     out.plan = strip_personal_data(out.plan);
@@ -258,6 +265,7 @@ class Eraser {
                  {"remaining", out.proof->remaining},
                  {"remaining_in", out.proof->remaining_in},
                  {"unsearched", out.proof->unsearched.size()},
+                 {"manual_pending", out.proof->manual_pending.size()},
                  {"retained", retained_json(out.proof->retained)}};
     if (auto ok = m_desk.record_erasure_progress(record, plan_to_json(out.plan), {}, "erasure-proof",
                                                  out.proof->clean() ? "clean" : "incomplete", details.dump());

@@ -43,6 +43,7 @@ struct ErasureOutcome {
   std::vector<PlanSummaryLine> summary;
   std::vector<StepFailure> failed_steps;  // stores that could not be changed: re-run to complete
   std::optional<ErasureProof> proof;
+  Desk::TaskOpening manual;  // systems without a connector: their owners erase by hand
 };
 
 Result<ErasureOutcome> erase_subject(Desk& desk, const DataMap& map, const ErasureRequest& request);

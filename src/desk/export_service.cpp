@@ -74,6 +74,9 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
   PackageDelivery delivery{desk.clock().now(), outcome.package.sha256, outcome.package.size, outcome.delivered_to};
   auto recorded = desk.record_delivery(view.c.number, delivery, details.dump());
   if (!recorded) return propagate(recorded.error());
+  auto manual = desk.manual_tasks_for(*recorded, map, "export");
+  if (!manual) return propagate(manual.error());
+  outcome.manual = std::move(*manual);
   return outcome;
 }
 

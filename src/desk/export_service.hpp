@@ -35,6 +35,7 @@ struct ExportOutcome {
   std::string delivered_to;
   SealedPackage package;
   std::vector<StoreFailure> failures;  // stores that could not be searched: the package is incomplete
+  Desk::TaskOpening manual;            // systems without a connector: their owners send their part by hand
 };
 
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& request);

@@ -94,7 +94,8 @@ struct ErasureProof {
   std::vector<std::string> remaining_in;  // "<collection> (<n>)" for each collection with some
   std::vector<RetainedRecords> retained;
   std::vector<StoreFailure> unsearched;
-  bool clean() const { return remaining == 0 && unsearched.empty(); }
+  std::vector<std::string> manual_pending;  // manual systems whose owners have not confirmed yet
+  bool clean() const { return remaining == 0 && unsearched.empty() && manual_pending.empty(); }
 };
 
 Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,

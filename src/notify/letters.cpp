@@ -16,7 +16,8 @@ const std::vector<std::string>& letter_names() {
   static const std::vector<std::string> names{
       "acknowledgement",         "verification-request",     "verification-code",       "verification-reminder",
       "fulfilment",              "package-password",         "deletion-confirmation",   "rectification-confirmation",
-      "restriction-confirmation", "objection-confirmation",  "extension-notice",        "refusal"};
+      "restriction-confirmation", "objection-confirmation",  "extension-notice",        "refusal",
+      "manual-task"};
   return names;
 }
 

@@ -74,6 +74,20 @@ struct OutboxMessage {
   std::string sealed;  // KeyRing::seal of the message as JSON
 };
 
+// Work a person must do by hand for a case: a system Maestro has no connector for.
+struct ManualTask {
+  std::int64_t id = 0;
+  std::string case_number;
+  std::string system;
+  std::string kind;   // export, erase, rectify, restrict, object
+  std::string owner;  // an email address from the data map
+  Instant created_at{};
+  Date due{};
+  std::optional<Instant> done_at;
+  std::string done_by;
+  std::string sealed_note;  // the owner's confirmation, sealed
+};
+
 class CaseStore {
  public:
   virtual ~CaseStore() = default;
@@ -117,6 +131,10 @@ class CaseStore {
   virtual Status update_message(const OutboxMessage& message) = 0;
   // Every message, oldest first.
   virtual Result<std::vector<OutboxMessage>> load_messages() = 0;
+
+  virtual Result<std::int64_t> add_task(const ManualTask& task) = 0;
+  virtual Status update_task(const ManualTask& task) = 0;
+  virtual Result<std::vector<ManualTask>> load_tasks() = 0;  // oldest first
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

@@ -14,7 +14,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 3> k_migrations{R"sql(
+constexpr std::array<const char*, 4> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -101,6 +101,20 @@ constexpr std::array<const char*, 3> k_migrations{R"sql(
     sent_at TEXT,
     last_error TEXT NOT NULL,
     message BLOB NOT NULL        -- sealed recipient, subject and body
+  );
+)sql",
+                                                  R"sql(
+  CREATE TABLE manual_tasks (
+    id INTEGER PRIMARY KEY,
+    case_number TEXT NOT NULL,
+    system TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    due TEXT NOT NULL,
+    done_at TEXT,
+    done_by TEXT NOT NULL,
+    note BLOB                    -- the owner's confirmation, sealed
   );
 )sql"};
 
@@ -502,6 +516,56 @@ class SqliteCaseStore final : public CaseStore {
     return out;
   }
 
+  Result<std::int64_t> add_task(const ManualTask& t) override {
+    Statement put(m_db,
+                  "INSERT INTO manual_tasks(case_number, system, kind, owner, created_at, due, done_at, done_by, note) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+    bind_task(put, t);
+    if (put.step() != SQLITE_ROW) return propagate(error("cannot add the task"));
+    return put.integer(0);
+  }
+
+  Status update_task(const ManualTask& t) override {
+    Statement put(m_db,
+                  "UPDATE manual_tasks SET case_number = ?1, system = ?2, kind = ?3, owner = ?4, created_at = ?5, "
+                  "due = ?6, done_at = ?7, done_by = ?8, note = ?9 WHERE id = ?10");
+    bind_task(put, t);
+    put.bind(10, t.id);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot update the task"));
+    return {};
+  }
+
+  Result<std::vector<ManualTask>> load_tasks() override {
+    Statement q(m_db,
+                "SELECT id, case_number, system, kind, owner, created_at, due, done_at, done_by, note FROM manual_tasks "
+                "ORDER BY id");
+    std::vector<ManualTask> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      ManualTask t;
+      t.id = q.integer(0);
+      t.case_number = q.text(1);
+      t.system = q.text(2);
+      t.kind = q.text(3);
+      t.owner = q.text(4);
+      auto created = instant_column(q, 5);
+      auto due = parse_date(q.text(6));
+      if (!created || !due) return fail(ErrorCode::data_loss, "task #" + std::to_string(t.id) + " has a corrupt date");
+      t.created_at = *created;
+      t.due = *due;
+      if (q.optional_text(7)) {
+        auto done = instant_column(q, 7);
+        if (!done) return fail(ErrorCode::data_loss, "task #" + std::to_string(t.id) + " has a corrupt date");
+        t.done_at = *done;
+      }
+      t.done_by = q.text(8);
+      t.sealed_note = q.blob(9).value_or("");
+      out.push_back(std::move(t));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read the tasks"));
+    return out;
+  }
+
   Status append_ledger(const LedgerEntry& e) override {
     Statement put(m_db,
                   "INSERT INTO erasure_ledger(at, case_number, system, tenant, collection, key_field, key_pseudonym, "
@@ -533,6 +597,13 @@ class SqliteCaseStore final : public CaseStore {
     auto at = parse_instant(q.text(col));
     if (!at) return std::nullopt;
     return *at;
+  }
+
+  static void bind_task(Statement& put, const ManualTask& t) {
+    put.bind(1, t.case_number).bind(2, t.system).bind(3, t.kind).bind(4, t.owner);
+    put.bind(5, format_instant(t.created_at)).bind(6, format_date(t.due));
+    put.bind_optional(7, t.done_at ? std::optional<std::string>(format_instant(*t.done_at)) : std::nullopt);
+    put.bind(8, t.done_by).bind_blob(9, t.sealed_note);
   }
 
   static void bind_message(Statement& put, const OutboxMessage& m) {

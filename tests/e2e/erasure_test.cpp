@@ -385,3 +385,40 @@ TEST(Markers, RestrictionAndObjectionAreSetOnThePersonsRecordsAndCanBeLifted) {
 
 }  // namespace
 }  // namespace maestro::e2e
+
+namespace maestro::e2e {
+namespace {
+
+TEST_F(ShopErasure, AManualSystemBecomesATaskForItsOwnerAndJoinsTheProofWhenDone) {
+  Maestro m;
+  DemoShop shop = make_shop(m.dir() / "shop");
+  std::ofstream(m.dir() / "shop/datamap.yaml", std::ios::app) << R"(  - name: paper-archive
+    description: Signed order forms in the warehouse archive
+    owner: archive-team@demo-shop.example
+    store: {type: manual}
+)";
+  std::vector<std::string> erase{"dsar", "delete", "--subject", shop.sample_email, "--map", "shop/datamap.yaml",
+                                 "--override-verification", k_override};
+  RunResult first = m.run(erase);
+  EXPECT_EQ(first.exit_code, 4) << first.err << first.out;
+  EXPECT_NE(first.out.find("MANUAL: paper-archive: task #1 (erase) for archive-team@demo-shop.example"),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("WAITING for the owner of paper-archive (task #1)"), std::string::npos);
+  EXPECT_NE(first.err.find("waiting for 1 manual system"), std::string::npos);
+  // The owner got the task by mail (.eml here: no SMTP configured).
+  std::string letters = m.run({"outbox", "list"}).out;
+  EXPECT_NE(letters.find("manual-task  to archive-team@demo-shop.example"), std::string::npos) << letters;
+  EXPECT_EQ(m.run({"tasks", "done", "1", "--note", "x"}).exit_code, 2);  // say what was done
+  ASSERT_EQ(m.run({"tasks", "done", "1", "--note", "Order forms shredded, box 12"}).exit_code, 0);
+  EXPECT_EQ(m.run({"tasks", "done", "1", "--note", "Order forms shredded, box 12"}).exit_code, 4);
+  RunResult again = m.run(erase);
+  EXPECT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_NE(m.run({"tasks", "list", "--all"}).out.find("done"), std::string::npos);
+  std::string trail = m.run({"audit", "show", "--json"}).out;
+  EXPECT_NE(trail.find("\"task-done\""), std::string::npos);
+  EXPECT_EQ(trail.find("box 12"), std::string::npos);  // the owner's note is sealed
+}
+
+}  // namespace
+}  // namespace maestro::e2e

@@ -40,7 +40,7 @@ class PackageTest : public ::testing::Test {
         {"id", {}, std::nullopt, true}, {"payload", {"user.financial"}}, {"payload.total", {"user.financial"}}};
     map.collections.emplace("shop.customer", customer);
     map.collections.emplace("shop.invoice", invoice);
-    map.systems.push_back({"shop", "", {"sqlite", {}, {}}, {"shop.customer", "shop.invoice"}});
+    map.systems.push_back({"shop", "", "", {"sqlite", {}, {}}, {"shop.customer", "shop.invoice"}});
     info.case_number = "DSAR-2026-007";
     info.request_date = testing::at("2026-03-02T09:00:00Z");
     info.fulfilment_date = testing::at("2026-03-05T09:00:00Z");
