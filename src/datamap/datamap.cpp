@@ -29,6 +29,13 @@ const Field* Collection::field(std::string_view field_name) const {
   return nullptr;
 }
 
+const System* DataMap::system(std::string_view name) const {
+  for (const auto& s : systems) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
 const Collection* DataMap::collection(std::string_view key) const {
   auto it = collections.find(std::string(key));
   return it == collections.end() ? nullptr : &it->second;

@@ -101,6 +101,7 @@ class DataMap {
   std::vector<Reference> references;
 
   const Collection* collection(std::string_view key) const;
+  const System* system(std::string_view name) const;
   // Collections that hold an identity of this kind, with the field.
   std::vector<FieldRef> identity_fields(std::string_view kind) const;
   std::set<std::string> identity_kinds() const;

@@ -341,10 +341,8 @@ struct Loader {
       }
     }
     for (const auto& [key, c] : map.collections) {
-      auto system = std::find_if(map.systems.begin(), map.systems.end(),
-                                 [&](const System& sys) { return sys.name == c.system; });
       // A manual system's collections describe what its owner holds; nothing is searched there.
-      if (system != map.systems.end() && system->store.type == "manual") continue;
+      if (const System* system = map.system(c.system); system && system->store.type == "manual") continue;
       if (!reached.contains(key)) {
         return invalid("collection " + key +
                        " cannot be reached from any identity: give one of its fields an 'identity' or a "

@@ -318,9 +318,8 @@ Result<std::unique_ptr<Connector>> open_for_writing(const StoreSpec& store, std:
 
 Status execute_step(const DataMap& map, ErasureStep& step, const WritableOpener& open) {
   if (step.done) return {};
-  auto system = std::find_if(map.systems.begin(), map.systems.end(),
-                             [&](const System& s) { return s.name == step.system; });
-  if (system == map.systems.end()) {
+  const System* system = map.system(step.system);
+  if (!system) {
     return precondition("the erasure plan names system '" + step.system + "', which the data map no longer has");
   }
   std::vector<CollectionChanges> changes;
@@ -350,9 +349,8 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
   // 1. Every planned row, read again by its key: deleted rows must be gone, changed values
   //    must no longer hold what they held.
   for (const auto& step : plan.steps) {
-    auto system = std::find_if(map.systems.begin(), map.systems.end(),
-                               [&](const System& s) { return s.name == step.system; });
-    if (system == map.systems.end()) return precondition("the data map no longer has system " + step.system);
+    const System* system = map.system(step.system);
+    if (!system) return precondition("the data map no longer has system " + step.system);
     auto connector = open(system->store, step.tenant);
     if (!connector) {
       proof.unsearched.push_back({step.system, step.tenant, connector.error().message});
@@ -567,9 +565,8 @@ Result<ErasurePlan> plan_replay(const DataMap& map, const std::vector<LedgerKeys
   LocateResult scanned;
   for (const auto& entry : ledger) {
     const Collection* c = map.collection(entry.collection);
-    auto system = std::find_if(map.systems.begin(), map.systems.end(),
-                               [&](const System& s) { return s.name == entry.system; });
-    if (!c || system == map.systems.end()) {
+    const System* system = map.system(entry.system);
+    if (!c || !system) {
       return precondition("the erasure ledger names " + entry.collection + ", which this data map does not have");
     }
     auto connector = open(system->store, entry.tenant);

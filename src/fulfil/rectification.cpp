@@ -112,9 +112,8 @@ Result<ErasurePlan> plan_rectification(const DataMap& map, const std::vector<Sub
 Result<RectificationProof> prove_rectification(const DataMap& map, const ErasurePlan& plan, const ConnectorOpener& open) {
   RectificationProof proof;
   for (const auto& step : plan.steps) {
-    auto system = std::find_if(map.systems.begin(), map.systems.end(),
-                               [&](const System& s) { return s.name == step.system; });
-    if (system == map.systems.end()) return precondition("the data map no longer has system " + step.system);
+    const System* system = map.system(step.system);
+    if (!system) return precondition("the data map no longer has system " + step.system);
     auto connector = open(system->store, step.tenant);
     if (!connector) {
       proof.unsearched.push_back({step.system, step.tenant, connector.error().message});
