@@ -13,6 +13,8 @@
 
 namespace maestro::cli {
 
+bool mail_task(Session& s, const ManualTask& t, bool reminder);
+
 namespace {
 
 using nlohmann::json;
@@ -170,6 +172,14 @@ void add_sweep(CLI::App& dsar, Session& s) {
         done.push_back({{"case", v.c.number}, {"action", "reminded"}});
       }
     }
+    Date today = date_of(now);
+    for (const auto& t : must(s.desk().tasks())) {
+      if (t.done_at || t.reminded_at || !(t.due < today)) continue;
+      if (mail_task(s, t, true)) {
+        must(s.desk().task_reminded(t));
+        done.push_back({{"case", t.case_number}, {"action", "task #" + std::to_string(t.id) + " owner reminded"}});
+      }
+    }
     SendReport report = must(s.correspondence().send_due());
     if (*json_out) {
       s.out << json{{"cases", done}, {"sent", report.sent}, {"waiting", report.waiting}}.dump(2) << "\n";
@@ -246,16 +256,13 @@ void send_case_letter(Session& s, const CaseView& view, std::string_view letter,
   s.out << "Letter '" << letter << "' (message #" << sent->message.id << "): " << describe(sent->message) << "\n";
 }
 
-void report_manual_tasks(Session& s, const Desk::TaskOpening& opening) {
+// Mails a task to its owner (a reminder when `reminder`); false when it could not be sent.
+bool mail_task(Session& s, const ManualTask& t, bool reminder) {
   static const std::map<std::string, std::string> instructions{
       {"export", "send the DPO a copy of everything this system holds about the person"},
       {"erase", "erase or anonymize everything this system holds about the person (keep only what the law requires, "
                 "and say what and why)"}};
-  for (const auto& t : opening.tasks) {
-    bool fresh = std::find(opening.opened.begin(), opening.opened.end(), t.id) != opening.opened.end();
-    s.out << "MANUAL: " << t.system << ": task #" << t.id << " (" << t.kind << ") for " << t.owner << ", due "
-          << format_date(t.due) << (t.done_at ? ", done" : ", open") << "\n";
-    if (!fresh) continue;
+  {
     CaseView v = must(s.desk().find(t.case_number));
     LetterFields f;
     std::string ids;
@@ -267,15 +274,29 @@ void report_manual_tasks(Session& s, const Desk::TaskOpening& opening) {
     f.values["task_due"] = format_date(t.due);
     auto it = instructions.find(t.kind);
     f.values["task_instructions"] = it == instructions.end() ? t.kind : it->second;
+    if (reminder) f.values["reminder"] = "yes";
     Correspondence* mail = nullptr;
     try {
       mail = &s.correspondence();
     } catch (const CommandFailed& failure) {
       s.err << "warning: the task was not mailed to " << t.owner << ": " << failure.error.message << "\n";
-      continue;
+      return false;
     }
     auto sent = mail->send_letter(v, "manual-task", f, t.owner);
-    if (!sent) s.err << "warning: the task was not mailed to " << t.owner << ": " << sent.error().message << "\n";
+    if (!sent) {
+      s.err << "warning: the task was not mailed to " << t.owner << ": " << sent.error().message << "\n";
+      return false;
+    }
+    return true;
+  }
+}
+
+void report_manual_tasks(Session& s, const Desk::TaskOpening& opening) {
+  for (const auto& t : opening.tasks) {
+    bool fresh = std::find(opening.opened.begin(), opening.opened.end(), t.id) != opening.opened.end();
+    s.out << "MANUAL: " << t.system << ": task #" << t.id << " (" << t.kind << ") for " << t.owner << ", due "
+          << format_date(t.due) << (t.done_at ? ", done" : ", open") << "\n";
+    if (fresh) mail_task(s, t, false);
   }
 }
 

@@ -145,6 +145,8 @@ class Desk {
   };
   Result<TaskOpening> manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind);
   Result<ManualTask> complete_task(std::int64_t id, std::string_view note);
+  // Records that the owner of an overdue task was reminded.
+  Status task_reminded(ManualTask task);
   Result<std::vector<ManualTask>> tasks();
   Result<std::string> task_note(const ManualTask& task) const;
 

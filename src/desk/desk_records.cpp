@@ -225,6 +225,15 @@ Result<ManualTask> Desk::complete_task(std::int64_t id, std::string_view note) {
   return task;
 }
 
+Status Desk::task_reminded(ManualTask task) {
+  task.reminded_at = m_clock.now();
+  return m_store.transaction([&]() -> Status {
+    if (auto ok = m_store.update_task(task); !ok) return ok;
+    json d{{"task", task.id}, {"system", task.system}, {"due", format_date(task.due)}};
+    return append_audit(task.case_number, "task-remind", "ok", d.dump());
+  });
+}
+
 Result<std::vector<ManualTask>> Desk::tasks() { return m_store.load_tasks(); }
 
 Result<std::string> Desk::task_note(const ManualTask& task) const {

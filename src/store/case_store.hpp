@@ -86,6 +86,7 @@ struct ManualTask {
   std::optional<Instant> done_at;
   std::string done_by;
   std::string sealed_note;  // the owner's confirmation, sealed
+  std::optional<Instant> reminded_at;  // when the owner was reminded of an overdue task
 };
 
 class CaseStore {

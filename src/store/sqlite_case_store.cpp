@@ -114,7 +114,8 @@ constexpr std::array<const char*, 4> k_migrations{R"sql(
     due TEXT NOT NULL,
     done_at TEXT,
     done_by TEXT NOT NULL,
-    note BLOB                    -- the owner's confirmation, sealed
+    note BLOB,                   -- the owner's confirmation, sealed
+    reminded_at TEXT
   );
 )sql"};
 
@@ -518,8 +519,8 @@ class SqliteCaseStore final : public CaseStore {
 
   Result<std::int64_t> add_task(const ManualTask& t) override {
     Statement put(m_db,
-                  "INSERT INTO manual_tasks(case_number, system, kind, owner, created_at, due, done_at, done_by, note) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+                  "INSERT INTO manual_tasks(case_number, system, kind, owner, created_at, due, done_at, done_by, note, "
+                  "reminded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id");
     bind_task(put, t);
     if (put.step() != SQLITE_ROW) return propagate(error("cannot add the task"));
     return put.integer(0);
@@ -528,17 +529,17 @@ class SqliteCaseStore final : public CaseStore {
   Status update_task(const ManualTask& t) override {
     Statement put(m_db,
                   "UPDATE manual_tasks SET case_number = ?1, system = ?2, kind = ?3, owner = ?4, created_at = ?5, "
-                  "due = ?6, done_at = ?7, done_by = ?8, note = ?9 WHERE id = ?10");
+                  "due = ?6, done_at = ?7, done_by = ?8, note = ?9, reminded_at = ?10 WHERE id = ?11");
     bind_task(put, t);
-    put.bind(10, t.id);
+    put.bind(11, t.id);
     if (put.step() != SQLITE_DONE) return propagate(error("cannot update the task"));
     return {};
   }
 
   Result<std::vector<ManualTask>> load_tasks() override {
     Statement q(m_db,
-                "SELECT id, case_number, system, kind, owner, created_at, due, done_at, done_by, note FROM manual_tasks "
-                "ORDER BY id");
+                "SELECT id, case_number, system, kind, owner, created_at, due, done_at, done_by, note, reminded_at "
+                "FROM manual_tasks ORDER BY id");
     std::vector<ManualTask> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
@@ -560,6 +561,11 @@ class SqliteCaseStore final : public CaseStore {
       }
       t.done_by = q.text(8);
       t.sealed_note = q.blob(9).value_or("");
+      if (q.optional_text(10)) {
+        auto reminded = instant_column(q, 10);
+        if (!reminded) return fail(ErrorCode::data_loss, "task #" + std::to_string(t.id) + " has a corrupt date");
+        t.reminded_at = *reminded;
+      }
       out.push_back(std::move(t));
     }
     if (rc != SQLITE_DONE) return propagate(error("cannot read the tasks"));
@@ -604,6 +610,7 @@ class SqliteCaseStore final : public CaseStore {
     put.bind(5, format_instant(t.created_at)).bind(6, format_date(t.due));
     put.bind_optional(7, t.done_at ? std::optional<std::string>(format_instant(*t.done_at)) : std::nullopt);
     put.bind(8, t.done_by).bind_blob(9, t.sealed_note);
+    put.bind_optional(10, t.reminded_at ? std::optional<std::string>(format_instant(*t.reminded_at)) : std::nullopt);
   }
 
   static void bind_message(Statement& put, const OutboxMessage& m) {

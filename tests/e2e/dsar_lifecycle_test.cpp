@@ -277,10 +277,29 @@ TEST_F(Lifecycle, EveryCommandHasHelp) {
                                                                             {"report", "metrics"},
                                                                             {"report", "log"},
                                                                             {"retention", "purge"},
+                                                                            {"dsar", "locate"},
+                                                                            {"dsar", "export"},
+                                                                            {"dsar", "delete"},
+                                                                            {"dsar", "rectify"},
+                                                                            {"dsar", "restrict"},
+                                                                            {"dsar", "object"},
+                                                                            {"dsar", "sweep"},
+                                                                            {"dsar", "verify", "start"},
+                                                                            {"dsar", "verify", "check"},
+                                                                            {"dsar", "verify", "record"},
+                                                                            {"hold", "add"},
+                                                                            {"hold", "list"},
+                                                                            {"hold", "release"},
+                                                                            {"backup", "replay"},
+                                                                            {"outbox", "list"},
+                                                                            {"outbox", "send"},
+                                                                            {"outbox", "show"},
+                                                                            {"tasks", "list"},
+                                                                            {"tasks", "done"},
                                                                             {"demo"}}) {
     cmd.push_back("--help");
     RunResult r = maestro.run(cmd);
-    EXPECT_EQ(r.exit_code, 0) << cmd[0];
+    EXPECT_EQ(r.exit_code, 0) << cmd[0] << " " << (cmd.size() > 2 ? cmd[1] : "");
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
   }
   EXPECT_NE(maestro.run({"dsar", "intake", "--help"}).out.find("--jurisdiction"), std::string::npos);

@@ -409,6 +409,13 @@ TEST_F(ShopErasure, AManualSystemBecomesATaskForItsOwnerAndJoinsTheProofWhenDone
   // The owner got the task by mail (.eml here: no SMTP configured).
   std::string letters = m.run({"outbox", "list"}).out;
   EXPECT_NE(letters.find("manual-task  to archive-team@demo-shop.example"), std::string::npos) << letters;
+  // Overdue: the owner is reminded once by the daily sweep.
+  m.set_now("2026-04-20T09:00:00Z");
+  EXPECT_NE(m.run({"tasks", "list"}).out.find("OVERDUE"), std::string::npos);
+  EXPECT_NE(m.run({"dsar", "sweep"}).out.find("task #1 owner reminded"), std::string::npos);
+  EXPECT_EQ(m.run({"dsar", "sweep"}).out.find("reminded"), std::string::npos);
+  EXPECT_NE(m.run({"outbox", "show", "2"}).out.find("Subject: OVERDUE: Action needed"), std::string::npos)
+      << m.run({"outbox", "list"}).out;
   EXPECT_EQ(m.run({"tasks", "done", "1", "--note", "x"}).exit_code, 2);  // say what was done
   ASSERT_EQ(m.run({"tasks", "done", "1", "--note", "Order forms shredded, box 12"}).exit_code, 0);
   EXPECT_EQ(m.run({"tasks", "done", "1", "--note", "Order forms shredded, box 12"}).exit_code, 4);
