@@ -20,15 +20,17 @@ using nlohmann::json;
 
 std::size_t ErasureStep::rows_to_delete() const {
   std::size_t n = 0;
-  for (const auto& c : collections) n += static_cast<std::size_t>(std::count_if(c.rows.begin(), c.rows.end(), [](const RowChange& r) { return r.delete_row; }));
+  for (const auto& c : collections)
+    n += static_cast<std::size_t>(
+        std::count_if(c.rows.begin(), c.rows.end(), [](const RowChange& r) { return r.delete_row; }));
   return n;
 }
 
 std::size_t ErasureStep::rows_to_change() const {
   std::size_t n = 0;
   for (const auto& c : collections)
-    n += static_cast<std::size_t>(
-        std::count_if(c.rows.begin(), c.rows.end(), [](const RowChange& r) { return !r.delete_row && !r.set.empty(); }));
+    n += static_cast<std::size_t>(std::count_if(c.rows.begin(), c.rows.end(),
+                                                [](const RowChange& r) { return !r.delete_row && !r.set.empty(); }));
   return n;
 }
 
@@ -38,7 +40,9 @@ bool ErasurePlan::complete() const {
 
 namespace {
 
-bool is_file_store(const std::string& type) { return type == "jsonl" || type == "csv" || type == "textlog"; }
+bool is_file_store(const std::string& type) {
+  return type == "jsonl" || type == "csv" || type == "textlog";
+}
 
 bool is_personal(const Field& f) {
   return std::any_of(f.categories.begin(), f.categories.end(),
@@ -223,8 +227,12 @@ class Planner {
 
   // File lines repeat the same change many times (one per line); each is planned once.
   void add_unique(std::vector<RowChange>& rows, RowChange row) {
-    std::string signature = std::to_string(reinterpret_cast<std::uintptr_t>(&rows)) + "\x1e" + row.key_field +
-                            "\x1f" + row.key + (row.delete_row ? "\x1f" "D" : "\x1f" "U");
+    std::string signature = std::to_string(reinterpret_cast<std::uintptr_t>(&rows)) + "\x1e" + row.key_field + "\x1f" +
+                            row.key +
+                            (row.delete_row ? "\x1f"
+                                              "D"
+                                            : "\x1f"
+                                              "U");
     for (const auto& f : row.set) signature += "\x1f" + f.field + "=" + value_text(f.from);
     if (m_planned.insert(std::move(signature)).second) rows.push_back(std::move(row));
   }
@@ -307,7 +315,8 @@ Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectId
                                  const LocateScope& scope, const KeyRing& keys, Instant now,
                                  const ConnectorOpener& open) {
   Planner planner(map, keys, now);
-  auto located = locate(map, identifiers, scope, [&](const FoundRecord& f) { return planner.add(f); }, open);
+  auto located = locate(
+      map, identifiers, scope, [&](const FoundRecord& f) { return planner.add(f); }, open);
   if (!located) return propagate(located.error());
   return planner.finish(std::move(*located));
 }
@@ -337,6 +346,25 @@ Status execute_step(const DataMap& map, ErasureStep& step, const WritableOpener&
   return {};
 }
 
+Status for_each_planned_collection(const DataMap& map, const ErasurePlan& plan, const ConnectorOpener& open,
+                                   std::vector<StoreFailure>& unsearched, const PlannedCollectionVisitor& visit) {
+  for (const auto& step : plan.steps) {
+    const System* system = map.system(step.system);
+    if (!system) return precondition("the data map no longer has system " + step.system);
+    auto connector = open(system->store, step.tenant);
+    if (!connector) {
+      unsearched.push_back({step.system, step.tenant, connector.error().message});
+      continue;
+    }
+    for (const auto& planned : step.collections) {
+      const Collection* c = map.collection(planned.collection);
+      if (!c) return precondition("the data map no longer has " + planned.collection);
+      if (auto ok = visit(step, **connector, planned, *c); !ok) return ok;
+    }
+  }
+  return {};
+}
+
 Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
                                    const std::vector<SubjectIdentifier>& identifiers, const LocateScope& scope,
                                    const ConnectorOpener& open) {
@@ -348,59 +376,54 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
 
   // 1. Every planned row, read again by its key: deleted rows must be gone, changed values
   //    must no longer hold what they held.
-  for (const auto& step : plan.steps) {
-    const System* system = map.system(step.system);
-    if (!system) return precondition("the data map no longer has system " + step.system);
-    auto connector = open(system->store, step.tenant);
-    if (!connector) {
-      proof.unsearched.push_back({step.system, step.tenant, connector.error().message});
-      continue;
-    }
-    for (const auto& planned : step.collections) {
-      const Collection* c = map.collection(planned.collection);
-      if (!c) return precondition("the data map no longer has " + planned.collection);
-      std::map<std::string, std::map<std::string, std::vector<const RowChange*>>> by_field;
-      for (const auto& row : planned.rows) by_field[row.key_field][row.key].push_back(&row);
-      auto& covered = planned_keys[{planned.collection, step.tenant}];
-      std::size_t left_before = remaining[planned.collection];
-      for (const auto& [key_field, rows] : by_field) {
-        covered.first = key_field;
-        std::vector<std::string> keys;
-        for (const auto& [key, r] : rows) {
-          keys.push_back(key);
-          covered.second.insert(key);
-        }
-        Status read = (*connector)->find(*c, key_field, keys, [&](const Record& record) -> Status {
-          if (key_field.empty()) {  // a log line that still holds an identifier
-            ++remaining[planned.collection];
-            return {};
+  Status reread = for_each_planned_collection(
+      map, plan, open, proof.unsearched,
+      [&](const ErasureStep& step, Connector& connector, const PlannedCollection& planned,
+          const Collection& collection) -> Status {
+        const Collection* c = &collection;
+        std::map<std::string, std::map<std::string, std::vector<const RowChange*>>> by_field;
+        for (const auto& row : planned.rows) by_field[row.key_field][row.key].push_back(&row);
+        auto& covered = planned_keys[{planned.collection, step.tenant}];
+        std::size_t left_before = remaining[planned.collection];
+        for (const auto& [key_field, rows] : by_field) {
+          covered.first = key_field;
+          std::vector<std::string> keys;
+          for (const auto& [key, r] : rows) {
+            keys.push_back(key);
+            covered.second.insert(key);
           }
-          auto it = rows.find(value_text(record.field(key_field)));
-          if (it == rows.end()) return {};
-          for (const RowChange* row : it->second) {
-            if (row->delete_row) {
+          Status read = connector.find(*c, key_field, keys, [&](const Record& record) -> Status {
+            if (key_field.empty()) {  // a log line that still holds an identifier
               ++remaining[planned.collection];
               return {};
             }
-            for (const auto& f : row->set) {
-              Value now = record.field(f.field);
-              if (now == f.from && f.from != f.to) {
+            auto it = rows.find(value_text(record.field(key_field)));
+            if (it == rows.end()) return {};
+            for (const RowChange* row : it->second) {
+              if (row->delete_row) {
                 ++remaining[planned.collection];
                 return {};
               }
+              for (const auto& f : row->set) {
+                Value now = record.field(f.field);
+                if (now == f.from && f.from != f.to) {
+                  ++remaining[planned.collection];
+                  return {};
+                }
+              }
             }
+            return {};
+          });
+          if (!read) {
+            if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
+            proof.unsearched.push_back({step.system, step.tenant, read.error().message});
           }
-          return {};
-        });
-        if (!read) {
-          if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
-          proof.unsearched.push_back({step.system, step.tenant, read.error().message});
         }
-      }
-      std::size_t left = remaining[planned.collection] - left_before;
-      proof.verified_rows += planned.rows.size() > left ? planned.rows.size() - left : 0;
-    }
-  }
+        std::size_t left = remaining[planned.collection] - left_before;
+        proof.verified_rows += planned.rows.size() > left ? planned.rows.size() - left : 0;
+        return {};
+      });
+  if (!reread) return propagate(reread.error());
 
   // 2. Locate again from the subject's identifiers: anything found that is neither kept by law
   //    nor a planned row already checked above is data the erasure missed.
@@ -457,7 +480,8 @@ std::string plan_to_json(const ErasurePlan& plan) {
       json rows = json::array();
       for (const auto& r : c.rows) {
         json set = json::array();
-        for (const auto& f : r.set) set.push_back({{"field", f.field}, {"from", value_json(f.from)}, {"to", value_json(f.to)}});
+        for (const auto& f : r.set)
+          set.push_back({{"field", f.field}, {"from", value_json(f.from)}, {"to", value_json(f.to)}});
         rows.push_back({{"key_field", r.key_field}, {"key", r.key}, {"delete", r.delete_row}, {"set", set}});
       }
       collections.push_back({{"collection", c.collection}, {"rows", rows}, {"count", c.rows.size()}});
@@ -483,12 +507,9 @@ std::string plan_to_json(const ErasurePlan& plan) {
     unsearched.push_back({{"system", f.system}, {"tenant", f.tenant}, {"message", f.message}});
   json found = json::object();
   for (const auto& [key, n] : plan.found) found[key] = n;
-  return json{{"version", 1},
-              {"records_found", plan.records_found},
-              {"found", found},
-              {"steps", steps},
-              {"retained", retained},
-              {"unsearched", unsearched}}
+  return json{{"version", 1},         {"records_found", plan.records_found},
+              {"found", found},       {"steps", steps},
+              {"retained", retained}, {"unsearched", unsearched}}
       .dump();
 }
 
@@ -502,12 +523,16 @@ Result<ErasurePlan> plan_from_json(std::string_view text) {
     plan.records_found = j.at("records_found").get<std::size_t>();
     for (const auto& [key, n] : j.at("found").items()) plan.found[key] = n.get<std::size_t>();
     for (const auto& s : j.at("steps")) {
-      ErasureStep step{s.at("system").get<std::string>(), s.at("tenant").get<std::string>(), {}, s.at("done").get<bool>(),
+      ErasureStep step{s.at("system").get<std::string>(),
+                       s.at("tenant").get<std::string>(),
+                       {},
+                       s.at("done").get<bool>(),
                        {s.at("rows_deleted").get<std::size_t>(), s.at("rows_changed").get<std::size_t>()}};
       for (const auto& c : s.at("collections")) {
         PlannedCollection planned{c.at("collection").get<std::string>(), {}};
         for (const auto& r : c.at("rows")) {
-          RowChange row{r.at("key_field").get<std::string>(), r.at("key").get<std::string>(), r.at("delete").get<bool>(), {}};
+          RowChange row{
+              r.at("key_field").get<std::string>(), r.at("key").get<std::string>(), r.at("delete").get<bool>(), {}};
           for (const auto& f : r.at("set"))
             row.set.push_back({f.at("field").get<std::string>(), json_value(f.at("from")), json_value(f.at("to"))});
           planned.rows.push_back(std::move(row));
@@ -524,8 +549,8 @@ Result<ErasurePlan> plan_from_json(std::string_view text) {
                                r.at("reason").get<std::string>(), *until});
     }
     for (const auto& f : j.at("unsearched"))
-      plan.unsearched.push_back({f.at("system").get<std::string>(), f.at("tenant").get<std::string>(),
-                                 f.at("message").get<std::string>()});
+      plan.unsearched.push_back(
+          {f.at("system").get<std::string>(), f.at("tenant").get<std::string>(), f.at("message").get<std::string>()});
     return plan;
   } catch (const json::exception& e) {
     return fail(ErrorCode::data_loss, std::string("the stored erasure plan is unreadable: ") + e.what());

@@ -17,6 +17,7 @@
 //   ErasureProof proof = *prove_erasure(map, plan, ids, {});   // proof.remaining == 0
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -87,6 +88,14 @@ Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectId
 using WritableOpener = ConnectorOpener;
 Result<std::unique_ptr<Connector>> open_for_writing(const StoreSpec& store, std::string_view tenant);
 Status execute_step(const DataMap& map, ErasureStep& step, const WritableOpener& open = open_for_writing);
+
+// Opens each step's store and calls `visit` with its connector for every planned collection.
+// A store that cannot be opened is added to `unsearched`; a system or collection the map no
+// longer has is an error.
+using PlannedCollectionVisitor =
+    std::function<Status(const ErasureStep&, Connector&, const PlannedCollection&, const Collection&)>;
+Status for_each_planned_collection(const DataMap& map, const ErasurePlan& plan, const ConnectorOpener& open,
+                                   std::vector<StoreFailure>& unsearched, const PlannedCollectionVisitor& visit);
 
 struct ErasureProof {
   std::size_t verified_rows = 0;  // planned rows re-read and found erased as planned

@@ -33,7 +33,8 @@ Result<std::vector<Correction>> parse_corrections(const DataMap& map, const std:
   std::vector<Correction> out;
   for (const auto& text : texts) {
     auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) return invalid("a correction is collection.field=value, not '" + text + "'");
+    if (eq == std::string::npos || eq == 0)
+      return invalid("a correction is collection.field=value, not '" + text + "'");
     std::string target = text.substr(0, eq), value = text.substr(eq + 1);
     if (value.size() > k_max_value_length ||
         std::any_of(value.begin(), value.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
@@ -109,72 +110,69 @@ Result<ErasurePlan> plan_rectification(const DataMap& map, const std::vector<Sub
   return plan;
 }
 
-Result<RectificationProof> prove_rectification(const DataMap& map, const ErasurePlan& plan, const ConnectorOpener& open) {
+Result<RectificationProof> prove_rectification(const DataMap& map, const ErasurePlan& plan,
+                                               const ConnectorOpener& open) {
   RectificationProof proof;
-  for (const auto& step : plan.steps) {
-    const System* system = map.system(step.system);
-    if (!system) return precondition("the data map no longer has system " + step.system);
-    auto connector = open(system->store, step.tenant);
-    if (!connector) {
-      proof.unsearched.push_back({step.system, step.tenant, connector.error().message});
-      continue;
-    }
-    for (const auto& planned : step.collections) {
-      const Collection* c = map.collection(planned.collection);
-      if (!c) return precondition("the data map no longer has " + planned.collection);
-      std::map<std::string, std::map<std::string, const RowChange*>> by_key;
-      for (const auto& row : planned.rows) by_key[row.key_field][row.key] = &row;
-      for (const auto& [key_field, rows] : by_key) {
-        std::vector<std::string> keys;
-        for (const auto& [key, row] : rows) keys.push_back(key);
-        std::set<std::string> seen;
-        Status read = (*connector)->find(*c, key_field, keys, [&](const Record& record) -> Status {
-          std::string key = value_text(record.field(key_field));
-          auto it = rows.find(key);
-          if (it == rows.end()) return {};
-          seen.insert(key);
-          bool right = std::all_of(it->second->set.begin(), it->second->set.end(), [&](const FieldChange& f) {
-            return value_text(record.field(f.field)) == value_text(f.to);
+  Status reread = for_each_planned_collection(
+      map, plan, open, proof.unsearched,
+      [&](const ErasureStep& step, Connector& connector, const PlannedCollection& planned,
+          const Collection& collection) -> Status {
+        const Collection* c = &collection;
+        std::map<std::string, std::map<std::string, const RowChange*>> by_key;
+        for (const auto& row : planned.rows) by_key[row.key_field][row.key] = &row;
+        for (const auto& [key_field, rows] : by_key) {
+          std::vector<std::string> keys;
+          for (const auto& [key, row] : rows) keys.push_back(key);
+          std::set<std::string> seen;
+          Status read = connector.find(*c, key_field, keys, [&](const Record& record) -> Status {
+            std::string key = value_text(record.field(key_field));
+            auto it = rows.find(key);
+            if (it == rows.end()) return {};
+            seen.insert(key);
+            bool right = std::all_of(it->second->set.begin(), it->second->set.end(), [&](const FieldChange& f) {
+              return value_text(record.field(f.field)) == value_text(f.to);
+            });
+            ++(right ? proof.verified_rows : proof.wrong);
+            return {};
           });
-          ++(right ? proof.verified_rows : proof.wrong);
-          return {};
-        });
-        if (!read) {
-          if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
-          proof.unsearched.push_back({step.system, step.tenant, read.error().message});
-        }
-        // A row found by a field that was itself corrected is looked for by its new value.
-        std::vector<std::string> moved;
-        for (const auto& [key, row] : rows) {
-          if (seen.contains(key)) continue;
-          auto corrected = std::find_if(row->set.begin(), row->set.end(),
-                                        [&](const FieldChange& f) { return f.field == key_field; });
-          if (corrected == row->set.end()) {
-            ++proof.wrong;  // the row is gone, or no longer matches: not as planned
-          } else {
-            moved.push_back(value_text(corrected->to));
+          if (!read) {
+            if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
+            proof.unsearched.push_back({step.system, step.tenant, read.error().message});
           }
+          // A row found by a field that was itself corrected is looked for by its new value.
+          std::vector<std::string> moved;
+          for (const auto& [key, row] : rows) {
+            if (seen.contains(key)) continue;
+            auto corrected = std::find_if(row->set.begin(), row->set.end(),
+                                          [&](const FieldChange& f) { return f.field == key_field; });
+            if (corrected == row->set.end()) {
+              ++proof.wrong;  // the row is gone, or no longer matches: not as planned
+            } else {
+              moved.push_back(value_text(corrected->to));
+            }
+          }
+          if (moved.empty()) continue;
+          std::size_t found_again = 0;
+          Status again = connector.find(*c, key_field, moved, [&](const Record&) -> Status {
+            ++found_again;
+            return {};
+          });
+          if (!again) return propagate(again.error());
+          std::size_t verified = std::min(found_again, moved.size());
+          proof.verified_rows += verified;
+          proof.wrong += moved.size() - verified;
         }
-        if (moved.empty()) continue;
-        std::size_t found_again = 0;
-        Status again = (*connector)->find(*c, key_field, moved, [&](const Record&) -> Status {
-          ++found_again;
-          return {};
-        });
-        if (!again) return propagate(again.error());
-        std::size_t verified = std::min(found_again, moved.size());
-        proof.verified_rows += verified;
-        proof.wrong += moved.size() - verified;
-      }
-    }
-  }
+        return {};
+      });
+  if (!reread) return propagate(reread.error());
   return proof;
 }
 
 std::vector<std::string> recipients_to_notify(const DataMap& map, const std::vector<Correction>& corrections) {
   std::set<std::string> out;
   for (const auto& c : corrections) {
-    if (const Collection* collection = map.collection(c.collection)) out.insert(collection->recipients.begin(), collection->recipients.end());
+    if (const Collection* collection = map.collection(c.collection))
+      out.insert(collection->recipients.begin(), collection->recipients.end());
   }
   return {out.begin(), out.end()};
 }
