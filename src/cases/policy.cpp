@@ -220,8 +220,8 @@ Result<Policy> parse_policy(std::string_view yaml_text, std::string_view origin,
           vp.high_risk_rights.push_back(*right);
         }
       }
-      for (auto [key, target] : {std::pair{"reminder_after", &vp.reminder_after},
-                                 std::pair{"expire_after", &vp.expire_after}}) {
+      for (auto [key, target] :
+           {std::pair{"reminder_after", &vp.reminder_after}, std::pair{"expire_after", &vp.expire_after}}) {
         if (!v[key]) continue;
         auto d = read.duration(v[key]);
         if (!d) return propagate(d.error());

@@ -153,9 +153,10 @@ class DemoRun {
     advance_to("2026-03-16T15:00:00Z");
     step("review", state_after(m_desk.submit_for_review(number)));
     CaseView closed = must(m_desk.fulfil(number));
-    step("fulfil", std::string(state_name(closed.c.state)) + ": deletion confirmation, explaining what is kept and why (" +
-                       letter(closed, "deletion-confirmation", confirmation_fields(m_session, closed, "deletion-confirmation")) +
-                       ")");
+    step("fulfil",
+         std::string(state_name(closed.c.state)) + ": deletion confirmation, explaining what is kept and why (" +
+             letter(closed, "deletion-confirmation", confirmation_fields(m_session, closed, "deletion-confirmation")) +
+             ")");
     print_trail(number);
   }
 
@@ -207,7 +208,8 @@ class DemoRun {
     for (const auto& v : must(m_mail.list())) {
       if (v.message.case_number != number || v.message.letter != "verification-code") continue;
       auto at = v.body.find("code:\n\n    ");
-      if (at != std::string::npos) return v.body.substr(at + 11, static_cast<std::size_t>(m_policy.verification.code_digits));
+      if (at != std::string::npos)
+        return v.body.substr(at + 11, static_cast<std::size_t>(m_policy.verification.code_digits));
     }
     fail_command(Error{ErrorCode::internal, "demo: no verification code in the outbox"});
   }

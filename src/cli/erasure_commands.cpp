@@ -44,13 +44,20 @@ json outcome_json(const ErasureOutcome& o) {
   json holds = json::array();
   for (const auto& h : o.holds) holds.push_back({{"hold", h.id}, {"reason", h.reason}});
   json failed = json::array();
-  for (const auto& f : o.failed_steps) failed.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
+  for (const auto& f : o.failed_steps)
+    failed.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
   json unsearched = json::array();
   for (const auto& f : o.plan.unsearched)
     unsearched.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
-  json out{{"case", o.case_number},   {"preview", o.preview}, {"ad_hoc_case", o.ad_hoc_case},
-           {"resumed", o.resumed},    {"holds", holds},       {"records_found", o.plan.records_found},
-           {"changes", summary_json(o.summary)}, {"failed_stores", failed}, {"unsearched", unsearched}};
+  json out{{"case", o.case_number},
+           {"preview", o.preview},
+           {"ad_hoc_case", o.ad_hoc_case},
+           {"resumed", o.resumed},
+           {"holds", holds},
+           {"records_found", o.plan.records_found},
+           {"changes", summary_json(o.summary)},
+           {"failed_stores", failed},
+           {"unsearched", unsearched}};
   if (o.proof) {
     out["proof"] = {{"clean", o.proof->clean()},
                     {"manual_pending", o.proof->manual_pending},
@@ -112,7 +119,8 @@ void add_delete(CLI::App& dsar, Session& s) {
   cmd->add_flag("--preview", opts->request.preview, "Show what would change, and change nothing");
   cmd->add_option("--tenant", opts->request.tenants, "Only this tenant (repeatable; default: the case's, else all)");
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
-  cmd->add_option("--jurisdiction", opts->request.jurisdiction, "For an ad-hoc case: the law that applies (default gdpr)");
+  cmd->add_option("--jurisdiction", opts->request.jurisdiction,
+                  "For an ad-hoc case: the law that applies (default gdpr)");
   cmd->add_option("--override-verification", opts->override_reason,
                   "Erase without a verified case: logs an ad-hoc erasure case and records this reason");
   cmd->add_flag("--json", opts->json, "Print the outcome as JSON");
@@ -230,7 +238,8 @@ void print_rectify_outcome(Session& s, const RectifyOutcome& r, bool as_json) {
              {"changes", summary_json(r.summary)},
              {"recipients_to_notify", r.recipients}};
     if (r.proof) {
-      out["proof"] = {{"verified_rows", r.proof->verified_rows}, {"wrong", r.proof->wrong}, {"clean", r.proof->clean()}};
+      out["proof"] = {
+          {"verified_rows", r.proof->verified_rows}, {"wrong", r.proof->wrong}, {"clean", r.proof->clean()}};
     }
     s.out << out.dump(2) << "\n";
   } else {
@@ -271,7 +280,8 @@ void add_hold(CLI::App& app, Session& s) {
   add_cmd->add_option("--subject", add->subjects, "An identifier of the person (repeatable)")->required();
   add_cmd->add_option("--reason", add->reason, "Why: " + reasons)->required();
   add_cmd->add_option("--details", add->details, "Free text (kept encrypted), e.g. the matter or regulation");
-  add_cmd->footer("Example:\n  maestro hold add --subject email:jane@example.com --reason litigation --details \"Claim 2026/114\"");
+  add_cmd->footer(
+      "Example:\n  maestro hold add --subject email:jane@example.com --reason litigation --details \"Claim 2026/114\"");
   add_cmd->callback([&s, add] {
     std::vector<SubjectIdentifier> ids;
     for (const auto& text : add->subjects) ids.push_back(must(parse_identifier(text)));

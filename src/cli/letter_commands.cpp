@@ -58,7 +58,8 @@ void add_verify_start(CLI::App& verify, Session& s) {
       "is kept). knowledge and document send template B asking for the proof.\n\nExample:\n"
       "  maestro dsar verify start DSAR-2026-001 --method email-code");
   cmd->callback([&s, o] {
-    print_verification(s, must(start_verification(s.desk(), s.correspondence(), o->number, o->method, o->proof)), o->json);
+    print_verification(s, must(start_verification(s.desk(), s.correspondence(), o->number, o->method, o->proof)),
+                       o->json);
   });
 }
 
@@ -77,7 +78,8 @@ void add_verify_check(CLI::App& verify, Session& s) {
                   "repeatable");
   cmd->add_option("--map", o->map, "The data map the answers are checked against (default: maestro.yaml's)");
   cmd->add_flag("--specific-pieces", o->specific, "CCPA: the request is for specific pieces of information");
-  cmd->add_flag("--signed-declaration", o->declaration, "CCPA: the requester signed a declaration under penalty of perjury");
+  cmd->add_flag("--signed-declaration", o->declaration,
+                "CCPA: the requester signed a declaration under penalty of perjury");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->footer(
       "Answers are compared with this person's own records (found from the case's identifiers through the data "
@@ -121,8 +123,9 @@ void add_verify_record(CLI::App& verify, Session& s) {
       ->required();
   cmd->add_option("--outcome", o->outcome, "passed or failed")->required();
   cmd->add_flag("--json", o->json, "Print JSON");
-  cmd->footer("Maestro records that the document was seen, by whom (--actor) and the outcome; never the document. "
-              "Delete your copy once checked (seed 001).");
+  cmd->footer(
+      "Maestro records that the document was seen, by whom (--actor) and the outcome; never the document. "
+      "Delete your copy once checked (seed 001).");
   cmd->callback([&s, o] {
     VerificationOutcome outcome = must(parse_verification_outcome(o->outcome));
     print_verification(s, must(record_document(s.desk(), o->number, o->document, outcome)), o->json);
@@ -131,7 +134,8 @@ void add_verify_record(CLI::App& verify, Session& s) {
 
 void add_sweep(CLI::App& dsar, Session& s) {
   auto json_out = std::make_shared<bool>(false);
-  auto* cmd = dsar.add_subcommand("sweep", "Remind requesters who have not proved their identity; close stale requests");
+  auto* cmd =
+      dsar.add_subcommand("sweep", "Remind requesters who have not proved their identity; close stale requests");
   cmd->add_flag("--json", *json_out, "Print JSON");
   cmd->footer(
       "Run it daily (cron). A case waiting for proof of identity longer than the policy's reminder_after (24 hours) "
@@ -162,7 +166,8 @@ void add_sweep(CLI::App& dsar, Session& s) {
       }
       bool reminded = false;
       for (const auto& m : must(s.desk().messages())) {
-        if (m.case_number == v.c.number && m.letter == "verification-reminder" && m.created_at >= *asked) reminded = true;
+        if (m.case_number == v.c.number && m.letter == "verification-reminder" && m.created_at >= *asked)
+          reminded = true;
       }
       if (now >= remind && !reminded) {
         LetterFields f;
@@ -184,7 +189,8 @@ void add_sweep(CLI::App& dsar, Session& s) {
     if (*json_out) {
       s.out << json{{"cases", done}, {"sent", report.sent}, {"waiting", report.waiting}}.dump(2) << "\n";
     } else {
-      for (const auto& d : done) s.out << d["case"].get<std::string>() << ": " << d["action"].get<std::string>() << "\n";
+      for (const auto& d : done)
+        s.out << d["case"].get<std::string>() << ": " << d["action"].get<std::string>() << "\n";
       s.out << done.size() << " case(s) acted on; outbox: " << report.sent << " sent, " << report.waiting
             << " waiting.\n";
     }
@@ -260,8 +266,9 @@ void send_case_letter(Session& s, const CaseView& view, std::string_view letter,
 bool mail_task(Session& s, const ManualTask& t, bool reminder) {
   static const std::map<std::string, std::string> instructions{
       {"export", "send the DPO a copy of everything this system holds about the person"},
-      {"erase", "erase or anonymize everything this system holds about the person (keep only what the law requires, "
-                "and say what and why)"}};
+      {"erase",
+       "erase or anonymize everything this system holds about the person (keep only what the law requires, "
+       "and say what and why)"}};
   {
     CaseView v = must(s.desk().find(t.case_number));
     LetterFields f;
@@ -320,19 +327,30 @@ void add_task_commands(CLI::App& app, Session& s) {
       if ((t.done_at && !lo->all) || (!lo->case_number.empty() && t.case_number != lo->case_number)) continue;
       bool overdue = !t.done_at && t.due < today;
       if (lo->json) {
-        json item{{"id", t.id}, {"case", t.case_number}, {"system", t.system}, {"kind", t.kind},
-                  {"owner", t.owner}, {"due", format_date(t.due)}, {"done", t.done_at.has_value()}, {"overdue", overdue}};
+        json item{{"id", t.id},
+                  {"case", t.case_number},
+                  {"system", t.system},
+                  {"kind", t.kind},
+                  {"owner", t.owner},
+                  {"due", format_date(t.due)},
+                  {"done", t.done_at.has_value()},
+                  {"overdue", overdue}};
         if (t.done_at) item["done_at"] = format_instant(*t.done_at);
         out.push_back(item);
         continue;
       }
       ++shown;
       s.out << "#" << t.id << "  " << t.case_number << "  " << t.system << "  " << t.kind << "  " << t.owner << "  due "
-            << format_date(t.due) << (t.done_at ? "  done " + format_instant(*t.done_at) : overdue ? "  OVERDUE" : "")
+            << format_date(t.due)
+            << (t.done_at ? "  done " + format_instant(*t.done_at)
+                : overdue ? "  OVERDUE"
+                          : "")
             << "\n";
     }
-    if (lo->json) s.out << out.dump(2) << "\n";
-    else if (shown == 0) s.out << "No tasks.\n";
+    if (lo->json)
+      s.out << out.dump(2) << "\n";
+    else if (shown == 0)
+      s.out << "No tasks.\n";
   });
   struct DoneOptions {
     std::int64_t id = 0;
@@ -342,14 +360,16 @@ void add_task_commands(CLI::App& app, Session& s) {
   auto* done = tasks->add_subcommand("done", "Confirm that a task was done by hand");
   done->add_option("ID", d->id, "The task number (tasks list)")->required();
   done->add_option("--note", d->note, "What was done (kept encrypted), e.g. 'Deleted from archive box 12'")->required();
-  done->footer("For an erasure, run 'maestro dsar delete' for the case again afterwards: its proof then includes "
-               "the confirmation.");
+  done->footer(
+      "For an erasure, run 'maestro dsar delete' for the case again afterwards: its proof then includes "
+      "the confirmation.");
   done->callback([&s, d] {
     ManualTask t = must(s.desk().complete_task(d->id, d->note));
     s.out << "Task #" << t.id << " (" << t.system << ", " << t.kind << " for " << t.case_number << ") done.\n";
   });
-  tasks->footer("A system whose store is 'type: manual' in the data map has an 'owner'. Export and erasure open a "
-                "task for that owner with the case's internal due date and mail it to them.");
+  tasks->footer(
+      "A system whose store is 'type: manual' in the data map has an 'owner'. Export and erasure open a "
+      "task for that owner with the case's internal due date and mail it to them.");
 }
 
 void add_verify_commands(CLI::App& dsar, Session& s) {

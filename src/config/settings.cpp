@@ -69,19 +69,29 @@ Status apply_config_file(Settings& s, const fs::path& file) {
       } else if (key == "templates_dir") {
         s.templates_dir = relative_to(base, value.as<std::string>());
       } else if (key == "mail") {
-        if (!value.IsMap()) return invalid(where + ": 'mail' is a map (from, smtp, tls, user_env, password_env, outbox_dir)");
+        if (!value.IsMap())
+          return invalid(where + ": 'mail' is a map (from, smtp, tls, user_env, password_env, outbox_dir)");
         for (const auto& m : value) {
           auto k = m.first.as<std::string>();
           std::string at = origin + ":" + std::to_string(m.first.Mark().line + 1);
-          if (k == "from") s.mail_from = m.second.as<std::string>();
-          else if (k == "smtp") s.smtp_url = m.second.as<std::string>();
-          else if (k == "tls") s.smtp_tls = m.second.as<std::string>();
-          else if (k == "user_env") s.smtp_user_env = m.second.as<std::string>();
-          else if (k == "password_env") s.smtp_password_env = m.second.as<std::string>();
-          else if (k == "outbox_dir") s.outbox_dir = relative_to(base, m.second.as<std::string>());
+          if (k == "from")
+            s.mail_from = m.second.as<std::string>();
+          else if (k == "smtp")
+            s.smtp_url = m.second.as<std::string>();
+          else if (k == "tls")
+            s.smtp_tls = m.second.as<std::string>();
+          else if (k == "user_env")
+            s.smtp_user_env = m.second.as<std::string>();
+          else if (k == "password_env")
+            s.smtp_password_env = m.second.as<std::string>();
+          else if (k == "outbox_dir")
+            s.outbox_dir = relative_to(base, m.second.as<std::string>());
           else if (k == "password" || k == "user")
-            return invalid(at + ": mail credentials must not be written in maestro.yaml: use '" + k + "_env: VARIABLE'");
-          else return invalid(at + ": unknown mail setting '" + k + "' (known: from, smtp, tls, user_env, password_env, outbox_dir)");
+            return invalid(at + ": mail credentials must not be written in maestro.yaml: use '" + k +
+                           "_env: VARIABLE'");
+          else
+            return invalid(at + ": unknown mail setting '" + k +
+                           "' (known: from, smtp, tls, user_env, password_env, outbox_dir)");
         }
         if (!s.smtp_url.empty() && !s.smtp_url.starts_with("smtp://") && !s.smtp_url.starts_with("smtps://")) {
           return invalid(where + ": mail.smtp must be smtp://host:port or smtps://host:port");
@@ -161,8 +171,8 @@ Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings) {
   SmtpSettings smtp;
   smtp.url = settings.smtp_url;
   smtp.tls = settings.smtp_tls;
-  for (auto [name, target] : {std::pair{&settings.smtp_user_env, &smtp.user},
-                              std::pair{&settings.smtp_password_env, &smtp.password}}) {
+  for (auto [name, target] :
+       {std::pair{&settings.smtp_user_env, &smtp.user}, std::pair{&settings.smtp_password_env, &smtp.password}}) {
     if (name->empty()) continue;
     const char* value = std::getenv(name->c_str());
     if (!value) return fail(ErrorCode::failed_precondition, "environment variable " + *name + " (for mail) is not set");

@@ -53,11 +53,11 @@ struct Settings {
   std::string dpo_email = "dpo@example.com";
   std::string language = "en";
   std::optional<std::filesystem::path> templates_dir;
-  std::string mail_from;                // default: dpo_email
-  std::string smtp_url;                 // empty: write .eml files
+  std::string mail_from;  // default: dpo_email
+  std::string smtp_url;   // empty: write .eml files
   std::string smtp_tls = "try";
   std::string smtp_user_env, smtp_password_env;
-  std::filesystem::path outbox_dir;     // default: <home>/outbox
+  std::filesystem::path outbox_dir;  // default: <home>/outbox
 };
 
 struct SettingsOverrides {

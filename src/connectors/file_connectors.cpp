@@ -95,7 +95,8 @@ class FileConnector : public Connector {
     for (const auto& file : *files) {
       std::vector<std::string> header;
       Status read = for_each_line(file, [&](std::string_view line, std::size_t number) -> Status {
-        auto record = field.empty() && values.empty() ? m_match(line, "", {}, header) : m_match(line, field, wanted, header);
+        auto record =
+            field.empty() && values.empty() ? m_match(line, "", {}, header) : m_match(line, field, wanted, header);
         if (!record) return {};
         record->columns.emplace_back("_file", file.filename().string());
         record->columns.emplace_back("_line", static_cast<std::int64_t>(number));
@@ -177,7 +178,6 @@ json* json_at(json& object, const std::string& path) {
   }
   return current;
 }
-
 
 // Applies the matching row changes to a record given by `lookup` (the text of a field) and
 // `assign` (sets a field). Returns false when the record is to be dropped.

@@ -88,7 +88,8 @@ bool is_gzip(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   char magic[2] = {0, 0};
   in.read(magic, 2);
-  return in.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f && static_cast<unsigned char>(magic[1]) == 0x8b;
+  return in.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
+         static_cast<unsigned char>(magic[1]) == 0x8b;
 }
 
 // Writes a plain or gzip file and makes it durable before it is renamed into place.
@@ -207,7 +208,8 @@ Result<RewriteCounts> rewrite_lines(const fs::path& file,
   std::error_code ec;
   if (!read_error.empty() || !finished) {
     fs::remove(temporary, ec);
-    return fail(ErrorCode::unavailable, "cannot rewrite " + file.string() + (read_error.empty() ? "" : ": " + read_error));
+    return fail(ErrorCode::unavailable,
+                "cannot rewrite " + file.string() + (read_error.empty() ? "" : ": " + read_error));
   }
   if (counts.dropped == 0 && counts.changed == 0) {
     fs::remove(temporary, ec);  // nothing of the subject's here: the file stays untouched

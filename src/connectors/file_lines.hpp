@@ -31,8 +31,9 @@ struct RewriteCounts {
   std::size_t dropped = 0;
   std::size_t changed = 0;
 };
-Result<RewriteCounts> rewrite_lines(const std::filesystem::path& file,
-                                    const std::function<std::optional<std::string>(const std::string& line)>& transform);
+Result<RewriteCounts> rewrite_lines(
+    const std::filesystem::path& file,
+    const std::function<std::optional<std::string>(const std::string& line)>& transform);
 
 // Replaces every whole-token occurrence of `token` in `text` (as contains_token finds them).
 std::string replace_token(std::string_view text, std::string_view token, std::string_view replacement);

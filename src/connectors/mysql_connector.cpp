@@ -13,8 +13,9 @@ namespace {
 
 constexpr std::size_t k_batch_size = 500;
 
-std::string quote_identifier(std::string_view name) { return quote_sql_identifier(name, '`'); }
-
+std::string quote_identifier(std::string_view name) {
+  return quote_sql_identifier(name, '`');
+}
 
 // Closes a prepared statement however the query ends.
 struct StatementGuard {
@@ -50,9 +51,10 @@ class MysqlConnector final : public Connector {
   }
 
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
-    if (mysql_query(m_conn, "START TRANSACTION") != 0) return propagate(error("cannot start a transaction", nullptr).error());
-    auto counts = apply_each_row(
-        changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+    if (mysql_query(m_conn, "START TRANSACTION") != 0)
+      return propagate(error("cannot start a transaction", nullptr).error());
+    auto counts =
+        apply_each_row(changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
     if (!counts) {
       mysql_query(m_conn, "ROLLBACK");
       return counts;

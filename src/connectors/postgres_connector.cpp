@@ -15,7 +15,9 @@ constexpr std::size_t k_batch_size = 1000;
 // OIDs of the built-in types that are returned as numbers.
 constexpr Oid k_int8 = 20, k_int2 = 21, k_int4 = 23, k_float4 = 700, k_float8 = 701, k_numeric = 1700;
 
-std::string quote_identifier(std::string_view name) { return quote_sql_identifier(name, '"'); }
+std::string quote_identifier(std::string_view name) {
+  return quote_sql_identifier(name, '"');
+}
 
 // "schema.table" or "table", each part quoted.
 std::string quote_table(const std::string& source) {
@@ -23,7 +25,6 @@ std::string quote_table(const std::string& source) {
   if (dot == std::string::npos) return quote_identifier(source);
   return quote_identifier(source.substr(0, dot)) + "." + quote_identifier(source.substr(dot + 1));
 }
-
 
 class PostgresConnector final : public Connector {
  public:
@@ -47,8 +48,8 @@ class PostgresConnector final : public Connector {
 
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
     if (auto ok = command("BEGIN", {}); !ok) return propagate(ok.error());
-    auto counts = apply_each_row(
-        changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+    auto counts =
+        apply_each_row(changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
     if (!counts) {
       command("ROLLBACK", {});
       return counts;
@@ -62,8 +63,8 @@ class PostgresConnector final : public Connector {
   Result<std::size_t> command(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-    PGresult* res = PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                                 nullptr, 0);
+    PGresult* res =
+        PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
     ExecStatusType status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       std::string message = PQresultErrorMessage(res);

@@ -15,12 +15,8 @@ using Factory = Result<std::unique_ptr<Connector>> (*)(const StoreSpec&, AccessM
 
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> table{
-      {"sqlite", &open_sqlite_connector},
-      {"postgres", &open_postgres_connector},
-      {"mysql", &open_mysql_connector},
-      {"jsonl", &open_jsonl_connector},
-      {"csv", &open_csv_connector},
-      {"textlog", &open_textlog_connector},
+      {"sqlite", &open_sqlite_connector}, {"postgres", &open_postgres_connector}, {"mysql", &open_mysql_connector},
+      {"jsonl", &open_jsonl_connector},   {"csv", &open_csv_connector},           {"textlog", &open_textlog_connector},
   };
   return table;
 }

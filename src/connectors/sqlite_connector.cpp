@@ -12,7 +12,9 @@ namespace {
 // Values per query: SQLite's default limit on bound parameters is 32766; stay well below it.
 constexpr std::size_t k_batch_size = 500;
 
-std::string quote_identifier(std::string_view name) { return quote_sql_identifier(name, '"'); }
+std::string quote_identifier(std::string_view name) {
+  return quote_sql_identifier(name, '"');
+}
 
 // "payload.customerName" -> json_extract("payload", '$.customerName'), the path bound as a parameter.
 struct FieldExpression {
@@ -49,8 +51,8 @@ class SqliteConnector final : public Connector {
 
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
     if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return propagate(ok.error());
-    auto counts = apply_each_row(
-        changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+    auto counts =
+        apply_each_row(changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
     if (!counts) {
       exec("ROLLBACK");
       return counts;
@@ -95,7 +97,8 @@ class SqliteConnector final : public Connector {
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
       if (result = visit(row(stmt)); !result) break;
     }
-    if (result && rc != SQLITE_DONE) result = fail(ErrorCode::unavailable, "store " + m_path + ": " + sqlite3_errmsg(m_db));
+    if (result && rc != SQLITE_DONE)
+      result = fail(ErrorCode::unavailable, "store " + m_path + ": " + sqlite3_errmsg(m_db));
     return result;
   }
 

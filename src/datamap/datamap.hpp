@@ -60,7 +60,7 @@ struct Reference {
 // a label `restricted`) or objection (Art. 21/22, e.g. ai_enabled = false).
 struct ProcessingMarker {
   std::string field;
-  std::string value;   // set when the right is exercised
+  std::string value;                  // set when the right is exercised
   std::optional<std::string> lifted;  // set when it is lifted; none: lifting is done by hand
 };
 

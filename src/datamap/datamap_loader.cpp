@@ -171,7 +171,8 @@ struct Loader {
       const YAML::Node m = node[key];
       if (!m) continue;
       if (!m.IsMap() || !m["field"] || !m["value"]) {
-        return invalid(where(file, m) + ": '" + key + "' needs a 'field' and the 'value' to set (and 'lifted' to undo)");
+        return invalid(where(file, m) + ": '" + key +
+                       "' needs a 'field' and the 'value' to set (and 'lifted' to undo)");
       }
       *target = ProcessingMarker{m["field"].as<std::string>(), m["value"].as<std::string>(), std::nullopt};
       if (m["lifted"]) (*target)->lifted = m["lifted"].as<std::string>("");

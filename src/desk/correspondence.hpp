@@ -33,9 +33,9 @@ struct OutboxView {
 
 struct SendReport {
   std::size_t sent = 0;
-  std::size_t written = 0;   // as .eml files for manual sending
-  std::size_t waiting = 0;   // pending, to be retried
-  std::size_t failed = 0;    // given up
+  std::size_t written = 0;  // as .eml files for manual sending
+  std::size_t waiting = 0;  // pending, to be retried
+  std::size_t failed = 0;   // given up
   std::vector<std::string> errors;
 };
 

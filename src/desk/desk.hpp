@@ -18,8 +18,8 @@
 #include "cases/deadlines.hpp"
 #include "cases/lifecycle.hpp"
 #include "cases/policy.hpp"
-#include "datamap/datamap.hpp"
 #include "crypto/keyring.hpp"
+#include "datamap/datamap.hpp"
 #include "store/case_store.hpp"
 
 namespace maestro {
@@ -140,8 +140,8 @@ class Desk {
   // Opens one task per manual system of the map for this case and kind, unless one exists;
   // returns every task of the case and kind.
   struct TaskOpening {
-    std::vector<ManualTask> tasks;       // every task of the case and kind
-    std::vector<std::int64_t> opened;   // the ones opened by this call
+    std::vector<ManualTask> tasks;     // every task of the case and kind
+    std::vector<std::int64_t> opened;  // the ones opened by this call
   };
   Result<TaskOpening> manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind);
   Result<ManualTask> complete_task(std::int64_t id, std::string_view note);
@@ -159,7 +159,8 @@ class Desk {
   // Records a verification attempt (as record_verification) with extra audit details, and
   // saves the challenge in the same transaction.
   Result<CaseView> record_check(std::string_view number, std::string_view method, VerificationOutcome outcome,
-                                const std::optional<VerificationChallenge>& challenge, const std::string& extra_details);
+                                const std::optional<VerificationChallenge>& challenge,
+                                const std::string& extra_details);
 
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }

@@ -11,7 +11,7 @@ namespace maestro {
 using nlohmann::json;
 
 const std::vector<std::string>& hold_reasons() {
-  static const std::vector<std::string> reasons{"legal-hold",     "litigation",    "regulatory-requirement",
+  static const std::vector<std::string> reasons{"legal-hold",      "litigation",   "regulatory-requirement",
                                                 "active-contract", "legal-claims", "investigation"};
   return reasons;
 }
@@ -26,7 +26,9 @@ std::string trim(std::string_view text) {
   return std::string(text);
 }
 
-json pseudonym_list(const std::vector<std::string>& pseudonyms) { return json(pseudonyms); }
+json pseudonym_list(const std::vector<std::string>& pseudonyms) {
+  return json(pseudonyms);
+}
 
 }  // namespace
 
@@ -142,7 +144,9 @@ Status Desk::update_message(const OutboxMessage& message, std::string_view outco
   });
 }
 
-Result<std::vector<OutboxMessage>> Desk::messages() { return m_store.load_messages(); }
+Result<std::vector<OutboxMessage>> Desk::messages() {
+  return m_store.load_messages();
+}
 
 Status Desk::save_challenge(const VerificationChallenge& challenge) {
   return m_store.transaction([&] { return m_store.save_challenge(challenge); });
@@ -234,7 +238,9 @@ Status Desk::task_reminded(ManualTask task) {
   });
 }
 
-Result<std::vector<ManualTask>> Desk::tasks() { return m_store.load_tasks(); }
+Result<std::vector<ManualTask>> Desk::tasks() {
+  return m_store.load_tasks();
+}
 
 Result<std::string> Desk::task_note(const ManualTask& task) const {
   if (task.sealed_note.empty()) return std::string();

@@ -65,7 +65,8 @@ json step_details(const ErasureStep& step) {
           {"rows_changed", step.applied.rows_changed}};
 }
 
-Result<std::vector<SubjectIdentifier>> identifiers_for(const CaseView* view, const std::vector<SubjectIdentifier>& given) {
+Result<std::vector<SubjectIdentifier>> identifiers_for(const CaseView* view,
+                                                       const std::vector<SubjectIdentifier>& given) {
   std::vector<SubjectIdentifier> ids;
   if (view) {
     if (view->c.personal_data_purged_at) {
@@ -129,8 +130,8 @@ class Eraser {
     out.case_number = view.c.number;
     out.ad_hoc_case = resolved->ad_hoc;
     if (!requests_erasure(view.c)) {
-      return precondition("case " + view.c.number + " does not request erasure (rights: " +
-                          join_rights(view.c.rights) + "); log the erasure request as its own case");
+      return precondition("case " + view.c.number + " does not request erasure (rights: " + join_rights(view.c.rights) +
+                          "); log the erasure request as its own case");
     }
     auto ids = identifiers_for(&view, given);
     if (!ids) return propagate(ids.error());
@@ -149,8 +150,9 @@ class Eraser {
       }
       crash_point();
       std::string action = step.rows_to_delete() > 0 ? "delete" : "anonymize";
-      if (auto ok = m_desk.record_erasure_progress(record, plan_to_json(out.plan), ledger_for(m_desk, out.case_number, step),
-                                                   action, "ok", step_details(step).dump());
+      if (auto ok =
+              m_desk.record_erasure_progress(record, plan_to_json(out.plan), ledger_for(m_desk, out.case_number, step),
+                                             action, "ok", step_details(step).dump());
           !ok) {
         return propagate(ok.error());
       }
@@ -231,7 +233,8 @@ class Eraser {
                  {"rows_to_delete", total(out.plan, &ErasureStep::rows_to_delete)},
                  {"rows_to_change", total(out.plan, &ErasureStep::rows_to_change)},
                  {"retained", retained_json(out.plan.retained)}};
-    if (auto ok = m_desk.record_erasure_progress(record, plan_to_json(out.plan), {}, "delete-plan", "ok", details.dump());
+    if (auto ok =
+            m_desk.record_erasure_progress(record, plan_to_json(out.plan), {}, "delete-plan", "ok", details.dump());
         !ok) {
       return propagate(ok.error());
     }

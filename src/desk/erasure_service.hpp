@@ -37,9 +37,9 @@ struct ErasureOutcome {
   std::string case_number;  // empty for a preview without a case
   bool preview = false;
   bool ad_hoc_case = false;
-  bool resumed = false;                 // an interrupted run was completed
-  std::vector<LegalHold> holds;         // active holds (a preview shows them; an erasure is refused)
-  ErasurePlan plan;                     // personal data stripped once the work is done
+  bool resumed = false;          // an interrupted run was completed
+  std::vector<LegalHold> holds;  // active holds (a preview shows them; an erasure is refused)
+  ErasurePlan plan;              // personal data stripped once the work is done
   std::vector<PlanSummaryLine> summary;
   std::vector<StepFailure> failed_steps;  // stores that could not be changed: re-run to complete
   std::optional<ErasureProof> proof;

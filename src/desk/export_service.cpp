@@ -9,7 +9,6 @@
 
 namespace maestro {
 
-
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& r) {
   // Check everything that can be checked before anything is written.
   auto formats = parse_package_formats(r.formats);

@@ -35,7 +35,8 @@ json audit_details(const ErasurePlan& plan, const std::vector<Correction>& corre
   json collections = json::object();
   for (const auto& step : plan.steps) {
     for (const auto& c : step.collections) {
-      collections[c.collection] = std::count_if(c.rows.begin(), c.rows.end(), [](const RowChange& r) { return !r.set.empty(); });
+      collections[c.collection] =
+          std::count_if(c.rows.begin(), c.rows.end(), [](const RowChange& r) { return !r.set.empty(); });
     }
   }
   json fields = json::array();
@@ -46,7 +47,6 @@ json audit_details(const ErasurePlan& plan, const std::vector<Correction>& corre
 bool requests_rectification(const Case& c) {
   return std::find(c.rights.begin(), c.rights.end(), Right::rectification) != c.rights.end();
 }
-
 
 // The case to act for: any state for a preview, else verified (moved to in_progress).
 Result<CaseView> case_for(Desk& desk, const std::string& number, bool preview) {
@@ -61,8 +61,9 @@ Result<CaseView> case_for(Desk& desk, const std::string& number, bool preview) {
 
 // Plans the corrections, previews or applies them, reads them back, and audits `action`.
 Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const CaseView& view,
-                                         const std::vector<Correction>& corrections, const std::vector<std::string>& tenants,
-                                         bool preview, const std::string& action);
+                                         const std::vector<Correction>& corrections,
+                                         const std::vector<std::string>& tenants, bool preview,
+                                         const std::string& action);
 
 bool requests_any(const Case& c, std::initializer_list<Right> rights) {
   return std::any_of(c.rights.begin(), c.rights.end(),
@@ -77,8 +78,8 @@ Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const Rec
   auto view = case_for(desk, r.case_number, r.preview);
   if (!view) return propagate(view.error());
   if (!requests_rectification(view->c)) {
-    return precondition("case " + view->c.number + " does not request rectification (rights: " +
-                        join_rights(view->c.rights) + ")");
+    return precondition("case " + view->c.number +
+                        " does not request rectification (rights: " + join_rights(view->c.rights) + ")");
   }
   return apply_corrections(desk, map, *view, *corrections, r.tenants, r.preview, "rectify");
 }
@@ -91,7 +92,8 @@ Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRe
     const auto& marker = restriction ? c.restriction : c.objection;
     if (!marker) continue;
     if (r.lift && !marker->lifted) {
-      return precondition("collection " + key + " has no 'lifted' value for its " + what + " marker: lift it there by hand");
+      return precondition("collection " + key + " has no 'lifted' value for its " + what +
+                          " marker: lift it there by hand");
     }
     corrections.push_back({key, marker->field, r.lift ? *marker->lifted : marker->value});
   }
@@ -101,12 +103,13 @@ Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRe
   }
   auto view = case_for(desk, r.case_number, r.preview);
   if (!view) return propagate(view.error());
-  bool requested = restriction ? requests_any(view->c, {Right::restriction})
-                               : requests_any(view->c, {Right::objection, Right::automated_decision_opt_out,
-                                                        Right::ccpa_opt_out_of_sale});
+  bool requested =
+      restriction
+          ? requests_any(view->c, {Right::restriction})
+          : requests_any(view->c, {Right::objection, Right::automated_decision_opt_out, Right::ccpa_opt_out_of_sale});
   if (!requested) {
-    return precondition("case " + view->c.number + " does not request " + what + " (rights: " +
-                        join_rights(view->c.rights) + ")");
+    return precondition("case " + view->c.number + " does not request " + what +
+                        " (rights: " + join_rights(view->c.rights) + ")");
   }
   return apply_corrections(desk, map, *view, corrections, r.tenants, r.preview,
                            std::string(restriction ? "restrict" : "object") + (r.lift ? "-lift" : ""));
@@ -140,7 +143,8 @@ Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const C
                                             " could not be searched; nothing was changed");
   }
   for (auto& step : plan->steps) {
-    if (auto ok = execute_step(map, step); !ok) out.failed_steps.push_back({step.system, step.tenant, ok.error().message});
+    if (auto ok = execute_step(map, step); !ok)
+      out.failed_steps.push_back({step.system, step.tenant, ok.error().message});
   }
   auto proof = prove_rectification(map, *plan);
   if (!proof) return propagate(proof.error());

@@ -1,7 +1,7 @@
 #include "desk/verification_service.hpp"
 
-#include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -14,7 +14,9 @@ using nlohmann::json;
 
 namespace {
 
-bool awaiting_check(CaseState s) { return s == CaseState::acknowledged || s == CaseState::awaiting_verification; }
+bool awaiting_check(CaseState s) {
+  return s == CaseState::acknowledged || s == CaseState::awaiting_verification;
+}
 
 Result<CaseView> case_awaiting_check(Desk& desk, std::string_view number) {
   auto v = desk.find(number);
@@ -48,7 +50,8 @@ VerificationResult result_for(Desk& desk, CaseView view, bool passed, std::strin
 std::string normalised(std::string text) {
   std::string out;
   for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -76,7 +79,8 @@ Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, 
                                [](const SubjectIdentifier& id) { return id.kind == "email"; });
   if (method == "email-code") {
     if (!has_email) {
-      return precondition("case " + view->c.number + " has no email address to send a code to: use --method "
+      return precondition("case " + view->c.number +
+                          " has no email address to send a code to: use --method "
                           "knowledge or document");
     }
     std::string code = generate_code(vp.code_digits);
@@ -109,9 +113,9 @@ Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, 
                                      json{{"method", method}, {"outcome", "requested"}}.dump());
   if (!requested) return propagate(requested.error());
   if (!has_email) {
-    return result_for(desk, std::move(*requested), false,
-                      "proof of identity requested; the case has no email address, so ask for " + proof +
-                          " by another channel");
+    return result_for(
+        desk, std::move(*requested), false,
+        "proof of identity requested; the case has no email address, so ask for " + proof + " by another channel");
   }
   LetterFields fields;
   fields.values["requested_proof"] = proof;
@@ -139,11 +143,13 @@ Result<VerificationResult> check_code(Desk& desk, std::string_view number, std::
   Instant now = desk.clock().now();
   // A used or expired code proves nothing either way: refused, but not counted as a failure.
   if (c.used_at) {
-    desk.record_action(view->c.number, "verify", "refused", json{{"method", "email-code"}, {"reason", "reused"}}.dump());
+    desk.record_action(view->c.number, "verify", "refused",
+                       json{{"method", "email-code"}, {"reason", "reused"}}.dump());
     return precondition("this code has already been used: send a new one");
   }
   if (now > c.expires_at) {
-    desk.record_action(view->c.number, "verify", "refused", json{{"method", "email-code"}, {"reason", "expired"}}.dump());
+    desk.record_action(view->c.number, "verify", "refused",
+                       json{{"method", "email-code"}, {"reason", "expired"}}.dump());
     return precondition("the code expired at " + format_instant(c.expires_at) + ": send a new one");
   }
   std::string mac = code_mac(desk, view->c.number, code);
@@ -164,8 +170,10 @@ Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::
   const auto& vp = desk.policy().verification;
   int needed = k.specific_pieces ? vp.specific_pieces_points : vp.knowledge_points_for(view->c.jurisdiction);
   if (k.specific_pieces && !k.signed_declaration) {
-    return precondition("a request for specific pieces of information needs the requester's signed declaration "
-                        "(--signed-declaration) as well as " + std::to_string(needed) + " matching data points");
+    return precondition(
+        "a request for specific pieces of information needs the requester's signed declaration "
+        "(--signed-declaration) as well as " +
+        std::to_string(needed) + " matching data points");
   }
   // The answers are compared with this person's own records: the ones locate finds from the
   // identifiers on the case. Another customer's invoice number matches nothing here.
@@ -201,8 +209,8 @@ Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::
     return invalid(std::to_string(needed) + " matching data points are needed here; only " + std::to_string(points) +
                    " were given");
   }
-  auto recorded = desk.record_check(view->c.number, "knowledge", passed ? VerificationOutcome::passed : VerificationOutcome::failed,
-                                    std::nullopt,
+  auto recorded = desk.record_check(view->c.number, "knowledge",
+                                    passed ? VerificationOutcome::passed : VerificationOutcome::failed, std::nullopt,
                                     json{{"method", "knowledge"},
                                          {"outcome", passed ? "passed" : "failed"},
                                          {"points_given", matched.size()},
@@ -217,14 +225,15 @@ Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::
 
 Result<VerificationResult> record_document(Desk& desk, std::string_view number, std::string_view document,
                                            VerificationOutcome outcome) {
-  static const std::vector<std::string> kinds{"passport", "driving-licence", "national-id", "residence-permit",
-                                              "utility-bill", "bank-statement", "other"};
+  static const std::vector<std::string> kinds{"passport",     "driving-licence", "national-id", "residence-permit",
+                                              "utility-bill", "bank-statement",  "other"};
   if (std::find(kinds.begin(), kinds.end(), document) == kinds.end()) {
     return invalid("unknown document '" + std::string(document) +
                    "' (use passport, driving-licence, national-id, residence-permit, utility-bill, bank-statement or "
                    "other)");
   }
-  if (outcome == VerificationOutcome::requested) return invalid("record a document check as --outcome passed or failed");
+  if (outcome == VerificationOutcome::requested)
+    return invalid("record a document check as --outcome passed or failed");
   auto view = case_awaiting_check(desk, number);
   if (!view) return propagate(view.error());
   bool passed = outcome == VerificationOutcome::passed;
@@ -235,8 +244,9 @@ Result<VerificationResult> record_document(Desk& desk, std::string_view number, 
                                          {"document_stored", false}}
                                         .dump());
   if (!recorded) return propagate(recorded.error());
-  return result_for(desk, std::move(*recorded), passed,
-                    "the " + std::string(document) + " was seen by " + "the operator named in the audit trail; it is not stored");
+  return result_for(
+      desk, std::move(*recorded), passed,
+      "the " + std::string(document) + " was seen by " + "the operator named in the audit trail; it is not stored");
 }
 
 }  // namespace maestro

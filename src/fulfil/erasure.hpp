@@ -98,8 +98,8 @@ Status for_each_planned_collection(const DataMap& map, const ErasurePlan& plan, 
                                    std::vector<StoreFailure>& unsearched, const PlannedCollectionVisitor& visit);
 
 struct ErasureProof {
-  std::size_t verified_rows = 0;  // planned rows re-read and found erased as planned
-  std::size_t remaining = 0;      // records or values still there that should be gone (expected 0)
+  std::size_t verified_rows = 0;          // planned rows re-read and found erased as planned
+  std::size_t remaining = 0;              // records or values still there that should be gone (expected 0)
   std::vector<std::string> remaining_in;  // "<collection> (<n>)" for each collection with some
   std::vector<RetainedRecords> retained;
   std::vector<StoreFailure> unsearched;

@@ -142,8 +142,8 @@ class Locator {
   // Whether an earlier query of this collection already returned the record: it holds a value
   // that was asked for on another field (or, in a text log, a token asked for earlier). This
   // needs memory for the values asked, not for the records found, which may be millions.
-  static bool reported_before(const Search& search, const FieldRef& current,
-                              const std::vector<std::string>& fresh, const Record& r) {
+  static bool reported_before(const Search& search, const FieldRef& current, const std::vector<std::string>& fresh,
+                              const Record& r) {
     bool token_search = search.system->store.type == "textlog";
     for (const auto& [field, values] : search.asked) {
       if (field.collection != current.collection) continue;

@@ -29,7 +29,7 @@ struct FoundRecord {
   const Collection& collection;
   const std::string& tenant;  // empty for a store without tenants
   const Record& record;
-  const std::string& matched_field;             // the field the query matched on
+  const std::string& matched_field;              // the field the query matched on
   const std::vector<std::string>& asked_values;  // the values it was asked for (a text log matches any)
 };
 

@@ -13,11 +13,19 @@ namespace maestro {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& letter_names() {
-  static const std::vector<std::string> names{
-      "acknowledgement",         "verification-request",     "verification-code",       "verification-reminder",
-      "fulfilment",              "package-password",         "deletion-confirmation",   "rectification-confirmation",
-      "restriction-confirmation", "objection-confirmation",  "extension-notice",        "refusal",
-      "manual-task"};
+  static const std::vector<std::string> names{"acknowledgement",
+                                              "verification-request",
+                                              "verification-code",
+                                              "verification-reminder",
+                                              "fulfilment",
+                                              "package-password",
+                                              "deletion-confirmation",
+                                              "rectification-confirmation",
+                                              "restriction-confirmation",
+                                              "objection-confirmation",
+                                              "extension-notice",
+                                              "refusal",
+                                              "manual-task"};
   return names;
 }
 
@@ -41,8 +49,9 @@ std::optional<std::string> read_template(const std::optional<fs::path>& dir, std
 }
 
 bool valid_language(std::string_view language) {
-  return language.size() >= 2 && language.size() <= 8 &&
-         std::all_of(language.begin(), language.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)) || c == '-'; });
+  return language.size() >= 2 && language.size() <= 8 && std::all_of(language.begin(), language.end(), [](char c) {
+           return std::islower(static_cast<unsigned char>(c)) || c == '-';
+         });
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ class Mailer {
 };
 
 struct SmtpSettings {
-  std::string url;   // smtp://host:port or smtps://host:port
+  std::string url;          // smtp://host:port or smtps://host:port
   std::string tls = "try";  // try, required, none (STARTTLS on smtp://)
   std::string user;
   std::string password;

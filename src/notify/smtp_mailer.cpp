@@ -78,7 +78,9 @@ class SmtpMailer final : public Mailer {
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, m_settings.timeout_seconds);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    long tls = m_settings.tls == "required" ? CURLUSESSL_ALL : m_settings.tls == "none" ? CURLUSESSL_NONE : CURLUSESSL_TRY;
+    long tls = m_settings.tls == "required" ? CURLUSESSL_ALL
+               : m_settings.tls == "none"   ? CURLUSESSL_NONE
+                                            : CURLUSESSL_TRY;
     curl_easy_setopt(c, CURLOPT_USE_SSL, tls);
     if (!m_settings.user.empty()) {
       curl_easy_setopt(c, CURLOPT_USERNAME, m_settings.user.c_str());
@@ -112,7 +114,9 @@ class EmlMailer final : public Mailer {
     std::error_code ec;
     fs::create_directories(m_folder, ec);
     std::string name = message.message_id;
-    std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.'; }, '_');
+    std::replace_if(
+        name.begin(), name.end(),
+        [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.'; }, '_');
     fs::path file = m_folder / (name + ".eml");
     std::ofstream out(file, std::ios::binary);
     out << format_rfc5322(message);

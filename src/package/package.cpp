@@ -84,7 +84,6 @@ struct Spool {
   std::size_t count = 0;
 };
 
-
 }  // namespace
 
 Result<std::set<PackageFormat>> parse_package_formats(std::string_view text) {

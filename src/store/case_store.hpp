@@ -33,7 +33,7 @@ struct LegalHold {
   std::int64_t id = 0;
   Instant created_at{};
   std::string created_by;
-  std::string reason;  // a code: legal-hold, regulatory-requirement, active-contract, legal-claims
+  std::string reason;          // a code: legal-hold, regulatory-requirement, active-contract, legal-claims
   std::string sealed_details;  // the operator's free text, sealed (may mention the person)
   std::optional<Instant> released_at;
   std::string released_by;
@@ -66,7 +66,7 @@ struct OutboxMessage {
   std::string case_number;
   std::string letter;  // the template, e.g. acknowledgement
   Instant created_at{};
-  std::string state;   // pending, sent, failed (gave up), manual (written as .eml)
+  std::string state;  // pending, sent, failed (gave up), manual (written as .eml)
   int attempts = 0;
   Instant next_attempt_at{};
   std::optional<Instant> sent_at;
@@ -85,7 +85,7 @@ struct ManualTask {
   Date due{};
   std::optional<Instant> done_at;
   std::string done_by;
-  std::string sealed_note;  // the owner's confirmation, sealed
+  std::string sealed_note;             // the owner's confirmation, sealed
   std::optional<Instant> reminded_at;  // when the owner was reminded of an overdue task
 };
 

@@ -394,7 +394,8 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Status release_hold(std::int64_t id, Instant at, const std::string& by) override {
-    Statement q(m_db, "UPDATE legal_holds SET released_at = ?2, released_by = ?3 WHERE id = ?1 AND released_at IS NULL");
+    Statement q(m_db,
+                "UPDATE legal_holds SET released_at = ?2, released_by = ?3 WHERE id = ?1 AND released_at IS NULL");
     q.bind(1, id).bind(2, format_instant(at)).bind(3, by);
     if (q.step() != SQLITE_DONE) return propagate(error("cannot release the legal hold"));
     if (sqlite3_changes(m_db) == 0) return not_found("no active legal hold #" + std::to_string(id));
@@ -499,7 +500,8 @@ class SqliteCaseStore final : public CaseStore {
       m.letter = q.text(2);
       auto created = instant_column(q, 3);
       auto next = instant_column(q, 6);
-      if (!created || !next) return fail(ErrorCode::data_loss, "outbox message #" + std::to_string(m.id) + " has a corrupt date");
+      if (!created || !next)
+        return fail(ErrorCode::data_loss, "outbox message #" + std::to_string(m.id) + " has a corrupt date");
       m.created_at = *created;
       m.state = q.text(4);
       m.attempts = static_cast<int>(q.integer(5));

@@ -315,7 +315,8 @@ TEST_F(Lifecycle, TheDemoRunsAndLeavesAVerifiableStore) {
   // Its letters are in the demo's outbox as .eml files, the erasure needing two checks.
   EXPECT_NE(demo.out.find("the code is correct; 1 more check(s) of a different kind needed"), std::string::npos);
   std::size_t letters = 0;
-  for (const auto& e : std::filesystem::directory_iterator(maestro.dir() / "maestro-demo/outbox")) letters += e.path().extension() == ".eml";
+  for (const auto& e : std::filesystem::directory_iterator(maestro.dir() / "maestro-demo/outbox"))
+    letters += e.path().extension() == ".eml";
   EXPECT_EQ(letters, 6u);
   EXPECT_NE(demo.out.find("legal due moves from 2026-03-27 to 2026-03-30"), std::string::npos);
   EXPECT_EQ(ok({"--home", "maestro-demo", "audit", "verify"}).exit_code, 0);

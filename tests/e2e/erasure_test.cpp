@@ -148,18 +148,19 @@ TEST_F(ChinookErasure, AnUnverifiedOrNonErasureCaseIsRefused) {
   RunResult none = maestro.run({"dsar", "delete", "--subject", "luisg@embraer.com.br"});
   EXPECT_EQ(none.exit_code, 4);
   EXPECT_NE(none.err.find("no verified case"), std::string::npos);
-  ASSERT_EQ(maestro.run({"dsar", "intake", "--subject", "luisg@embraer.com.br", "--rights", "access",
-                         "--jurisdiction", "gdpr"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      maestro
+          .run({"dsar", "intake", "--subject", "luisg@embraer.com.br", "--rights", "access", "--jurisdiction", "gdpr"})
+          .exit_code,
+      0);
   ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001"}).exit_code, 0);
   ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
   RunResult access_only = maestro.run({"dsar", "delete", "--case", "DSAR-2026-001"});
   EXPECT_EQ(access_only.exit_code, 4);
   EXPECT_NE(access_only.err.find("does not request erasure"), std::string::npos);
   EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE CustomerId = 1"), 1);
-  EXPECT_EQ(maestro.run({"dsar", "delete", "--subject", "email:'; DROP TABLE Customer;--@x.com", "--preview"}).exit_code,
-            2);
+  EXPECT_EQ(
+      maestro.run({"dsar", "delete", "--subject", "email:'; DROP TABLE Customer;--@x.com", "--preview"}).exit_code, 2);
   EXPECT_EQ(maestro.run({"dsar", "delete", "--subject", "customer_id:1 OR 1=1", "--preview", "--json"}).exit_code, 0);
   EXPECT_EQ(sql("SELECT count(*) FROM Customer"), 59);
 }
@@ -186,8 +187,9 @@ TEST_F(ShopErasure, AKilledRunIsCompletedByRunningItAgain) {
   // The reference: one uninterrupted run.
   Maestro reference;
   DemoShop shop = make_shop(reference.dir() / "shop");
-  std::vector<std::string> args{"dsar",     "delete", "--subject", shop.sample_email, "--map", "shop/datamap.yaml",
-                                "--override-verification", k_override};
+  std::vector<std::string> args{
+      "dsar",    "delete", "--subject", shop.sample_email, "--map", "shop/datamap.yaml", "--override-verification",
+      k_override};
   std::string before = snapshot(reference.dir() / "shop");
   ASSERT_EQ(reference.run(args).exit_code, 0);
   std::string expected = snapshot(reference.dir() / "shop");
@@ -219,10 +221,10 @@ TEST_F(ShopErasure, BackupReplayReappliesTheErasureToARestoredCopy) {
   DemoShop shop = make_shop(m.dir() / "shop");
   fs::copy(m.dir() / "shop", m.dir() / "backup", fs::copy_options::recursive);  // last night's backup
   std::string email = shop.sample_email;
-  ASSERT_EQ(m.run({"dsar", "delete", "--subject", email, "--map", "shop/datamap.yaml", "--override-verification",
-                   k_override})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      m.run({"dsar", "delete", "--subject", email, "--map", "shop/datamap.yaml", "--override-verification", k_override})
+          .exit_code,
+      0);
   std::string erased = snapshot(m.dir() / "shop");
   // The backup is restored: the erased customer is back.
   fs::remove_all(m.dir() / "shop");
@@ -292,13 +294,15 @@ TEST_F(ChinookErasure, RectificationCorrectsOnlyThatCustomerAndLogsNoValues) {
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
     return r;
   };
-  run_ok({"dsar", "intake", "--subject", "luisg@embraer.com.br", "--rights", "rectification", "--jurisdiction", "gdpr"});
+  run_ok(
+      {"dsar", "intake", "--subject", "luisg@embraer.com.br", "--rights", "rectification", "--jurisdiction", "gdpr"});
   run_ok({"dsar", "ack", "DSAR-2026-001"});
   // Rectification is high-risk: two different checks.
   run_ok({"dsar", "verify", "check", "DSAR-2026-001", "--answer",
           "invoice.InvoiceId=" + std::to_string(sql("SELECT min(InvoiceId) FROM Invoice WHERE CustomerId = 1"))});
-  EXPECT_EQ(maestro.run({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.Phone=+55 12 0000 0000"}).exit_code,
-            4);  // not verified yet
+  EXPECT_EQ(
+      maestro.run({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.Phone=+55 12 0000 0000"}).exit_code,
+      4);  // not verified yet
   run_ok({"dsar", "verify", "record", "DSAR-2026-001", "--document", "passport", "--outcome", "passed"});
   std::string before = digest_rows(db(), "SELECT * FROM Customer ORDER BY CustomerId");
   RunResult preview = run_ok({"dsar", "rectify", "--case", "DSAR-2026-001", "--set", "customer.Phone=+55 12 0000 0000",
@@ -311,8 +315,9 @@ TEST_F(ChinookErasure, RectificationCorrectsOnlyThatCustomerAndLogsNoValues) {
   json out = json::parse(done.out);
   EXPECT_TRUE(out["proof"]["clean"].get<bool>());
   EXPECT_EQ(out["recipients_to_notify"], json::array({"Payment processor"}));
-  EXPECT_EQ(sql("SELECT count(*) FROM Customer WHERE CustomerId = 1 AND Phone = '+55 12 0000 0000' AND City = 'Campinas'"),
-            1);
+  EXPECT_EQ(
+      sql("SELECT count(*) FROM Customer WHERE CustomerId = 1 AND Phone = '+55 12 0000 0000' AND City = 'Campinas'"),
+      1);
   EXPECT_EQ(others_digest(db(), 1), others);
   std::string trail = run_ok({"audit", "show", "--json"}).out;
   EXPECT_NE(trail.find("\"rectify\""), std::string::npos);
@@ -337,7 +342,8 @@ TEST(Markers, RestrictionAndObjectionAreSetOnThePersonsRecordsAndCanBeLifted) {
   exec_sql(db,
            "CREATE TABLE conversations (id INTEGER PRIMARY KEY, email TEXT, labels TEXT);"
            "CREATE TABLE preferences (email TEXT PRIMARY KEY, ai_enabled INTEGER);"
-           "INSERT INTO conversations VALUES (1, 'jane@example.com', ''), (2, 'jane@example.com', ''), (3, 'john@example.com', '');"
+           "INSERT INTO conversations VALUES (1, 'jane@example.com', ''), (2, 'jane@example.com', ''), (3, "
+           "'john@example.com', '');"
            "INSERT INTO preferences VALUES ('jane@example.com', 1), ('john@example.com', 1);");
   std::ofstream(m.dir() / "datamap.yaml") << R"(systems:
   - name: support
@@ -360,7 +366,8 @@ TEST(Markers, RestrictionAndObjectionAreSetOnThePersonsRecordsAndCanBeLifted) {
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
     return r;
   };
-  ok({"dsar", "intake", "--subject", "jane@example.com", "--rights", "restriction,objection", "--jurisdiction", "gdpr"});
+  ok({"dsar", "intake", "--subject", "jane@example.com", "--rights", "restriction,objection", "--jurisdiction",
+      "gdpr"});
   ok({"dsar", "ack", "DSAR-2026-001"});
   ok({"dsar", "verify", "record", "DSAR-2026-001", "--document", "passport", "--outcome", "passed"});
   std::string john = digest_rows(db, "SELECT * FROM conversations WHERE id = 3") +
@@ -375,7 +382,8 @@ TEST(Markers, RestrictionAndObjectionAreSetOnThePersonsRecordsAndCanBeLifted) {
                 digest_rows(db, "SELECT * FROM preferences WHERE email = 'john@example.com'"),
             john);
   std::string trail = ok({"audit", "show", "--json"}).out;
-  for (const char* action : {"\"restrict\"", "\"object\"", "\"restrict-lift\""}) EXPECT_NE(trail.find(action), std::string::npos);
+  for (const char* action : {"\"restrict\"", "\"object\"", "\"restrict-lift\""})
+    EXPECT_NE(trail.find(action), std::string::npos);
   // A case that does not ask for it is refused.
   ok({"dsar", "intake", "--subject", "john@example.com", "--rights", "access", "--jurisdiction", "gdpr"});
   ok({"dsar", "ack", "DSAR-2026-002"});
@@ -397,8 +405,9 @@ TEST_F(ShopErasure, AManualSystemBecomesATaskForItsOwnerAndJoinsTheProofWhenDone
     owner: archive-team@demo-shop.example
     store: {type: manual}
 )";
-  std::vector<std::string> erase{"dsar", "delete", "--subject", shop.sample_email, "--map", "shop/datamap.yaml",
-                                 "--override-verification", k_override};
+  std::vector<std::string> erase{
+      "dsar",    "delete", "--subject", shop.sample_email, "--map", "shop/datamap.yaml", "--override-verification",
+      k_override};
   RunResult first = m.run(erase);
   EXPECT_EQ(first.exit_code, 4) << first.err << first.out;
   EXPECT_NE(first.out.find("MANUAL: paper-archive: task #1 (erase) for archive-team@demo-shop.example"),

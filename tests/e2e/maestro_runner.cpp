@@ -80,7 +80,8 @@ std::string digest_rows(const std::filesystem::path& db, const std::string& sql)
         for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
           all += std::to_string(sqlite3_column_type(stmt, i)) + ":";
           const void* blob = sqlite3_column_blob(stmt, i);
-          all.append(static_cast<const char*>(blob ? blob : ""), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+          all.append(static_cast<const char*>(blob ? blob : ""),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
           all += '\x1f';
         }
         all += '\x1e';

@@ -102,7 +102,8 @@ TEST_F(Verification, TheRequesterGetsTheAcknowledgementTheCodeTheFulfilmentAndTh
   std::smatch m;
   ASSERT_TRUE(std::regex_search(mails[3], m, std::regex("\\n\\s+(\\S{16,})\\r?\\n")));
   std::string password = m[1].str();
-  std::string open = "7z t -p'" + password + "' " + (maestro.dir() / "exports/DSAR-2026-001/DSAR-2026-001_DSAR_PACKAGE.zip").string() +
+  std::string open = "7z t -p'" + password + "' " +
+                     (maestro.dir() / "exports/DSAR-2026-001/DSAR-2026-001_DSAR_PACKAGE.zip").string() +
                      " >/dev/null 2>&1";
   EXPECT_EQ(std::system(open.c_str()), 0) << "the mailed password opens the package";
   // Nothing of the code, the password or the address is in the audit trail or the store in clear.
@@ -152,12 +153,12 @@ TEST_F(Verification, AKnowledgeFactorMatchesOnlyThePersonsOwnRecords) {
   intake("access");
   long long own = count_rows(maestro.dir() / "chinook.db", "SELECT min(InvoiceId) FROM Invoice WHERE CustomerId = 1");
   long long other = count_rows(maestro.dir() / "chinook.db", "SELECT min(InvoiceId) FROM Invoice WHERE CustomerId = 2");
-  RunResult wrong = ok({"dsar", "verify", "check", "DSAR-2026-001", "--answer",
-                        "invoice.InvoiceId=" + std::to_string(other), "--json"});
+  RunResult wrong = ok(
+      {"dsar", "verify", "check", "DSAR-2026-001", "--answer", "invoice.InvoiceId=" + std::to_string(other), "--json"});
   EXPECT_FALSE(json::parse(wrong.out)["passed"].get<bool>());
   EXPECT_EQ(state(), "awaiting_verification");
-  RunResult right = ok({"dsar", "verify", "check", "DSAR-2026-001", "--answer",
-                        "invoice.InvoiceId=" + std::to_string(own), "--json"});
+  RunResult right = ok(
+      {"dsar", "verify", "check", "DSAR-2026-001", "--answer", "invoice.InvoiceId=" + std::to_string(own), "--json"});
   EXPECT_TRUE(json::parse(right.out)["passed"].get<bool>());
   EXPECT_EQ(state(), "verified");
   EXPECT_EQ(ok({"audit", "show", "--json"}).out.find("InvoiceId=" + std::to_string(own)), std::string::npos);
@@ -192,7 +193,7 @@ TEST_F(Verification, WithoutSmtpLettersAreWrittenAsEmlFiles_AndStaleRequestsAreR
   maestro.set_now("2026-03-03T10:00:00Z");  // 25 hours later
   EXPECT_NE(ok({"dsar", "sweep"}).out.find("DSAR-2026-001: reminded"), std::string::npos);
   EXPECT_EQ(ok({"dsar", "sweep"}).out.find("reminded"), std::string::npos);  // once only
-  maestro.set_now("2026-03-09T10:00:00Z");  // past 7 days
+  maestro.set_now("2026-03-09T10:00:00Z");                                   // past 7 days
   EXPECT_NE(ok({"dsar", "sweep"}).out.find("closed-unverified"), std::string::npos);
   EXPECT_EQ(state(), "denied");
   std::string letters = ok({"outbox", "list"}).out;

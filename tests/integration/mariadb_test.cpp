@@ -139,19 +139,22 @@ long long others_checksum(const std::string& port, int id) {
   std::string c = std::to_string(id);
   auto sum = [&](const std::string& sql) { return my_count(port, sql); };
   return sum("SELECT SUM(CRC32(CONCAT_WS('|', CustomerId, FirstName, LastName, Company, Address, City, State, Country, "
-             "PostalCode, Phone, Fax, Email, SupportRepId))) FROM ChinookErase.Customer WHERE CustomerId <> " + c) +
+             "PostalCode, Phone, Fax, Email, SupportRepId))) FROM ChinookErase.Customer WHERE CustomerId <> " +
+             c) +
          sum("SELECT SUM(CRC32(CONCAT_WS('|', InvoiceId, CustomerId, InvoiceDate, BillingAddress, BillingCity, "
-             "BillingCountry, Total))) FROM ChinookErase.Invoice WHERE CustomerId <> " + c) +
+             "BillingCountry, Total))) FROM ChinookErase.Invoice WHERE CustomerId <> " +
+             c) +
          sum("SELECT SUM(CRC32(CONCAT_WS('|', InvoiceLineId, InvoiceId, TrackId, UnitPrice, Quantity))) FROM "
              "ChinookErase.InvoiceLine WHERE InvoiceId NOT IN (SELECT InvoiceId FROM ChinookErase.Invoice WHERE "
-             "CustomerId = " + c + ")");
+             "CustomerId = " +
+             c + ")");
 }
 
 TEST_F(MariadbTest, ErasureDeletesChildrenFirstUnderForeignKeysAndTouchesNobodyElse) {
   std::string text = testing::read_file(testing::fixture("chinook-delete.datamap.yaml"));
-  text = std::regex_replace(text, std::regex("store: \\{type: sqlite, path: chinook.db\\}"),
-                            "store: {type: mysql, host: 127.0.0.1, port: \"" + port +
-                                "\", database: ChinookErase, user: root}");
+  text = std::regex_replace(
+      text, std::regex("store: \\{type: sqlite, path: chinook.db\\}"),
+      "store: {type: mysql, host: 127.0.0.1, port: \"" + port + "\", database: ChinookErase, user: root}");
   std::ofstream(dir / "erase.yaml") << text;
   auto map = load_data_map(dir / "erase.yaml");
   ASSERT_TRUE(map) << map.error().message;
@@ -159,8 +162,9 @@ TEST_F(MariadbTest, ErasureDeletesChildrenFirstUnderForeignKeysAndTouchesNobodyE
   std::vector<SubjectIdentifier> ids{*parse_identifier("email:frantisekw@jetbrains.com")};
   long long others = others_checksum(port, 5);
   long long lines = my_count(port, "SELECT count(*) FROM ChinookErase.InvoiceLine");
-  long long own_lines = my_count(port, "SELECT count(*) FROM ChinookErase.InvoiceLine JOIN ChinookErase.Invoice "
-                                       "USING (InvoiceId) WHERE CustomerId = 5");
+  long long own_lines = my_count(port,
+                                 "SELECT count(*) FROM ChinookErase.InvoiceLine JOIN ChinookErase.Invoice "
+                                 "USING (InvoiceId) WHERE CustomerId = 5");
   ASSERT_GT(own_lines, 0);
   auto plan = plan_erasure(*map, ids, {}, keys, testing::at("2026-03-02T09:00:00Z"));
   ASSERT_TRUE(plan) << plan.error().message;

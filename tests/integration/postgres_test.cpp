@@ -189,7 +189,8 @@ std::string pg_digest(const std::string& port, const std::string& db, const std:
   std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
   PGconn* c = PQconnectdb(conninfo.c_str());
   PGresult* r = PQexec(c, sql.c_str());
-  std::string out = PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "error: " + std::string(PQerrorMessage(c));
+  std::string out =
+      PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "error: " + std::string(PQerrorMessage(c));
   PQclear(r);
   PQfinish(c);
   return out;

@@ -46,7 +46,9 @@ bool accepts(int port) {
 
 SmtpServer::SmtpServer(fs::path dir) : m_dir(std::move(dir)) {}
 
-SmtpServer::~SmtpServer() { stop(); }
+SmtpServer::~SmtpServer() {
+  stop();
+}
 
 bool SmtpServer::start() {
   if (m_port == 0) m_port = free_port();

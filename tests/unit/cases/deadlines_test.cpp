@@ -45,12 +45,14 @@ Case make_case(const LegalCase& spec) {
 class LegalDueDate : public ::testing::TestWithParam<LegalCase> {};
 
 // gtest prints the case as its explanation rather than as bytes.
-void PrintTo(const LegalCase& c, std::ostream* os) { *os << c.why; }
+void PrintTo(const LegalCase& c, std::ostream* os) {
+  *os << c.why;
+}
 
 // Test names like "uk_gdpr_2026_01_31_to_2026_03_02", readable in CTest's output.
 std::string case_name(const ::testing::TestParamInfo<LegalCase>& info) {
-  std::string name = std::string(info.param.jurisdiction) + "_" + std::string(info.param.received).substr(0, 10) + "_to_" +
-                     info.param.expected_due + (info.param.extended ? "_extended" : "") +
+  std::string name = std::string(info.param.jurisdiction) + "_" + std::string(info.param.received).substr(0, 10) +
+                     "_to_" + info.param.expected_due + (info.param.extended ? "_extended" : "") +
                      (info.param.pauses.empty() ? "" : "_paused") + "_" + std::to_string(info.index);
   for (auto& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
@@ -100,7 +102,8 @@ INSTANTIATE_TEST_SUITE_P(
                       LegalCase{"received late on a Saturday: the day of receipt counts -> Mon 13 Jul", "uk-gdpr",
                                 "access", "2026-06-13T23:59:59Z", "2026-07-13"},
                       LegalCase{"00:30 at +02:00 is 22:30 UTC on 13 Jun: the UTC day counts", "uk-gdpr", "access",
-                                "2026-06-14T00:30:00+02:00", "2026-07-13"}), case_name);
+                                "2026-06-14T00:30:00+02:00", "2026-07-13"}),
+    case_name);
 
 INSTANTIATE_TEST_SUITE_P(EuGdprWeekendsOnly, LegalDueDate,
                          ::testing::Values(LegalCase{"no holidays in the default EU calendar: Good Friday counts",
@@ -115,7 +118,8 @@ INSTANTIATE_TEST_SUITE_P(EuGdprWeekendsOnly, LegalDueDate,
                                                      "2026-03-02T10:00:00Z",
                                                      "2026-04-02",
                                                      false,
-                                                     {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}}), case_name);
+                                                     {{"2026-03-05T10:00:00Z", "2026-03-09T10:00:00Z"}}}),
+                         case_name);
 
 INSTANTIATE_TEST_SUITE_P(Extensions, LegalDueDate,
                          ::testing::Values(LegalCase{"one plus two months from 31 Jan is 30 Apr, not 28 Feb plus two",
@@ -127,7 +131,8 @@ INSTANTIATE_TEST_SUITE_P(Extensions, LegalDueDate,
                                            LegalCase{"CCPA 45 + 45 = 90 calendar days: 1 Jan -> 1 Apr", "ccpa",
                                                      "ccpa-know", "2026-01-01T10:00:00Z", "2026-04-01", true},
                                            LegalCase{"VCDPA 45 + 45: 1 Mar -> 30 May", "vcdpa", "access",
-                                                     "2026-03-01T10:00:00Z", "2026-05-30", true}), case_name);
+                                                     "2026-03-01T10:00:00Z", "2026-05-30", true}),
+                         case_name);
 
 INSTANTIATE_TEST_SUITE_P(
     UkClockStop, LegalDueDate,
@@ -188,7 +193,8 @@ INSTANTIATE_TEST_SUITE_P(
                                 "2026-01-15T10:00:00Z",
                                 "2026-04-20",
                                 true,
-                                {{"2026-02-05T10:00:00Z", "2026-02-10T10:00:00Z"}}}), case_name);
+                                {{"2026-02-05T10:00:00Z", "2026-02-10T10:00:00Z"}}}),
+    case_name);
 
 INSTANTIATE_TEST_SUITE_P(
     UsAndBrazil, LegalDueDate,
@@ -206,7 +212,8 @@ INSTANTIATE_TEST_SUITE_P(
                       LegalCase{"several rights take the longest: know (45 days) over opt-out", "ccpa",
                                 "ccpa-know,ccpa-opt-out-of-sale", "2026-06-15T10:00:00Z", "2026-07-30"},
                       LegalCase{"LGPD 15 days", "lgpd", "access", "2026-03-01T10:00:00Z", "2026-03-16"},
-                      LegalCase{"VCDPA 45 days", "vcdpa", "access", "2026-03-01T10:00:00Z", "2026-04-15"}), case_name);
+                      LegalCase{"VCDPA 45 days", "vcdpa", "access", "2026-03-01T10:00:00Z", "2026-04-15"}),
+    case_name);
 
 Deadlines compute(const Case& c, const char* now) {
   auto d = compute_deadlines(c, testing::default_policy(), at(now));

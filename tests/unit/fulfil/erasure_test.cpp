@@ -17,7 +17,9 @@ const SecretKeyRing& keys() {
   return ring;
 }
 
-Value text(const char* s) { return Value(std::string(s)); }
+Value text(const char* s) {
+  return Value(std::string(s));
+}
 
 TEST(ErasedValue, EachStrategy) {
   auto value = [](ErasureAction a, const Value& v, std::string t = "") {
@@ -28,7 +30,8 @@ TEST(ErasedValue, EachStrategy) {
   EXPECT_EQ(*value(ErasureAction::hash, text("abc")),
             text("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
   // Keyed: the same person always maps to the same pseudonym, and it is not the plain hash.
-  EXPECT_EQ(*value(ErasureAction::hmac, text("jane@example.com")), *value(ErasureAction::hmac, text("jane@example.com")));
+  EXPECT_EQ(*value(ErasureAction::hmac, text("jane@example.com")),
+            *value(ErasureAction::hmac, text("jane@example.com")));
   EXPECT_NE(*value(ErasureAction::hmac, text("abc")), *value(ErasureAction::hash, text("abc")));
   EXPECT_NE(*value(ErasureAction::random, text("x")), *value(ErasureAction::random, text("x")));
   EXPECT_FALSE(value(ErasureAction::retain, text("x")));
@@ -98,9 +101,7 @@ class PlanOnSqlite : public ::testing::Test {
     map = std::move(*loaded);
   }
 
-  Result<ErasurePlan> plan() {
-    return plan_erasure(map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z"));
-  }
+  Result<ErasurePlan> plan() { return plan_erasure(map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z")); }
 
   testing::TempDir dir;
   DataMap map;
@@ -121,8 +122,9 @@ TEST_F(PlanOnSqlite, ChoosesEachFieldsStrategyAndListsWhatTheLawKeeps) {
   EXPECT_EQ(customer.key, "1");
   std::map<std::string, FieldChange> set;
   for (const auto& f : customer.set) set[f.field] = f;
-  EXPECT_EQ(set.size(), 3u);                          // email, name, phone; not rep, profile or id
-  EXPECT_EQ(set["email"].to, *erased_value({ErasureAction::hmac, "", "", std::nullopt}, text("jane@example.com"), keys()));
+  EXPECT_EQ(set.size(), 3u);  // email, name, phone; not rep, profile or id
+  EXPECT_EQ(set["email"].to,
+            *erased_value({ErasureAction::hmac, "", "", std::nullopt}, text("jane@example.com"), keys()));
   EXPECT_EQ(set["name"].to, text("[erased]"));
   EXPECT_EQ(set["phone"].to, Value{});
   ASSERT_EQ(p->retained.size(), 2u);
@@ -300,7 +302,9 @@ TEST(PlanOnSqliteJson, APathInsideAJsonColumnChangesAndTheRestOfTheDocumentStays
   ASSERT_TRUE(execute_step(*map, p->steps.at(0)));
   sqlite3_open((dir / "app.db").c_str(), &db);
   sqlite3_stmt* q = nullptr;
-  sqlite3_prepare_v2(db, "SELECT json_extract(payload, '$.customerName'), json_extract(payload, '$.channel') FROM events ORDER BY id", -1, &q, nullptr);
+  sqlite3_prepare_v2(
+      db, "SELECT json_extract(payload, '$.customerName'), json_extract(payload, '$.channel') FROM events ORDER BY id",
+      -1, &q, nullptr);
   ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "[erased]");
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), "email");

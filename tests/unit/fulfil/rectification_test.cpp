@@ -56,8 +56,9 @@ TEST_F(Rectify, AFileRecordIsCorrectedEvenWhenItsKeyChanges) {
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->steps.size(), 1u);
   ASSERT_TRUE(execute_step(map, plan->steps[0]));
-  EXPECT_EQ(testing::read_file(dir / "logs/app.jsonl"),
-            "{\"email\":\"jane@new.example\",\"city\":\"Bradford\"}\n{\"email\":\"john@example.com\",\"city\":\"York\"}\n");
+  EXPECT_EQ(
+      testing::read_file(dir / "logs/app.jsonl"),
+      "{\"email\":\"jane@new.example\",\"city\":\"Bradford\"}\n{\"email\":\"john@example.com\",\"city\":\"York\"}\n");
   auto proof = prove_rectification(map, *plan);
   ASSERT_TRUE(proof) << proof.error().message;
   EXPECT_TRUE(proof->clean());

@@ -13,8 +13,9 @@ namespace {
 
 LetterFields case_fields() {
   LetterFields f;
-  f.values = {{"case_number", "DSAR-2026-001"}, {"subject_name", "Jane <Example>"}, {"received_date", "2026-03-02"},
-              {"legal_due", "2026-04-02"},      {"rights_text", "access"},          {"organisation", "Example Ltd"},
+  f.values = {{"case_number", "DSAR-2026-001"}, {"subject_name", "Jane <Example>"},
+              {"received_date", "2026-03-02"},  {"legal_due", "2026-04-02"},
+              {"rights_text", "access"},        {"organisation", "Example Ltd"},
               {"dpo_email", "dpo@example.com"}, {"authority", "the ICO"}};
   return f;
 }
@@ -42,7 +43,8 @@ TEST(Letters, TheDeletionConfirmationListsWhatIsKept) {
   auto none = render_letter("deletion-confirmation", "en", f, std::nullopt);
   ASSERT_TRUE(none);
   EXPECT_EQ(none->body.find("must be kept"), std::string::npos);
-  f.lists["retained"] = {{{"records", "3"}, {"collection", "shop.orders"}, {"reason", "Tax law"}, {"erasable_from", "2033-03-16"}}};
+  f.lists["retained"] = {
+      {{"records", "3"}, {"collection", "shop.orders"}, {"reason", "Tax law"}, {"erasable_from", "2033-03-16"}}};
   auto kept = render_letter("deletion-confirmation", "en", f, std::nullopt);
   ASSERT_TRUE(kept);
   EXPECT_NE(kept->body.find("- 3 record(s) of shop.orders: Tax law. They will be erased from 2033-03-16."),
@@ -52,7 +54,8 @@ TEST(Letters, TheDeletionConfirmationListsWhatIsKept) {
 TEST(Letters, AnOperatorsTemplateAndLanguageWin_EnglishIsTheFallback) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir / "de");
-  std::ofstream(dir / "de/acknowledgement.mustache") << "Subject: Eingang bestätigt [{{case_number}}]\n\nHallo {{subject_name}}\n";
+  std::ofstream(dir / "de/acknowledgement.mustache")
+      << "Subject: Eingang bestätigt [{{case_number}}]\n\nHallo {{subject_name}}\n";
   auto de = render_letter("acknowledgement", "de", case_fields(), dir.path());
   ASSERT_TRUE(de);
   EXPECT_EQ(de->subject, "Eingang bestätigt [DSAR-2026-001]");
@@ -71,8 +74,9 @@ TEST(Letters, BadNamesLanguagesAndTemplatesAreRefused) {
 }
 
 TEST(Rfc5322, HeadersCannotBeInjectedAndUtf8SubjectsAreEncoded) {
-  MailMessage m{"dpo@example.com", "jane@example.com\r\nBcc: evil@example.com", "Ihre Anfrage – erledigt",
-                "line one\nline two", "id-1@maestro", testing::at("2026-03-02T09:00:00Z")};
+  MailMessage m{
+      "dpo@example.com", "jane@example.com\r\nBcc: evil@example.com", "Ihre Anfrage – erledigt", "line one\nline two",
+      "id-1@maestro",    testing::at("2026-03-02T09:00:00Z")};
   std::string text = format_rfc5322(m);
   EXPECT_EQ(text.find("\r\nBcc:"), std::string::npos);
   EXPECT_NE(text.find("Subject: =?UTF-8?B?"), std::string::npos);
