@@ -141,7 +141,7 @@ class Planner {
     auto& rows = m_rows[{c.system, f.tenant}][c.key()];
     if (store.type == "textlog") return add_log_line(f, rows);
     RowChange row;
-    set_key(f, row, is_file_store(store.type));
+    set_row_key(f, row);
     if (row.key.empty()) return {};  // no key to find the row by again: nothing can be changed safely
     row.delete_row = c.erasure && c.erasure->action == ErasureAction::delete_row;
     if (!row.delete_row) {
@@ -184,23 +184,6 @@ class Planner {
   }
 
  private:
-  // Databases find a row by its primary key; files (and tables without one) by the field the
-  // search matched on.
-  void set_key(const FoundRecord& f, RowChange& row, bool file_store) const {
-    if (!file_store) {
-      for (const auto& field : f.collection.fields) {
-        if (!field.primary_key) continue;
-        Value v = f.record.field(field.name);
-        if (std::holds_alternative<std::monostate>(v)) continue;
-        row.key_field = field.name;
-        row.key = value_text(v);
-        return;
-      }
-    }
-    row.key_field = f.matched_field;
-    row.key = value_text(f.record.field(f.matched_field));
-  }
-
   // A text log line: every identifier of the request it holds is removed with the line, or
   // replaced where it stands.
   Status add_log_line(const FoundRecord& f, std::vector<RowChange>& rows) {
@@ -294,6 +277,21 @@ std::string describe_changes(const std::vector<RowChange>& rows, const Collectio
 }
 
 }  // namespace
+
+void set_row_key(const FoundRecord& f, RowChange& row) {
+  if (!is_file_store(f.system.store.type)) {
+    for (const auto& field : f.collection.fields) {
+      if (!field.primary_key) continue;
+      Value v = f.record.field(field.name);
+      if (std::holds_alternative<std::monostate>(v)) continue;
+      row.key_field = field.name;
+      row.key = value_text(v);
+      return;
+    }
+  }
+  row.key_field = f.matched_field;
+  row.key = value_text(f.record.field(f.matched_field));
+}
 
 std::optional<Value> erased_value(const ErasureStrategy& s, const Value& value, const KeyRing& keys) {
   if (std::holds_alternative<std::monostate>(value)) return std::nullopt;

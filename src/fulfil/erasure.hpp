@@ -117,6 +117,10 @@ Result<ErasurePlan> plan_from_json(std::string_view text);
 // The plan without personal data: keys and values dropped, counts and reasons kept.
 ErasurePlan strip_personal_data(const ErasurePlan& plan);
 
+// Sets how a found record is found again: databases by its primary key; files (and tables
+// without one) by the field the search matched on.
+void set_row_key(const FoundRecord& found, RowChange& row);
+
 // The new value for `value` under `strategy` (exposed for tests). nullopt: leave it as it is.
 std::optional<Value> erased_value(const ErasureStrategy& strategy, const Value& value, const KeyRing& keys);
 

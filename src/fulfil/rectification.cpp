@@ -79,18 +79,7 @@ Result<ErasurePlan> plan_rectification(const DataMap& map, const std::vector<Sub
         auto wanted = by_collection.find(f.collection.key());
         if (wanted == by_collection.end()) return {};
         RowChange row;
-        for (const auto& field : f.collection.fields) {
-          if (!field.primary_key) continue;
-          Value v = f.record.field(field.name);
-          if (std::holds_alternative<std::monostate>(v)) continue;
-          row.key_field = field.name;
-          row.key = value_text(v);
-          break;
-        }
-        if (row.key_field.empty()) {
-          row.key_field = f.matched_field;
-          row.key = value_text(f.record.field(f.matched_field));
-        }
+        set_row_key(f, row);
         for (const Correction* c : wanted->second) {
           Value current = f.record.field(c->field);
           if (value_text(current) != c->value) row.set.push_back({c->field, current, Value(c->value)});
