@@ -8,11 +8,32 @@
 //   if (!c) return c.error();
 #pragma once
 
-#include <expected>
 #include <string>
 #include <utility>
 
+// std::expected where the standard library has it (libstdc++ 12 with g++ 12); tl::expected
+// (Debian's libexpected-dev, the same interface) where it does not, as with clang 14, whose
+// concepts level libstdc++ 12's <expected> does not accept.
+#if __has_include(<expected>)
+#include <expected>
+#endif
+#if !defined(__cpp_lib_expected)
+#include <tl/expected.hpp>
+#endif
+
 namespace maestro {
+
+#if defined(__cpp_lib_expected)
+template <typename T, typename E>
+using Expected = std::expected<T, E>;
+template <typename E>
+using Unexpected = std::unexpected<E>;
+#else
+template <typename T, typename E>
+using Expected = tl::expected<T, E>;
+template <typename E>
+using Unexpected = tl::unexpected<E>;
+#endif
 
 enum class ErrorCode {
   invalid_argument,     // the input is malformed: a date, a right, an email
@@ -31,24 +52,24 @@ struct Error {
 };
 
 template <typename T>
-using Result = std::expected<T, Error>;
+using Result = Expected<T, Error>;
 
-using Status = std::expected<void, Error>;
+using Status = Expected<void, Error>;
 
-inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
-  return std::unexpected<Error>(Error{code, std::move(message)});
+inline Unexpected<Error> fail(ErrorCode code, std::string message) {
+  return Unexpected<Error>(Error{code, std::move(message)});
 }
-inline std::unexpected<Error> invalid(std::string message) {
+inline Unexpected<Error> invalid(std::string message) {
   return fail(ErrorCode::invalid_argument, std::move(message));
 }
-inline std::unexpected<Error> not_found(std::string message) {
+inline Unexpected<Error> not_found(std::string message) {
   return fail(ErrorCode::not_found, std::move(message));
 }
-inline std::unexpected<Error> precondition(std::string message) {
+inline Unexpected<Error> precondition(std::string message) {
   return fail(ErrorCode::failed_precondition, std::move(message));
 }
-inline std::unexpected<Error> propagate(const Error& error) {
-  return std::unexpected<Error>(error);
+inline Unexpected<Error> propagate(const Error& error) {
+  return Unexpected<Error>(error);
 }
 
 // A short lowercase name of the code, for JSON output and logs.

@@ -95,7 +95,7 @@ bool is_gzip(const fs::path& file) {
 // Writes a plain or gzip file and makes it durable before it is renamed into place.
 class DurableWriter {
  public:
-  DurableWriter(const fs::path& path, bool gzip) : m_path(path), m_gzip(gzip) {
+  DurableWriter(const fs::path& path, bool gzip) : m_path(path) {
     if (gzip)
       m_gz = gzopen(path.c_str(), "wb");
     else
@@ -126,7 +126,6 @@ class DurableWriter {
 
  private:
   fs::path m_path;
-  bool m_gzip;
   gzFile m_gz = nullptr;
   std::FILE* m_plain = nullptr;
 };

@@ -86,7 +86,7 @@ class SqliteConnector final : public Connector {
     return {};
   }
 
-  std::unexpected<Error> query_error(const Collection& collection, const std::string& what) const {
+  Unexpected<Error> query_error(const Collection& collection, const std::string& what) const {
     return fail(ErrorCode::invalid_argument,
                 "store " + m_path + ": " + what + " " + collection.key() + ": " + sqlite3_errmsg(m_db));
   }

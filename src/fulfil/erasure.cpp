@@ -383,7 +383,9 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
         for (const auto& row : planned.rows) by_field[row.key_field][row.key].push_back(&row);
         auto& covered = planned_keys[{planned.collection, step.tenant}];
         std::size_t left_before = remaining[planned.collection];
-        for (const auto& [key_field, rows] : by_field) {
+        for (const auto& field_rows : by_field) {
+          const std::string& key_field = field_rows.first;
+          const auto& rows = field_rows.second;
           covered.first = key_field;
           std::vector<std::string> keys;
           for (const auto& [key, r] : rows) {

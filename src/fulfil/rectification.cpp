@@ -109,7 +109,9 @@ Result<RectificationProof> prove_rectification(const DataMap& map, const Erasure
         const Collection* c = &collection;
         std::map<std::string, std::map<std::string, const RowChange*>> by_key;
         for (const auto& row : planned.rows) by_key[row.key_field][row.key] = &row;
-        for (const auto& [key_field, rows] : by_key) {
+        for (const auto& field_rows : by_key) {
+          const std::string& key_field = field_rows.first;
+          const auto& rows = field_rows.second;
           std::vector<std::string> keys;
           for (const auto& [key, row] : rows) keys.push_back(key);
           std::set<std::string> seen;

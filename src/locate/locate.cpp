@@ -100,8 +100,8 @@ class Locator {
   }
 
   bool has_work(const Search& search, const std::map<FieldRef, std::set<std::string>>& level) const {
-    for (const auto& [field, values] : level) {
-      const Collection* c = m_map.collection(field.collection);
+    for (const auto& entry : level) {
+      const Collection* c = m_map.collection(entry.first.collection);
       if (c && c->system == search.system->name) return true;
     }
     return false;
@@ -109,7 +109,10 @@ class Locator {
 
   Status run_level(Search& search, const std::map<FieldRef, std::set<std::string>>& level,
                    std::map<FieldRef, std::set<std::string>>& next) {
-    for (const auto& [field, values] : level) {
+    // Plain references, not structured bindings: clang 14 cannot capture those in the lambda below.
+    for (const auto& level_entry : level) {
+      const FieldRef& field = level_entry.first;
+      const std::set<std::string>& values = level_entry.second;
       const Collection* c = m_map.collection(field.collection);
       if (!c || c->system != search.system->name) continue;
       std::vector<std::string> fresh;
