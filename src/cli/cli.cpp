@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/session.hpp"
+#include "common/build_info.hpp"
 #include "notify/mailer.hpp"
 
 namespace maestro::cli {
@@ -103,7 +104,7 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
       "maestro"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.set_version_flag("--version", "maestro 0.1.0");
+  app.set_version_flag("--version", std::string("maestro ") + version() + " (git " + git_revision() + ")");
   app.add_option("--home", session.home_option, "Folder for Maestro's state (default: $MAESTRO_HOME, else ./.maestro)");
   app.add_option("--config", session.config_option,
                  "A maestro.yaml to use (default: $MAESTRO_CONFIG, else <home>/maestro.yaml if present)");
@@ -115,6 +116,7 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   add_demo_command(app, session);
   add_outbox_commands(app, session);
   add_task_commands(app, session);
+  add_manual_commands(app, session);
   app.footer("Run 'maestro COMMAND --help' for a command's options. Documentation: docs/cli.md");
   try {
     app.parse(argc, argv);

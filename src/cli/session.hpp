@@ -85,6 +85,10 @@ LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_v
 // Prints the case's manual tasks and mails the owners of the newly opened ones.
 void report_manual_tasks(Session& s, const Desk::TaskOpening& opening);
 void add_task_commands(CLI::App& app, Session& session);
+// maestro completion bash, and the hidden maestro manpage (cli/manual.cpp).
+void add_manual_commands(CLI::App& app, Session& session);
+std::string render_man_page(const CLI::App& app);
+std::string render_bash_completion(const CLI::App& app);
 
 }  // namespace maestro::cli
 namespace maestro {

@@ -30,6 +30,20 @@ Result<std::string> read_file(const fs::path& path, std::string_view what) {
   return text.str();
 }
 
+// The home folder and what lives in it unless configured elsewhere.
+void set_home(Settings& s, fs::path home) {
+  s.home = std::move(home);
+  s.store_path = s.home / "maestro.db";
+  s.key_file = s.home / "secret.key";
+  s.outbox_dir = s.home / "outbox";
+}
+
+// The configuration a packaged installation reads when nothing more specific is given
+// (MAESTRO_SYSTEM_CONFIG is set by the build from the install prefix: /etc/maestro/maestro.yaml).
+#ifndef MAESTRO_SYSTEM_CONFIG
+#define MAESTRO_SYSTEM_CONFIG "/etc/maestro/maestro.yaml"
+#endif
+
 fs::path relative_to(const fs::path& base, const std::string& value) {
   fs::path p(value);
   return p.is_absolute() ? p : base / p;
@@ -44,8 +58,11 @@ Status apply_config_file(Settings& s, const fs::path& file) {
     if (root.IsNull()) return {};
     if (!root.IsMap()) return invalid(origin + ": expected a YAML map of settings");
     fs::path base = file.parent_path();
+    // `home` first, wherever it stands: it moves the defaults that later keys may override.
+    if (root["home"]) set_home(s, relative_to(base, root["home"].as<std::string>()));
     for (const auto& entry : root) {
       auto key = entry.first.as<std::string>();
+      if (key == "home") continue;
       std::string where = origin + ":" + std::to_string(entry.first.Mark().line + 1);
       const YAML::Node& value = entry.second;
       if (key == "store") {
@@ -104,7 +121,7 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
       } else {
         return invalid(where + ": unknown setting '" + key +
-                       "' (known: store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
+                       "' (known: home, store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
                        "language, templates_dir, mail)");
       }
     }
@@ -118,14 +135,17 @@ Status apply_config_file(Settings& s, const fs::path& file) {
 
 Result<Settings> load_settings(const SettingsOverrides& overrides) {
   Settings s;
-  s.home = overrides.home ? *overrides.home : env_path("MAESTRO_HOME").value_or(fs::path(".maestro"));
-  s.store_path = s.home / "maestro.db";
-  s.key_file = s.home / "secret.key";
-  s.outbox_dir = s.home / "outbox";
+  std::optional<fs::path> home = overrides.home ? overrides.home : env_path("MAESTRO_HOME");
+  set_home(s, home.value_or(fs::path(".maestro")));
   std::optional<fs::path> config = overrides.config ? overrides.config : env_path("MAESTRO_CONFIG");
   if (!config) {
     std::error_code ec;
-    if (fs::exists(s.home / "maestro.yaml", ec)) config = s.home / "maestro.yaml";
+    if (fs::exists(s.home / "maestro.yaml", ec)) {
+      config = s.home / "maestro.yaml";
+    } else if (!home && !fs::exists(s.home, ec) && fs::exists(MAESTRO_SYSTEM_CONFIG, ec)) {
+      // Nothing local: this is a packaged installation's operator.
+      config = fs::path(MAESTRO_SYSTEM_CONFIG);
+    }
   } else if (std::error_code ec; !fs::exists(*config, ec)) {
     return not_found("configuration file " + config->string() + " does not exist");
   }

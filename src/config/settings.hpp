@@ -2,8 +2,10 @@
 //
 // Zero configuration: with nothing set, state lives under $MAESTRO_HOME (default ./.maestro/):
 // the case store `maestro.db` and the key file `secret.key` (mode 0600), both created at first
-// use. A maestro.yaml (--config, $MAESTRO_CONFIG, or $MAESTRO_HOME/maestro.yaml) may override:
+// use. A maestro.yaml (--config, $MAESTRO_CONFIG, or $MAESTRO_HOME/maestro.yaml; with none of these
+// and no ./.maestro, the system's /etc/maestro/maestro.yaml of a packaged installation) may override:
 //
+//   home: /var/lib/maestro               # moves the defaults below (store, key, outbox, work)
 //   store: /var/lib/maestro/maestro.db   # the case store
 //   key_file: /etc/maestro/secret.key    # the installation key
 //   policy: policy.yaml                  # replaces the embedded default policy

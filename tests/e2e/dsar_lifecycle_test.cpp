@@ -306,6 +306,30 @@ TEST_F(Lifecycle, EveryCommandHasHelp) {
   EXPECT_FALSE(std::filesystem::exists(maestro.home()));  // help touches no state
 }
 
+TEST_F(Lifecycle, VersionNamesTheReleaseAndTheGitRevision) {
+  RunResult r = maestro.run({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(r.out.starts_with("maestro 0.")) << r.out;
+  EXPECT_NE(r.out.find("(git "), std::string::npos) << r.out;
+}
+
+TEST_F(Lifecycle, TheManPageAndCompletionCoverEveryCommand) {
+  RunResult man = maestro.run({"manpage"});
+  ASSERT_EQ(man.exit_code, 0);
+  EXPECT_TRUE(man.out.starts_with(".TH MAESTRO 1")) << man.out.substr(0, 80);
+  for (const char* section : {"maestro dsar export\"", "maestro dsar delete\"", "maestro hold add\"",
+                              "\\-\\-subject", ".SH EXIT STATUS", "/etc/maestro/maestro.yaml"}) {
+    EXPECT_NE(man.out.find(section), std::string::npos) << section;
+  }
+  EXPECT_EQ(man.out.find("maestro manpage"), std::string::npos);  // hidden commands stay hidden
+  RunResult bash = maestro.run({"completion", "bash"});
+  ASSERT_EQ(bash.exit_code, 0);
+  EXPECT_NE(bash.out.find("complete -F _maestro maestro"), std::string::npos);
+  EXPECT_NE(bash.out.find("[\"dsar export\"]=\""), std::string::npos);
+  EXPECT_NE(bash.out.find("--subject"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(maestro.home()));  // neither touches any state
+}
+
 TEST_F(Lifecycle, TheDemoRunsAndLeavesAVerifiableStore) {
   RunResult demo = ok({"demo"});
   EXPECT_NE(demo.out.find("Audit trail verified: 38 events, intact"), std::string::npos) << demo.out;

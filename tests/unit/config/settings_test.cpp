@@ -27,6 +27,18 @@ TEST(Settings, MaestroYamlInTheHomeOverridesPathsRelativeToItself) {
   EXPECT_EQ(s->key_file, "/etc/maestro/key");
 }
 
+TEST(Settings, HomeInTheConfigMovesTheDefaultsButNotExplicitPaths) {
+  testing::TempDir dir;
+  // `home` after `key_file` still applies first: it moves defaults, never an explicit setting.
+  std::ofstream(dir / "system.yaml") << "key_file: keys/secret.key\nhome: /var/lib/maestro\n";
+  auto s = load_settings({.home = std::nullopt, .config = dir / "system.yaml"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->home, "/var/lib/maestro");
+  EXPECT_EQ(s->store_path, "/var/lib/maestro/maestro.db");
+  EXPECT_EQ(s->outbox_dir, "/var/lib/maestro/outbox");
+  EXPECT_EQ(s->key_file, dir / "keys/secret.key");
+}
+
 TEST(Settings, UnknownSettingIsAnErrorWithItsLine) {
   testing::TempDir dir;
   std::ofstream(dir / "maestro.yaml") << "store: a.db\nstorage: b.db\n";
