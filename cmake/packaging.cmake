@@ -68,8 +68,8 @@ set(CPACK_PACKAGE_NAME maestro)
 set(CPACK_PACKAGE_VENDOR "The Maestro authors")
 set(CPACK_PACKAGE_CONTACT "Maestro maintainers <maestro@example.com>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "data subject request (DSAR) automation for GDPR, UK GDPR and CCPA")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- Maestro logs each privacy request as a case with its legal deadlines,
+# The extended description only: CPack puts the summary on the first line itself.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Maestro logs each privacy request as a case with its legal deadlines,
  verifies the requester, finds the person's records in databases, log files
  and exports, delivers an encrypted copy or erases, anonymizes, corrects or
  restricts the data, and keeps a tamper-evident audit trail.")
