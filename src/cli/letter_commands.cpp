@@ -8,23 +8,14 @@
 
 #include "cli/render.hpp"
 #include "cli/session.hpp"
+#include "desk/sweep.hpp"
 #include "desk/verification_service.hpp"
-#include "fulfil/erasure.hpp"
 
 namespace maestro::cli {
-
-bool mail_task(Session& s, const ManualTask& t, bool reminder);
 
 namespace {
 
 using nlohmann::json;
-
-std::string reason_text(const Policy& p, const std::string& code) {
-  auto it = p.denial_reasons.find(code);
-  std::string text = it == p.denial_reasons.end() ? code : it->second;
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 void print_verification(Session& s, const VerificationResult& r, bool as_json) {
   if (as_json) {
@@ -142,57 +133,17 @@ void add_sweep(CLI::App& dsar, Session& s) {
       "gets one reminder; after expire_after (7 days) it is denied as identity-not-verified and the refusal letter "
       "is sent. Also retries the outbox.");
   cmd->callback([&s, json_out] {
-    const VerificationPolicy& vp = s.desk().policy().verification;
-    CaseQuery q;
-    q.state = CaseState::awaiting_verification;
-    auto waiting = must(s.desk().list(q));
-    Instant now = s.clock().now();
-    json done = json::array();
-    for (const auto& v : waiting) {
-      std::optional<Instant> asked;
-      for (const auto& attempt : v.c.verifications) {
-        if (attempt.outcome == "requested") asked = attempt.at;
-      }
-      if (!asked) continue;
-      HolidayCalendar any;
-      Instant expires = add_duration(*asked, vp.expire_after, any);
-      Instant remind = add_duration(*asked, vp.reminder_after, any);
-      if (now >= expires) {
-        CaseView denied = must(s.desk().deny(v.c.number, "identity-not-verified",
-                                             "No proof of identity was received within the time allowed."));
-        send_case_letter(s, denied, "refusal", confirmation_fields(s, denied, "refusal"));
-        done.push_back({{"case", v.c.number}, {"action", "closed-unverified"}});
-        continue;
-      }
-      bool reminded = false;
-      for (const auto& m : must(s.desk().messages())) {
-        if (m.case_number == v.c.number && m.letter == "verification-reminder" && m.created_at >= *asked)
-          reminded = true;
-      }
-      if (now >= remind && !reminded) {
-        LetterFields f;
-        f.values["requested_date"] = format_date(date_of(*asked));
-        f.values["expires_date"] = format_date(date_of(expires));
-        send_case_letter(s, v, "verification-reminder", f);
-        done.push_back({{"case", v.c.number}, {"action", "reminded"}});
-      }
-    }
-    Date today = date_of(now);
-    for (const auto& t : must(s.desk().tasks())) {
-      if (t.done_at || t.reminded_at || !(t.due < today)) continue;
-      if (mail_task(s, t, true)) {
-        must(s.desk().task_reminded(t));
-        done.push_back({{"case", t.case_number}, {"action", "task #" + std::to_string(t.id) + " owner reminded"}});
-      }
-    }
-    SendReport report = must(s.correspondence().send_due());
+    SweepReport report = must(run_sweep(s.desk(), s.correspondence()));
+    for (const auto& w : report.warnings) s.err << "warning: " << w << "\n";
     if (*json_out) {
-      s.out << json{{"cases", done}, {"sent", report.sent}, {"waiting", report.waiting}}.dump(2) << "\n";
+      json done = json::array();
+      for (const auto& a : report.actions) done.push_back({{"case", a.case_number}, {"action", a.action}});
+      s.out << json{{"cases", done}, {"sent", report.outbox.sent}, {"waiting", report.outbox.waiting}}.dump(2)
+            << "\n";
     } else {
-      for (const auto& d : done)
-        s.out << d["case"].get<std::string>() << ": " << d["action"].get<std::string>() << "\n";
-      s.out << done.size() << " case(s) acted on; outbox: " << report.sent << " sent, " << report.waiting
-            << " waiting.\n";
+      for (const auto& a : report.actions) s.out << a.case_number << ": " << a.action << "\n";
+      s.out << report.actions.size() << " case(s) acted on; outbox: " << report.outbox.sent << " sent, "
+            << report.outbox.waiting << " waiting.\n";
     }
   });
 }
@@ -207,41 +158,8 @@ std::string describe(const OutboxMessage& m) {
 
 }  // namespace
 
-std::optional<std::string> confirmation_letter(const Case& c) {
-  for (Right r : c.rights) {
-    if (r == Right::erasure || r == Right::ccpa_delete) return "deletion-confirmation";
-  }
-  for (Right r : c.rights) {
-    if (r == Right::rectification) return "rectification-confirmation";
-    if (r == Right::restriction) return "restriction-confirmation";
-    if (r == Right::objection || r == Right::automated_decision_opt_out || r == Right::ccpa_opt_out_of_sale)
-      return "objection-confirmation";
-  }
-  return std::nullopt;
-}
-
 LetterFields confirmation_fields(Session& s, const CaseView& v, std::string_view letter) {
-  LetterFields f;
-  if (letter == "refusal") {
-    f.values["denial_reason_text"] = reason_text(s.desk().policy(), v.c.denial_reason);
-    f.values["denial_details"] = v.c.denial_details;
-  } else if (letter == "extension-notice") {
-    std::string reason = v.c.extensions.empty() ? "complex" : v.c.extensions.back().reason;
-    f.values["extension_reason"] = reason == "numerous" ? "one of a number of requests from you" : "complex";
-  } else if (letter == "deletion-confirmation") {
-    auto job = must(s.desk().erasure_job(v.c.number));
-    auto& retained = f.lists["retained"];
-    if (job) {
-      ErasurePlan plan = must(plan_from_json(job->second));
-      for (const auto& r : plan.retained) {
-        retained.push_back({{"records", std::to_string(r.records)},
-                            {"collection", r.collection},
-                            {"reason", r.reason},
-                            {"erasable_from", format_date(r.erasable_from)}});
-      }
-    }
-  }
-  return f;
+  return must(s.correspondence().closing_fields(v, letter));
 }
 
 void send_case_letter(Session& s, const CaseView& view, std::string_view letter, const LetterFields& extra) {
@@ -263,39 +181,21 @@ void send_case_letter(Session& s, const CaseView& view, std::string_view letter,
 }
 
 // Mails a task to its owner (a reminder when `reminder`); false when it could not be sent.
+// Mails a manual task to its owner; a failure is a warning (the task stands).
 bool mail_task(Session& s, const ManualTask& t, bool reminder) {
-  static const std::map<std::string, std::string> instructions{
-      {"export", "send the DPO a copy of everything this system holds about the person"},
-      {"erase",
-       "erase or anonymize everything this system holds about the person (keep only what the law requires, "
-       "and say what and why)"}};
-  {
-    CaseView v = must(s.desk().find(t.case_number));
-    LetterFields f;
-    std::string ids;
-    for (const auto& id : v.c.identifiers) ids += (ids.empty() ? "" : ", ") + id.kind + " " + id.value;
-    f.values["subject_identifiers"] = ids;
-    f.values["task_id"] = std::to_string(t.id);
-    f.values["task_kind"] = t.kind;
-    f.values["task_system"] = t.system;
-    f.values["task_due"] = format_date(t.due);
-    auto it = instructions.find(t.kind);
-    f.values["task_instructions"] = it == instructions.end() ? t.kind : it->second;
-    if (reminder) f.values["reminder"] = "yes";
-    Correspondence* mail = nullptr;
-    try {
-      mail = &s.correspondence();
-    } catch (const CommandFailed& failure) {
-      s.err << "warning: the task was not mailed to " << t.owner << ": " << failure.error.message << "\n";
-      return false;
-    }
-    auto sent = mail->send_letter(v, "manual-task", f, t.owner);
-    if (!sent) {
-      s.err << "warning: the task was not mailed to " << t.owner << ": " << sent.error().message << "\n";
-      return false;
-    }
-    return true;
+  Correspondence* mail = nullptr;
+  try {
+    mail = &s.correspondence();
+  } catch (const CommandFailed& failure) {
+    s.err << "warning: the task was not mailed to " << t.owner << ": " << failure.error.message << "\n";
+    return false;
   }
+  auto sent = mail->mail_task(t, reminder);
+  if (!sent) {
+    s.err << "warning: the task was not mailed to " << t.owner << ": " << sent.error().message << "\n";
+    return false;
+  }
+  return true;
 }
 
 void report_manual_tasks(Session& s, const Desk::TaskOpening& opening) {

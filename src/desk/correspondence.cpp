@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
+
+#include "fulfil/erasure.hpp"
 
 namespace maestro {
 
@@ -180,6 +183,79 @@ Result<OutboxView> Correspondence::show(std::int64_t id) {
     if (m.id == id) return open(m);
   }
   return not_found("no outbox message #" + std::to_string(id));
+}
+
+std::optional<std::string> confirmation_letter(const Case& c) {
+  for (Right r : c.rights) {
+    if (r == Right::erasure || r == Right::ccpa_delete) return "deletion-confirmation";
+  }
+  for (Right r : c.rights) {
+    if (r == Right::rectification) return "rectification-confirmation";
+    if (r == Right::restriction) return "restriction-confirmation";
+    if (r == Right::objection || r == Right::automated_decision_opt_out || r == Right::ccpa_opt_out_of_sale)
+      return "objection-confirmation";
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// A denial reason's policy text, lowercased to sit inside a sentence.
+std::string reason_text(const Policy& p, const std::string& code) {
+  auto it = p.denial_reasons.find(code);
+  std::string text = it == p.denial_reasons.end() ? code : it->second;
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+}  // namespace
+
+Result<LetterFields> Correspondence::closing_fields(const CaseView& v, std::string_view letter) {
+  LetterFields f;
+  if (letter == "refusal") {
+    f.values["denial_reason_text"] = reason_text(m_desk.policy(), v.c.denial_reason);
+    f.values["denial_details"] = v.c.denial_details;
+  } else if (letter == "extension-notice") {
+    std::string reason = v.c.extensions.empty() ? "complex" : v.c.extensions.back().reason;
+    f.values["extension_reason"] = reason == "numerous" ? "one of a number of requests from you" : "complex";
+  } else if (letter == "deletion-confirmation") {
+    auto job = m_desk.erasure_job(v.c.number);
+    if (!job) return propagate(job.error());
+    auto& retained = f.lists["retained"];
+    if (*job) {
+      auto plan = plan_from_json((*job)->second);
+      if (!plan) return propagate(plan.error());
+      for (const auto& r : plan->retained) {
+        retained.push_back({{"records", std::to_string(r.records)},
+                            {"collection", r.collection},
+                            {"reason", r.reason},
+                            {"erasable_from", format_date(r.erasable_from)}});
+      }
+    }
+  }
+  return f;
+}
+
+Result<OutboxView> Correspondence::mail_task(const ManualTask& t, bool reminder) {
+  static const std::map<std::string, std::string> instructions{
+      {"export", "send the DPO a copy of everything this system holds about the person"},
+      {"erase",
+       "erase or anonymize everything this system holds about the person (keep only what the law requires, "
+       "and say what and why)"}};
+  auto v = m_desk.find(t.case_number);
+  if (!v) return propagate(v.error());
+  LetterFields f;
+  std::string ids;
+  for (const auto& id : v->c.identifiers) ids += (ids.empty() ? "" : ", ") + id.kind + " " + id.value;
+  f.values["subject_identifiers"] = ids;
+  f.values["task_id"] = std::to_string(t.id);
+  f.values["task_kind"] = t.kind;
+  f.values["task_system"] = t.system;
+  f.values["task_due"] = format_date(t.due);
+  auto it = instructions.find(t.kind);
+  f.values["task_instructions"] = it == instructions.end() ? t.kind : it->second;
+  if (reminder) f.values["reminder"] = "yes";
+  return send_letter(*v, "manual-task", f, t.owner);
 }
 
 }  // namespace maestro

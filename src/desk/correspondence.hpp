@@ -39,6 +39,9 @@ struct SendReport {
   std::vector<std::string> errors;
 };
 
+// The confirmation letter a fulfilled case's rights call for (erasure, rectification, ...), if any.
+std::optional<std::string> confirmation_letter(const Case& c);
+
 class Correspondence {
  public:
   // All references must outlive this object.
@@ -56,6 +59,11 @@ class Correspondence {
 
   // The fields every letter of a case can use (case number, name, dates, authority, ...).
   LetterFields case_fields(const CaseView& view) const;
+  // The fields a closing letter needs beyond those: the refusal's reason, the extension's, the
+  // records an erasure kept and why.
+  Result<LetterFields> closing_fields(const CaseView& view, std::string_view letter);
+  // Mails a manual task to its owner (the first time, or as a reminder when it is overdue).
+  Result<OutboxView> mail_task(const ManualTask& task, bool reminder);
 
  private:
   Result<OutboxView> open(const OutboxMessage& message) const;
