@@ -79,12 +79,13 @@ void add_outbox_commands(CLI::App& app, Session& session);
 
 // Sends a letter of the case to its requester unless `skip`, and says what became of it.
 void send_case_letter(Session& s, const CaseView& view, std::string_view letter, const LetterFields& extra = {});
-// The confirmation letter a fulfilled case's rights call for (erasure, rectification, ...), if any.
-std::optional<std::string> confirmation_letter(const Case& c);
+// The closing letter's own fields (desk's Correspondence::closing_fields), failing the command on error.
 LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_view letter);
 // Prints the case's manual tasks and mails the owners of the newly opened ones.
 void report_manual_tasks(Session& s, const Desk::TaskOpening& opening);
 void add_task_commands(CLI::App& app, Session& session);
+// maestro jobs ... and maestro worker (cli/job_commands.cpp).
+void add_job_commands(CLI::App& app, Session& session);
 // maestro completion bash, and the hidden maestro manpage (cli/manual.cpp).
 void add_manual_commands(CLI::App& app, Session& session);
 std::string render_man_page(const CLI::App& app);

@@ -217,4 +217,8 @@ Result<Installation> open_installation(const SettingsOverrides& overrides) {
   return Installation{std::move(*settings), std::move(*policy), std::move(*keys), std::move(*store)};
 }
 
+Result<std::unique_ptr<CaseStore>> open_store_connection(const Installation& installation) {
+  return open_sqlite_case_store(installation.settings.store_path, *installation.keys, false);
+}
+
 }  // namespace maestro

@@ -88,4 +88,8 @@ Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings);
 // missing is an error (a new key could not read it); nothing is created in that case.
 Result<Installation> open_installation(const SettingsOverrides& overrides);
 
+// One more connection to the installation's case store, for another thread (a CaseStore is used
+// from one thread at a time). The store must exist already.
+Result<std::unique_ptr<CaseStore>> open_store_connection(const Installation& installation);
+
 }  // namespace maestro

@@ -9,6 +9,7 @@
 //   desk.acknowledge(intake->c.number);
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -74,6 +75,18 @@ struct HoldView {
 
 // The reason codes a legal hold may carry (seed 002, section 7.1).
 const std::vector<std::string>& hold_reasons();
+
+// Long work to queue (desk/jobs.cpp): export, erase, send-letters, sweep.
+struct JobRequest {
+  std::string kind;
+  std::string case_number;      // empty for work of no case
+  std::string parameters_json;  // sealed in the store; may name the person
+  int max_attempts = 3;
+  std::string idempotency_key;  // a second request with the same key returns the first job
+};
+
+// The job kinds workers know, and whether a kind is one.
+const std::vector<std::string>& job_kinds();
 
 struct PurgeResult {
   std::vector<std::string> purged;  // case numbers whose personal data was (or would be) removed
@@ -161,6 +174,25 @@ class Desk {
   Result<CaseView> record_check(std::string_view number, std::string_view method, VerificationOutcome outcome,
                                 const std::optional<VerificationChallenge>& challenge,
                                 const std::string& extra_details);
+
+  // Jobs (desk/jobs.cpp): long work queued for worker threads or `maestro worker` processes,
+  // sharing the case store. Audit events name a job's kind and id, never its parameters.
+  Result<JobRecord> enqueue_job(const JobRequest& request);
+  // The next ready job, leased to `worker` for `lease`; nullopt when none is ready. A job whose
+  // worker died (its lease ran out) once too often is failed here instead of being run again.
+  Result<std::optional<JobRecord>> claim_job(const std::string& worker, std::chrono::seconds lease);
+  Result<std::string> job_parameters(const JobRecord& job) const;
+  Result<std::string> job_error(const JobRecord& job) const;  // "" when none
+  // Records progress and extends the lease; failed_precondition when the lease was lost.
+  Status report_job_progress(const JobRecord& job, const std::string& worker, std::chrono::seconds lease);
+  Status complete_job(JobRecord job, const std::string& worker, std::string result_json);
+  // An `unavailable` error is retried with a growing delay while attempts remain; any other
+  // error, or the last attempt, fails the job for good.
+  Result<JobRecord> fail_job(JobRecord job, const std::string& worker, const Error& error);
+  // Cancels a queued job (a running one finishes its current step first: cancel when it ends).
+  Result<JobRecord> cancel_job(std::int64_t id);
+  Result<JobRecord> job(std::int64_t id);
+  Result<std::vector<JobRecord>> jobs(std::string_view case_number, std::string_view state, int limit);
 
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }

@@ -50,6 +50,13 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
   auto located = locate_subject(desk, map, locate_request, [&](const FoundRecord& f) { return writer.add(f); });
   if (!located) return propagate(located.error());
   outcome.failures = located->result.failures;
+  if (!outcome.failures.empty() && !r.deliver_incomplete) {
+    std::error_code ec;
+    std::filesystem::remove_all(work, ec);
+    return fail(ErrorCode::unavailable, std::to_string(outcome.failures.size()) +
+                                            " store(s) could not be searched (first: " + outcome.failures[0].system +
+                                            "); nothing was delivered");
+  }
   auto sealed = writer.seal();
   if (!sealed) return propagate(sealed.error());
   outcome.package = std::move(*sealed);

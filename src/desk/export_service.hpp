@@ -27,6 +27,9 @@ struct ExportRequest {
   std::optional<std::string> override_reason;
   std::filesystem::path work_dir;  // scratch space, e.g. $MAESTRO_HOME/work
   std::filesystem::path exports_root = ".";
+  // false: when a store cannot be searched, deliver nothing and fail with `unavailable` (a job
+  // retries later); true: deliver the incomplete package and list the failures (the CLI).
+  bool deliver_incomplete = true;
 };
 
 struct ExportOutcome {

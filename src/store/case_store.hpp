@@ -89,6 +89,32 @@ struct ManualTask {
   std::optional<Instant> reminded_at;  // when the owner was reminded of an overdue task
 };
 
+// Long work (export, erasure, letters) queued for worker threads or processes (ARCHITECTURE.md
+// section 4). Several workers, in one process or on several machines, share the table: a worker
+// claims a job with a lease it must renew; a job whose lease ran out (its worker died) is claimed
+// again and, since the work itself is resumable, completed by another.
+struct JobRecord {
+  std::int64_t id = 0;
+  std::string kind;         // export, erase, send-letters, sweep
+  std::string case_number;  // empty for work that belongs to no case
+  std::string state;        // queued, running, succeeded, failed, cancelled
+  std::string created_by;
+  Instant created_at{};
+  Instant not_before{};  // not claimed before this (a retry backs off)
+  int attempts = 0;      // claims so far
+  int max_attempts = 3;
+  std::string lease_owner;  // the worker running it
+  std::optional<Instant> lease_expires_at;
+  std::int64_t progress_done = 0;
+  std::int64_t progress_total = 0;
+  std::string progress_note;      // e.g. "searching billing"; never personal data
+  std::string sealed_parameters;  // KeyRing::seal of the parameters' JSON (they may name the person)
+  std::string result;             // JSON without personal data: counts, hashes, codes
+  std::string sealed_error;       // KeyRing::seal of the last failure's message (a library's may quote data)
+  std::optional<Instant> finished_at;
+  std::string idempotency_key;  // empty: none; else unique among jobs
+};
+
 class CaseStore {
  public:
   virtual ~CaseStore() = default;
@@ -136,6 +162,24 @@ class CaseStore {
   virtual Result<std::int64_t> add_task(const ManualTask& task) = 0;
   virtual Status update_task(const ManualTask& task) = 0;
   virtual Result<std::vector<ManualTask>> load_tasks() = 0;  // oldest first
+
+  // Jobs. add_job assigns the id; a second job with the same idempotency key is already_exists.
+  virtual Result<std::int64_t> add_job(const JobRecord& job) = 0;
+  // Atomically (across processes sharing the store) claims the job that is queued and due at
+  // `now`, or running with a lease that expired by `now`, earliest first: state running, one more
+  // attempt, leased to `worker` until `lease_until`. nullopt when nothing is ready.
+  virtual Result<std::optional<JobRecord>> claim_job(const std::string& worker, Instant now, Instant lease_until) = 0;
+  // Extends the lease of a job `worker` holds and records its progress; failed_precondition when
+  // the worker no longer holds it (its lease ran out and another worker claimed the job).
+  virtual Status renew_job(const JobRecord& job, const std::string& worker, Instant lease_until) = 0;
+  // Writes a job's state, result, error, not_before and finished_at and releases its lease. With
+  // `worker` non-empty, only while that worker holds the job (else failed_precondition).
+  virtual Status finish_job(const JobRecord& job, const std::string& worker) = 0;
+  virtual Result<std::optional<JobRecord>> load_job(std::int64_t id) = 0;
+  virtual Result<std::optional<JobRecord>> job_with_key(std::string_view idempotency_key) = 0;
+  // Newest first; `case_number` empty means every case, `state` empty every state.
+  virtual Result<std::vector<JobRecord>> load_jobs(std::string_view case_number, std::string_view state,
+                                                   int limit) = 0;
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

@@ -1,0 +1,205 @@
+// maestro jobs (queue, list, show, cancel) and maestro worker: long work run in the background,
+// by worker threads or by worker processes on other machines sharing the case store.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/session.hpp"
+#include "jobs/job_handlers.hpp"
+
+namespace maestro::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json job_json(Desk& desk, const JobRecord& j) {
+  json out{{"id", j.id},
+           {"kind", j.kind},
+           {"case", j.case_number},
+           {"state", j.state},
+           {"created_at", format_instant(j.created_at)},
+           {"created_by", j.created_by},
+           {"attempts", j.attempts},
+           {"max_attempts", j.max_attempts},
+           {"progress", {{"done", j.progress_done}, {"total", j.progress_total}, {"note", j.progress_note}}}};
+  if (j.state == "queued" && j.attempts > 0) out["retry_at"] = format_instant(j.not_before);
+  if (!j.lease_owner.empty()) out["worker"] = j.lease_owner;
+  if (j.finished_at) out["finished_at"] = format_instant(*j.finished_at);
+  if (!j.result.empty()) out["result"] = json::parse(j.result, nullptr, false);
+  if (auto error = desk.job_error(j); error && !error->empty()) out["error"] = *error;
+  return out;
+}
+
+std::string job_line(const JobRecord& j) {
+  std::string progress = j.progress_total > 0 ? " " + std::to_string(j.progress_done) + "/" +
+                                                    std::to_string(j.progress_total) + " " + j.progress_note
+                                              : "";
+  return "#" + std::to_string(j.id) + "  " + j.kind + "  " + (j.case_number.empty() ? "-" : j.case_number) + "  " +
+         j.state + " (attempt " + std::to_string(j.attempts) + " of " + std::to_string(j.max_attempts) + ")" +
+         progress;
+}
+
+void add_queue(CLI::App& jobs, Session& s) {
+  struct Options {
+    std::string kind, case_number, destination, formats = "json,csv,html", key;
+    std::vector<std::string> subjects, tenants;
+    bool notify = false, json = false;
+    int attempts = 3;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = jobs.add_subcommand("queue", "Queue long work for a worker: export, erase, send-letters, sweep");
+  cmd->add_option("kind", o->kind, "export, erase, send-letters or sweep")->required();
+  cmd->add_option("--case", o->case_number, "The case the work is for (export, erase)");
+  cmd->add_option("--subject", o->subjects, "An identifier of the person, KIND:VALUE (default: the case's)");
+  cmd->add_option("--out", o->destination, "export: the folder or s3://bucket/prefix/ to deliver to");
+  cmd->add_option("--format", o->formats, "export: files in the package (default json,csv,html)");
+  cmd->add_option("--tenant", o->tenants, "Only this tenant (repeatable)");
+  cmd->add_flag("--notify", o->notify, "export: also send the requester the fulfilment letter (template C)");
+  cmd->add_option("--attempts", o->attempts, "How often a passing failure is tried (default 3)")
+      ->check(CLI::Range(1, 20));
+  cmd->add_option("--idempotency-key", o->key, "Queue at most once per key (a second call returns the first job)");
+  cmd->add_flag("--json", o->json, "Print the job as JSON");
+  cmd->footer(
+      "The job runs in 'maestro worker' (or 'maestro serve') as the same command would: an export job mails the "
+      "package's password to the requester in a letter of its own, since no one sees a terminal. A store that "
+      "cannot be reached is tried again later (30 s, 1 min, 2 min ...); the work resumes where it stopped.\n\n"
+      "Example:\n  maestro jobs queue export --case DSAR-2026-001 --out exports/DSAR-2026-001/");
+  cmd->callback([&s, o] {
+    json p = json::object();
+    if (!o->case_number.empty()) p["case"] = o->case_number;
+    if (!o->subjects.empty()) p["subjects"] = o->subjects;
+    if (!o->tenants.empty()) p["tenants"] = o->tenants;
+    if (o->kind == "export") {
+      if (o->destination.empty()) fail_command(Error{ErrorCode::invalid_argument, "an export job needs --out"});
+      p["destination"] = o->destination;
+      p["formats"] = o->formats;
+      p["notify"] = o->notify;
+    }
+    if ((o->kind == "export" || o->kind == "erase") && o->case_number.empty()) {
+      fail_command(Error{ErrorCode::invalid_argument, "an " + o->kind + " job needs --case"});
+    }
+    JobRecord job = must(s.desk().enqueue_job({o->kind, o->case_number, p.dump(), o->attempts, o->key}));
+    if (o->json)
+      s.out << job_json(s.desk(), job).dump(2) << "\n";
+    else
+      s.out << "Queued job " << job_line(job) << "\nRun 'maestro worker' (or 'maestro serve') to process it.\n";
+  });
+}
+
+void add_list_show_cancel(CLI::App& jobs, Session& s) {
+  struct ListOptions {
+    std::string case_number, state;
+    int limit = 50;
+    bool json = false;
+  };
+  auto lo = std::make_shared<ListOptions>();
+  auto* list = jobs.add_subcommand("list", "List jobs, newest first");
+  list->add_option("--case", lo->case_number, "Only this case's jobs");
+  list->add_option("--state", lo->state, "Only jobs in this state")
+      ->check(CLI::IsMember({"queued", "running", "succeeded", "failed", "cancelled"}));
+  list->add_option("--limit", lo->limit, "At most this many (default 50)")->check(CLI::Range(1, 1000));
+  list->add_flag("--json", lo->json, "Print JSON");
+  list->callback([&s, lo] {
+    auto found = must(s.desk().jobs(lo->case_number, lo->state, lo->limit));
+    if (lo->json) {
+      json out = json::array();
+      for (const auto& j : found) out.push_back(job_json(s.desk(), j));
+      s.out << out.dump(2) << "\n";
+      return;
+    }
+    for (const auto& j : found) s.out << job_line(j) << "\n";
+    if (found.empty()) s.out << "(no jobs)\n";
+  });
+
+  auto id = std::make_shared<std::int64_t>(0);
+  auto as_json = std::make_shared<bool>(false);
+  auto* show = jobs.add_subcommand("show", "One job: state, attempts, progress, result or error");
+  show->add_option("id", *id, "The job number")->required();
+  show->add_flag("--json", *as_json, "Print JSON");
+  show->callback([&s, id, as_json] {
+    JobRecord j = must(s.desk().job(*id));
+    json view = job_json(s.desk(), j);
+    if (*as_json) {
+      s.out << view.dump(2) << "\n";
+      return;
+    }
+    s.out << job_line(j) << "\n";
+    if (view.contains("worker")) s.out << "  worker: " << view["worker"].get<std::string>() << "\n";
+    if (view.contains("retry_at")) s.out << "  next try: " << view["retry_at"].get<std::string>() << "\n";
+    if (view.contains("result")) s.out << "  result: " << view["result"].dump() << "\n";
+    if (view.contains("error")) s.out << "  error: " << view["error"].get<std::string>() << "\n";
+  });
+
+  auto cancel_id = std::make_shared<std::int64_t>(0);
+  auto* cancel = jobs.add_subcommand("cancel", "Cancel a job that has not started");
+  cancel->add_option("id", *cancel_id, "The job number")->required();
+  cancel->callback([&s, cancel_id] {
+    JobRecord j = must(s.desk().cancel_job(*cancel_id));
+    s.out << "Cancelled job " << job_line(j) << "\n";
+  });
+}
+
+volatile std::sig_atomic_t g_stop_requested = 0;
+extern "C" void request_stop(int) {
+  g_stop_requested = 1;
+}
+
+void add_worker(CLI::App& app, Session& s) {
+  struct Options {
+    int threads = 2;
+    int lease = 300;
+    bool once = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("worker", "Run queued jobs (exports, erasures, letters, sweeps) until stopped");
+  cmd->add_option("--threads", o->threads, "Jobs run at once (default 2)")->check(CLI::Range(1, 64));
+  cmd->add_option("--lease", o->lease, "Seconds a job is held without a heartbeat before another worker may "
+                                       "take it over (default 300)")
+      ->check(CLI::Range(10, 86400));
+  cmd->add_flag("--once", o->once, "Run every ready job, then exit");
+  cmd->footer(
+      "Several workers, on this machine or others sharing the case store, may run at once: each job is claimed "
+      "by one of them and leased; a worker that dies leaves its job to another once the lease runs out. Stop "
+      "with Ctrl-C or SIGTERM: running jobs finish first.");
+  cmd->callback([&s, o] {
+    Installation& inst = s.installation();
+    const DataMap* map = inst.settings.datamap_file ? &s.data_map("") : nullptr;
+    auto handlers = standard_job_handlers(inst.settings, map);
+    WorkerEnvironment env{[&inst] { return open_store_connection(inst); }, inst.keys.get(), &inst.policy,
+                          &s.clock()};
+    WorkerOptions options{o->threads, std::chrono::seconds{o->lease}, std::chrono::milliseconds{1000}, ""};
+    WorkerPool pool(env, handlers, options);
+    if (o->once) {
+      int ran = must(pool.drain());
+      auto c = pool.counts();
+      s.out << ran << " job(s) run: " << c.succeeded << " succeeded, " << c.retried << " to retry, " << c.failed
+            << " failed\n";
+      return;
+    }
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    must(pool.start());
+    s.out << "Worker running " << o->threads << " thread(s); stop with Ctrl-C.\n" << std::flush;
+    while (!g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    s.out << "Stopping: waiting for running jobs to finish...\n" << std::flush;
+    pool.stop();
+    auto c = pool.counts();
+    s.out << c.succeeded << " succeeded, " << c.retried << " to retry, " << c.failed << " failed\n";
+  });
+}
+
+}  // namespace
+
+void add_job_commands(CLI::App& app, Session& s) {
+  auto* jobs = app.add_subcommand("jobs", "Background work: queue it, follow it, cancel it");
+  jobs->require_subcommand(1);
+  add_queue(*jobs, s);
+  add_list_show_cancel(*jobs, s);
+  add_worker(app, s);
+}
+
+}  // namespace maestro::cli

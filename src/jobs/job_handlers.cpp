@@ -1,0 +1,170 @@
+#include "jobs/job_handlers.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "desk/correspondence.hpp"
+#include "desk/erasure_service.hpp"
+#include "desk/export_service.hpp"
+#include "desk/sweep.hpp"
+#include "notify/mailer.hpp"
+
+namespace maestro {
+
+namespace {
+
+using nlohmann::json;
+
+// The parameters' JSON, with a message naming the job when it is not what the kind expects.
+Result<json> parameters_of(const JobContext& c) {
+  json p = json::parse(c.parameters, nullptr, false);
+  if (p.is_discarded() || !p.is_object()) {
+    return invalid("job #" + std::to_string(c.job.id) + ": parameters must be a JSON object");
+  }
+  return p;
+}
+
+Result<std::vector<std::string>> string_list(const json& p, const char* key) {
+  std::vector<std::string> out;
+  if (!p.contains(key)) return out;
+  if (!p[key].is_array()) return invalid(std::string("'") + key + "' must be a list of strings");
+  for (const auto& v : p[key]) {
+    if (!v.is_string()) return invalid(std::string("'") + key + "' must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<std::string> case_of(const JobContext& c, const json& p) {
+  if (p.contains("case") && p["case"].is_string()) return p["case"].get<std::string>();
+  if (!c.job.case_number.empty()) return c.job.case_number;
+  return std::nullopt;
+}
+
+Status need_map(const DataMap* map) {
+  if (!map) return precondition("no data map: set 'datamap:' in maestro.yaml (see docs/datamap.md)");
+  return {};
+}
+
+Status letter(Correspondence& mail, Desk& desk, const std::string& number, std::string_view name,
+              const LetterFields& fields) {
+  auto view = desk.find(number);
+  if (!view) return propagate(view.error());
+  auto sent = mail.send_letter(*view, name, fields);
+  if (!sent) return propagate(sent.error());
+  return {};
+}
+
+Result<std::string> run_export(const Settings& settings, const DataMap* map, JobContext& c) {
+  if (auto ok = need_map(map); !ok) return propagate(ok.error());
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  ExportRequest request;
+  auto subjects = string_list(*p, "subjects");
+  auto tenants = string_list(*p, "tenants");
+  if (!subjects) return propagate(subjects.error());
+  if (!tenants) return propagate(tenants.error());
+  request.subjects = *subjects;
+  request.tenants = *tenants;
+  request.case_number = case_of(c, *p);
+  if (!request.case_number && request.subjects.empty()) return invalid("an export job needs a case or subjects");
+  request.destination = p->value("destination", "");
+  if (request.destination.empty()) return invalid("an export job needs a 'destination'");
+  request.formats = p->value("formats", request.formats);
+  request.work_dir = settings.home / "work" / ("job-" + std::to_string(c.job.id));
+  request.exports_root = settings.exports_root;
+  request.deliver_incomplete = false;  // nothing reaches the requester from an incomplete package
+  c.progress(0, 1, "searching every system");
+  auto outcome = export_subject(c.desk, *map, request);
+  if (!outcome) return propagate(outcome.error());
+  auto mailer = open_mailer(settings);
+  if (!mailer) return propagate(mailer.error());
+  Correspondence mail(c.desk, **mailer, settings);
+  LetterFields password;
+  password.values["password"] = outcome->package.password;
+  if (auto ok = letter(mail, c.desk, outcome->case_number, "package-password", password); !ok)
+    return propagate(ok.error());
+  if (p->value("notify", false)) {
+    LetterFields fulfilment;
+    fulfilment.values["package_name"] = std::filesystem::path(outcome->delivered_to).filename().string();
+    fulfilment.values["package_location"] = outcome->delivered_to;
+    if (auto ok = letter(mail, c.desk, outcome->case_number, "fulfilment", fulfilment); !ok)
+      return propagate(ok.error());
+  }
+  c.progress(1, 1, "package delivered");
+  return json{{"case", outcome->case_number},
+              {"package", outcome->delivered_to},
+              {"sha256", outcome->package.sha256},
+              {"bytes", outcome->package.size},
+              {"records", outcome->package.records_by_collection},
+              {"redacted_values", outcome->package.redacted_values},
+              {"password", "sent to the requester in a separate letter"},
+              {"manual_tasks", outcome->manual.tasks.size()}}
+      .dump();
+}
+
+Result<std::string> run_erase(const DataMap* map, JobContext& c) {
+  if (auto ok = need_map(map); !ok) return propagate(ok.error());
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  ErasureRequest request;
+  auto subjects = string_list(*p, "subjects");
+  auto tenants = string_list(*p, "tenants");
+  if (!subjects) return propagate(subjects.error());
+  if (!tenants) return propagate(tenants.error());
+  request.subjects = *subjects;
+  request.tenants = *tenants;
+  request.case_number = case_of(c, *p);
+  if (!request.case_number) return invalid("an erase job needs a case");
+  c.progress(0, 1, "erasing");
+  auto outcome = erase_subject(c.desk, *map, request);
+  if (!outcome) return propagate(outcome.error());
+  if (!outcome->failed_steps.empty()) {
+    return fail(ErrorCode::unavailable, std::to_string(outcome->failed_steps.size()) +
+                                            " store(s) could not be changed; the erasure resumes on the next try");
+  }
+  c.progress(1, 1, "erased and proven");
+  json result{{"case", outcome->case_number},
+              {"resumed", outcome->resumed},
+              {"manual_tasks", outcome->manual.tasks.size()}};
+  if (outcome->proof) {
+    result["verified_rows"] = outcome->proof->verified_rows;
+    result["remaining"] = outcome->proof->remaining;
+    result["clean"] = outcome->proof->clean();
+  }
+  return result.dump();
+}
+
+Result<std::string> run_send_letters(const Settings& settings, JobContext& c) {
+  auto mailer = open_mailer(settings);
+  if (!mailer) return propagate(mailer.error());
+  Correspondence mail(c.desk, **mailer, settings);
+  auto report = mail.send_due();
+  if (!report) return propagate(report.error());
+  return json{{"sent", report->sent}, {"waiting", report->waiting}, {"failed", report->failed}}.dump();
+}
+
+Result<std::string> run_sweep_job(const Settings& settings, JobContext& c) {
+  auto mailer = open_mailer(settings);
+  if (!mailer) return propagate(mailer.error());
+  Correspondence mail(c.desk, **mailer, settings);
+  auto report = run_sweep(c.desk, mail);
+  if (!report) return propagate(report.error());
+  return json{{"cases_acted_on", report->actions.size()},
+              {"sent", report->outbox.sent},
+              {"waiting", report->outbox.waiting},
+              {"warnings", report->warnings.size()}}
+      .dump();
+}
+
+}  // namespace
+
+std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings, const DataMap* map) {
+  return {
+      {"export", [&settings, map](JobContext& c) { return run_export(settings, map, c); }},
+      {"erase", [map](JobContext& c) { return run_erase(map, c); }},
+      {"send-letters", [&settings](JobContext& c) { return run_send_letters(settings, c); }},
+      {"sweep", [&settings](JobContext& c) { return run_sweep_job(settings, c); }},
+  };
+}
+
+}  // namespace maestro

@@ -1,0 +1,144 @@
+// End to end: long work queued with 'maestro jobs queue' and run by 'maestro worker', as
+// 'maestro serve' will: a Chinook customer's export, its password mailed apart, retries, cancel.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/keyring.hpp"
+#include "maestro_runner.hpp"
+
+namespace maestro::e2e {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class Jobs : public ::testing::Test {
+ protected:
+  void chinook(const fs::path& datasets) {
+    fs::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", maestro.dir() / "chinook.db");
+    fs::copy_file(testing::fixture("chinook.datamap.yaml"), maestro.dir() / "datamap.yaml");
+    std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\n";
+    maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  }
+  RunResult ok(const std::vector<std::string>& args) {
+    RunResult r = maestro.run(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.err;
+    return r;
+  }
+  void verified_case() {
+    ok({"dsar", "intake", "--subject", "email:luisg@embraer.com.br", "--name", "Luís Gonçalves", "--rights",
+        "access", "--jurisdiction", "gdpr"});
+    ok({"dsar", "ack", "DSAR-2026-001", "--no-letter"});
+    ok({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"});
+  }
+  json job(int id) { return json::parse(ok({"jobs", "show", std::to_string(id), "--json"}).out); }
+  // The letters written to the outbox as .eml files, by name.
+  std::vector<std::string> letters() {
+    std::vector<fs::path> files;
+    if (fs::exists(maestro.home() / "outbox"))
+      for (const auto& e : fs::directory_iterator(maestro.home() / "outbox")) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> out;
+    for (const auto& f : files) out.push_back(testing::read_file(f));
+    return out;
+  }
+  Maestro maestro;
+};
+
+TEST_F(Jobs, AQueuedExportRunsInTheWorkerAndMailsThePasswordApart) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  chinook(datasets);
+  verified_case();
+  json queued = json::parse(
+      ok({"jobs", "queue", "export", "--case", "DSAR-2026-001", "--out", "exports/DSAR-2026-001/", "--json"}).out);
+  EXPECT_EQ(queued["state"], "queued");
+  EXPECT_EQ(queued["case"], "DSAR-2026-001");
+  EXPECT_NE(ok({"jobs", "list"}).out.find("#1  export  DSAR-2026-001  queued"), std::string::npos);
+
+  RunResult worker = ok({"worker", "--once"});
+  EXPECT_NE(worker.out.find("1 job(s) run: 1 succeeded"), std::string::npos) << worker.out;
+  json done = job(1);
+  EXPECT_EQ(done["state"], "succeeded");
+  EXPECT_EQ(done["attempts"], 1);
+  fs::path zip = maestro.dir() / "exports/DSAR-2026-001/DSAR-2026-001_DSAR_PACKAGE.zip";
+  EXPECT_EQ(done["result"]["sha256"], sha256_hex(testing::read_file(zip)));
+  EXPECT_GT(done["result"]["records"]["chinook.invoice"].get<int>(), 0);
+  EXPECT_EQ(done.dump().find("luisg"), std::string::npos);  // no personal data in the job's record
+
+  // Nobody saw a terminal: the password went to the requester in a letter of its own.
+  std::string password;
+  for (const auto& letter : letters()) {
+    std::smatch m;
+    if (letter.find("Password for your data") != std::string::npos &&
+        std::regex_search(letter, m, std::regex("\\n\\s+(\\S{16,})\\r?\\n")))
+      password = m[1].str();
+  }
+  ASSERT_FALSE(password.empty());
+  std::string open = "7z t -p'" + password + "' " + zip.string() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(open.c_str()), 0) << "the mailed password opens the package";
+
+  // The case records the delivery; the audit trail tells the job's story without the person.
+  json c = json::parse(ok({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_EQ(c["deliveries"][0]["sha256"], done["result"]["sha256"]);
+  std::string trail = ok({"audit", "export"}).out;
+  EXPECT_NE(trail.find("\"job-queued\""), std::string::npos);
+  EXPECT_NE(trail.find("\"job-succeeded\""), std::string::npos);
+  EXPECT_EQ(trail.find("luisg"), std::string::npos);
+  EXPECT_EQ(trail.find(password), std::string::npos);
+  EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+}
+
+TEST_F(Jobs, AStoreThatIsDownMakesTheJobWaitForARetryNotFail) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  chinook(datasets);
+  verified_case();
+  fs::rename(maestro.dir() / "chinook.db", maestro.dir() / "chinook.away");
+  ok({"jobs", "queue", "export", "--case", "DSAR-2026-001", "--out", "exports/DSAR-2026-001/"});
+  EXPECT_NE(ok({"worker", "--once"}).out.find("1 to retry"), std::string::npos);
+  json waiting = job(1);
+  EXPECT_EQ(waiting["state"], "queued");
+  EXPECT_TRUE(waiting.contains("retry_at"));
+  EXPECT_NE(waiting["error"].get<std::string>().find("could not be searched"), std::string::npos);
+  EXPECT_FALSE(fs::exists(maestro.dir() / "exports/DSAR-2026-001/DSAR-2026-001_DSAR_PACKAGE.zip"));
+  EXPECT_TRUE(letters().empty());  // no password for a package that was not made
+
+  // The store is back; at the retry time the job completes.
+  fs::rename(maestro.dir() / "chinook.away", maestro.dir() / "chinook.db");
+  maestro.set_now(waiting["retry_at"].get<std::string>());
+  EXPECT_NE(ok({"worker", "--once"}).out.find("1 succeeded"), std::string::npos);
+  EXPECT_EQ(job(1)["state"], "succeeded");
+  EXPECT_EQ(job(1)["attempts"], 2);
+}
+
+TEST_F(Jobs, BadJobsAreRefusedAndAQueuedJobCanBeCancelled) {
+  ok({"dsar", "intake", "--subject", "jane@example.com", "--name", "Jane", "--rights", "access", "--jurisdiction",
+      "gdpr"});
+  EXPECT_EQ(maestro.run({"jobs", "queue", "mine"}).exit_code, 2);
+  EXPECT_EQ(maestro.run({"jobs", "queue", "export", "--case", "DSAR-2026-001"}).exit_code, 2);  // no --out
+  EXPECT_EQ(maestro.run({"jobs", "queue", "erase"}).exit_code, 2);                               // no --case
+  EXPECT_EQ(maestro.run({"jobs", "queue", "erase", "--case", "DSAR-2026-404"}).exit_code, 3);
+  EXPECT_NE(ok({"jobs", "list"}).out.find("(no jobs)"), std::string::npos);
+
+  ok({"jobs", "queue", "send-letters", "--idempotency-key", "nightly-1"});
+  ok({"jobs", "queue", "send-letters", "--idempotency-key", "nightly-1"});  // the same job again
+  EXPECT_NE(ok({"jobs", "cancel", "1"}).out.find("cancelled"), std::string::npos);
+  EXPECT_EQ(maestro.run({"jobs", "cancel", "1"}).exit_code, 4);
+  EXPECT_EQ(maestro.run({"jobs", "show", "2"}).exit_code, 3);
+  EXPECT_NE(ok({"worker", "--once"}).out.find("0 job(s) run"), std::string::npos);
+}
+
+TEST_F(Jobs, TheSweepRunsAsAJob) {
+  ok({"jobs", "queue", "sweep"});
+  ok({"worker", "--once"});
+  json done = job(1);
+  EXPECT_EQ(done["state"], "succeeded");
+  EXPECT_EQ(done["result"]["cases_acted_on"], 0);
+}
+
+}  // namespace
+}  // namespace maestro::e2e
