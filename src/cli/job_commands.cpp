@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
+#include "desk/json_views.hpp"
 #include "jobs/job_handlers.hpp"
 
 namespace maestro::cli {
@@ -15,24 +16,6 @@ namespace maestro::cli {
 namespace {
 
 using nlohmann::json;
-
-json job_json(Desk& desk, const JobRecord& j) {
-  json out{{"id", j.id},
-           {"kind", j.kind},
-           {"case", j.case_number},
-           {"state", j.state},
-           {"created_at", format_instant(j.created_at)},
-           {"created_by", j.created_by},
-           {"attempts", j.attempts},
-           {"max_attempts", j.max_attempts},
-           {"progress", {{"done", j.progress_done}, {"total", j.progress_total}, {"note", j.progress_note}}}};
-  if (j.state == "queued" && j.attempts > 0) out["retry_at"] = format_instant(j.not_before);
-  if (!j.lease_owner.empty()) out["worker"] = j.lease_owner;
-  if (j.finished_at) out["finished_at"] = format_instant(*j.finished_at);
-  if (!j.result.empty()) out["result"] = json::parse(j.result, nullptr, false);
-  if (auto error = desk.job_error(j); error && !error->empty()) out["error"] = *error;
-  return out;
-}
 
 std::string job_line(const JobRecord& j) {
   std::string progress = j.progress_total > 0 ? " " + std::to_string(j.progress_done) + "/" +
@@ -84,7 +67,7 @@ void add_queue(CLI::App& jobs, Session& s) {
     }
     JobRecord job = must(s.desk().enqueue_job({o->kind, o->case_number, p.dump(), o->attempts, o->key}));
     if (o->json)
-      s.out << job_json(s.desk(), job).dump(2) << "\n";
+      s.out << job_json(s.desk(), job) << "\n";
     else
       s.out << "Queued job " << job_line(job) << "\nRun 'maestro worker' (or 'maestro serve') to process it.\n";
   });
@@ -106,9 +89,7 @@ void add_list_show_cancel(CLI::App& jobs, Session& s) {
   list->callback([&s, lo] {
     auto found = must(s.desk().jobs(lo->case_number, lo->state, lo->limit));
     if (lo->json) {
-      json out = json::array();
-      for (const auto& j : found) out.push_back(job_json(s.desk(), j));
-      s.out << out.dump(2) << "\n";
+      s.out << jobs_json(s.desk(), found) << "\n";
       return;
     }
     for (const auto& j : found) s.out << job_line(j) << "\n";
@@ -122,7 +103,7 @@ void add_list_show_cancel(CLI::App& jobs, Session& s) {
   show->add_flag("--json", *as_json, "Print JSON");
   show->callback([&s, id, as_json] {
     JobRecord j = must(s.desk().job(*id));
-    json view = job_json(s.desk(), j);
+    json view = json::parse(job_json(s.desk(), j));
     if (*as_json) {
       s.out << view.dump(2) << "\n";
       return;

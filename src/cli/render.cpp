@@ -10,10 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-json when(const std::optional<Instant>& at) {
-  return at ? json(format_instant(*at)) : json(nullptr);
-}
-
 std::string pad(std::string text, std::size_t width) {
   if (text.size() < width) text.append(width - text.size(), ' ');
   return text;
@@ -29,81 +25,8 @@ std::string days_left_text(const Deadlines& d, const Case& c) {
   return std::to_string(d.days_left) + " days left";
 }
 
-json deadlines_json(const Deadlines& d) {
-  json j{{"acknowledge_due", format_instant(d.acknowledge_due)},
-         {"verify_due", format_instant(d.verify_due)},
-         {"legal_due", format_date(d.legal_due)},
-         {"original_legal_due", format_date(d.original_legal_due)},
-         {"internal_due", format_date(d.internal_due)},
-         {"extension_available", d.extension_available},
-         {"legal_clock_paused_days", d.legal_clock_paused_days},
-         {"paused_days", d.paused_days},
-         {"days_left", d.days_left},
-         {"overdue", d.overdue},
-         {"warnings", d.warnings}};
-  j["legal_acknowledge_due"] = d.legal_acknowledge_due ? json(format_date(*d.legal_acknowledge_due)) : json(nullptr);
-  j["extended_legal_due"] = d.extended_legal_due ? json(format_date(*d.extended_legal_due)) : json(nullptr);
-  j["completed_on_time"] = d.completed_on_time ? json(*d.completed_on_time) : json(nullptr);
-  return j;
-}
-
-json case_object(const CaseView& v) {
-  const Case& c = v.c;
-  json identifiers = json::array(), pauses = json::array(), extensions = json::array(), verifications = json::array(),
-       notes = json::array();
-  for (const auto& id : c.identifiers) identifiers.push_back({{"kind", id.kind}, {"value", id.value}});
-  for (const auto& p : c.pauses)
-    pauses.push_back({{"started", format_instant(p.started)}, {"ended", when(p.ended)}, {"reason", p.reason}});
-  for (const auto& e : c.extensions) extensions.push_back({{"at", format_instant(e.at)}, {"reason", e.reason}});
-  for (const auto& a : c.verifications) {
-    verifications.push_back({{"at", format_instant(a.at)}, {"method", a.method}, {"outcome", a.outcome}});
-  }
-  json deliveries = json::array();
-  for (const auto& d : c.deliveries) {
-    deliveries.push_back(
-        {{"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}});
-  }
-  for (const auto& n : c.notes) notes.push_back({{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
-  json rights = json::array();
-  for (Right r : c.rights) rights.push_back(right_name(r));
-  return {{"number", c.number},
-          {"state", state_name(c.state)},
-          {"paused", c.is_paused()},
-          {"jurisdiction", c.jurisdiction},
-          {"rights", rights},
-          {"channel", c.channel},
-          {"received_at", format_instant(c.received_at)},
-          {"tenants", c.tenants},
-          {"ticket", c.ticket},
-          {"subject", {{"name", c.subject_name}, {"identifiers", identifiers}}},
-          {"personal_data_purged_at", when(c.personal_data_purged_at)},
-          {"acknowledged_at", when(c.acknowledged_at)},
-          {"verified_at", when(c.verified_at)},
-          {"started_at", when(c.started_at)},
-          {"review_requested_at", when(c.review_requested_at)},
-          {"closed_at", when(c.closed_at)},
-          {"denial_reason", c.denial_reason.empty() ? json(nullptr) : json(c.denial_reason)},
-          {"denial_details", c.denial_details.empty() ? json(nullptr) : json(c.denial_details)},
-          {"pauses", pauses},
-          {"extensions", extensions},
-          {"verifications", verifications},
-          {"deliveries", deliveries},
-          {"notes", notes},
-          {"possible_duplicates", c.possible_duplicates},
-          {"deadlines", deadlines_json(v.deadlines)}};
-}
-
 }  // namespace
 
-std::string case_json(const CaseView& v, int indent) {
-  return case_object(v).dump(indent);
-}
-
-std::string cases_json(const std::vector<CaseView>& views) {
-  json out = json::array();
-  for (const auto& v : views) out.push_back(case_object(v));
-  return out.dump(2);
-}
 
 std::string case_text(const CaseView& v, const Policy& policy) {
   const Case& c = v.c;

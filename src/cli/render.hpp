@@ -5,13 +5,12 @@
 #include <vector>
 
 #include "desk/desk.hpp"
+#include "desk/json_views.hpp"
 
 namespace maestro::cli {
 
 std::string case_text(const CaseView& v, const Policy& policy);
-std::string case_json(const CaseView& v, int indent = 2);
 std::string case_table(const std::vector<CaseView>& views);
-std::string cases_json(const std::vector<CaseView>& views);
 std::string audit_event_text(const AuditEvent& e);
 std::string audit_event_json_line(const AuditEvent& e);
 

@@ -86,6 +86,8 @@ void report_manual_tasks(Session& s, const Desk::TaskOpening& opening);
 void add_task_commands(CLI::App& app, Session& session);
 // maestro jobs ... and maestro worker (cli/job_commands.cpp).
 void add_job_commands(CLI::App& app, Session& session);
+// maestro serve and maestro token (cli/serve_command.cpp).
+void add_serve_commands(CLI::App& app, Session& session);
 // maestro completion bash, and the hidden maestro manpage (cli/manual.cpp).
 void add_manual_commands(CLI::App& app, Session& session);
 std::string render_man_page(const CLI::App& app);

@@ -85,6 +85,19 @@ struct JobRequest {
   std::string idempotency_key;  // a second request with the same key returns the first job
 };
 
+// Who may do what through the API and the dashboard: an auditor reads everything and changes
+// nothing; an operator runs requests; a DPO may also deny, override verification, release holds
+// and approve in review.
+enum class Role { auditor, operator_, dpo };
+Result<Role> parse_role(std::string_view text);
+const char* role_name(Role role);
+bool role_allows(Role held, Role needed);
+
+struct NewToken {
+  ApiToken token;
+  std::string secret;  // shown once; only its keyed hash is stored
+};
+
 // The job kinds workers know, and whether a kind is one.
 const std::vector<std::string>& job_kinds();
 
@@ -193,6 +206,13 @@ class Desk {
   Result<JobRecord> cancel_job(std::int64_t id);
   Result<JobRecord> job(std::int64_t id);
   Result<std::vector<JobRecord>> jobs(std::string_view case_number, std::string_view state, int limit);
+
+  // API tokens for machine clients (desk/tokens.cpp).
+  Result<NewToken> create_token(std::string_view name, Role role);
+  // The active token with this secret, or nullopt (unknown or revoked).
+  Result<std::optional<ApiToken>> authenticate_token(std::string_view secret);
+  Result<std::vector<ApiToken>> tokens();
+  Status revoke_token(std::int64_t id);
 
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -115,6 +116,17 @@ struct JobRecord {
   std::string idempotency_key;  // empty: none; else unique among jobs
 };
 
+// A machine client's API token: only a keyed hash of the secret is kept (shown once at creation).
+struct ApiToken {
+  std::int64_t id = 0;
+  std::string name;  // what the client is, e.g. "ticketing-bridge"
+  std::string role;  // auditor, operator, dpo
+  std::string secret_mac;
+  Instant created_at{};
+  std::string created_by;
+  std::optional<Instant> revoked_at;
+};
+
 class CaseStore {
  public:
   virtual ~CaseStore() = default;
@@ -176,10 +188,18 @@ class CaseStore {
   // `worker` non-empty, only while that worker holds the job (else failed_precondition).
   virtual Status finish_job(const JobRecord& job, const std::string& worker) = 0;
   virtual Result<std::optional<JobRecord>> load_job(std::int64_t id) = 0;
+  // How many jobs are in each state (for /metrics).
+  virtual Result<std::map<std::string, std::int64_t>> count_jobs() = 0;
   virtual Result<std::optional<JobRecord>> job_with_key(std::string_view idempotency_key) = 0;
   // Newest first; `case_number` empty means every case, `state` empty every state.
   virtual Result<std::vector<JobRecord>> load_jobs(std::string_view case_number, std::string_view state,
                                                    int limit) = 0;
+
+  // API tokens. add_token assigns the id; a second token of the same name is already_exists.
+  virtual Result<std::int64_t> add_token(const ApiToken& token) = 0;
+  virtual Result<std::optional<ApiToken>> token_with_mac(std::string_view secret_mac) = 0;
+  virtual Result<std::vector<ApiToken>> load_tokens() = 0;  // oldest first
+  virtual Status revoke_token(std::int64_t id, Instant at) = 0;
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

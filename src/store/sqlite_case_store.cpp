@@ -14,7 +14,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 5> k_migrations{R"sql(
+constexpr std::array<const char*, 6> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -142,6 +142,17 @@ constexpr std::array<const char*, 5> k_migrations{R"sql(
   );
   CREATE INDEX jobs_ready ON jobs(state, not_before);
   CREATE INDEX jobs_by_case ON jobs(case_number, id);
+)sql",
+                                                  R"sql(
+  CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    secret_mac TEXT NOT NULL UNIQUE,  -- keyed hash; the secret itself is never stored
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT
+  );
 )sql"};
 
 // The columns of a job, in the order read_job expects.
@@ -674,6 +685,15 @@ class SqliteCaseStore final : public CaseStore {
     return single_job(q);
   }
 
+  Result<std::map<std::string, std::int64_t>> count_jobs() override {
+    Statement q(m_db, "SELECT state, count(*) FROM jobs GROUP BY state");
+    std::map<std::string, std::int64_t> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out[q.text(0)] = q.integer(1);
+    if (rc != SQLITE_DONE) return propagate(error("cannot count the jobs"));
+    return out;
+  }
+
   Result<std::optional<JobRecord>> job_with_key(std::string_view key) override {
     Statement q(m_db, (std::string("SELECT ") + k_job_columns + " FROM jobs WHERE idempotency_key = ?1").c_str());
     q.bind(1, key);
@@ -695,6 +715,54 @@ class SqliteCaseStore final : public CaseStore {
     }
     if (rc != SQLITE_DONE) return propagate(error("cannot read the jobs"));
     return out;
+  }
+
+  Result<std::int64_t> add_token(const ApiToken& t) override {
+    Statement put(m_db,
+                  "INSERT INTO api_tokens(name, role, secret_mac, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5) "
+                  "RETURNING id");
+    put.bind(1, t.name).bind(2, t.role).bind(3, t.secret_mac).bind(4, format_instant(t.created_at));
+    put.bind(5, t.created_by);
+    if (put.step() != SQLITE_ROW) {
+      if ((sqlite3_errcode(m_db) & 0xff) == SQLITE_CONSTRAINT)
+        return fail(ErrorCode::already_exists, "a token named '" + t.name + "' exists already");
+      return propagate(error("cannot store the token"));
+    }
+    return put.integer(0);
+  }
+
+  Result<std::optional<ApiToken>> token_with_mac(std::string_view mac) override {
+    Statement q(m_db, "SELECT id, name, role, secret_mac, created_at, created_by, revoked_at FROM api_tokens "
+                      "WHERE secret_mac = ?1");
+    q.bind(1, mac);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<ApiToken>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the tokens"));
+    auto t = read_token(q);
+    if (!t) return propagate(t.error());
+    return std::optional<ApiToken>{std::move(*t)};
+  }
+
+  Result<std::vector<ApiToken>> load_tokens() override {
+    Statement q(m_db, "SELECT id, name, role, secret_mac, created_at, created_by, revoked_at FROM api_tokens "
+                      "ORDER BY id");
+    std::vector<ApiToken> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto t = read_token(q);
+      if (!t) return propagate(t.error());
+      out.push_back(std::move(*t));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read the tokens"));
+    return out;
+  }
+
+  Status revoke_token(std::int64_t id, Instant at) override {
+    Statement put(m_db, "UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL");
+    put.bind(1, format_instant(at)).bind(2, id);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot revoke the token"));
+    if (sqlite3_changes(m_db) == 0) return not_found("no active token #" + std::to_string(id));
+    return {};
   }
 
   Status append_ledger(const LedgerEntry& e) override {
@@ -778,6 +846,24 @@ class SqliteCaseStore final : public CaseStore {
     auto job = read_job(q);
     if (!job) return propagate(job.error());
     return std::optional<JobRecord>{std::move(*job)};
+  }
+
+  static Result<ApiToken> read_token(const Statement& q) {
+    ApiToken t;
+    t.id = q.integer(0);
+    t.name = q.text(1);
+    t.role = q.text(2);
+    t.secret_mac = q.text(3);
+    auto created = instant_column(q, 4);
+    if (!created) return fail(ErrorCode::data_loss, "token #" + std::to_string(t.id) + " has a corrupt date");
+    t.created_at = *created;
+    t.created_by = q.text(5);
+    if (q.optional_text(6)) {
+      auto revoked = instant_column(q, 6);
+      if (!revoked) return fail(ErrorCode::data_loss, "token #" + std::to_string(t.id) + " has a corrupt date");
+      t.revoked_at = *revoked;
+    }
+    return t;
   }
 
   static void bind_task(Statement& put, const ManualTask& t) {

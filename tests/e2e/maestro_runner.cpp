@@ -4,7 +4,15 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <cstdlib>
 #include <fstream>
@@ -47,6 +55,69 @@ RunResult Maestro::run(const std::vector<std::string>& args, const std::string& 
   r.out = testing::read_file(out);
   r.err = testing::read_file(err);
   return r;
+}
+
+BackgroundMaestro::BackgroundMaestro(const Maestro& maestro, const std::vector<std::string>& args)
+    : m_out(maestro.dir() / "background.out"), m_err(maestro.dir() / "background.err") {
+  std::vector<std::string> argv_text{MAESTRO_BINARY};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  m_pid = ::fork();
+  if (m_pid == 0) {
+    if (::chdir(maestro.dir().path().c_str()) != 0) ::_exit(127);
+    ::unsetenv("MAESTRO_CONFIG");
+    for (const auto& [name, value] : maestro.environment()) ::setenv(name.c_str(), value.c_str(), 1);
+    int out = ::open(m_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(m_err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+}
+
+BackgroundMaestro::~BackgroundMaestro() {
+  stop();
+}
+
+int BackgroundMaestro::stop() {
+  if (m_pid <= 0) return -1;
+  ::kill(m_pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 300; ++i) {
+    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+      m_pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(m_pid, SIGKILL);
+  ::waitpid(m_pid, &status, 0);
+  m_pid = -1;
+  return -1;
+}
+
+std::string BackgroundMaestro::out() const {
+  return testing::read_file(m_out);
+}
+std::string BackgroundMaestro::err() const {
+  return testing::read_file(m_err);
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  int port = ntohs(address.sin_port);
+  ::close(fd);
+  return port;
 }
 
 long long count_rows(const std::filesystem::path& db, const std::string& sql) {

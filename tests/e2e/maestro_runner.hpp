@@ -26,11 +26,33 @@ class Maestro {
   void unset_env(const std::string& name) { m_env.erase(name); }
   std::filesystem::path home() const { return m_dir / "home"; }
   const testing::TempDir& dir() const { return m_dir; }
+  const std::map<std::string, std::string>& environment() const { return m_env; }
 
  private:
   testing::TempDir m_dir;
   std::map<std::string, std::string> m_env;
 };
+
+// `maestro args...` running in the background (e.g. `serve`), in the test's folder and
+// environment; stopped with SIGTERM (then SIGKILL) when destroyed. Output goes to files.
+class BackgroundMaestro {
+ public:
+  BackgroundMaestro(const Maestro& maestro, const std::vector<std::string>& args);
+  ~BackgroundMaestro();
+  BackgroundMaestro(const BackgroundMaestro&) = delete;
+  BackgroundMaestro& operator=(const BackgroundMaestro&) = delete;
+  // Sends SIGTERM and waits (at most 30 s); returns the exit status, -1 if it had to be killed.
+  int stop();
+  std::string out() const;
+  std::string err() const;
+
+ private:
+  std::filesystem::path m_out, m_err;
+  int m_pid = -1;
+};
+
+// A free TCP port on 127.0.0.1 (bound and released; good enough for a test server).
+int free_port();
 
 // Counts rows with raw SQL, independently of Maestro's code.
 long long count_rows(const std::filesystem::path& db, const std::string& sql);

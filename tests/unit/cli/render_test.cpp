@@ -25,7 +25,7 @@ CaseView sample() {
 }
 
 TEST(Render, JsonDatesAreIso8601) {
-  auto j = nlohmann::json::parse(cli::case_json(sample()));
+  auto j = nlohmann::json::parse(case_json(sample()));
   EXPECT_EQ(j["received_at"], "2026-01-15T10:00:00Z");
   EXPECT_EQ(j["deadlines"]["legal_due"], "2026-02-17");
   EXPECT_EQ(j["deadlines"]["acknowledge_due"], "2026-01-16T10:00:00Z");

@@ -1,0 +1,161 @@
+// maestro serve (the HTTP service with its own worker threads and daily sweep) and maestro token
+// (API tokens for machine clients).
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/session.hpp"
+#include "jobs/job_handlers.hpp"
+#include "server/service.hpp"
+
+namespace maestro::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_serve_stop = 0;
+extern "C" void stop_serving(int) {
+  g_serve_stop = 1;
+}
+
+// Queues the day's sweep once it is past `hour` (UTC); the idempotency key makes it once a day,
+// however many `maestro serve` processes share the store.
+void queue_daily_sweep(Desk& desk, int hour, std::ostream& err) {
+  Instant now = desk.clock().now();
+  auto since_midnight = now - start_of(date_of(now));
+  if (since_midnight < std::chrono::hours{hour}) return;
+  auto queued = desk.enqueue_job({"sweep", "", "{}", 3, "daily-sweep-" + format_date(date_of(now))});
+  if (!queued) err << "warning: the daily sweep could not be queued: " << queued.error().message << "\n";
+}
+
+void add_serve(CLI::App& app, Session& s) {
+  struct Options {
+    std::string listen = "127.0.0.1:8080", tls_cert, tls_key, access_log;
+    unsigned threads = 4;
+    int workers = 2;
+    int sweep_hour = 6;
+    bool no_sweep = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("serve", "Run the HTTP service: JSON API, health and metrics, with job workers");
+  cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (default 127.0.0.1:8080)");
+  cmd->add_option("--threads", o->threads, "Threads answering HTTP requests (default 4)")->check(CLI::Range(1, 256));
+  cmd->add_option("--workers", o->workers, "Threads running jobs (default 2; 0: leave them to 'maestro worker')")
+      ->check(CLI::Range(0, 64));
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--access-log", o->access_log, "Write the access log (JSON lines) here (default: standard error)");
+  cmd->add_option("--sweep-hour", o->sweep_hour, "Hour of the day (UTC) the daily sweep is queued (default 6)")
+      ->check(CLI::Range(0, 23));
+  cmd->add_flag("--no-daily-sweep", o->no_sweep, "Do not queue the daily sweep (maestro-sweep.timer or cron runs it)");
+  cmd->footer(
+      "Endpoints: /healthz, /readyz, /metrics (Prometheus), and the JSON API under /api/v1 (docs/api.md), which "
+      "needs a bearer token from 'maestro token create'. Exports and erasures started through the API run as "
+      "jobs on the worker threads. The access log holds routes, statuses and times, never identifiers, tokens "
+      "or form values. Stop with Ctrl-C or SIGTERM: running jobs finish first.\n\nExample:\n"
+      "  maestro token create --name ticketing --role operator\n  maestro serve --listen 127.0.0.1:8080");
+  cmd->callback([&s, o] {
+    Installation& inst = s.installation();
+    const DataMap* map = inst.settings.datamap_file ? &s.data_map("") : nullptr;
+    std::ofstream log_file;
+    if (!o->access_log.empty()) {
+      log_file.open(o->access_log, std::ios::app);
+      if (!log_file) fail_command(Error{ErrorCode::permission_denied, "cannot write " + o->access_log});
+    }
+    std::ostream& access_log = o->access_log.empty() ? s.err : log_file;
+    auto handlers = standard_job_handlers(inst.settings, map);
+    WorkerEnvironment env{[&inst] { return open_store_connection(inst); }, inst.keys.get(), &inst.policy,
+                          &s.clock()};
+    std::unique_ptr<WorkerPool> pool;
+    if (o->workers > 0) {
+      pool = std::make_unique<WorkerPool>(env, handlers,
+                                          WorkerOptions{o->workers, std::chrono::seconds{300},
+                                                        std::chrono::milliseconds{1000}, ""});
+      must(pool->start());
+    }
+    Service service(inst, s.clock(), pool.get(), access_log);
+    HttpOptions http;
+    http.listen = o->listen;
+    http.threads = o->threads;
+    http.tls_cert_file = o->tls_cert;
+    http.tls_key_file = o->tls_key;
+    auto server = must(HttpServer::start(http, [&service](const HttpRequest& r) { return service.handle(r); }));
+    std::signal(SIGINT, stop_serving);
+    std::signal(SIGTERM, stop_serving);
+    std::string scheme = o->tls_cert.empty() ? "http" : "https";
+    std::string host = o->listen.substr(0, o->listen.rfind(':'));
+    s.out << "Maestro is serving on " << scheme << "://" << host << ":" << server->port() << "/ ("
+          << o->workers << " job worker(s)); stop with Ctrl-C.\n"
+          << std::flush;
+    auto next_check = std::chrono::steady_clock::now();
+    while (!g_serve_stop) {
+      if (std::chrono::steady_clock::now() >= next_check) {
+        if (!o->no_sweep) queue_daily_sweep(s.desk(), o->sweep_hour, s.err);
+        if (pool) pool->wake();
+        next_check += std::chrono::minutes{1};
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    s.out << "Stopping: no new requests; waiting for running jobs to finish...\n" << std::flush;
+    server.reset();
+    if (pool) pool->stop();
+  });
+}
+
+void add_tokens(CLI::App& app, Session& s) {
+  auto* token = app.add_subcommand("token", "API tokens for machine clients of 'maestro serve'");
+  token->require_subcommand(1);
+  struct CreateOptions {
+    std::string name, role;
+    bool json = false;
+  };
+  auto co = std::make_shared<CreateOptions>();
+  auto* create = token->add_subcommand("create", "Create a token bound to a role; it is shown once");
+  create->add_option("--name", co->name, "What the client is, e.g. ticketing-bridge")->required();
+  create->add_option("--role", co->role, "auditor (reads), operator (runs requests) or dpo (also decides)")
+      ->required();
+  create->add_flag("--json", co->json, "Print JSON");
+  create->footer(
+      "Only a keyed hash of the token is stored: keep the printed secret in your client's secret store. Send it "
+      "as 'Authorization: Bearer <token>'.");
+  create->callback([&s, co] {
+    Role role = must(parse_role(co->role));
+    NewToken made = must(s.desk().create_token(co->name, role));
+    if (co->json) {
+      s.out << nlohmann::json{{"id", made.token.id}, {"name", made.token.name}, {"role", made.token.role},
+                              {"token", made.secret}}
+                   .dump(2)
+            << "\n";
+      return;
+    }
+    s.out << "Token #" << made.token.id << " '" << made.token.name << "' (" << made.token.role
+          << "), shown once:\n  " << made.secret << "\n";
+  });
+  auto* list = token->add_subcommand("list", "List tokens (never their secrets)");
+  list->callback([&s] {
+    for (const auto& t : must(s.desk().tokens())) {
+      s.out << "#" << t.id << "  " << t.name << "  " << t.role << "  created " << format_instant(t.created_at)
+            << " by " << t.created_by << (t.revoked_at ? "  REVOKED " + format_instant(*t.revoked_at) : "") << "\n";
+    }
+  });
+  auto id = std::make_shared<std::int64_t>(0);
+  auto* revoke = token->add_subcommand("revoke", "Revoke a token: it stops working at once");
+  revoke->add_option("id", *id, "The token number (token list)")->required();
+  revoke->callback([&s, id] {
+    must(s.desk().revoke_token(*id));
+    s.out << "Token #" << *id << " revoked.\n";
+  });
+}
+
+}  // namespace
+
+void add_serve_commands(CLI::App& app, Session& s) {
+  add_serve(app, s);
+  add_tokens(app, s);
+}
+
+}  // namespace maestro::cli

@@ -1,0 +1,532 @@
+#include "server/service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+
+#include "desk/json_views.hpp"
+
+namespace maestro {
+
+namespace {
+
+using nlohmann::json;
+using Clockwork = std::chrono::steady_clock;
+
+constexpr const char* k_problem_type = "application/problem+json";
+constexpr const char* k_json_type = "application/json";
+
+int http_status_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument: return 400;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::already_exists: return 409;
+    case ErrorCode::failed_precondition: return 409;
+    case ErrorCode::unavailable: return 503;
+    case ErrorCode::permission_denied: return 403;
+    case ErrorCode::data_loss:
+    case ErrorCode::internal: return 500;
+  }
+  return 500;
+}
+
+const char* title_for(int status) {
+  switch (status) {
+    case 400: return "Bad request";
+    case 401: return "Authentication required";
+    case 403: return "Not allowed";
+    case 404: return "Not found";
+    case 405: return "Method not allowed";
+    case 409: return "Conflict";
+    case 413: return "Request body too large";
+    case 415: return "Unsupported media type";
+    case 503: return "Unavailable";
+    default: return "Server error";
+  }
+}
+
+// RFC 9457 problem details. `detail` is Maestro's own message: it never repeats an identifier.
+HttpResponse problem(int status, const std::string& detail) {
+  json body{{"type", "about:blank"}, {"title", title_for(status)}, {"status", status}, {"detail", detail}};
+  HttpResponse r{status, k_problem_type, body.dump() + "\n", {}};
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"maestro\"");
+  return r;
+}
+
+HttpResponse problem(const Error& error) {
+  return problem(http_status_for(error.code), error.message);
+}
+
+HttpResponse json_response(int status, std::string body) {
+  return HttpResponse{status, k_json_type, std::move(body) + "\n", {}};
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(path);
+  while (std::getline(in, part, '/')) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+// Connections to the case store, one per request at a time (a CaseStore is single-threaded).
+class StorePool {
+ public:
+  explicit StorePool(const Installation& installation) : m_installation(installation) {}
+
+  class Lease {
+   public:
+    Lease(StorePool& pool, std::unique_ptr<CaseStore> store) : m_pool(pool), m_store(std::move(store)) {}
+    ~Lease() {
+      if (m_store) m_pool.give_back(std::move(m_store));
+    }
+    Lease(Lease&&) = default;
+    CaseStore& operator*() { return *m_store; }
+
+   private:
+    StorePool& m_pool;
+    std::unique_ptr<CaseStore> m_store;
+  };
+
+  Result<Lease> borrow() {
+    {
+      std::lock_guard lock(m_mutex);
+      if (!m_free.empty()) {
+        auto store = std::move(m_free.back());
+        m_free.pop_back();
+        return Lease(*this, std::move(store));
+      }
+    }
+    auto store = open_store_connection(m_installation);
+    if (!store) return propagate(store.error());
+    return Lease(*this, std::move(*store));
+  }
+
+ private:
+  void give_back(std::unique_ptr<CaseStore> store) {
+    std::lock_guard lock(m_mutex);
+    m_free.push_back(std::move(store));
+  }
+
+  const Installation& m_installation;
+  std::mutex m_mutex;
+  std::vector<std::unique_ptr<CaseStore>> m_free;
+};
+
+// Request counts and latency per route for /metrics: route patterns only, never paths with
+// case numbers or queries in them.
+class HttpMetrics {
+ public:
+  static constexpr std::array<double, 10> k_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+
+  void record(const std::string& route, const std::string& method, int status, double seconds) {
+    std::lock_guard lock(m_mutex);
+    ++m_requests[{route, method, status}];
+    Histogram& h = m_latency[route];
+    for (std::size_t i = 0; i < k_buckets.size(); ++i) {
+      if (seconds <= k_buckets[i]) ++h.buckets[i];
+    }
+    ++h.count;
+    h.sum += seconds;
+  }
+
+  void write(std::ostream& out) const {
+    std::lock_guard lock(m_mutex);
+    out << "# HELP maestro_http_requests_total HTTP requests by route, method and status.\n"
+        << "# TYPE maestro_http_requests_total counter\n";
+    for (const auto& [key, n] : m_requests) {
+      out << "maestro_http_requests_total{route=\"" << std::get<0>(key) << "\",method=\"" << std::get<1>(key)
+          << "\",status=\"" << std::get<2>(key) << "\"} " << n << "\n";
+    }
+    out << "# HELP maestro_http_request_duration_seconds Time to answer, by route.\n"
+        << "# TYPE maestro_http_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : m_latency) {
+      for (std::size_t i = 0; i < k_buckets.size(); ++i) {
+        out << "maestro_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"" << k_buckets[i]
+            << "\"} " << h.buckets[i] << "\n";
+      }
+      out << "maestro_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} " << h.count
+          << "\n"
+          << "maestro_http_request_duration_seconds_sum{route=\"" << route << "\"} " << h.sum << "\n"
+          << "maestro_http_request_duration_seconds_count{route=\"" << route << "\"} " << h.count << "\n";
+    }
+  }
+
+ private:
+  struct Histogram {
+    std::array<std::uint64_t, k_buckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex m_mutex;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> m_requests;
+  std::map<std::string, Histogram> m_latency;
+};
+
+// Who is calling, once the bearer token is checked.
+struct Caller {
+  std::string name;
+  Role role = Role::auditor;
+};
+
+// A parsed JSON body that only has the fields a route accepts.
+Result<json> strict_body(const HttpRequest& r, const std::vector<std::string>& allowed) {
+  auto type = r.headers.find("content-type");
+  if (type == r.headers.end() || !type->second.starts_with("application/json")) {
+    return fail(ErrorCode::invalid_argument, "send the body as application/json");
+  }
+  json body = json::parse(r.body, nullptr, false);
+  if (body.is_discarded()) return invalid("the body is not valid JSON");
+  if (!body.is_object()) return invalid("the body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string known;
+      for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
+      return invalid("unknown field '" + key + "' (known: " + known + ")");
+    }
+  }
+  return body;
+}
+
+Result<std::string> optional_string(const json& body, const char* key) {
+  if (!body.contains(key)) return std::string();
+  if (!body[key].is_string()) return invalid(std::string("'") + key + "' must be a string");
+  return body[key].get<std::string>();
+}
+
+}  // namespace
+
+class Service::Impl {
+ public:
+  Impl(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log)
+      : m_installation(installation), m_clock(clock), m_pool(pool), m_stores(installation), m_access_log(access_log) {}
+
+  HttpResponse handle(const HttpRequest& request) {
+    auto started = Clockwork::now();
+    std::string route = "unmatched";
+    HttpResponse response = dispatch(request, route);
+    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    response.headers.emplace_back("Cache-Control", "no-store");
+    double seconds = std::chrono::duration<double>(Clockwork::now() - started).count();
+    m_metrics.record(route, request.method, response.status, seconds);
+    log_access(request.method, route, response, seconds);
+    return response;
+  }
+
+ private:
+  HttpResponse dispatch(const HttpRequest& r, std::string& route) {
+    if (r.body_too_large) {
+      route = "too-large";
+      return problem(413, "the request body is larger than the server accepts");
+    }
+    auto parts = split_path(r.path);
+    for (const auto& p : parts) {
+      if (p == ".." || p == ".") return problem(404, "no such resource");
+    }
+    if (parts.size() == 1 && parts[0] == "healthz") return only_get(r, route = "/healthz", [&] { return healthz(); });
+    if (parts.size() == 1 && parts[0] == "readyz") return only_get(r, route = "/readyz", [&] { return readyz(); });
+    if (parts.size() == 1 && parts[0] == "metrics") return only_get(r, route = "/metrics", [&] { return metrics(); });
+    if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1") return api(r, parts, route);
+    return problem(404, "no such resource");
+  }
+
+  template <typename F>
+  HttpResponse only_get(const HttpRequest& r, const std::string&, F&& answer) {
+    if (r.method != "GET" && r.method != "HEAD") return problem(405, "use GET");
+    return answer();
+  }
+
+  HttpResponse healthz() { return json_response(200, R"({"status":"ok"})"); }
+
+  HttpResponse readyz() {
+    auto store = m_stores.borrow();
+    if (!store) return problem(503, "the case store cannot be opened: " + store.error().message);
+    auto probe = (**store).load_jobs("", "", 1);
+    if (!probe) return problem(503, "the case store does not answer: " + probe.error().message);
+    return json_response(200, R"({"status":"ready"})");
+  }
+
+  HttpResponse metrics() {
+    auto store = m_stores.borrow();
+    if (!store) return problem(503, store.error().message);
+    Desk desk(**store, *m_installation.keys, m_installation.policy, m_clock, "metrics");
+    std::ostringstream out;
+    auto cases = desk.list({});
+    if (!cases) return problem(cases.error());
+    std::map<std::string, int> by_state;
+    int overdue = 0, due_soon = 0;
+    for (const auto& v : *cases) {
+      ++by_state[std::string(state_name(v.c.state))];
+      if (is_closed(v.c.state)) continue;
+      if (v.deadlines.overdue) ++overdue;
+      else if (v.deadlines.days_left <= 7) ++due_soon;
+    }
+    out << "# HELP maestro_cases Cases by state.\n# TYPE maestro_cases gauge\n";
+    for (const auto& [state, n] : by_state) out << "maestro_cases{state=\"" << state << "\"} " << n << "\n";
+    out << "# HELP maestro_cases_overdue Open cases past their legal due date.\n# TYPE maestro_cases_overdue gauge\n"
+        << "maestro_cases_overdue " << overdue << "\n"
+        << "# HELP maestro_cases_due_within_7_days Open cases due in the next 7 days, not yet overdue.\n"
+        << "# TYPE maestro_cases_due_within_7_days gauge\nmaestro_cases_due_within_7_days " << due_soon << "\n";
+    auto messages = desk.messages();
+    if (!messages) return problem(messages.error());
+    long waiting = std::count_if(messages->begin(), messages->end(),
+                                 [](const OutboxMessage& m) { return m.state == "pending"; });
+    out << "# HELP maestro_letters_waiting Letters waiting to be sent or retried.\n"
+        << "# TYPE maestro_letters_waiting gauge\nmaestro_letters_waiting " << waiting << "\n";
+    auto jobs = (**store).count_jobs();
+    if (!jobs) return problem(jobs.error());
+    out << "# HELP maestro_jobs Jobs by state.\n# TYPE maestro_jobs gauge\n";
+    for (const char* state : {"queued", "running", "succeeded", "failed", "cancelled"}) {
+      auto it = jobs->find(state);
+      out << "maestro_jobs{state=\"" << state << "\"} " << (it == jobs->end() ? 0 : it->second) << "\n";
+    }
+    m_metrics.write(out);
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", out.str(), {}};
+  }
+
+  Result<Caller> authenticate(const HttpRequest& r, Desk& desk) {
+    auto header = r.headers.find("authorization");
+    if (header == r.headers.end() || !header->second.starts_with("Bearer ")) {
+      return fail(ErrorCode::permission_denied, "401:send 'Authorization: Bearer <token>' (maestro token create)");
+    }
+    auto token = desk.authenticate_token(header->second.substr(7));
+    if (!token) return propagate(token.error());
+    if (!*token) return fail(ErrorCode::permission_denied, "401:the token is unknown or revoked");
+    auto role = parse_role((*token)->role);
+    if (!role) return propagate(role.error());
+    return Caller{(*token)->name, *role};
+  }
+
+  HttpResponse api(const HttpRequest& r, const std::vector<std::string>& parts, std::string& route) {
+    auto store = m_stores.borrow();
+    if (!store) return problem(503, store.error().message);
+    Desk anonymous(**store, *m_installation.keys, m_installation.policy, m_clock, "api");
+    auto caller = authenticate(r, anonymous);
+    route = "/api/v1/" + (parts.size() > 2 ? parts[2] : std::string());
+    if (!caller) {
+      const std::string& message = caller.error().message;
+      if (message.starts_with("401:")) return problem(401, message.substr(4));
+      return problem(caller.error());
+    }
+    Desk desk(**store, *m_installation.keys, m_installation.policy, m_clock, "token:" + caller->name);
+    std::vector<std::string> rest(parts.begin() + 2, parts.end());
+    auto need = [&](Role role) -> std::optional<HttpResponse> {
+      if (role_allows(caller->role, role)) return std::nullopt;
+      return problem(403, std::string("this needs the ") + role_name(role) + " role; the token has " +
+                              role_name(caller->role));
+    };
+
+    if (rest.size() == 1 && rest[0] == "cases") {
+      route = "/api/v1/cases";
+      if (r.method == "GET") return list_cases(r, desk);
+      if (r.method == "POST") {
+        if (auto denied = need(Role::operator_)) return *denied;
+        return create_case(r, desk);
+      }
+      return problem(405, "use GET or POST");
+    }
+    if (rest.size() == 2 && rest[0] == "cases") {
+      route = "/api/v1/cases/{number}";
+      if (r.method != "GET") return problem(405, "use GET");
+      auto view = desk.find(rest[1]);
+      if (!view) return problem(view.error());
+      return json_response(200, case_json(*view));
+    }
+    if (rest.size() == 3 && rest[0] == "cases" && rest[2] == "audit") {
+      route = "/api/v1/cases/{number}/audit";
+      if (r.method != "GET") return problem(405, "use GET");
+      return case_audit(rest[1], desk);
+    }
+    if (rest.size() == 3 && rest[0] == "cases" && rest[2] == "jobs") {
+      route = "/api/v1/cases/{number}/jobs";
+      if (r.method == "GET") {
+        auto jobs = desk.jobs(rest[1], "", 100);
+        if (!jobs) return problem(jobs.error());
+        return json_response(200, jobs_json(desk, *jobs));
+      }
+      if (r.method != "POST") return problem(405, "use GET or POST");
+      if (auto denied = need(Role::operator_)) return *denied;
+      return start_job(r, rest[1], desk);
+    }
+    if (rest.size() == 1 && rest[0] == "jobs") {
+      route = "/api/v1/jobs";
+      if (r.method != "GET") return problem(405, "use GET");
+      auto state = r.query.count("state") ? r.query.at("state") : "";
+      auto jobs = desk.jobs("", state, 100);
+      if (!jobs) return problem(jobs.error());
+      return json_response(200, jobs_json(desk, *jobs));
+    }
+    if (rest.size() == 2 && rest[0] == "jobs") {
+      route = "/api/v1/jobs/{id}";
+      if (r.method != "GET") return problem(405, "use GET");
+      if (rest[1].empty() || rest[1].size() > 18 || rest[1].find_first_not_of("0123456789") != std::string::npos)
+        return problem(404, "no such job");
+      auto job = desk.job(std::stoll(rest[1]));
+      if (!job) return problem(job.error());
+      return json_response(200, job_json(desk, *job));
+    }
+    if (rest.size() == 2 && rest[0] == "audit" && rest[1] == "verify") {
+      route = "/api/v1/audit/verify";
+      if (r.method != "GET") return problem(405, "use GET");
+      auto check = desk.verify_audit();
+      if (!check) return problem(check.error());
+      json out{{"intact", check->intact}, {"events", check->events}, {"head_hash", check->head_hash}};
+      if (!check->intact) {
+        out["first_broken"] = check->first_broken.value_or(0);
+        out["problem"] = check->problem;
+      }
+      return json_response(200, out.dump(2));
+    }
+    return problem(404, "no such resource");
+  }
+
+  HttpResponse list_cases(const HttpRequest& r, Desk& desk) {
+    CaseQuery query;
+    auto q = [&](const char* key) { return r.query.count(key) ? r.query.at(key) : std::string(); };
+    if (auto state = q("state"); !state.empty()) {
+      auto parsed = parse_state(state);
+      if (!parsed) return problem(parsed.error());
+      query.state = *parsed;
+    }
+    if (auto right = q("right"); !right.empty()) {
+      auto parsed = parse_right(right);
+      if (!parsed) return problem(parsed.error());
+      query.right = *parsed;
+    }
+    if (auto j = q("jurisdiction"); !j.empty()) query.jurisdiction = j;
+    query.overdue_only = q("overdue") == "true";
+    int limit = 50;
+    if (auto l = q("limit"); !l.empty()) {
+      if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 ||
+          std::stoi(l) > 500)
+        return problem(400, "limit is a number from 1 to 500");
+      limit = std::stoi(l);
+    }
+    auto views = desk.list(query);
+    if (!views) return problem(views.error());
+    // The queue's order: the legal due date, then the case number. The cursor is the last
+    // case returned; the next page starts after it.
+    std::sort(views->begin(), views->end(), [](const CaseView& a, const CaseView& b) {
+      return std::tie(a.deadlines.legal_due, a.c.number) < std::tie(b.deadlines.legal_due, b.c.number);
+    });
+    std::size_t start = 0;
+    if (auto cursor = q("cursor"); !cursor.empty()) {
+      auto it = std::find_if(views->begin(), views->end(), [&](const CaseView& v) { return v.c.number == cursor; });
+      if (it == views->end()) return problem(400, "the cursor does not name a case in this list");
+      start = static_cast<std::size_t>(it - views->begin()) + 1;
+    }
+    std::vector<CaseView> page(views->begin() + static_cast<std::ptrdiff_t>(std::min(start, views->size())),
+                               views->begin() + static_cast<std::ptrdiff_t>(
+                                                    std::min(start + static_cast<std::size_t>(limit), views->size())));
+    json out{{"cases", json::parse(cases_json(page, -1))}};
+    if (start + page.size() < views->size()) out["next_cursor"] = page.back().c.number;
+    return json_response(200, out.dump());
+  }
+
+  HttpResponse create_case(const HttpRequest& r, Desk& desk) {
+    auto type = r.headers.find("content-type");
+    if (type == r.headers.end() || !type->second.starts_with("application/json"))
+      return problem(415, "send the request as application/json");
+    auto request = parse_intake_json(r.body);
+    if (!request) return problem(request.error());
+    if (request->channel == "email") request->channel = "api";
+    auto made = desk.intake(*request);
+    if (!made) return problem(made.error());
+    HttpResponse response = json_response(201, case_json(CaseView{made->c, made->deadlines}));
+    response.headers.emplace_back("Location", "/api/v1/cases/" + made->c.number);
+    return response;
+  }
+
+  HttpResponse case_audit(const std::string& number, Desk& desk) {
+    auto view = desk.find(number);
+    if (!view) return problem(view.error());
+    json events = json::array();
+    auto visited = desk.audit_events(view->c.number, [&](const AuditEvent& e) {
+      events.push_back({{"sequence", e.sequence},
+                        {"at", format_instant(e.at)},
+                        {"actor", e.actor},
+                        {"action", e.action},
+                        {"outcome", e.outcome},
+                        {"details", json::parse(e.details, nullptr, false)}});
+      return Status{};
+    });
+    if (!visited) return problem(visited.error());
+    return json_response(200, json{{"case", view->c.number}, {"events", events}}.dump());
+  }
+
+  HttpResponse start_job(const HttpRequest& r, const std::string& number, Desk& desk) {
+    auto body = strict_body(r, {"kind", "destination", "formats", "notify", "tenants"});
+    if (!body) return problem(body.error().code == ErrorCode::invalid_argument && r.headers.count("content-type") &&
+                                      !r.headers.at("content-type").starts_with("application/json")
+                                  ? 415
+                                  : 400,
+                              body.error().message);
+    auto kind = optional_string(*body, "kind");
+    if (!kind) return problem(kind.error());
+    if (*kind != "export" && *kind != "erase") return problem(400, "kind must be export or erase");
+    auto view = desk.find(number);
+    if (!view) return problem(view.error());
+    json parameters{{"case", view->c.number}};
+    if (body->contains("tenants")) {
+      if (!(*body)["tenants"].is_array()) return problem(400, "'tenants' must be a list of strings");
+      parameters["tenants"] = (*body)["tenants"];
+    }
+    if (*kind == "export") {
+      auto destination = optional_string(*body, "destination");
+      if (!destination) return problem(destination.error());
+      if (destination->empty()) return problem(400, "an export needs a 'destination' (a folder or s3://bucket/prefix/)");
+      auto formats = optional_string(*body, "formats");
+      if (!formats) return problem(formats.error());
+      parameters["destination"] = *destination;
+      parameters["formats"] = formats->empty() ? "json,csv,html" : *formats;
+      if (body->contains("notify") && !(*body)["notify"].is_boolean()) return problem(400, "'notify' must be true or false");
+      parameters["notify"] = body->value("notify", false);
+    } else if (body->contains("destination") || body->contains("formats") || body->contains("notify")) {
+      return problem(400, "an erase job takes only 'kind' and 'tenants'");
+    }
+    std::string key = r.headers.count("idempotency-key") ? r.headers.at("idempotency-key") : "";
+    auto job = desk.enqueue_job({*kind, view->c.number, parameters.dump(), 3, key});
+    if (!job) return problem(job.error());
+    if (m_pool) m_pool->wake();
+    HttpResponse response = json_response(202, job_json(desk, *job));
+    response.headers.emplace_back("Location", "/api/v1/jobs/" + std::to_string(job->id));
+    return response;
+  }
+
+  void log_access(const std::string& method, const std::string& route, const HttpResponse& response, double seconds) {
+    // Route patterns only: a path may carry a case number, a query an identifier.
+    json line{{"time", format_instant(m_clock.now())},
+              {"method", method},
+              {"route", route},
+              {"status", response.status},
+              {"bytes", response.body.size()},
+              {"ms", static_cast<long>(seconds * 1000.0 + 0.5)}};
+    std::lock_guard lock(m_log_mutex);
+    m_access_log << line.dump() << "\n" << std::flush;
+  }
+
+  const Installation& m_installation;
+  const Clock& m_clock;
+  WorkerPool* m_pool;
+  StorePool m_stores;
+  HttpMetrics m_metrics;
+  std::ostream& m_access_log;
+  std::mutex m_log_mutex;
+};
+
+Service::Service(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log)
+    : m_impl(std::make_unique<Impl>(installation, clock, pool, access_log)) {}
+Service::~Service() = default;
+HttpResponse Service::handle(const HttpRequest& request) {
+  return m_impl->handle(request);
+}
+
+}  // namespace maestro

@@ -1,0 +1,262 @@
+// End to end: `maestro serve` on loopback, driven over real HTTP (libcurl): health, metrics,
+// tokens and roles, the cases API, jobs started through the API, and bad input of every kind.
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "maestro_runner.hpp"
+
+namespace maestro::e2e {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Reply {
+  long status = 0;
+  std::string body;
+  std::string headers;
+  json as_json() const { return json::parse(body, nullptr, false); }
+  bool is_problem() const { return headers.find("application/problem+json") != std::string::npos; }
+};
+
+size_t collect(char* data, size_t size, size_t n, void* sink) {
+  static_cast<std::string*>(sink)->append(data, size * n);
+  return size * n;
+}
+
+class Serve : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    maestro.unset_env("MAESTRO_NOW");  // a server lives in real time
+    operator_token = token("ops", "operator");
+    auditor_token = token("audit", "auditor");
+    port = free_port();
+    server = std::make_unique<BackgroundMaestro>(
+        maestro, std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--access-log",
+                                          (maestro.dir() / "access.log").string(), "--workers", "1",
+                                          "--no-daily-sweep"});
+    for (int i = 0; i < 200; ++i) {
+      if (call("GET", "/healthz").status == 200) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "maestro serve did not come up: " << server->err();
+  }
+
+  std::string token(const std::string& name, const std::string& role) {
+    RunResult r = maestro.run({"token", "create", "--name", name, "--role", role, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out)["token"];
+  }
+
+  Reply call(const std::string& method, const std::string& path, const std::string& body = "",
+             const std::string& bearer = "", const std::string& content_type = "application/json",
+             const std::vector<std::string>& extra_headers = {}) {
+    Reply reply;
+    CURL* curl = curl_easy_init();
+    std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_slist* headers = nullptr;
+    if (!bearer.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + bearer).c_str());
+    if (!body.empty()) {
+      headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    }
+    for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
+    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return reply;
+  }
+
+  Reply create_case(const std::string& subject, const std::string& name = "Jane Example") {
+    json request{{"subjects", {subject}}, {"name", name}, {"rights", "access"}, {"jurisdiction", "gdpr"}};
+    return call("POST", "/api/v1/cases", request.dump(), operator_token);
+  }
+
+  std::size_t cases_in_store() {
+    return json::parse(maestro.run({"dsar", "list", "--json"}).out).size();
+  }
+
+  Maestro maestro;
+  std::string operator_token, auditor_token;
+  int port = 0;
+  std::unique_ptr<BackgroundMaestro> server;
+};
+
+TEST_F(Serve, HealthReadinessAndMetricsAnswerWithoutIdentifiers) {
+  EXPECT_EQ(call("GET", "/healthz").as_json()["status"], "ok");
+  EXPECT_EQ(call("GET", "/readyz").as_json()["status"], "ready");
+  ASSERT_EQ(create_case("jane@example.com").status, 201);
+  Reply metrics = call("GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("maestro_cases{state=\"received\"} 1"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("maestro_cases_overdue 0"), std::string::npos);
+  EXPECT_NE(metrics.body.find("maestro_jobs{state=\"queued\"}"), std::string::npos);
+  EXPECT_NE(metrics.body.find("maestro_http_requests_total{route=\"/api/v1/cases\",method=\"POST\",status=\"201\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("maestro_http_request_duration_seconds_bucket{route=\"/healthz\""), std::string::npos);
+  EXPECT_EQ(metrics.body.find("jane"), std::string::npos);
+}
+
+TEST_F(Serve, TokensAndRolesGuardTheApi) {
+  Reply none = call("GET", "/api/v1/cases");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_TRUE(none.is_problem());
+  EXPECT_NE(none.headers.find("WWW-Authenticate: Bearer"), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/v1/cases", "", "mst_" + std::string(64, 'a')).status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/cases", "", "not-a-token").status, 401);
+  // An auditor reads and cannot change anything.
+  EXPECT_EQ(call("GET", "/api/v1/cases", "", auditor_token).status, 200);
+  json request{{"subjects", {"jane@example.com"}}, {"name", "Jane"}, {"rights", "access"}, {"jurisdiction", "gdpr"}};
+  Reply refused = call("POST", "/api/v1/cases", request.dump(), auditor_token);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.as_json()["detail"].get<std::string>().find("operator role"), std::string::npos);
+  EXPECT_EQ(cases_in_store(), 0u);
+  // A revoked token stops working at once.
+  ASSERT_EQ(maestro.run({"token", "revoke", "2"}).exit_code, 0);
+  EXPECT_EQ(call("GET", "/api/v1/cases", "", auditor_token).status, 401);
+  EXPECT_EQ(maestro.run({"token", "create", "--name", "x y", "--role", "operator"}).exit_code, 2);
+  EXPECT_EQ(maestro.run({"token", "create", "--name", "ok", "--role", "root"}).exit_code, 2);
+  // The access log holds routes and statuses, never a token.
+  std::string log = testing::read_file(maestro.dir() / "access.log");
+  EXPECT_NE(log.find("\"route\":\"/api/v1/cases\""), std::string::npos);
+  EXPECT_EQ(log.find(operator_token), std::string::npos);
+  EXPECT_EQ(log.find(auditor_token), std::string::npos);
+}
+
+TEST_F(Serve, CasesAreCreatedReadAndListedInDueOrderWithACursor) {
+  Reply made = create_case("jane@example.com", "Jane <script>alert(1)</script>");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_NE(made.headers.find("Location: /api/v1/cases/DSAR-2026-001"), std::string::npos);
+  EXPECT_EQ(made.as_json()["channel"], "api");
+  ASSERT_EQ(create_case("bob@example.com").status, 201);
+  ASSERT_EQ(create_case("carol@example.com").status, 201);
+  Reply one = call("GET", "/api/v1/cases/dsar-2026-001", "", auditor_token);
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.as_json()["subject"]["name"], "Jane <script>alert(1)</script>");  // data, JSON-escaped
+  EXPECT_EQ(one.headers.find("text/html"), std::string::npos);
+  Reply page1 = call("GET", "/api/v1/cases?limit=2", "", auditor_token);
+  ASSERT_EQ(page1.status, 200);
+  json p1 = page1.as_json();
+  ASSERT_EQ(p1["cases"].size(), 2u);
+  ASSERT_TRUE(p1.contains("next_cursor"));
+  Reply page2 = call("GET", "/api/v1/cases?limit=2&cursor=" + p1["next_cursor"].get<std::string>(), "", auditor_token);
+  json p2 = page2.as_json();
+  ASSERT_EQ(p2["cases"].size(), 1u);
+  EXPECT_FALSE(p2.contains("next_cursor"));
+  EXPECT_EQ(call("GET", "/api/v1/cases?state=received", "", auditor_token).as_json()["cases"].size(), 3u);
+  EXPECT_EQ(call("GET", "/api/v1/cases?state=fulfilled", "", auditor_token).as_json()["cases"].size(), 0u);
+  Reply trail = call("GET", "/api/v1/cases/DSAR-2026-001/audit", "", auditor_token);
+  EXPECT_EQ(trail.as_json()["events"][0]["action"], "intake");
+  EXPECT_EQ(trail.body.find("jane@"), std::string::npos);
+  json verify = call("GET", "/api/v1/audit/verify", "", auditor_token).as_json();
+  EXPECT_TRUE(verify["intact"].get<bool>());
+}
+
+TEST_F(Serve, BadInputGetsAProblemAndChangesNothing) {
+  struct Bad {
+    std::string method, path, body, content_type;
+    long status;
+  };
+  std::vector<Bad> bad{
+      {"POST", "/api/v1/cases", "{not json", "application/json", 400},
+      {"POST", "/api/v1/cases", R"({"subjects":[42],"name":"J","rights":"access","jurisdiction":"gdpr"})",
+       "application/json", 400},
+      {"POST", "/api/v1/cases",
+       R"({"subjects":["jane@example.com"],"name":"J","rights":"access","jurisdiction":"gdpr","admin":true})",
+       "application/json", 400},
+      {"POST", "/api/v1/cases", R"({"subjects":["x' OR 1=1--"],"name":"J","rights":"access","jurisdiction":"gdpr"})",
+       "application/json", 400},
+      {"POST", "/api/v1/cases", R"({"subjects":["jane@example.com"],"name":"J","rights":"fly","jurisdiction":"gdpr"})",
+       "application/json", 400},
+      {"POST", "/api/v1/cases", "subjects=jane", "application/x-www-form-urlencoded", 415},
+      {"POST", "/api/v1/cases", std::string(2 << 20, 'x'), "application/json", 413},
+      {"DELETE", "/api/v1/cases", "", "application/json", 405},
+      {"GET", "/api/v1/cases/DSAR-2026-999", "", "application/json", 404},
+      {"GET", "/api/v1/cases/'%20OR%201=1--", "", "application/json", 400},
+      {"GET", "/api/v1/../../etc/passwd", "", "application/json", 404},
+      {"GET", "/api/v1/jobs/abc", "", "application/json", 404},
+      {"GET", "/api/v1/cases?limit=100000", "", "application/json", 400},
+      {"GET", "/api/v1/cases?state=sleeping", "", "application/json", 400},
+      {"GET", "/api/v1/cases?cursor=DSAR-1999-001", "", "application/json", 400},
+  };
+  for (const auto& b : bad) {
+    Reply r = call(b.method, b.path, b.body, operator_token, b.content_type);
+    EXPECT_EQ(r.status, b.status) << b.method << " " << b.path << " " << b.body.substr(0, 80) << " -> " << r.body;
+    EXPECT_TRUE(r.is_problem()) << b.path;
+    if (r.is_problem()) {
+      json p = r.as_json();
+      EXPECT_EQ(p["status"], b.status);
+      EXPECT_FALSE(p["detail"].get<std::string>().empty());
+    }
+  }
+  EXPECT_EQ(cases_in_store(), 0u);
+  EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+  // A job for a case with an unknown field or kind is refused; nothing is queued.
+  ASSERT_EQ(create_case("jane@example.com").status, 201);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"export","destination":"x/","rm":"-rf"})",
+                 operator_token)
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"format-disk"})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"export"})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"erase"})", auditor_token).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/jobs", "", auditor_token).as_json().size(), 0u);
+}
+
+TEST_F(Serve, AnExportStartedThroughTheApiRunsAsAJob) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  fs::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", maestro.dir() / "chinook.db");
+  fs::copy_file(testing::fixture("chinook.datamap.yaml"), maestro.dir() / "datamap.yaml");
+  std::ofstream(maestro.home() / "maestro.yaml") << "datamap: ../datamap.yaml\nexports_root: ..\n";
+  // The server read its configuration at start: restart it with the data map.
+  server.reset();
+  server = std::make_unique<BackgroundMaestro>(
+      maestro, std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--workers", "1",
+                                        "--no-daily-sweep"});
+  for (int i = 0; i < 200 && call("GET", "/healthz").status != 200; ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(create_case("email:luisg@embraer.com.br", "Luís Gonçalves").status, 201);
+  ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001", "--no-letter"}).exit_code, 0);
+  ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
+
+  Reply started = call("POST", "/api/v1/cases/DSAR-2026-001/jobs",
+                       R"({"kind":"export","destination":"exports/DSAR-2026-001/"})", operator_token, "application/json",
+                       {"Idempotency-Key: export-1"});
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_NE(started.headers.find("Location: /api/v1/jobs/1"), std::string::npos);
+  // The same key again returns the same job instead of a second export.
+  Reply again = call("POST", "/api/v1/cases/DSAR-2026-001/jobs",
+                     R"({"kind":"export","destination":"exports/DSAR-2026-001/"})", operator_token, "application/json",
+                     {"Idempotency-Key: export-1"});
+  EXPECT_EQ(again.as_json()["id"], 1);
+  json job;
+  for (int i = 0; i < 600; ++i) {
+    job = call("GET", "/api/v1/jobs/1", "", auditor_token).as_json();
+    if (job["state"] == "succeeded" || job["state"] == "failed") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(job["state"], "succeeded") << job.dump();
+  EXPECT_TRUE(fs::exists(maestro.dir() / "exports/DSAR-2026-001/DSAR-2026-001_DSAR_PACKAGE.zip"));
+  EXPECT_EQ(job.dump().find("luisg"), std::string::npos);
+  json of_case = call("GET", "/api/v1/cases/DSAR-2026-001/jobs", "", auditor_token).as_json();
+  EXPECT_EQ(of_case.size(), 1u);
+}
+
+}  // namespace
+}  // namespace maestro::e2e
