@@ -6,7 +6,7 @@
 #   share/bash-completion/completions/maestro        generated from the command tree
 #   share/doc/maestro/                                README, docs, copyright, changelog
 #   <sysconfdir>/maestro/maestro.yaml                 /etc/maestro with prefix /usr
-#   lib/systemd/system/maestro-sweep.{service,timer}  /lib/systemd/system with prefix /usr
+#   lib/systemd/system/maestro{,-worker,-sweep}.service, maestro-sweep.timer   (/lib/systemd/system with prefix /usr)
 include(GNUInstallDirs)
 
 find_program(MAESTRO_GZIP gzip REQUIRED)
@@ -44,7 +44,8 @@ if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
 else()
   set(MAESTRO_UNIT_DIR ${CMAKE_INSTALL_PREFIX}/lib/systemd/system)
 endif()
-foreach(unit maestro-sweep.service maestro-sweep.timer)
+set(MAESTRO_UNITS maestro.service maestro-worker.service maestro-sweep.service maestro-sweep.timer)
+foreach(unit ${MAESTRO_UNITS})
   configure_file(${PROJECT_SOURCE_DIR}/packaging/systemd/${unit} ${generated}/${unit} @ONLY)
 endforeach()
 
@@ -60,7 +61,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/packaging/de
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/maestro.yaml DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/maestro)
-install(FILES ${generated}/maestro-sweep.service ${generated}/maestro-sweep.timer DESTINATION ${MAESTRO_UNIT_DIR})
+list(TRANSFORM MAESTRO_UNITS PREPEND ${generated}/ OUTPUT_VARIABLE MAESTRO_UNIT_FILES)
+install(FILES ${MAESTRO_UNIT_FILES} DESTINATION ${MAESTRO_UNIT_DIR})
 
 # The Debian package: scripts/package builds it with prefix /usr and Debian's hardening flags.
 set(CPACK_GENERATOR DEB)
