@@ -180,6 +180,7 @@ Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
     if (!duplicates) return propagate(duplicates.error());
     c.possible_duplicates = *duplicates;
     if (auto ok = m_store.save_case(c, pseudonyms(c)); !ok) return ok;
+    if (auto ok = m_store.set_queue_due(c.number, deadlines->legal_due); !ok) return ok;
     json subjects = json::array();
     for (const auto& id : c.identifiers) {
       subjects.push_back({{"kind", id.kind}, {"pseudonym", m_keys.pseudonym(id.canonical())}});
@@ -225,6 +226,9 @@ Result<CaseView> Desk::change_case(std::string_view number, std::string_view act
         !ok) {
       return ok;
     }
+    auto deadlines = compute_deadlines(*c, m_policy, m_clock.now());
+    if (!deadlines) return propagate(deadlines.error());
+    if (auto ok = m_store.set_queue_due(c->number, deadlines->legal_due); !ok) return ok;
     json details{{"from", state_name(before)}, {"to", state_name(c->state)}};
     if (!extra_details.empty()) details.update(json::parse(extra_details));
     if (auto ok = append_audit(c->number, action, "ok", details.dump()); !ok) return ok;
@@ -386,6 +390,60 @@ Result<std::vector<CaseView>> Desk::list(const CaseQuery& q) {
     out.push_back(std::move(*v));
   }
   return out;
+}
+
+Result<CasePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cursor) {
+  if (limit < 1 || limit > 500) return invalid("a page holds 1 to 500 cases");
+  // Cases from before the queue's due dates existed get theirs once.
+  for (;;) {
+    auto missing = m_store.cases_without_queue_due(200);
+    if (!missing) return propagate(missing.error());
+    if (missing->empty()) break;
+    Status filled = m_store.transaction([&]() -> Status {
+      for (const auto& number : *missing) {
+        auto c = load(number);
+        if (!c) return propagate(c.error());
+        auto v = view(std::move(*c));
+        if (!v) return propagate(v.error());
+        if (auto ok = m_store.set_queue_due(number, v->deadlines.legal_due); !ok) return ok;
+      }
+      return {};
+    });
+    if (!filled) return propagate(filled.error());
+  }
+  CasePageQuery page;
+  if (q.state) page.state = std::string(state_name(*q.state));
+  if (q.right) page.right = std::string(right_name(*q.right));
+  if (q.jurisdiction) page.jurisdiction = *q.jurisdiction;
+  if (q.overdue_only) page.due_before = date_of(m_clock.now());
+  if (!cursor.empty()) {
+    std::string number = normalise_number(cursor);
+    if (auto ok = validate_case_number(number); !ok) return invalid("the cursor is not a case number");
+    page.after = number;
+  }
+  page.limit = limit;
+  auto cases = m_store.queue_page(page);
+  if (!cases) {
+    if (cases.error().code == ErrorCode::not_found) return invalid("the cursor does not name a case");
+    return propagate(cases.error());
+  }
+  CasePage out;
+  bool more = cases->size() > static_cast<std::size_t>(limit);
+  if (more) cases->pop_back();
+  if (more && !cases->empty()) out.next_cursor = cases->back().number;
+  for (auto& c : *cases) {
+    auto v = view(std::move(c));
+    if (!v) return propagate(v.error());
+    if (q.overdue_only && !v->deadlines.overdue) continue;  // a paused clock moved its due date on
+    out.cases.push_back(std::move(*v));
+  }
+  return out;
+}
+
+Result<CaseStore::QueueCounts> Desk::queue_counts(int days) {
+  if (auto filled = queue(CaseQuery{}, 1, ""); !filled) return propagate(filled.error());  // backfill due dates
+  Date today = date_of(m_clock.now());
+  return m_store.queue_counts(today, add_days(today, days));
 }
 
 Result<AuditCheck> Desk::verify_audit() {

@@ -59,6 +59,12 @@ struct CaseView {
   Deadlines deadlines;
 };
 
+// One page of the queue (Desk::queue).
+struct CasePage {
+  std::vector<CaseView> cases;
+  std::optional<std::string> next_cursor;  // the last case's number, when another page follows
+};
+
 struct AuditCheck {
   bool intact = true;
   std::int64_t events = 0;
@@ -132,6 +138,13 @@ class Desk {
   Result<CaseView> record_delivery(std::string_view number, const PackageDelivery& delivery,
                                    const std::string& details_json);
   Result<std::vector<CaseView>> list(const CaseQuery& query);
+  // The queue a page at a time: open cases first, by legal due date, then number; reads only the
+  // page's cases, so it stays fast with hundreds of thousands of cases. `cursor` is a previous
+  // page's next_cursor. `overdue_only` is decided on each case's current deadlines.
+  Result<CasePage> queue(const CaseQuery& query, int limit, std::string_view cursor);
+  // Counts for dashboards and /metrics without reading every case: cases per state, open cases
+  // overdue and due within `days` (by their due date as of their last change).
+  Result<CaseStore::QueueCounts> queue_counts(int days);
 
   Result<AuditCheck> verify_audit();
   Status audit_events(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit);

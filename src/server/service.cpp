@@ -259,22 +259,14 @@ class Service::Impl {
     if (!store) return problem(503, store.error().message);
     Desk desk(**store, *m_installation.keys, m_installation.policy, m_clock, "metrics");
     std::ostringstream out;
-    auto cases = desk.list({});
-    if (!cases) return problem(cases.error());
-    std::map<std::string, int> by_state;
-    int overdue = 0, due_soon = 0;
-    for (const auto& v : *cases) {
-      ++by_state[std::string(state_name(v.c.state))];
-      if (is_closed(v.c.state)) continue;
-      if (v.deadlines.overdue) ++overdue;
-      else if (v.deadlines.days_left <= 7) ++due_soon;
-    }
+    auto counts = desk.queue_counts(7);
+    if (!counts) return problem(counts.error());
     out << "# HELP maestro_cases Cases by state.\n# TYPE maestro_cases gauge\n";
-    for (const auto& [state, n] : by_state) out << "maestro_cases{state=\"" << state << "\"} " << n << "\n";
+    for (const auto& [state, n] : counts->by_state) out << "maestro_cases{state=\"" << state << "\"} " << n << "\n";
     out << "# HELP maestro_cases_overdue Open cases past their legal due date.\n# TYPE maestro_cases_overdue gauge\n"
-        << "maestro_cases_overdue " << overdue << "\n"
+        << "maestro_cases_overdue " << counts->overdue << "\n"
         << "# HELP maestro_cases_due_within_7_days Open cases due in the next 7 days, not yet overdue.\n"
-        << "# TYPE maestro_cases_due_within_7_days gauge\nmaestro_cases_due_within_7_days " << due_soon << "\n";
+        << "# TYPE maestro_cases_due_within_7_days gauge\nmaestro_cases_due_within_7_days " << counts->due_soon << "\n";
     auto messages = desk.messages();
     if (!messages) return problem(messages.error());
     long waiting = std::count_if(messages->begin(), messages->end(),
@@ -410,24 +402,10 @@ class Service::Impl {
         return problem(400, "limit is a number from 1 to 500");
       limit = std::stoi(l);
     }
-    auto views = desk.list(query);
-    if (!views) return problem(views.error());
-    // The queue's order: the legal due date, then the case number. The cursor is the last
-    // case returned; the next page starts after it.
-    std::sort(views->begin(), views->end(), [](const CaseView& a, const CaseView& b) {
-      return std::tie(a.deadlines.legal_due, a.c.number) < std::tie(b.deadlines.legal_due, b.c.number);
-    });
-    std::size_t start = 0;
-    if (auto cursor = q("cursor"); !cursor.empty()) {
-      auto it = std::find_if(views->begin(), views->end(), [&](const CaseView& v) { return v.c.number == cursor; });
-      if (it == views->end()) return problem(400, "the cursor does not name a case in this list");
-      start = static_cast<std::size_t>(it - views->begin()) + 1;
-    }
-    std::vector<CaseView> page(views->begin() + static_cast<std::ptrdiff_t>(std::min(start, views->size())),
-                               views->begin() + static_cast<std::ptrdiff_t>(
-                                                    std::min(start + static_cast<std::size_t>(limit), views->size())));
-    json out{{"cases", json::parse(cases_json(page, -1))}};
-    if (start + page.size() < views->size()) out["next_cursor"] = page.back().c.number;
+    auto page = desk.queue(query, limit, q("cursor"));
+    if (!page) return problem(page.error());
+    json out{{"cases", json::parse(cases_json(page->cases, -1))}};
+    if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
     return json_response(200, out.dump());
   }
 

@@ -127,6 +127,17 @@ struct ApiToken {
   std::optional<Instant> revoked_at;
 };
 
+// A page of the queue: cases in the order a privacy team works them (open ones first, by legal
+// due date, then number), filtered by indexed columns only.
+struct CasePageQuery {
+  std::string state;         // empty: any
+  std::string right;         // empty: any; else one right's name
+  std::string jurisdiction;  // empty: any
+  std::optional<Date> due_before;  // open cases whose stored legal due date is before this
+  std::string after;               // a case number: the page starts after it; empty: first page
+  int limit = 50;
+};
+
 class CaseStore {
  public:
   virtual ~CaseStore() = default;
@@ -142,6 +153,21 @@ class CaseStore {
   virtual Result<std::optional<Case>> load_case(std::string_view number) = 0;
   // Every case, oldest first.
   virtual Result<std::vector<Case>> load_cases() = 0;
+  // Records the legal due date the queue is ordered by (as computed when the case last changed;
+  // a paused clock moves the real one later). Call in the transaction that saves the case.
+  virtual Status set_queue_due(std::string_view number, Date legal_due) = 0;
+  // Up to `limit` + 1 cases of the queue's page (one more tells the caller another page follows).
+  // not_found when `after` names no case.
+  virtual Result<std::vector<Case>> queue_page(const CasePageQuery& query) = 0;
+  // Cases per state, and open cases by their stored due date: due before `today` (overdue) and
+  // due from today to before `soon` (for /metrics; a paused clock makes these upper bounds).
+  struct QueueCounts {
+    std::map<std::string, std::int64_t> by_state;
+    std::int64_t overdue = 0, due_soon = 0;
+  };
+  virtual Result<QueueCounts> queue_counts(Date today, Date soon) = 0;
+  // Cases whose queue due date was never recorded (stores from before it existed), at most `limit`.
+  virtual Result<std::vector<std::string>> cases_without_queue_due(int limit) = 0;
   // Numbers of the cases that name a subject with this pseudonym.
   virtual Result<std::vector<std::string>> cases_with_subject(std::string_view pseudonym) = 0;
 

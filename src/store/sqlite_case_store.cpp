@@ -14,7 +14,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 6> k_migrations{R"sql(
+constexpr std::array<const char*, 7> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -153,6 +153,10 @@ constexpr std::array<const char*, 6> k_migrations{R"sql(
     created_by TEXT NOT NULL,
     revoked_at TEXT
   );
+)sql",
+                                                  R"sql(
+  ALTER TABLE cases ADD COLUMN legal_due TEXT;   -- YYYY-MM-DD as of the last change; NULL: not yet known
+  CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), legal_due, number);
 )sql"};
 
 // The columns of a job, in the order read_job expects.
@@ -331,6 +335,69 @@ class SqliteCaseStore final : public CaseStore {
       if (!c) return propagate(c.error());
       out.push_back(std::move(*c));
     }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read cases"));
+    return out;
+  }
+
+  Status set_queue_due(std::string_view number, Date legal_due) override {
+    Statement put(m_db, "UPDATE cases SET legal_due = ?1 WHERE number = ?2");
+    put.bind(1, format_date(legal_due)).bind(2, number);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the case's due date"));
+    return {};
+  }
+
+  Result<std::vector<Case>> queue_page(const CasePageQuery& q) override {
+    if (!q.after.empty()) {
+      Statement exists(m_db, "SELECT 1 FROM cases WHERE number = ?1");
+      exists.bind(1, q.after);
+      int rc = exists.step();
+      if (rc == SQLITE_DONE) return not_found("the cursor names no case");
+      if (rc != SQLITE_ROW) return propagate(error("cannot read cases"));
+    }
+    // Row values in the queue's index order; NULL due dates (not yet known) sort first.
+    Statement page(m_db,
+                   "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
+                   "FROM cases WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR ',' || rights || ',' LIKE '%,' || ?2 || ',%') "
+                   "AND (?3 = '' OR jurisdiction = ?3) AND (?4 = '' OR (closed_at IS NULL AND legal_due < ?4)) "
+                   "AND (?5 = '' OR ((closed_at IS NOT NULL), coalesce(legal_due, ''), number) > "
+                   "(SELECT (closed_at IS NOT NULL), coalesce(legal_due, ''), number FROM cases WHERE number = ?5)) "
+                   "ORDER BY (closed_at IS NOT NULL), legal_due, number LIMIT ?6");
+    page.bind(1, q.state).bind(2, q.right).bind(3, q.jurisdiction);
+    page.bind(4, q.due_before ? format_date(*q.due_before) : std::string());
+    page.bind(5, q.after).bind(6, std::int64_t{q.limit} + 1);
+    std::vector<Case> out;
+    int rc;
+    while ((rc = page.step()) == SQLITE_ROW) {
+      auto c = decode_case(row_to_encoded(page), m_keys);
+      if (!c) return propagate(c.error());
+      out.push_back(std::move(*c));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read cases"));
+    return out;
+  }
+
+  Result<QueueCounts> queue_counts(Date today, Date soon) override {
+    QueueCounts counts;
+    Statement states(m_db, "SELECT state, count(*) FROM cases GROUP BY state");
+    int rc;
+    while ((rc = states.step()) == SQLITE_ROW) counts.by_state[states.text(0)] = states.integer(1);
+    if (rc != SQLITE_DONE) return propagate(error("cannot count cases"));
+    Statement due(m_db,
+                  "SELECT count(*) FILTER (WHERE legal_due < ?1), "
+                  "count(*) FILTER (WHERE legal_due >= ?1 AND legal_due < ?2) FROM cases WHERE closed_at IS NULL");
+    due.bind(1, format_date(today)).bind(2, format_date(soon));
+    if (due.step() != SQLITE_ROW) return propagate(error("cannot count cases"));
+    counts.overdue = due.integer(0);
+    counts.due_soon = due.integer(1);
+    return counts;
+  }
+
+  Result<std::vector<std::string>> cases_without_queue_due(int limit) override {
+    Statement q(m_db, "SELECT number FROM cases WHERE legal_due IS NULL ORDER BY number LIMIT ?1");
+    q.bind(1, std::int64_t{limit});
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.text(0));
     if (rc != SQLITE_DONE) return propagate(error("cannot read cases"));
     return out;
   }
