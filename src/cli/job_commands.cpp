@@ -22,8 +22,7 @@ std::string job_line(const JobRecord& j) {
                                                     std::to_string(j.progress_total) + " " + j.progress_note
                                               : "";
   return "#" + std::to_string(j.id) + "  " + j.kind + "  " + (j.case_number.empty() ? "-" : j.case_number) + "  " +
-         j.state + " (attempt " + std::to_string(j.attempts) + " of " + std::to_string(j.max_attempts) + ")" +
-         progress;
+         j.state + " (attempt " + std::to_string(j.attempts) + " of " + std::to_string(j.max_attempts) + ")" + progress;
 }
 
 void add_queue(CLI::App& jobs, Session& s) {
@@ -138,8 +137,9 @@ void add_worker(CLI::App& app, Session& s) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("worker", "Run queued jobs (exports, erasures, letters, sweeps) until stopped");
   cmd->add_option("--threads", o->threads, "Jobs run at once (default 2)")->check(CLI::Range(1, 64));
-  cmd->add_option("--lease", o->lease, "Seconds a job is held without a heartbeat before another worker may "
-                                       "take it over (default 300)")
+  cmd->add_option("--lease", o->lease,
+                  "Seconds a job is held without a heartbeat before another worker may "
+                  "take it over (default 300)")
       ->check(CLI::Range(10, 86400));
   cmd->add_flag("--once", o->once, "Run every ready job, then exit");
   cmd->footer(
@@ -150,8 +150,7 @@ void add_worker(CLI::App& app, Session& s) {
     Installation& inst = s.installation();
     const DataMap* map = inst.settings.datamap_file ? &s.data_map("") : nullptr;
     auto handlers = standard_job_handlers(inst.settings, map);
-    WorkerEnvironment env{[&inst] { return open_store_connection(inst); }, inst.keys.get(), &inst.policy,
-                          &s.clock()};
+    WorkerEnvironment env{[&inst] { return open_store_connection(inst); }, inst.keys.get(), &inst.policy, &s.clock()};
     WorkerOptions options{o->threads, std::chrono::seconds{o->lease}, std::chrono::milliseconds{1000}, ""};
     WorkerPool pool(env, handlers, options);
     if (o->once) {

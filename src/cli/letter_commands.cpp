@@ -138,8 +138,7 @@ void add_sweep(CLI::App& dsar, Session& s) {
     if (*json_out) {
       json done = json::array();
       for (const auto& a : report.actions) done.push_back({{"case", a.case_number}, {"action", a.action}});
-      s.out << json{{"cases", done}, {"sent", report.outbox.sent}, {"waiting", report.outbox.waiting}}.dump(2)
-            << "\n";
+      s.out << json{{"cases", done}, {"sent", report.outbox.sent}, {"waiting", report.outbox.waiting}}.dump(2) << "\n";
     } else {
       for (const auto& a : report.actions) s.out << a.case_number << ": " << a.action << "\n";
       s.out << report.actions.size() << " case(s) acted on; outbox: " << report.outbox.sent << " sent, "

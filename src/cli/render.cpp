@@ -27,7 +27,6 @@ std::string days_left_text(const Deadlines& d, const Case& c) {
 
 }  // namespace
 
-
 std::string case_text(const CaseView& v, const Policy& policy) {
   const Case& c = v.c;
   const Deadlines& d = v.deadlines;

@@ -68,13 +68,11 @@ void add_serve(CLI::App& app, Session& s) {
     }
     std::ostream& access_log = o->access_log.empty() ? s.err : log_file;
     auto handlers = standard_job_handlers(inst.settings, map);
-    WorkerEnvironment env{[&inst] { return open_store_connection(inst); }, inst.keys.get(), &inst.policy,
-                          &s.clock()};
+    WorkerEnvironment env{[&inst] { return open_store_connection(inst); }, inst.keys.get(), &inst.policy, &s.clock()};
     std::unique_ptr<WorkerPool> pool;
     if (o->workers > 0) {
-      pool = std::make_unique<WorkerPool>(env, handlers,
-                                          WorkerOptions{o->workers, std::chrono::seconds{300},
-                                                        std::chrono::milliseconds{1000}, ""});
+      pool = std::make_unique<WorkerPool>(
+          env, handlers, WorkerOptions{o->workers, std::chrono::seconds{300}, std::chrono::milliseconds{1000}, ""});
       must(pool->start());
     }
     Service service(inst, s.clock(), pool.get(), access_log);
@@ -88,8 +86,8 @@ void add_serve(CLI::App& app, Session& s) {
     std::signal(SIGTERM, stop_serving);
     std::string scheme = o->tls_cert.empty() ? "http" : "https";
     std::string host = o->listen.substr(0, o->listen.rfind(':'));
-    s.out << "Maestro is serving on " << scheme << "://" << host << ":" << server->port() << "/ ("
-          << o->workers << " job worker(s)); stop with Ctrl-C.\n"
+    s.out << "Maestro is serving on " << scheme << "://" << host << ":" << server->port() << "/ (" << o->workers
+          << " job worker(s)); stop with Ctrl-C.\n"
           << std::flush;
     auto next_check = std::chrono::steady_clock::now();
     while (!g_serve_stop) {
@@ -116,8 +114,7 @@ void add_tokens(CLI::App& app, Session& s) {
   auto co = std::make_shared<CreateOptions>();
   auto* create = token->add_subcommand("create", "Create a token bound to a role; it is shown once");
   create->add_option("--name", co->name, "What the client is, e.g. ticketing-bridge")->required();
-  create->add_option("--role", co->role, "auditor (reads), operator (runs requests) or dpo (also decides)")
-      ->required();
+  create->add_option("--role", co->role, "auditor (reads), operator (runs requests) or dpo (also decides)")->required();
   create->add_flag("--json", co->json, "Print JSON");
   create->footer(
       "Only a keyed hash of the token is stored: keep the printed secret in your client's secret store. Send it "
@@ -126,20 +123,22 @@ void add_tokens(CLI::App& app, Session& s) {
     Role role = must(parse_role(co->role));
     NewToken made = must(s.desk().create_token(co->name, role));
     if (co->json) {
-      s.out << nlohmann::json{{"id", made.token.id}, {"name", made.token.name}, {"role", made.token.role},
+      s.out << nlohmann::json{{"id", made.token.id},
+                              {"name", made.token.name},
+                              {"role", made.token.role},
                               {"token", made.secret}}
                    .dump(2)
             << "\n";
       return;
     }
-    s.out << "Token #" << made.token.id << " '" << made.token.name << "' (" << made.token.role
-          << "), shown once:\n  " << made.secret << "\n";
+    s.out << "Token #" << made.token.id << " '" << made.token.name << "' (" << made.token.role << "), shown once:\n  "
+          << made.secret << "\n";
   });
   auto* list = token->add_subcommand("list", "List tokens (never their secrets)");
   list->callback([&s] {
     for (const auto& t : must(s.desk().tokens())) {
-      s.out << "#" << t.id << "  " << t.name << "  " << t.role << "  created " << format_instant(t.created_at)
-            << " by " << t.created_by << (t.revoked_at ? "  REVOKED " + format_instant(*t.revoked_at) : "") << "\n";
+      s.out << "#" << t.id << "  " << t.name << "  " << t.role << "  created " << format_instant(t.created_at) << " by "
+            << t.created_by << (t.revoked_at ? "  REVOKED " + format_instant(*t.revoked_at) : "") << "\n";
     }
   });
   auto id = std::make_shared<std::int64_t>(0);

@@ -120,9 +120,10 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
       } else {
-        return invalid(where + ": unknown setting '" + key +
-                       "' (known: home, store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
-                       "language, templates_dir, mail)");
+        return invalid(
+            where + ": unknown setting '" + key +
+            "' (known: home, store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
+            "language, templates_dir, mail)");
       }
     }
   } catch (const YAML::Exception& e) {

@@ -25,8 +25,9 @@ Result<bool> reminder_sent_since(Desk& desk, const std::string& number, Instant 
 void send_or_warn(Correspondence& mail, const CaseView& view, std::string_view letter, const LetterFields& fields,
                   SweepReport& report) {
   auto sent = mail.send_letter(view, letter, fields);
-  if (!sent) report.warnings.push_back(view.c.number + ": the " + std::string(letter) + " letter was not sent: " +
-                                       sent.error().message);
+  if (!sent)
+    report.warnings.push_back(view.c.number + ": the " + std::string(letter) +
+                              " letter was not sent: " + sent.error().message);
 }
 
 Status sweep_unverified(Desk& desk, Correspondence& mail, SweepReport& report) {
@@ -43,8 +44,8 @@ Status sweep_unverified(Desk& desk, Correspondence& mail, SweepReport& report) {
     Instant expires = add_duration(*asked, vp.expire_after, any);
     Instant remind = add_duration(*asked, vp.reminder_after, any);
     if (now >= expires) {
-      auto denied = desk.deny(v.c.number, "identity-not-verified",
-                              "No proof of identity was received within the time allowed.");
+      auto denied =
+          desk.deny(v.c.number, "identity-not-verified", "No proof of identity was received within the time allowed.");
       if (!denied) return propagate(denied.error());
       auto fields = mail.closing_fields(*denied, "refusal");
       if (!fields) return propagate(fields.error());
@@ -73,8 +74,8 @@ Status sweep_overdue_tasks(Desk& desk, Correspondence& mail, SweepReport& report
     if (t.done_at || t.reminded_at || !(t.due < today)) continue;
     auto sent = mail.mail_task(t, true);
     if (!sent) {
-      report.warnings.push_back("task #" + std::to_string(t.id) + ": the reminder was not sent: " +
-                                sent.error().message);
+      report.warnings.push_back("task #" + std::to_string(t.id) +
+                                ": the reminder was not sent: " + sent.error().message);
       continue;
     }
     if (auto ok = desk.task_reminded(t); !ok) return ok;

@@ -54,9 +54,9 @@ Result<NewToken> Desk::create_token(std::string_view name, Role role) {
     auto id = m_store.add_token(made.token);
     if (!id) return propagate(id.error());
     made.token.id = *id;
-    return append_audit("", "token-created", "ok",
-                        nlohmann::json{{"token", made.token.id}, {"name", made.token.name}, {"role", made.token.role}}
-                            .dump());
+    return append_audit(
+        "", "token-created", "ok",
+        nlohmann::json{{"token", made.token.id}, {"name", made.token.name}, {"role", made.token.role}}.dump());
   });
   if (!done) return propagate(done.error());
   return made;

@@ -34,10 +34,26 @@ Result<std::vector<std::string>> string_list(const json& p, const char* key) {
   return out;
 }
 
-std::optional<std::string> case_of(const JobContext& c, const json& p) {
-  if (p.contains("case") && p["case"].is_string()) return p["case"].get<std::string>();
-  if (!c.job.case_number.empty()) return c.job.case_number;
-  return std::nullopt;
+// Whom an export or erasure is for: the case (the parameters', else the job's), the subjects
+// and the tenants.
+struct Scope {
+  std::optional<std::string> case_number;
+  std::vector<std::string> subjects, tenants;
+};
+
+Result<Scope> scope_of(const JobContext& c, const json& p) {
+  Scope scope;
+  auto subjects = string_list(p, "subjects");
+  if (!subjects) return propagate(subjects.error());
+  auto tenants = string_list(p, "tenants");
+  if (!tenants) return propagate(tenants.error());
+  scope.subjects = std::move(*subjects);
+  scope.tenants = std::move(*tenants);
+  if (p.contains("case") && p["case"].is_string())
+    scope.case_number = p["case"].get<std::string>();
+  else if (!c.job.case_number.empty())
+    scope.case_number = c.job.case_number;
+  return scope;
 }
 
 Status need_map(const DataMap* map) {
@@ -58,15 +74,13 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   if (auto ok = need_map(map); !ok) return propagate(ok.error());
   auto p = parameters_of(c);
   if (!p) return propagate(p.error());
+  auto scope = scope_of(c, *p);
+  if (!scope) return propagate(scope.error());
+  if (!scope->case_number && scope->subjects.empty()) return invalid("an export job needs a case or subjects");
   ExportRequest request;
-  auto subjects = string_list(*p, "subjects");
-  auto tenants = string_list(*p, "tenants");
-  if (!subjects) return propagate(subjects.error());
-  if (!tenants) return propagate(tenants.error());
-  request.subjects = *subjects;
-  request.tenants = *tenants;
-  request.case_number = case_of(c, *p);
-  if (!request.case_number && request.subjects.empty()) return invalid("an export job needs a case or subjects");
+  request.subjects = scope->subjects;
+  request.tenants = scope->tenants;
+  request.case_number = scope->case_number;
   request.destination = p->value("destination", "");
   if (request.destination.empty()) return invalid("an export job needs a 'destination'");
   request.formats = p->value("formats", request.formats);
@@ -106,15 +120,13 @@ Result<std::string> run_erase(const DataMap* map, JobContext& c) {
   if (auto ok = need_map(map); !ok) return propagate(ok.error());
   auto p = parameters_of(c);
   if (!p) return propagate(p.error());
+  auto scope = scope_of(c, *p);
+  if (!scope) return propagate(scope.error());
+  if (!scope->case_number) return invalid("an erase job needs a case");
   ErasureRequest request;
-  auto subjects = string_list(*p, "subjects");
-  auto tenants = string_list(*p, "tenants");
-  if (!subjects) return propagate(subjects.error());
-  if (!tenants) return propagate(tenants.error());
-  request.subjects = *subjects;
-  request.tenants = *tenants;
-  request.case_number = case_of(c, *p);
-  if (!request.case_number) return invalid("an erase job needs a case");
+  request.subjects = scope->subjects;
+  request.tenants = scope->tenants;
+  request.case_number = scope->case_number;
   c.progress(0, 1, "erasing");
   auto outcome = erase_subject(c.desk, *map, request);
   if (!outcome) return propagate(outcome.error());
@@ -123,9 +135,8 @@ Result<std::string> run_erase(const DataMap* map, JobContext& c) {
                                             " store(s) could not be changed; the erasure resumes on the next try");
   }
   c.progress(1, 1, "erased and proven");
-  json result{{"case", outcome->case_number},
-              {"resumed", outcome->resumed},
-              {"manual_tasks", outcome->manual.tasks.size()}};
+  json result{
+      {"case", outcome->case_number}, {"resumed", outcome->resumed}, {"manual_tasks", outcome->manual.tasks.size()}};
   if (outcome->proof) {
     result["verified_rows"] = outcome->proof->verified_rows;
     result["remaining"] = outcome->proof->remaining;

@@ -97,8 +97,8 @@ class WorkerPool::Impl {
     auto seat = std::make_unique<Seat>();
     seat->worker = std::move(worker);
     seat->store = std::move(*store);
-    seat->desk = std::make_unique<Desk>(*seat->store, *m_env.keys, *m_env.policy, *m_env.clock,
-                                        "worker:" + seat->worker);
+    seat->desk =
+        std::make_unique<Desk>(*seat->store, *m_env.keys, *m_env.policy, *m_env.clock, "worker:" + seat->worker);
     return seat;
   }
 
@@ -156,7 +156,7 @@ class WorkerPool::Impl {
   // Renews the lease of every running job (with its progress) every lease / 3.
   void heartbeat_loop(Seat& seat) {
     auto period = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(m_options.lease) / 3,
-                                                   std::chrono::milliseconds{100});
+                                                      std::chrono::milliseconds{100});
     std::unique_lock lock(m_mutex);
     while (!m_stopping) {
       m_wake.wait_for(lock, period, [this] { return m_stopping; });
@@ -211,8 +211,7 @@ class WorkerPool::Impl {
   std::vector<std::thread> m_threads;
 };
 
-WorkerPool::WorkerPool(WorkerEnvironment environment, std::map<std::string, JobHandler> handlers,
-                       WorkerOptions options)
+WorkerPool::WorkerPool(WorkerEnvironment environment, std::map<std::string, JobHandler> handlers, WorkerOptions options)
     : m_impl(std::make_unique<Impl>(std::move(environment), std::move(handlers), std::move(options))) {}
 WorkerPool::~WorkerPool() = default;
 Status WorkerPool::start() {

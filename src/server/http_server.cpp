@@ -115,22 +115,22 @@ class HttpServer::Impl {
     m_address = *address;
     unsigned threads = m_options.threads < 1 ? 1 : m_options.threads;
     if (m_cert.empty()) {
-      m_daemon = MHD_start_daemon(
-          flags, 0, nullptr, nullptr, &Impl::on_request, this, MHD_OPTION_SOCK_ADDR,
-          reinterpret_cast<sockaddr*>(&m_address), MHD_OPTION_THREAD_POOL_SIZE, threads,
-          MHD_OPTION_CONNECTION_TIMEOUT, m_options.idle_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-          m_options.connection_limit, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, this, MHD_OPTION_END);
+      m_daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::on_request, this, MHD_OPTION_SOCK_ADDR,
+                                  reinterpret_cast<sockaddr*>(&m_address), MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, m_options.idle_timeout_seconds,
+                                  MHD_OPTION_CONNECTION_LIMIT, m_options.connection_limit, MHD_OPTION_NOTIFY_COMPLETED,
+                                  &Impl::on_completed, this, MHD_OPTION_END);
     } else {
-      m_daemon = MHD_start_daemon(
-          flags, 0, nullptr, nullptr, &Impl::on_request, this, MHD_OPTION_SOCK_ADDR,
-          reinterpret_cast<sockaddr*>(&m_address), MHD_OPTION_THREAD_POOL_SIZE, threads,
-          MHD_OPTION_CONNECTION_TIMEOUT, m_options.idle_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-          m_options.connection_limit, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, this,
-          MHD_OPTION_HTTPS_MEM_CERT, m_cert.c_str(), MHD_OPTION_HTTPS_MEM_KEY, m_key.c_str(), MHD_OPTION_END);
+      m_daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::on_request, this, MHD_OPTION_SOCK_ADDR,
+                                  reinterpret_cast<sockaddr*>(&m_address), MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, m_options.idle_timeout_seconds,
+                                  MHD_OPTION_CONNECTION_LIMIT, m_options.connection_limit, MHD_OPTION_NOTIFY_COMPLETED,
+                                  &Impl::on_completed, this, MHD_OPTION_HTTPS_MEM_CERT, m_cert.c_str(),
+                                  MHD_OPTION_HTTPS_MEM_KEY, m_key.c_str(), MHD_OPTION_END);
     }
     if (!m_daemon) {
-      return fail(ErrorCode::unavailable,
-                  "cannot listen on " + m_options.listen + " (in use, not an address of this machine, or no permission)");
+      return fail(ErrorCode::unavailable, "cannot listen on " + m_options.listen +
+                                              " (in use, not an address of this machine, or no permission)");
     }
     const MHD_DaemonInfo* info = MHD_get_daemon_info(m_daemon, MHD_DAEMON_INFO_BIND_PORT);
     m_port = info ? info->port : 0;
@@ -140,8 +140,8 @@ class HttpServer::Impl {
   std::uint16_t port() const { return m_port; }
 
  private:
-  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method,
-                               const char*, const char* upload_data, size_t* upload_data_size, void** state) {
+  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char*,
+                               const char* upload_data, size_t* upload_data_size, void** state) {
     auto* self = static_cast<Impl*>(cls);
     if (!*state) {  // the headers have arrived; the body, if any, follows in later calls
       *state = new PendingRequest();
@@ -172,8 +172,8 @@ class HttpServer::Impl {
     } catch (const std::exception&) {
       response = HttpResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
     }
-    MHD_Response* reply = MHD_create_response_from_buffer(response.body.size(), response.body.data(),
-                                                          MHD_RESPMEM_MUST_COPY);
+    MHD_Response* reply =
+        MHD_create_response_from_buffer(response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
     if (!reply) return MHD_NO;
     MHD_add_response_header(reply, "Content-Type", response.content_type.c_str());
     for (const auto& [name, value] : response.headers) MHD_add_response_header(reply, name.c_str(), value.c_str());

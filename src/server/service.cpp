@@ -150,11 +150,10 @@ class HttpMetrics {
         << "# TYPE maestro_http_request_duration_seconds histogram\n";
     for (const auto& [route, h] : m_latency) {
       for (std::size_t i = 0; i < k_buckets.size(); ++i) {
-        out << "maestro_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"" << k_buckets[i]
-            << "\"} " << h.buckets[i] << "\n";
+        out << "maestro_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"" << k_buckets[i] << "\"} "
+            << h.buckets[i] << "\n";
       }
-      out << "maestro_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} " << h.count
-          << "\n"
+      out << "maestro_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} " << h.count << "\n"
           << "maestro_http_request_duration_seconds_sum{route=\"" << route << "\"} " << h.sum << "\n"
           << "maestro_http_request_duration_seconds_count{route=\"" << route << "\"} " << h.count << "\n";
     }
@@ -269,8 +268,8 @@ class Service::Impl {
         << "# TYPE maestro_cases_due_within_7_days gauge\nmaestro_cases_due_within_7_days " << counts->due_soon << "\n";
     auto messages = desk.messages();
     if (!messages) return problem(messages.error());
-    long waiting = std::count_if(messages->begin(), messages->end(),
-                                 [](const OutboxMessage& m) { return m.state == "pending"; });
+    long waiting =
+        std::count_if(messages->begin(), messages->end(), [](const OutboxMessage& m) { return m.state == "pending"; });
     out << "# HELP maestro_letters_waiting Letters waiting to be sent or retried.\n"
         << "# TYPE maestro_letters_waiting gauge\nmaestro_letters_waiting " << waiting << "\n";
     auto jobs = (**store).count_jobs();
@@ -312,8 +311,8 @@ class Service::Impl {
     std::vector<std::string> rest(parts.begin() + 2, parts.end());
     auto need = [&](Role role) -> std::optional<HttpResponse> {
       if (role_allows(caller->role, role)) return std::nullopt;
-      return problem(403, std::string("this needs the ") + role_name(role) + " role; the token has " +
-                              role_name(caller->role));
+      return problem(
+          403, std::string("this needs the ") + role_name(role) + " role; the token has " + role_name(caller->role));
     };
 
     if (rest.size() == 1 && rest[0] == "cases") {
@@ -442,11 +441,12 @@ class Service::Impl {
 
   HttpResponse start_job(const HttpRequest& r, const std::string& number, Desk& desk) {
     auto body = strict_body(r, {"kind", "destination", "formats", "notify", "tenants"});
-    if (!body) return problem(body.error().code == ErrorCode::invalid_argument && r.headers.count("content-type") &&
-                                      !r.headers.at("content-type").starts_with("application/json")
-                                  ? 415
-                                  : 400,
-                              body.error().message);
+    if (!body)
+      return problem(body.error().code == ErrorCode::invalid_argument && r.headers.count("content-type") &&
+                             !r.headers.at("content-type").starts_with("application/json")
+                         ? 415
+                         : 400,
+                     body.error().message);
     auto kind = optional_string(*body, "kind");
     if (!kind) return problem(kind.error());
     if (*kind != "export" && *kind != "erase") return problem(400, "kind must be export or erase");
@@ -460,12 +460,14 @@ class Service::Impl {
     if (*kind == "export") {
       auto destination = optional_string(*body, "destination");
       if (!destination) return problem(destination.error());
-      if (destination->empty()) return problem(400, "an export needs a 'destination' (a folder or s3://bucket/prefix/)");
+      if (destination->empty())
+        return problem(400, "an export needs a 'destination' (a folder or s3://bucket/prefix/)");
       auto formats = optional_string(*body, "formats");
       if (!formats) return problem(formats.error());
       parameters["destination"] = *destination;
       parameters["formats"] = formats->empty() ? "json,csv,html" : *formats;
-      if (body->contains("notify") && !(*body)["notify"].is_boolean()) return problem(400, "'notify' must be true or false");
+      if (body->contains("notify") && !(*body)["notify"].is_boolean())
+        return problem(400, "'notify' must be true or false");
       parameters["notify"] = body->value("notify", false);
     } else if (body->contains("destination") || body->contains("formats") || body->contains("notify")) {
       return problem(400, "an erase job takes only 'kind' and 'tenants'");

@@ -130,9 +130,9 @@ struct ApiToken {
 // A page of the queue: cases in the order a privacy team works them (open ones first, by legal
 // due date, then number), filtered by indexed columns only.
 struct CasePageQuery {
-  std::string state;         // empty: any
-  std::string right;         // empty: any; else one right's name
-  std::string jurisdiction;  // empty: any
+  std::string state;               // empty: any
+  std::string right;               // empty: any; else one right's name
+  std::string jurisdiction;        // empty: any
   std::optional<Date> due_before;  // open cases whose stored legal due date is before this
   std::string after;               // a case number: the page starts after it; empty: first page
   int limit = 50;
@@ -218,8 +218,7 @@ class CaseStore {
   virtual Result<std::map<std::string, std::int64_t>> count_jobs() = 0;
   virtual Result<std::optional<JobRecord>> job_with_key(std::string_view idempotency_key) = 0;
   // Newest first; `case_number` empty means every case, `state` empty every state.
-  virtual Result<std::vector<JobRecord>> load_jobs(std::string_view case_number, std::string_view state,
-                                                   int limit) = 0;
+  virtual Result<std::vector<JobRecord>> load_jobs(std::string_view case_number, std::string_view state, int limit) = 0;
 
   // API tokens. add_token assigns the id; a second token of the same name is already_exists.
   virtual Result<std::int64_t> add_token(const ApiToken& token) = 0;

@@ -355,13 +355,14 @@ class SqliteCaseStore final : public CaseStore {
       if (rc != SQLITE_ROW) return propagate(error("cannot read cases"));
     }
     // Row values in the queue's index order; NULL due dates (not yet known) sort first.
-    Statement page(m_db,
-                   "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
-                   "FROM cases WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR ',' || rights || ',' LIKE '%,' || ?2 || ',%') "
-                   "AND (?3 = '' OR jurisdiction = ?3) AND (?4 = '' OR (closed_at IS NULL AND legal_due < ?4)) "
-                   "AND (?5 = '' OR ((closed_at IS NOT NULL), coalesce(legal_due, ''), number) > "
-                   "(SELECT (closed_at IS NOT NULL), coalesce(legal_due, ''), number FROM cases WHERE number = ?5)) "
-                   "ORDER BY (closed_at IS NOT NULL), legal_due, number LIMIT ?6");
+    Statement page(
+        m_db,
+        "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
+        "FROM cases WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR ',' || rights || ',' LIKE '%,' || ?2 || ',%') "
+        "AND (?3 = '' OR jurisdiction = ?3) AND (?4 = '' OR (closed_at IS NULL AND legal_due < ?4)) "
+        "AND (?5 = '' OR ((closed_at IS NOT NULL), coalesce(legal_due, ''), number) > "
+        "(SELECT (closed_at IS NOT NULL), coalesce(legal_due, ''), number FROM cases WHERE number = ?5)) "
+        "ORDER BY (closed_at IS NOT NULL), legal_due, number LIMIT ?6");
     page.bind(1, q.state).bind(2, q.right).bind(3, q.jurisdiction);
     page.bind(4, q.due_before ? format_date(*q.due_before) : std::string());
     page.bind(5, q.after).bind(6, std::int64_t{q.limit} + 1);
@@ -705,11 +706,12 @@ class SqliteCaseStore final : public CaseStore {
   Result<std::optional<JobRecord>> claim_job(const std::string& worker, Instant now, Instant lease_until) override {
     // One statement, so SQLite's write lock makes the claim atomic across processes. PostgreSQL
     // will pick the row with FOR UPDATE SKIP LOCKED inside the same UPDATE.
-    std::string sql = std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, "
-                                  "lease_expires_at = ?3 WHERE id = (SELECT id FROM jobs WHERE "
-                                  "(state = 'queued' AND not_before <= ?2) OR "
-                                  "(state = 'running' AND lease_expires_at <= ?2) ORDER BY not_before, id LIMIT 1) "
-                                  "RETURNING ") +
+    std::string sql = std::string(
+                          "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, "
+                          "lease_expires_at = ?3 WHERE id = (SELECT id FROM jobs WHERE "
+                          "(state = 'queued' AND not_before <= ?2) OR "
+                          "(state = 'running' AND lease_expires_at <= ?2) ORDER BY not_before, id LIMIT 1) "
+                          "RETURNING ") +
                       k_job_columns;
     Statement claim(m_db, sql.c_str());
     claim.bind(1, worker).bind(2, format_instant(now)).bind(3, format_instant(lease_until));
@@ -799,8 +801,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Result<std::optional<ApiToken>> token_with_mac(std::string_view mac) override {
-    Statement q(m_db, "SELECT id, name, role, secret_mac, created_at, created_by, revoked_at FROM api_tokens "
-                      "WHERE secret_mac = ?1");
+    Statement q(m_db,
+                "SELECT id, name, role, secret_mac, created_at, created_by, revoked_at FROM api_tokens "
+                "WHERE secret_mac = ?1");
     q.bind(1, mac);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<ApiToken>{};
@@ -811,8 +814,9 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Result<std::vector<ApiToken>> load_tokens() override {
-    Statement q(m_db, "SELECT id, name, role, secret_mac, created_at, created_by, revoked_at FROM api_tokens "
-                      "ORDER BY id");
+    Statement q(m_db,
+                "SELECT id, name, role, secret_mac, created_at, created_by, revoked_at FROM api_tokens "
+                "ORDER BY id");
     std::vector<ApiToken> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {

@@ -317,8 +317,8 @@ TEST_F(Lifecycle, TheManPageAndCompletionCoverEveryCommand) {
   RunResult man = maestro.run({"manpage"});
   ASSERT_EQ(man.exit_code, 0);
   EXPECT_TRUE(man.out.starts_with(".TH MAESTRO 1")) << man.out.substr(0, 80);
-  for (const char* section : {"maestro dsar export\"", "maestro dsar delete\"", "maestro hold add\"",
-                              "\\-\\-subject", ".SH EXIT STATUS", "/etc/maestro/maestro.yaml"}) {
+  for (const char* section : {"maestro dsar export\"", "maestro dsar delete\"", "maestro hold add\"", "\\-\\-subject",
+                              ".SH EXIT STATUS", "/etc/maestro/maestro.yaml"}) {
     EXPECT_NE(man.out.find(section), std::string::npos) << section;
   }
   EXPECT_EQ(man.out.find("maestro manpage"), std::string::npos);  // hidden commands stay hidden

@@ -31,8 +31,8 @@ class Jobs : public ::testing::Test {
     return r;
   }
   void verified_case() {
-    ok({"dsar", "intake", "--subject", "email:luisg@embraer.com.br", "--name", "Luís Gonçalves", "--rights",
-        "access", "--jurisdiction", "gdpr"});
+    ok({"dsar", "intake", "--subject", "email:luisg@embraer.com.br", "--name", "Luís Gonçalves", "--rights", "access",
+        "--jurisdiction", "gdpr"});
     ok({"dsar", "ack", "DSAR-2026-001", "--no-letter"});
     ok({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"});
   }
@@ -120,7 +120,7 @@ TEST_F(Jobs, BadJobsAreRefusedAndAQueuedJobCanBeCancelled) {
       "gdpr"});
   EXPECT_EQ(maestro.run({"jobs", "queue", "mine"}).exit_code, 2);
   EXPECT_EQ(maestro.run({"jobs", "queue", "export", "--case", "DSAR-2026-001"}).exit_code, 2);  // no --out
-  EXPECT_EQ(maestro.run({"jobs", "queue", "erase"}).exit_code, 2);                               // no --case
+  EXPECT_EQ(maestro.run({"jobs", "queue", "erase"}).exit_code, 2);                              // no --case
   EXPECT_EQ(maestro.run({"jobs", "queue", "erase", "--case", "DSAR-2026-404"}).exit_code, 3);
   EXPECT_NE(ok({"jobs", "list"}).out.find("(no jobs)"), std::string::npos);
 

@@ -2,13 +2,13 @@
 
 #include "crypto/keyring.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>

@@ -39,9 +39,9 @@ class Serve : public ::testing::Test {
     auditor_token = token("audit", "auditor");
     port = free_port();
     server = std::make_unique<BackgroundMaestro>(
-        maestro, std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--access-log",
-                                          (maestro.dir() / "access.log").string(), "--workers", "1",
-                                          "--no-daily-sweep"});
+        maestro,
+        std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--access-log",
+                                 (maestro.dir() / "access.log").string(), "--workers", "1", "--no-daily-sweep"});
     for (int i = 0; i < 200; ++i) {
       if (call("GET", "/healthz").status == 200) return;
       std::this_thread::sleep_for(50ms);
@@ -89,9 +89,7 @@ class Serve : public ::testing::Test {
     return call("POST", "/api/v1/cases", request.dump(), operator_token);
   }
 
-  std::size_t cases_in_store() {
-    return json::parse(maestro.run({"dsar", "list", "--json"}).out).size();
-  }
+  std::size_t cases_in_store() { return json::parse(maestro.run({"dsar", "list", "--json"}).out).size(); }
 
   Maestro maestro;
   std::string operator_token, auditor_token;
@@ -235,15 +233,15 @@ TEST_F(Serve, AnExportStartedThroughTheApiRunsAsAJob) {
   ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001", "--no-letter"}).exit_code, 0);
   ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
 
-  Reply started = call("POST", "/api/v1/cases/DSAR-2026-001/jobs",
-                       R"({"kind":"export","destination":"exports/DSAR-2026-001/"})", operator_token, "application/json",
-                       {"Idempotency-Key: export-1"});
+  Reply started =
+      call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"export","destination":"exports/DSAR-2026-001/"})",
+           operator_token, "application/json", {"Idempotency-Key: export-1"});
   ASSERT_EQ(started.status, 202) << started.body;
   EXPECT_NE(started.headers.find("Location: /api/v1/jobs/1"), std::string::npos);
   // The same key again returns the same job instead of a second export.
-  Reply again = call("POST", "/api/v1/cases/DSAR-2026-001/jobs",
-                     R"({"kind":"export","destination":"exports/DSAR-2026-001/"})", operator_token, "application/json",
-                     {"Idempotency-Key: export-1"});
+  Reply again =
+      call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"export","destination":"exports/DSAR-2026-001/"})",
+           operator_token, "application/json", {"Idempotency-Key: export-1"});
   EXPECT_EQ(again.as_json()["id"], 1);
   json job;
   for (int i = 0; i < 600; ++i) {

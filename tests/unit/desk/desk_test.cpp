@@ -238,7 +238,6 @@ TEST_F(DeskTest, OverdueCasesAndCountsComeFromTheQueue) {
   (void)fresh;
 }
 
-
 TEST_F(DeskTest, CasesFromBeforeTheQueueGetTheirDueDateOnce) {
   std::string a = open_case("jane@example.com");
   std::string b = open_case("bob@example.com");

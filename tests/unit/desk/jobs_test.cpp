@@ -21,7 +21,8 @@ class JobsTest : public ::testing::Test {
         store(std::move(*open_sqlite_case_store(dir / "maestro.db", keys, true))),
         desk(*store, keys, testing::default_policy(), clock, "dpo") {}
 
-  JobRecord queue(const std::string& kind = "export", const std::string& parameters = R"({"subject":"jane@example.com"})") {
+  JobRecord queue(const std::string& kind = "export",
+                  const std::string& parameters = R"({"subject":"jane@example.com"})") {
     auto job = desk.enqueue_job({kind, "", parameters, 3, ""});
     EXPECT_TRUE(job) << (job ? "" : job.error().message);
     return job ? *job : JobRecord{};
@@ -69,7 +70,8 @@ TEST_F(JobsTest, AQueuedJobIsClaimedOnceLeasedAndCompleted) {
 TEST_F(JobsTest, ParametersAndErrorsAreSealedInTheStore) {
   JobRecord job = queue("export", R"({"subject":"jane.secret@example.com"})");
   auto claimed = *desk.claim_job("w", 60s);
-  ASSERT_TRUE(desk.fail_job(*claimed, "w", Error{ErrorCode::invalid_argument, "no such column: jane.secret@example.com"}));
+  ASSERT_TRUE(
+      desk.fail_job(*claimed, "w", Error{ErrorCode::invalid_argument, "no such column: jane.secret@example.com"}));
   store.reset();  // flush and close before reading the file's bytes
   std::string bytes = testing::read_file(dir / "maestro.db");
   std::string wal = std::filesystem::exists(dir / "maestro.db-wal") ? testing::read_file(dir / "maestro.db-wal") : "";
