@@ -110,7 +110,7 @@ Result<Instant> parse_instant(std::string_view text) {
 }
 
 std::string format_date(Date date) {
-  char buffer[16];
+  char buffer[48];  // room for any int and unsigned, so no compiler sees a possible truncation
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
   return buffer;
@@ -119,7 +119,7 @@ std::string format_date(Date date) {
 std::string format_instant(Instant at) {
   auto day = chr::floor<chr::days>(at);
   chr::hh_mm_ss<chr::seconds> tod{at - day};
-  char buffer[32];
+  char buffer[128];  // as above: GCC at -Os reasons about the widest possible longs
   std::snprintf(buffer, sizeof buffer, "%sT%02ld:%02ld:%02ldZ", format_date(Date{day}).c_str(),
                 static_cast<long>(tod.hours().count()), static_cast<long>(tod.minutes().count()),
                 static_cast<long>(tod.seconds().count()));

@@ -199,6 +199,34 @@ Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
   return IntakeResult{std::move(c), std::move(*deadlines)};
 }
 
+Result<Desk::IdempotentIntake> Desk::intake_once(const IntakeRequest& request, std::string_view key,
+                                                 std::string_view request_text) {
+  if (key.empty() || key.size() > 200) return invalid("an idempotency key is 1 to 200 characters");
+  std::string mac = m_keys.integrity_mac("intake-request:" + std::string(request_text));
+  auto seen = m_store.intake_key(key);
+  if (!seen) return propagate(seen.error());
+  if (*seen) {
+    if ((*seen)->request_mac != mac) {
+      return fail(ErrorCode::already_exists, "this idempotency key was used for a different request");
+    }
+    auto c = load((*seen)->case_number);
+    if (!c) return propagate(c.error());
+    auto v = view(std::move(*c));
+    if (!v) return propagate(v.error());
+    return IdempotentIntake{IntakeResult{std::move(v->c), std::move(v->deadlines)}, true};
+  }
+  std::optional<IntakeResult> made;
+  Status done = m_store.transaction([&]() -> Status {
+    auto result = intake(request);  // nested: one transaction with the key
+    if (!result) return propagate(result.error());
+    if (auto ok = m_store.remember_intake_key(key, {result->c.number, mac}, m_clock.now()); !ok) return ok;
+    made = std::move(*result);
+    return {};
+  });
+  if (!done) return propagate(done.error());
+  return IdempotentIntake{std::move(*made), false};
+}
+
 Result<Case> Desk::load(std::string_view raw_number) {
   std::string number = normalise_number(raw_number);
   if (auto ok = validate_case_number(number); !ok) return propagate(ok.error());

@@ -117,6 +117,14 @@ class Desk {
   Desk(CaseStore& store, const KeyRing& keys, const Policy& policy, const Clock& clock, std::string actor);
 
   Result<IntakeResult> intake(const IntakeRequest& request);
+  // intake with a client's idempotency key: the same key and request again return the case the
+  // first made (`replayed`); the same key with another request is already_exists.
+  struct IdempotentIntake {
+    IntakeResult made;
+    bool replayed = false;
+  };
+  Result<IdempotentIntake> intake_once(const IntakeRequest& request, std::string_view key,
+                                       std::string_view request_text);
   Result<CaseView> acknowledge(std::string_view number);
   Result<CaseView> record_verification(std::string_view number, std::string_view method, VerificationOutcome outcome);
   Result<CaseView> start(std::string_view number);

@@ -415,6 +415,17 @@ class Service::Impl {
     auto request = parse_intake_json(r.body);
     if (!request) return problem(request.error());
     if (request->channel == "email") request->channel = "api";
+    auto key = r.headers.find("idempotency-key");
+    if (key != r.headers.end()) {
+      // A retried request (a lost answer, a client restart) gets the case the first one made.
+      auto once = desk.intake_once(*request, key->second, r.body);
+      if (!once) return problem(once.error());
+      HttpResponse response =
+          json_response(once->replayed ? 200 : 201, case_json(CaseView{once->made.c, once->made.deadlines}));
+      response.headers.emplace_back("Location", "/api/v1/cases/" + once->made.c.number);
+      if (once->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+      return response;
+    }
     auto made = desk.intake(*request);
     if (!made) return problem(made.error());
     HttpResponse response = json_response(201, case_json(CaseView{made->c, made->deadlines}));

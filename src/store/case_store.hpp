@@ -226,6 +226,15 @@ class CaseStore {
   virtual Result<std::vector<ApiToken>> load_tokens() = 0;  // oldest first
   virtual Status revoke_token(std::int64_t id, Instant at) = 0;
 
+  // Idempotency keys of case creation: the key, the case it made, and a keyed hash of the request
+  // (the request names the person). remember_intake_key is called in the intake's transaction.
+  struct IntakeKey {
+    std::string case_number;
+    std::string request_mac;
+  };
+  virtual Result<std::optional<IntakeKey>> intake_key(std::string_view key) = 0;
+  virtual Status remember_intake_key(std::string_view key, const IntakeKey& made, Instant at) = 0;
+
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.
   virtual Status for_each_ledger_entry(Instant since, const std::function<Status(const LedgerEntry&)>& visit) = 0;

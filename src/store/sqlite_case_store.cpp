@@ -14,7 +14,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 7> k_migrations{R"sql(
+constexpr std::array<const char*, 8> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -157,6 +157,14 @@ constexpr std::array<const char*, 7> k_migrations{R"sql(
                                                   R"sql(
   ALTER TABLE cases ADD COLUMN legal_due TEXT;   -- YYYY-MM-DD as of the last change; NULL: not yet known
   CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), legal_due, number);
+)sql",
+                                                  R"sql(
+  CREATE TABLE intake_keys (
+    key TEXT PRIMARY KEY,           -- the client's Idempotency-Key
+    case_number TEXT NOT NULL,
+    request_mac TEXT NOT NULL,      -- keyed hash of the request body
+    created_at TEXT NOT NULL
+  );
 )sql"};
 
 // The columns of a job, in the order read_job expects.
@@ -337,6 +345,22 @@ class SqliteCaseStore final : public CaseStore {
     }
     if (rc != SQLITE_DONE) return propagate(error("cannot read cases"));
     return out;
+  }
+
+  Result<std::optional<IntakeKey>> intake_key(std::string_view key) override {
+    Statement q(m_db, "SELECT case_number, request_mac FROM intake_keys WHERE key = ?1");
+    q.bind(1, key);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<IntakeKey>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the idempotency keys"));
+    return std::optional<IntakeKey>{IntakeKey{q.text(0), q.text(1)}};
+  }
+
+  Status remember_intake_key(std::string_view key, const IntakeKey& made, Instant at) override {
+    Statement put(m_db, "INSERT INTO intake_keys(key, case_number, request_mac, created_at) VALUES (?1, ?2, ?3, ?4)");
+    put.bind(1, key).bind(2, made.case_number).bind(3, made.request_mac).bind(4, format_instant(at));
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the idempotency key"));
+    return {};
   }
 
   Status set_queue_due(std::string_view number, Date legal_due) override {

@@ -167,6 +167,26 @@ TEST_F(Serve, CasesAreCreatedReadAndListedInDueOrderWithACursor) {
   EXPECT_TRUE(verify["intact"].get<bool>());
 }
 
+TEST_F(Serve, AnIdempotencyKeyMakesCaseCreationSafeToRetry) {
+  json request{{"subjects", {"jane@example.com"}}, {"name", "Jane"}, {"rights", "access"}, {"jurisdiction", "gdpr"}};
+  Reply first = call("POST", "/api/v1/cases", request.dump(), operator_token, "application/json",
+                     {"Idempotency-Key: intake-7f3a"});
+  ASSERT_EQ(first.status, 201) << first.body;
+  Reply retried = call("POST", "/api/v1/cases", request.dump(), operator_token, "application/json",
+                       {"Idempotency-Key: intake-7f3a"});
+  EXPECT_EQ(retried.status, 200);
+  EXPECT_NE(retried.headers.find("Idempotent-Replayed: true"), std::string::npos);
+  EXPECT_EQ(retried.as_json()["number"], first.as_json()["number"]);
+  request["name"] = "Someone Else";
+  Reply misuse = call("POST", "/api/v1/cases", request.dump(), operator_token, "application/json",
+                      {"Idempotency-Key: intake-7f3a"});
+  EXPECT_EQ(misuse.status, 409);
+  EXPECT_TRUE(misuse.is_problem());
+  EXPECT_EQ(cases_in_store(), 1u);
+  // The store keeps the key and a keyed hash of the request, never the request itself.
+  EXPECT_EQ(testing::read_file(maestro.home() / "maestro.db").find("Someone Else"), std::string::npos);
+}
+
 TEST_F(Serve, BadInputGetsAProblemAndChangesNothing) {
   struct Bad {
     std::string method, path, body, content_type;
