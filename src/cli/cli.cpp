@@ -2,8 +2,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "cli/session.hpp"
 #include "common/build_info.hpp"
@@ -93,6 +96,23 @@ Correspondence& Session::correspondence() {
     m_correspondence = std::make_unique<Correspondence>(desk(), *m_mailer, installation().settings);
   }
   return *m_correspondence;
+}
+
+namespace {
+volatile std::sig_atomic_t g_stop_requested = 0;
+extern "C" void request_stop(int) {
+  g_stop_requested = 1;
+}
+}  // namespace
+
+void run_until_stopped(const std::function<void()>& tick) {
+  g_stop_requested = 0;
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  while (!g_stop_requested) {
+    tick();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {

@@ -2,9 +2,6 @@
 // by worker threads or by worker processes on other machines sharing the case store.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
-#include <thread>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
@@ -123,11 +120,6 @@ void add_list_show_cancel(CLI::App& jobs, Session& s) {
   });
 }
 
-volatile std::sig_atomic_t g_stop_requested = 0;
-extern "C" void request_stop(int) {
-  g_stop_requested = 1;
-}
-
 void add_worker(CLI::App& app, Session& s) {
   struct Options {
     int threads = 2;
@@ -160,11 +152,9 @@ void add_worker(CLI::App& app, Session& s) {
             << " failed\n";
       return;
     }
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
     must(pool.start());
     s.out << "Worker running " << o->threads << " thread(s); stop with Ctrl-C.\n" << std::flush;
-    while (!g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    run_until_stopped([] {});
     s.out << "Stopping: waiting for running jobs to finish...\n" << std::flush;
     pool.stop();
     auto c = pool.counts();

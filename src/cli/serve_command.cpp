@@ -2,10 +2,8 @@
 // (API tokens for machine clients).
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -16,11 +14,6 @@
 namespace maestro::cli {
 
 namespace {
-
-volatile std::sig_atomic_t g_serve_stop = 0;
-extern "C" void stop_serving(int) {
-  g_serve_stop = 1;
-}
 
 // Queues the day's sweep once it is past `hour` (UTC); the idempotency key makes it once a day,
 // however many `maestro serve` processes share the store.
@@ -82,22 +75,18 @@ void add_serve(CLI::App& app, Session& s) {
     http.tls_cert_file = o->tls_cert;
     http.tls_key_file = o->tls_key;
     auto server = must(HttpServer::start(http, [&service](const HttpRequest& r) { return service.handle(r); }));
-    std::signal(SIGINT, stop_serving);
-    std::signal(SIGTERM, stop_serving);
     std::string scheme = o->tls_cert.empty() ? "http" : "https";
     std::string host = o->listen.substr(0, o->listen.rfind(':'));
     s.out << "Maestro is serving on " << scheme << "://" << host << ":" << server->port() << "/ (" << o->workers
           << " job worker(s)); stop with Ctrl-C.\n"
           << std::flush;
     auto next_check = std::chrono::steady_clock::now();
-    while (!g_serve_stop) {
-      if (std::chrono::steady_clock::now() >= next_check) {
-        if (!o->no_sweep) queue_daily_sweep(s.desk(), o->sweep_hour, s.err);
-        if (pool) pool->wake();
-        next_check += std::chrono::minutes{1};
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    run_until_stopped([&] {
+      if (std::chrono::steady_clock::now() < next_check) return;
+      if (!o->no_sweep) queue_daily_sweep(s.desk(), o->sweep_hour, s.err);
+      if (pool) pool->wake();
+      next_check += std::chrono::minutes{1};
+    });
     s.out << "Stopping: no new requests; waiting for running jobs to finish...\n" << std::flush;
     server.reset();
     if (pool) pool->stop();

@@ -3,6 +3,7 @@
 // one place (cli.cpp).
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -84,6 +85,8 @@ LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_v
 // Prints the case's manual tasks and mails the owners of the newly opened ones.
 void report_manual_tasks(Session& s, const Desk::TaskOpening& opening);
 void add_task_commands(CLI::App& app, Session& session);
+// Blocks until SIGINT or SIGTERM, calling `tick` about every 200 ms (long-running commands).
+void run_until_stopped(const std::function<void()>& tick);
 // maestro jobs ... and maestro worker (cli/job_commands.cpp).
 void add_job_commands(CLI::App& app, Session& session);
 // maestro serve and maestro token (cli/serve_command.cpp).

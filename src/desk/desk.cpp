@@ -420,13 +420,11 @@ Result<std::vector<CaseView>> Desk::list(const CaseQuery& q) {
   return out;
 }
 
-Result<CasePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cursor) {
-  if (limit < 1 || limit > 500) return invalid("a page holds 1 to 500 cases");
-  // Cases from before the queue's due dates existed get theirs once.
+Status Desk::fill_queue_due() {
   for (;;) {
     auto missing = m_store.cases_without_queue_due(200);
     if (!missing) return propagate(missing.error());
-    if (missing->empty()) break;
+    if (missing->empty()) return {};
     Status filled = m_store.transaction([&]() -> Status {
       for (const auto& number : *missing) {
         auto c = load(number);
@@ -437,8 +435,13 @@ Result<CasePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cur
       }
       return {};
     });
-    if (!filled) return propagate(filled.error());
+    if (!filled) return filled;
   }
+}
+
+Result<CasePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cursor) {
+  if (limit < 1 || limit > 500) return invalid("a page holds 1 to 500 cases");
+  if (auto ok = fill_queue_due(); !ok) return propagate(ok.error());
   CasePageQuery page;
   if (q.state) page.state = std::string(state_name(*q.state));
   if (q.right) page.right = std::string(right_name(*q.right));
@@ -469,7 +472,7 @@ Result<CasePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cur
 }
 
 Result<CaseStore::QueueCounts> Desk::queue_counts(int days) {
-  if (auto filled = queue(CaseQuery{}, 1, ""); !filled) return propagate(filled.error());  // backfill due dates
+  if (auto ok = fill_queue_due(); !ok) return propagate(ok.error());
   Date today = date_of(m_clock.now());
   return m_store.queue_counts(today, add_days(today, days));
 }

@@ -250,6 +250,8 @@ class Desk {
                       const std::string& details_json);
   std::vector<std::string> pseudonyms(const Case& c) const;
   Result<std::vector<std::string>> find_duplicates(const Case& c);
+  // Gives cases from before the queue's due dates existed their due date, once.
+  Status fill_queue_due();
 
   CaseStore& m_store;
   const KeyRing& m_keys;

@@ -176,12 +176,15 @@ struct Caller {
   Role role = Role::auditor;
 };
 
+// A 415 answer unless the body is declared as JSON.
+std::optional<HttpResponse> not_json(const HttpRequest& r) {
+  auto type = r.headers.find("content-type");
+  if (type != r.headers.end() && type->second.starts_with("application/json")) return std::nullopt;
+  return problem(415, "send the request as application/json");
+}
+
 // A parsed JSON body that only has the fields a route accepts.
 Result<json> strict_body(const HttpRequest& r, const std::vector<std::string>& allowed) {
-  auto type = r.headers.find("content-type");
-  if (type == r.headers.end() || !type->second.starts_with("application/json")) {
-    return fail(ErrorCode::invalid_argument, "send the body as application/json");
-  }
   json body = json::parse(r.body, nullptr, false);
   if (body.is_discarded()) return invalid("the body is not valid JSON");
   if (!body.is_object()) return invalid("the body must be a JSON object");
@@ -230,15 +233,24 @@ class Service::Impl {
     for (const auto& p : parts) {
       if (p == ".." || p == ".") return problem(404, "no such resource");
     }
-    if (parts.size() == 1 && parts[0] == "healthz") return only_get(r, route = "/healthz", [&] { return healthz(); });
-    if (parts.size() == 1 && parts[0] == "readyz") return only_get(r, route = "/readyz", [&] { return readyz(); });
-    if (parts.size() == 1 && parts[0] == "metrics") return only_get(r, route = "/metrics", [&] { return metrics(); });
+    if (parts.size() == 1 && parts[0] == "healthz") {
+      route = "/healthz";
+      return only_get(r, [&] { return healthz(); });
+    }
+    if (parts.size() == 1 && parts[0] == "readyz") {
+      route = "/readyz";
+      return only_get(r, [&] { return readyz(); });
+    }
+    if (parts.size() == 1 && parts[0] == "metrics") {
+      route = "/metrics";
+      return only_get(r, [&] { return metrics(); });
+    }
     if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1") return api(r, parts, route);
     return problem(404, "no such resource");
   }
 
   template <typename F>
-  HttpResponse only_get(const HttpRequest& r, const std::string&, F&& answer) {
+  HttpResponse only_get(const HttpRequest& r, F&& answer) {
     if (r.method != "GET" && r.method != "HEAD") return problem(405, "use GET");
     return answer();
   }
@@ -409,9 +421,7 @@ class Service::Impl {
   }
 
   HttpResponse create_case(const HttpRequest& r, Desk& desk) {
-    auto type = r.headers.find("content-type");
-    if (type == r.headers.end() || !type->second.starts_with("application/json"))
-      return problem(415, "send the request as application/json");
+    if (auto refused = not_json(r)) return *refused;
     auto request = parse_intake_json(r.body);
     if (!request) return problem(request.error());
     if (request->channel == "email") request->channel = "api";
@@ -451,13 +461,9 @@ class Service::Impl {
   }
 
   HttpResponse start_job(const HttpRequest& r, const std::string& number, Desk& desk) {
+    if (auto refused = not_json(r)) return *refused;
     auto body = strict_body(r, {"kind", "destination", "formats", "notify", "tenants"});
-    if (!body)
-      return problem(body.error().code == ErrorCode::invalid_argument && r.headers.count("content-type") &&
-                             !r.headers.at("content-type").starts_with("application/json")
-                         ? 415
-                         : 400,
-                     body.error().message);
+    if (!body) return problem(body.error());
     auto kind = optional_string(*body, "kind");
     if (!kind) return problem(kind.error());
     if (*kind != "export" && *kind != "erase") return problem(400, "kind must be export or erase");
