@@ -56,6 +56,7 @@ struct Case {
   Instant received_at{};
   std::vector<std::string> tenants;  // empty: every tenant
   std::string ticket;                // external ticket reference
+  std::string assignee;              // the operator working the case; empty: nobody yet
 
   // Personal data.
   std::string subject_name;

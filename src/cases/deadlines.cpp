@@ -89,7 +89,10 @@ Result<Deadlines> compute_deadlines(const Case& c, const Policy& policy, Instant
     int days = pause_days(pause, now);
     d.paused_days += days;
     const JurisdictionRule* rule_then = j.rule_on(date_of(pause.started));
-    if (rule_then && rule_then->clock_stop) d.legal_clock_paused_days += days;
+    if (rule_then && rule_then->clock_stop) {
+      d.legal_clock_paused_days += days;
+      if (!pause.ended) d.legal_clock_stopped = true;
+    }
   }
 
   LegalDue original = legal_due_for(c, *rule, calendar, d.legal_clock_paused_days, std::nullopt);

@@ -29,6 +29,7 @@ struct Deadlines {
   bool extension_available = false;           // an extension may still be granted today
   Date internal_due{};                        // internal service level, never after legal_due
   int legal_clock_paused_days = 0;
+  bool legal_clock_stopped = false;  // paused now, under a rule that stops the legal clock
   int paused_days = 0;
   int days_left = 0;  // from today (or the closing day) to legal_due; negative when late
   bool overdue = false;

@@ -180,7 +180,7 @@ Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
     if (!duplicates) return propagate(duplicates.error());
     c.possible_duplicates = *duplicates;
     if (auto ok = m_store.save_case(c, pseudonyms(c)); !ok) return ok;
-    if (auto ok = m_store.set_queue_due(c.number, deadlines->legal_due); !ok) return ok;
+    if (auto ok = save_queue_facts(c, *deadlines); !ok) return ok;
     json subjects = json::array();
     for (const auto& id : c.identifiers) {
       subjects.push_back({{"kind", id.kind}, {"pseudonym", m_keys.pseudonym(id.canonical())}});
@@ -256,7 +256,7 @@ Result<CaseView> Desk::change_case(std::string_view number, std::string_view act
     }
     auto deadlines = compute_deadlines(*c, m_policy, m_clock.now());
     if (!deadlines) return propagate(deadlines.error());
-    if (auto ok = m_store.set_queue_due(c->number, deadlines->legal_due); !ok) return ok;
+    if (auto ok = save_queue_facts(*c, *deadlines); !ok) return ok;
     json details{{"from", state_name(before)}, {"to", state_name(c->state)}};
     if (!extra_details.empty()) details.update(json::parse(extra_details));
     if (auto ok = append_audit(c->number, action, "ok", details.dump()); !ok) return ok;
@@ -420,6 +420,15 @@ Result<std::vector<CaseView>> Desk::list(const CaseQuery& q) {
   return out;
 }
 
+Status Desk::save_queue_facts(const Case& c, const Deadlines& deadlines) {
+  QueueFacts facts;
+  facts.legal_due = deadlines.legal_due;
+  facts.paused = c.is_paused();
+  if (deadlines.legal_clock_stopped && !is_closed(c.state)) facts.frozen_days_left = deadlines.days_left;
+  facts.assignee = c.assignee;
+  return m_store.set_queue_facts(c.number, facts);
+}
+
 Status Desk::fill_queue_due() {
   for (;;) {
     auto missing = m_store.cases_without_queue_due(200);
@@ -431,7 +440,7 @@ Status Desk::fill_queue_due() {
         if (!c) return propagate(c.error());
         auto v = view(std::move(*c));
         if (!v) return propagate(v.error());
-        if (auto ok = m_store.set_queue_due(number, v->deadlines.legal_due); !ok) return ok;
+        if (auto ok = save_queue_facts(v->c, v->deadlines); !ok) return ok;
       }
       return {};
     });
@@ -439,36 +448,66 @@ Status Desk::fill_queue_due() {
   }
 }
 
-Result<CasePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cursor) {
+Result<QueuePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cursor) {
   if (limit < 1 || limit > 500) return invalid("a page holds 1 to 500 cases");
   if (auto ok = fill_queue_due(); !ok) return propagate(ok.error());
+  Date today = date_of(m_clock.now());
   CasePageQuery page;
   if (q.state) page.state = std::string(state_name(*q.state));
   if (q.right) page.right = std::string(right_name(*q.right));
   if (q.jurisdiction) page.jurisdiction = *q.jurisdiction;
-  if (q.overdue_only) page.due_before = date_of(m_clock.now());
+  if (q.overdue_only) page.overdue_on = today;
+  if (q.assignee) page.assignee = q.assignee->empty() ? "-" : *q.assignee;
+  if (q.subject) page.subject_pseudonym = m_keys.pseudonym(q.subject->canonical());
   if (!cursor.empty()) {
     std::string number = normalise_number(cursor);
     if (auto ok = validate_case_number(number); !ok) return invalid("the cursor is not a case number");
     page.after = number;
   }
   page.limit = limit;
-  auto cases = m_store.queue_page(page);
-  if (!cases) {
-    if (cases.error().code == ErrorCode::not_found) return invalid("the cursor does not name a case");
-    return propagate(cases.error());
+  auto rows = m_store.queue_page(page);
+  if (!rows) {
+    if (rows.error().code == ErrorCode::not_found) return invalid("the cursor does not name a case");
+    return propagate(rows.error());
   }
-  CasePage out;
-  bool more = cases->size() > static_cast<std::size_t>(limit);
-  if (more) cases->pop_back();
-  if (more && !cases->empty()) out.next_cursor = cases->back().number;
-  for (auto& c : *cases) {
-    auto v = view(std::move(c));
-    if (!v) return propagate(v.error());
-    if (q.overdue_only && !v->deadlines.overdue) continue;  // a paused clock moved its due date on
-    out.cases.push_back(std::move(*v));
+  QueuePage out;
+  bool more = rows->size() > static_cast<std::size_t>(limit);
+  if (more) rows->pop_back();
+  if (more && !rows->empty()) out.next_cursor = rows->back().number;
+  for (auto& row : *rows) {
+    QueueItem item;
+    if (row.facts) {  // fill_queue_due gave every case its facts; a row added since may lack them
+      const QueueFacts& f = *row.facts;
+      item.paused = f.paused;
+      item.assignee = f.assignee;
+      if (f.frozen_days_left) {
+        // The legal clock stands still: the days left stay, the due date moves on each day.
+        item.days_left = *f.frozen_days_left;
+        item.legal_due = add_days(today, item.days_left);
+      } else {
+        item.legal_due = f.legal_due;
+        item.days_left = days_between(row.closed_at ? date_of(*row.closed_at) : today, f.legal_due);
+      }
+      item.overdue = !row.closed_at && item.days_left < 0;
+    }
+    item.entry = std::move(row);
+    out.items.push_back(std::move(item));
   }
   return out;
+}
+
+Result<CaseView> Desk::assign(std::string_view number, std::string_view assignee) {
+  if (assignee.size() > 200 || std::any_of(assignee.begin(), assignee.end(), [](unsigned char ch) { return ch < 0x20; }))
+    return invalid("an assignee is an operator's name or email, at most 200 characters on one line");
+  json details{{"assignee", std::string(assignee)}};
+  return change_case(
+      number, "assign",
+      [&](Case& c) -> Status {
+        if (is_closed(c.state)) return precondition("case " + c.number + " is closed");
+        c.assignee = std::string(assignee);
+        return {};
+      },
+      details.dump());
 }
 
 Result<CaseStore::QueueCounts> Desk::queue_counts(int days) {

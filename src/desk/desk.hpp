@@ -52,6 +52,8 @@ struct CaseQuery {
   std::optional<std::string> jurisdiction;
   bool overdue_only = false;
   std::optional<Date> due_before;  // legal due date strictly before this date
+  std::optional<std::string> assignee;        // queue only: "" for unassigned cases
+  std::optional<SubjectIdentifier> subject;   // queue only: cases naming this identifier
 };
 
 struct CaseView {
@@ -59,9 +61,19 @@ struct CaseView {
   Deadlines deadlines;
 };
 
+// A row of the queue as the privacy team sees it: bookkeeping only, no personal data.
+struct QueueItem {
+  QueueEntry entry;
+  bool paused = false;
+  std::string assignee;
+  Date legal_due{};   // in force today (a stopped legal clock has moved it on)
+  int days_left = 0;  // from today (or the closing day) to legal_due; negative when late
+  bool overdue = false;
+};
+
 // One page of the queue (Desk::queue).
-struct CasePage {
-  std::vector<CaseView> cases;
+struct QueuePage {
+  std::vector<QueueItem> items;
   std::optional<std::string> next_cursor;  // the last case's number, when another page follows
 };
 
@@ -146,10 +158,12 @@ class Desk {
   Result<CaseView> record_delivery(std::string_view number, const PackageDelivery& delivery,
                                    const std::string& details_json);
   Result<std::vector<CaseView>> list(const CaseQuery& query);
-  // The queue a page at a time: open cases first, by legal due date, then number; reads only the
-  // page's cases, so it stays fast with hundreds of thousands of cases. `cursor` is a previous
-  // page's next_cursor. `overdue_only` is decided on each case's current deadlines.
-  Result<CasePage> queue(const CaseQuery& query, int limit, std::string_view cursor);
+  // The queue a page at a time: open cases first, by legal due date, then number. Reads only the
+  // page's rows and opens no sealed case, so it stays fast with hundreds of thousands of cases;
+  // `subject` is found through the keyed index. `cursor` is a previous page's next_cursor.
+  Result<QueuePage> queue(const CaseQuery& query, int limit, std::string_view cursor);
+  // Gives the case to an operator (an empty `assignee` takes it back); audited.
+  Result<CaseView> assign(std::string_view number, std::string_view assignee);
   // Counts for dashboards and /metrics without reading every case: cases per state, open cases
   // overdue and due within `days` (by their due date as of their last change).
   Result<CaseStore::QueueCounts> queue_counts(int days);
@@ -250,8 +264,9 @@ class Desk {
                       const std::string& details_json);
   std::vector<std::string> pseudonyms(const Case& c) const;
   Result<std::vector<std::string>> find_duplicates(const Case& c);
-  // Gives cases from before the queue's due dates existed their due date, once.
+  // Gives cases from before the queue's facts existed their facts, once.
   Status fill_queue_due();
+  Status save_queue_facts(const Case& c, const Deadlines& deadlines);
 
   CaseStore& m_store;
   const KeyRing& m_keys;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace maestro {
 
 using nlohmann::json;
@@ -58,6 +60,7 @@ json case_object(const CaseView& v) {
           {"received_at", format_instant(c.received_at)},
           {"tenants", c.tenants},
           {"ticket", c.ticket},
+          {"assignee", c.assignee.empty() ? json(nullptr) : json(c.assignee)},
           {"subject", {{"name", c.subject_name}, {"identifiers", identifiers}}},
           {"personal_data_purged_at", when(c.personal_data_purged_at)},
           {"acknowledged_at", when(c.acknowledged_at)},
@@ -104,6 +107,40 @@ std::string cases_json(const std::vector<CaseView>& views, int indent) {
   json out = json::array();
   for (const auto& v : views) out.push_back(case_object(v));
   return out.dump(indent);
+}
+
+std::string queue_json(const QueuePage& page) {
+  // Written directly rather than through a json tree: this is the dashboard's and the API's
+  // busiest answer, and building a page of 50 rows as a tree cost more than reading it.
+  auto quoted = [](std::string_view text) { return json(text).dump(); };
+  std::string out;
+  out.reserve(32 + page.items.size() * 300);
+  out.append("{\"cases\":[");
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
+    const QueueItem& item = page.items[i];
+    const QueueEntry& e = item.entry;
+    out.append(i ? ",{" : "{");
+    out.append("\"number\":").append(quoted(e.number));
+    out.append(",\"state\":").append(quoted(e.state));
+    out.append(",\"paused\":").append(item.paused ? "true" : "false");
+    out.append(",\"jurisdiction\":").append(quoted(e.jurisdiction));
+    out.append(",\"rights\":[");
+    for (std::size_t start = 0; start < e.rights.size();) {
+      std::size_t comma = std::min(e.rights.find(',', start), e.rights.size());
+      out.append(start ? "," : "").append(quoted(std::string_view(e.rights).substr(start, comma - start)));
+      start = comma + 1;
+    }
+    out.append("],\"received_at\":").append(quoted(format_instant(e.received_at)));
+    out.append(",\"closed_at\":").append(e.closed_at ? quoted(format_instant(*e.closed_at)) : "null");
+    out.append(",\"assignee\":").append(item.assignee.empty() ? "null" : quoted(item.assignee));
+    out.append(",\"legal_due\":").append(quoted(format_date(item.legal_due)));
+    out.append(",\"days_left\":").append(std::to_string(item.days_left));
+    out.append(",\"overdue\":").append(item.overdue ? "true" : "false").append("}");
+  }
+  out.append("]");
+  if (page.next_cursor) out.append(",\"next_cursor\":").append(quoted(*page.next_cursor));
+  out.append("}");
+  return out;
 }
 
 std::string job_json(Desk& desk, const JobRecord& job, int indent) {

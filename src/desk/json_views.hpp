@@ -12,6 +12,8 @@ namespace maestro {
 // A case with its deadlines, personal fields opened (the caller decides who may see them).
 std::string case_json(const CaseView& v, int indent = 2);
 std::string cases_json(const std::vector<CaseView>& views, int indent = 2);
+// A page of the queue: {"cases": [summary...], "next_cursor": ...}; no personal data.
+std::string queue_json(const QueuePage& page);  // compact
 // A job: state, attempts, progress, result, and its error opened.
 std::string job_json(Desk& desk, const JobRecord& job, int indent = 2);
 std::string jobs_json(Desk& desk, const std::vector<JobRecord>& jobs, int indent = 2);

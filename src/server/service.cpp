@@ -405,7 +405,17 @@ class Service::Impl {
       query.right = *parsed;
     }
     if (auto j = q("jurisdiction"); !j.empty()) query.jurisdiction = j;
-    query.overdue_only = q("overdue") == "true";
+    if (auto overdue = q("overdue"); !overdue.empty()) {
+      if (overdue != "true" && overdue != "false") return problem(400, "overdue is true or false");
+      query.overdue_only = overdue == "true";
+    }
+    if (r.query.count("assignee")) query.assignee = q("assignee");
+    if (auto subject = q("subject"); !subject.empty()) {
+      // Found through the keyed index of pseudonyms: no case is opened to search.
+      auto id = parse_identifier(subject);
+      if (!id) return problem(id.error());
+      query.subject = *id;
+    }
     int limit = 50;
     if (auto l = q("limit"); !l.empty()) {
       if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 ||
@@ -415,9 +425,7 @@ class Service::Impl {
     }
     auto page = desk.queue(query, limit, q("cursor"));
     if (!page) return problem(page.error());
-    json out{{"cases", json::parse(cases_json(page->cases, -1))}};
-    if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
-    return json_response(200, out.dump());
+    return json_response(200, queue_json(*page));
   }
 
   HttpResponse create_case(const HttpRequest& r, Desk& desk) {

@@ -44,6 +44,7 @@ json record_of(const Case& c) {
       {"channel", c.channel},
       {"tenants", c.tenants},
       {"ticket", c.ticket},
+      {"assignee", c.assignee},
       {"acknowledged_at", optional_instant(c.acknowledged_at)},
       {"verified_at", optional_instant(c.verified_at)},
       {"started_at", optional_instant(c.started_at)},
@@ -70,6 +71,7 @@ Status read_record(const json& r, Case& c) {
   c.channel = r.value("channel", "");
   c.tenants = r.value("tenants", std::vector<std::string>{});
   c.ticket = r.value("ticket", "");
+  c.assignee = r.value("assignee", "");
   c.denial_reason = r.value("denial_reason", "");
   c.possible_duplicates = r.value("possible_duplicates", std::vector<std::string>{});
   for (auto [key, target] :

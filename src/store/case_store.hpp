@@ -133,9 +133,31 @@ struct CasePageQuery {
   std::string state;               // empty: any
   std::string right;               // empty: any; else one right's name
   std::string jurisdiction;        // empty: any
-  std::optional<Date> due_before;  // open cases whose stored legal due date is before this
+  std::optional<Date> overdue_on;  // only open cases overdue on this day (by their stored facts)
+  std::string assignee;            // empty: any; "-": unassigned only
+  std::string subject_pseudonym;   // empty: any; else cases naming a subject with this pseudonym
   std::string after;               // a case number: the page starts after it; empty: first page
   int limit = 50;
+};
+
+// What the queue knows of a case without opening it, kept in plain columns beside the sealed
+// case and refreshed in the transaction of every change (set_queue_facts).
+struct QueueFacts {
+  Date legal_due{};                     // as computed at the change
+  bool paused = false;
+  std::optional<int> frozen_days_left;  // paused with the legal clock stopped: days left when it stopped
+  std::string assignee;                 // the operator working the case; empty: nobody
+};
+
+// One row of the queue: bookkeeping only, no personal data, nothing to decrypt.
+struct QueueEntry {
+  std::string number;
+  std::string state;
+  std::string jurisdiction;
+  std::string rights;  // comma-separated
+  Instant received_at{};
+  std::optional<Instant> closed_at;
+  std::optional<QueueFacts> facts;  // nullopt for a store written before the queue existed
 };
 
 class CaseStore {
@@ -153,14 +175,14 @@ class CaseStore {
   virtual Result<std::optional<Case>> load_case(std::string_view number) = 0;
   // Every case, oldest first.
   virtual Result<std::vector<Case>> load_cases() = 0;
-  // Records the legal due date the queue is ordered by (as computed when the case last changed;
-  // a paused clock moves the real one later). Call in the transaction that saves the case.
-  virtual Status set_queue_due(std::string_view number, Date legal_due) = 0;
-  // Up to `limit` + 1 cases of the queue's page (one more tells the caller another page follows).
+  // Records what the queue orders and filters by (as computed when the case last changed). Call
+  // in the transaction that saves the case.
+  virtual Status set_queue_facts(std::string_view number, const QueueFacts& facts) = 0;
+  // Up to `limit` + 1 rows of the queue's page (one more tells the caller another page follows).
   // not_found when `after` names no case.
-  virtual Result<std::vector<Case>> queue_page(const CasePageQuery& query) = 0;
-  // Cases per state, and open cases by their stored due date: due before `today` (overdue) and
-  // due from today to before `soon` (for /metrics; a paused clock makes these upper bounds).
+  virtual Result<std::vector<QueueEntry>> queue_page(const CasePageQuery& query) = 0;
+  // Cases per state, and open cases by their stored due date: overdue (due before `today`, or
+  // paused with no days left) and due from today to before `soon`.
   struct QueueCounts {
     std::map<std::string, std::int64_t> by_state;
     std::int64_t overdue = 0, due_soon = 0;

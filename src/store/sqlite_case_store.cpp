@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "store/case_codec.hpp"
 
@@ -14,7 +17,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 8> k_migrations{R"sql(
+constexpr std::array<const char*, 9> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -165,6 +168,16 @@ constexpr std::array<const char*, 8> k_migrations{R"sql(
     request_mac TEXT NOT NULL,      -- keyed hash of the request body
     created_at TEXT NOT NULL
   );
+)sql",
+                                                  R"sql(
+  -- The queue's plain facts beside legal_due, so a page of the queue opens no sealed case.
+  ALTER TABLE cases ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE cases ADD COLUMN frozen_days_left INTEGER;  -- paused with the legal clock stopped
+  ALTER TABLE cases ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+  CREATE INDEX cases_by_assignee ON cases(assignee, legal_due);
+  -- Cases whose facts are not known yet (written before they existed): found without a scan.
+  CREATE INDEX cases_without_facts ON cases(number) WHERE legal_due IS NULL;
+  UPDATE cases SET legal_due = NULL;  -- so that every case gets its facts once (Desk::fill_queue_due)
 )sql"};
 
 // The columns of a job, in the order read_job expects.
@@ -173,10 +186,53 @@ constexpr const char* k_job_columns =
     "lease_expires_at, progress_done, progress_total, progress_note, parameters, result, error, finished_at, "
     "idempotency_key";
 
+// The store's connection, with its compiled statements kept for reuse: compiling the queue's
+// SELECT cost more than running it. A statement in use is never handed out twice (a query run
+// while another of the same text is being read gets a fresh one).
+class Connection {
+ public:
+  explicit Connection(sqlite3* db) : m_db(db) {}
+  ~Connection() {
+    for (auto& [sql, idle] : m_idle) {
+      for (sqlite3_stmt* stmt : idle) sqlite3_finalize(stmt);
+    }
+    sqlite3_close_v2(m_db);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  operator sqlite3*() const { return m_db; }
+
+  // A compiled statement for `sql` (SQLITE_OK), or the compile error.
+  int acquire(const char* sql, sqlite3_stmt** out) {
+    auto it = m_idle.find(sql);
+    if (it != m_idle.end() && !it->second.empty()) {
+      *out = it->second.back();
+      it->second.pop_back();
+      return SQLITE_OK;
+    }
+    return sqlite3_prepare_v3(m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr);
+  }
+  void release(sqlite3_stmt* stmt) {
+    if (!stmt) return;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    auto& idle = m_idle[sqlite3_sql(stmt)];
+    if (idle.size() < 4)
+      idle.push_back(stmt);
+    else
+      sqlite3_finalize(stmt);
+  }
+
+ private:
+  sqlite3* m_db;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> m_idle;
+};
+
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : m_prepare_rc(sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr)) {}
-  ~Statement() { sqlite3_finalize(m_stmt); }
+  Statement(Connection& db, const char* sql) : m_db(db), m_prepare_rc(db.acquire(sql, &m_stmt)) {}
+  Statement(Connection& db, const std::string& sql) : Statement(db, sql.c_str()) {}
+  ~Statement() { m_db.release(m_stmt); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -196,6 +252,11 @@ class Statement {
       sqlite3_bind_null(m_stmt, i);
     return *this;
   }
+  Statement& bind_null(int i) {
+    sqlite3_bind_null(m_stmt, i);
+    return *this;
+  }
+  bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
   Statement& bind_optional(int i, const std::optional<std::string>& text) {
     if (text)
       bind(i, *text);
@@ -223,6 +284,7 @@ class Statement {
   std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
 
  private:
+  Connection& m_db;
   sqlite3_stmt* m_stmt = nullptr;
   int m_prepare_rc;
 };
@@ -231,7 +293,6 @@ class SqliteCaseStore final : public CaseStore {
  public:
   SqliteCaseStore(sqlite3* db, std::filesystem::path path, const KeyRing& keys)
       : m_db(db), m_path(std::move(path)), m_keys(keys) {}
-  ~SqliteCaseStore() override { sqlite3_close_v2(m_db); }
 
   Status initialise(bool is_new) {
     if (auto ok = exec("PRAGMA busy_timeout = " + std::to_string(k_busy_timeout_ms)); !ok) return ok;
@@ -363,14 +424,20 @@ class SqliteCaseStore final : public CaseStore {
     return {};
   }
 
-  Status set_queue_due(std::string_view number, Date legal_due) override {
-    Statement put(m_db, "UPDATE cases SET legal_due = ?1 WHERE number = ?2");
-    put.bind(1, format_date(legal_due)).bind(2, number);
-    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the case's due date"));
+  Status set_queue_facts(std::string_view number, const QueueFacts& facts) override {
+    Statement put(m_db,
+                  "UPDATE cases SET legal_due = ?1, paused = ?2, frozen_days_left = ?3, assignee = ?4 WHERE number = ?5");
+    put.bind(1, format_date(facts.legal_due)).bind(2, std::int64_t{facts.paused ? 1 : 0});
+    if (facts.frozen_days_left)
+      put.bind(3, std::int64_t{*facts.frozen_days_left});
+    else
+      put.bind_null(3);
+    put.bind(4, facts.assignee).bind(5, number);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the case's queue facts"));
     return {};
   }
 
-  Result<std::vector<Case>> queue_page(const CasePageQuery& q) override {
+  Result<std::vector<QueueEntry>> queue_page(const CasePageQuery& q) override {
     if (!q.after.empty()) {
       Statement exists(m_db, "SELECT 1 FROM cases WHERE number = ?1");
       exists.bind(1, q.after);
@@ -381,21 +448,25 @@ class SqliteCaseStore final : public CaseStore {
     // Row values in the queue's index order; NULL due dates (not yet known) sort first.
     Statement page(
         m_db,
-        "SELECT number, year, state, jurisdiction, rights, received_at, closed_at, record, personal "
-        "FROM cases WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR ',' || rights || ',' LIKE '%,' || ?2 || ',%') "
-        "AND (?3 = '' OR jurisdiction = ?3) AND (?4 = '' OR (closed_at IS NULL AND legal_due < ?4)) "
+        "SELECT number, state, jurisdiction, rights, received_at, closed_at, legal_due, paused, frozen_days_left, "
+        "assignee FROM cases WHERE (?1 = '' OR state = ?1) "
+        "AND (?2 = '' OR ',' || rights || ',' LIKE '%,' || ?2 || ',%') AND (?3 = '' OR jurisdiction = ?3) "
+        "AND (?4 = '' OR (closed_at IS NULL AND "
+        "     CASE WHEN frozen_days_left IS NULL THEN legal_due < ?4 ELSE frozen_days_left < 0 END)) "
         "AND (?5 = '' OR ((closed_at IS NOT NULL), coalesce(legal_due, ''), number) > "
         "(SELECT (closed_at IS NOT NULL), coalesce(legal_due, ''), number FROM cases WHERE number = ?5)) "
+        "AND (?7 = '' OR assignee = (CASE ?7 WHEN '-' THEN '' ELSE ?7 END)) "
+        "AND (?8 = '' OR number IN (SELECT case_number FROM case_subjects WHERE pseudonym = ?8)) "
         "ORDER BY (closed_at IS NOT NULL), legal_due, number LIMIT ?6");
     page.bind(1, q.state).bind(2, q.right).bind(3, q.jurisdiction);
-    page.bind(4, q.due_before ? format_date(*q.due_before) : std::string());
-    page.bind(5, q.after).bind(6, std::int64_t{q.limit} + 1);
-    std::vector<Case> out;
+    page.bind(4, q.overdue_on ? format_date(*q.overdue_on) : std::string());
+    page.bind(5, q.after).bind(6, std::int64_t{q.limit} + 1).bind(7, q.assignee).bind(8, q.subject_pseudonym);
+    std::vector<QueueEntry> out;
     int rc;
     while ((rc = page.step()) == SQLITE_ROW) {
-      auto c = decode_case(row_to_encoded(page), m_keys);
-      if (!c) return propagate(c.error());
-      out.push_back(std::move(*c));
+      auto entry = queue_entry(page);
+      if (!entry) return propagate(entry.error());
+      out.push_back(std::move(*entry));
     }
     if (rc != SQLITE_DONE) return propagate(error("cannot read cases"));
     return out;
@@ -407,10 +478,14 @@ class SqliteCaseStore final : public CaseStore {
     int rc;
     while ((rc = states.step()) == SQLITE_ROW) counts.by_state[states.text(0)] = states.integer(1);
     if (rc != SQLITE_DONE) return propagate(error("cannot count cases"));
+    // A paused case whose legal clock stopped keeps the days it had left.
     Statement due(m_db,
-                  "SELECT count(*) FILTER (WHERE legal_due < ?1), "
-                  "count(*) FILTER (WHERE legal_due >= ?1 AND legal_due < ?2) FROM cases WHERE closed_at IS NULL");
-    due.bind(1, format_date(today)).bind(2, format_date(soon));
+                  "SELECT count(*) FILTER (WHERE CASE WHEN frozen_days_left IS NULL THEN legal_due < ?1 "
+                  "                                   ELSE frozen_days_left < 0 END), "
+                  "count(*) FILTER (WHERE CASE WHEN frozen_days_left IS NULL THEN legal_due >= ?1 AND legal_due < ?2 "
+                  "                            ELSE frozen_days_left >= 0 AND frozen_days_left < ?3 END) "
+                  "FROM cases WHERE closed_at IS NULL");
+    due.bind(1, format_date(today)).bind(2, format_date(soon)).bind(3, std::int64_t{days_between(today, soon)});
     if (due.step() != SQLITE_ROW) return propagate(error("cannot count cases"));
     counts.overdue = due.integer(0);
     counts.due_soon = due.integer(1);
@@ -1042,6 +1117,34 @@ class SqliteCaseStore final : public CaseStore {
             q.blob(8)};
   }
 
+  // A row of queue_page's SELECT.
+  static Result<QueueEntry> queue_entry(const Statement& q) {
+    QueueEntry e;
+    e.number = q.text(0);
+    e.state = q.text(1);
+    e.jurisdiction = q.text(2);
+    e.rights = q.text(3);
+    auto received = parse_instant(q.text(4));
+    if (!received) return fail(ErrorCode::data_loss, "case " + e.number + " has an unreadable receipt time");
+    e.received_at = *received;
+    if (auto closed = q.optional_text(5)) {
+      auto at = parse_instant(*closed);
+      if (!at) return fail(ErrorCode::data_loss, "case " + e.number + " has an unreadable closing time");
+      e.closed_at = *at;
+    }
+    if (auto due = q.optional_text(6)) {
+      auto date = parse_date(*due);
+      if (!date) return fail(ErrorCode::data_loss, "case " + e.number + " has an unreadable due date");
+      QueueFacts facts;
+      facts.legal_due = *date;
+      facts.paused = q.integer(7) != 0;
+      if (!q.is_null(8)) facts.frozen_days_left = static_cast<int>(q.integer(8));
+      facts.assignee = q.text(9);
+      e.facts = facts;
+    }
+    return e;
+  }
+
   static Result<AuditEvent> row_to_event(const Statement& q) {
     AuditEvent e;
     e.sequence = q.integer(0);
@@ -1058,7 +1161,7 @@ class SqliteCaseStore final : public CaseStore {
     return e;
   }
 
-  sqlite3* m_db;
+  Connection m_db;
   std::filesystem::path m_path;
   const KeyRing& m_keys;
   bool m_in_transaction = false;

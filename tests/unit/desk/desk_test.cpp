@@ -196,24 +196,24 @@ TEST_F(DeskTest, TheQueueIsPagedInDueOrderReadingOnlyThePage) {
   std::string bob = open_case("bob@example.com");
   auto first = desk.queue({}, 2, "");
   ASSERT_TRUE(first) << first.error().message;
-  ASSERT_EQ(first->cases.size(), 2u);
-  EXPECT_EQ(first->cases[0].c.number, jane);
-  EXPECT_EQ(first->cases[1].c.number, bob);
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_EQ(first->items[0].entry.number, jane);
+  EXPECT_EQ(first->items[1].entry.number, bob);
   ASSERT_TRUE(first->next_cursor);
   auto second = desk.queue({}, 2, *first->next_cursor);
-  ASSERT_EQ(second->cases.size(), 1u);
-  EXPECT_EQ(second->cases[0].c.number, carol);
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].entry.number, carol);
   EXPECT_FALSE(second->next_cursor);
   // A closed case goes to the end, after every open one.
   ASSERT_TRUE(desk.withdraw(jane));
   auto all = desk.queue({}, 10, "");
-  EXPECT_EQ(all->cases.back().c.number, jane);
+  EXPECT_EQ(all->items.back().entry.number, jane);
   CaseQuery ccpa_only;
   ccpa_only.jurisdiction = "ccpa";
-  EXPECT_EQ(desk.queue(ccpa_only, 10, "")->cases.size(), 1u);
+  EXPECT_EQ(desk.queue(ccpa_only, 10, "")->items.size(), 1u);
   CaseQuery know;
   know.right = Right::ccpa_know;
-  EXPECT_EQ(desk.queue(know, 10, "")->cases.size(), 1u);
+  EXPECT_EQ(desk.queue(know, 10, "")->items.size(), 1u);
   EXPECT_EQ(desk.queue({}, 0, "").error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(desk.queue({}, 10, "DSAR-2026-999").error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(desk.queue({}, 10, "'; DROP TABLE cases;--").error().code, ErrorCode::invalid_argument);
@@ -226,8 +226,8 @@ TEST_F(DeskTest, OverdueCasesAndCountsComeFromTheQueue) {
   CaseQuery overdue;
   overdue.overdue_only = true;
   auto page = desk.queue(overdue, 10, "");
-  ASSERT_EQ(page->cases.size(), 1u);
-  EXPECT_EQ(page->cases[0].c.number, late);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].entry.number, late);
   auto counts = desk.queue_counts(7);
   ASSERT_TRUE(counts);
   EXPECT_EQ(counts->by_state["received"], 2);
@@ -236,6 +236,53 @@ TEST_F(DeskTest, OverdueCasesAndCountsComeFromTheQueue) {
   clock.advance(std::chrono::hours{24 * 25});
   EXPECT_EQ(desk.queue_counts(7)->due_soon, 1);  // the fresh case is due within a week now
   (void)fresh;
+}
+
+TEST_F(DeskTest, APausedCaseKeepsItsDaysLeftInTheQueueWhileTheLegalClockStands) {
+  // UK GDPR from 2026-02-05 stops the legal clock while waiting on the requester (Art. 12A).
+  std::string number = open_case();
+  ASSERT_TRUE(desk.acknowledge(number));
+  auto paused = desk.pause(number, "awaiting-identity");
+  ASSERT_TRUE(paused) << paused.error().message;
+  int days_left = paused->deadlines.days_left;
+  clock.advance(std::chrono::hours{24 * 60});
+  auto page = desk.queue({}, 10, "");
+  ASSERT_EQ(page->items.size(), 1u);
+  const QueueItem& item = page->items[0];
+  EXPECT_TRUE(item.paused);
+  EXPECT_EQ(item.days_left, days_left);
+  EXPECT_FALSE(item.overdue);
+  EXPECT_FALSE(desk.find(number)->deadlines.overdue);  // the full computation agrees
+  CaseQuery overdue;
+  overdue.overdue_only = true;
+  EXPECT_TRUE(desk.queue(overdue, 10, "")->items.empty());
+  EXPECT_EQ(desk.queue_counts(7)->overdue, 0);
+}
+
+TEST_F(DeskTest, TheQueueFindsCasesByIdentifierAndAssignee) {
+  std::string jane = open_case("jane@example.com");
+  std::string bob = open_case("bob@example.com");
+  CaseQuery by_subject;
+  by_subject.subject = *parse_identifier("email:Jane@Example.com");
+  auto found = desk.queue(by_subject, 10, "");
+  ASSERT_EQ(found->items.size(), 1u);
+  EXPECT_EQ(found->items[0].entry.number, jane);
+
+  auto assigned = desk.assign(bob, "olivia@example.com");
+  ASSERT_TRUE(assigned) << assigned.error().message;
+  EXPECT_EQ(assigned->c.assignee, "olivia@example.com");
+  CaseQuery mine;
+  mine.assignee = "olivia@example.com";
+  auto page = desk.queue(mine, 10, "");
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].entry.number, bob);
+  EXPECT_EQ(page->items[0].assignee, "olivia@example.com");
+  CaseQuery nobody;
+  nobody.assignee = "";
+  EXPECT_EQ(desk.queue(nobody, 10, "")->items.at(0).entry.number, jane);
+  EXPECT_EQ(desk.assign(bob, "line\nbreak").error().code, ErrorCode::invalid_argument);
+  ASSERT_TRUE(desk.withdraw(jane));
+  EXPECT_EQ(desk.assign(jane, "olivia@example.com").error().code, ErrorCode::failed_precondition);
 }
 
 TEST_F(DeskTest, CasesFromBeforeTheQueueGetTheirDueDateOnce) {
@@ -250,7 +297,7 @@ TEST_F(DeskTest, CasesFromBeforeTheQueueGetTheirDueDateOnce) {
   EXPECT_EQ(store->cases_without_queue_due(10)->size(), 2u);
   auto page = desk.queue({}, 10, "");
   ASSERT_TRUE(page) << page.error().message;
-  EXPECT_EQ(page->cases.size(), 2u);
+  EXPECT_EQ(page->items.size(), 2u);
   EXPECT_TRUE(store->cases_without_queue_due(10)->empty());
   (void)a;
   (void)b;
