@@ -7,6 +7,7 @@
 
 #include "cli/render.hpp"
 #include "cli/session.hpp"
+#include "desk/case_actions.hpp"
 
 namespace maestro::cli {
 
@@ -93,28 +94,22 @@ void add_intake(CLI::App& dsar, Session& s) {
   });
 }
 
-// The letter a lifecycle command sends: a template name, or one chosen from the case.
-using LetterChoice = std::function<std::optional<std::string>(const Case&)>;
-
-// Adds --no-letter to a command that writes to the requester, and sends the letter after it.
-std::shared_ptr<bool> letter_flag(CLI::App* cmd, const LetterChoice& choice) {
+// Adds --no-letter to a command whose action writes to the requester (desk/case_actions.hpp).
+std::shared_ptr<bool> letter_flag(CLI::App* cmd, const char* action) {
   auto skip = std::make_shared<bool>(false);
-  if (choice) cmd->add_flag("--no-letter", *skip, "Do not send the letter to the requester (e.g. it went by post)");
+  if (action) cmd->add_flag("--no-letter", *skip, "Do not send the letter to the requester (e.g. it went by post)");
   return skip;
 }
 
-void maybe_send(Session& s, const CaseView& v, const LetterChoice& choice, bool skip) {
-  if (!choice || skip) return;
-  if (auto letter = choice(v.c)) send_case_letter(s, v, *letter, confirmation_fields(s, v, *letter));
-}
-
-LetterChoice fixed_letter(const char* name) {
-  return [name](const Case&) { return std::optional<std::string>(name); };
+// Sends the letter the action calls for on this case, if any.
+void maybe_send(Session& s, const CaseView& v, const char* action, bool skip) {
+  if (!action || skip) return;
+  if (auto letter = letter_for_case_action(action, v.c)) send_case_letter(s, v, *letter, confirmation_fields(s, v, *letter));
 }
 
 // A lifecycle command that takes only the case number.
 void add_simple(CLI::App& dsar, Session& s, const char* name, const char* description, const char* footer,
-                Result<CaseView> (Desk::*action)(std::string_view), LetterChoice letter = {}) {
+                Result<CaseView> (Desk::*action)(std::string_view), const char* letter = nullptr) {
   auto number = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* cmd = dsar.add_subcommand(name, description);
@@ -131,7 +126,8 @@ void add_simple(CLI::App& dsar, Session& s, const char* name, const char* descri
 
 // A lifecycle command that takes the case number and a reason code.
 void add_with_reason(CLI::App& dsar, Session& s, const char* name, const char* description, const char* footer,
-                     Result<CaseView> (Desk::*action)(std::string_view, std::string_view), LetterChoice letter = {}) {
+                     Result<CaseView> (Desk::*action)(std::string_view, std::string_view),
+                     const char* letter = nullptr) {
   auto number = std::make_shared<std::string>();
   auto reason = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
@@ -161,7 +157,7 @@ void add_deny(CLI::App& dsar, Session& s) {
       ->required();
   cmd->add_option("--details", *details, "An explanation (kept encrypted with the case, not in the audit trail)");
   cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
-  LetterChoice letter = fixed_letter("refusal");
+  const char* letter = "deny";
   auto skip = letter_flag(cmd, letter);
   cmd->footer(
       "Sends the refusal letter, with the reason and the requester's right to complain to the supervisory authority "
@@ -235,7 +231,7 @@ void add_dsar_commands(CLI::App& app, Session& s) {
   add_simple(*dsar, s, "ack", "Acknowledge the request: sends template A to the requester",
              "Seed 001: acknowledge within 24 hours of receipt. The letter goes to the case's email address through "
              "the outbox (maestro outbox list).",
-             &Desk::acknowledge, fixed_letter("acknowledgement"));
+             &Desk::acknowledge, "acknowledge");
   add_verify_commands(*dsar, s);
   add_simple(*dsar, s, "start", "Start work on a verified case (locate, export, erase, ...)",
              "Nothing is exported or erased for a case whose identity is not verified.", &Desk::start);
@@ -245,7 +241,7 @@ void add_dsar_commands(CLI::App& app, Session& s) {
              "Closes the case as fulfilled; the closing date is compared with the legal due date. For erasure, "
              "rectification, restriction and objection it sends the confirmation letter (the erasure letter lists "
              "what is kept by law and why); an access package's letter is sent by 'dsar export --notify'.",
-             &Desk::fulfil, confirmation_letter);
+             &Desk::fulfil, "fulfil");
   add_deny(*dsar, s);
   add_simple(*dsar, s, "withdraw", "Record that the requester withdrew the request; closes the case", "",
              &Desk::withdraw);
@@ -258,7 +254,7 @@ void add_dsar_commands(CLI::App& app, Session& s) {
   add_with_reason(*dsar, s, "extend", "Extend the legal deadline once (GDPR: up to two further months; CCPA: 45 days)",
                   "Reasons: complex, numerous. The requester must be told before the original deadline passes, so an "
                   "extension is refused after it; the extension notice is sent with the new due date.",
-                  &Desk::extend, fixed_letter("extension-notice"));
+                  &Desk::extend, "extend");
   add_note(*dsar, s);
   add_list(*dsar, s);
   add_show(*dsar, s);

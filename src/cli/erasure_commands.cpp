@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
+#include "desk/json_views.hpp"
 #include "desk/erasure_service.hpp"
 #include "desk/rectification_service.hpp"
 
@@ -300,18 +301,7 @@ void add_hold(CLI::App& app, Session& s) {
   list_cmd->callback([&s, list] {
     auto holds = must(s.desk().list_holds(list->all));
     if (list->json) {
-      json out = json::array();
-      for (const auto& h : holds) {
-        json item{{"id", h.hold.id},
-                  {"reason", h.hold.reason},
-                  {"details", h.details},
-                  {"created_at", format_instant(h.hold.created_at)},
-                  {"created_by", h.hold.created_by},
-                  {"subjects", h.hold.pseudonyms.size()}};
-        if (h.hold.released_at) item["released_at"] = format_instant(*h.hold.released_at);
-        out.push_back(item);
-      }
-      s.out << out.dump(2) << "\n";
+      s.out << holds_json(holds) << "\n";
       return;
     }
     s.out << pad("ID", 5) << pad("REASON", 24) << pad("PLACED", 22) << pad("RELEASED", 22) << "DETAILS\n";

@@ -143,6 +143,41 @@ std::string queue_json(const QueuePage& page) {
   return out;
 }
 
+std::string holds_json(const std::vector<HoldView>& holds, int indent) {
+  json out = json::array();
+  for (const auto& h : holds) {
+    json item{{"id", h.hold.id},
+              {"reason", h.hold.reason},
+              {"details", h.details},
+              {"created_at", format_instant(h.hold.created_at)},
+              {"created_by", h.hold.created_by},
+              {"subjects", h.hold.pseudonyms.size()}};
+    if (h.hold.released_at) {
+      item["released_at"] = format_instant(*h.hold.released_at);
+      item["released_by"] = h.hold.released_by;
+    }
+    out.push_back(std::move(item));
+  }
+  return out.dump(indent);
+}
+
+std::string outbox_json(const std::vector<OutboxMessage>& messages, int indent) {
+  json out = json::array();
+  for (const auto& m : messages) {
+    json item{{"id", m.id},
+              {"case", m.case_number},
+              {"letter", m.letter},
+              {"state", m.state},
+              {"attempts", m.attempts},
+              {"created_at", format_instant(m.created_at)},
+              {"sent_at", when(m.sent_at)}};
+    if (m.state == "pending") item["next_attempt_at"] = format_instant(m.next_attempt_at);
+    if (!m.last_error.empty()) item["last_error"] = m.last_error;
+    out.push_back(std::move(item));
+  }
+  return out.dump(indent);
+}
+
 std::string job_json(Desk& desk, const JobRecord& job, int indent) {
   return job_object(desk, job).dump(indent);
 }

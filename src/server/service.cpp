@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "desk/json_views.hpp"
+#include "server/api_cases.hpp"
+#include "server/api_support.hpp"
 
 namespace maestro {
 
@@ -18,64 +20,6 @@ namespace {
 
 using nlohmann::json;
 using Clockwork = std::chrono::steady_clock;
-
-constexpr const char* k_problem_type = "application/problem+json";
-constexpr const char* k_json_type = "application/json";
-
-int http_status_for(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::invalid_argument: return 400;
-    case ErrorCode::not_found: return 404;
-    case ErrorCode::already_exists: return 409;
-    case ErrorCode::failed_precondition: return 409;
-    case ErrorCode::unavailable: return 503;
-    case ErrorCode::permission_denied: return 403;
-    case ErrorCode::data_loss:
-    case ErrorCode::internal: return 500;
-  }
-  return 500;
-}
-
-const char* title_for(int status) {
-  switch (status) {
-    case 400: return "Bad request";
-    case 401: return "Authentication required";
-    case 403: return "Not allowed";
-    case 404: return "Not found";
-    case 405: return "Method not allowed";
-    case 409: return "Conflict";
-    case 413: return "Request body too large";
-    case 415: return "Unsupported media type";
-    case 503: return "Unavailable";
-    default: return "Server error";
-  }
-}
-
-// RFC 9457 problem details. `detail` is Maestro's own message: it never repeats an identifier.
-HttpResponse problem(int status, const std::string& detail) {
-  json body{{"type", "about:blank"}, {"title", title_for(status)}, {"status", status}, {"detail", detail}};
-  HttpResponse r{status, k_problem_type, body.dump() + "\n", {}};
-  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"maestro\"");
-  return r;
-}
-
-HttpResponse problem(const Error& error) {
-  return problem(http_status_for(error.code), error.message);
-}
-
-HttpResponse json_response(int status, std::string body) {
-  return HttpResponse{status, k_json_type, std::move(body) + "\n", {}};
-}
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(path);
-  while (std::getline(in, part, '/')) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
 
 // Connections to the case store, one per request at a time (a CaseStore is single-threaded).
 class StorePool {
@@ -169,40 +113,6 @@ class HttpMetrics {
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> m_requests;
   std::map<std::string, Histogram> m_latency;
 };
-
-// Who is calling, once the bearer token is checked.
-struct Caller {
-  std::string name;
-  Role role = Role::auditor;
-};
-
-// A 415 answer unless the body is declared as JSON.
-std::optional<HttpResponse> not_json(const HttpRequest& r) {
-  auto type = r.headers.find("content-type");
-  if (type != r.headers.end() && type->second.starts_with("application/json")) return std::nullopt;
-  return problem(415, "send the request as application/json");
-}
-
-// A parsed JSON body that only has the fields a route accepts.
-Result<json> strict_body(const HttpRequest& r, const std::vector<std::string>& allowed) {
-  json body = json::parse(r.body, nullptr, false);
-  if (body.is_discarded()) return invalid("the body is not valid JSON");
-  if (!body.is_object()) return invalid("the body must be a JSON object");
-  for (const auto& [key, value] : body.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      std::string known;
-      for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
-      return invalid("unknown field '" + key + "' (known: " + known + ")");
-    }
-  }
-  return body;
-}
-
-Result<std::string> optional_string(const json& body, const char* key) {
-  if (!body.contains(key)) return std::string();
-  if (!body[key].is_string()) return invalid(std::string("'") + key + "' must be a string");
-  return body[key].get<std::string>();
-}
 
 }  // namespace
 
@@ -321,11 +231,7 @@ class Service::Impl {
     }
     Desk desk(**store, *m_installation.keys, m_installation.policy, m_clock, "token:" + caller->name);
     std::vector<std::string> rest(parts.begin() + 2, parts.end());
-    auto need = [&](Role role) -> std::optional<HttpResponse> {
-      if (role_allows(caller->role, role)) return std::nullopt;
-      return problem(
-          403, std::string("this needs the ") + role_name(role) + " role; the token has " + role_name(caller->role));
-    };
+    auto need = [&](Role role) { return refuse_unless(*caller, role); };
 
     if (rest.size() == 1 && rest[0] == "cases") {
       route = "/api/v1/cases";
@@ -358,6 +264,22 @@ class Service::Impl {
       if (r.method != "POST") return problem(405, "use GET or POST");
       if (auto denied = need(Role::operator_)) return *denied;
       return start_job(r, rest[1], desk);
+    }
+    if (rest.size() == 4 && rest[0] == "cases" && rest[2] == "actions") {
+      route = "/api/v1/cases/{number}/actions/{action}";
+      return case_action_route(r, desk, m_installation.settings, *caller, rest[1], rest[3]);
+    }
+    if (!rest.empty() && rest[0] == "holds") {
+      route = rest.size() == 1 ? "/api/v1/holds" : "/api/v1/holds/{id}/release";
+      return holds_route(r, desk, *caller, rest);
+    }
+    if (rest.size() == 1 && rest[0] == "outbox") {
+      route = "/api/v1/outbox";
+      return outbox_route(r, desk);
+    }
+    if (rest.size() == 2 && rest[0] == "reports" && rest[1] == "metrics") {
+      route = "/api/v1/reports/metrics";
+      return metrics_report_route(r, desk);
     }
     if (rest.size() == 1 && rest[0] == "jobs") {
       route = "/api/v1/jobs";

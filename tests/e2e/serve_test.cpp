@@ -167,6 +167,99 @@ TEST_F(Serve, CasesAreCreatedReadAndListedInDueOrderWithACursor) {
   EXPECT_TRUE(verify["intact"].get<bool>());
 }
 
+TEST_F(Serve, LifecycleActionsSendTheirLettersAndFollowTheRoles) {
+  std::string dpo_token = token("dpo", "dpo");
+  ASSERT_EQ(create_case("jane@example.com").status, 201);
+  const std::string actions = "/api/v1/cases/DSAR-2026-001/actions/";
+  Reply ack = call("POST", actions + "acknowledge", "", operator_token);
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(ack.as_json()["case"]["state"], "acknowledged");
+  EXPECT_EQ(ack.as_json()["letter"]["name"], "acknowledgement");
+  EXPECT_TRUE(ack.as_json()["letter"].contains("message")) << ack.body;
+  // The outbox shows the letter, never its recipient or text.
+  Reply outbox = call("GET", "/api/v1/outbox", "", auditor_token);
+  ASSERT_EQ(outbox.status, 200);
+  EXPECT_EQ(outbox.as_json()[0]["letter"], "acknowledgement");
+  EXPECT_EQ(outbox.body.find("jane"), std::string::npos);
+
+  // Only a DPO refuses a request; an auditor changes nothing.
+  EXPECT_EQ(call("POST", actions + "deny", R"({"reason":"manifestly-unfounded"})", operator_token).status, 403);
+  EXPECT_EQ(call("POST", actions + "pause", R"({"reason":"awaiting-identity"})", auditor_token).status, 403);
+  Reply no_reason = call("POST", actions + "pause", "", operator_token);
+  EXPECT_EQ(no_reason.status, 400);
+  EXPECT_TRUE(no_reason.is_problem());
+  EXPECT_EQ(call("POST", actions + "fly", "", operator_token).status, 404);
+  EXPECT_EQ(call("POST", actions + "note", R"({"txt":"x"})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", actions + "note", R"({"text":42})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", actions + "note", "text=x", operator_token, "text/plain").status, 415);
+  EXPECT_EQ(call("GET", actions + "acknowledge", "", operator_token).status, 405);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-404/actions/start", "", operator_token).status, 404);
+  EXPECT_EQ(call("POST", actions + "note", R"({"text":"Rang back <b>Tuesday</b>"})", operator_token).status, 200);
+
+  // Assigned cases and identifiers are found through the queue, without opening cases.
+  ASSERT_EQ(create_case("bob@example.com").status, 201);
+  EXPECT_EQ(call("POST", actions + "assign", R"({"text":"olivia@example.com"})", operator_token).status, 200);
+  json mine = call("GET", "/api/v1/cases?assignee=olivia@example.com", "", auditor_token).as_json();
+  ASSERT_EQ(mine["cases"].size(), 1u);
+  EXPECT_EQ(mine["cases"][0]["assignee"], "olivia@example.com");
+  json unassigned = call("GET", "/api/v1/cases?assignee=", "", auditor_token).as_json();
+  ASSERT_EQ(unassigned["cases"].size(), 1u);
+  EXPECT_EQ(unassigned["cases"][0]["number"], "DSAR-2026-002");
+  json by_id = call("GET", "/api/v1/cases?subject=email:JANE@example.com", "", auditor_token).as_json();
+  ASSERT_EQ(by_id["cases"].size(), 1u);
+  EXPECT_EQ(by_id["cases"][0]["number"], "DSAR-2026-001");
+  EXPECT_TRUE(call("GET", "/api/v1/cases?subject=email:nobody@example.com", "", auditor_token)
+                  .as_json()["cases"]
+                  .empty());
+  EXPECT_EQ(call("GET", "/api/v1/cases?subject=email:not-an-email", "", auditor_token).status, 400);
+
+  Reply denied = call("POST", actions + "deny", R"({"reason":"manifestly-unfounded","details":"Third copy this month"})",
+                      dpo_token);
+  ASSERT_EQ(denied.status, 200) << denied.body;
+  EXPECT_EQ(denied.as_json()["case"]["state"], "denied");
+  EXPECT_EQ(denied.as_json()["letter"]["name"], "refusal");
+  EXPECT_EQ(call("POST", actions + "start", "", operator_token).status, 409);  // closed
+
+  json metrics = call("GET", "/api/v1/reports/metrics", "", auditor_token).as_json();
+  EXPECT_EQ(metrics["total"], 2);
+  EXPECT_EQ(metrics["by_state"]["denied"], 1);
+  EXPECT_EQ(call("GET", "/api/v1/reports/metrics?from=2026-13-01", "", auditor_token).status, 400);
+
+  // Every action is in the audit trail under the caller's name; no note text, no identifier.
+  Reply trail = call("GET", "/api/v1/cases/DSAR-2026-001/audit", "", auditor_token);
+  json events = trail.as_json()["events"];
+  std::vector<std::string> seen;
+  for (const auto& e : events) seen.push_back(e["action"].get<std::string>() + "/" + e["actor"].get<std::string>());
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "acknowledge/token:ops"), seen.end()) << trail.body;
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "deny/token:dpo"), seen.end()) << trail.body;
+  EXPECT_EQ(trail.body.find("Tuesday"), std::string::npos);
+  EXPECT_EQ(trail.body.find("jane"), std::string::npos);
+}
+
+TEST_F(Serve, LegalHoldsArePlacedByOperatorsAndReleasedByTheDpo) {
+  std::string dpo_token = token("dpo", "dpo");
+  json hold{{"subjects", {"email:bob@example.com"}}, {"reason", "legal-claims"}, {"details", "Claim 2026/114"}};
+  EXPECT_EQ(call("POST", "/api/v1/holds", hold.dump(), auditor_token).status, 403);
+  Reply placed = call("POST", "/api/v1/holds", hold.dump(), operator_token);
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  std::string id = std::to_string(placed.as_json()["id"].get<int>());
+  EXPECT_EQ(call("POST", "/api/v1/holds", R"({"subjects":[],"reason":"legal-claims"})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/holds", R"({"subjects":["email:x@example.com"],"reason":"because"})", operator_token)
+                .status,
+            400);
+  Reply listed = call("GET", "/api/v1/holds", "", auditor_token);
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ(listed.as_json().size(), 1u);
+  EXPECT_EQ(listed.as_json()[0]["details"], "Claim 2026/114");
+  EXPECT_EQ(listed.body.find("bob"), std::string::npos);  // identifiers only as a count
+  EXPECT_EQ(call("POST", "/api/v1/holds/" + id + "/release", "", operator_token).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/holds/" + id + "/release", "", dpo_token).status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/holds/" + id + "/release", "", dpo_token).status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/holds/x1/release", "", dpo_token).status, 404);
+  EXPECT_TRUE(call("GET", "/api/v1/holds", "", auditor_token).as_json().empty());
+  EXPECT_EQ(call("GET", "/api/v1/holds?all=true", "", auditor_token).as_json().size(), 1u);
+}
+
 TEST_F(Serve, AnIdempotencyKeyMakesCaseCreationSafeToRetry) {
   json request{{"subjects", {"jane@example.com"}}, {"name", "Jane"}, {"rights", "access"}, {"jurisdiction", "gdpr"}};
   Reply first = call("POST", "/api/v1/cases", request.dump(), operator_token, "application/json",

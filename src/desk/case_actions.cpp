@@ -1,0 +1,108 @@
+#include "desk/case_actions.hpp"
+
+#include <algorithm>
+
+namespace maestro {
+
+namespace {
+
+struct ActionRule {
+  const char* name;
+  Role role;
+  bool needs_reason;
+};
+
+constexpr ActionRule k_rules[] = {
+    {"acknowledge", Role::operator_, false}, {"start", Role::operator_, false},
+    {"review", Role::operator_, false},      {"fulfil", Role::dpo, false},
+    {"deny", Role::dpo, true},               {"withdraw", Role::operator_, false},
+    {"pause", Role::operator_, true},        {"resume", Role::operator_, false},
+    {"extend", Role::operator_, true},       {"note", Role::operator_, false},
+    {"assign", Role::operator_, false},      {"override-verification", Role::dpo, true},
+};
+
+const ActionRule* rule_for(std::string_view action) {
+  for (const auto& rule : k_rules) {
+    if (action == rule.name) return &rule;
+  }
+  return nullptr;
+}
+
+Result<CaseView> apply(Desk& desk, std::string_view number, const CaseActionRequest& r) {
+  const std::string& a = r.action;
+  if (a == "acknowledge") return desk.acknowledge(number);
+  if (a == "start") return desk.start(number);
+  if (a == "review") return desk.submit_for_review(number);
+  if (a == "fulfil") return desk.fulfil(number);
+  if (a == "deny") return desk.deny(number, r.reason, r.details);
+  if (a == "withdraw") return desk.withdraw(number);
+  if (a == "pause") return desk.pause(number, r.reason);
+  if (a == "resume") return desk.resume(number);
+  if (a == "extend") return desk.extend(number, r.reason);
+  if (a == "note") return desk.add_note(number, r.text);
+  if (a == "assign") return desk.assign(number, r.text);
+  return desk.override_verification(number, r.reason);
+}
+
+}  // namespace
+
+const std::vector<std::string>& case_actions() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& rule : k_rules) out.emplace_back(rule.name);
+    return out;
+  }();
+  return names;
+}
+
+Result<Role> role_for_case_action(std::string_view action) {
+  const ActionRule* rule = rule_for(action);
+  if (!rule) return invalid("unknown action '" + std::string(action) + "'");
+  return rule->role;
+}
+
+std::optional<std::string> letter_for_case_action(std::string_view action, const Case& c) {
+  if (action == "acknowledge") return "acknowledgement";
+  if (action == "deny") return "refusal";
+  if (action == "extend") return "extension-notice";
+  if (action == "fulfil") return confirmation_letter(c);
+  return std::nullopt;
+}
+
+Result<std::optional<OutboxView>> send_case_action_letter(Correspondence& mail, const CaseView& view,
+                                                          std::string_view action) {
+  auto letter = letter_for_case_action(action, view.c);
+  if (!letter) return std::optional<OutboxView>();
+  auto fields = mail.closing_fields(view, *letter);
+  if (!fields) return propagate(fields.error());
+  auto sent = mail.send_letter(view, *letter, *fields);
+  if (!sent) return propagate(sent.error());
+  return std::optional<OutboxView>(std::move(*sent));
+}
+
+Result<CaseActionResult> run_case_action(Desk& desk, Correspondence* mail, std::string_view number,
+                                         const CaseActionRequest& request) {
+  const ActionRule* rule = rule_for(request.action);
+  if (!rule) return invalid("unknown action '" + request.action + "'; one of: acknowledge, start, review, fulfil, deny, "
+                            "withdraw, pause, resume, extend, note, assign, override-verification");
+  if (rule->needs_reason && request.reason.empty()) return invalid("'" + request.action + "' needs a reason");
+  if (request.action == "note" && request.text.empty()) return invalid("a note needs its text");
+  auto view = apply(desk, number, request);
+  if (!view) return propagate(view.error());
+  CaseActionResult result;
+  result.letter = letter_for_case_action(request.action, view->c);
+  result.view = std::move(*view);
+  if (!result.letter || !request.send_letter) return result;
+  if (!mail) {
+    result.letter_problem = "no mailer is configured";
+    return result;
+  }
+  auto sent = send_case_action_letter(*mail, result.view, request.action);
+  if (!sent)
+    result.letter_problem = sent.error().message;
+  else
+    result.sent = std::move(*sent);
+  return result;
+}
+
+}  // namespace maestro

@@ -1,0 +1,53 @@
+// The actions an operator takes on a case, by name, with who may take them and the letter each
+// sends the requester. The CLI's lifecycle commands, the JSON API and the dashboard's forms all
+// run these, so "acknowledging sends template A" and "only a DPO may refuse" hold everywhere.
+//
+//   CaseActionRequest r{.action = "deny", .reason = "manifestly-unfounded"};
+//   auto done = run_case_action(desk, &mail, "DSAR-2026-001", r);   // case denied, refusal letter sent
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "desk/correspondence.hpp"
+#include "desk/desk.hpp"
+
+namespace maestro {
+
+struct CaseActionRequest {
+  std::string action;   // one of case_actions()
+  std::string reason;   // pause, extend, deny, override-verification: a reason code or text
+  std::string details;  // deny: an explanation for the requester (kept encrypted)
+  std::string text;     // note: the note; assign: the operator (empty: unassign)
+  bool send_letter = true;
+};
+
+struct CaseActionResult {
+  CaseView view;
+  std::optional<std::string> letter;   // the letter the action called for
+  std::optional<OutboxView> sent;      // what became of it, when it was queued
+  std::string letter_problem;          // why it was not queued; the case change stands
+};
+
+// acknowledge, start, review, fulfil, deny, withdraw, pause, resume, extend, note, assign,
+// override-verification.
+const std::vector<std::string>& case_actions();
+// The least role that may take the action: a DPO alone refuses a request, overrides
+// verification and approves in review (fulfil); an auditor takes none.
+Result<Role> role_for_case_action(std::string_view action);
+// The letter an action sends on this case: acknowledgement, refusal, extension-notice, or the
+// confirmation the fulfilled rights call for; nullopt for none.
+std::optional<std::string> letter_for_case_action(std::string_view action, const Case& c);
+
+// Validates the request, runs the desk call and, unless told not to, sends the letter through
+// `mail` (null: the letter is reported as not sent). A letter that cannot go does not undo the
+// change: it is reported in `letter_problem`.
+Result<CaseActionResult> run_case_action(Desk& desk, Correspondence* mail, std::string_view number,
+                                         const CaseActionRequest& request);
+
+// Sends the letter `action` calls for on a case already changed (the CLI's commands).
+Result<std::optional<OutboxView>> send_case_action_letter(Correspondence& mail, const CaseView& view,
+                                                          std::string_view action);
+
+}  // namespace maestro

@@ -1,0 +1,150 @@
+#include "server/api_cases.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "desk/case_actions.hpp"
+#include "desk/json_views.hpp"
+#include "desk/reports.hpp"
+#include "notify/mailer.hpp"
+
+namespace maestro {
+
+using nlohmann::json;
+
+namespace {
+
+std::string query_value(const HttpRequest& r, const char* key) {
+  auto it = r.query.find(key);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+// A body is optional for these routes; when there is one it must be JSON.
+std::optional<HttpResponse> not_json_if_any(const HttpRequest& r) {
+  if (r.body.empty()) return std::nullopt;
+  return not_json(r);
+}
+
+Result<std::int64_t> parse_id(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    return not_found("no such record");
+  return std::stoll(text);
+}
+
+}  // namespace
+
+HttpResponse case_action_route(const HttpRequest& r, Desk& desk, const Settings& settings, const Caller& caller,
+                               const std::string& number, const std::string& action) {
+  if (r.method != "POST") return problem(405, "use POST");
+  auto needed = role_for_case_action(action);
+  if (!needed) return problem(404, "no such action; one of: acknowledge, start, review, fulfil, deny, withdraw, "
+                                   "pause, resume, extend, note, assign, override-verification");
+  if (auto refused = refuse_unless(caller, *needed)) return *refused;
+  if (auto refused = not_json_if_any(r)) return *refused;
+  auto body = strict_body(r, {"reason", "details", "text", "send_letter"});
+  if (!body) return problem(body.error());
+  CaseActionRequest request;
+  request.action = action;
+  for (auto [key, target] : {std::pair{"reason", &request.reason}, std::pair{"details", &request.details},
+                             std::pair{"text", &request.text}}) {
+    auto value = optional_string(*body, key);
+    if (!value) return problem(value.error());
+    *target = *value;
+  }
+  auto send = optional_bool(*body, "send_letter", true);
+  if (!send) return problem(send.error());
+  request.send_letter = *send;
+
+  std::unique_ptr<Mailer> mailer;
+  std::optional<Correspondence> mail;
+  if (auto opened = open_mailer(settings)) {  // without one the letter is reported as not sent
+    mailer = std::move(*opened);
+    mail.emplace(desk, *mailer, settings);
+  }
+  auto done = run_case_action(desk, mail ? &*mail : nullptr, number, request);
+  if (!done) return problem(done.error());
+  json out{{"case", json::parse(case_json(done->view, -1))}, {"letter", nullptr}};
+  if (done->letter) {
+    json letter{{"name", *done->letter}};
+    if (done->sent) {
+      letter["message"] = done->sent->message.id;
+      letter["state"] = done->sent->message.state;
+    } else {
+      letter["state"] = request.send_letter ? "not-sent" : "skipped";
+      if (!done->letter_problem.empty()) letter["problem"] = done->letter_problem;
+    }
+    out["letter"] = letter;
+  }
+  return json_response(200, out.dump());
+}
+
+HttpResponse holds_route(const HttpRequest& r, Desk& desk, const Caller& caller, const std::vector<std::string>& rest) {
+  if (rest.size() == 1) {
+    if (r.method == "GET") {
+      auto all = query_value(r, "all");
+      if (!all.empty() && all != "true" && all != "false") return problem(400, "all is true or false");
+      auto holds = desk.list_holds(all == "true");
+      if (!holds) return problem(holds.error());
+      return json_response(200, holds_json(*holds, -1));
+    }
+    if (r.method != "POST") return problem(405, "use GET or POST");
+    if (auto refused = refuse_unless(caller, Role::operator_)) return *refused;
+    if (auto refused = not_json(r)) return *refused;
+    auto body = strict_body(r, {"subjects", "reason", "details"});
+    if (!body) return problem(body.error());
+    if (!body->contains("subjects") || !(*body)["subjects"].is_array() || (*body)["subjects"].empty())
+      return problem(400, "'subjects' must be a non-empty list of identifiers (email:..., customer_id:...)");
+    std::vector<SubjectIdentifier> subjects;
+    for (const auto& item : (*body)["subjects"]) {
+      if (!item.is_string()) return problem(400, "'subjects' must be a list of strings");
+      auto id = parse_identifier(item.get<std::string>());
+      if (!id) return problem(id.error());
+      subjects.push_back(*id);
+    }
+    auto reason = optional_string(*body, "reason");
+    if (!reason) return problem(reason.error());
+    auto details = optional_string(*body, "details");
+    if (!details) return problem(details.error());
+    auto id = desk.add_hold(subjects, *reason, *details);
+    if (!id) return problem(id.error());
+    HttpResponse response = json_response(201, json{{"id", *id}, {"reason", *reason}}.dump());
+    response.headers.emplace_back("Location", "/api/v1/holds/" + std::to_string(*id));
+    return response;
+  }
+  if (rest.size() == 3 && rest[2] == "release") {
+    if (r.method != "POST") return problem(405, "use POST");
+    // Releasing a hold makes erasure possible again: a DPO's decision.
+    if (auto refused = refuse_unless(caller, Role::dpo)) return *refused;
+    auto id = parse_id(rest[1]);
+    if (!id) return problem(404, "no such legal hold");
+    if (auto released = desk.release_hold(*id); !released) return problem(released.error());
+    return json_response(200, json{{"id", *id}, {"released", true}}.dump());
+  }
+  return problem(404, "no such resource");
+}
+
+HttpResponse outbox_route(const HttpRequest& r, Desk& desk) {
+  if (r.method != "GET") return problem(405, "use GET");
+  auto messages = desk.messages();
+  if (!messages) return problem(messages.error());
+  return json_response(200, outbox_json(*messages, -1));
+}
+
+HttpResponse metrics_report_route(const HttpRequest& r, Desk& desk) {
+  if (r.method != "GET") return problem(405, "use GET");
+  Date today = date_of(desk.clock().now());
+  Date from = Date{today.year(), std::chrono::January, std::chrono::day{1}};
+  Date to = today;
+  for (auto [key, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+    auto text = query_value(r, key);
+    if (text.empty()) continue;
+    auto date = parse_date(text);
+    if (!date) return problem(400, std::string(key) + " is a date, YYYY-MM-DD");
+    *target = *date;
+  }
+  if (to < from) return problem(400, "'to' is before 'from'");
+  auto cases = desk.list({});
+  if (!cases) return problem(cases.error());
+  return json_response(200, render_metrics_json(compute_metrics(*cases, from, to)));
+}
+
+}  // namespace maestro

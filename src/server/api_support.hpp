@@ -1,0 +1,39 @@
+// What every route of the JSON API shares: RFC 9457 problem answers, JSON answers, strict
+// parsing of request bodies, and who is calling.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "desk/desk.hpp"
+#include "server/http_server.hpp"
+
+namespace maestro {
+
+// Who is calling, once the bearer token (or the dashboard session) is checked.
+struct Caller {
+  std::string name;
+  Role role = Role::auditor;
+};
+
+int http_status_for(ErrorCode code);
+// RFC 9457 problem details. `detail` is Maestro's own message: it never repeats an identifier.
+HttpResponse problem(int status, const std::string& detail);
+HttpResponse problem(const Error& error);
+HttpResponse json_response(int status, std::string body);
+std::vector<std::string> split_path(const std::string& path);
+// A 415 answer unless the body is declared as JSON.
+std::optional<HttpResponse> not_json(const HttpRequest& r);
+// A parsed JSON body that only has the fields a route accepts; an empty body is {}.
+Result<nlohmann::json> strict_body(const HttpRequest& r, const std::vector<std::string>& allowed);
+// A string field, "" when absent; invalid_argument when it is not a string.
+Result<std::string> optional_string(const nlohmann::json& body, const char* key);
+// A boolean field, `fallback` when absent.
+Result<bool> optional_bool(const nlohmann::json& body, const char* key, bool fallback);
+// A 403 answer unless `caller` holds `needed`.
+std::optional<HttpResponse> refuse_unless(const Caller& caller, Role needed);
+
+}  // namespace maestro
