@@ -35,7 +35,8 @@ void add_serve(CLI::App& app, Session& s) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "Run the HTTP service: JSON API, health and metrics, with job workers");
-  cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (default 127.0.0.1:8080)");
+  cmd->add_option("--listen", o->listen,
+                  "Address to listen on, HOST:PORT (default: maestro.yaml's server.listen, else 127.0.0.1:8080)");
   cmd->add_option("--threads", o->threads, "Threads answering HTTP requests (default 4)")->check(CLI::Range(1, 256));
   cmd->add_option("--workers", o->workers, "Threads running jobs (default 2; 0: leave them to 'maestro worker')")
       ->check(CLI::Range(0, 64));
@@ -51,8 +52,17 @@ void add_serve(CLI::App& app, Session& s) {
       "jobs on the worker threads. The access log holds routes, statuses and times, never identifiers, tokens "
       "or form values. Stop with Ctrl-C or SIGTERM: running jobs finish first.\n\nExample:\n"
       "  maestro token create --name ticketing --role operator\n  maestro serve --listen 127.0.0.1:8080");
-  cmd->callback([&s, o] {
+  cmd->callback([&s, o, cmd] {
     Installation& inst = s.installation();
+    // maestro.yaml's server: section gives the defaults; flags win.
+    const ServerSettings& configured = inst.settings.server;
+    if (!cmd->count("--listen")) o->listen = configured.listen;
+    if (!cmd->count("--tls-cert") && !configured.tls_cert.empty()) o->tls_cert = configured.tls_cert.string();
+    if (!cmd->count("--tls-key") && !configured.tls_key.empty()) o->tls_key = configured.tls_key.string();
+    if (!cmd->count("--sweep-hour")) {
+      if (configured.sweep_hour < 0) o->no_sweep = true;
+      else o->sweep_hour = configured.sweep_hour;
+    }
     const DataMap* map = inst.settings.datamap_file ? &s.data_map("") : nullptr;
     std::ofstream log_file;
     if (!o->access_log.empty()) {
@@ -139,11 +149,80 @@ void add_tokens(CLI::App& app, Session& s) {
   });
 }
 
+// The address mailed and printed links use: server.public_url, else the listening address.
+std::string public_url(const Settings& settings) {
+  if (!settings.server.public_url.empty()) return settings.server.public_url;
+  bool tls = !settings.server.tls_cert.empty();
+  return std::string(tls ? "https://" : "http://") + settings.server.listen;
+}
+
+void print_password_link(Session& s, const NewOperator& made, bool json) {
+  std::string link = public_url(s.installation().settings) + "/dashboard/password?link=" + made.link_secret;
+  if (json) {
+    s.out << nlohmann::json{{"id", made.account.id}, {"email", made.account.email}, {"role", made.account.role},
+                            {"password_link", link}}
+                 .dump(2)
+          << "\n";
+    return;
+  }
+  s.out << "Account #" << made.account.id << " " << made.account.email << " (" << made.account.role
+        << "). Send its owner this one-time link to choose a password (valid 72 hours, works once):\n  " << link
+        << "\n";
+}
+
+void add_users(CLI::App& app, Session& s) {
+  auto* user = app.add_subcommand("user", "Accounts of the privacy team for the dashboard of 'maestro serve'");
+  user->require_subcommand(1);
+  struct AddOptions {
+    std::string email, role;
+    bool json = false;
+  };
+  auto ao = std::make_shared<AddOptions>();
+  auto* add = user->add_subcommand("add", "Open an account; prints a one-time link for its owner to set a password");
+  add->add_option("--email", ao->email, "The person's work email address (their sign-in name)")->required();
+  add->add_option("--role", ao->role,
+                  "auditor (reads everything, changes nothing), operator (runs requests) or dpo (also refuses "
+                  "requests, overrides verification, approves in review, releases holds)")
+      ->required();
+  add->add_flag("--json", ao->json, "Print JSON");
+  add->footer(
+      "Passwords are chosen by their owner through the link and stored as Argon2id hashes; Maestro never sees "
+      "them in a command line or a file. The link's address comes from maestro.yaml's server.public_url.\n\n"
+      "Example:\n  maestro user add --email olivia@example.com --role operator");
+  add->callback([&s, ao] {
+    Role role = must(parse_role(ao->role));
+    print_password_link(s, must(s.desk().add_operator(ao->email, role)), ao->json);
+  });
+  auto* list = user->add_subcommand("list", "List accounts: role, state, failed sign-ins");
+  list->callback([&s] {
+    for (const auto& a : must(s.desk().operators())) {
+      std::string state = a.disabled_at                ? "disabled " + format_instant(*a.disabled_at)
+                          : a.password_hash.empty()    ? "waiting for its password"
+                          : a.locked_until             ? "locked until " + format_instant(*a.locked_until)
+                                                       : "active";
+      s.out << "#" << a.id << "  " << a.email << "  " << a.role << "  " << state << "  (created "
+            << format_instant(a.created_at) << " by " << a.created_by << ")\n";
+    }
+  });
+  auto email = std::make_shared<std::string>();
+  auto* disable = user->add_subcommand("disable", "Disable an account: its sessions end at once");
+  disable->add_option("--email", *email, "The account's email address")->required();
+  disable->callback([&s, email] {
+    must(s.desk().disable_operator(*email));
+    s.out << "Account " << *email << " disabled; its sessions have ended.\n";
+  });
+  auto reset_email = std::make_shared<std::string>();
+  auto* reset = user->add_subcommand("password-link", "A new one-time link to set a password (forgotten password)");
+  reset->add_option("--email", *reset_email, "The account's email address")->required();
+  reset->callback([&s, reset_email] { print_password_link(s, must(s.desk().password_link(*reset_email)), false); });
+}
+
 }  // namespace
 
 void add_serve_commands(CLI::App& app, Session& s) {
   add_serve(app, s);
   add_tokens(app, s);
+  add_users(app, s);
 }
 
 }  // namespace maestro::cli

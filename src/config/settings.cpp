@@ -49,6 +49,58 @@ fs::path relative_to(const fs::path& base, const std::string& value) {
   return p.is_absolute() ? p : base / p;
 }
 
+Result<int> bounded_int(const YAML::Node& value, const std::string& at, const std::string& key, int low, int high) {
+  int n = value.as<int>();
+  if (n < low || n > high)
+    return invalid(at + ": server." + key + " is from " + std::to_string(low) + " to " + std::to_string(high));
+  return n;
+}
+
+Status read_server_settings(const YAML::Node& value, const fs::path& base, const std::string& origin,
+                            ServerSettings& server) {
+  std::string where = origin + ":" + std::to_string(value.Mark().line + 1);
+  if (!value.IsMap()) return invalid(where + ": 'server' is a map (listen, public_url, tls_cert, tls_key, ...)");
+  for (const auto& m : value) {
+    auto k = m.first.as<std::string>();
+    std::string at = origin + ":" + std::to_string(m.first.Mark().line + 1);
+    const YAML::Node& v = m.second;
+    if (k == "listen") {
+      server.listen = v.as<std::string>();
+    } else if (k == "public_url") {
+      server.public_url = v.as<std::string>();
+      while (server.public_url.ends_with('/')) server.public_url.pop_back();
+      if (!server.public_url.starts_with("https://") && !server.public_url.starts_with("http://"))
+        return invalid(at + ": server.public_url is an http:// or https:// address");
+    } else if (k == "tls_cert") {
+      server.tls_cert = relative_to(base, v.as<std::string>());
+    } else if (k == "tls_key") {
+      server.tls_key = relative_to(base, v.as<std::string>());
+    } else if (k == "trusted_proxies") {
+      if (!v.IsSequence()) return invalid(at + ": server.trusted_proxies is a list of addresses");
+      for (const auto& item : v) server.trusted_proxies.push_back(item.as<std::string>());
+    } else if (k == "sweep_hour") {
+      auto n = bounded_int(v, at, k, -1, 23);
+      if (!n) return propagate(n.error());
+      server.sweep_hour = *n;
+    } else if (k == "session_idle_minutes") {
+      auto n = bounded_int(v, at, k, 1, 24 * 60);
+      if (!n) return propagate(n.error());
+      server.session_idle_minutes = *n;
+    } else if (k == "session_hours") {
+      auto n = bounded_int(v, at, k, 1, 24 * 7);
+      if (!n) return propagate(n.error());
+      server.session_hours = *n;
+    } else {
+      return invalid(at + ": unknown server setting '" + k +
+                     "' (known: listen, public_url, tls_cert, tls_key, trusted_proxies, sweep_hour, "
+                     "session_idle_minutes, session_hours)");
+    }
+  }
+  if (server.tls_cert.empty() != server.tls_key.empty())
+    return invalid(where + ": server.tls_cert and server.tls_key go together");
+  return {};
+}
+
 Status apply_config_file(Settings& s, const fs::path& file) {
   auto text = read_file(file, "configuration file");
   if (!text) return propagate(text.error());
@@ -116,6 +168,8 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         if (s.smtp_tls != "try" && s.smtp_tls != "required" && s.smtp_tls != "none") {
           return invalid(where + ": mail.tls must be try, required or none");
         }
+      } else if (key == "server") {
+        if (auto ok = read_server_settings(value, base, origin, s.server); !ok) return ok;
       } else if (key == "calendars") {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
@@ -123,7 +177,7 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         return invalid(
             where + ": unknown setting '" + key +
             "' (known: home, store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
-            "language, templates_dir, mail)");
+            "language, templates_dir, mail, server)");
       }
     }
   } catch (const YAML::Exception& e) {

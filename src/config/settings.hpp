@@ -23,6 +23,15 @@
 //     user_env: SMTP_USER                # credentials from the environment, never inline
 //     password_env: SMTP_PASSWORD
 //     outbox_dir: outbox                 # where .eml files go without smtp (default <home>/outbox)
+//   server:                              # maestro serve (docs/api.md); flags override
+//     listen: 127.0.0.1:8080
+//     public_url: https://privacy.example.com   # the address mailed links use
+//     tls_cert: cert.pem                 # with tls_key: HTTPS
+//     tls_key: key.pem
+//     trusted_proxies: [127.0.0.1]       # X-Forwarded-For/-Proto believed only from these
+//     sweep_hour: 6                      # daily sweep, UTC; -1: none (left to a timer)
+//     session_idle_minutes: 30           # dashboard sessions end after this long unused ...
+//     session_hours: 12                  # ... and this long after login in any case
 //
 // Relative paths are relative to the maestro.yaml that names them.
 #pragma once
@@ -39,6 +48,17 @@
 #include "store/case_store.hpp"
 
 namespace maestro {
+
+// The `server:` section: how `maestro serve` listens and what its links and sessions are.
+struct ServerSettings {
+  std::string listen = "127.0.0.1:8080";
+  std::string public_url;  // empty: http(s)://<listen>
+  std::filesystem::path tls_cert, tls_key;
+  std::vector<std::string> trusted_proxies;  // client addresses whose X-Forwarded-* are believed
+  int sweep_hour = 6;                        // -1: no daily sweep in the service
+  int session_idle_minutes = 30;
+  int session_hours = 12;
+};
 
 struct Settings {
   std::filesystem::path home;
@@ -60,6 +80,7 @@ struct Settings {
   std::string smtp_tls = "try";
   std::string smtp_user_env, smtp_password_env;
   std::filesystem::path outbox_dir;  // default: <home>/outbox
+  ServerSettings server;
 };
 
 struct SettingsOverrides {

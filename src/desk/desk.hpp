@@ -116,6 +116,26 @@ struct NewToken {
   std::string secret;  // shown once; only its keyed hash is stored
 };
 
+// A new operator account and the secret of its one-time set-password link (shown once).
+struct NewOperator {
+  OperatorAccount account;
+  std::string link_secret;
+};
+
+// How long a dashboard session lives: unused, and at most.
+struct SessionLimits {
+  std::chrono::minutes idle{30};
+  std::chrono::hours absolute{12};
+};
+
+// A signed-in browser: its account and role, the session (with its CSRF token).
+struct SignedIn {
+  OperatorAccount account;
+  Role role = Role::auditor;
+  WebSession session;
+  std::string secret;  // the cookie's value: set by sign_in only
+};
+
 // The job kinds workers know, and whether a kind is one.
 const std::vector<std::string>& job_kinds();
 
@@ -241,6 +261,25 @@ class Desk {
   Result<JobRecord> cancel_job(std::int64_t id);
   Result<JobRecord> job(std::int64_t id);
   Result<std::vector<JobRecord>> jobs(std::string_view case_number, std::string_view state, int limit);
+
+  // Operator accounts and dashboard sessions (desk/operators.cpp). Passwords are hashed with
+  // Argon2id; links, sessions and client addresses are kept as keyed hashes only.
+  // Opens an account without a password; the link (valid 72 hours) lets its owner choose one.
+  Result<NewOperator> add_operator(std::string_view email, Role role);
+  Result<std::vector<OperatorAccount>> operators();
+  // Disables the account and ends its sessions at once.
+  Status disable_operator(std::string_view email);
+  // A fresh set-password link for an existing, enabled account (a forgotten password).
+  Result<NewOperator> password_link(std::string_view email);
+  // Uses a one-time link: the password is 12 to 256 characters. The link works once.
+  Result<OperatorAccount> set_password(std::string_view link_secret, std::string_view password);
+  // Checks email and password; locks the account and the client address out for a growing
+  // time after repeated failures (failed_precondition, saying until when). A wrong email and a
+  // wrong password get the same answer (permission_denied).
+  Result<SignedIn> sign_in(std::string_view email, std::string_view password, std::string_view client_address);
+  // The session of a cookie, if it is live (idle and absolute limits); touches it.
+  Result<std::optional<SignedIn>> session(std::string_view secret, const SessionLimits& limits);
+  Status sign_out(std::string_view secret);
 
   // API tokens for machine clients (desk/tokens.cpp).
   Result<NewToken> create_token(std::string_view name, Role role);

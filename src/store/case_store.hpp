@@ -127,6 +127,43 @@ struct ApiToken {
   std::optional<Instant> revoked_at;
 };
 
+// A person of the privacy team who signs in to the dashboard (staff, not a data subject).
+struct OperatorAccount {
+  std::int64_t id = 0;
+  std::string email;
+  std::string role;           // auditor, operator, dpo
+  std::string password_hash;  // Argon2id, encoded; empty until the one-time link is used
+  Instant created_at{};
+  std::string created_by;
+  std::optional<Instant> disabled_at;
+  int failed_logins = 0;  // since the last successful one
+  std::optional<Instant> locked_until;
+};
+
+// A one-time link (setting a password): only a keyed hash of its secret is kept.
+struct OneTimeLink {
+  std::string secret_mac;
+  std::int64_t operator_id = 0;
+  Instant expires_at{};
+  std::optional<Instant> used_at;
+};
+
+// A signed-in browser: the cookie's secret as a keyed hash, and the form token it must send.
+struct WebSession {
+  std::string secret_mac;
+  std::int64_t operator_id = 0;
+  Instant created_at{};
+  Instant last_seen_at{};
+  std::string csrf_token;
+};
+
+// Failed sign-ins from one client address (kept as a keyed hash).
+struct ClientThrottle {
+  std::string client_mac;
+  int failures = 0;
+  std::optional<Instant> locked_until;
+};
+
 // A page of the queue: cases in the order a privacy team works them (open ones first, by legal
 // due date, then number), filtered by indexed columns only.
 struct CasePageQuery {
@@ -247,6 +284,25 @@ class CaseStore {
   virtual Result<std::optional<ApiToken>> token_with_mac(std::string_view secret_mac) = 0;
   virtual Result<std::vector<ApiToken>> load_tokens() = 0;  // oldest first
   virtual Status revoke_token(std::int64_t id, Instant at) = 0;
+
+  // Operator accounts, their one-time links, browser sessions and sign-in throttles (desk/operators.cpp).
+  virtual Result<std::int64_t> add_operator(const OperatorAccount& account) = 0;  // already_exists: same email
+  virtual Result<std::optional<OperatorAccount>> operator_by_email(std::string_view email) = 0;
+  virtual Result<std::optional<OperatorAccount>> operator_by_id(std::int64_t id) = 0;
+  virtual Result<std::vector<OperatorAccount>> load_operators() = 0;
+  // Saves the password hash, disabled time, failure count and lock-out of an existing account.
+  virtual Status update_operator(const OperatorAccount& account) = 0;
+  virtual Status add_link(const OneTimeLink& link) = 0;
+  virtual Result<std::optional<OneTimeLink>> link_with_mac(std::string_view secret_mac) = 0;
+  // Marks the link used; failed_precondition when it was used already (two tabs, a replay).
+  virtual Status use_link(std::string_view secret_mac, Instant at) = 0;
+  virtual Status add_session(const WebSession& session) = 0;
+  virtual Result<std::optional<WebSession>> session_with_mac(std::string_view secret_mac) = 0;
+  virtual Status touch_session(std::string_view secret_mac, Instant at) = 0;
+  virtual Status end_session(std::string_view secret_mac) = 0;
+  virtual Status end_sessions_of(std::int64_t operator_id) = 0;
+  virtual Result<ClientThrottle> client_throttle(std::string_view client_mac) = 0;
+  virtual Status save_client_throttle(const ClientThrottle& throttle) = 0;
 
   // Idempotency keys of case creation: the key, the case it made, and a keyed hash of the request
   // (the request names the person). remember_intake_key is called in the intake's transaction.

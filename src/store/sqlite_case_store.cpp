@@ -17,7 +17,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 9> k_migrations{R"sql(
+constexpr std::array<const char*, 10> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -178,7 +178,43 @@ constexpr std::array<const char*, 9> k_migrations{R"sql(
   -- Cases whose facts are not known yet (written before they existed): found without a scan.
   CREATE INDEX cases_without_facts ON cases(number) WHERE legal_due IS NULL;
   UPDATE cases SET legal_due = NULL;  -- so that every case gets its facts once (Desk::fill_queue_due)
+)sql",
+                                                  R"sql(
+  CREATE TABLE operators (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,       -- a member of the privacy team, not a data subject
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL DEFAULT '',  -- Argon2id encoded; '' until set
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    disabled_at TEXT,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+  );
+  CREATE TABLE one_time_links (
+    secret_mac TEXT PRIMARY KEY,      -- keyed hash; the link's secret is only in the mail or on screen
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  );
+  CREATE TABLE web_sessions (
+    secret_mac TEXT PRIMARY KEY,      -- keyed hash of the cookie's secret
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    csrf_token TEXT NOT NULL
+  );
+  CREATE INDEX web_sessions_by_operator ON web_sessions(operator_id);
+  CREATE TABLE client_throttles (
+    client_mac TEXT PRIMARY KEY,      -- keyed hash of the client address
+    failures INTEGER NOT NULL,
+    locked_until TEXT
+  );
 )sql"};
+
+// The columns of an operator account, in the order read_operator expects.
+constexpr const char* k_operator_columns =
+    "id, email, role, password_hash, created_at, created_by, disabled_at, failed_logins, locked_until";
 
 // The columns of a job, in the order read_job expects.
 constexpr const char* k_job_columns =
@@ -935,6 +971,151 @@ class SqliteCaseStore final : public CaseStore {
     return {};
   }
 
+  Result<std::int64_t> add_operator(const OperatorAccount& a) override {
+    Statement put(m_db,
+                  "INSERT INTO operators(email, role, password_hash, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5) "
+                  "RETURNING id");
+    put.bind(1, a.email).bind(2, a.role).bind(3, a.password_hash).bind(4, format_instant(a.created_at));
+    put.bind(5, a.created_by);
+    if (put.step() != SQLITE_ROW) {
+      if ((sqlite3_errcode(m_db) & 0xff) == SQLITE_CONSTRAINT)
+        return fail(ErrorCode::already_exists, "an account for " + a.email + " exists already");
+      return propagate(error("cannot store the account"));
+    }
+    return put.integer(0);
+  }
+
+  Result<std::optional<OperatorAccount>> operator_by_email(std::string_view email) override {
+    return one_operator("email = ?1", [&](Statement& q) { q.bind(1, email); });
+  }
+
+  Result<std::optional<OperatorAccount>> operator_by_id(std::int64_t id) override {
+    return one_operator("id = ?1", [&](Statement& q) { q.bind(1, id); });
+  }
+
+  Result<std::vector<OperatorAccount>> load_operators() override {
+    Statement q(m_db, std::string("SELECT ") + k_operator_columns + " FROM operators ORDER BY id");
+    std::vector<OperatorAccount> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto a = read_operator(q);
+      if (!a) return propagate(a.error());
+      out.push_back(std::move(*a));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read the accounts"));
+    return out;
+  }
+
+  Status update_operator(const OperatorAccount& a) override {
+    Statement put(m_db,
+                  "UPDATE operators SET password_hash = ?1, disabled_at = ?2, failed_logins = ?3, locked_until = ?4, "
+                  "role = ?5 WHERE id = ?6");
+    put.bind(1, a.password_hash).bind_optional(2, optional_time(a.disabled_at)).bind(3, std::int64_t{a.failed_logins});
+    put.bind_optional(4, optional_time(a.locked_until)).bind(5, a.role).bind(6, a.id);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the account"));
+    if (sqlite3_changes(m_db) == 0) return not_found("no account #" + std::to_string(a.id));
+    return {};
+  }
+
+  Status add_link(const OneTimeLink& l) override {
+    Statement put(m_db, "INSERT INTO one_time_links(secret_mac, operator_id, expires_at) VALUES (?1, ?2, ?3)");
+    put.bind(1, l.secret_mac).bind(2, l.operator_id).bind(3, format_instant(l.expires_at));
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot store the link"));
+    return {};
+  }
+
+  Result<std::optional<OneTimeLink>> link_with_mac(std::string_view mac) override {
+    Statement q(m_db, "SELECT secret_mac, operator_id, expires_at, used_at FROM one_time_links WHERE secret_mac = ?1");
+    q.bind(1, mac);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<OneTimeLink>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the link"));
+    OneTimeLink l{q.text(0), q.integer(1), {}, std::nullopt};
+    auto expires = parse_instant(q.text(2));
+    auto used = read_optional_time(q, 3);
+    if (!expires || !used) return fail(ErrorCode::data_loss, "a one-time link has an unreadable time");
+    l.expires_at = *expires;
+    l.used_at = *used;
+    return std::optional<OneTimeLink>{std::move(l)};
+  }
+
+  Status use_link(std::string_view mac, Instant at) override {
+    Statement put(m_db, "UPDATE one_time_links SET used_at = ?1 WHERE secret_mac = ?2 AND used_at IS NULL");
+    put.bind(1, format_instant(at)).bind(2, mac);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot use the link"));
+    if (sqlite3_changes(m_db) == 0) return precondition("the link was used already");
+    return {};
+  }
+
+  Status add_session(const WebSession& w) override {
+    Statement put(m_db,
+                  "INSERT INTO web_sessions(secret_mac, operator_id, created_at, last_seen_at, csrf_token) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5)");
+    put.bind(1, w.secret_mac).bind(2, w.operator_id).bind(3, format_instant(w.created_at));
+    put.bind(4, format_instant(w.last_seen_at)).bind(5, w.csrf_token);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot store the session"));
+    return {};
+  }
+
+  Result<std::optional<WebSession>> session_with_mac(std::string_view mac) override {
+    Statement q(m_db,
+                "SELECT secret_mac, operator_id, created_at, last_seen_at, csrf_token FROM web_sessions "
+                "WHERE secret_mac = ?1");
+    q.bind(1, mac);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<WebSession>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the session"));
+    auto created = parse_instant(q.text(2));
+    auto seen = parse_instant(q.text(3));
+    if (!created || !seen) return fail(ErrorCode::data_loss, "a session has an unreadable time");
+    return std::optional<WebSession>{WebSession{q.text(0), q.integer(1), *created, *seen, q.text(4)}};
+  }
+
+  Status touch_session(std::string_view mac, Instant at) override {
+    Statement put(m_db, "UPDATE web_sessions SET last_seen_at = ?1 WHERE secret_mac = ?2");
+    put.bind(1, format_instant(at)).bind(2, mac);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot update the session"));
+    return {};
+  }
+
+  Status end_session(std::string_view mac) override {
+    Statement put(m_db, "DELETE FROM web_sessions WHERE secret_mac = ?1");
+    put.bind(1, mac);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot end the session"));
+    return {};
+  }
+
+  Status end_sessions_of(std::int64_t operator_id) override {
+    Statement put(m_db, "DELETE FROM web_sessions WHERE operator_id = ?1");
+    put.bind(1, operator_id);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot end the sessions"));
+    return {};
+  }
+
+  Result<ClientThrottle> client_throttle(std::string_view mac) override {
+    Statement q(m_db, "SELECT failures, locked_until FROM client_throttles WHERE client_mac = ?1");
+    q.bind(1, mac);
+    int rc = q.step();
+    ClientThrottle t{std::string(mac), 0, std::nullopt};
+    if (rc == SQLITE_DONE) return t;
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the sign-in throttle"));
+    t.failures = static_cast<int>(q.integer(0));
+    auto locked = read_optional_time(q, 1);
+    if (!locked) return propagate(locked.error());
+    t.locked_until = *locked;
+    return t;
+  }
+
+  Status save_client_throttle(const ClientThrottle& t) override {
+    Statement put(m_db,
+                  "INSERT INTO client_throttles(client_mac, failures, locked_until) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT(client_mac) DO UPDATE SET failures = excluded.failures, "
+                  "locked_until = excluded.locked_until");
+    put.bind(1, t.client_mac).bind(2, std::int64_t{t.failures}).bind_optional(3, optional_time(t.locked_until));
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save the sign-in throttle"));
+    return {};
+  }
+
   Status append_ledger(const LedgerEntry& e) override {
     Statement put(m_db,
                   "INSERT INTO erasure_ledger(at, case_number, system, tenant, collection, key_field, key_pseudonym, "
@@ -1016,6 +1197,50 @@ class SqliteCaseStore final : public CaseStore {
     auto job = read_job(q);
     if (!job) return propagate(job.error());
     return std::optional<JobRecord>{std::move(*job)};
+  }
+
+  static std::optional<std::string> optional_time(const std::optional<Instant>& at) {
+    return at ? std::optional<std::string>(format_instant(*at)) : std::nullopt;
+  }
+
+  static Result<std::optional<Instant>> read_optional_time(const Statement& q, int col) {
+    auto text = q.optional_text(col);
+    if (!text) return std::optional<Instant>{};
+    auto at = parse_instant(*text);
+    if (!at) return fail(ErrorCode::data_loss, "an unreadable time in the store: " + *text);
+    return std::optional<Instant>{*at};
+  }
+
+  static Result<OperatorAccount> read_operator(const Statement& q) {
+    OperatorAccount a;
+    a.id = q.integer(0);
+    a.email = q.text(1);
+    a.role = q.text(2);
+    a.password_hash = q.text(3);
+    auto created = parse_instant(q.text(4));
+    if (!created) return fail(ErrorCode::data_loss, "account #" + std::to_string(a.id) + " has an unreadable time");
+    a.created_at = *created;
+    a.created_by = q.text(5);
+    auto disabled = read_optional_time(q, 6);
+    if (!disabled) return propagate(disabled.error());
+    a.disabled_at = *disabled;
+    a.failed_logins = static_cast<int>(q.integer(7));
+    auto locked = read_optional_time(q, 8);
+    if (!locked) return propagate(locked.error());
+    a.locked_until = *locked;
+    return a;
+  }
+
+  template <typename Bind>
+  Result<std::optional<OperatorAccount>> one_operator(const char* where, Bind&& bind) {
+    Statement q(m_db, std::string("SELECT ") + k_operator_columns + " FROM operators WHERE " + where);
+    bind(q);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<OperatorAccount>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the accounts"));
+    auto a = read_operator(q);
+    if (!a) return propagate(a.error());
+    return std::optional<OperatorAccount>{std::move(*a)};
   }
 
   static Result<ApiToken> read_token(const Statement& q) {
