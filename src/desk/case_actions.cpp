@@ -55,6 +55,30 @@ const std::vector<std::string>& case_actions() {
   return names;
 }
 
+std::vector<std::string> case_actions_available(const CaseView& v, Role role) {
+  const Case& c = v.c;
+  bool open = !is_closed(c.state);
+  auto fits = [&](std::string_view a) {
+    if (a == "note") return true;
+    if (!open) return false;
+    if (a == "acknowledge") return c.state == CaseState::received;
+    if (a == "start") return c.state == CaseState::verified;
+    if (a == "review") return c.state == CaseState::in_progress;
+    if (a == "fulfil") return c.state == CaseState::in_progress || c.state == CaseState::in_review;
+    if (a == "pause") return !c.is_paused();
+    if (a == "resume") return c.is_paused();
+    if (a == "extend") return v.deadlines.extension_available;
+    if (a == "override-verification")
+      return c.state == CaseState::acknowledged || c.state == CaseState::awaiting_verification;
+    return true;  // deny, withdraw, assign
+  };
+  std::vector<std::string> out;
+  for (const auto& rule : k_rules) {
+    if (role_allows(role, rule.role) && fits(rule.name)) out.emplace_back(rule.name);
+  }
+  return out;
+}
+
 Result<Role> role_for_case_action(std::string_view action) {
   const ActionRule* rule = rule_for(action);
   if (!rule) return invalid("unknown action '" + std::string(action) + "'");

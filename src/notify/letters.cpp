@@ -2,6 +2,8 @@
 
 #include <mstch/mstch.hpp>
 
+#include "notify/mustache.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -82,8 +84,7 @@ Result<Letter> render_letter(std::string_view name, std::string_view language, c
     context.emplace("has_" + key, !items.empty());
   }
   // Letters are plain text: nothing is HTML-escaped.
-  mstch::config::escape = [](const std::string& s) { return s; };
-  std::string rendered = mstch::render(*text, context);
+  std::string rendered = render_plain_text(*text, context);
   auto end_of_subject = rendered.find('\n');
   Letter letter;
   letter.subject = rendered.substr(9, end_of_subject == std::string::npos ? std::string::npos : end_of_subject - 9);

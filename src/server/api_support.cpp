@@ -106,6 +106,36 @@ Result<bool> optional_bool(const json& body, const char* key, bool fallback) {
   return body[key].get<bool>();
 }
 
+HttpResponse redirect_to(const std::string& to) {
+  HttpResponse r{303, "text/plain; charset=utf-8", "See " + to + "\n", {}};
+  r.headers.emplace_back("Location", to);
+  return r;
+}
+
+std::pair<std::string, bool> effective_client(const HttpRequest& r, const std::vector<std::string>& trusted) {
+  auto is_trusted = [&](const std::string& address) {
+    return std::find(trusted.begin(), trusted.end(), address) != trusted.end();
+  };
+  if (!is_trusted(r.client)) return {r.client, false};
+  std::string client = r.client;
+  if (auto forwarded = r.headers.find("x-forwarded-for"); forwarded != r.headers.end()) {
+    // Walk from the nearest hop back; the first address that is not a trusted proxy is the client.
+    std::vector<std::string> hops;
+    std::stringstream list(forwarded->second);
+    for (std::string hop; std::getline(list, hop, ',');) {
+      hop.erase(0, hop.find_first_not_of(' '));
+      hop.erase(hop.find_last_not_of(' ') + 1);
+      if (!hop.empty()) hops.push_back(hop);
+    }
+    for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+      client = *it;
+      if (!is_trusted(*it)) break;
+    }
+  }
+  auto proto = r.headers.find("x-forwarded-proto");
+  return {client, proto != r.headers.end() && proto->second == "https"};
+}
+
 std::optional<HttpResponse> refuse_unless(const Caller& caller, Role needed) {
   if (role_allows(caller.role, needed)) return std::nullopt;
   return problem(403, std::string("this needs the ") + role_name(needed) + " role; the caller has " +

@@ -33,6 +33,11 @@ Result<nlohmann::json> strict_body(const HttpRequest& r, const std::vector<std::
 Result<std::string> optional_string(const nlohmann::json& body, const char* key);
 // A boolean field, `fallback` when absent.
 Result<bool> optional_bool(const nlohmann::json& body, const char* key, bool fallback);
+// A 303 answer sending the browser to `to`.
+HttpResponse redirect_to(const std::string& to);
+// The caller's address and whether it came over HTTPS: the peer's, unless the peer is one of
+// `trusted_proxies`, whose X-Forwarded-For (nearest untrusted hop) and X-Forwarded-Proto count.
+std::pair<std::string, bool> effective_client(const HttpRequest& r, const std::vector<std::string>& trusted_proxies);
 // A 403 answer unless `caller` holds `needed`.
 std::optional<HttpResponse> refuse_unless(const Caller& caller, Role needed);
 

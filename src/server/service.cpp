@@ -12,6 +12,7 @@
 
 #include "desk/json_views.hpp"
 #include "server/api_cases.hpp"
+#include "server/dashboard.hpp"
 #include "server/api_support.hpp"
 
 namespace maestro {
@@ -156,6 +157,16 @@ class Service::Impl {
       return only_get(r, [&] { return metrics(); });
     }
     if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1") return api(r, parts, route);
+    if (parts.empty()) {
+      route = "/";
+      return redirect_to("/dashboard");
+    }
+    if (parts[0] == "dashboard" || r.path == "/static/maestro.css") {
+      auto store = m_stores.borrow();
+      if (!store) return problem(503, store.error().message);
+      auto [client, secure] = effective_client(r, m_installation.settings.server.trusted_proxies);
+      return m_dashboard.handle(r, **store, client, secure || m_tls, route);
+    }
     return problem(404, "no such resource");
   }
 
@@ -444,6 +455,8 @@ class Service::Impl {
   const Clock& m_clock;
   WorkerPool* m_pool;
   StorePool m_stores;
+  Dashboard m_dashboard{m_installation, m_clock, m_pool};
+  bool m_tls = !m_installation.settings.server.tls_cert.empty();
   HttpMetrics m_metrics;
   std::ostream& m_access_log;
   std::mutex m_log_mutex;

@@ -1,0 +1,609 @@
+#include "server/dashboard.hpp"
+
+#include <mstch/mstch.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include "config/embedded.hpp"
+#include "desk/case_actions.hpp"
+#include "desk/desk.hpp"
+#include "notify/mailer.hpp"
+#include "notify/mustache.hpp"
+#include "server/api_support.hpp"
+
+namespace maestro {
+
+namespace {
+
+constexpr const char* k_cookie = "maestro_session";
+constexpr const char* k_html_type = "text/html; charset=utf-8";
+// No script, no framing, forms only to this origin: an injected tag can do nothing.
+constexpr const char* k_csp =
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'";
+
+// A template of data/web/<lang>/ (or data/web/ for shared files), from the embedded data.
+std::string web_file(const std::string& name) {
+  for (const auto& f : embedded::files()) {
+    if (f.name == "web/" + name) return std::string(f.content);
+  }
+  return "";
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string url_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view text) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '@') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
+// An application/x-www-form-urlencoded body; a repeated field keeps its first value.
+std::map<std::string, std::string> parse_form(std::string_view body) {
+  std::map<std::string, std::string> out;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    std::size_t end = std::min(body.find('&', start), body.size());
+    std::string_view pair = body.substr(start, end - start);
+    std::size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      std::string key = url_decode(pair.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+      out.emplace(std::move(key), std::move(value));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string cookie_value(const HttpRequest& r, const std::string& name) {
+  auto it = r.headers.find("cookie");
+  if (it == r.headers.end()) return "";
+  std::string_view all = it->second;
+  std::size_t start = 0;
+  while (start < all.size()) {
+    std::size_t end = std::min(all.find(';', start), all.size());
+    std::string_view part = all.substr(start, end - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.starts_with(name + "=")) return std::string(part.substr(name.size() + 1));
+    start = end + 1;
+  }
+  return "";
+}
+
+bool same_secret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string words(std::string_view code) {
+  std::string out(code);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
+std::string plural_days(int n) {
+  return std::to_string(n) + (n == 1 ? " day" : " days");
+}
+
+// Text first, colour second (WCAG 1.4.1): "overdue by 3 days", "due in 5 days".
+std::pair<std::string, std::string> urgency(bool closed, bool overdue, int days_left) {
+  if (closed) return {"closed", ""};
+  if (overdue) return {"overdue by " + plural_days(-days_left), "overdue"};
+  if (days_left <= 7) return {"due in " + plural_days(days_left), "soon"};
+  return {plural_days(days_left) + " left", ""};
+}
+
+const char* action_label(std::string_view a) {
+  if (a == "acknowledge") return "Acknowledge";
+  if (a == "start") return "Start work";
+  if (a == "review") return "Send for review";
+  if (a == "fulfil") return "Approve and close as fulfilled";
+  if (a == "deny") return "Refuse the request";
+  if (a == "withdraw") return "Record withdrawal";
+  if (a == "pause") return "Pause the clock";
+  if (a == "resume") return "Resume the clock";
+  if (a == "extend") return "Extend the deadline";
+  if (a == "note") return "Add a note";
+  if (a == "assign") return "Assign";
+  return "Override verification";
+}
+
+mstch::array reason_list(const std::map<std::string, std::string>& reasons) {
+  mstch::array out;
+  for (const auto& [code, text] : reasons) out.push_back(code);
+  return out;
+}
+
+}  // namespace
+
+Dashboard::Dashboard(const Installation& installation, const Clock& clock, WorkerPool* pool)
+    : m_installation(installation), m_clock(clock), m_pool(pool) {}
+
+namespace {
+
+// One request's work: the desk as the signed-in operator, and page rendering.
+class Page {
+ public:
+  Page(const Installation& inst, const Clock& clock, WorkerPool* pool, CaseStore& store, const HttpRequest& r,
+       std::string client, bool secure)
+      : m_inst(inst), m_clock(clock), m_pool(pool), m_store(store), m_r(r), m_client(std::move(client)),
+        m_secure(secure), m_anonymous(store, *inst.keys, inst.policy, clock, "dashboard") {}
+
+  HttpResponse route(std::string& route) {
+    const std::string& p = m_r.path;
+    if (p == "/static/maestro.css") {
+      route = "/static";
+      HttpResponse css{200, "text/css; charset=utf-8", web_file("maestro.css"), {}};
+      return css;
+    }
+    if (m_r.method == "POST") {
+      // A form posted from another site is refused before anything else (SameSite=Strict is the
+      // first guard, the CSRF token the second, this the third).
+      auto origin = m_r.headers.find("origin");
+      auto host = m_r.headers.find("host");
+      if (origin != m_r.headers.end() && host != m_r.headers.end() &&
+          origin->second != (m_secure ? "https://" : "http://") + host->second) {
+        route = "/dashboard (cross-site)";
+        return message(403, "Not allowed", "This form was sent from another site.", "/dashboard", "Go to the queue");
+      }
+    }
+    if (p == "/dashboard/login") {
+      route = "/dashboard/login";
+      return m_r.method == "POST" ? login() : page(200, "Sign in", "login", {{"email", std::string()}});
+    }
+    if (p == "/dashboard/password") {
+      route = "/dashboard/password";
+      return m_r.method == "POST" ? set_password() : password_form();
+    }
+    if (auto signed_in = current(); !signed_in) {
+      route = "/dashboard (sign-in needed)";
+      if (m_r.method == "POST") return message(401, "Signed out", "Your session has ended: sign in again.",
+                                               "/dashboard/login", "Sign in");
+      return redirect_to("/dashboard/login");
+    }
+    if (m_r.method == "POST" && !csrf_ok()) {
+      route = "/dashboard (csrf)";
+      return message(403, "Not allowed", "This form is out of date or was not sent from the dashboard. Go back, "
+                     "reload the page and try again.", "/dashboard", "Go to the queue");
+    }
+    auto parts = split_path(p);
+    if (p == "/dashboard/logout" && m_r.method == "POST") {
+      route = "/dashboard/logout";
+      (void)m_anonymous.sign_out(cookie_value(m_r, k_cookie));
+      HttpResponse out = redirect_to("/dashboard/login");
+      out.headers.emplace_back("Set-Cookie", cookie("", 0));
+      return out;
+    }
+    if (parts.size() == 1) {
+      route = "/dashboard";
+      return queue();
+    }
+    if (parts.size() == 3 && parts[1] == "cases") {
+      route = "/dashboard/cases/{number}";
+      return case_page(parts[2], 200, "", m_r.query.count("done") ? notice_for_done() : "");
+    }
+    if (parts.size() == 5 && parts[1] == "cases" && parts[3] == "actions" && m_r.method == "POST") {
+      route = "/dashboard/cases/{number}/actions/{action}";
+      return run_action(parts[2], parts[4]);
+    }
+    if (parts.size() == 4 && parts[1] == "cases" && parts[3] == "jobs" && m_r.method == "POST") {
+      route = "/dashboard/cases/{number}/jobs";
+      return start_job(parts[2]);
+    }
+    route = "/dashboard (not found)";
+    return message(404, "Not found", "There is no such page.", "/dashboard", "Go to the queue");
+  }
+
+ private:
+  std::string cookie(const std::string& value, long max_age) const {
+    // HttpOnly: no script reads it; SameSite=Strict: no other site's page sends it; Secure under TLS.
+    return std::string(k_cookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict" +
+           (m_secure ? "; Secure" : "") + (max_age >= 0 ? "; Max-Age=" + std::to_string(max_age) : "");
+  }
+
+  SessionLimits limits() const {
+    return {std::chrono::minutes{m_inst.settings.server.session_idle_minutes},
+            std::chrono::hours{m_inst.settings.server.session_hours}};
+  }
+
+  const std::optional<SignedIn>& current() {
+    if (!m_checked) {
+      m_checked = true;
+      std::string secret = cookie_value(m_r, k_cookie);
+      if (!secret.empty()) {
+        auto live = m_anonymous.session(secret, limits());
+        if (live && *live) m_signed_in = std::move(**live);
+      }
+      if (m_signed_in) m_desk.emplace(m_store, *m_inst.keys, m_inst.policy, m_clock, m_signed_in->account.email);
+    }
+    return m_signed_in;
+  }
+
+  std::map<std::string, std::string>& form() {
+    if (!m_form) m_form = parse_form(m_r.body);
+    return *m_form;
+  }
+
+  std::string field(const char* name) {
+    auto it = form().find(name);
+    return it == form().end() ? std::string() : it->second;
+  }
+
+  bool csrf_ok() { return m_signed_in && same_secret(field("csrf"), m_signed_in->session.csrf_token); }
+
+  HttpResponse page(int status, const std::string& title, const std::string& content, mstch::map context) {
+    context.emplace("lang", std::string("en"));
+    context.emplace("title", title);
+    if (m_signed_in) {
+      context.emplace("signed_in", true);
+      context.emplace("csrf", m_signed_in->session.csrf_token);
+      context.emplace("operator_email", m_signed_in->account.email);
+      context.emplace("operator_role", std::string(role_name(m_signed_in->role)));
+    }
+    std::string html = render_html(web_file("en/layout.mustache"), context,
+                                   {{"content", web_file("en/" + content + ".mustache")}});
+    HttpResponse out{status, k_html_type, std::move(html), {}};
+    out.headers.emplace_back("Content-Security-Policy", k_csp);
+    out.headers.emplace_back("X-Frame-Options", "DENY");
+    // same-origin, not no-referrer: with no-referrer browsers post forms with "Origin: null".
+    out.headers.emplace_back("Referrer-Policy", "same-origin");
+    return out;
+  }
+
+  HttpResponse message(int status, const std::string& heading, const std::string& text, const std::string& href,
+                       const std::string& link_text) {
+    return page(status, heading, "message",
+                {{"heading", heading}, {"text", text}, {"link_href", href}, {"link_text", link_text}});
+  }
+
+  HttpResponse login() {
+    std::string email = field("email");
+    auto signed_in = m_anonymous.sign_in(email, field("password"), m_client);
+    if (!signed_in) {
+      bool locked = signed_in.error().code == ErrorCode::failed_precondition;
+      bool wrong = signed_in.error().code == ErrorCode::permission_denied;
+      if (!locked && !wrong) return message(503, "Unavailable", signed_in.error().message, "/dashboard/login", "Try again");
+      mstch::map context{{"email", email.substr(0, 200)}, {"problem", signed_in.error().message}};
+      return page(locked ? 429 : 401, "Sign in", "login", context);
+    }
+    HttpResponse out = redirect_to("/dashboard");
+    out.headers.emplace_back("Set-Cookie", cookie(signed_in->secret, -1));
+    return out;
+  }
+
+  HttpResponse password_form() {
+    std::string link = m_r.query.count("link") ? m_r.query.at("link") : "";
+    return page(200, "Choose your password", "password", {{"link", link}});
+  }
+
+  HttpResponse set_password() {
+    std::string link = field("link");
+    if (field("password") != field("again")) {
+      return page(400, "Choose your password", "password",
+                  {{"link", link}, {"problem", std::string("The two passwords differ.")}});
+    }
+    auto set = m_anonymous.set_password(link, field("password"));
+    if (!set) {
+      if (set.error().code == ErrorCode::invalid_argument)
+        return page(400, "Choose your password", "password", {{"link", link}, {"problem", set.error().message}});
+      return message(http_status_for(set.error().code), "This link does not work", set.error().message,
+                     "/dashboard/login", "Sign in");
+    }
+    return message(200, "Password set", "Your password is set. Sign in with " + set->email + ".", "/dashboard/login",
+                   "Sign in");
+  }
+
+  HttpResponse queue() {
+    auto q = [&](const char* key) { return m_r.query.count(key) ? m_r.query.at(key) : std::string(); };
+    CaseQuery query;
+    std::string problem_text;
+    if (auto state = q("state"); !state.empty()) {
+      if (auto parsed = parse_state(state)) query.state = *parsed;
+      else problem_text = parsed.error().message;
+    }
+    if (auto right = q("right"); !right.empty()) {
+      if (auto parsed = parse_right(right)) query.right = *parsed;
+      else problem_text = parsed.error().message;
+    }
+    if (auto j = q("jurisdiction"); !j.empty()) query.jurisdiction = j;
+    if (m_r.query.count("assignee") && !q("assignee").empty()) query.assignee = q("assignee");
+    query.overdue_only = q("overdue") == "true";
+    std::string search = q("q");
+    if (!search.empty()) {
+      // A case number goes straight to its page; anything else is an identifier, found through
+      // the keyed index (no case is opened to search).
+      std::string upper = search;
+      std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (upper.starts_with("DSAR-")) {
+        if (m_desk->find(search)) return redirect_to("/dashboard/cases/" + upper);
+        problem_text = "There is no case " + search.substr(0, 40) + ".";
+      } else if (auto id = parse_identifier(search)) {
+        query.subject = *id;
+      } else {
+        problem_text = id.error().message;
+      }
+    }
+    auto page_of_cases = m_desk->queue(query, 50, q("cursor"));
+    if (!page_of_cases) {
+      problem_text = page_of_cases.error().message;
+      page_of_cases = m_desk->queue(CaseQuery{}, 50, "");
+      if (!page_of_cases) return message(503, "Unavailable", page_of_cases.error().message, "/dashboard", "Try again");
+    }
+    mstch::array rows;
+    for (const auto& item : page_of_cases->items) {
+      auto [left, css] = urgency(item.entry.closed_at.has_value(), item.overdue, item.days_left);
+      std::string rights = item.entry.rights;
+      for (std::size_t at = rights.find(','); at != std::string::npos; at = rights.find(',', at + 2))
+        rights.replace(at, 1, ", ");
+      rows.push_back(mstch::map{{"number", item.entry.number},
+                                {"state", words(item.entry.state)},
+                                {"paused", item.paused},
+                                {"rights", rights},
+                                {"jurisdiction", item.entry.jurisdiction},
+                                {"received", format_date(date_of(item.entry.received_at))},
+                                {"legal_due", format_date(item.legal_due)},
+                                {"time_left", left},
+                                {"urgency", css},
+                                {"assignee", item.assignee.empty() ? std::string("nobody") : item.assignee}});
+    }
+    mstch::map context{{"cases", rows}, {"assignee", q("assignee")}, {"q", search},
+                       {"overdue", query.overdue_only}};
+    context.emplace("states", options(k_states(), q("state")));
+    context.emplace("rights", options(k_rights(), q("right")));
+    std::vector<std::string> jurisdictions;
+    for (const auto& entry : m_inst.policy.jurisdictions) jurisdictions.push_back(entry.first);
+    context.emplace("jurisdictions", options(jurisdictions, q("jurisdiction")));
+    if (page_of_cases->next_cursor) {
+      std::string next = "/dashboard?cursor=" + url_encode(*page_of_cases->next_cursor);
+      for (const char* key : {"state", "right", "jurisdiction", "assignee", "q", "overdue"}) {
+        if (!q(key).empty()) next += std::string("&") + key + "=" + url_encode(q(key));
+      }
+      context.emplace("next_href", next);
+    }
+    if (auto counts = m_desk->queue_counts(7)) {
+      long open = 0;
+      for (const auto& [state, n] : counts->by_state) {
+        if (state != "fulfilled" && state != "denied" && state != "withdrawn") open += n;
+      }
+      context.emplace("open_count", std::to_string(open));
+      context.emplace("overdue_count", std::to_string(counts->overdue));
+      context.emplace("due_soon_count", std::to_string(counts->due_soon));
+    }
+    if (!problem_text.empty()) context.emplace("problem", problem_text);
+    return page(problem_text.empty() ? 200 : 400, "Requests", "queue", context);
+  }
+
+  static const std::vector<std::string>& k_states() {
+    static const std::vector<std::string> states{"received", "acknowledged", "awaiting_verification", "verified",
+                                                 "in_progress", "in_review", "fulfilled", "denied", "withdrawn"};
+    return states;
+  }
+
+  static const std::vector<std::string>& k_rights() {
+    static const std::vector<std::string> rights{"access", "portability", "rectification", "erasure", "restriction",
+                                                 "objection", "automated-decision-opt-out", "ccpa-know",
+                                                 "ccpa-delete", "ccpa-opt-out-of-sale"};
+    return rights;
+  }
+
+  static mstch::array options(const std::vector<std::string>& values, const std::string& chosen) {
+    mstch::array out;
+    for (const auto& v : values) out.push_back(mstch::map{{"value", v}, {"label", words(v)}, {"selected", v == chosen}});
+    return out;
+  }
+
+  std::string notice_for_done() {
+    std::string action = m_r.query.at("done");
+    if (!role_for_case_action(action) && action != "export") return "";
+    std::string text = "Done: " + std::string(action == "export" ? "export job queued" : action_label(action)) + ".";
+    auto letter = m_r.query.find("letter");
+    if (letter != m_r.query.end()) {
+      if (letter->second == "sent" || letter->second == "manual" || letter->second == "pending")
+        text += " The letter to the requester is " + letter->second + ".";
+      else if (letter->second == "not-sent")
+        text += " The letter to the requester could not be queued: see the outbox.";
+    }
+    return text;
+  }
+
+  mstch::map action_form(const std::string& number, const std::string& action) {
+    mstch::map f{{"name", action}, {"label", std::string(action_label(action))}, {"number", number},
+                 {"csrf", m_signed_in->session.csrf_token}};
+    const Policy& policy = m_inst.policy;
+    auto with_reasons = [&](const std::map<std::string, std::string>& reasons) {
+      f.emplace("has_reasons", true);
+      f.emplace("reasons", reason_list(reasons));
+    };
+    if (action == "deny") {
+      with_reasons(policy.denial_reasons);
+      f.emplace("details", true);
+      f.emplace("hint", std::string("Sends the refusal letter with the reason and the right to complain."));
+    } else if (action == "pause") {
+      with_reasons(policy.pause_reasons);
+    } else if (action == "extend") {
+      with_reasons(policy.extension_reasons);
+      f.emplace("hint", std::string("Sends the extension notice with the new due date."));
+    } else if (action == "override-verification") {
+      f.emplace("free_reason", true);
+      f.emplace("hint", std::string("Only when identity was checked outside Maestro."));
+    } else if (action == "note") {
+      f.emplace("text", true);
+      f.emplace("text_label", std::string("Note (kept encrypted)"));
+      f.emplace("text_required", true);
+    } else if (action == "assign") {
+      f.emplace("text", true);
+      f.emplace("text_label", std::string("Operator (empty: nobody)"));
+    } else if (action == "acknowledge") {
+      f.emplace("hint", std::string("Sends the acknowledgement letter (template A)."));
+    } else if (action == "fulfil") {
+      f.emplace("hint", std::string("Closes the case; erasure and similar rights get their confirmation letter."));
+    }
+    return f;
+  }
+
+  HttpResponse case_page(const std::string& number, int status, const std::string& problem_text,
+                         const std::string& notice) {
+    auto view = m_desk->find(number);
+    if (!view) {
+      if (view.error().code == ErrorCode::not_found || view.error().code == ErrorCode::invalid_argument)
+        return message(404, "Not found", "There is no case " + number.substr(0, 40) + ".", "/dashboard",
+                       "Go to the queue");
+      return message(503, "Unavailable", view.error().message, "/dashboard", "Try again");
+    }
+    const Case& c = view->c;
+    auto [left, css] = urgency(is_closed(c.state), view->deadlines.overdue, view->deadlines.days_left);
+    std::string rights;
+    for (Right r : c.rights) rights += (rights.empty() ? "" : ", ") + std::string(right_name(r));
+    mstch::array identifiers;
+    for (const auto& id : c.identifiers) identifiers.push_back(id.kind + ":" + id.value);
+    mstch::map context{{"number", c.number},
+                       {"state", words(state_name(c.state))},
+                       {"paused", c.is_paused()},
+                       {"rights", rights},
+                       {"jurisdiction", c.jurisdiction},
+                       {"received", format_instant(c.received_at)},
+                       {"channel", c.channel},
+                       {"legal_due", format_date(view->deadlines.legal_due)},
+                       {"time_left", left},
+                       {"urgency", css},
+                       {"subject_name", c.subject_name.empty() ? std::string("(not given)") : c.subject_name},
+                       {"identifiers", identifiers},
+                       {"assignee", c.assignee.empty() ? std::string("nobody") : c.assignee},
+                       {"csrf", m_signed_in->session.csrf_token}};
+    if (!c.denial_reason.empty()) context.emplace("denial_reason", c.denial_reason);
+    mstch::array actions;
+    for (const auto& a : case_actions_available(*view, m_signed_in->role)) actions.push_back(action_form(c.number, a));
+    context.emplace("actions", actions);
+    bool can_run = role_allows(m_signed_in->role, Role::operator_) && c.state == CaseState::in_progress;
+    context.emplace("can_run_jobs", can_run);
+    context.emplace("default_destination", "exports/" + c.number + "/");
+    mstch::array jobs;
+    if (auto list = m_desk->jobs(c.number, "", 20)) {
+      for (const auto& j : *list) {
+        std::string progress = j.progress_total > 0
+                                   ? std::to_string(j.progress_done) + " of " + std::to_string(j.progress_total)
+                                   : std::string("-");
+        if (!j.progress_note.empty()) progress += " (" + j.progress_note + ")";
+        jobs.push_back(mstch::map{{"id", std::to_string(j.id)}, {"kind", j.kind}, {"state", j.state},
+                                  {"progress", progress}, {"created_by", j.created_by}});
+      }
+    }
+    context.emplace("jobs", jobs);
+    mstch::array letters;
+    if (auto messages = m_desk->messages()) {
+      for (const auto& m : *messages) {
+        if (m.case_number != c.number) continue;
+        letters.push_back(mstch::map{{"letter", m.letter}, {"state", m.state},
+                                     {"created", format_instant(m.created_at)},
+                                     {"attempts", std::to_string(m.attempts)}});
+      }
+    }
+    context.emplace("letters", letters);
+    mstch::array notes;
+    for (const auto& n : c.notes) notes.push_back(mstch::map{{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
+    context.emplace("notes", notes);
+    mstch::array events;
+    (void)m_desk->audit_events(c.number, [&](const AuditEvent& e) -> Status {
+      events.push_back(mstch::map{{"at", format_instant(e.at)}, {"actor", e.actor}, {"action", e.action},
+                                  {"outcome", e.outcome}});
+      return {};
+    });
+    context.emplace("events", events);
+    if (!problem_text.empty()) context.emplace("problem", problem_text);
+    if (!notice.empty()) context.emplace("notice", notice);
+    return page(status, "Case " + c.number, "case", context);
+  }
+
+  HttpResponse run_action(const std::string& number, const std::string& action) {
+    auto needed = role_for_case_action(action);
+    if (!needed) return message(404, "Not found", "There is no such action.", "/dashboard", "Go to the queue");
+    if (!role_allows(m_signed_in->role, *needed))
+      return case_page(number, 403, std::string("This needs the ") + role_name(*needed) + " role.", "");
+    CaseActionRequest request{action, field("reason"), field("details"), field("text"), true};
+    std::unique_ptr<Mailer> mailer;
+    std::optional<Correspondence> mail;
+    if (auto opened = open_mailer(m_inst.settings)) {
+      mailer = std::move(*opened);
+      mail.emplace(*m_desk, *mailer, m_inst.settings);
+    }
+    auto done = run_case_action(*m_desk, mail ? &*mail : nullptr, number, request);
+    if (!done) return case_page(number, http_status_for(done.error().code), done.error().message, "");
+    std::string to = "/dashboard/cases/" + done->view.c.number + "?done=" + action;
+    if (done->letter) to += "&letter=" + std::string(done->sent ? done->sent->message.state : "not-sent");
+    return redirect_to(to);
+  }
+
+  HttpResponse start_job(const std::string& number) {
+    if (!role_allows(m_signed_in->role, Role::operator_))
+      return case_page(number, 403, "This needs the operator role.", "");
+    if (field("kind") != "export") return case_page(number, 400, "Only exports start from this form.", "");
+    auto view = m_desk->find(number);
+    if (!view) return case_page(number, 404, view.error().message, "");
+    std::string destination = field("destination");
+    std::string formats = field("formats").empty() ? "json,csv,html" : field("formats");
+    if (destination.empty()) return case_page(number, 400, "Say where the package goes.", "");
+    std::string parameters = nlohmann::json{{"case", view->c.number},
+                                            {"destination", destination},
+                                            {"formats", formats},
+                                            {"notify", false}}
+                                 .dump();
+    auto job = m_desk->enqueue_job({"export", view->c.number, parameters, 3, ""});
+    if (!job) return case_page(number, http_status_for(job.error().code), job.error().message, "");
+    if (m_pool) m_pool->wake();
+    return redirect_to("/dashboard/cases/" + view->c.number + "?done=export");
+  }
+
+  const Installation& m_inst;
+  const Clock& m_clock;
+  WorkerPool* m_pool;
+  CaseStore& m_store;
+  const HttpRequest& m_r;
+  std::string m_client;
+  bool m_secure;
+  Desk m_anonymous;
+  bool m_checked = false;
+  std::optional<SignedIn> m_signed_in;
+  std::optional<Desk> m_desk;
+  std::optional<std::map<std::string, std::string>> m_form;
+};
+
+}  // namespace
+
+HttpResponse Dashboard::handle(const HttpRequest& r, CaseStore& store, const std::string& client, bool secure,
+                               std::string& route) {
+  Page page(m_installation, m_clock, m_pool, store, r, client, secure);
+  return page.route(route);
+}
+
+}  // namespace maestro

@@ -1,0 +1,317 @@
+#!/usr/bin/python3
+"""The privacy team's dashboard in a real headless Chromium (Selenium), against `maestro serve`
+started on loopback: set a password through the one-time link, sign in, find a request in the
+queue, move it to fulfilled with the forms, and check what must be refused (a form without its
+CSRF token, an auditor's changes, a script in a name, repeated wrong passwords). Every page is
+saved as a screenshot and checked with axe-core (no serious or critical violation).
+
+    tests/web/dashboard_test.py --maestro build/src/maestro --artifacts build/web-artifacts
+
+Exits 77 (skipped, with the reason) when Chromium, chromedriver or Selenium is missing.
+"""
+import argparse
+import http.cookiejar
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+AXE = ROOT / "tests/servers/node/node_modules/axe-core/axe.min.js"
+PASSWORD = "a long passphrase for tests"
+
+
+def skip(reason):
+    print(f"SKIPPED: {reason}", flush=True)
+    sys.exit(77)
+
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:
+    skip("python3-selenium is not installed (scripts/bootstrap installs it)")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Journey:
+    def __init__(self, maestro, artifacts):
+        self.maestro = maestro
+        self.artifacts = artifacts
+        self.work = pathlib.Path(tempfile.mkdtemp(prefix="maestro-web-"))
+        self.env = dict(os.environ, MAESTRO_HOME=str(self.work / "home"), MAESTRO_ACTOR="test")
+        self.env.pop("MAESTRO_NOW", None)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.shots = 0
+        self.server = None
+        self.driver = None
+
+    def run_maestro(self, *args):
+        done = subprocess.run([self.maestro, *args], env=self.env, capture_output=True, text=True, timeout=60)
+        check(done.returncode == 0, f"maestro {' '.join(args)} failed: {done.stderr}")
+        return done.stdout
+
+    def case_state(self, number):
+        return json.loads(self.run_maestro("dsar", "show", number, "--json"))["state"]
+
+    def start(self):
+        self.run_maestro("dsar", "intake", "--subject", "jane@example.com", "--name", "Jane Example",
+                         "--rights", "access", "--jurisdiction", "uk-gdpr")
+        # Received two months ago: overdue, so it heads the queue.
+        received = time.strftime("%Y-%m-%dT09:00:00Z", time.gmtime(time.time() - 62 * 86400))
+        self.run_maestro("dsar", "intake", "--subject", "bob@example.com", "--name", "<script>alert('x')</script>",
+                         "--rights", "erasure", "--jurisdiction", "gdpr", "--received", received)
+        self.links = {}
+        for email, role in (("olivia@example.com", "dpo"), ("arthur@example.com", "auditor")):
+            made = json.loads(self.run_maestro("user", "add", "--email", email, "--role", role, "--json"))
+            self.links[email] = made["password_link"].split("link=")[1]
+        self.server = subprocess.Popen(
+            [self.maestro, "serve", "--listen", f"127.0.0.1:{self.port}", "--workers", "1", "--no-daily-sweep",
+             "--access-log", str(self.work / "access.log")],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        options = Options()
+        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1280,1000"):
+            options.add_argument(arg)
+        self.driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
+                                       options=options)
+        self.driver.set_page_load_timeout(30)
+
+    def stop(self):
+        if self.driver:
+            self.driver.quit()
+        if self.server:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    # --- the browser ---------------------------------------------------------------------------
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def page_checked(self, name):
+        """Saves a screenshot and fails on any serious or critical axe-core violation."""
+        self.shots += 1
+        self.driver.save_screenshot(str(self.artifacts / f"dashboard-{self.shots:02d}-{name}.png"))
+        # The pages allow no script (CSP); axe is injected through the DevTools protocol.
+        self.driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+        self.driver.execute_script(AXE.read_text())
+        result = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));")
+        check(isinstance(result, list), f"axe-core did not run on {name}: {result}")
+        bad = [v for v in result if v.get("impact") in ("serious", "critical")]
+        check(not bad, f"{name}: accessibility violations: " +
+              "; ".join(f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}" for v in bad))
+
+    def raw(self, path):
+        cookie = self.driver.get_cookie("maestro_session")
+        request = urllib.request.Request(self.base + path, headers={"Cookie": "maestro_session=" + cookie["value"]})
+        body = urllib.request.urlopen(request, timeout=10).read().decode()
+        return body[body.find("notes-h"):][:400]
+
+    def click_and_wait(self, element):
+        """Clicks what submits a form and waits for the next page to replace this one."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(page))
+
+    def fill(self, field_id, value):
+        element = self.driver.find_element(By.ID, field_id)
+        element.clear()
+        element.send_keys(value)
+
+    def submit_action(self, action, **fields):
+        form = self.driver.find_element(By.CSS_SELECTOR, f"form[action$='/actions/{action}']")
+        for name, value in fields.items():
+            element = form.find_element(By.NAME, name)
+            if element.tag_name == "select":
+                Select(element).select_by_value(value)
+            else:
+                element.send_keys(value)
+        self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+    def sign_in(self, email, password=PASSWORD):
+        self.open("/dashboard/login")
+        self.fill("email", email)
+        self.fill("password", password)
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+
+    def sign_out(self):
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form.signout button"))
+
+    # --- the journey ---------------------------------------------------------------------------
+
+    def run(self):
+        self.open("/dashboard")
+        check(self.driver.current_url.endswith("/dashboard/login"), "the dashboard did not ask to sign in")
+        self.page_checked("sign-in")
+
+        self.open("/dashboard/password?link=" + self.links["olivia@example.com"])
+        self.page_checked("choose-password")
+        self.fill("password", PASSWORD)
+        self.fill("again", PASSWORD)
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button"))
+        check("Password set" in self.text(), "the password was not set: " + self.text())
+        # The link works once.
+        self.open("/dashboard/password?link=" + self.links["olivia@example.com"])
+        self.fill("password", PASSWORD)
+        self.fill("again", PASSWORD)
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button"))
+        check("does not work" in self.text(), "a used link worked again")
+
+        self.sign_in("olivia@example.com")
+        check(self.driver.current_url.endswith("/dashboard"), "signing in did not open the queue")
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")
+        check(len(rows) == 2, f"the queue shows {len(rows)} rows, not 2")
+        check("DSAR-2026-002" in rows[0].text and "overdue by" in rows[0].text,
+              "the overdue case is not first, said in words: " + rows[0].text)
+        self.page_checked("queue")
+        # A script in a name is shown as text, never run.
+        check("<script>" not in self.driver.page_source.replace("&lt;script&gt;", ""), "a raw script tag in the page")
+
+        self.fill("q", "email:jane@example.com")
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form.filters button"))
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")
+        check(len(rows) == 1 and "DSAR-2026-001" in rows[0].text, "the identifier search did not find the case")
+        self.page_checked("queue-search")
+
+        self.click_and_wait(self.driver.find_element(By.LINK_TEXT, "DSAR-2026-001"))
+        self.page_checked("case")
+        self.submit_action("acknowledge")
+        check("Done: Acknowledge" in self.text(), "no notice after acknowledging: " + self.text())
+        check(self.case_state("DSAR-2026-001") == "acknowledged", "the case was not acknowledged")
+        letters = self.driver.find_element(By.XPATH, "//h2[@id='letters-h']/following-sibling::table").text
+        check("acknowledgement" in letters, "the acknowledgement letter is not listed: " + letters)
+        self.submit_action("override-verification", reason="Passport seen at the front desk")
+        self.submit_action("start")
+        self.submit_action("note", text="Called back <b>Tuesday</b>")
+        notes = self.driver.find_element(By.XPATH, "//h2[@id='notes-h']/following-sibling::ul").text
+        check("Called back <b>Tuesday</b>" in notes, "the note is not shown as text: " + notes + " / stored: " +
+              self.raw("/dashboard/cases/DSAR-2026-001"))
+        self.submit_action("review")
+        self.submit_action("fulfil")
+        check(self.case_state("DSAR-2026-001") == "fulfilled", "the case was not fulfilled")
+        timeline = self.driver.find_element(By.XPATH, "//h2[@id='timeline-h']/following-sibling::table").text
+        for action in ("acknowledge", "verify", "start", "note", "review", "fulfil"):
+            check(action in timeline, f"the timeline misses {action}")
+        self.page_checked("case-fulfilled")
+
+        # A form posted without the session's CSRF token changes nothing.
+        cookie = self.driver.get_cookie("maestro_session")
+        check(cookie and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict",
+              f"the session cookie lacks HttpOnly/SameSite: {cookie}")
+        request = urllib.request.Request(self.base + "/dashboard/cases/DSAR-2026-002/actions/acknowledge",
+                                         data=b"reason=x", method="POST",
+                                         headers={"Cookie": "maestro_session=" + cookie["value"]})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise Failure("a form without its CSRF token was accepted")
+        except urllib.error.HTTPError as e:
+            check(e.code == 403, f"a missing CSRF token answered {e.code}, not 403")
+        check(self.case_state("DSAR-2026-002") == "received", "the case changed without a CSRF token")
+
+        self.sign_out()
+        self.open("/dashboard")
+        check(self.driver.current_url.endswith("/dashboard/login"), "signing out did not end the session")
+
+        # An auditor reads and is offered no action.
+        self.open("/dashboard/password?link=" + self.links["arthur@example.com"])
+        self.fill("password", PASSWORD)
+        self.fill("again", PASSWORD)
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button"))
+        self.sign_in("arthur@example.com")
+        self.open("/dashboard/cases/DSAR-2026-002")
+        check(not self.driver.find_elements(By.CSS_SELECTOR, "form.action"), "an auditor is offered actions")
+        check("Nothing to do here with your role" in self.text(), "the auditor's case page does not say why")
+        try:
+            self.driver.switch_to.alert
+            raise Failure("a script from a requester's name ran")
+        except NoAlertPresentException:
+            pass
+        self.page_checked("case-auditor")
+        self.sign_out()
+
+        # Wrong passwords lock the account out, saying until when.
+        for _ in range(5):
+            self.sign_in("olivia@example.com", "not the password at all")
+            check("wrong" in self.text(), "a wrong password was not refused")
+        self.sign_in("olivia@example.com")
+        check("too many failed sign-ins" in self.text(), "the account was not locked: " + self.text())
+        self.page_checked("locked-out")
+
+        log = (self.work / "access.log").read_text()
+        for secret in ("jane@example.com", PASSWORD, cookie["value"]):
+            check(secret not in log, "the access log holds a secret or an identifier")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--maestro", required=True)
+    parser.add_argument("--artifacts", required=True)
+    args = parser.parse_args()
+    if not (shutil.which("chromium") or os.path.exists("/usr/bin/chromium")):
+        skip("chromium is not installed (scripts/bootstrap installs it)")
+    if not AXE.exists():
+        skip("axe-core is not installed (scripts/bootstrap runs npm ci in tests/servers/node)")
+    artifacts = pathlib.Path(args.artifacts)
+    artifacts.mkdir(parents=True, exist_ok=True)
+    journey = Journey(args.maestro, artifacts)
+    try:
+        journey.start()
+        journey.run()
+    except Failure as failure:
+        if journey.driver:
+            journey.driver.save_screenshot(str(artifacts / "dashboard-failure.png"))
+        print(f"FAILED: {failure}", flush=True)
+        return 1
+    finally:
+        journey.stop()
+    print(f"passed; {journey.shots} screenshots in {artifacts}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
