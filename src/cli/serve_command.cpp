@@ -156,6 +156,14 @@ std::string public_url(const Settings& settings) {
   return std::string(tls ? "https://" : "http://") + settings.server.listen;
 }
 
+// Reads the password from standard input (never from the command line, where `ps` shows it).
+std::string password_from_stdin(Session& s) {
+  std::string password;
+  std::getline(s.in, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
 void print_password_link(Session& s, const NewOperator& made, bool json) {
   std::string link = public_url(s.installation().settings) + "/dashboard/password?link=" + made.link_secret;
   if (json) {
@@ -175,7 +183,7 @@ void add_users(CLI::App& app, Session& s) {
   user->require_subcommand(1);
   struct AddOptions {
     std::string email, role;
-    bool json = false;
+    bool json = false, password_stdin = false;
   };
   auto ao = std::make_shared<AddOptions>();
   auto* add = user->add_subcommand("add", "Open an account; prints a one-time link for its owner to set a password");
@@ -185,13 +193,19 @@ void add_users(CLI::App& app, Session& s) {
                   "requests, overrides verification, approves in review, releases holds)")
       ->required();
   add->add_flag("--json", ao->json, "Print JSON");
+  add->add_flag("--password-stdin", ao->password_stdin,
+                "Set the password now from the first line of standard input (scripts, the demo) instead of a link");
   add->footer(
       "Passwords are chosen by their owner through the link and stored as Argon2id hashes; Maestro never sees "
       "them in a command line or a file. The link's address comes from maestro.yaml's server.public_url.\n\n"
       "Example:\n  maestro user add --email olivia@example.com --role operator");
   add->callback([&s, ao] {
     Role role = must(parse_role(ao->role));
-    print_password_link(s, must(s.desk().add_operator(ao->email, role)), ao->json);
+    NewOperator made = must(s.desk().add_operator(ao->email, role));
+    if (!ao->password_stdin) return print_password_link(s, made, ao->json);
+    must(s.desk().set_password(made.link_secret, password_from_stdin(s)));
+    s.out << "Account #" << made.account.id << " " << made.account.email << " (" << made.account.role
+          << ") can sign in.\n";
   });
   auto* list = user->add_subcommand("list", "List accounts: role, state, failed sign-ins");
   list->callback([&s] {
@@ -212,9 +226,16 @@ void add_users(CLI::App& app, Session& s) {
     s.out << "Account " << *email << " disabled; its sessions have ended.\n";
   });
   auto reset_email = std::make_shared<std::string>();
+  auto reset_stdin = std::make_shared<bool>(false);
   auto* reset = user->add_subcommand("password-link", "A new one-time link to set a password (forgotten password)");
   reset->add_option("--email", *reset_email, "The account's email address")->required();
-  reset->callback([&s, reset_email] { print_password_link(s, must(s.desk().password_link(*reset_email)), false); });
+  reset->add_flag("--password-stdin", *reset_stdin, "Set the password now from standard input instead");
+  reset->callback([&s, reset_email, reset_stdin] {
+    NewOperator made = must(s.desk().password_link(*reset_email));
+    if (!*reset_stdin) return print_password_link(s, made, false);
+    must(s.desk().set_password(made.link_secret, password_from_stdin(s)));
+    s.out << "Password of " << made.account.email << " set.\n";
+  });
 }
 
 }  // namespace
