@@ -57,6 +57,8 @@ struct Case {
   std::vector<std::string> tenants;  // empty: every tenant
   std::string ticket;                // external ticket reference
   std::string assignee;              // the operator working the case; empty: nobody yet
+  std::string formats;               // package formats the requester chose ("json,csv"); empty: default
+  bool gpc = false;                  // a Global Privacy Control signal (Sec-GPC: 1) came with it
 
   // Personal data.
   std::string subject_name;

@@ -102,6 +102,17 @@ Result<Case> validate_intake(const IntakeRequest& r, const Policy& policy, Insta
     }
     if (std::find(c.tenants.begin(), c.tenants.end(), tenant) == c.tenants.end()) c.tenants.push_back(tenant);
   }
+  c.gpc = r.gpc;
+  c.formats = trim(r.formats);
+  if (!c.formats.empty()) {
+    static const std::set<std::string> known{"json", "csv", "html"};
+    for (std::size_t start = 0; start <= c.formats.size();) {
+      std::size_t comma = std::min(c.formats.find(',', start), c.formats.size());
+      if (!known.count(c.formats.substr(start, comma - start)))
+        return invalid("unknown format in '" + c.formats.substr(0, 40) + "' (known: json, csv, html)");
+      start = comma + 1;
+    }
+  }
   c.ticket = trim(r.ticket);
   if (!c.ticket.empty() && !is_simple_token(c.ticket, 128)) {
     return invalid("invalid ticket reference: use letters, digits and - _ . / # (at most 128)");
@@ -193,6 +204,7 @@ Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
                  {"legal_due", format_date(deadlines->legal_due)},
                  {"possible_duplicates", c.possible_duplicates}};
     if (!c.ticket.empty()) details["ticket"] = c.ticket;
+    if (c.gpc) details["gpc"] = true;
     return append_audit(c.number, "intake", "ok", details.dump());
   });
   if (!done) return propagate(done.error());

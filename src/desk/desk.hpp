@@ -35,6 +35,8 @@ struct IntakeRequest {
   std::optional<std::string> received;  // ISO 8601; default now
   std::vector<std::string> tenants;
   std::string ticket;
+  std::string formats;  // the package formats the requester asked for ("json,csv"); empty: the default
+  bool gpc = false;     // a Global Privacy Control signal came with the request
 };
 
 // Parses the JSON form of a request (the shape `maestro dsar intake --from-json` documents).
@@ -280,6 +282,10 @@ class Desk {
   // The session of a cookie, if it is live (idle and absolute limits); touches it.
   Result<std::optional<SignedIn>> session(std::string_view secret, const SessionLimits& limits);
   Status sign_out(std::string_view secret);
+
+  // The requester's status link (desk/portal.cpp): a random secret whose keyed hash opens the case.
+  Result<std::string> add_status_link(std::string_view number);
+  Result<std::optional<CaseView>> case_by_status_link(std::string_view secret);
 
   // API tokens for machine clients (desk/tokens.cpp).
   Result<NewToken> create_token(std::string_view name, Role role);

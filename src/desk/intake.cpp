@@ -21,12 +21,13 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
   }
   if (!j.is_object()) return invalid("the request must be a JSON object");
   static const std::vector<std::string> keys{"subject", "subjects", "name",    "rights", "right", "jurisdiction",
-                                             "channel", "received", "tenants", "tenant", "ticket"};
+                                             "channel", "received", "tenants", "tenant", "ticket",  "formats",
+                                             "gpc"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       return invalid("unknown field '" + key +
                      "' in the request (known: subjects, name, rights, jurisdiction, "
-                     "channel, received, tenants, ticket)");
+                     "channel, received, tenants, ticket, formats, gpc)");
     }
   }
   auto strings = [&](const char* plural, const char* singular, std::vector<std::string>& out) -> Status {
@@ -56,8 +57,13 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
   if (auto ok = strings("rights", "right", rights); !ok) return propagate(ok.error());
   for (const auto& right : rights) r.rights += (r.rights.empty() ? "" : ",") + right;
   for (auto [key, target] : {std::pair{"name", &r.name}, std::pair{"jurisdiction", &r.jurisdiction},
-                             std::pair{"channel", &r.channel}, std::pair{"ticket", &r.ticket}}) {
+                             std::pair{"channel", &r.channel}, std::pair{"ticket", &r.ticket},
+                             std::pair{"formats", &r.formats}}) {
     if (auto ok = text_field(key, *target); !ok) return propagate(ok.error());
+  }
+  if (j.contains("gpc")) {
+    if (!j["gpc"].is_boolean()) return invalid("'gpc' must be true or false");
+    r.gpc = j["gpc"].get<bool>();
   }
   if (j.contains("received")) {
     std::string received;

@@ -61,6 +61,8 @@ json case_object(const CaseView& v) {
           {"tenants", c.tenants},
           {"ticket", c.ticket},
           {"assignee", c.assignee.empty() ? json(nullptr) : json(c.assignee)},
+          {"formats", c.formats.empty() ? json(nullptr) : json(c.formats)},
+          {"gpc", c.gpc},
           {"subject", {{"name", c.subject_name}, {"identifiers", identifiers}}},
           {"personal_data_purged_at", when(c.personal_data_purged_at)},
           {"acknowledged_at", when(c.acknowledged_at)},

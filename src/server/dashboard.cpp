@@ -6,11 +6,10 @@
 
 #include <algorithm>
 
-#include "config/embedded.hpp"
 #include "desk/case_actions.hpp"
 #include "desk/desk.hpp"
 #include "notify/mailer.hpp"
-#include "notify/mustache.hpp"
+#include "server/web_support.hpp"
 #include "server/api_support.hpp"
 
 namespace maestro {
@@ -18,89 +17,6 @@ namespace maestro {
 namespace {
 
 constexpr const char* k_cookie = "maestro_session";
-constexpr const char* k_html_type = "text/html; charset=utf-8";
-// No script, no framing, forms only to this origin: an injected tag can do nothing.
-constexpr const char* k_csp =
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'";
-
-// A template of data/web/<lang>/ (or data/web/ for shared files), from the embedded data.
-std::string web_file(const std::string& name) {
-  for (const auto& f : embedded::files()) {
-    if (f.name == "web/" + name) return std::string(f.content);
-  }
-  return "";
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string url_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-std::string url_encode(std::string_view text) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '@') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
-}
-
-// An application/x-www-form-urlencoded body; a repeated field keeps its first value.
-std::map<std::string, std::string> parse_form(std::string_view body) {
-  std::map<std::string, std::string> out;
-  std::size_t start = 0;
-  while (start <= body.size()) {
-    std::size_t end = std::min(body.find('&', start), body.size());
-    std::string_view pair = body.substr(start, end - start);
-    std::size_t eq = pair.find('=');
-    if (!pair.empty()) {
-      std::string key = url_decode(pair.substr(0, eq));
-      std::string value = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
-      out.emplace(std::move(key), std::move(value));
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string cookie_value(const HttpRequest& r, const std::string& name) {
-  auto it = r.headers.find("cookie");
-  if (it == r.headers.end()) return "";
-  std::string_view all = it->second;
-  std::size_t start = 0;
-  while (start < all.size()) {
-    std::size_t end = std::min(all.find(';', start), all.size());
-    std::string_view part = all.substr(start, end - start);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.starts_with(name + "=")) return std::string(part.substr(name.size() + 1));
-    start = end + 1;
-  }
-  return "";
-}
 
 bool same_secret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -167,16 +83,11 @@ class Page {
       HttpResponse css{200, "text/css; charset=utf-8", web_file("maestro.css"), {}};
       return css;
     }
-    if (m_r.method == "POST") {
-      // A form posted from another site is refused before anything else (SameSite=Strict is the
-      // first guard, the CSRF token the second, this the third).
-      auto origin = m_r.headers.find("origin");
-      auto host = m_r.headers.find("host");
-      if (origin != m_r.headers.end() && host != m_r.headers.end() &&
-          origin->second != (m_secure ? "https://" : "http://") + host->second) {
-        route = "/dashboard (cross-site)";
-        return message(403, "Not allowed", "This form was sent from another site.", "/dashboard", "Go to the queue");
-      }
+    // A form posted from another site is refused before anything else (SameSite=Strict is the
+    // first guard, the CSRF token the second, this the third).
+    if (cross_site_post(m_r, m_secure)) {
+      route = "/dashboard (cross-site)";
+      return message(403, "Not allowed", "This form was sent from another site.", "/dashboard", "Go to the queue");
     }
     if (p == "/dashboard/login") {
       route = "/dashboard/login";
@@ -263,22 +174,14 @@ class Page {
   bool csrf_ok() { return m_signed_in && same_secret(field("csrf"), m_signed_in->session.csrf_token); }
 
   HttpResponse page(int status, const std::string& title, const std::string& content, mstch::map context) {
-    context.emplace("lang", std::string("en"));
-    context.emplace("title", title);
     if (m_signed_in) {
       context.emplace("signed_in", true);
       context.emplace("csrf", m_signed_in->session.csrf_token);
       context.emplace("operator_email", m_signed_in->account.email);
       context.emplace("operator_role", std::string(role_name(m_signed_in->role)));
+      context.emplace("dashboard", true);
     }
-    std::string html = render_html(web_file("en/layout.mustache"), context,
-                                   {{"content", web_file("en/" + content + ".mustache")}});
-    HttpResponse out{status, k_html_type, std::move(html), {}};
-    out.headers.emplace_back("Content-Security-Policy", k_csp);
-    out.headers.emplace_back("X-Frame-Options", "DENY");
-    // same-origin, not no-referrer: with no-referrer browsers post forms with "Origin: null".
-    out.headers.emplace_back("Referrer-Policy", "same-origin");
-    return out;
+    return html_page(status, title, content, std::move(context));
   }
 
   HttpResponse message(int status, const std::string& heading, const std::string& text, const std::string& href,

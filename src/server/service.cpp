@@ -13,6 +13,7 @@
 #include "desk/json_views.hpp"
 #include "server/api_cases.hpp"
 #include "server/dashboard.hpp"
+#include "server/portal.hpp"
 #include "server/api_support.hpp"
 
 namespace maestro {
@@ -160,6 +161,13 @@ class Service::Impl {
     if (parts.empty()) {
       route = "/";
       return redirect_to("/dashboard");
+    }
+    if (parts[0] == "portal") {
+      auto store = m_stores.borrow();
+      if (!store) return problem(503, store.error().message);
+      auto [client, secure] = effective_client(r, m_installation.settings.server.trusted_proxies);
+      (void)client;
+      return m_portal.handle(r, **store, secure || m_tls, route);
     }
     if (parts[0] == "dashboard" || r.path == "/static/maestro.css") {
       auto store = m_stores.borrow();
@@ -456,6 +464,7 @@ class Service::Impl {
   WorkerPool* m_pool;
   StorePool m_stores;
   Dashboard m_dashboard{m_installation, m_clock, m_pool};
+  Portal m_portal{m_installation, m_clock};
   bool m_tls = !m_installation.settings.server.tls_cert.empty();
   HttpMetrics m_metrics;
   std::ostream& m_access_log;

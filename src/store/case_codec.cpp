@@ -45,6 +45,8 @@ json record_of(const Case& c) {
       {"tenants", c.tenants},
       {"ticket", c.ticket},
       {"assignee", c.assignee},
+      {"formats", c.formats},
+      {"gpc", c.gpc},
       {"acknowledged_at", optional_instant(c.acknowledged_at)},
       {"verified_at", optional_instant(c.verified_at)},
       {"started_at", optional_instant(c.started_at)},
@@ -72,6 +74,8 @@ Status read_record(const json& r, Case& c) {
   c.tenants = r.value("tenants", std::vector<std::string>{});
   c.ticket = r.value("ticket", "");
   c.assignee = r.value("assignee", "");
+  c.formats = r.value("formats", "");
+  c.gpc = r.value("gpc", false);
   c.denial_reason = r.value("denial_reason", "");
   c.possible_duplicates = r.value("possible_duplicates", std::vector<std::string>{});
   for (auto [key, target] :

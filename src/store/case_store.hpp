@@ -304,6 +304,10 @@ class CaseStore {
   virtual Result<ClientThrottle> client_throttle(std::string_view client_mac) = 0;
   virtual Status save_client_throttle(const ClientThrottle& throttle) = 0;
 
+  // The requester's status links: a keyed hash of each secret and the case it opens.
+  virtual Status add_status_link(std::string_view secret_mac, std::string_view case_number, Instant at) = 0;
+  virtual Result<std::optional<std::string>> case_for_status_link(std::string_view secret_mac) = 0;
+
   // Idempotency keys of case creation: the key, the case it made, and a keyed hash of the request
   // (the request names the person). remember_intake_key is called in the intake's transaction.
   struct IntakeKey {

@@ -17,7 +17,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 10> k_migrations{R"sql(
+constexpr std::array<const char*, 11> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -209,6 +209,13 @@ constexpr std::array<const char*, 10> k_migrations{R"sql(
     client_mac TEXT PRIMARY KEY,      -- keyed hash of the client address
     failures INTEGER NOT NULL,
     locked_until TEXT
+  );
+)sql",
+                                                  R"sql(
+  CREATE TABLE status_links (
+    secret_mac TEXT PRIMARY KEY,      -- keyed hash; the secret is only in the requester's mail
+    case_number TEXT NOT NULL REFERENCES cases(number),
+    created_at TEXT NOT NULL
   );
 )sql"};
 
@@ -1114,6 +1121,22 @@ class SqliteCaseStore final : public CaseStore {
     put.bind(1, t.client_mac).bind(2, std::int64_t{t.failures}).bind_optional(3, optional_time(t.locked_until));
     if (put.step() != SQLITE_DONE) return propagate(error("cannot save the sign-in throttle"));
     return {};
+  }
+
+  Status add_status_link(std::string_view mac, std::string_view case_number, Instant at) override {
+    Statement put(m_db, "INSERT INTO status_links(secret_mac, case_number, created_at) VALUES (?1, ?2, ?3)");
+    put.bind(1, mac).bind(2, case_number).bind(3, format_instant(at));
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot store the status link"));
+    return {};
+  }
+
+  Result<std::optional<std::string>> case_for_status_link(std::string_view mac) override {
+    Statement q(m_db, "SELECT case_number FROM status_links WHERE secret_mac = ?1");
+    q.bind(1, mac);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<std::string>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the status link"));
+    return std::optional<std::string>{q.text(0)};
   }
 
   Status append_ledger(const LedgerEntry& e) override {

@@ -1,9 +1,14 @@
 #!/usr/bin/python3
-"""The privacy team's dashboard in a real headless Chromium (Selenium), against `maestro serve`
-started on loopback: set a password through the one-time link, sign in, find a request in the
-queue, move it to fulfilled with the forms, and check what must be refused (a form without its
-CSRF token, an auditor's changes, a script in a name, repeated wrong passwords). Every page is
-saved as a screenshot and checked with axe-core (no serious or critical violation).
+"""The requester's portal and the privacy team's dashboard in a real headless Chromium (Selenium),
+against `maestro serve` started on loopback with a real SMTP server (aiosmtpd):
+
+- portal: a requester submits a request (with a Global Privacy Control signal), reads the code
+  from the SMTP server, confirms it on the status page; two wrong codes on another request deny it;
+- dashboard: set a password through the one-time link, sign in, find a request in the queue,
+  move it to fulfilled with the forms, and check what must be refused (a form without its CSRF
+  token, an auditor's changes, a script in a name, repeated wrong passwords).
+
+Every page is saved as a screenshot and checked with axe-core (no serious or critical violation).
 
     tests/web/dashboard_test.py --maestro build/src/maestro --artifacts build/web-artifacts
 
@@ -12,7 +17,9 @@ Exits 77 (skipped, with the reason) when Chromium, chromedriver or Selenium is m
 import argparse
 import http.cookiejar
 import json
+import mailbox
 import os
+import re
 import pathlib
 import shutil
 import socket
@@ -36,11 +43,10 @@ def skip(reason):
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.common.exceptions import NoAlertPresentException, WebDriverException
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
     skip("python3-selenium is not installed (scripts/bootstrap installs it)")
@@ -83,6 +89,24 @@ class Journey:
         return json.loads(self.run_maestro("dsar", "show", number, "--json"))["state"]
 
     def start(self):
+        self.smtp_port = free_port()
+        self.maildir = self.work / "maildir"
+        self.smtp = subprocess.Popen(
+            ["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.smtp_port}",
+             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        home = self.work / "home"
+        home.mkdir(parents=True)
+        (home / "maestro.yaml").write_text(
+            f"organisation: {{name: Example Shop Ltd, dpo_email: dpo@example.com}}\n"
+            f"mail: {{from: dpo@example.com, smtp: 'smtp://127.0.0.1:{self.smtp_port}', tls: none}}\n"
+            f"server: {{public_url: '{self.base}'}}\n")
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", self.smtp_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
         self.run_maestro("dsar", "intake", "--subject", "jane@example.com", "--name", "Jane Example",
                          "--rights", "access", "--jurisdiction", "uk-gdpr")
         # Received two months ago: overdue, so it heads the queue.
@@ -115,6 +139,8 @@ class Journey:
     def stop(self):
         if self.driver:
             self.driver.quit()
+        if getattr(self, "smtp", None):
+            self.smtp.kill()
         if self.server:
             self.server.terminate()
             try:
@@ -156,7 +182,15 @@ class Journey:
         """Clicks what submits a form and waits for the next page to replace this one."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(page))
+
+        def replaced(_):
+            try:
+                page.is_enabled()
+                return False
+            except WebDriverException:  # stale, or "node does not belong to the document"
+                return True
+
+        WebDriverWait(self.driver, 20).until(replaced)
 
     def fill(self, field_id, value):
         element = self.driver.find_element(By.ID, field_id)
@@ -182,9 +216,92 @@ class Journey:
     def sign_out(self):
         self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form.signout button"))
 
-    # --- the journey ---------------------------------------------------------------------------
+    def mail_to(self, address, subject_part):
+        """The newest message to `address` whose subject has `subject_part`, as text."""
+        for _ in range(100):
+            box = mailbox.Maildir(str(self.maildir), create=False) if self.maildir.exists() else None
+            found = [m for m in (box or []) if address in m["To"] and subject_part in m["Subject"]]
+            if found:
+                message = found[-1]
+                part = message.get_payload(decode=True) if not message.is_multipart() else \
+                    message.get_payload(0).get_payload(decode=True)
+                return part.decode("utf-8", "replace")
+            time.sleep(0.1)
+        raise Failure(f"no message to {address} about '{subject_part}' reached the SMTP server")
+
+    def code_for(self, address, seen=()):
+        for _ in range(100):
+            text = self.mail_to(address, "verification code")
+            codes = re.findall(r"\b(\d{6})\b", text)
+            if codes and codes[-1] not in seen:
+                return codes[-1]
+            time.sleep(0.1)
+        raise Failure("no new code arrived")
+
+    # --- the portal ----------------------------------------------------------------------------
+
+    def portal(self):
+        # A browser sending Global Privacy Control: the opt-out is chosen for the requester.
+        self.driver.execute_cdp_cmd("Network.enable", {})
+        self.driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Sec-GPC": "1"}})
+        self.open("/portal")
+        check(self.driver.find_element(By.ID, "wish-opt-out").is_selected(), "GPC did not pre-select the opt-out")
+        self.page_checked("portal-form")
+        self.fill("name", "Zoe <em>Quinn</em>")
+        self.fill("email", "zoe@example.com")
+        self.fill("customer_id", "C-1042")
+        self.driver.find_element(By.ID, "wish-copy").click()
+        Select(self.driver.find_element(By.ID, "residence")).select_by_value("california")
+        self.fill("details", "Orders since 2019 <script>alert(1)</script>")
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+        self.driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {}})
+        check("/portal/s/st_" in self.driver.current_url, "the submission did not lead to the status page")
+        status_url = self.driver.current_url.split("?")[0]
+        check("Please confirm it is you" in self.text(), "the status page does not ask for the code: " + self.text())
+        self.page_checked("portal-status-code")
+        acknowledgement = self.mail_to("zoe@example.com", "DSAR Received")
+        check(status_url.replace(self.base, "") in acknowledgement, "the acknowledgement lacks the status link")
+        case = json.loads(self.run_maestro("dsar", "list", "--json"))[-1]
+        check(case["channel"] == "portal" and case["jurisdiction"] == "ccpa" and case["gpc"] is True and
+              case["rights"] == ["ccpa-know", "ccpa-opt-out-of-sale"], f"the portal case is wrong: {case}")
+        code = self.code_for("zoe@example.com")
+        self.fill("code", code)
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/code'] button"))
+        check("your email address is confirmed" in self.text(), "the code was not accepted: " + self.text())
+        check("We are working on your request" in self.text(), "the status did not move on")
+        self.page_checked("portal-status-verified")
+        check(self.case_state(case["number"]) == "verified", "the case is not verified")
+        # A link that is not ours, and a code posted to a closed door, change nothing.
+        self.open("/portal/s/st_" + "0" * 64)
+        check("This link does not work" in self.text(), "an unknown status link was not refused")
+
+        # Two wrong codes deny a request, as at the command line.
+        self.open("/portal")
+        self.fill("name", "Mallory")
+        self.fill("email", "victim@example.com")
+        self.driver.find_element(By.ID, "wish-delete").click()
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+        real = self.code_for("victim@example.com")
+        for _ in range(2):
+            self.fill("code", "000000" if real != "000000" else "111111")
+            self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/code'] button"))
+        check("We could not carry out your request" in self.text(), "two wrong codes did not deny: " + self.text())
+        self.page_checked("portal-status-denied")
+
+        # Bad input: a clear page, nothing logged.
+        before = len(json.loads(self.run_maestro("dsar", "list", "--json")))
+        self.open("/portal")
+        self.fill("name", "No Wish")
+        self.fill("email", "nowish@example.com")
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+        check("choose at least one thing" in self.text(), "a request without a choice was not refused")
+        self.page_checked("portal-form-problem")
+        check(len(json.loads(self.run_maestro("dsar", "list", "--json"))) == before, "a refused request was logged")
+
+    # --- the dashboard -------------------------------------------------------------------------
 
     def run(self):
+        self.portal()
         self.open("/dashboard")
         check(self.driver.current_url.endswith("/dashboard/login"), "the dashboard did not ask to sign in")
         self.page_checked("sign-in")
@@ -205,7 +322,7 @@ class Journey:
         self.sign_in("olivia@example.com")
         check(self.driver.current_url.endswith("/dashboard"), "signing in did not open the queue")
         rows = self.driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")
-        check(len(rows) == 2, f"the queue shows {len(rows)} rows, not 2")
+        check(len(rows) == 4, f"the queue shows {len(rows)} rows, not 4")
         check("DSAR-2026-002" in rows[0].text and "overdue by" in rows[0].text,
               "the overdue case is not first, said in words: " + rows[0].text)
         self.page_checked("queue")
@@ -298,6 +415,8 @@ def main():
         skip("axe-core is not installed (scripts/bootstrap runs npm ci in tests/servers/node)")
     artifacts = pathlib.Path(args.artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
+    for old in artifacts.glob("dashboard-*.png"):
+        old.unlink()
     journey = Journey(args.maestro, artifacts)
     try:
         journey.start()

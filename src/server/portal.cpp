@@ -1,0 +1,152 @@
+#include "server/portal.hpp"
+
+#include "desk/portal.hpp"
+#include "desk/verification_service.hpp"
+#include "notify/mailer.hpp"
+#include "server/api_support.hpp"
+#include "server/web_support.hpp"
+
+namespace maestro {
+
+namespace {
+
+std::string public_url(const Settings& settings, const HttpRequest& r, bool secure) {
+  if (!settings.server.public_url.empty()) return settings.server.public_url;
+  auto host = r.headers.find("host");
+  return std::string(secure ? "https://" : "http://") + (host == r.headers.end() ? settings.server.listen : host->second);
+}
+
+// The request form's fields, from a body with repeated "wish" fields.
+PortalSubmission read_submission(const std::string& body, bool gpc) {
+  PortalSubmission s;
+  std::map<std::string, std::string> form = parse_form(body);
+  auto get = [&](const char* key) { return form.count(key) ? form.at(key) : std::string(); };
+  s.name = get("name");
+  s.email = get("email");
+  if (!get("customer_id").empty()) s.other_identifiers.push_back("customer_id:" + get("customer_id"));
+  if (!get("phone").empty()) s.other_identifiers.push_back("phone:" + get("phone"));
+  s.residence = get("residence");
+  s.formats = get("formats");
+  s.details = get("details");
+  s.gpc = gpc;
+  for (std::size_t start = 0; start <= body.size();) {  // every "wish", not only the first
+    std::size_t end = std::min(body.find('&', start), body.size());
+    std::string_view pair = std::string_view(body).substr(start, end - start);
+    if (pair.starts_with("wish=")) s.wishes.push_back(url_decode(pair.substr(5)));
+    start = end + 1;
+  }
+  return s;
+}
+
+mstch::map form_context(const Settings& settings, const PortalSubmission& s) {
+  mstch::array wishes, residences;
+  for (const auto& [value, label] : portal_wishes()) {
+    bool checked = std::find(s.wishes.begin(), s.wishes.end(), value) != s.wishes.end() ||
+                   (s.gpc && value == "opt-out");
+    wishes.push_back(mstch::map{{"value", value}, {"label", label}, {"checked", checked}});
+  }
+  for (const auto& [value, label] : portal_residences())
+    residences.push_back(mstch::map{{"value", value}, {"label", label}, {"selected", value == s.residence}});
+  std::string customer, phone;
+  for (const auto& id : s.other_identifiers) {
+    if (id.starts_with("customer_id:")) customer = id.substr(12);
+    if (id.starts_with("phone:")) phone = id.substr(6);
+  }
+  return mstch::map{{"organisation", settings.organisation}, {"name", s.name}, {"email", s.email},
+                    {"customer_id", customer}, {"phone", phone}, {"details", s.details},
+                    {"wishes", wishes}, {"residences", residences}, {"gpc", s.gpc}};
+}
+
+}  // namespace
+
+Portal::Portal(const Installation& installation, const Clock& clock) : m_installation(installation), m_clock(clock) {}
+
+HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure, std::string& route) {
+  const Settings& settings = m_installation.settings;
+  Desk desk(store, *m_installation.keys, m_installation.policy, m_clock, "portal");
+  auto message = [&](int status, const std::string& heading, const std::string& text) {
+    return html_page(status, heading, "message",
+                     {{"heading", heading}, {"text", text}, {"link_href", std::string("/portal")},
+                      {"link_text", std::string("Make a new request")}});
+  };
+  if (cross_site_post(r, secure)) {
+    route = "/portal (cross-site)";
+    return message(403, "Not allowed", "This form was sent from another site.");
+  }
+  bool gpc = r.headers.count("sec-gpc") && r.headers.at("sec-gpc") == "1";
+  auto parts = split_path(r.path);
+  if (parts.size() == 1) {
+    route = "/portal";
+    if (r.method == "GET") {
+      PortalSubmission empty;
+      empty.gpc = gpc;
+      empty.residence = "uk";
+      return html_page(200, "Your privacy request", "portal-form", form_context(settings, empty));
+    }
+    if (r.method != "POST") return message(405, "Not allowed", "Use the form.");
+    PortalSubmission submission = read_submission(r.body, gpc);
+    auto mailer = open_mailer(settings);
+    if (!mailer) return message(503, "Unavailable", "We cannot send email just now: please try again later.");
+    Correspondence mail(desk, **mailer, settings);
+    auto receipt = submit_portal_request(desk, mail, submission, public_url(settings, r, secure), "gdpr");
+    if (!receipt) {
+      if (receipt.error().code != ErrorCode::invalid_argument)
+        return message(503, "Unavailable", "Your request could not be logged just now: please try again later.");
+      mstch::map context = form_context(settings, submission);
+      context.emplace("problem", receipt.error().message);
+      return html_page(400, "Your privacy request", "portal-form", context);
+    }
+    std::string path = receipt->status_url.substr(receipt->status_url.find("/portal/s/"));
+    return redirect_to(path + "?sent=1");
+  }
+  if (parts.size() >= 3 && parts[1] == "s") {
+    route = parts.size() == 3 ? "/portal/s/{secret}" : "/portal/s/{secret}/" + parts[3];
+    auto view = desk.case_by_status_link(parts[2]);
+    if (!view) return message(503, "Unavailable", "Please try again later.");
+    if (!*view) {
+      route = "/portal/s (unknown)";
+      return message(404, "This link does not work", "Check that you copied the whole link from our email.");
+    }
+    const std::string base = "/portal/s/" + parts[2];
+    const std::string number = (*view)->c.number;
+    if (parts.size() == 4 && r.method == "POST") {
+      if (parts[3] == "code") {
+        auto form = parse_form(r.body);
+        auto checked = check_code(desk, number, form.count("code") ? form.at("code") : "");
+        if (!checked) return redirect_to(base + "?code=" + (checked.error().code == ErrorCode::invalid_argument
+                                                                ? "invalid"
+                                                                : "refused"));
+        return redirect_to(base + (checked->passed ? "?code=ok" : "?code=wrong"));
+      }
+      if (parts[3] == "resend") {
+        auto mailer = open_mailer(settings);
+        if (!mailer) return message(503, "Unavailable", "We cannot send email just now.");
+        Correspondence mail(desk, **mailer, settings);
+        auto started = start_verification(desk, mail, number, "email-code", "");
+        return redirect_to(base + (started ? "?sent=1" : "?code=refused"));
+      }
+    }
+    if (parts.size() != 3 || r.method != "GET") return message(404, "Not found", "There is no such page.");
+    const CaseView& v = **view;
+    RequesterStatus status = requester_status(v, m_installation.policy);
+    std::string rights = rights_in_words(v.c);
+    mstch::map context{{"headline", status.headline}, {"explanation", status.explanation},
+                       {"number", v.c.number}, {"received", format_date(date_of(v.c.received_at))},
+                       {"rights", rights}, {"legal_due", format_date(v.deadlines.legal_due)}, {"base", base},
+                       {"enter_code", status.next_step == "enter-code"},
+                       {"answer_questions", status.next_step == "answer-questions"}};
+    auto said = r.query.find("code");
+    if (r.query.count("sent")) context.emplace("notice", std::string("We emailed you a code. It works once and for a short time."));
+    if (said != r.query.end()) {
+      if (said->second == "ok") context.emplace("notice", std::string("Thank you: your email address is confirmed."));
+      else if (said->second == "wrong") context.emplace("problem", std::string("That code is not right. Check the latest email from us; after two wrong codes we have to refuse the request."));
+      else if (said->second == "invalid") context.emplace("problem", std::string("A code is digits only."));
+      else context.emplace("problem", std::string("That code has expired or was used already: ask for a new one."));
+    }
+    return html_page(200, status.headline, "portal-status", context);
+  }
+  route = "/portal (not found)";
+  return message(404, "Not found", "There is no such page.");
+}
+
+}  // namespace maestro

@@ -1,0 +1,91 @@
+#include "desk/portal.hpp"
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite_case_store.hpp"
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+using testing::at;
+
+PortalSubmission submission(std::vector<std::string> wishes, std::string residence) {
+  PortalSubmission s;
+  s.name = "Zoe Quinn";
+  s.email = "zoe@example.com";
+  s.wishes = std::move(wishes);
+  s.residence = std::move(residence);
+  return s;
+}
+
+TEST(PortalIntake, WishesBecomeTheRightsOfTheLawWhereThePersonLives) {
+  auto uk = portal_intake_request(submission({"copy", "delete", "opt-out"}, "uk"), "gdpr");
+  ASSERT_TRUE(uk) << uk.error().message;
+  EXPECT_EQ(uk->jurisdiction, "uk-gdpr");
+  EXPECT_EQ(uk->rights, "access,erasure,objection");
+  EXPECT_EQ(uk->channel, "portal");
+  EXPECT_EQ(uk->formats, "json,csv");
+  EXPECT_EQ(uk->subjects, std::vector<std::string>{"email:zoe@example.com"});
+
+  auto ca = portal_intake_request(submission({"copy", "delete", "opt-out", "restrict"}, "california"), "gdpr");
+  ASSERT_TRUE(ca);
+  EXPECT_EQ(ca->jurisdiction, "ccpa");
+  EXPECT_EQ(ca->rights, "ccpa-know,ccpa-delete,ccpa-opt-out-of-sale");  // no restriction under the CCPA
+
+  EXPECT_EQ(portal_intake_request(submission({"copy"}, "eu"), "gdpr")->jurisdiction, "gdpr");
+  EXPECT_EQ(portal_intake_request(submission({"copy"}, "brazil"), "gdpr")->jurisdiction, "lgpd");
+  EXPECT_EQ(portal_intake_request(submission({"copy"}, "other"), "uk-gdpr")->jurisdiction, "uk-gdpr");
+  EXPECT_EQ(portal_intake_request(submission({}, "uk"), "gdpr").error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(portal_intake_request(submission({"fly"}, "uk"), "gdpr").error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(portal_intake_request(submission({"copy"}, "mars"), "gdpr").error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(portal_intake_request(submission({"restrict"}, "california"), "gdpr").error().code,
+            ErrorCode::invalid_argument);
+}
+
+class PortalDesk : public ::testing::Test {
+ protected:
+  PortalDesk()
+      : keys(std::string(32, 'p')),
+        clock(at("2026-03-02T09:00:00Z")),
+        store(std::move(*open_sqlite_case_store(dir / "maestro.db", keys, true))),
+        desk(*store, keys, testing::default_policy(), clock, "portal") {}
+
+  testing::TempDir dir;
+  SecretKeyRing keys;
+  FixedClock clock;
+  std::unique_ptr<CaseStore> store;
+  Desk desk;
+};
+
+TEST_F(PortalDesk, AStatusLinkOpensItsCaseAndNoOther) {
+  IntakeRequest r = *portal_intake_request(submission({"copy"}, "uk"), "gdpr");
+  auto made = desk.intake(r);
+  ASSERT_TRUE(made);
+  auto secret = desk.add_status_link(made->c.number);
+  ASSERT_TRUE(secret) << secret.error().message;
+  auto found = desk.case_by_status_link(*secret);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->c.number, made->c.number);
+  EXPECT_FALSE(*desk.case_by_status_link("st_" + std::string(64, '0')));
+  EXPECT_FALSE(*desk.case_by_status_link("' OR 1=1 --"));
+  EXPECT_EQ(testing::read_file(dir / "maestro.db").find(*secret), std::string::npos);  // only its keyed hash
+}
+
+TEST_F(PortalDesk, TheStatusSaysInPlainWordsWhatComesNext) {
+  auto made = desk.intake(*portal_intake_request(submission({"copy"}, "uk"), "gdpr"));
+  ASSERT_TRUE(made);
+  const Policy& policy = desk.policy();
+  EXPECT_EQ(requester_status(*desk.find(made->c.number), policy).next_step, "enter-code");
+  ASSERT_TRUE(desk.acknowledge(made->c.number));
+  ASSERT_TRUE(desk.record_verification(made->c.number, "email-code", VerificationOutcome::passed));
+  RequesterStatus working = requester_status(*desk.find(made->c.number), policy);
+  EXPECT_EQ(working.headline, "We are working on your request");
+  EXPECT_NE(working.explanation.find("2026-04-02"), std::string::npos) << working.explanation;  // the due date
+  ASSERT_TRUE(desk.deny(made->c.number, "manifestly-unfounded", ""));
+  EXPECT_EQ(requester_status(*desk.find(made->c.number), policy).headline, "We could not carry out your request");
+  EXPECT_EQ(rights_in_words(made->c), "a copy of your data");
+}
+
+}  // namespace
+}  // namespace maestro
