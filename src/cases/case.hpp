@@ -59,6 +59,7 @@ struct Case {
   std::string assignee;              // the operator working the case; empty: nobody yet
   std::string formats;               // package formats the requester chose ("json,csv"); empty: default
   bool gpc = false;                  // a Global Privacy Control signal (Sec-GPC: 1) came with it
+  int downloads = 0;                 // times the requester downloaded the package through the portal
 
   // Personal data.
   std::string subject_name;

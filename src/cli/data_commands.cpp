@@ -112,10 +112,7 @@ void add_export(CLI::App& dsar, Session& s) {
     }
     if (opts->notify) {
       CaseView v = must(s.desk().find(o.case_number));
-      LetterFields c;
-      c.values["package_name"] = std::filesystem::path(o.delivered_to).filename().string();
-      c.values["package_location"] = o.delivered_to;
-      send_case_letter(s, v, "fulfilment", c);
+      send_case_letter(s, v, "fulfilment", must(s.correspondence().fulfilment_fields(v, o.delivered_to)));
       LetterFields p;
       p.values["password"] = o.package.password;
       auto sent = s.correspondence().send_letter(

@@ -86,6 +86,14 @@ Status read_server_settings(const YAML::Node& value, const fs::path& base, const
       auto n = bounded_int(v, at, k, 1, 24 * 60);
       if (!n) return propagate(n.error());
       server.session_idle_minutes = *n;
+    } else if (k == "download_hours") {
+      auto n = bounded_int(v, at, k, 1, 24 * 30);
+      if (!n) return propagate(n.error());
+      server.download_hours = *n;
+    } else if (k == "download_limit") {
+      auto n = bounded_int(v, at, k, 1, 100);
+      if (!n) return propagate(n.error());
+      server.download_limit = *n;
     } else if (k == "session_hours") {
       auto n = bounded_int(v, at, k, 1, 24 * 7);
       if (!n) return propagate(n.error());
@@ -93,7 +101,7 @@ Status read_server_settings(const YAML::Node& value, const fs::path& base, const
     } else {
       return invalid(at + ": unknown server setting '" + k +
                      "' (known: listen, public_url, tls_cert, tls_key, trusted_proxies, sweep_hour, "
-                     "session_idle_minutes, session_hours)");
+                     "session_idle_minutes, session_hours, download_hours, download_limit)");
     }
   }
   if (server.tls_cert.empty() != server.tls_key.empty())

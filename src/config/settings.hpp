@@ -32,6 +32,8 @@
 //     sweep_hour: 6                      # daily sweep, UTC; -1: none (left to a timer)
 //     session_idle_minutes: 30           # dashboard sessions end after this long unused ...
 //     session_hours: 12                  # ... and this long after login in any case
+//     download_hours: 48                 # the requester's download window after delivery
+//     download_limit: 5                  # downloads allowed in it
 //
 // Relative paths are relative to the maestro.yaml that names them.
 #pragma once
@@ -58,6 +60,8 @@ struct ServerSettings {
   int sweep_hour = 6;                        // -1: no daily sweep in the service
   int session_idle_minutes = 30;
   int session_hours = 12;
+  int download_hours = 48;  // the requester may download the package this long after delivery
+  int download_limit = 5;   // ... at most this many times
 };
 
 struct Settings {

@@ -236,6 +236,19 @@ Result<LetterFields> Correspondence::closing_fields(const CaseView& v, std::stri
   return f;
 }
 
+Result<LetterFields> Correspondence::fulfilment_fields(const CaseView& v, const std::string& delivered_to) {
+  LetterFields f;
+  f.values["package_name"] = std::filesystem::path(delivered_to).filename().string();
+  f.values["package_location"] = delivered_to;
+  if (!m_settings.server.public_url.empty()) {
+    auto secret = m_desk.add_status_link(v.c.number);
+    if (!secret) return propagate(secret.error());
+    f.values["status_url"] = m_settings.server.public_url + "/portal/s/" + *secret;
+    f.values["download_hours"] = std::to_string(m_settings.server.download_hours);
+  }
+  return f;
+}
+
 Result<OutboxView> Correspondence::mail_task(const ManualTask& t, bool reminder) {
   static const std::map<std::string, std::string> instructions{
       {"export", "send the DPO a copy of everything this system holds about the person"},

@@ -62,6 +62,10 @@ class Correspondence {
   // The fields a closing letter needs beyond those: the refusal's reason, the extension's, the
   // records an erasure kept and why.
   Result<LetterFields> closing_fields(const CaseView& view, std::string_view letter);
+  // The fields of the fulfilment letter (template C) for a delivered package. With the portal
+  // configured (server.public_url), a fresh status link replaces the storage path: the requester
+  // downloads from their request's page, which a path or an s3:// address would not let them do.
+  Result<LetterFields> fulfilment_fields(const CaseView& view, const std::string& delivered_to);
   // Mails a manual task to its owner (the first time, or as a reminder when it is overdue).
   Result<OutboxView> mail_task(const ManualTask& task, bool reminder);
 

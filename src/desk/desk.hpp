@@ -286,6 +286,11 @@ class Desk {
   // The requester's status link (desk/portal.cpp): a random secret whose keyed hash opens the case.
   Result<std::string> add_status_link(std::string_view number);
   Result<std::optional<CaseView>> case_by_status_link(std::string_view secret);
+  // The requester's downloads (desk/portal.cpp): a browser session allowed to fetch the package
+  // after a fresh email code, and each download counted and audited.
+  Result<std::string> open_download_session(std::string_view number, std::chrono::minutes lifetime);
+  Result<std::optional<std::string>> download_session_case(std::string_view secret);
+  Result<CaseView> record_download(std::string_view number);
 
   // API tokens for machine clients (desk/tokens.cpp).
   Result<NewToken> create_token(std::string_view name, Role role);

@@ -63,6 +63,7 @@ json case_object(const CaseView& v) {
           {"assignee", c.assignee.empty() ? json(nullptr) : json(c.assignee)},
           {"formats", c.formats.empty() ? json(nullptr) : json(c.formats)},
           {"gpc", c.gpc},
+          {"downloads", c.downloads},
           {"subject", {{"name", c.subject_name}, {"identifiers", identifiers}}},
           {"personal_data_purged_at", when(c.personal_data_purged_at)},
           {"acknowledged_at", when(c.acknowledged_at)},

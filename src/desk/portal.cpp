@@ -1,5 +1,7 @@
 #include "desk/portal.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 
 #include "desk/verification_service.hpp"
@@ -184,6 +186,83 @@ RequesterStatus requester_status(const CaseView& v, const Policy& policy) {
   return s;
 }
 
+DownloadWindow download_window(const CaseView& v, Instant now, std::chrono::hours length, int limit) {
+  const Case& c = v.c;
+  DownloadWindow w;
+  if (c.state != CaseState::fulfilled || c.deliveries.empty() || !c.closed_at) {
+    w.why_not = "There is nothing to download for this request.";
+    return w;
+  }
+  w.package = c.deliveries.back();
+  w.closes_at = *c.closed_at + length;
+  w.left = std::max(0, limit - c.downloads);
+  if (now >= w.closes_at) {
+    w.why_not = "The download closed on " + format_instant(w.closes_at) +
+                ". To get your data again, make a new request: it is free unless requests are repeated often.";
+  } else if (w.left == 0) {
+    w.why_not = "The package was downloaded " + std::to_string(c.downloads) +
+                " times, the most we allow. To get it again, make a new request.";
+  } else {
+    w.open = true;
+  }
+  return w;
+}
+
+namespace {
+
+std::string download_code_mac(const KeyRing& keys, const std::string& number, std::string_view code) {
+  return keys.integrity_mac("download-code:" + number + ":" + std::string(code));
+}
+
+}  // namespace
+
+Status send_download_code(Desk& desk, Correspondence& mail, const CaseView& v) {
+  std::string code = generate_code(desk.policy().verification.code_digits);
+  Instant now = desk.clock().now();
+  VerificationChallenge challenge{v.c.number, download_code_mac(desk.keys(), v.c.number, code), now,
+                                  now + std::chrono::minutes{10}, std::nullopt};
+  if (auto ok = desk.save_challenge(challenge); !ok) return ok;
+  LetterFields fields;
+  fields.values["code"] = code;
+  fields.values["code_valid_for"] = "10 minutes";
+  auto sent = mail.send_letter(v, "download-code", fields);
+  if (!sent) return propagate(sent.error());
+  return desk.record_action(v.c.number, "download-code", "sent", "{}");
+}
+
+Result<std::string> unlock_download(Desk& desk, const CaseView& v, std::string_view code) {
+  if (code.empty() || code.size() > 12 || !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return invalid("a code is digits only");
+  auto challenge = desk.challenge(v.c.number);
+  if (!challenge) return propagate(challenge.error());
+  Instant now = desk.clock().now();
+  if (!*challenge || (*challenge)->used_at || (*challenge)->expires_at < now)
+    return precondition("this code has expired or was used: ask for a new one");
+  VerificationChallenge c = **challenge;
+  std::string mac = download_code_mac(desk.keys(), v.c.number, code);
+  bool matches = mac.size() == c.code_mac.size() && CRYPTO_memcmp(mac.data(), c.code_mac.data(), mac.size()) == 0;
+  c.used_at = now;  // one try: a wrong code spends it, so codes cannot be guessed
+  if (auto ok = desk.save_challenge(c); !ok) return propagate(ok.error());
+  if (!matches) {
+    (void)desk.record_action(v.c.number, "download-code", "refused", "{}");
+    return fail(ErrorCode::permission_denied, "that code is not right: ask for a new one");
+  }
+  return desk.open_download_session(v.c.number, std::chrono::minutes{15});
+}
+
+Result<PackageDelivery> take_download(Desk& desk, const CaseView& v, std::string_view session_secret,
+                                      std::chrono::hours length, int limit) {
+  auto session_case = desk.download_session_case(session_secret);
+  if (!session_case) return propagate(session_case.error());
+  if (!*session_case || **session_case != v.c.number)
+    return fail(ErrorCode::permission_denied, "confirm with a fresh code from your email first");
+  DownloadWindow window = download_window(v, desk.clock().now(), length, limit);
+  if (!window.open) return precondition(window.why_not);
+  auto counted = desk.record_download(v.c.number);
+  if (!counted) return propagate(counted.error());
+  return *window.package;
+}
+
 std::string rights_in_words(const Case& c) {
   std::string out;
   for (Right r : c.rights) {
@@ -210,6 +289,32 @@ Result<std::string> Desk::add_status_link(std::string_view number) {
   });
   if (!done) return propagate(done.error());
   return secret;
+}
+
+Result<std::string> Desk::open_download_session(std::string_view number, std::chrono::minutes lifetime) {
+  std::string secret = "dl_" + to_hex(random_bytes(32));
+  Status done = m_store.transaction([&]() -> Status {
+    auto mac = m_keys.integrity_mac("download-session:" + secret);
+    if (auto ok = m_store.add_download_session(mac, number, m_clock.now() + lifetime); !ok) return ok;
+    return append_audit(std::string(number), "download-unlocked", "ok", "{}");
+  });
+  if (!done) return propagate(done.error());
+  return secret;
+}
+
+Result<std::optional<std::string>> Desk::download_session_case(std::string_view secret) {
+  if (!secret.starts_with("dl_") || secret.size() != 67) return std::optional<std::string>{};
+  auto session = m_store.download_session(m_keys.integrity_mac("download-session:" + std::string(secret)));
+  if (!session) return propagate(session.error());
+  if (!*session || (*session)->second <= m_clock.now()) return std::optional<std::string>{};
+  return std::optional<std::string>{(*session)->first};
+}
+
+Result<CaseView> Desk::record_download(std::string_view number) {
+  return change_case(number, "download", [](Case& c) -> Status {
+    ++c.downloads;
+    return {};
+  });
 }
 
 Result<std::optional<CaseView>> Desk::case_by_status_link(std::string_view secret) {

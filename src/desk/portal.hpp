@@ -55,6 +55,25 @@ struct RequesterStatus {
   std::string next_step;    // enter-code, answer-questions, none
 };
 RequesterStatus requester_status(const CaseView& view, const Policy& policy);
+// The package download of a fulfilled access request (seed 003, 6.2): open from the fulfilment
+// for `length`, at most `limit` downloads, and only to a browser that entered a fresh code.
+struct DownloadWindow {
+  bool open = false;
+  std::string why_not;     // for the requester, when closed
+  Instant closes_at{};
+  int left = 0;            // downloads left
+  std::optional<PackageDelivery> package;
+};
+DownloadWindow download_window(const CaseView& view, Instant now, std::chrono::hours length, int limit);
+// Mails a one-time code for downloading (10 minutes; one try: a wrong code spends it).
+Status send_download_code(Desk& desk, Correspondence& mail, const CaseView& view);
+// Checks the code; returns the secret of a 15-minute download session for the browser's cookie.
+Result<std::string> unlock_download(Desk& desk, const CaseView& view, std::string_view code);
+// The package to hand over now, counted and audited; refused outside the window, over the
+// limit, or without a live session of this case.
+Result<PackageDelivery> take_download(Desk& desk, const CaseView& view, std::string_view session_secret,
+                                      std::chrono::hours length, int limit);
+
 // The case's rights as the requester would say them: "a copy of your data, ...".
 std::string rights_in_words(const Case& c);
 

@@ -98,10 +98,11 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   if (auto ok = letter(mail, c.desk, outcome->case_number, "package-password", password); !ok)
     return propagate(ok.error());
   if (p->value("notify", false)) {
-    LetterFields fulfilment;
-    fulfilment.values["package_name"] = std::filesystem::path(outcome->delivered_to).filename().string();
-    fulfilment.values["package_location"] = outcome->delivered_to;
-    if (auto ok = letter(mail, c.desk, outcome->case_number, "fulfilment", fulfilment); !ok)
+    auto view = c.desk.find(outcome->case_number);
+    if (!view) return propagate(view.error());
+    auto fulfilment = mail.fulfilment_fields(*view, outcome->delivered_to);
+    if (!fulfilment) return propagate(fulfilment.error());
+    if (auto ok = letter(mail, c.desk, outcome->case_number, "fulfilment", *fulfilment); !ok)
       return propagate(ok.error());
   }
   c.progress(1, 1, "package delivered");

@@ -27,7 +27,8 @@ const std::vector<std::string>& letter_names() {
                                               "objection-confirmation",
                                               "extension-notice",
                                               "refusal",
-                                              "manual-task"};
+                                              "manual-task",
+                                              "download-code"};
   return names;
 }
 

@@ -1,5 +1,9 @@
 #include "server/http_server.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -172,8 +176,19 @@ class HttpServer::Impl {
     } catch (const std::exception&) {
       response = HttpResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
     }
-    MHD_Response* reply =
-        MHD_create_response_from_buffer(response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
+    MHD_Response* reply = nullptr;
+    if (!response.file.empty()) {
+      int fd = ::open(response.file.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st {};
+      if (fd >= 0 && ::fstat(fd, &st) == 0) {
+        reply = MHD_create_response_from_fd(static_cast<std::uint64_t>(st.st_size), fd);  // MHD closes fd
+      } else {
+        if (fd >= 0) ::close(fd);
+        response = HttpResponse{500, "text/plain; charset=utf-8", "the file cannot be read\n", {}};
+      }
+    }
+    if (!reply)
+      reply = MHD_create_response_from_buffer(response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
     if (!reply) return MHD_NO;
     MHD_add_response_header(reply, "Content-Type", response.content_type.c_str());
     for (const auto& [name, value] : response.headers) MHD_add_response_header(reply, name.c_str(), value.c_str());

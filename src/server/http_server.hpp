@@ -35,6 +35,7 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string file;  // when set, the body is this file, streamed from disk (a package can be large)
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

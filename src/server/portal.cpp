@@ -5,6 +5,7 @@
 #include "notify/mailer.hpp"
 #include "server/api_support.hpp"
 #include "server/web_support.hpp"
+#include "sinks/s3_sink.hpp"
 
 namespace maestro {
 
@@ -118,6 +119,27 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
                                                                 : "refused"));
         return redirect_to(base + (checked->passed ? "?code=ok" : "?code=wrong"));
       }
+      if (parts[3] == "download-code") {
+        auto mailer = open_mailer(settings);
+        if (!mailer) return message(503, "Unavailable", "We cannot send email just now.");
+        Correspondence mail(desk, **mailer, settings);
+        auto window = download_window(**view, m_clock.now(), std::chrono::hours{settings.server.download_hours},
+                                      settings.server.download_limit);
+        if (!window.open) return redirect_to(base);
+        auto sent = send_download_code(desk, mail, **view);
+        return redirect_to(base + (sent ? "?download=sent" : "?download=unavailable"));
+      }
+      if (parts[3] == "download") {
+        auto form = parse_form(r.body);
+        auto session = unlock_download(desk, **view, form.count("code") ? form.at("code") : "");
+        if (!session) return redirect_to(base + "?download=refused");
+        // The cookie works only for this request's pages, for 15 minutes, in this browser.
+        HttpResponse out = redirect_to(base + "/package");
+        out.headers.emplace_back("Set-Cookie", "maestro_download=" + *session + "; Path=" + base +
+                                                   "; HttpOnly; SameSite=Strict; Max-Age=900" +
+                                                   (secure ? "; Secure" : ""));
+        return out;
+      }
       if (parts[3] == "resend") {
         auto mailer = open_mailer(settings);
         if (!mailer) return message(503, "Unavailable", "We cannot send email just now.");
@@ -125,6 +147,31 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
         auto started = start_verification(desk, mail, number, "email-code", "");
         return redirect_to(base + (started ? "?sent=1" : "?code=refused"));
       }
+    }
+    if (parts.size() == 4 && parts[3] == "package" && r.method == "GET") {
+      route = "/portal/s/{secret}/package";
+      auto package = take_download(desk, **view, cookie_value(r, "maestro_download"),
+                                   std::chrono::hours{settings.server.download_hours}, settings.server.download_limit);
+      if (!package) return message(http_status_for(package.error().code), "The download is not open", package.error().message);
+      const std::string& where = package->destination;
+      if (where.starts_with("s3://")) {
+        // A presigned address for that one object, valid 5 minutes and never past the window.
+        auto location = parse_s3_url(where.substr(0, where.rfind('/') + 1));
+        auto config = s3_config_from_environment();
+        if (!location || !config) return message(503, "Unavailable", "The package store cannot be reached just now.");
+        auto window = download_window(**view, m_clock.now(), std::chrono::hours{settings.server.download_hours},
+                                      settings.server.download_limit + 1);
+        auto left = std::chrono::duration_cast<std::chrono::seconds>(window.closes_at - m_clock.now());
+        auto url = presign_s3_get(*config, location->bucket, where.substr(5 + location->bucket.size() + 1),
+                                  m_clock.now(), std::min(std::chrono::seconds{300}, std::max(left, std::chrono::seconds{1})));
+        if (!url) return message(503, "Unavailable", "The package store cannot be reached just now.");
+        return redirect_to(*url);
+      }
+      HttpResponse out{200, "application/zip", "", {}};
+      out.file = where;
+      std::string name = where.substr(where.find_last_of('/') + 1);
+      out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
+      return out;
     }
     if (parts.size() != 3 || r.method != "GET") return message(404, "Not found", "There is no such page.");
     const CaseView& v = **view;
@@ -135,6 +182,20 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
                        {"rights", rights}, {"legal_due", format_date(v.deadlines.legal_due)}, {"base", base},
                        {"enter_code", status.next_step == "enter-code"},
                        {"answer_questions", status.next_step == "answer-questions"}};
+    if (v.c.state == CaseState::fulfilled && !v.c.deliveries.empty()) {
+      auto window = download_window(v, m_clock.now(), std::chrono::hours{settings.server.download_hours},
+                                    settings.server.download_limit);
+      if (window.open) {
+        context.emplace("download_open", true);
+        context.emplace("download_closes", format_instant(window.closes_at));
+        context.emplace("downloads_left", std::to_string(window.left));
+        context.emplace("download_code_sent", r.query.count("download") && r.query.at("download") == "sent");
+      } else {
+        context.emplace("download_closed", window.why_not);
+      }
+      if (r.query.count("download") && r.query.at("download") == "refused")
+        context.emplace("problem", std::string("That code is not right, or it expired: ask for a new one."));
+    }
     auto said = r.query.find("code");
     if (r.query.count("sent")) context.emplace("notice", std::string("We emailed you a code. It works once and for a short time."));
     if (said != r.query.end()) {

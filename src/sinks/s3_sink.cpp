@@ -1,10 +1,14 @@
 #include "sinks/s3_sink.hpp"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -27,6 +31,30 @@ std::string encode_key(const std::string& key) {
   std::string out;
   for (unsigned char c : key) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &length);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+// RFC 3986 unreserved characters stay; everything else is %XX (SigV4's query encoding).
+std::string encode_query_value(std::string_view value) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -247,6 +275,54 @@ Result<S3Config> s3_config_from_environment() {
 
 Result<std::unique_ptr<Sink>> open_s3_sink(const S3Location& location, S3Config config) {
   return std::unique_ptr<Sink>(std::make_unique<S3Sink>(location, std::move(config)));
+}
+
+Result<std::string> presign_s3_get(const S3Config& config, const std::string& bucket, const std::string& key,
+                                   std::chrono::system_clock::time_point signed_at, std::chrono::seconds expires) {
+  if (expires.count() < 1 || expires.count() > 7 * 24 * 3600)
+    return invalid("a presigned URL lasts from 1 second to 7 days");
+  if (config.access_key.empty() || config.secret_key.empty()) return invalid("no S3 credentials to sign with");
+  std::string scheme_host, path;
+  if (config.endpoint.empty()) {
+    // us-east-1 answers at the global name too (AWS's own documented example signs that host).
+    scheme_host = "https://" + bucket + (config.region == "us-east-1" ? ".s3" : ".s3." + config.region) +
+                  ".amazonaws.com";
+    path = "/" + encode_key(key);
+  } else {
+    scheme_host = config.endpoint;
+    while (scheme_host.ends_with('/')) scheme_host.pop_back();
+    path = "/" + bucket + "/" + encode_key(key);
+  }
+  std::string host = scheme_host.substr(scheme_host.find("://") + 3);
+  std::time_t t = std::chrono::system_clock::to_time_t(signed_at);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char amz_date[17], day[9];
+  std::strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &tm);
+  std::strftime(day, sizeof day, "%Y%m%d", &tm);
+  std::string scope = std::string(day) + "/" + config.region + "/s3/aws4_request";
+  // Query parameters in byte order, as the canonical request needs them.
+  std::vector<std::pair<std::string, std::string>> query{
+      {"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+      {"X-Amz-Credential", config.access_key + "/" + scope},
+      {"X-Amz-Date", amz_date},
+      {"X-Amz-Expires", std::to_string(expires.count())},
+      {"X-Amz-SignedHeaders", "host"},
+  };
+  if (!config.session_token.empty()) query.emplace_back("X-Amz-Security-Token", config.session_token);
+  std::sort(query.begin(), query.end());
+  std::string canonical_query;
+  for (const auto& [k, v] : query)
+    canonical_query += (canonical_query.empty() ? "" : "&") + k + "=" + encode_query_value(v);
+  std::string canonical_request =
+      "GET\n" + path + "\n" + canonical_query + "\nhost:" + host + "\n\nhost\nUNSIGNED-PAYLOAD";
+  std::string to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + scope + "\n" + sha256_hex(canonical_request);
+  std::string signing_key = hmac_sha256("AWS4" + config.secret_key, day);
+  signing_key = hmac_sha256(signing_key, config.region);
+  signing_key = hmac_sha256(signing_key, "s3");
+  signing_key = hmac_sha256(signing_key, "aws4_request");
+  std::string signature = to_hex(hmac_sha256(signing_key, to_sign));
+  return scheme_host + path + "?" + canonical_query + "&X-Amz-Signature=" + signature;
 }
 
 }  // namespace maestro

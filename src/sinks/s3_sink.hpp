@@ -5,6 +5,7 @@
 // AWS. Files larger than one part are sent as a multipart upload, read one part at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,5 +35,11 @@ struct S3Config {
 Result<S3Config> s3_config_from_environment();
 
 Result<std::unique_ptr<Sink>> open_s3_sink(const S3Location& location, S3Config config);
+
+// A presigned GET of s3://bucket/key (AWS Signature Version 4, query signing): anyone holding the
+// URL may fetch that one object until `signed_at` + `expires` (1 second to 7 days). The bucket
+// is addressed as the sink addresses it: virtual-hosted on AWS, path-style at a custom endpoint.
+Result<std::string> presign_s3_get(const S3Config& config, const std::string& bucket, const std::string& key,
+                                   std::chrono::system_clock::time_point signed_at, std::chrono::seconds expires);
 
 }  // namespace maestro

@@ -47,6 +47,7 @@ json record_of(const Case& c) {
       {"assignee", c.assignee},
       {"formats", c.formats},
       {"gpc", c.gpc},
+      {"downloads", c.downloads},
       {"acknowledged_at", optional_instant(c.acknowledged_at)},
       {"verified_at", optional_instant(c.verified_at)},
       {"started_at", optional_instant(c.started_at)},
@@ -76,6 +77,7 @@ Status read_record(const json& r, Case& c) {
   c.assignee = r.value("assignee", "");
   c.formats = r.value("formats", "");
   c.gpc = r.value("gpc", false);
+  c.downloads = r.value("downloads", 0);
   c.denial_reason = r.value("denial_reason", "");
   c.possible_duplicates = r.value("possible_duplicates", std::vector<std::string>{});
   for (auto [key, target] :

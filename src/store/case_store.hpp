@@ -307,6 +307,9 @@ class CaseStore {
   // The requester's status links: a keyed hash of each secret and the case it opens.
   virtual Status add_status_link(std::string_view secret_mac, std::string_view case_number, Instant at) = 0;
   virtual Result<std::optional<std::string>> case_for_status_link(std::string_view secret_mac) = 0;
+  // A browser allowed to download a case's package until `expires` (after a fresh email code).
+  virtual Status add_download_session(std::string_view secret_mac, std::string_view case_number, Instant expires) = 0;
+  virtual Result<std::optional<std::pair<std::string, Instant>>> download_session(std::string_view secret_mac) = 0;
 
   // Idempotency keys of case creation: the key, the case it made, and a keyed hash of the request
   // (the request names the person). remember_intake_key is called in the intake's transaction.

@@ -217,6 +217,11 @@ constexpr std::array<const char*, 11> k_migrations{R"sql(
     case_number TEXT NOT NULL REFERENCES cases(number),
     created_at TEXT NOT NULL
   );
+  CREATE TABLE download_sessions (
+    secret_mac TEXT PRIMARY KEY,      -- keyed hash of the browser's download cookie
+    case_number TEXT NOT NULL REFERENCES cases(number),
+    expires_at TEXT NOT NULL
+  );
 )sql"};
 
 // The columns of an operator account, in the order read_operator expects.
@@ -1128,6 +1133,24 @@ class SqliteCaseStore final : public CaseStore {
     put.bind(1, mac).bind(2, case_number).bind(3, format_instant(at));
     if (put.step() != SQLITE_DONE) return propagate(error("cannot store the status link"));
     return {};
+  }
+
+  Status add_download_session(std::string_view mac, std::string_view case_number, Instant expires) override {
+    Statement put(m_db, "INSERT INTO download_sessions(secret_mac, case_number, expires_at) VALUES (?1, ?2, ?3)");
+    put.bind(1, mac).bind(2, case_number).bind(3, format_instant(expires));
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot store the download session"));
+    return {};
+  }
+
+  Result<std::optional<std::pair<std::string, Instant>>> download_session(std::string_view mac) override {
+    Statement q(m_db, "SELECT case_number, expires_at FROM download_sessions WHERE secret_mac = ?1");
+    q.bind(1, mac);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<std::pair<std::string, Instant>>{};
+    if (rc != SQLITE_ROW) return propagate(error("cannot read the download session"));
+    auto expires = parse_instant(q.text(1));
+    if (!expires) return fail(ErrorCode::data_loss, "a download session has an unreadable time");
+    return std::optional<std::pair<std::string, Instant>>{std::pair{q.text(0), *expires}};
   }
 
   Result<std::optional<std::string>> case_for_status_link(std::string_view mac) override {

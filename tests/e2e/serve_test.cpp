@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/keyring.hpp"
 #include "maestro_runner.hpp"
 
 namespace maestro::e2e {
@@ -258,6 +260,107 @@ TEST_F(Serve, LegalHoldsArePlacedByOperatorsAndReleasedByTheDpo) {
   EXPECT_EQ(call("POST", "/api/v1/holds/x1/release", "", dpo_token).status, 404);
   EXPECT_TRUE(call("GET", "/api/v1/holds", "", auditor_token).as_json().empty());
   EXPECT_EQ(call("GET", "/api/v1/holds?all=true", "", auditor_token).as_json().size(), 1u);
+}
+
+// The files of the outbox (no SMTP here: letters are .eml files), newest last.
+std::vector<std::string> outbox_letters(const fs::path& home, const std::string& name_part) {
+  std::vector<fs::path> files;
+  if (fs::exists(home / "outbox"))
+    for (const auto& e : fs::directory_iterator(home / "outbox"))
+      if (e.path().filename().string().find(name_part) != std::string::npos) files.push_back(e.path());
+  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+    return fs::last_write_time(a) < fs::last_write_time(b);
+  });
+  std::vector<std::string> out;
+  for (const auto& f : files) out.push_back(testing::read_file(f));
+  return out;
+}
+
+std::string header_value(const std::string& headers, const std::string& name) {
+  auto at = headers.find(name + ": ");
+  if (at == std::string::npos) return "";
+  auto end = headers.find("\r\n", at);
+  return headers.substr(at + name.size() + 2, end - at - name.size() - 2);
+}
+
+TEST_F(Serve, TheRequesterDownloadsThePackageFromTheStatusPageAfterAFreshCode) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  fs::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", maestro.dir() / "chinook.db");
+  fs::copy_file(testing::fixture("chinook.datamap.yaml"), maestro.dir() / "datamap.yaml");
+  std::ofstream(maestro.dir() / "maestro.yaml")
+      << "datamap: datamap.yaml\nserver: {public_url: 'http://127.0.0.1:" << port << "'}\n";
+  maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  auto ok = [&](const std::vector<std::string>& args) {
+    RunResult r = maestro.run(args);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err;
+    return r;
+  };
+  ok({"dsar", "intake", "--subject", "email:luisg@embraer.com.br", "--name", "Luís Gonçalves", "--rights", "access",
+      "--jurisdiction", "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-001", "--no-letter"});
+  ok({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"});
+  ok({"dsar", "start", "DSAR-2026-001"});
+  ok({"dsar", "export", "--case", "DSAR-2026-001", "--out", "exports/DSAR-2026-001/", "--notify"});
+  ok({"dsar", "review", "DSAR-2026-001"});
+  ok({"dsar", "fulfil", "DSAR-2026-001"});
+
+  // The fulfilment letter links to the request's page, not to a storage path.
+  auto fulfilment = outbox_letters(maestro.home(), "fulfilment");
+  ASSERT_EQ(fulfilment.size(), 1u);
+  std::smatch link;
+  ASSERT_TRUE(std::regex_search(fulfilment[0], link, std::regex("/portal/s/st_[0-9a-f]{64}"))) << fulfilment[0];
+  const std::string page = link.str();
+  EXPECT_EQ(fulfilment[0].find("exports/DSAR-2026-001"), std::string::npos);
+  Reply status = call("GET", page);
+  ASSERT_EQ(status.status, 200);
+  EXPECT_NE(status.body.find("Download your data"), std::string::npos) << status.body;
+
+  const std::string form = "application/x-www-form-urlencoded";
+  EXPECT_EQ(call("GET", page + "/package").status, 403);  // no code, no download
+  auto fresh_code = [&]() {
+    std::size_t before = outbox_letters(maestro.home(), "download-code").size();
+    Reply asked = call("POST", page + "/download-code", "x=1", "", form);
+    EXPECT_EQ(asked.status, 303);
+    EXPECT_NE(header_value(asked.headers, "Location").find("download=sent"), std::string::npos) << asked.headers;
+    auto codes = outbox_letters(maestro.home(), "download-code");
+    EXPECT_EQ(codes.size(), before + 1);
+    std::smatch code;
+    EXPECT_TRUE(std::regex_search(codes.back(), code, std::regex(" {4}([0-9]{6})\\s")));
+    return code[1].str();
+  };
+  std::string code = fresh_code();
+  // One try per code: a wrong one spends it, so the right one no longer works either.
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  EXPECT_NE(header_value(call("POST", page + "/download", "code=" + wrong, "", form).headers, "Location")
+                .find("download=refused"),
+            std::string::npos);
+  EXPECT_NE(header_value(call("POST", page + "/download", "code=" + code, "", form).headers, "Location")
+                .find("download=refused"),
+            std::string::npos);
+  code = fresh_code();
+  Reply unlocked = call("POST", page + "/download", "code=" + code, "", form);
+  ASSERT_EQ(unlocked.status, 303);
+  std::string cookie = header_value(unlocked.headers, "Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie.find("Path=" + page), std::string::npos);
+  std::string session = cookie.substr(0, cookie.find(';'));
+
+  Reply package = call("GET", page + "/package", "", "", "", {"Cookie: " + session});
+  ASSERT_EQ(package.status, 200) << package.body.substr(0, 300);
+  EXPECT_NE(package.headers.find("application/zip"), std::string::npos);
+  EXPECT_TRUE(package.body.starts_with("PK"));
+  json shown = json::parse(maestro.run({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_EQ(shown["downloads"], 1);
+  EXPECT_EQ(package.body.size(), shown["deliveries"][0]["bytes"].get<std::size_t>());
+  EXPECT_EQ(sha256_hex(package.body), shown["deliveries"][0]["sha256"]);
+  // Another request's page does not open with this cookie, and every download is audited.
+  EXPECT_EQ(call("GET", "/portal/s/st_" + std::string(64, '0') + "/package", "", "", "", {"Cookie: " + session}).status,
+            404);
+  std::string trail = maestro.run({"audit", "export"}).out;
+  EXPECT_NE(trail.find("\"download\""), std::string::npos);
+  EXPECT_NE(trail.find("download-unlocked"), std::string::npos);
+  EXPECT_EQ(trail.find(code), std::string::npos);
 }
 
 TEST_F(Serve, AnIdempotencyKeyMakesCaseCreationSafeToRetry) {

@@ -87,5 +87,37 @@ TEST_F(PortalDesk, TheStatusSaysInPlainWordsWhatComesNext) {
   EXPECT_EQ(rights_in_words(made->c), "a copy of your data");
 }
 
+TEST_F(PortalDesk, TheDownloadWindowClosesAfterItsHoursOrItsLimit) {
+  auto made = desk.intake(*portal_intake_request(submission({"copy"}, "uk"), "gdpr"));
+  ASSERT_TRUE(made);
+  const std::string number = made->c.number;
+  EXPECT_FALSE(download_window(*desk.find(number), clock.now(), std::chrono::hours{48}, 2).open);  // nothing yet
+  ASSERT_TRUE(desk.acknowledge(number));
+  ASSERT_TRUE(desk.record_verification(number, "email-code", VerificationOutcome::passed));
+  ASSERT_TRUE(desk.start(number));
+  ASSERT_TRUE(desk.record_delivery(number, PackageDelivery{clock.now(), "abc", 10, "exports/p.zip"}, "{}"));
+  ASSERT_TRUE(desk.fulfil(number));
+  auto window = download_window(*desk.find(number), clock.now(), std::chrono::hours{48}, 2);
+  EXPECT_TRUE(window.open);
+  EXPECT_EQ(window.left, 2);
+  // Without a session nothing is handed out; with one, each download counts.
+  EXPECT_EQ(take_download(desk, *desk.find(number), "dl_nothing", std::chrono::hours{48}, 2).error().code,
+            ErrorCode::permission_denied);
+  auto session = desk.open_download_session(number, std::chrono::minutes{15});
+  ASSERT_TRUE(session);
+  EXPECT_TRUE(take_download(desk, *desk.find(number), *session, std::chrono::hours{48}, 2));
+  EXPECT_TRUE(take_download(desk, *desk.find(number), *session, std::chrono::hours{48}, 2));
+  auto over = take_download(desk, *desk.find(number), *session, std::chrono::hours{48}, 2);
+  EXPECT_EQ(over.error().code, ErrorCode::failed_precondition);
+  EXPECT_NE(over.error().message.find("make a new request"), std::string::npos);
+  // The session lasts 15 minutes; the window 48 hours.
+  clock.advance(std::chrono::minutes{16});
+  EXPECT_FALSE(*desk.download_session_case(*session));
+  clock.advance(std::chrono::hours{48});
+  auto late = download_window(*desk.find(number), clock.now(), std::chrono::hours{48}, 5);
+  EXPECT_FALSE(late.open);
+  EXPECT_NE(late.why_not.find("closed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace maestro
