@@ -14,6 +14,7 @@
 #include "server/api_cases.hpp"
 #include "server/dashboard.hpp"
 #include "server/portal.hpp"
+#include "server/web_support.hpp"
 #include "server/api_support.hpp"
 
 namespace maestro {
@@ -238,6 +239,11 @@ class Service::Impl {
   }
 
   HttpResponse api(const HttpRequest& r, const std::vector<std::string>& parts, std::string& route) {
+    if (parts.size() == 3 && parts[2] == "openapi.json") {
+      route = "/api/v1/openapi.json";
+      if (r.method != "GET" && r.method != "HEAD") return problem(405, "use GET");
+      return json_response(200, web_file("openapi.json"));
+    }
     auto store = m_stores.borrow();
     if (!store) return problem(503, store.error().message);
     Desk anonymous(**store, *m_installation.keys, m_installation.policy, m_clock, "api");

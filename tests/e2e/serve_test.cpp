@@ -81,9 +81,38 @@ class Serve : public ::testing::Test {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
     if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+    char* type = nullptr;
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+    if (path.starts_with("/api/v1/") && reply.status != 0) {
+      // Every API answer is checked against the OpenAPI document when the test ends.
+      std::ofstream(maestro.dir() / "api-answers.jsonl", std::ios::app)
+          << json{{"method", method}, {"path", path}, {"status", reply.status},
+                  {"content_type", type ? type : ""}, {"body", reply.body}}
+                 .dump()
+          << "\n";
+    }
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     return reply;
+  }
+
+  void TearDown() override {
+    server.reset();
+    fs::path answers = maestro.dir() / "api-answers.jsonl";
+    if (!fs::exists(answers)) return;
+    fs::path root = MAESTRO_SOURCE_ROOT;
+    if (!fs::exists(root / "tests/servers/node/node_modules/ajv")) {
+      ADD_FAILURE() << "the OpenAPI checker's npm packages are missing: run scripts/bootstrap";
+      return;
+    }
+    std::string command = "node " + (root / "tests/api/validate.mjs").string() + " " +
+                          (root / "data/web/openapi.json").string() + " " + answers.string() + " 2>&1";
+    std::string output;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+    EXPECT_EQ(::pclose(pipe), 0) << output;
   }
 
   Reply create_case(const std::string& subject, const std::string& name = "Jane Example") {
@@ -112,6 +141,11 @@ TEST_F(Serve, HealthReadinessAndMetricsAnswerWithoutIdentifiers) {
             std::string::npos);
   EXPECT_NE(metrics.body.find("maestro_http_request_duration_seconds_bucket{route=\"/healthz\""), std::string::npos);
   EXPECT_EQ(metrics.body.find("jane"), std::string::npos);
+  // The API describes itself, without a token.
+  Reply openapi = call("GET", "/api/v1/openapi.json");
+  ASSERT_EQ(openapi.status, 200);
+  EXPECT_EQ(openapi.as_json()["openapi"], "3.1.0");
+  EXPECT_TRUE(openapi.as_json()["paths"].contains("/cases/{number}/actions/{action}"));
 }
 
 TEST_F(Serve, TokensAndRolesGuardTheApi) {
