@@ -78,7 +78,7 @@ void add_serve(CLI::App& app, Session& s) {
           env, handlers, WorkerOptions{o->workers, std::chrono::seconds{300}, std::chrono::milliseconds{1000}, ""});
       must(pool->start());
     }
-    Service service(inst, s.clock(), pool.get(), access_log);
+    Service service(inst, s.clock(), pool.get(), access_log, map);
     HttpOptions http;
     http.listen = o->listen;
     http.threads = o->threads;

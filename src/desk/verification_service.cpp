@@ -223,10 +223,15 @@ Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::
                         " data point(s) matched the person's own records");
 }
 
-Result<VerificationResult> record_document(Desk& desk, std::string_view number, std::string_view document,
-                                           VerificationOutcome outcome) {
+const std::vector<std::string>& document_kinds() {
   static const std::vector<std::string> kinds{"passport",     "driving-licence", "national-id", "residence-permit",
                                               "utility-bill", "bank-statement",  "other"};
+  return kinds;
+}
+
+Result<VerificationResult> record_document(Desk& desk, std::string_view number, std::string_view document,
+                                           VerificationOutcome outcome) {
+  const auto& kinds = document_kinds();
   if (std::find(kinds.begin(), kinds.end(), document) == kinds.end()) {
     return invalid("unknown document '" + std::string(document) +
                    "' (use passport, driving-licence, national-id, residence-permit, utility-bill, bank-statement or "

@@ -48,6 +48,8 @@ struct KnowledgeAnswers {
 Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::string_view number,
                                            const KnowledgeAnswers& answers);
 
+// The documents an operator may record having seen: passport, driving-licence, ...
+const std::vector<std::string>& document_kinds();
 Result<VerificationResult> record_document(Desk& desk, std::string_view number, std::string_view document,
                                            VerificationOutcome outcome);
 

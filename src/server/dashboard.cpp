@@ -8,6 +8,8 @@
 
 #include "desk/case_actions.hpp"
 #include "desk/desk.hpp"
+#include "desk/erasure_service.hpp"
+#include "desk/verification_service.hpp"
 #include "notify/mailer.hpp"
 #include "server/web_support.hpp"
 #include "server/api_support.hpp"
@@ -63,17 +65,17 @@ mstch::array reason_list(const std::map<std::string, std::string>& reasons) {
 
 }  // namespace
 
-Dashboard::Dashboard(const Installation& installation, const Clock& clock, WorkerPool* pool)
-    : m_installation(installation), m_clock(clock), m_pool(pool) {}
+Dashboard::Dashboard(const Installation& installation, const Clock& clock, WorkerPool* pool, const DataMap* map)
+    : m_installation(installation), m_clock(clock), m_pool(pool), m_map(map) {}
 
 namespace {
 
 // One request's work: the desk as the signed-in operator, and page rendering.
 class Page {
  public:
-  Page(const Installation& inst, const Clock& clock, WorkerPool* pool, CaseStore& store, const HttpRequest& r,
-       std::string client, bool secure)
-      : m_inst(inst), m_clock(clock), m_pool(pool), m_store(store), m_r(r), m_client(std::move(client)),
+  Page(const Installation& inst, const Clock& clock, WorkerPool* pool, const DataMap* map, CaseStore& store,
+       const HttpRequest& r, std::string client, bool secure)
+      : m_inst(inst), m_clock(clock), m_pool(pool), m_map(map), m_store(store), m_r(r), m_client(std::move(client)),
         m_secure(secure), m_anonymous(store, *inst.keys, inst.policy, clock, "dashboard") {}
 
   HttpResponse route(std::string& route) {
@@ -127,6 +129,14 @@ class Page {
     if (parts.size() == 5 && parts[1] == "cases" && parts[3] == "actions" && m_r.method == "POST") {
       route = "/dashboard/cases/{number}/actions/{action}";
       return run_action(parts[2], parts[4]);
+    }
+    if (parts.size() == 4 && parts[1] == "cases" && parts[3] == "erasure" && m_r.method == "GET") {
+      route = "/dashboard/cases/{number}/erasure";
+      return erasure_preview(parts[2]);
+    }
+    if (parts.size() == 4 && parts[1] == "cases" && parts[3] == "checks" && m_r.method == "POST") {
+      route = "/dashboard/cases/{number}/checks";
+      return record_check(parts[2]);
     }
     if (parts.size() == 4 && parts[1] == "cases" && parts[3] == "jobs" && m_r.method == "POST") {
       route = "/dashboard/cases/{number}/jobs";
@@ -328,8 +338,12 @@ class Page {
 
   std::string notice_for_done() {
     std::string action = m_r.query.at("done");
-    if (!role_for_case_action(action) && action != "export") return "";
-    std::string text = "Done: " + std::string(action == "export" ? "export job queued" : action_label(action)) + ".";
+    if (!role_for_case_action(action) && action != "export" && action != "erase" && action != "check") return "";
+    std::string text = "Done: " + std::string(action == "export"  ? "export job queued"
+                                              : action == "erase" ? "erasure job queued; its proof appears below"
+                                              : action == "check" ? "identity check recorded"
+                                                                  : action_label(action)) +
+                       ".";
     auto letter = m_r.query.find("letter");
     if (letter != m_r.query.end()) {
       if (letter->second == "sent" || letter->second == "manual" || letter->second == "pending")
@@ -410,6 +424,15 @@ class Page {
     context.emplace("actions", actions);
     bool can_run = role_allows(m_signed_in->role, Role::operator_) && c.state == CaseState::in_progress;
     context.emplace("can_run_jobs", can_run);
+    bool erasure_right = std::any_of(c.rights.begin(), c.rights.end(),
+                                     [](Right r) { return r == Right::erasure || r == Right::ccpa_delete; });
+    context.emplace("can_preview_erasure", can_run && erasure_right && m_map != nullptr);
+    mstch::array documents;
+    for (const auto& kind : document_kinds()) documents.push_back(mstch::map{{"value", kind}, {"label", words(kind)}});
+    context.emplace("documents", documents);
+    context.emplace("can_record_check", role_allows(m_signed_in->role, Role::operator_) &&
+                                            (c.state == CaseState::acknowledged ||
+                                             c.state == CaseState::awaiting_verification));
     context.emplace("default_destination", "exports/" + c.number + "/");
     mstch::array jobs;
     if (auto list = m_desk->jobs(c.number, "", 20)) {
@@ -418,8 +441,19 @@ class Page {
                                    ? std::to_string(j.progress_done) + " of " + std::to_string(j.progress_total)
                                    : std::string("-");
         if (!j.progress_note.empty()) progress += " (" + j.progress_note + ")";
+        std::string outcome = "-";
+        auto result = nlohmann::json::parse(j.result.empty() ? "{}" : j.result, nullptr, false);
+        if (j.kind == "erase" && result.is_object() && result.contains("clean")) {
+          outcome = "Proof: " + std::to_string(result.value("verified_rows", 0)) + " row(s) read again, " +
+                    std::to_string(result.value("remaining", 0)) + " left" +
+                    (result.value("clean", false) ? ": nothing erasable remains" : ": NOT CLEAN, see the audit trail");
+        } else if (j.kind == "export" && result.is_object() && result.contains("sha256")) {
+          outcome = "Package delivered, SHA-256 " + result.value("sha256", std::string()).substr(0, 16) + "...";
+        } else if (j.state == "failed") {
+          outcome = "Failed: see the job's error (maestro jobs show " + std::to_string(j.id) + ")";
+        }
         jobs.push_back(mstch::map{{"id", std::to_string(j.id)}, {"kind", j.kind}, {"state", j.state},
-                                  {"progress", progress}, {"created_by", j.created_by}});
+                                  {"progress", progress}, {"created_by", j.created_by}, {"outcome", outcome}});
       }
     }
     context.emplace("jobs", jobs);
@@ -470,9 +504,19 @@ class Page {
   HttpResponse start_job(const std::string& number) {
     if (!role_allows(m_signed_in->role, Role::operator_))
       return case_page(number, 403, "This needs the operator role.", "");
-    if (field("kind") != "export") return case_page(number, 400, "Only exports start from this form.", "");
     auto view = m_desk->find(number);
     if (!view) return case_page(number, 404, view.error().message, "");
+    if (field("kind") == "erase") {
+      // The erasure runs only from its preview page, after the operator ticked that they read it.
+      if (field("confirm") != "yes")
+        return erasure_preview(number, 400, "Tick the box to confirm you checked the preview.");
+      std::string parameters = nlohmann::json{{"case", view->c.number}}.dump();
+      auto job = m_desk->enqueue_job({"erase", view->c.number, parameters, 3, ""});
+      if (!job) return case_page(number, http_status_for(job.error().code), job.error().message, "");
+      if (m_pool) m_pool->wake();
+      return redirect_to("/dashboard/cases/" + view->c.number + "?done=erase");
+    }
+    if (field("kind") != "export") return case_page(number, 400, "Only exports and erasures start here.", "");
     std::string destination = field("destination");
     std::string formats = field("formats").empty() ? "json,csv,html" : field("formats");
     if (destination.empty()) return case_page(number, 400, "Say where the package goes.", "");
@@ -487,9 +531,55 @@ class Page {
     return redirect_to("/dashboard/cases/" + view->c.number + "?done=export");
   }
 
+  HttpResponse erasure_preview(const std::string& number, int status = 200, const std::string& problem_text = "") {
+    if (!role_allows(m_signed_in->role, Role::operator_))
+      return case_page(number, 403, "This needs the operator role.", "");
+    if (!m_map) return case_page(number, 409, "No data map is configured (datamap: in maestro.yaml).", "");
+    auto view = m_desk->find(number);
+    if (!view) return case_page(number, 404, view.error().message, "");
+    ErasureRequest request;
+    request.case_number = view->c.number;
+    request.preview = true;
+    auto preview = erase_subject(*m_desk, *m_map, request);
+    if (!preview) return case_page(number, http_status_for(preview.error().code), preview.error().message, "");
+    mstch::array lines;
+    std::size_t erased = 0;
+    for (const auto& line : preview->summary) {
+      if (line.action != "retain") erased += line.records;
+      lines.push_back(mstch::map{{"collection", line.collection + (line.tenant.empty() ? "" : " (" + line.tenant + ")")},
+                                 {"records", std::to_string(line.records)},
+                                 {"action", line.action},
+                                 {"reason", line.reason.empty() ? std::string("-") : line.reason},
+                                 {"erasable_from", line.erasable_from ? format_date(*line.erasable_from) : std::string("-")}});
+    }
+    mstch::array holds;
+    for (const auto& h : preview->holds) holds.push_back(mstch::map{{"reason", h.reason}, {"since", format_instant(h.created_at)}});
+    bool can_erase = preview->holds.empty() && view->c.state == CaseState::in_progress;
+    mstch::map context{{"number", view->c.number}, {"lines", lines}, {"holds", holds},
+                       {"erased", std::to_string(erased)}, {"can_erase", can_erase},
+                       {"csrf", m_signed_in->session.csrf_token}};
+    if (!can_erase && preview->holds.empty())
+      context.emplace("why_not", std::string("The case must be in progress (verified and started) to erase."));
+    if (!problem_text.empty()) context.emplace("problem", problem_text);
+    return page(status, "Erasure preview " + view->c.number, "erasure-preview", context);
+  }
+
+  HttpResponse record_check(const std::string& number) {
+    if (!role_allows(m_signed_in->role, Role::operator_))
+      return case_page(number, 403, "This needs the operator role.", "");
+    auto outcome = parse_verification_outcome(field("outcome"));
+    if (!outcome || (*outcome != VerificationOutcome::passed && *outcome != VerificationOutcome::failed))
+      return case_page(number, 400, "Say whether the check passed or failed.", "");
+    if (field("document").empty()) return case_page(number, 400, "Say what was checked (e.g. passport seen).", "");
+    auto done = record_document(*m_desk, number, field("document"), *outcome);
+    if (!done) return case_page(number, http_status_for(done.error().code), done.error().message, "");
+    return redirect_to("/dashboard/cases/" + done->view.c.number + "?done=check");
+  }
+
   const Installation& m_inst;
   const Clock& m_clock;
   WorkerPool* m_pool;
+  const DataMap* m_map;
   CaseStore& m_store;
   const HttpRequest& m_r;
   std::string m_client;
@@ -505,7 +595,7 @@ class Page {
 
 HttpResponse Dashboard::handle(const HttpRequest& r, CaseStore& store, const std::string& client, bool secure,
                                std::string& route) {
-  Page page(m_installation, m_clock, m_pool, store, r, client, secure);
+  Page page(m_installation, m_clock, m_pool, m_map, store, r, client, secure);
   return page.route(route);
 }
 

@@ -8,13 +8,16 @@
 //   GET  /dashboard                               the queue, with filters and search
 //   GET  /dashboard/cases/{number}                a case: summary, actions, jobs, letters, timeline
 //   POST /dashboard/cases/{number}/actions/{a}    run an action (desk/case_actions.hpp)
-//   POST /dashboard/cases/{number}/jobs           start an export job
+//   GET  /dashboard/cases/{number}/erasure        the erasure preview: what goes, what stays and why
+//   POST /dashboard/cases/{number}/jobs           start an export or (after the preview) an erasure job
+//   POST /dashboard/cases/{number}/checks         record an identity check made by the operator
 //   GET  /static/maestro.css
 #pragma once
 
 #include <string>
 
 #include "config/settings.hpp"
+#include "datamap/datamap.hpp"
 #include "jobs/worker_pool.hpp"
 #include "server/http_server.hpp"
 
@@ -23,7 +26,7 @@ namespace maestro {
 class Dashboard {
  public:
   // All references must outlive the dashboard; `pool` may be null.
-  Dashboard(const Installation& installation, const Clock& clock, WorkerPool* pool);
+  Dashboard(const Installation& installation, const Clock& clock, WorkerPool* pool, const DataMap* map);
 
   // Answers a request under /dashboard or /static, with a connection of its own to the case
   // store. `route` receives the route pattern (for metrics and the access log). `client` is the
@@ -35,6 +38,7 @@ class Dashboard {
   const Installation& m_installation;
   const Clock& m_clock;
   WorkerPool* m_pool;
+  const DataMap* m_map;
 };
 
 }  // namespace maestro

@@ -121,8 +121,10 @@ class HttpMetrics {
 
 class Service::Impl {
  public:
-  Impl(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log)
-      : m_installation(installation), m_clock(clock), m_pool(pool), m_stores(installation), m_access_log(access_log) {}
+  Impl(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log,
+       const DataMap* map)
+      : m_installation(installation), m_clock(clock), m_pool(pool), m_map(map), m_stores(installation),
+        m_access_log(access_log) {}
 
   HttpResponse handle(const HttpRequest& request) {
     auto started = Clockwork::now();
@@ -468,8 +470,9 @@ class Service::Impl {
   const Installation& m_installation;
   const Clock& m_clock;
   WorkerPool* m_pool;
+  const DataMap* m_map;
   StorePool m_stores;
-  Dashboard m_dashboard{m_installation, m_clock, m_pool};
+  Dashboard m_dashboard{m_installation, m_clock, m_pool, m_map};
   Portal m_portal{m_installation, m_clock};
   bool m_tls = !m_installation.settings.server.tls_cert.empty();
   HttpMetrics m_metrics;
@@ -477,8 +480,9 @@ class Service::Impl {
   std::mutex m_log_mutex;
 };
 
-Service::Service(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log)
-    : m_impl(std::make_unique<Impl>(installation, clock, pool, access_log)) {}
+Service::Service(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log,
+                 const DataMap* map)
+    : m_impl(std::make_unique<Impl>(installation, clock, pool, access_log, map)) {}
 Service::~Service() = default;
 HttpResponse Service::handle(const HttpRequest& request) {
   return m_impl->handle(request);

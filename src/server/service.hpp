@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "config/settings.hpp"
+#include "datamap/datamap.hpp"
 #include "jobs/worker_pool.hpp"
 #include "server/http_server.hpp"
 
@@ -21,7 +22,9 @@ class Service {
  public:
   // `installation`, `clock`, `pool` (may be null: jobs then wait for a `maestro worker`) and
   // `access_log` must outlive the service.
-  Service(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log);
+  // `map` may be null (no data map configured): the dashboard then offers no erasure preview.
+  Service(const Installation& installation, const Clock& clock, WorkerPool* pool, std::ostream& access_log,
+          const DataMap* map = nullptr);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

@@ -97,7 +97,10 @@ class Journey:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         home = self.work / "home"
         home.mkdir(parents=True)
+        # The demo's generated shop (SQLite, CSV, logs) is the real store the erasure journey changes.
+        self.run_maestro("demo", "--demo-home", str(self.work / "demo"))
         (home / "maestro.yaml").write_text(
+            f"datamap: {self.work / 'demo/shop/datamap.yaml'}\n"
             f"organisation: {{name: Example Shop Ltd, dpo_email: dpo@example.com}}\n"
             f"mail: {{from: dpo@example.com, smtp: 'smtp://127.0.0.1:{self.smtp_port}', tls: none}}\n"
             f"server: {{public_url: '{self.base}'}}\n")
@@ -298,6 +301,53 @@ class Journey:
         self.page_checked("portal-form-problem")
         check(len(json.loads(self.run_maestro("dsar", "list", "--json"))) == before, "a refused request was logged")
 
+    # --- an erasure through the dashboard ------------------------------------------------------
+
+    def erasure(self):
+        made = json.loads(self.run_maestro("dsar", "intake", "--subject", "customer2@example.com", "--name",
+                                           "Sofia Haddad", "--rights", "erasure", "--jurisdiction", "uk-gdpr",
+                                           "--json"))
+        number = made["number"]
+        self.sign_in("olivia@example.com")
+        self.open("/dashboard/cases/" + number)
+        self.submit_action("acknowledge")
+        # Two checks: a document the operator saw, then the DPO's decision.
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/checks']")
+        Select(form.find_element(By.NAME, "document")).select_by_value("passport")
+        Select(form.find_element(By.NAME, "outcome")).select_by_value("passed")
+        self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button"))
+        check("identity check recorded" in self.text(), "the check was not recorded: " + self.text())
+        check(self.case_state(number) == "awaiting_verification", "one check verified an erasure")
+        self.submit_action("override-verification", reason="Second check: signed letter on file")
+        self.submit_action("start")
+        self.click_and_wait(self.driver.find_element(By.LINK_TEXT, "Preview the erasure"))
+        preview = self.text()
+        check("customers" in preview and "Nothing has changed yet" in preview, "no preview table: " + preview)
+        self.page_checked("erasure-preview")
+        check(self.database_has("customer2@example.com"), "the preview changed the store")
+        self.driver.find_element(By.ID, "confirm").click()
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button"))
+        for _ in range(100):
+            jobs = self.driver.find_element(By.XPATH, "//h2[@id='jobs-h']/following-sibling::table").text
+            if "succeeded" in jobs or "failed" in jobs:
+                break
+            time.sleep(0.3)
+            self.driver.refresh()
+        check("nothing erasable remains" in jobs, "the erasure's proof is not shown: " + jobs)
+        check(not self.database_has("customer2@example.com"), "the person is still in the shop's database")
+        self.page_checked("erasure-done")
+        self.submit_action("review")
+        self.submit_action("fulfil")
+        check(self.case_state(number) == "fulfilled", "the erasure case was not closed")
+        letters = self.driver.find_element(By.XPATH, "//h2[@id='letters-h']/following-sibling::table").text
+        check("deletion-confirmation" in letters, "no deletion confirmation letter: " + letters)
+        self.sign_out()
+
+    def database_has(self, email):
+        import sqlite3
+        with sqlite3.connect(self.work / "demo/shop/shop.db") as db:
+            return db.execute("SELECT count(*) FROM customers WHERE email = ?", (email,)).fetchone()[0] > 0
+
     # --- the dashboard -------------------------------------------------------------------------
 
     def run(self):
@@ -390,6 +440,8 @@ class Journey:
             pass
         self.page_checked("case-auditor")
         self.sign_out()
+
+        self.erasure()
 
         # Wrong passwords lock the account out, saying until when.
         for _ in range(5):
