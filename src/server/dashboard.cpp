@@ -9,6 +9,8 @@
 #include "desk/case_actions.hpp"
 #include "desk/desk.hpp"
 #include "desk/erasure_service.hpp"
+#include "desk/reports.hpp"
+#include "server/charts.hpp"
 #include "desk/verification_service.hpp"
 #include "notify/mailer.hpp"
 #include "server/web_support.hpp"
@@ -121,6 +123,23 @@ class Page {
     if (parts.size() == 1) {
       route = "/dashboard";
       return queue();
+    }
+    if (parts.size() == 2 && parts[1] == "reports") {
+      route = "/dashboard/reports";
+      return reports();
+    }
+    if (parts.size() == 3 && parts[1] == "reports" && (parts[2] == "dsr-log.csv" || parts[2] == "dsr-log.md")) {
+      route = "/dashboard/reports/dsr-log";
+      return dsr_log(parts[2].ends_with(".csv"));
+    }
+    if (parts.size() == 2 && parts[1] == "audit") {
+      route = "/dashboard/audit";
+      auto check = m_desk->verify_audit();
+      if (!check) return message(503, "Unavailable", check.error().message, "/dashboard", "Go to the queue");
+      return page(200, "The audit trail", "audit",
+                  {{"intact", check->intact}, {"events", std::to_string(check->events)},
+                   {"head_hash", check->head_hash}, {"problem", check->problem},
+                   {"first_broken", std::to_string(check->first_broken.value_or(0))}});
     }
     if (parts.size() == 3 && parts[1] == "cases") {
       route = "/dashboard/cases/{number}";
@@ -562,6 +581,90 @@ class Page {
       context.emplace("why_not", std::string("The case must be in progress (verified and started) to erase."));
     if (!problem_text.empty()) context.emplace("problem", problem_text);
     return page(status, "Erasure preview " + view->c.number, "erasure-preview", context);
+  }
+
+  int report_year() {
+    Date today = date_of(m_clock.now());
+    int year = static_cast<int>(today.year());
+    auto it = m_r.query.find("year");
+    if (it != m_r.query.end() && it->second.size() == 4 && it->second.find_first_not_of("0123456789") == std::string::npos)
+      year = std::clamp(std::stoi(it->second), 2000, 2100);
+    return year;
+  }
+
+  HttpResponse reports() {
+    int year = report_year();
+    auto views = m_desk->list({});
+    if (!views) return message(503, "Unavailable", views.error().message, "/dashboard", "Go to the queue");
+    Date from{std::chrono::year{year}, std::chrono::January, std::chrono::day{1}};
+    Date to{std::chrono::year{year}, std::chrono::December, std::chrono::day{31}};
+    Metrics m = compute_metrics(*views, from, to);
+    static const char* k_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::vector<std::string> categories(std::begin(k_months), std::end(k_months));
+    std::map<std::string, std::vector<int>> per_right;
+    for (const auto& v : *views) {
+      Date received = date_of(v.c.received_at);
+      if (static_cast<int>(received.year()) != year) continue;
+      unsigned month = static_cast<unsigned>(received.month()) - 1;
+      for (Right r : v.c.rights) {
+        auto& counts = per_right[std::string(right_name(r))];
+        counts.resize(12, 0);
+        ++counts[month];
+      }
+    }
+    std::vector<BarSeries> series;
+    mstch::array series_names;
+    for (const auto& [right, counts] : per_right) {
+      series.push_back({right, counts});
+      series_names.push_back(right);
+    }
+    mstch::array months;
+    for (std::size_t i = 0; i < 12; ++i) {
+      mstch::array counts;
+      int total = 0;
+      for (const auto& s : series) {
+        counts.push_back(std::to_string(s.values[i]));
+        total += s.values[i];
+      }
+      months.push_back(mstch::map{{"name", categories[i]}, {"counts", counts}, {"total", std::to_string(total)}});
+    }
+    auto percent = [](std::optional<double> rate) {
+      return rate ? std::to_string(static_cast<int>(*rate * 100.0 + 0.5)) + "%" : std::string("-");
+    };
+    auto days = [](std::optional<double> d) {
+      if (!d) return std::string("-");
+      char text[32];
+      std::snprintf(text, sizeof text, "%.1f", *d);
+      return std::string(text);
+    };
+    mstch::map context{
+        {"year", std::to_string(year)},
+        {"total", std::to_string(m.total)},
+        {"completed", std::to_string(m.completed)},
+        {"on_time", percent(m.on_time_rate) + " (" + std::to_string(m.completed_on_time) + " of " +
+                        std::to_string(m.completed) + ")"},
+        {"median_days", days(m.median_days_to_complete)},
+        {"open_overdue", std::to_string(m.open_overdue)},
+        {"extended", std::to_string(m.extended)},
+        {"chart", stacked_bar_chart_svg("Requests received per month in " + std::to_string(year) + ", by right",
+                                        categories, series)},
+        {"series", series_names},
+        {"months", months}};
+    return page(200, "Reports", "reports", context);
+  }
+
+  HttpResponse dsr_log(bool csv) {
+    int year = report_year();
+    auto views = m_desk->list({});
+    if (!views) return message(503, "Unavailable", views.error().message, "/dashboard", "Go to the queue");
+    // Names stay out of a file that leaves the service (as `report dsr-log` without --include-names).
+    std::string body = csv ? render_dsr_log_csv(*views, year, m_inst.policy, false)
+                           : render_dsr_log_markdown(*views, year, m_inst.policy, false);
+    HttpResponse out{200, csv ? "text/csv; charset=utf-8" : "text/markdown; charset=utf-8", std::move(body), {}};
+    out.headers.emplace_back("Content-Disposition", "attachment; filename=\"dsr-log-" + std::to_string(year) +
+                                                        (csv ? ".csv\"" : ".md\""));
+    return out;
   }
 
   HttpResponse record_check(const std::string& number) {

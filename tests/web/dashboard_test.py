@@ -341,6 +341,22 @@ class Journey:
         check(self.case_state(number) == "fulfilled", "the erasure case was not closed")
         letters = self.driver.find_element(By.XPATH, "//h2[@id='letters-h']/following-sibling::table").text
         check("deletion-confirmation" in letters, "no deletion confirmation letter: " + letters)
+
+        # Reports: a chart drawn on the server with the same numbers in a table, and the DSR log.
+        self.click_and_wait(self.driver.find_element(By.LINK_TEXT, "Reports"))
+        check(self.driver.find_elements(By.CSS_SELECTOR, "svg.chart rect"), "no bars in the chart")
+        check("erasure" in self.text() and "Requests received" in self.text(), "the report lacks its figures")
+        self.page_checked("reports")
+        cookie = self.driver.get_cookie("maestro_session")
+        year = time.strftime("%Y", time.gmtime())
+        request = urllib.request.Request(self.base + "/dashboard/reports/dsr-log.csv?year=" + year,
+                                         headers={"Cookie": "maestro_session=" + cookie["value"]})
+        log = urllib.request.urlopen(request, timeout=10).read().decode()
+        check(log.startswith("case,date_received") and number in log, "the DSR log CSV is wrong: " + log[:200])
+        check("Sofia" not in log, "the DSR log names a requester")
+        self.click_and_wait(self.driver.find_element(By.LINK_TEXT, "Audit"))
+        check("Intact" in self.text(), "the audit trail is not reported intact: " + self.text())
+        self.page_checked("audit")
         self.sign_out()
 
     def database_has(self, email):
