@@ -124,6 +124,25 @@ class Page {
       route = "/dashboard";
       return queue();
     }
+    if (parts.size() == 2 && parts[1] == "holds") {
+      route = "/dashboard/holds";
+      if (m_r.method == "POST") return place_hold();
+      std::string notice;
+      auto number_in = [&](const char* key) {
+        auto it = m_r.query.find(key);
+        bool digits = it != m_r.query.end() && !it->second.empty() && it->second.size() < 19 &&
+                      it->second.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? it->second : std::string();
+      };
+      if (auto placed = number_in("placed"); !placed.empty())
+        notice = "Legal hold #" + placed + " placed: this person's erasure is refused until it is released.";
+      if (auto released = number_in("released"); !released.empty()) notice = "Legal hold #" + released + " released.";
+      return holds_page(200, "", notice);
+    }
+    if (parts.size() == 4 && parts[1] == "holds" && parts[3] == "release" && m_r.method == "POST") {
+      route = "/dashboard/holds/{id}/release";
+      return release_hold(parts[2]);
+    }
     if (parts.size() == 2 && parts[1] == "reports") {
       route = "/dashboard/reports";
       return reports();
@@ -581,6 +600,61 @@ class Page {
       context.emplace("why_not", std::string("The case must be in progress (verified and started) to erase."));
     if (!problem_text.empty()) context.emplace("problem", problem_text);
     return page(status, "Erasure preview " + view->c.number, "erasure-preview", context);
+  }
+
+  HttpResponse holds_page(int status, const std::string& problem_text, const std::string& notice) {
+    bool all = m_r.query.count("all") > 0;
+    auto holds = m_desk->list_holds(all);
+    if (!holds) return message(503, "Unavailable", holds.error().message, "/dashboard", "Go to the queue");
+    bool dpo = role_allows(m_signed_in->role, Role::dpo);
+    mstch::array rows;
+    for (const auto& h : *holds) {
+      rows.push_back(mstch::map{{"id", std::to_string(h.hold.id)},
+                                {"reason", h.hold.reason},
+                                {"details", h.details},
+                                {"subjects", std::to_string(h.hold.pseudonyms.size())},
+                                {"placed", format_instant(h.hold.created_at) + " by " + h.hold.created_by},
+                                {"released", h.hold.released_at ? format_instant(*h.hold.released_at) : std::string("-")},
+                                {"can_release", dpo && !h.hold.released_at},
+                                {"csrf", m_signed_in->session.csrf_token}});
+    }
+    mstch::array reasons;
+    for (const auto& r : hold_reasons()) reasons.push_back(r);
+    mstch::map context{{"holds", rows}, {"all", all}, {"reasons", reasons},
+                       {"can_place", role_allows(m_signed_in->role, Role::operator_)}};
+    if (!problem_text.empty()) context.emplace("problem", problem_text);
+    if (!notice.empty()) context.emplace("notice", notice);
+    return page(status, "Legal holds", "holds", context);
+  }
+
+  HttpResponse place_hold() {
+    if (!role_allows(m_signed_in->role, Role::operator_)) return holds_page(403, "This needs the operator role.", "");
+    std::vector<SubjectIdentifier> subjects;
+    std::string lines = field("subjects");
+    for (std::size_t start = 0; start < lines.size();) {
+      std::size_t end = std::min(lines.find('\n', start), lines.size());
+      std::string line = lines.substr(start, end - start);
+      start = end + 1;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      while (!line.empty() && line.front() == ' ') line.erase(0, 1);
+      if (line.empty()) continue;
+      auto id = parse_identifier(line);
+      if (!id) return holds_page(400, id.error().message, "");
+      subjects.push_back(*id);
+    }
+    if (subjects.empty()) return holds_page(400, "Give at least one identifier of the person.", "");
+    auto id = m_desk->add_hold(subjects, field("reason"), field("details"));
+    if (!id) return holds_page(http_status_for(id.error().code), id.error().message, "");
+    return redirect_to("/dashboard/holds?placed=" + std::to_string(*id));  // a reload must not place it twice
+  }
+
+  HttpResponse release_hold(const std::string& id_text) {
+    if (!role_allows(m_signed_in->role, Role::dpo)) return holds_page(403, "Only a DPO releases a legal hold.", "");
+    if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos)
+      return holds_page(404, "There is no such hold.", "");
+    if (auto released = m_desk->release_hold(std::stoll(id_text)); !released)
+      return holds_page(http_status_for(released.error().code), released.error().message, "");
+    return redirect_to("/dashboard/holds?released=" + id_text);
   }
 
   int report_year() {
