@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
+#include "desk/portal.hpp"
 #include "jobs/job_handlers.hpp"
 #include "server/service.hpp"
 
@@ -64,6 +65,11 @@ void add_serve(CLI::App& app, Session& s) {
       else o->sweep_hour = configured.sweep_hour;
     }
     const DataMap* map = inst.settings.datamap_file ? &s.data_map("") : nullptr;
+    if (!inst.settings.server.portal_questions.empty()) {
+      if (!map)
+        fail_command(Error{ErrorCode::invalid_argument, "server.portal_questions needs a data map (datamap: in maestro.yaml)"});
+      must(check_portal_questions(*map, inst.settings.server.portal_questions));
+    }
     std::ofstream log_file;
     if (!o->access_log.empty()) {
       log_file.open(o->access_log, std::ios::app);

@@ -94,6 +94,13 @@ Status read_server_settings(const YAML::Node& value, const fs::path& base, const
       auto n = bounded_int(v, at, k, 1, 100);
       if (!n) return propagate(n.error());
       server.download_limit = *n;
+    } else if (k == "portal_questions") {
+      if (!v.IsSequence()) return invalid(at + ": server.portal_questions is a list of {field, question}");
+      for (const auto& item : v) {
+        if (!item.IsMap() || !item["field"] || !item["question"])
+          return invalid(at + ": each portal question has a field and a question");
+        server.portal_questions.push_back({item["field"].as<std::string>(), item["question"].as<std::string>()});
+      }
     } else if (k == "session_hours") {
       auto n = bounded_int(v, at, k, 1, 24 * 7);
       if (!n) return propagate(n.error());
@@ -101,7 +108,7 @@ Status read_server_settings(const YAML::Node& value, const fs::path& base, const
     } else {
       return invalid(at + ": unknown server setting '" + k +
                      "' (known: listen, public_url, tls_cert, tls_key, trusted_proxies, sweep_hour, "
-                     "session_idle_minutes, session_hours, download_hours, download_limit)");
+                     "session_idle_minutes, session_hours, download_hours, download_limit, portal_questions)");
     }
   }
   if (server.tls_cert.empty() != server.tls_key.empty())

@@ -34,6 +34,8 @@
 //     session_hours: 12                  # ... and this long after login in any case
 //     download_hours: 48                 # the requester's download window after delivery
 //     download_limit: 5                  # downloads allowed in it
+//     portal_questions:                  # the portal's second check (answers matched to the person's records)
+//       - {field: orders.id, question: "The number of one of your orders"}
 //
 // Relative paths are relative to the maestro.yaml that names them.
 #pragma once
@@ -62,6 +64,13 @@ struct ServerSettings {
   int session_hours = 12;
   int download_hours = 48;  // the requester may download the package this long after delivery
   int download_limit = 5;   // ... at most this many times
+  // The portal's second check: questions about the person's own records, each naming the data
+  // map field its answer is compared with ("orders.id" or "shop.orders.id").
+  struct Question {
+    std::string field;
+    std::string question;
+  };
+  std::vector<Question> portal_questions;
 };
 
 struct Settings {

@@ -263,6 +263,21 @@ Result<PackageDelivery> take_download(Desk& desk, const CaseView& v, std::string
   return *window.package;
 }
 
+Status check_portal_questions(const DataMap& map, const std::vector<ServerSettings::Question>& questions) {
+  for (const auto& q : questions) {
+    auto dot = q.field.rfind('.');
+    if (dot == std::string::npos || q.question.empty())
+      return invalid("portal question '" + q.field + "': give the field as collection.field and a question");
+    std::string owner = q.field.substr(0, dot), column = q.field.substr(dot + 1);
+    bool found = std::any_of(map.collections.begin(), map.collections.end(), [&](const auto& entry) {
+      const Collection& c = entry.second;
+      return (c.name == owner || c.key() == owner) && c.field(column) != nullptr;
+    });
+    if (!found) return invalid("portal question '" + q.field + "': no such field in the data map");
+  }
+  return {};
+}
+
 std::string rights_in_words(const Case& c) {
   std::string out;
   for (Right r : c.rights) {

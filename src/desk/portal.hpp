@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "desk/correspondence.hpp"
+#include "config/settings.hpp"
 #include "desk/desk.hpp"
 
 namespace maestro {
@@ -73,6 +74,10 @@ Result<std::string> unlock_download(Desk& desk, const CaseView& view, std::strin
 // limit, or without a live session of this case.
 Result<PackageDelivery> take_download(Desk& desk, const CaseView& view, std::string_view session_secret,
                                       std::chrono::hours length, int limit);
+
+// Checks that each portal question names a field of the data map ("orders.id": a collection's
+// name or key, then a field); serve refuses to start otherwise.
+Status check_portal_questions(const DataMap& map, const std::vector<ServerSettings::Question>& questions);
 
 // The case's rights as the requester would say them: "a copy of your data, ...".
 std::string rights_in_words(const Case& c);

@@ -60,7 +60,8 @@ mstch::map form_context(const Settings& settings, const PortalSubmission& s) {
 
 }  // namespace
 
-Portal::Portal(const Installation& installation, const Clock& clock) : m_installation(installation), m_clock(clock) {}
+Portal::Portal(const Installation& installation, const Clock& clock, const DataMap* map)
+    : m_installation(installation), m_clock(clock), m_map(map) {}
 
 HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure, std::string& route) {
   const Settings& settings = m_installation.settings;
@@ -140,6 +141,21 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
                                                    (secure ? "; Secure" : ""));
         return out;
       }
+      if (parts[3] == "answers") {
+        if (!m_map || settings.server.portal_questions.empty()) return redirect_to(base);
+        auto form = parse_form(r.body);
+        KnowledgeAnswers answers;
+        for (std::size_t i = 0; i < settings.server.portal_questions.size(); ++i) {
+          auto it = form.find("q" + std::to_string(i));
+          if (it != form.end() && !it->second.empty())
+            answers.answers[settings.server.portal_questions[i].field] = it->second.substr(0, 200);
+        }
+        if (answers.answers.empty()) return redirect_to(base + "?answers=empty");
+        auto checked = check_knowledge(desk, *m_map, number, answers);
+        if (!checked) return redirect_to(base + "?answers=unavailable");
+        return redirect_to(base + (checked->passed || checked->view.c.state == CaseState::verified ? "?answers=ok"
+                                                                                                     : "?answers=wrong"));
+      }
       if (parts[3] == "resend") {
         auto mailer = open_mailer(settings);
         if (!mailer) return message(503, "Unavailable", "We cannot send email just now.");
@@ -182,6 +198,20 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
                        {"rights", rights}, {"legal_due", format_date(v.deadlines.legal_due)}, {"base", base},
                        {"enter_code", status.next_step == "enter-code"},
                        {"answer_questions", status.next_step == "answer-questions"}};
+    if (status.next_step == "answer-questions" && m_map && !settings.server.portal_questions.empty()) {
+      mstch::array questions;
+      for (std::size_t i = 0; i < settings.server.portal_questions.size(); ++i)
+        questions.push_back(mstch::map{{"name", "q" + std::to_string(i)},
+                                       {"question", settings.server.portal_questions[i].question}});
+      context.emplace("questions", questions);
+      context.emplace("has_questions", true);
+    }
+    if (auto said_answers = r.query.find("answers"); said_answers != r.query.end()) {
+      if (said_answers->second == "ok") context.emplace("notice", std::string("Thank you: your answers match our records."));
+      else if (said_answers->second == "wrong") context.emplace("problem", std::string("Your answers do not match our records. After two failed checks we have to refuse the request."));
+      else if (said_answers->second == "empty") context.emplace("problem", std::string("Answer at least one question."));
+      else context.emplace("problem", std::string("We cannot check answers just now: please try again later."));
+    }
     if (v.c.state == CaseState::fulfilled && !v.c.deliveries.empty()) {
       auto window = download_window(v, m_clock.now(), std::chrono::hours{settings.server.download_hours},
                                     settings.server.download_limit);

@@ -473,7 +473,7 @@ class Service::Impl {
   const DataMap* m_map;
   StorePool m_stores;
   Dashboard m_dashboard{m_installation, m_clock, m_pool, m_map};
-  Portal m_portal{m_installation, m_clock};
+  Portal m_portal{m_installation, m_clock, m_map};
   bool m_tls = !m_installation.settings.server.tls_cert.empty();
   HttpMetrics m_metrics;
   std::ostream& m_access_log;

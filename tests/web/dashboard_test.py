@@ -103,7 +103,8 @@ class Journey:
             f"datamap: {self.work / 'demo/shop/datamap.yaml'}\n"
             f"organisation: {{name: Example Shop Ltd, dpo_email: dpo@example.com}}\n"
             f"mail: {{from: dpo@example.com, smtp: 'smtp://127.0.0.1:{self.smtp_port}', tls: none}}\n"
-            f"server: {{public_url: '{self.base}'}}\n")
+            f"server: {{public_url: '{self.base}', portal_questions: "
+            f"[{{field: customers.postcode, question: 'The postcode of your delivery address'}}]}}\n")
         for _ in range(50):
             try:
                 socket.create_connection(("127.0.0.1", self.smtp_port), timeout=1).close()
@@ -278,6 +279,23 @@ class Journey:
         self.open("/portal/s/st_" + "0" * 64)
         check("This link does not work" in self.text(), "an unknown status link was not refused")
 
+        # An erasure needs a second check: a question about the person's own records.
+        self.open("/portal")
+        self.fill("name", "Tom Haddad")
+        self.fill("email", "customer3@example.com")
+        self.driver.find_element(By.ID, "wish-delete").click()
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+        self.fill("code", self.code_for("customer3@example.com"))
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/code'] button"))
+        check("one more check" in self.text(), "an erasure was verified by the code alone: " + self.text())
+        self.page_checked("portal-question")
+        self.fill("q0", "SW1A 1AA")
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/answers'] button"))
+        check("do not match" in self.text(), "a wrong answer was accepted: " + self.text())
+        self.fill("q0", "sw16 7ab")
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/answers'] button"))
+        check("We are working on your request" in self.text(), "the right answer did not verify: " + self.text())
+
         # Two wrong codes deny a request, as at the command line.
         self.open("/portal")
         self.fill("name", "Mallory")
@@ -403,7 +421,7 @@ class Journey:
         self.sign_in("olivia@example.com")
         check(self.driver.current_url.endswith("/dashboard"), "signing in did not open the queue")
         rows = self.driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")
-        check(len(rows) == 4, f"the queue shows {len(rows)} rows, not 4")
+        check(len(rows) == 5, f"the queue shows {len(rows)} rows, not 5")
         check("DSAR-2026-002" in rows[0].text and "overdue by" in rows[0].text,
               "the overdue case is not first, said in words: " + rows[0].text)
         self.page_checked("queue")
