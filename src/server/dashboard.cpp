@@ -13,6 +13,7 @@
 #include "server/charts.hpp"
 #include "desk/verification_service.hpp"
 #include "notify/mailer.hpp"
+#include "common/text.hpp"
 #include "server/web_support.hpp"
 #include "server/api_support.hpp"
 
@@ -336,9 +337,9 @@ class Page {
     for (const auto& entry : m_inst.policy.jurisdictions) jurisdictions.push_back(entry.first);
     context.emplace("jurisdictions", options(jurisdictions, q("jurisdiction")));
     if (page_of_cases->next_cursor) {
-      std::string next = "/dashboard?cursor=" + url_encode(*page_of_cases->next_cursor);
+      std::string next = "/dashboard?cursor=" + percent_encode(*page_of_cases->next_cursor, ":@");
       for (const char* key : {"state", "right", "jurisdiction", "assignee", "q", "overdue"}) {
-        if (!q(key).empty()) next += std::string("&") + key + "=" + url_encode(q(key));
+        if (!q(key).empty()) next += std::string("&") + key + "=" + percent_encode(q(key), ":@");
       }
       context.emplace("next_href", next);
     }

@@ -42,22 +42,6 @@ std::string url_decode(std::string_view text) {
   return out;
 }
 
-std::string url_encode(std::string_view text) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '@') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
-}
-
-// An application/x-www-form-urlencoded body; a repeated field keeps its first value.
 std::map<std::string, std::string> parse_form(std::string_view body) {
   std::map<std::string, std::string> out;
   std::size_t start = 0;

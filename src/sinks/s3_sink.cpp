@@ -14,6 +14,7 @@
 #include <regex>
 #include <vector>
 
+#include "common/text.hpp"
 #include "crypto/keyring.hpp"
 
 namespace maestro {
@@ -25,20 +26,9 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-// Percent-encodes an object key for the URL path; '/' separates folders and stays.
+// An object key in a URL path: '/' separates folders and stays.
 std::string encode_key(const std::string& key) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(key, "/");
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
@@ -47,22 +37,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &length);
   return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-// RFC 3986 unreserved characters stay; everything else is %XX (SigV4's query encoding).
-std::string encode_query_value(std::string_view value) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string xml_value(const std::string& xml, const std::string& tag) {
@@ -313,7 +287,7 @@ Result<std::string> presign_s3_get(const S3Config& config, const std::string& bu
   std::sort(query.begin(), query.end());
   std::string canonical_query;
   for (const auto& [k, v] : query)
-    canonical_query += (canonical_query.empty() ? "" : "&") + k + "=" + encode_query_value(v);
+    canonical_query += (canonical_query.empty() ? "" : "&") + k + "=" + percent_encode(v);
   std::string canonical_request =
       "GET\n" + path + "\n" + canonical_query + "\nhost:" + host + "\n\nhost\nUNSIGNED-PAYLOAD";
   std::string to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + scope + "\n" + sha256_hex(canonical_request);

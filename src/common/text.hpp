@@ -1,0 +1,14 @@
+// Small text helpers shared across layers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace maestro {
+
+// Percent-encodes `text` for a URL: RFC 3986's unreserved characters (letters, digits, - _ . ~)
+// and those in `also_safe` stay, every other byte becomes %XX (upper-case hex). An S3 object key
+// keeps its "/", a SigV4 query value keeps nothing extra.
+std::string percent_encode(std::string_view text, std::string_view also_safe = "");
+
+}  // namespace maestro
