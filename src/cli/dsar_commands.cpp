@@ -104,7 +104,8 @@ std::shared_ptr<bool> letter_flag(CLI::App* cmd, const char* action) {
 // Sends the letter the action calls for on this case, if any.
 void maybe_send(Session& s, const CaseView& v, const char* action, bool skip) {
   if (!action || skip) return;
-  if (auto letter = letter_for_case_action(action, v.c)) send_case_letter(s, v, *letter, confirmation_fields(s, v, *letter));
+  if (auto letter = must(letter_due_for_case_action(s.desk(), action, v.c)))
+    send_case_letter(s, v, *letter, confirmation_fields(s, v, *letter));
 }
 
 // A lifecycle command that takes only the case number.

@@ -89,13 +89,30 @@ std::optional<std::string> letter_for_case_action(std::string_view action, const
   if (action == "acknowledge") return "acknowledgement";
   if (action == "deny") return "refusal";
   if (action == "extend") return "extension-notice";
-  if (action == "fulfil") return confirmation_letter(c);
+  if (action == "fulfil") {
+    if (auto confirmation = confirmation_letter(c)) return confirmation;
+    // A delivered package: template C tells the requester where it is (once: see run_case_action).
+    if (!c.deliveries.empty()) return "fulfilment";
+  }
   return std::nullopt;
+}
+
+Result<std::optional<std::string>> letter_due_for_case_action(Desk& desk, std::string_view action, const Case& c) {
+  auto letter = letter_for_case_action(action, c);
+  if (letter != "fulfilment") return letter;
+  // An export with --notify (or a job with notify) has told the requester already.
+  auto sent_before = desk.messages_of_case(c.number);
+  if (!sent_before) return propagate(sent_before.error());
+  bool sent = std::any_of(sent_before->begin(), sent_before->end(),
+                          [](const OutboxMessage& m) { return m.letter == "fulfilment"; });
+  return sent ? std::nullopt : letter;
 }
 
 Result<std::optional<OutboxView>> send_case_action_letter(Correspondence& mail, const CaseView& view,
                                                           std::string_view action) {
-  auto letter = letter_for_case_action(action, view.c);
+  auto due = letter_due_for_case_action(mail.desk(), action, view.c);
+  if (!due) return propagate(due.error());
+  const auto& letter = *due;
   if (!letter) return std::optional<OutboxView>();
   auto fields = mail.closing_fields(view, *letter);
   if (!fields) return propagate(fields.error());
@@ -114,7 +131,9 @@ Result<CaseActionResult> run_case_action(Desk& desk, Correspondence* mail, std::
   auto view = apply(desk, number, request);
   if (!view) return propagate(view.error());
   CaseActionResult result;
-  result.letter = letter_for_case_action(request.action, view->c);
+  auto letter = letter_due_for_case_action(desk, request.action, view->c);
+  if (!letter) return propagate(letter.error());
+  result.letter = *letter;
   result.view = std::move(*view);
   if (!result.letter || !request.send_letter) return result;
   if (!mail) {

@@ -40,8 +40,11 @@ std::vector<std::string> case_actions_available(const CaseView& view, Role role)
 // verification and approves in review (fulfil); an auditor takes none.
 Result<Role> role_for_case_action(std::string_view action);
 // The letter an action sends on this case: acknowledgement, refusal, extension-notice, or the
-// confirmation the fulfilled rights call for; nullopt for none.
+// confirmation the fulfilled rights call for (else, when a package was delivered, the fulfilment
+// letter, template C); nullopt for none.
 std::optional<std::string> letter_for_case_action(std::string_view action, const Case& c);
+// The same, less a fulfilment letter the requester has had already (sent with the export).
+Result<std::optional<std::string>> letter_due_for_case_action(Desk& desk, std::string_view action, const Case& c);
 
 // Validates the request, runs the desk call and, unless told not to, sends the letter through
 // `mail` (null: the letter is reported as not sent). A letter that cannot go does not undo the

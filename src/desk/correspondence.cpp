@@ -44,6 +44,15 @@ std::string rights_text(const Case& c) {
 Correspondence::Correspondence(Desk& desk, Mailer& mailer, const Settings& settings)
     : m_desk(desk), m_mailer(mailer), m_settings(settings) {}
 
+Correspondence::Correspondence(Desk& desk, std::unique_ptr<Mailer> owned, const Settings& settings)
+    : m_desk(desk), m_owned(std::move(owned)), m_mailer(*m_owned), m_settings(settings) {}
+
+Result<std::unique_ptr<Correspondence>> Correspondence::open(Desk& desk, const Settings& settings) {
+  auto mailer = open_mailer(settings);
+  if (!mailer) return propagate(mailer.error());
+  return std::unique_ptr<Correspondence>(new Correspondence(desk, std::move(*mailer), settings));
+}
+
 LetterFields Correspondence::case_fields(const CaseView& v) const {
   LetterFields f;
   const Case& c = v.c;
@@ -218,6 +227,8 @@ Result<LetterFields> Correspondence::closing_fields(const CaseView& v, std::stri
   } else if (letter == "extension-notice") {
     std::string reason = v.c.extensions.empty() ? "complex" : v.c.extensions.back().reason;
     f.values["extension_reason"] = reason == "numerous" ? "one of a number of requests from you" : "complex";
+  } else if (letter == "fulfilment" && !v.c.deliveries.empty()) {
+    return fulfilment_fields(v, v.c.deliveries.back().destination);
   } else if (letter == "deletion-confirmation") {
     auto job = m_desk.erasure_job(v.c.number);
     if (!job) return propagate(job.error());

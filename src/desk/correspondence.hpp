@@ -11,6 +11,7 @@
 //   mail.send_letter(view, "acknowledgement", {});
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,12 +47,16 @@ class Correspondence {
  public:
   // All references must outlive this object.
   Correspondence(Desk& desk, Mailer& mailer, const Settings& settings);
+  // Opens the mailer the settings name (SMTP, or .eml files) and keeps it: what a front end or
+  // a job holds for the length of one request.
+  static Result<std::unique_ptr<Correspondence>> open(Desk& desk, const Settings& settings);
 
   // Renders `letter` for the case, queues it for `to` (default: the case's email address) and
   // tries to send it and anything else due. Fails when the case has no email address and no
   // `to` is given, or the template cannot be rendered.
   Result<OutboxView> send_letter(const CaseView& view, std::string_view letter, const LetterFields& extra,
                                  const std::optional<std::string>& to = std::nullopt);
+  Desk& desk() { return m_desk; }
   // Sends every pending message that is due.
   Result<SendReport> send_due();
   Result<std::vector<OutboxView>> list();
@@ -73,7 +78,10 @@ class Correspondence {
   Result<OutboxView> open(const OutboxMessage& message) const;
   Status attempt(OutboxMessage& message, SendReport& report);
 
+  Correspondence(Desk& desk, std::unique_ptr<Mailer> owned, const Settings& settings);
+
   Desk& m_desk;
+  std::unique_ptr<Mailer> m_owned;  // declared before m_mailer: set first
   Mailer& m_mailer;
   const Settings& m_settings;
 };

@@ -237,6 +237,7 @@ class Desk {
   Result<std::int64_t> add_message(const OutboxMessage& message, const std::string& details_json);
   Status update_message(const OutboxMessage& message, std::string_view outcome, const std::string& details_json);
   Result<std::vector<OutboxMessage>> messages();
+  Result<std::vector<OutboxMessage>> messages_of_case(std::string_view number);
   Status save_challenge(const VerificationChallenge& challenge);
   Result<std::optional<VerificationChallenge>> challenge(std::string_view case_number);
   // Records a verification attempt (as record_verification) with extra audit details, and

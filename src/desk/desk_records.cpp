@@ -148,6 +148,10 @@ Result<std::vector<OutboxMessage>> Desk::messages() {
   return m_store.load_messages();
 }
 
+Result<std::vector<OutboxMessage>> Desk::messages_of_case(std::string_view number) {
+  return m_store.load_messages_of_case(number);
+}
+
 Status Desk::save_challenge(const VerificationChallenge& challenge) {
   return m_store.transaction([&] { return m_store.save_challenge(challenge); });
 }

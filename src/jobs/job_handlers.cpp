@@ -5,6 +5,8 @@
 #include "desk/correspondence.hpp"
 #include "desk/erasure_service.hpp"
 #include "desk/export_service.hpp"
+#include "desk/locate_service.hpp"
+#include "desk/rectification_service.hpp"
 #include "desk/sweep.hpp"
 #include "notify/mailer.hpp"
 
@@ -90,9 +92,9 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   c.progress(0, 1, "searching every system");
   auto outcome = export_subject(c.desk, *map, request);
   if (!outcome) return propagate(outcome.error());
-  auto mailer = open_mailer(settings);
-  if (!mailer) return propagate(mailer.error());
-  Correspondence mail(c.desk, **mailer, settings);
+  auto opened = Correspondence::open(c.desk, settings);
+  if (!opened) return propagate(opened.error());
+  Correspondence& mail = **opened;
   LetterFields password;
   password.values["password"] = outcome->package.password;
   if (auto ok = letter(mail, c.desk, outcome->case_number, "package-password", password); !ok)
@@ -146,19 +148,104 @@ Result<std::string> run_erase(const DataMap* map, JobContext& c) {
   return result.dump();
 }
 
+json failures_json(const std::vector<StoreFailure>& failures) {
+  json out = json::array();
+  for (const auto& f : failures) out.push_back({{"system", f.system}, {"tenant", f.tenant}, {"message", f.message}});
+  return out;
+}
+
+// The result names collections and counts, never a value found: it is shown to every operator.
+Result<std::string> run_locate(const DataMap* map, JobContext& c) {
+  if (auto ok = need_map(map); !ok) return propagate(ok.error());
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  auto scope = scope_of(c, *p);
+  if (!scope) return propagate(scope.error());
+  if (!scope->case_number) return invalid("a locate job needs a case");
+  c.progress(0, 1, "searching every system");
+  LocateRequest request{scope->subjects, scope->case_number, scope->tenants};
+  auto outcome = locate_subject(c.desk, *map, request, [](const FoundRecord&) { return Status{}; });
+  if (!outcome) return propagate(outcome.error());
+  c.progress(1, 1, "searched");
+  return json{{"case", outcome->case_number},
+              {"records", outcome->result.records_by_collection},
+              {"total", outcome->result.total()},
+              {"queries", outcome->result.queries},
+              {"not_searched", failures_json(outcome->result.failures)}}
+      .dump();
+}
+
+json change_result(const RectifyOutcome& r) {
+  json lines = json::array();
+  for (const auto& line : r.summary)
+    lines.push_back({{"collection", line.collection}, {"tenant", line.tenant}, {"records", line.records},
+                     {"action", line.action}});
+  json out{{"case", r.case_number}, {"changes", lines}, {"recipients_to_notify", r.recipients},
+           {"not_searched", failures_json(r.unsearched)}};
+  if (r.proof) {
+    out["verified_rows"] = r.proof->verified_rows;
+    out["wrong"] = r.proof->wrong;
+    out["clean"] = r.proof->clean();
+  }
+  return out;
+}
+
+Status change_failed(const RectifyOutcome& r) {
+  if (r.failed_steps.empty()) return {};
+  return fail(ErrorCode::unavailable,
+              std::to_string(r.failed_steps.size()) + " store(s) could not be changed; the change is tried again");
+}
+
+Result<std::string> run_rectify(const DataMap* map, JobContext& c) {
+  if (auto ok = need_map(map); !ok) return propagate(ok.error());
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  auto scope = scope_of(c, *p);
+  if (!scope) return propagate(scope.error());
+  if (!scope->case_number) return invalid("a rectify job needs a case");
+  auto corrections = string_list(*p, "corrections");
+  if (!corrections) return propagate(corrections.error());
+  c.progress(0, 1, "correcting");
+  auto outcome = rectify_subject(c.desk, *map, {*scope->case_number, *corrections, scope->tenants, false});
+  if (!outcome) return propagate(outcome.error());
+  if (auto ok = change_failed(*outcome); !ok) return propagate(ok.error());
+  c.progress(1, 1, "corrected and read again");
+  return change_result(*outcome).dump();
+}
+
+Result<std::string> run_mark(const DataMap* map, MarkerKind kind, JobContext& c) {
+  if (auto ok = need_map(map); !ok) return propagate(ok.error());
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  auto scope = scope_of(c, *p);
+  if (!scope) return propagate(scope.error());
+  if (!scope->case_number) return invalid("a restrict or object job needs a case");
+  MarkRequest request;
+  request.case_number = *scope->case_number;
+  request.kind = kind;
+  request.lift = p->value("lift", false);
+  request.tenants = scope->tenants;
+  c.progress(0, 1, request.lift ? "lifting the markers" : "setting the markers");
+  auto outcome = mark_subject(c.desk, *map, request);
+  if (!outcome) return propagate(outcome.error());
+  if (auto ok = change_failed(*outcome); !ok) return propagate(ok.error());
+  c.progress(1, 1, "markers set and read again");
+  return change_result(*outcome).dump();
+}
+
 Result<std::string> run_send_letters(const Settings& settings, JobContext& c) {
-  auto mailer = open_mailer(settings);
-  if (!mailer) return propagate(mailer.error());
-  Correspondence mail(c.desk, **mailer, settings);
+  auto opened = Correspondence::open(c.desk, settings);
+  if (!opened) return propagate(opened.error());
+  Correspondence& mail = **opened;
   auto report = mail.send_due();
   if (!report) return propagate(report.error());
   return json{{"sent", report->sent}, {"waiting", report->waiting}, {"failed", report->failed}}.dump();
 }
 
 Result<std::string> run_sweep_job(const Settings& settings, JobContext& c) {
-  auto mailer = open_mailer(settings);
-  if (!mailer) return propagate(mailer.error());
-  Correspondence mail(c.desk, **mailer, settings);
+  auto opened = Correspondence::open(c.desk, settings);
+  if (!opened) return propagate(opened.error());
+  Correspondence& mail = **opened;
   auto report = run_sweep(c.desk, mail);
   if (!report) return propagate(report.error());
   return json{{"cases_acted_on", report->actions.size()},
@@ -174,6 +261,10 @@ std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings
   return {
       {"export", [&settings, map](JobContext& c) { return run_export(settings, map, c); }},
       {"erase", [map](JobContext& c) { return run_erase(map, c); }},
+      {"locate", [map](JobContext& c) { return run_locate(map, c); }},
+      {"rectify", [map](JobContext& c) { return run_rectify(map, c); }},
+      {"restrict", [map](JobContext& c) { return run_mark(map, MarkerKind::restriction, c); }},
+      {"object", [map](JobContext& c) { return run_mark(map, MarkerKind::objection, c); }},
       {"send-letters", [&settings](JobContext& c) { return run_send_letters(settings, c); }},
       {"sweep", [&settings](JobContext& c) { return run_sweep_job(settings, c); }},
   };

@@ -5,7 +5,7 @@
 #include "desk/case_actions.hpp"
 #include "desk/json_views.hpp"
 #include "desk/reports.hpp"
-#include "notify/mailer.hpp"
+#include "desk/verification_service.hpp"
 
 namespace maestro {
 
@@ -54,13 +54,8 @@ HttpResponse case_action_route(const HttpRequest& r, Desk& desk, const Settings&
   if (!send) return problem(send.error());
   request.send_letter = *send;
 
-  std::unique_ptr<Mailer> mailer;
-  std::optional<Correspondence> mail;
-  if (auto opened = open_mailer(settings)) {  // without one the letter is reported as not sent
-    mailer = std::move(*opened);
-    mail.emplace(desk, *mailer, settings);
-  }
-  auto done = run_case_action(desk, mail ? &*mail : nullptr, number, request);
+  auto mail = Correspondence::open(desk, settings);  // without one the letter is reported as not sent
+  auto done = run_case_action(desk, mail ? mail->get() : nullptr, number, request);
   if (!done) return problem(done.error());
   json out{{"case", json::parse(case_json(done->view, -1))}, {"letter", nullptr}};
   if (done->letter) {
@@ -75,6 +70,80 @@ HttpResponse case_action_route(const HttpRequest& r, Desk& desk, const Settings&
     out["letter"] = letter;
   }
   return json_response(200, out.dump());
+}
+
+namespace {
+
+json check_json(const VerificationResult& v) {
+  return json{{"case", json::parse(case_json(v.view, -1))},
+              {"passed", v.passed},
+              {"factors_passed", v.factors_passed},
+              {"factors_required", v.factors_required},
+              {"explanation", v.explanation}};
+}
+
+Result<VerificationResult> run_check(const json& body, Desk& desk, const Settings& settings, const DataMap* map,
+                                     const std::string& number) {
+  auto method = optional_string(body, "method");
+  if (!method) return propagate(method.error());
+  auto send = optional_bool(body, "send", false);
+  if (!send) return propagate(send.error());
+  if (*send) {
+    auto proof = optional_string(body, "requested_proof");
+    if (!proof) return propagate(proof.error());
+    auto mail = Correspondence::open(desk, settings);
+    if (!mail) return propagate(mail.error());
+    return start_verification(desk, **mail, number, *method, *proof);
+  }
+  if (*method == "email-code") {
+    auto code = optional_string(body, "code");
+    if (!code) return propagate(code.error());
+    if (code->empty()) return invalid("give the 'code' the requester received, or send one with \"send\": true");
+    return check_code(desk, number, *code);
+  }
+  if (*method == "knowledge") {
+    if (!map) return precondition("no data map is configured (datamap: in maestro.yaml)");
+    if (!body.contains("answers") || !body["answers"].is_object() || body["answers"].empty())
+      return invalid("'answers' must be an object of field -> answer, e.g. {\"invoice.InvoiceId\": \"98\"}");
+    KnowledgeAnswers answers;
+    for (const auto& [field, value] : body["answers"].items()) {
+      if (!value.is_string()) return invalid("each answer must be a string");
+      answers.answers[field] = value.get<std::string>();
+    }
+    auto pieces = optional_bool(body, "specific_pieces", false);
+    if (!pieces) return propagate(pieces.error());
+    auto declaration = optional_bool(body, "signed_declaration", false);
+    if (!declaration) return propagate(declaration.error());
+    answers.specific_pieces = *pieces;
+    answers.signed_declaration = *declaration;
+    return check_knowledge(desk, *map, number, answers);
+  }
+  if (*method == "document") {
+    auto document = optional_string(body, "document");
+    if (!document) return propagate(document.error());
+    auto outcome_text = optional_string(body, "outcome");
+    if (!outcome_text) return propagate(outcome_text.error());
+    auto outcome = parse_verification_outcome(*outcome_text);
+    if (!outcome || (*outcome != VerificationOutcome::passed && *outcome != VerificationOutcome::failed))
+      return invalid("'outcome' is passed or failed");
+    return record_document(desk, number, *document, *outcome);
+  }
+  return invalid("'method' is email-code, knowledge or document");
+}
+
+}  // namespace
+
+HttpResponse check_route(const HttpRequest& r, Desk& desk, const Settings& settings, const DataMap* map,
+                         const Caller& caller, const std::string& number) {
+  if (r.method != "POST") return problem(405, "use POST");
+  if (auto refused = refuse_unless(caller, Role::operator_)) return *refused;
+  if (auto refused = not_json(r)) return *refused;
+  auto body = strict_body(r, {"method", "send", "requested_proof", "code", "answers", "specific_pieces",
+                              "signed_declaration", "document", "outcome"});
+  if (!body) return problem(body.error());
+  auto checked = run_check(*body, desk, settings, map, number);
+  if (!checked) return problem(checked.error());
+  return json_response(200, check_json(*checked).dump());
 }
 
 HttpResponse holds_route(const HttpRequest& r, Desk& desk, const Caller& caller, const std::vector<std::string>& rest) {

@@ -100,6 +100,18 @@ Result<std::string> optional_string(const json& body, const char* key) {
   return body[key].get<std::string>();
 }
 
+Result<std::vector<std::string>> optional_strings(const json& body, const char* key) {
+  std::vector<std::string> out;
+  if (!body.contains(key)) return out;
+  auto bad = [&] { return invalid(std::string("'") + key + "' must be a list of strings"); };
+  if (!body[key].is_array() || body[key].size() > 1000) return bad();
+  for (const auto& v : body[key]) {
+    if (!v.is_string()) return bad();
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
 Result<bool> optional_bool(const json& body, const char* key, bool fallback) {
   if (!body.contains(key)) return fallback;
   if (!body[key].is_boolean()) return invalid(std::string("'") + key + "' must be true or false");

@@ -31,6 +31,8 @@ std::optional<HttpResponse> not_json(const HttpRequest& r);
 Result<nlohmann::json> strict_body(const HttpRequest& r, const std::vector<std::string>& allowed);
 // A string field, "" when absent; invalid_argument when it is not a string.
 Result<std::string> optional_string(const nlohmann::json& body, const char* key);
+// A list of strings, empty when absent; invalid_argument when it is anything else.
+Result<std::vector<std::string>> optional_strings(const nlohmann::json& body, const char* key);
 // A boolean field, `fallback` when absent.
 Result<bool> optional_bool(const nlohmann::json& body, const char* key, bool fallback);
 // A 303 answer sending the browser to `to`.

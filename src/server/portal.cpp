@@ -87,9 +87,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
     }
     if (r.method != "POST") return message(405, "Not allowed", "Use the form.");
     PortalSubmission submission = read_submission(r.body, gpc);
-    auto mailer = open_mailer(settings);
-    if (!mailer) return message(503, "Unavailable", "We cannot send email just now: please try again later.");
-    Correspondence mail(desk, **mailer, settings);
+    auto opened = Correspondence::open(desk, settings);
+    if (!opened) return message(503, "Unavailable", "We cannot send email just now: please try again later.");
+    Correspondence& mail = **opened;
     auto receipt = submit_portal_request(desk, mail, submission, public_url(settings, r, secure), "gdpr");
     if (!receipt) {
       if (receipt.error().code != ErrorCode::invalid_argument)
@@ -121,9 +121,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
         return redirect_to(base + (checked->passed ? "?code=ok" : "?code=wrong"));
       }
       if (parts[3] == "download-code") {
-        auto mailer = open_mailer(settings);
-        if (!mailer) return message(503, "Unavailable", "We cannot send email just now.");
-        Correspondence mail(desk, **mailer, settings);
+        auto opened = Correspondence::open(desk, settings);
+        if (!opened) return message(503, "Unavailable", "We cannot send email just now.");
+        Correspondence& mail = **opened;
         auto window = download_window(**view, m_clock.now(), std::chrono::hours{settings.server.download_hours},
                                       settings.server.download_limit);
         if (!window.open) return redirect_to(base);
@@ -157,9 +157,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
                                                                                                      : "?answers=wrong"));
       }
       if (parts[3] == "resend") {
-        auto mailer = open_mailer(settings);
-        if (!mailer) return message(503, "Unavailable", "We cannot send email just now.");
-        Correspondence mail(desk, **mailer, settings);
+        auto opened = Correspondence::open(desk, settings);
+        if (!opened) return message(503, "Unavailable", "We cannot send email just now.");
+        Correspondence& mail = **opened;
         auto started = start_verification(desk, mail, number, "email-code", "");
         return redirect_to(base + (started ? "?sent=1" : "?code=refused"));
       }

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "desk/case_jobs.hpp"
 #include "desk/json_views.hpp"
 #include "server/api_cases.hpp"
 #include "server/dashboard.hpp"
@@ -296,6 +297,10 @@ class Service::Impl {
       route = "/api/v1/cases/{number}/actions/{action}";
       return case_action_route(r, desk, m_installation.settings, *caller, rest[1], rest[3]);
     }
+    if (rest.size() == 3 && rest[0] == "cases" && rest[2] == "checks") {
+      route = "/api/v1/cases/{number}/checks";
+      return check_route(r, desk, m_installation.settings, m_map, *caller, rest[1]);
+    }
     if (!rest.empty() && rest[0] == "holds") {
       route = rest.size() == 1 ? "/api/v1/holds" : "/api/v1/holds/{id}/release";
       return holds_route(r, desk, *caller, rest);
@@ -419,35 +424,32 @@ class Service::Impl {
 
   HttpResponse start_job(const HttpRequest& r, const std::string& number, Desk& desk) {
     if (auto refused = not_json(r)) return *refused;
-    auto body = strict_body(r, {"kind", "destination", "formats", "notify", "tenants"});
+    auto body = strict_body(r, {"kind", "destination", "formats", "notify", "tenants", "corrections", "lift"});
     if (!body) return problem(body.error());
+    CaseJobRequest request;
     auto kind = optional_string(*body, "kind");
     if (!kind) return problem(kind.error());
-    if (*kind != "export" && *kind != "erase") return problem(400, "kind must be export or erase");
-    auto view = desk.find(number);
-    if (!view) return problem(view.error());
-    json parameters{{"case", view->c.number}};
-    if (body->contains("tenants")) {
-      if (!(*body)["tenants"].is_array()) return problem(400, "'tenants' must be a list of strings");
-      parameters["tenants"] = (*body)["tenants"];
-    }
-    if (*kind == "export") {
-      auto destination = optional_string(*body, "destination");
-      if (!destination) return problem(destination.error());
-      if (destination->empty())
-        return problem(400, "an export needs a 'destination' (a folder or s3://bucket/prefix/)");
-      auto formats = optional_string(*body, "formats");
-      if (!formats) return problem(formats.error());
-      parameters["destination"] = *destination;
-      parameters["formats"] = formats->empty() ? "json,csv,html" : *formats;
-      if (body->contains("notify") && !(*body)["notify"].is_boolean())
-        return problem(400, "'notify' must be true or false");
-      parameters["notify"] = body->value("notify", false);
-    } else if (body->contains("destination") || body->contains("formats") || body->contains("notify")) {
-      return problem(400, "an erase job takes only 'kind' and 'tenants'");
-    }
-    std::string key = r.headers.count("idempotency-key") ? r.headers.at("idempotency-key") : "";
-    auto job = desk.enqueue_job({*kind, view->c.number, parameters.dump(), 3, key});
+    request.kind = *kind;
+    auto destination = optional_string(*body, "destination");
+    if (!destination) return problem(destination.error());
+    request.destination = *destination;
+    auto formats = optional_string(*body, "formats");
+    if (!formats) return problem(formats.error());
+    request.formats = *formats;
+    auto notify = optional_bool(*body, "notify", false);
+    if (!notify) return problem(notify.error());
+    request.notify = *notify;
+    auto lift = optional_bool(*body, "lift", false);
+    if (!lift) return problem(lift.error());
+    request.lift = *lift;
+    auto tenants = optional_strings(*body, "tenants");
+    if (!tenants) return problem(tenants.error());
+    request.tenants = *tenants;
+    auto corrections = optional_strings(*body, "corrections");
+    if (!corrections) return problem(corrections.error());
+    request.corrections = *corrections;
+    request.idempotency_key = r.headers.count("idempotency-key") ? r.headers.at("idempotency-key") : "";
+    auto job = queue_case_job(desk, number, request);
     if (!job) return problem(job.error());
     if (m_pool) m_pool->wake();
     HttpResponse response = json_response(202, job_json(desk, *job));

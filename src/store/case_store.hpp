@@ -255,6 +255,8 @@ class CaseStore {
   virtual Status update_message(const OutboxMessage& message) = 0;
   // Every message, oldest first.
   virtual Result<std::vector<OutboxMessage>> load_messages() = 0;
+  // One case's messages, oldest first.
+  virtual Result<std::vector<OutboxMessage>> load_messages_of_case(std::string_view case_number) = 0;
 
   virtual Result<std::int64_t> add_task(const ManualTask& task) = 0;
   virtual Status update_task(const ManualTask& task) = 0;

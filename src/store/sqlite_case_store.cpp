@@ -17,7 +17,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 11> k_migrations{R"sql(
+constexpr std::array<const char*, 12> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -222,6 +222,10 @@ constexpr std::array<const char*, 11> k_migrations{R"sql(
     case_number TEXT NOT NULL REFERENCES cases(number),
     expires_at TEXT NOT NULL
   );
+)sql",
+                                                  R"sql(
+  -- A case's letters without reading the whole outbox (the dashboard's case page, fulfilment).
+  CREATE INDEX outbox_by_case ON outbox(case_number, id);
 )sql"};
 
 // The columns of an operator account, in the order read_operator expects.
@@ -744,10 +748,19 @@ class SqliteCaseStore final : public CaseStore {
     return {};
   }
 
-  Result<std::vector<OutboxMessage>> load_messages() override {
-    Statement q(m_db,
-                "SELECT id, case_number, letter, created_at, state, attempts, next_attempt_at, sent_at, last_error, "
-                "message FROM outbox ORDER BY id");
+  Result<std::vector<OutboxMessage>> load_messages() override { return read_messages(""); }
+  Result<std::vector<OutboxMessage>> load_messages_of_case(std::string_view case_number) override {
+    return read_messages(case_number);
+  }
+
+  // Every message, or one case's (`case_number` not empty), oldest first.
+  Result<std::vector<OutboxMessage>> read_messages(std::string_view case_number) {
+    std::string sql =
+        "SELECT id, case_number, letter, created_at, state, attempts, next_attempt_at, sent_at, last_error, "
+        "message FROM outbox";
+    if (!case_number.empty()) sql += " WHERE case_number = ?1";
+    Statement q(m_db, sql + " ORDER BY id");
+    if (!case_number.empty()) q.bind(1, std::string(case_number));
     std::vector<OutboxMessage> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {

@@ -103,6 +103,7 @@ class Journey:
             f"datamap: {self.work / 'demo/shop/datamap.yaml'}\n"
             f"organisation: {{name: Example Shop Ltd, dpo_email: dpo@example.com}}\n"
             f"mail: {{from: dpo@example.com, smtp: 'smtp://127.0.0.1:{self.smtp_port}', tls: none}}\n"
+            f"exports_root: {self.work / 'exports'}\n"
             f"server: {{public_url: '{self.base}', portal_questions: "
             f"[{{field: customers.postcode, question: 'The postcode of your delivery address'}}]}}\n")
         for _ in range(50):
@@ -131,7 +132,11 @@ class Journey:
                 break
             except OSError:
                 time.sleep(0.1)
+        self.downloads = self.work / "downloads"
+        self.downloads.mkdir()
         options = Options()
+        options.add_experimental_option("prefs", {"download.default_directory": str(self.downloads),
+                                                  "download.prompt_for_download": False})
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--window-size=1280,1000"):
@@ -139,6 +144,8 @@ class Journey:
         self.driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
                                        options=options)
         self.driver.set_page_load_timeout(30)
+        self.driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                                    {"behavior": "allow", "downloadPath": str(self.downloads)})
 
     def stop(self):
         if self.driver:
@@ -211,6 +218,22 @@ class Journey:
                 element.send_keys(value)
         self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
+    def start_job(self, kind):
+        form = self.driver.find_element(By.XPATH, f"//form[input[@name='kind' and @value='{kind}']]")
+        self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+    def wait_for_job(self, kind):
+        """Reloads the case page until the newest job of `kind` has ended; returns its row's text."""
+        for _ in range(150):
+            rows = [r.text for r in self.driver.find_elements(
+                By.XPATH, "//h2[@id='jobs-h']/following-sibling::table//tbody/tr") if f" {kind} " in f" {r.text} "]
+            if rows and ("succeeded" in rows[0] or "failed" in rows[0]):
+                check("succeeded" in rows[0], f"the {kind} job failed: {rows[0]}")
+                return rows[0]
+            time.sleep(0.3)
+            self.driver.refresh()
+        raise Failure(f"the {kind} job did not end")
+
     def sign_in(self, email, password=PASSWORD):
         self.open("/dashboard/login")
         self.fill("email", email)
@@ -234,8 +257,11 @@ class Journey:
         raise Failure(f"no message to {address} about '{subject_part}' reached the SMTP server")
 
     def code_for(self, address, seen=()):
+        return self.code_for_subject(address, "verification code", seen)
+
+    def code_for_subject(self, address, subject, seen=()):
         for _ in range(100):
-            text = self.mail_to(address, "verification code")
+            text = self.mail_to(address, subject)
             codes = re.findall(r"\b(\d{6})\b", text)
             if codes and codes[-1] not in seen:
                 return codes[-1]
@@ -330,7 +356,7 @@ class Journey:
         self.open("/dashboard/cases/" + number)
         self.submit_action("acknowledge")
         # Two checks: a document the operator saw, then the DPO's decision.
-        form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/checks']")
+        form = self.driver.find_element(By.XPATH, "//form[input[@value='document']]")
         Select(form.find_element(By.NAME, "document")).select_by_value("passport")
         Select(form.find_element(By.NAME, "outcome")).select_by_value("passed")
         self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button"))
@@ -390,6 +416,122 @@ class Journey:
         self.click_and_wait(self.driver.find_element(By.LINK_TEXT, "Audit"))
         check("Intact" in self.text(), "the audit trail is not reported intact: " + self.text())
         self.page_checked("audit")
+        self.sign_out()
+
+    # --- an access request from the portal to the requester's download ------------------------
+
+    def access_download(self):
+        email = "customer4@example.com"
+        self.open("/portal")
+        self.fill("name", "Ada Brook")
+        self.fill("email", email)
+        self.driver.find_element(By.ID, "wish-copy").click()
+        Select(self.driver.find_element(By.ID, "residence")).select_by_value("uk")
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+        self.fill("code", self.code_for(email))
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/code'] button"))
+        check("We are working on your request" in self.text(), "the access request was not verified: " + self.text())
+        number = json.loads(self.run_maestro("dsar", "list", "--json"))[-1]["number"]
+
+        self.sign_in("olivia@example.com")
+        self.open("/dashboard?state=verified&right=access")
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")
+        check(rows and number in rows[0].text, f"{number} is not at the top of the verified queue")
+        self.click_and_wait(self.driver.find_element(By.LINK_TEXT, number))
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/actions/assign']")
+        Select(form.find_element(By.NAME, "text")).select_by_value("olivia@example.com")
+        self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        check("olivia@example.com" in self.driver.find_element(By.CSS_SELECTOR, "dl.facts").text,
+              "the case was not assigned from the list of operators")
+        self.submit_action("start")
+        self.start_job("locate")
+        self.wait_for_job("locate")
+        found = self.driver.find_element(By.XPATH, "//h2[@id='found-h']/following-sibling::table").text
+        check("shop.customers 1" in found, "no records per collection: " + found)
+        check(email not in self.driver.page_source.split("found-h")[1].split("letters-h")[0],
+              "the records found show a value, not a count")
+        self.page_checked("case-records-found")
+        self.start_job("export")
+        self.wait_for_job("export")
+        self.page_checked("case-exported")
+        self.submit_action("review")
+        self.submit_action("fulfil")
+        letters = self.driver.find_element(By.XPATH, "//h2[@id='letters-h']/following-sibling::table").text
+        check("package-password" in letters and "fulfilment" in letters, "the letters are missing: " + letters)
+        self.sign_out()
+
+        # The requester: the link in the fulfilment letter, a fresh code, the download, 7-Zip.
+        letter = self.mail_to(email, "Request is Complete")
+        links = re.findall(r"http://127\.0\.0\.1:\d+/portal/s/st_[0-9a-f]+", letter)
+        check(links, "the fulfilment letter does not link to the status page: " + letter)
+        self.driver.get(links[0])
+        check("Download your data" in self.text(), "the status page offers no download: " + self.text())
+        self.page_checked("portal-download")
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/download-code'] button"))
+        self.fill("download-code", self.code_for_subject(email, "download code"))
+        self.page_checked("portal-download-code")
+        self.driver.find_element(By.CSS_SELECTOR, "form[action$='/download'] button").click()
+        package = None
+        for _ in range(200):
+            done = [p for p in self.downloads.iterdir() if p.suffix == ".zip"]
+            if done:
+                package = done[0]
+                break
+            time.sleep(0.1)
+        check(package is not None, "the browser downloaded nothing: " + str(list(self.downloads.iterdir())))
+        password = re.search(r"is:\s*\n\s*(\S+)", self.mail_to(email, "Password for your data"))
+        check(password, "no password in the second message")
+        listing = subprocess.run(["7z", "l", "-slt", "-p" + password.group(1), str(package)],
+                                 capture_output=True, text=True, timeout=60)
+        check(listing.returncode == 0, "7z cannot open the package: " + listing.stdout[-400:] + listing.stderr)
+        check("data.json" in listing.stdout or ".json" in listing.stdout, "the package holds no JSON: " + listing.stdout)
+        tested = subprocess.run(["7z", "t", "-p" + password.group(1), str(package)],
+                                capture_output=True, text=True, timeout=60)
+        check(tested.returncode == 0 and "Everything is Ok" in tested.stdout, "7z finds the package damaged")
+        wrong = subprocess.run(["7z", "t", "-pnot-the-password", str(package)], capture_output=True, text=True,
+                               timeout=60)
+        check(wrong.returncode != 0, "the package opens without its password")
+
+    # --- a correction, with checks made by the operator ------------------------------------------
+
+    def rectification(self):
+        email = "customer5@example.com"
+        import sqlite3
+        with sqlite3.connect(self.work / "demo/shop/shop.db") as db:
+            postcode = db.execute("SELECT postcode FROM customers WHERE email = ?", (email,)).fetchone()[0]
+        made = json.loads(self.run_maestro("dsar", "intake", "--subject", email, "--name", "Carl Mendes",
+                                           "--rights", "rectification", "--jurisdiction", "uk-gdpr", "--json"))
+        number = made["number"]
+        self.sign_in("olivia@example.com")
+        self.open("/dashboard/cases/" + number)
+        self.submit_action("acknowledge")
+        self.click_and_wait(self.driver.find_element(By.XPATH, "//form[input[@value='send-code']]//button"))
+        check("code was emailed" in self.text(), "no notice after sending a code: " + self.text())
+        self.fill("check-code", self.code_for(email))
+        self.click_and_wait(self.driver.find_element(By.XPATH, "//form[input[@value='code']]//button"))
+        check(self.case_state(number) == "awaiting_verification", "one check verified a rectification")
+        self.fill("check-answers", "customers.postcode=" + postcode)
+        self.page_checked("case-checks")
+        self.click_and_wait(self.driver.find_element(By.XPATH, "//form[input[@value='knowledge']]//button"))
+        check(self.case_state(number) == "verified", "the code and the answer did not verify: " + self.text())
+        self.submit_action("start")
+        self.fill("corrections", "customers.phone=+44 20 7946 0000")
+        self.click_and_wait(self.driver.find_element(By.XPATH, "//form[input[@value='rectify']]//button"))
+        preview = self.text()
+        check("Nothing has changed yet" in preview and "customers" in preview, "no correction preview: " + preview)
+        check("Parcel carrier" in preview, "the recipients to tell are not listed: " + preview)
+        self.page_checked("rectify-preview")
+        with sqlite3.connect(self.work / "demo/shop/shop.db") as db:
+            check(db.execute("SELECT phone FROM customers WHERE email = ?", (email,)).fetchone()[0] != "+44 20 7946 0000",
+                  "the preview changed the store")
+        self.driver.find_element(By.ID, "confirm").click()
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button"))
+        row = self.wait_for_job("rectify")
+        check("changed and read again" in row, "the correction's proof is not shown: " + row)
+        with sqlite3.connect(self.work / "demo/shop/shop.db") as db:
+            phone = db.execute("SELECT phone FROM customers WHERE email = ?", (email,)).fetchone()[0]
+        check(phone == "+44 20 7946 0000", f"the phone was not corrected: {phone}")
+        self.page_checked("rectify-done")
         self.sign_out()
 
     def database_has(self, email):
@@ -491,6 +633,8 @@ class Journey:
         self.sign_out()
 
         self.erasure()
+        self.access_download()
+        self.rectification()
 
         # Wrong passwords lock the account out, saying until when.
         for _ in range(5):
