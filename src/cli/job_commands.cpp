@@ -1,10 +1,12 @@
 // maestro jobs (queue, list, show, cancel) and maestro worker: long work run in the background,
 // by worker threads or by worker processes on other machines sharing the case store.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
+#include "desk/case_jobs.hpp"
 #include "desk/json_views.hpp"
 #include "jobs/job_handlers.hpp"
 
@@ -22,22 +24,35 @@ std::string job_line(const JobRecord& j) {
          j.state + " (attempt " + std::to_string(j.attempts) + " of " + std::to_string(j.max_attempts) + ")" + progress;
 }
 
+void print_queued(Session& s, const JobRecord& job, bool as_json) {
+  if (as_json)
+    s.out << job_json(s.desk(), job) << "\n";
+  else
+    s.out << "Queued job " << job_line(job) << "\nRun 'maestro worker' (or 'maestro serve') to process it.\n";
+}
+
 void add_queue(CLI::App& jobs, Session& s) {
   struct Options {
     std::string kind, case_number, destination, formats = "json,csv,html", key;
-    std::vector<std::string> subjects, tenants;
-    bool notify = false, json = false;
+    std::vector<std::string> subjects, tenants, corrections;
+    bool notify = false, lift = false, json = false;
     int attempts = 3;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = jobs.add_subcommand("queue", "Queue long work for a worker: export, erase, send-letters, sweep");
-  cmd->add_option("kind", o->kind, "export, erase, send-letters or sweep")->required();
-  cmd->add_option("--case", o->case_number, "The case the work is for (export, erase)");
+  auto* cmd = jobs.add_subcommand(
+      "queue", "Queue long work for a worker: locate, export, erase, rectify, restrict, object, send-letters, sweep");
+  cmd->add_option("kind", o->kind, "locate, export, erase, rectify, restrict, object, send-letters or sweep")
+      ->required();
+  cmd->add_option("--case", o->case_number,
+                  "The case the work is for (needed by every kind but send-letters and sweep; an export may name "
+                  "--subject instead)");
   cmd->add_option("--subject", o->subjects, "An identifier of the person, KIND:VALUE (default: the case's)");
   cmd->add_option("--out", o->destination, "export: the folder or s3://bucket/prefix/ to deliver to");
   cmd->add_option("--format", o->formats, "export: files in the package (default json,csv,html)");
   cmd->add_option("--tenant", o->tenants, "Only this tenant (repeatable)");
   cmd->add_flag("--notify", o->notify, "export: also send the requester the fulfilment letter (template C)");
+  cmd->add_option("--set", o->corrections, "rectify: a correction COLLECTION.FIELD=VALUE (repeatable)");
+  cmd->add_flag("--lift", o->lift, "restrict, object: end the restriction or objection instead");
   cmd->add_option("--attempts", o->attempts, "How often a passing failure is tried (default 3)")
       ->check(CLI::Range(1, 20));
   cmd->add_option("--idempotency-key", o->key, "Queue at most once per key (a second call returns the first job)");
@@ -46,8 +61,32 @@ void add_queue(CLI::App& jobs, Session& s) {
       "The job runs in 'maestro worker' (or 'maestro serve') as the same command would: an export job mails the "
       "package's password to the requester in a letter of its own, since no one sees a terminal. A store that "
       "cannot be reached is tried again later (30 s, 1 min, 2 min ...); the work resumes where it stopped.\n\n"
-      "Example:\n  maestro jobs queue export --case DSAR-2026-001 --out exports/DSAR-2026-001/");
+      "Examples:\n  maestro jobs queue export --case DSAR-2026-001 --out exports/DSAR-2026-001/\n"
+      "  maestro jobs queue rectify --case DSAR-2026-002 --set 'customers.phone=+44 20 7946 0000'\n"
+      "  maestro jobs queue locate --case DSAR-2026-003");
   cmd->callback([&s, o] {
+    const auto& case_kinds = case_job_kinds();
+    bool case_work = std::find(case_kinds.begin(), case_kinds.end(), o->kind) != case_kinds.end();
+    if (case_work && !o->case_number.empty()) {
+      // The same checks and parameters as the API and the dashboard.
+      CaseJobRequest request;
+      request.kind = o->kind;
+      if (o->kind == "export") {
+        request.destination = o->destination;
+        request.formats = o->formats;
+        request.notify = o->notify;
+      }
+      request.tenants = o->tenants;
+      request.subjects = o->subjects;
+      request.corrections = o->corrections;
+      request.lift = o->lift;
+      request.attempts = o->attempts;
+      request.idempotency_key = o->key;
+      print_queued(s, must(queue_case_job(s.desk(), o->case_number, request)), o->json);
+      return;
+    }
+    if (case_work && o->kind != "export")
+      fail_command(Error{ErrorCode::invalid_argument, "a " + o->kind + " job needs --case"});
     json p = json::object();
     if (!o->case_number.empty()) p["case"] = o->case_number;
     if (!o->subjects.empty()) p["subjects"] = o->subjects;
@@ -61,11 +100,7 @@ void add_queue(CLI::App& jobs, Session& s) {
     if ((o->kind == "export" || o->kind == "erase") && o->case_number.empty()) {
       fail_command(Error{ErrorCode::invalid_argument, "an " + o->kind + " job needs --case"});
     }
-    JobRecord job = must(s.desk().enqueue_job({o->kind, o->case_number, p.dump(), o->attempts, o->key}));
-    if (o->json)
-      s.out << job_json(s.desk(), job) << "\n";
-    else
-      s.out << "Queued job " << job_line(job) << "\nRun 'maestro worker' (or 'maestro serve') to process it.\n";
+    print_queued(s, must(s.desk().enqueue_job({o->kind, o->case_number, p.dump(), o->attempts, o->key})), o->json);
   });
 }
 

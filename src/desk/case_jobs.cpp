@@ -34,6 +34,7 @@ Result<JobRecord> queue_case_job(Desk& desk, std::string_view number, const Case
   if (!view) return propagate(view.error());
   nlohmann::json parameters{{"case", view->c.number}};
   if (!r.tenants.empty()) parameters["tenants"] = r.tenants;
+  if (!r.subjects.empty()) parameters["subjects"] = r.subjects;
   if (r.kind == "export") {
     if (r.destination.empty()) return invalid("an export needs a destination (a folder or s3://bucket/prefix/)");
     parameters["destination"] = r.destination;
@@ -51,7 +52,7 @@ Result<JobRecord> queue_case_job(Desk& desk, std::string_view number, const Case
   } else if (r.kind == "restrict" || r.kind == "object") {
     parameters["lift"] = r.lift;
   }
-  return desk.enqueue_job({r.kind, view->c.number, parameters.dump(), 3, r.idempotency_key});
+  return desk.enqueue_job({r.kind, view->c.number, parameters.dump(), r.attempts, r.idempotency_key});
 }
 
 }  // namespace maestro

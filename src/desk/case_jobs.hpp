@@ -26,6 +26,8 @@ struct CaseJobRequest {
   std::vector<std::string> tenants;
   std::vector<std::string> corrections;  // rectify: "collection.field=value"
   bool lift = false;                     // restrict, object: end it
+  std::vector<std::string> subjects;     // further identifiers of the person ("kind:value")
+  int attempts = 3;                      // how often a passing failure is tried
   std::string idempotency_key;
 };
 

@@ -122,6 +122,10 @@ TEST_F(Jobs, BadJobsAreRefusedAndAQueuedJobCanBeCancelled) {
   EXPECT_EQ(maestro.run({"jobs", "queue", "export", "--case", "DSAR-2026-001"}).exit_code, 2);  // no --out
   EXPECT_EQ(maestro.run({"jobs", "queue", "erase"}).exit_code, 2);                              // no --case
   EXPECT_EQ(maestro.run({"jobs", "queue", "erase", "--case", "DSAR-2026-404"}).exit_code, 3);
+  EXPECT_EQ(maestro.run({"jobs", "queue", "locate"}).exit_code, 2);                                // no --case
+  EXPECT_EQ(maestro.run({"jobs", "queue", "rectify", "--case", "DSAR-2026-001"}).exit_code, 2);  // no --set
+  EXPECT_EQ(maestro.run({"jobs", "queue", "rectify", "--case", "DSAR-2026-001", "--set", "phone"}).exit_code, 2);
+  EXPECT_EQ(maestro.run({"jobs", "queue", "locate", "--case", "DSAR-2026-001", "--lift"}).exit_code, 2);
   EXPECT_NE(ok({"jobs", "list"}).out.find("(no jobs)"), std::string::npos);
 
   ok({"jobs", "queue", "send-letters", "--idempotency-key", "nightly-1"});
@@ -130,6 +134,21 @@ TEST_F(Jobs, BadJobsAreRefusedAndAQueuedJobCanBeCancelled) {
   EXPECT_EQ(maestro.run({"jobs", "cancel", "1"}).exit_code, 4);
   EXPECT_EQ(maestro.run({"jobs", "show", "2"}).exit_code, 3);
   EXPECT_NE(ok({"worker", "--once"}).out.find("0 job(s) run"), std::string::npos);
+}
+
+TEST_F(Jobs, ALocateJobCountsThePersonsRecordsAndShowsNoValue) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  chinook(datasets);
+  verified_case();
+  ok({"dsar", "start", "DSAR-2026-001"});
+  ok({"jobs", "queue", "locate", "--case", "DSAR-2026-001"});
+  EXPECT_NE(ok({"worker", "--once"}).out.find("1 job(s) run"), std::string::npos);
+  json done = job(1);
+  ASSERT_EQ(done["state"], "succeeded") << done.dump();
+  EXPECT_EQ(done["result"]["records"]["chinook.customer"], 1);
+  EXPECT_EQ(done["result"]["not_searched"], json::array());
+  EXPECT_EQ(done.dump().find("luisg"), std::string::npos);
+  EXPECT_NE(ok({"audit", "show", "--json"}).out.find("\"locate\""), std::string::npos);
 }
 
 TEST_F(Jobs, TheSweepRunsAsAJob) {

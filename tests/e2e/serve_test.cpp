@@ -508,3 +508,109 @@ TEST_F(Serve, AnExportStartedThroughTheApiRunsAsAJob) {
 
 }  // namespace
 }  // namespace maestro::e2e
+
+namespace maestro::e2e {
+namespace {
+
+// An operator's API client checks identity (a code, then an answer from the person's own
+// records), finds the records, corrects them and restricts nothing it should not.
+TEST_F(Serve, ChecksLocateAndCorrectionsRunThroughTheApi) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  fs::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", maestro.dir() / "chinook.db");
+  fs::copy_file(testing::fixture("chinook-anonymize.datamap.yaml"), maestro.dir() / "datamap.yaml");
+  std::ofstream(maestro.home() / "maestro.yaml") << "datamap: ../datamap.yaml\n";
+  server.reset();
+  server = std::make_unique<BackgroundMaestro>(
+      maestro, std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--workers", "1",
+                                        "--no-daily-sweep"});
+  for (int i = 0; i < 200 && call("GET", "/healthz").status != 200; ++i) std::this_thread::sleep_for(50ms);
+  json request{{"subjects", {"email:luisg@embraer.com.br"}}, {"name", "Luís Gonçalves"},
+               {"rights", "rectification"}, {"jurisdiction", "gdpr"}};
+  ASSERT_EQ(call("POST", "/api/v1/cases", request.dump(), operator_token).status, 201);
+  ASSERT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/actions/acknowledge", "", operator_token).status, 200);
+  const std::string checks = "/api/v1/cases/DSAR-2026-001/checks";
+
+  // Bad input first: nothing is recorded.
+  EXPECT_EQ(call("POST", checks, R"({"method":"email-code","send":true})", auditor_token).status, 403);
+  EXPECT_EQ(call("POST", checks, R"({"method":"palm-reading"})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", checks, R"({"method":"email-code","code":123456})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", checks, R"({"method":"knowledge","answers":["x"]})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", checks, R"({"method":"document","document":"passport","outcome":"maybe"})", operator_token)
+                .status,
+            400);
+  EXPECT_EQ(call("POST", checks, R"({"method":"email-code","sent":true})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-404/checks", R"({"method":"email-code","send":true})", operator_token)
+                .status,
+            404);
+
+  Reply sent = call("POST", checks, R"({"method":"email-code","send":true})", operator_token);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  auto letters = outbox_letters(maestro.home(), "verification-code");
+  ASSERT_EQ(letters.size(), 1u);
+  std::smatch code;
+  ASSERT_TRUE(std::regex_search(letters[0], code, std::regex("\\n\\s+(\\d{6,})\\s*\\n"))) << letters[0];
+  Reply checked = call("POST", checks, json{{"method", "email-code"}, {"code", code[1].str()}}.dump(), operator_token);
+  ASSERT_EQ(checked.status, 200) << checked.body;
+  EXPECT_TRUE(checked.as_json()["passed"].get<bool>());
+  EXPECT_EQ(checked.as_json()["factors_passed"], 1);
+  EXPECT_EQ(checked.as_json()["factors_required"], 2);
+  EXPECT_EQ(checked.as_json()["case"]["state"], "awaiting_verification");
+  long long own = count_rows(maestro.dir() / "chinook.db",
+                                      "SELECT min(InvoiceId) FROM Invoice WHERE CustomerId = 1");
+  Reply answered = call("POST", checks,
+                        json{{"method", "knowledge"}, {"answers", {{"invoice.InvoiceId", std::to_string(own)}}}}.dump(),
+                        operator_token);
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.as_json()["case"]["state"], "verified");
+  ASSERT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/actions/start", "", operator_token).status, 200);
+
+  auto run_job = [&](const json& body) {
+    Reply started = call("POST", "/api/v1/cases/DSAR-2026-001/jobs", body.dump(), operator_token);
+    EXPECT_EQ(started.status, 202) << started.body;
+    std::string id = std::to_string(started.as_json().value("id", 0));
+    json job;
+    for (int i = 0; i < 600; ++i) {
+      job = call("GET", "/api/v1/jobs/" + id, "", auditor_token).as_json();
+      if (job["state"] == "succeeded" || job["state"] == "failed") break;
+      std::this_thread::sleep_for(50ms);
+    }
+    return job;
+  };
+  json located = run_job({{"kind", "locate"}});
+  ASSERT_EQ(located["state"], "succeeded") << located.dump();
+  EXPECT_EQ(located["result"]["records"]["chinook.customer"], 1) << located.dump();
+  EXPECT_GT(located["result"]["records"]["chinook.invoice"].get<int>(), 0);
+  EXPECT_EQ(located.dump().find("luisg"), std::string::npos);
+
+  // A correction's bad input: refused before anything is queued.
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"rectify"})", operator_token).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"rectify","corrections":["Phone"]})",
+                 operator_token)
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"rectify","corrections":"a.b=c"})",
+                 operator_token)
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"locate","lift":true})", operator_token).status,
+            400);
+  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"restrict","destination":"x/"})",
+                 operator_token)
+                .status,
+            400);
+  json corrected = run_job({{"kind", "rectify"}, {"corrections", {"customer.Phone=+55 12 0000 0000"}}});
+  ASSERT_EQ(corrected["state"], "succeeded") << corrected.dump();
+  EXPECT_TRUE(corrected["result"]["clean"].get<bool>());
+  EXPECT_EQ(corrected["result"]["recipients_to_notify"], json::array({"Payment processor"}));
+  EXPECT_EQ(corrected.dump().find("+55 12 0000 0000"), std::string::npos);  // the value stays in the store
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db",
+                                "SELECT count(*) FROM Customer WHERE Phone = '+55 12 0000 0000'"),
+            1);
+  // The case does not ask for restriction: the worker refuses, and says why.
+  json restricted = run_job({{"kind", "restrict"}});
+  EXPECT_EQ(restricted["state"], "failed");
+  EXPECT_NE(restricted.value("error", "").find("restriction"), std::string::npos) << restricted.dump();
+}
+
+}  // namespace
+}  // namespace maestro::e2e
