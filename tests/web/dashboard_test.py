@@ -418,6 +418,35 @@ class Journey:
         self.page_checked("audit")
         self.sign_out()
 
+    # --- the portal's erasure request (verified there by a code and a question) to its proof ---
+
+    def portal_erasure(self):
+        cases = json.loads(self.run_maestro("dsar", "list", "--json"))
+        number = next(c["number"] for c in cases if c["channel"] == "portal" and c["rights"] == ["erasure"]
+                      and c["state"] == "verified")
+        check(self.database_has("customer3@example.com"), "the shop lacks the requester before the erasure")
+        self.sign_in("olivia@example.com")
+        self.open("/dashboard/cases/" + number)
+        self.submit_action("start")
+        self.click_and_wait(self.driver.find_element(By.LINK_TEXT, "Preview the erasure"))
+        check("Nothing has changed yet" in self.text(), "no preview: " + self.text())
+        self.driver.find_element(By.ID, "confirm").click()
+        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button"))
+        row = self.wait_for_job("erase")
+        check("nothing erasable remains" in row, "the erasure's proof is not shown: " + row)
+        check(not self.database_has("customer3@example.com"), "the requester is still in the shop's database")
+        self.submit_action("review")
+        self.submit_action("fulfil")
+        self.sign_out()
+        letter = self.mail_to("customer3@example.com", "DSAR Received")
+        link = re.findall(r"http://127\.0\.0\.1:\d+/portal/s/st_[0-9a-f]+", letter)
+        check(link, "the acknowledgement has no status link")
+        self.driver.get(link[0])
+        check("Your request is done" in self.text(), "the requester's page does not say it is done: " + self.text())
+        self.page_checked("portal-erasure-done")
+        confirmation = self.mail_to("customer3@example.com", "Deletion Request - Complete")
+        check(number in confirmation, "the deletion confirmation names no case: " + confirmation[:300])
+
     # --- an access request from the portal to the requester's download ------------------------
 
     def access_download(self):
@@ -633,6 +662,7 @@ class Journey:
         self.sign_out()
 
         self.erasure()
+        self.portal_erasure()
         self.access_download()
         self.rectification()
 
