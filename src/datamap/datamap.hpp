@@ -48,6 +48,9 @@ struct Field {
   bool other_person = false;  // holds another individual's data (Art. 15(4)): left out of exports
   std::string data_type;
   std::optional<ErasureStrategy> erasure;
+  // An HTTP API's request parameter that finds records (`<user_id>`), not a field the records
+  // hold: it takes part in lookups and references, never in exports or erasure.
+  bool lookup_only = false;
 };
 
 // A raw reference as written: `from` knows values that find rows of `to`.
@@ -64,6 +67,46 @@ struct ProcessingMarker {
   std::optional<std::string> lifted;  // set when it is lifted; none: lifting is done by hand
 };
 
+// An HTTP API's requests for one collection (store type `http`), from Maestro's map or a Fides
+// SaaS config. Strings may hold placeholders: <param> (a request parameter), <connector param>,
+// <masked_object_fields> (update bodies).
+struct HttpParam {
+  std::string name;                     // the placeholder it fills
+  std::string field;                    // the collection's lookup field it answers (find(field, value))
+  std::optional<std::string> identity;  // filled from the person's identifier of this kind
+  bool from_reference = false;          // filled from a referenced collection's field
+};
+struct HttpPostprocessor {
+  std::string strategy;            // filter: keep items whose `field` equals `value`; unwrap: take `data_path`
+  std::string field;               // filter
+  std::string value;               // filter: a literal or a <placeholder>
+  std::optional<std::string> identity;  // filter: compare with the person's identifier of this kind
+  std::string data_path;           // unwrap
+};
+struct HttpPagination {
+  std::string strategy;                        // "", link, offset, cursor
+  std::map<std::string, std::string> config;   // source/rel/path; incremental_param/increment_by/limit; cursor_param/field
+};
+struct HttpRequestSpec {
+  std::string method = "GET";
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::vector<HttpParam> params;
+  std::string data_path;  // dotted path to the records in the answer; "" for the whole answer
+  std::vector<HttpPostprocessor> postprocessors;
+  HttpPagination pagination;
+  bool ignore_all_errors = false;
+  std::vector<int> ignore_errors;  // statuses treated as "nothing here"
+  std::string where;                // file:line, for messages
+};
+struct HttpResource {
+  std::vector<HttpRequestSpec> read;  // tried in turn: the first whose parameter answers the lookup
+  std::optional<HttpRequestSpec> update;
+  std::optional<HttpRequestSpec> remove;
+};
+
 struct Collection {
   std::string system;
   std::string name;
@@ -75,13 +118,14 @@ struct Collection {
   std::vector<std::string> recipients;
   std::optional<ProcessingMarker> restriction;
   std::optional<ProcessingMarker> objection;
+  std::optional<HttpResource> http;  // store type http only
 
   std::string key() const { return system + "." + name; }
   const Field* field(std::string_view name) const;
 };
 
 struct StoreSpec {
-  std::string type;                             // sqlite, postgres, mysql, jsonl, csv, textlog, manual
+  std::string type;                             // sqlite, postgres, mysql, jsonl, csv, textlog, http, manual
   std::map<std::string, std::string> settings;  // path, host, port, database, user, password_env, ...
   std::vector<std::string> tenants;             // the store is templated over these ("{tenant}")
 };

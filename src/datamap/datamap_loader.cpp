@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "datamap/datamap.hpp"
+#include "datamap/http_loader.hpp"
 
 namespace maestro {
 
@@ -13,16 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A reference before resolution: where it was written, and what it names.
-struct PendingReference {
-  std::string system;         // the system it was written in
-  std::string collection;     // the collection it was written in
-  std::string field;          // the field it was written on
-  std::string target;         // "collection.field", or "system.collection.field"
-  std::string target_system;  // for Fides: the system that loaded the named dataset
-  std::string direction;      // to, from, or empty for both
-  std::string where;          // file:line
-};
+using datamap_detail::PendingReference;
 
 struct Loader {
   DataMap map;
@@ -121,7 +113,8 @@ struct Loader {
     Field f;
     f.name = prefix + node["name"].as<std::string>("");
     note_categories(file, node["data_categories"], f);
-    const YAML::Node meta = node["fides_meta"];
+    // fidesops_meta: the older name, still used by Fides' SaaS datasets.
+    const YAML::Node meta = node["fides_meta"] ? node["fides_meta"] : node["fidesops_meta"];
     if (meta) {
       if (meta["identity"]) f.identity = meta["identity"].as<std::string>();
       f.primary_key = meta["primary_key"].as<bool>(false);
@@ -157,6 +150,10 @@ struct Loader {
   }
 
   Status collection(const std::string& file, const YAML::Node& node, System& system) {
+    if (system.store.type == "http" && !node["requests"])
+      return invalid(where(file, node) + ": a collection of an http system needs 'requests' (read, update, delete)");
+    if (system.store.type != "http" && node["requests"])
+      return invalid(where(file, node["requests"]) + ": 'requests' belong to a collection of an http system");
     Collection c;
     c.system = system.name;
     c.name = node["name"].as<std::string>("");
@@ -184,6 +181,10 @@ struct Loader {
     }
     for (const auto& f : node["fields"]) {
       if (auto ok = field(file, f, c, ""); !ok) return ok;
+    }
+    if (node["requests"]) {
+      datamap_detail::HttpLoad load{file, {}, fides_dataset_system, &pending};
+      if (auto ok = datamap_detail::load_http_requests(load, node["requests"], c); !ok) return ok;
     }
     for (const auto* marker : {&c.restriction, &c.objection}) {
       if (*marker && !c.field((*marker)->field)) {
@@ -226,13 +227,13 @@ struct Loader {
   }
 
   Status store(const std::string& file, const YAML::Node& node, StoreSpec& spec) {
-    static const std::set<std::string> types{"sqlite", "postgres", "mysql", "jsonl", "csv", "textlog", "manual"};
+    static const std::set<std::string> types{"sqlite", "postgres", "mysql", "jsonl", "csv", "textlog", "http", "manual"};
     static const std::set<std::string> secrets{"password", "secret", "secret_key", "token", "access_key", "api_key"};
     if (!node || !node.IsMap()) return invalid(where(file, node) + ": a system needs a 'store' with a 'type'");
     spec.type = node["type"].as<std::string>("");
     if (!types.contains(spec.type)) {
       return invalid(where(file, node) + ": unknown store type '" + spec.type +
-                     "' (use sqlite, postgres, mysql, jsonl, csv, textlog or manual)");
+                     "' (use sqlite, postgres, mysql, jsonl, csv, textlog, http or manual)");
     }
     for (const auto& entry : node) {
       std::string key = entry.first.as<std::string>();
@@ -243,6 +244,16 @@ struct Loader {
       }
       if (key == "tenants") {
         for (const auto& t : entry.second) spec.tenants.push_back(t.as<std::string>());
+      } else if (entry.second.IsMap() && (key == "auth" || key == "headers")) {
+        // http: auth: {strategy: bearer, token_env: DESK_TOKEN}; headers: {X-Client: maestro}
+        for (const auto& inner : entry.second) {
+          std::string name = inner.first.as<std::string>();
+          if (key == "auth" && secrets.contains(name)) {
+            return invalid(where(file, inner.first) + ": credentials must not be written in the data map: use '" +
+                           name + "_env: VARIABLE' (an environment variable) or '" + name + "_file: PATH'");
+          }
+          spec.settings[key == "auth" ? "auth." + name : "auth.header." + name] = inner.second.as<std::string>("");
+        }
       } else {
         spec.settings[key] = entry.second.as<std::string>("");
       }
@@ -271,6 +282,21 @@ struct Loader {
       if (dataset.is_relative()) dataset = fs::path(file).parent_path() / dataset;
       if (auto ok = fides_dataset(dataset, s); !ok) return ok;
     }
+    if (const YAML::Node saas = node["fides_saas"]) {
+      // A Fides SaaS connector: its dataset describes the records, its config the API's requests.
+      if (s.store.type != "http")
+        return invalid(where(file, saas) + ": fides_saas belongs to a system whose store has type http");
+      fs::path dataset = saas["dataset"].as<std::string>("");
+      if (dataset.empty()) return invalid(where(file, saas) + ": fides_saas needs a 'dataset' file");
+      if (dataset.is_relative()) dataset = fs::path(file).parent_path() / dataset;
+      if (auto ok = fides_dataset(dataset, s); !ok) return ok;
+      if (auto ok = datamap_detail::load_fides_saas(file, saas, s.name, map.collections, s.store,
+                                                    fides_dataset_system, pending);
+          !ok)
+        return ok;
+    }
+    if (s.store.type == "http" && !s.store.settings.contains("base_url"))
+      return invalid(where(file, node["store"]) + ": an http store needs a 'base_url' (or a fides_saas config)");
     for (const auto& c : node["collections"]) {
       if (auto ok = collection(file, c, s); !ok) return ok;
     }

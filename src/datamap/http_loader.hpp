@@ -1,0 +1,47 @@
+// Internal to datamap/: reading HTTP API requests (store type http) from Maestro's map or from a
+// Fides SaaS config, into the collections' HttpResource, their lookup fields and references.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "datamap/datamap.hpp"
+
+namespace maestro::datamap_detail {
+
+// A reference before resolution: where it was written, and what it names.
+struct PendingReference {
+  std::string system;         // the system it was written in
+  std::string collection;     // the collection it was written in
+  std::string field;          // the field it was written on
+  std::string target;         // "collection.field", or "system.collection.field"
+  std::string target_system;  // for Fides: the system that loaded the named dataset
+  std::string direction;      // to, from, or empty for both
+  std::string where;          // file:line
+};
+
+std::string where(const std::string& file, const YAML::Node& node);
+
+struct HttpLoad {
+  std::string file;
+  std::set<std::string> connector_params;               // placeholders the store fills
+  std::map<std::string, std::string> dataset_system;    // Fides dataset key -> system
+  std::vector<PendingReference>* pending = nullptr;
+};
+
+// Reads `requests: {read, update, delete}` (the Fides endpoint shape) into c.http; read
+// parameters become lookup fields of `c` and references from the collections they name.
+Status load_http_requests(const HttpLoad& load, const YAML::Node& requests, Collection& c);
+
+// Reads a system's `fides_saas: {config, params, secrets}`: the store's base URL, authentication
+// and connector parameters into `store`, each endpoint's requests into the collection of the
+// same name (loaded from the Fides dataset before).
+Status load_fides_saas(const std::string& map_file, const YAML::Node& node, const std::string& system_name,
+                       std::map<std::string, Collection>& collections, StoreSpec& store,
+                       std::map<std::string, std::string>& dataset_system, std::vector<PendingReference>& pending);
+
+}  // namespace maestro::datamap_detail
