@@ -63,6 +63,7 @@ json outcome_json(const ErasureOutcome& o) {
     out["proof"] = {{"clean", o.proof->clean()},
                     {"manual_pending", o.proof->manual_pending},
                     {"verified_rows", o.proof->verified_rows},
+                    {"not_reread", o.proof->not_reread},
                     {"remaining", o.proof->remaining},
                     {"remaining_in", o.proof->remaining_in}};
   }
@@ -94,6 +95,9 @@ void print_erasure_outcome(std::ostream& out, const ErasureOutcome& o) {
   if (o.proof) {
     out << "\nProof: locate ran again. " << o.proof->verified_rows << " planned row(s) re-read and found erased; "
         << "records still holding erasable data: " << o.proof->remaining << " (expected 0)\n";
+    if (o.proof->not_reread > 0)
+      out << "  " << o.proof->not_reread << " row(s) of APIs that cannot be asked by key: checked by the fresh "
+          << "locate only (a read request by id makes them re-read too)\n";
     for (const auto& where : o.proof->remaining_in) out << "  LEFT: " << where << "\n";
     for (const auto& task : o.proof->manual_pending) out << "  WAITING for the owner of " << task << "\n";
     for (const auto& r : o.proof->retained) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -89,6 +90,12 @@ class Connector {
   // atomically (write, fsync, rename); a file already rewritten is left as it is, so a
   // re-run after a crash completes the work. Needs a connector opened read_write.
   virtual Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) = 0;
+  // Whether find() can look records of `collection` up by `field` (an API can only ask what its
+  // read requests ask; databases and files can look up any field).
+  virtual bool can_find_by(const Collection& /*collection*/, const std::string& /*field*/) const { return true; }
+  // The person's identifiers by kind, for stores whose answers are filtered by them (an API's
+  // `filter` postprocessor compares a field with the person's email). Others ignore it.
+  virtual void know_identities(const std::map<std::string, std::vector<std::string>>& /*by_kind*/) {}
 };
 
 // Opens a connector for `store`; `tenant` (may be empty) replaces "{tenant}" in its settings.

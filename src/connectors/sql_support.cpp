@@ -14,21 +14,23 @@ std::string quote_sql_identifier(std::string_view name, char quote) {
   return out + quote;
 }
 
-Result<std::string> store_password(const StoreSpec& store) {
-  if (auto env = store.settings.find("password_env"); env != store.settings.end()) {
+Result<std::string> store_secret(const StoreSpec& store, const std::string& name) {
+  if (auto env = store.settings.find(name + "_env"); env != store.settings.end()) {
     const char* value = std::getenv(env->second.c_str());
     if (!value)
-      return fail(ErrorCode::unavailable, "environment variable " + env->second + " (the store's password) is not set");
+      return fail(ErrorCode::unavailable,
+                  "environment variable " + env->second + " (the store's " + name + ") is not set");
     return std::string(value);
   }
-  if (auto file = store.settings.find("password_file"); file != store.settings.end()) {
+  if (auto file = store.settings.find(name + "_file"); file != store.settings.end()) {
     std::ifstream in(file->second);
-    std::string password;
-    if (!in || !std::getline(in, password))
-      return fail(ErrorCode::unavailable, "cannot read password file " + file->second);
-    return password;
+    std::string secret;
+    if (!in || !std::getline(in, secret)) return fail(ErrorCode::unavailable, "cannot read " + name + " file " + file->second);
+    return secret;
   }
   return std::string();
 }
+
+Result<std::string> store_password(const StoreSpec& store) { return store_secret(store, "password"); }
 
 }  // namespace maestro

@@ -16,5 +16,7 @@ std::string quote_sql_identifier(std::string_view name, char quote = '"');
 // The password named by the store's `password_env` (an environment variable) or
 // `password_file`; empty when neither is set. `unavailable` when the named one cannot be read.
 Result<std::string> store_password(const StoreSpec& store);
+// The same for any secret setting: `<name>_env` or `<name>_file` ("auth.token" -> auth.token_env).
+Result<std::string> store_secret(const StoreSpec& store, const std::string& name);
 
 }  // namespace maestro

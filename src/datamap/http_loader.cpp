@@ -140,7 +140,12 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
     HttpParam param;
     param.name = scalar(p["name"]);
     if (param.name.empty()) return invalid(where(load.file, p) + ": a parameter needs a 'name'");
-    if (p["identity"]) {
+    if (p["field"] && is_read) {
+      // Maestro's own: the parameter asks for records by one of their fields (GET /items/<id>).
+      param.field = scalar(p["field"]);
+      if (!c.field(param.field))
+        return invalid(where(load.file, p) + ": '" + param.field + "' is not a field of " + c.key());
+    } else if (p["identity"]) {
       param.identity = scalar(p["identity"]);
       // The identity's field: the dataset's own field of that name, else a lookup-only one.
       param.field = param.name;

@@ -99,6 +99,8 @@ Status for_each_planned_collection(const DataMap& map, const ErasurePlan& plan, 
 
 struct ErasureProof {
   std::size_t verified_rows = 0;          // planned rows re-read and found erased as planned
+  std::size_t not_reread = 0;             // planned rows of APIs that cannot be asked by key: the fresh
+                                          // locate is their proof
   std::size_t remaining = 0;              // records or values still there that should be gone (expected 0)
   std::vector<std::string> remaining_in;  // "<collection> (<n>)" for each collection with some
   std::vector<RetainedRecords> retained;

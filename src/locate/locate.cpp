@@ -39,6 +39,11 @@ class Locator {
 
   Result<LocateResult> run(const std::vector<SubjectIdentifier>& identifiers) {
     open_searches();
+    std::map<std::string, std::vector<std::string>> by_kind;
+    for (const auto& id : identifiers) by_kind[id.kind].push_back(id.value);
+    for (auto& search : m_searches) {
+      if (search.connector) search.connector->know_identities(by_kind);
+    }
     // The first level: every identity field of a kind the request knows.
     std::map<FieldRef, std::set<std::string>> level;
     for (const auto& id : identifiers) {

@@ -1,0 +1,525 @@
+#include "connectors/http_connector.hpp"
+
+#include <curl/curl.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <regex>
+#include <thread>
+
+#include "common/text.hpp"
+#include "connectors/sql_support.hpp"
+
+namespace maestro {
+
+namespace {
+
+using json = nlohmann::json;
+using Values = std::map<std::string, std::string>;  // placeholder -> value
+using SteadyClock = std::chrono::steady_clock;
+
+struct Answer {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+
+size_t collect_body(char* data, size_t size, size_t n, void* sink) {
+  static_cast<std::string*>(sink)->append(data, size * n);
+  return size * n;
+}
+
+size_t collect_header(char* data, size_t size, size_t n, void* sink) {
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    (*static_cast<std::map<std::string, std::string>*>(sink))[name] = value;
+  }
+  return size * n;
+}
+
+enum class Encoding { raw, url, json_string };
+
+std::string encode(const std::string& value, Encoding how) {
+  if (how == Encoding::url) return percent_encode(value);
+  if (how == Encoding::json_string) {
+    std::string quoted = json(value).dump();
+    return quoted.substr(1, quoted.size() - 2);
+  }
+  return value;
+}
+
+// Replaces every <name> that `values` knows; others stay (the loader made sure none is left).
+std::string render(const std::string& text, const Values& values, Encoding how) {
+  static const std::regex pattern("<([A-Za-z_][A-Za-z0-9_]*)>");
+  std::string out;
+  std::size_t last = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), pattern); it != std::sregex_iterator(); ++it) {
+    out.append(text, last, static_cast<std::size_t>(it->position()) - last);
+    auto value = values.find((*it)[1].str());
+    out += value == values.end() ? it->str() : encode(value->second, how);
+    last = static_cast<std::size_t>(it->position() + it->length());
+  }
+  return out + text.substr(last);
+}
+
+Value to_value(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_number_unsigned()) return static_cast<std::int64_t>(v.get<std::uint64_t>());
+  if (v.is_number_float()) return v.get<double>();
+  if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
+  if (v.is_null()) return std::monostate{};
+  return v.dump();
+}
+
+json to_json(const Value& v) {
+  if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
+  if (std::holds_alternative<double>(v)) return std::get<double>(v);
+  if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
+  return nullptr;
+}
+
+Record to_record(const json& item) {
+  Record r;
+  if (!item.is_object()) {
+    r.columns.emplace_back("value", to_value(item));
+    return r;
+  }
+  for (auto it = item.begin(); it != item.end(); ++it) r.columns.emplace_back(it.key(), to_value(it.value()));
+  return r;
+}
+
+// The value at a dotted path ("links.next"), or null when a part is missing.
+const json* at_path(const json& root, const std::string& path) {
+  const json* at = &root;
+  if (path.empty()) return at;
+  for (std::size_t start = 0; start <= path.size();) {
+    std::size_t end = std::min(path.find('.', start), path.size());
+    std::string part = path.substr(start, end - start);
+    if (!at->is_object() || !at->contains(part)) return nullptr;
+    at = &(*at)[part];
+    start = end + 1;
+  }
+  return at;
+}
+
+std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump(); }
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// The URL of `rel` in an RFC 8288 Link header: <https://...>; rel="next", <...>; rel="last".
+std::string link_with_rel(const std::string& header, const std::string& rel) {
+  static const std::regex entry(R"(<([^>]*)>\s*((?:;\s*[^;,]+)*))");
+  for (auto it = std::sregex_iterator(header.begin(), header.end(), entry); it != std::sregex_iterator(); ++it) {
+    std::string params = (*it)[2].str();
+    std::regex rel_pattern(";\\s*rel=\"?([^\";]*)\"?");
+    std::smatch m;
+    if (std::regex_search(params, m, rel_pattern)) {
+      std::string rels = " " + m[1].str() + " ";
+      if (rels.find(" " + rel + " ") != std::string::npos) return (*it)[1].str();
+    }
+  }
+  return "";
+}
+
+class HttpConnector final : public Connector {
+ public:
+  HttpConnector(StoreSpec store, Values params, CURL* curl) : m_store(std::move(store)), m_params(std::move(params)), m_curl(curl) {
+    auto number = [&](const char* key, double fallback) {
+      auto it = m_store.settings.find(key);
+      if (it == m_store.settings.end()) return fallback;
+      char* end = nullptr;
+      double v = std::strtod(it->second.c_str(), &end);
+      return end && *end == '\0' && v > 0 ? v : fallback;
+    };
+    double rate = number("rate_limit", 10);
+    m_interval = std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(1.0 / rate));
+    m_timeout = static_cast<long>(number("timeout_seconds", 30));
+    m_retries = static_cast<int>(number("retries", 3));
+    m_max_pages = static_cast<int>(number("max_pages", 1000));
+    m_max_retry_wait = number("max_retry_wait", 60);
+    m_base = render(m_store.settings["base_url"], m_params, Encoding::raw);
+    while (!m_base.empty() && m_base.back() == '/') m_base.pop_back();
+  }
+  ~HttpConnector() override { curl_easy_cleanup(m_curl); }
+  HttpConnector(const HttpConnector&) = delete;
+  HttpConnector& operator=(const HttpConnector&) = delete;
+
+  // Fills the authentication's templates; secrets from the environment or files.
+  Status prepare_auth() {
+    std::string strategy = m_store.settings.count("auth.strategy") ? m_store.settings.at("auth.strategy") : "";
+    auto setting = [&](const std::string& name) -> Result<std::string> {
+      auto secret = store_secret(m_store, "auth." + name);
+      if (!secret) return propagate(secret.error());
+      if (!secret->empty()) return *secret;
+      auto it = m_store.settings.find("auth." + name);
+      return it == m_store.settings.end() ? std::string() : render(it->second, m_params, Encoding::raw);
+    };
+    if (strategy == "basic") {
+      auto user = setting("username");
+      auto password = setting("password");
+      if (!user || !password) return propagate(!user ? user.error() : password.error());
+      m_basic = *user + ":" + *password;
+    } else if (strategy == "bearer") {
+      auto token = setting("token");
+      if (!token) return propagate(token.error());
+      if (token->empty()) return precondition("bearer authentication needs auth.token_env or auth.token_file");
+      m_auth_headers.emplace_back("Authorization", "Bearer " + *token);
+    } else if (strategy == "oauth2_client_credentials") {
+      return precondition("OAuth2 client credentials are not supported yet: use basic, bearer or api_key");
+    } else if (!strategy.empty() && strategy != "api_key") {
+      return invalid("unknown authentication strategy '" + strategy + "'");
+    }
+    for (const auto& [key, value] : m_store.settings) {
+      if (key.starts_with("auth.header."))
+        m_auth_headers.emplace_back(key.substr(12), render(value, m_params, Encoding::raw));
+      if (key.starts_with("auth.query.")) m_auth_query.emplace_back(key.substr(11), render(value, m_params, Encoding::raw));
+    }
+    return {};
+  }
+
+  void know_identities(const std::map<std::string, std::vector<std::string>>& by_kind) override { m_identities = by_kind; }
+
+  bool can_find_by(const Collection& c, const std::string& field) const override {
+    if (!c.http) return false;
+    return std::any_of(c.http->read.begin(), c.http->read.end(), [&](const HttpRequestSpec& spec) {
+      return std::any_of(spec.params.begin(), spec.params.end(), [&](const HttpParam& p) { return p.field == field; });
+    });
+  }
+
+  Status find(const Collection& c, const std::string& field, const std::vector<std::string>& values,
+              const RecordVisitor& visit) override {
+    if (!c.http) return invalid(c.key() + " has no requests");
+    for (const auto& spec : c.http->read) {
+      auto param = std::find_if(spec.params.begin(), spec.params.end(), [&](const HttpParam& p) { return p.field == field; });
+      if (param == spec.params.end()) continue;
+      for (const auto& value : values) {
+        Values filled = m_params;
+        filled[param->name] = value;
+        // Other identity parameters of the same request take the person's identifiers.
+        for (const auto& other : spec.params) {
+          if (&other == &*param || !other.identity) continue;
+          auto known = m_identities.find(*other.identity);
+          if (known == m_identities.end() || known->second.empty())
+            return invalid(spec.where + ": the request also needs the person's " + *other.identity);
+          filled[other.name] = known->second.front();
+        }
+        if (auto ok = read_pages(spec, filled, visit); !ok) return ok;
+      }
+      return {};
+    }
+    return invalid(c.key() + ": no read request looks records up by '" + field + "'");
+  }
+
+  Status scan(const Collection& c, const RecordVisitor&) override {
+    return precondition(c.key() + " is an API: it is not read in full (replaying erasures into it is not supported)");
+  }
+
+  Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
+    ApplyCounts counts;
+    for (const auto& change : changes) {
+      const Collection& c = *change.collection;
+      for (const auto& row : change.rows) {
+        const std::optional<HttpRequestSpec>& spec = row.delete_row ? c.http->remove : c.http->update;
+        if (!spec) {
+          return precondition(c.key() + " cannot be " + (row.delete_row ? "erased" : "changed") +
+                              " through the API: its map has no " + (row.delete_row ? "delete" : "update") + " request");
+        }
+        Values filled = m_params;
+        for (const auto& p : spec->params) {
+          if (p.field != row.key_field)
+            return invalid(spec->where + ": parameter <" + p.name + "> needs the record's '" + p.field +
+                           "'; only its key '" + row.key_field + "' is known");
+          filled[p.name] = row.key;
+        }
+        std::string members;
+        for (const auto& set : row.set)
+          members += (members.empty() ? "" : ", ") + json(set.field).dump() + ": " + to_json(set.to).dump();
+        filled["masked_object_fields"] = members;
+        filled["all_object_fields"] = members;
+        std::string body = spec->body.empty() && !row.delete_row ? "{<masked_object_fields>}" : spec->body;
+        auto answer = send(*spec, url_for(*spec, filled, {}), render_body(body, filled), spec->method != "POST");
+        if (!answer) return propagate(answer.error());
+        if (answer->status == 404 || ignored(*spec, answer->status)) continue;  // already gone
+        if (answer->status < 200 || answer->status >= 300) return propagate(refused(*spec, *answer).error());
+        ++(row.delete_row ? counts.rows_deleted : counts.rows_changed);
+      }
+    }
+    return counts;
+  }
+
+ private:
+  // Body templates are JSON: values go in as JSON string content, the object's fields as members.
+  static std::string render_body(const std::string& body, const Values& filled) {
+    Values escaped;
+    for (const auto& [k, v] : filled) escaped[k] = v;
+    std::string with_members = body;
+    for (const char* raw : {"masked_object_fields", "all_object_fields"}) {
+      std::string token = std::string("<") + raw + ">";
+      for (auto at = with_members.find(token); at != std::string::npos; at = with_members.find(token))
+        with_members.replace(at, token.size(), filled.at(raw));
+      escaped.erase(raw);
+    }
+    return render(with_members, escaped, Encoding::json_string);
+  }
+
+  std::string url_for(const HttpRequestSpec& spec, const Values& filled,
+                      const std::vector<std::pair<std::string, std::string>>& overrides) const {
+    std::string url = m_base + render(spec.path, filled, Encoding::url);
+    std::vector<std::pair<std::string, std::string>> query;
+    for (const auto& [name, value] : spec.query) query.emplace_back(name, render(value, filled, Encoding::raw));
+    for (const auto& [name, value] : overrides) {
+      auto it = std::find_if(query.begin(), query.end(), [&](const auto& q) { return q.first == name; });
+      if (it == query.end())
+        query.emplace_back(name, value);
+      else
+        it->second = value;
+    }
+    for (const auto& q : m_auth_query) query.push_back(q);
+    char sep = '?';
+    for (const auto& [name, value] : query) {
+      url += sep + percent_encode(name) + "=" + percent_encode(value);
+      sep = '&';
+    }
+    return url;
+  }
+
+  bool ignored(const HttpRequestSpec& spec, long status) const {
+    if (status >= 200 && status < 300) return false;
+    return spec.ignore_all_errors ||
+           std::find(spec.ignore_errors.begin(), spec.ignore_errors.end(), static_cast<int>(status)) !=
+               spec.ignore_errors.end();
+  }
+
+  Status refused(const HttpRequestSpec& spec, const Answer& answer) const {
+    std::string what = answer.status == 401 || answer.status == 403 ? " (check the credentials)" : "";
+    return fail(ErrorCode::unavailable, spec.method + " " + spec.path + " (" + spec.where + "): the API answered " +
+                                            std::to_string(answer.status) + what);
+  }
+
+  void wait_for_slot() {
+    auto now = SteadyClock::now();
+    if (m_next_slot > now) std::this_thread::sleep_for(m_next_slot - now);
+    m_next_slot = std::max(now, m_next_slot) + m_interval;
+  }
+
+  // Seconds from a Retry-After header (a number; an HTTP date counts as the fallback).
+  double retry_after(const Answer& answer, double fallback) const {
+    auto it = answer.headers.find("retry-after");
+    if (it == answer.headers.end()) return fallback;
+    char* end = nullptr;
+    double seconds = std::strtod(it->second.c_str(), &end);
+    return end && *end == '\0' && seconds >= 0 ? seconds : fallback;
+  }
+
+  Result<Answer> send(const HttpRequestSpec& spec, const std::string& url, const std::string& body, bool idempotent) {
+    std::string name = spec.method + " " + spec.path + " (" + spec.where + ")";
+    for (int attempt = 1;; ++attempt) {
+      wait_for_slot();
+      Answer answer;
+      curl_easy_reset(m_curl);
+      curl_easy_setopt(m_curl, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(m_curl, CURLOPT_CUSTOMREQUEST, spec.method.c_str());
+      if (spec.method == "GET") curl_easy_setopt(m_curl, CURLOPT_HTTPGET, 1L);
+      if (!body.empty() || spec.method == "POST" || spec.method == "PUT" || spec.method == "PATCH") {
+        curl_easy_setopt(m_curl, CURLOPT_POSTFIELDS, body.c_str());
+        curl_easy_setopt(m_curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+        curl_easy_setopt(m_curl, CURLOPT_CUSTOMREQUEST, spec.method.c_str());
+      }
+      curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
+      bool typed = false;
+      for (const auto& [k, v] : spec.headers) {
+        typed = typed || lower(k) == "content-type";
+        headers = curl_slist_append(headers, (k + ": " + v).c_str());
+      }
+      if (!typed && !body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
+      for (const auto& [k, v] : m_auth_headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+      curl_easy_setopt(m_curl, CURLOPT_HTTPHEADER, headers);
+      if (!m_basic.empty()) {
+        curl_easy_setopt(m_curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(m_curl, CURLOPT_USERPWD, m_basic.c_str());
+      }
+      curl_easy_setopt(m_curl, CURLOPT_TIMEOUT, m_timeout);
+      curl_easy_setopt(m_curl, CURLOPT_CONNECTTIMEOUT, std::min(m_timeout, 10L));
+      curl_easy_setopt(m_curl, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(m_curl, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl_easy_setopt(m_curl, CURLOPT_SSL_VERIFYHOST, 2L);
+      if (auto ca = m_store.settings.find("ca_file"); ca != m_store.settings.end())
+        curl_easy_setopt(m_curl, CURLOPT_CAINFO, ca->second.c_str());
+      curl_easy_setopt(m_curl, CURLOPT_WRITEFUNCTION, &collect_body);
+      curl_easy_setopt(m_curl, CURLOPT_WRITEDATA, &answer.body);
+      curl_easy_setopt(m_curl, CURLOPT_HEADERFUNCTION, &collect_header);
+      curl_easy_setopt(m_curl, CURLOPT_HEADERDATA, &answer.headers);
+      CURLcode rc = curl_easy_perform(m_curl);
+      curl_slist_free_all(headers);
+      double backoff = 0.5 * (1 << std::min(attempt - 1, 6));
+      if (rc != CURLE_OK) {
+        if (idempotent && attempt < m_retries) {
+          std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
+          continue;
+        }
+        return fail(ErrorCode::unavailable, name + ": " + curl_easy_strerror(rc) + " (after " +
+                                                std::to_string(attempt) + " attempt(s))");
+      }
+      curl_easy_getinfo(m_curl, CURLINFO_RESPONSE_CODE, &answer.status);
+      bool busy = answer.status == 429 || answer.status == 503;
+      if (busy || (answer.status >= 500 && idempotent)) {
+        double wait = busy ? retry_after(answer, backoff) : backoff;
+        if (attempt < m_retries && wait <= m_max_retry_wait) {
+          std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+          continue;
+        }
+        return fail(ErrorCode::unavailable, name + ": the API answered " + std::to_string(answer.status) + " " +
+                                                std::to_string(attempt) + " time(s)" +
+                                                (busy ? " (too busy; Retry-After honoured)" : ""));
+      }
+      return answer;
+    }
+  }
+
+  // The records of one answer: at data_path, then through the postprocessors.
+  Result<std::vector<json>> items_of(const HttpRequestSpec& spec, const json& answer, const Values& filled) const {
+    const json* at = at_path(answer, spec.data_path);
+    if (!at)
+      return fail(ErrorCode::unavailable, spec.method + " " + spec.path + " (" + spec.where + "): the answer has no '" +
+                                              spec.data_path + "'");
+    std::vector<json> items;
+    if (at->is_array())
+      items.assign(at->begin(), at->end());
+    else if (!at->is_null())
+      items.push_back(*at);
+    for (const auto& p : spec.postprocessors) {
+      std::vector<json> kept;
+      for (auto& item : items) {
+        if (p.strategy == "unwrap") {
+          const json* inner = at_path(item, p.data_path);
+          if (inner && inner->is_array())
+            kept.insert(kept.end(), inner->begin(), inner->end());
+          else if (inner && !inner->is_null())
+            kept.push_back(*inner);
+          continue;
+        }
+        const json* value = at_path(item, p.field);
+        if (!value) continue;
+        std::string text = text_of(*value);
+        std::vector<std::string> wanted;
+        if (p.identity) {
+          if (auto it = m_identities.find(*p.identity); it != m_identities.end()) wanted = it->second;
+        } else {
+          wanted.push_back(render(p.value, filled, Encoding::raw));
+        }
+        bool email = p.identity == "email";
+        if (std::any_of(wanted.begin(), wanted.end(),
+                        [&](const std::string& w) { return email ? lower(w) == lower(text) : w == text; }))
+          kept.push_back(std::move(item));
+      }
+      items = std::move(kept);
+    }
+    return items;
+  }
+
+  Status read_pages(const HttpRequestSpec& spec, const Values& filled, const RecordVisitor& visit) {
+    std::string url = url_for(spec, filled, {});
+    std::string body = spec.body.empty() ? "" : render_body(spec.body, filled);
+    const auto& config = spec.pagination.config;
+    auto setting = [&](const char* key, const std::string& fallback) {
+      auto it = config.find(key);
+      return it == config.end() ? fallback : it->second;
+    };
+    long offset = 0;
+    if (spec.pagination.strategy == "offset") {
+      for (const auto& [k, v] : spec.query)
+        if (k == setting("incremental_param", "")) offset = std::atol(render(v, filled, Encoding::raw).c_str());
+    }
+    for (int page = 0;; ++page) {
+      if (page >= m_max_pages)
+        return fail(ErrorCode::unavailable, spec.method + " " + spec.path + " (" + spec.where + "): more than " +
+                                                std::to_string(m_max_pages) + " pages (raise the store's max_pages)");
+      auto answer = send(spec, url, body, true);
+      if (!answer) return propagate(answer.error());
+      if (answer->status == 404 || ignored(spec, answer->status)) return {};
+      if (answer->status < 200 || answer->status >= 300) return refused(spec, *answer);
+      json parsed = json::parse(answer->body, nullptr, false);
+      if (parsed.is_discarded())
+        return fail(ErrorCode::unavailable, spec.method + " " + spec.path + " (" + spec.where +
+                                                "): the answer is not JSON");
+      const json* raw = at_path(parsed, spec.data_path);
+      bool empty_page = !raw || raw->is_null() || (raw->is_array() && raw->empty());
+      auto items = items_of(spec, parsed, filled);
+      if (!items) return propagate(items.error());
+      for (const auto& item : *items) {
+        if (auto ok = visit(to_record(item)); !ok) return ok;
+      }
+      // The next page, as the request's pagination says; none when this one was empty.
+      std::string next;
+      const std::string& strategy = spec.pagination.strategy;
+      if (strategy == "link") {
+        if (setting("source", "headers") == "body") {
+          const json* link = at_path(parsed, setting("path", "links.next"));
+          next = link ? text_of(*link) : "";
+        } else {
+          auto header = answer->headers.find("link");
+          next = header == answer->headers.end() ? "" : link_with_rel(header->second, setting("rel", "next"));
+        }
+        if (!next.empty() && next.find("://") == std::string::npos) next = m_base + (next[0] == '/' ? "" : "/") + next;
+      } else if (strategy == "offset" && !empty_page) {
+        offset += std::atol(setting("increment_by", "1").c_str());
+        long limit = std::atol(setting("limit", "0").c_str());
+        if (limit <= 0 || offset <= limit) next = url_for(spec, filled, {{setting("incremental_param", ""), std::to_string(offset)}});
+      } else if (strategy == "cursor" && !empty_page && raw->is_array()) {
+        const json* cursor = at_path(raw->back(), setting("field", "id"));
+        if (cursor && !cursor->is_null()) next = url_for(spec, filled, {{setting("cursor_param", ""), text_of(*cursor)}});
+      }
+      if (next.empty() || empty_page) return {};
+      url = next;
+    }
+  }
+
+  StoreSpec m_store;
+  Values m_params;
+  CURL* m_curl;
+  std::string m_base;
+  std::string m_basic;
+  std::vector<std::pair<std::string, std::string>> m_auth_headers, m_auth_query;
+  std::map<std::string, std::vector<std::string>> m_identities;
+  SteadyClock::duration m_interval{};
+  SteadyClock::time_point m_next_slot{};
+  long m_timeout = 30;
+  int m_retries = 3;
+  int m_max_pages = 1000;
+  double m_max_retry_wait = 60;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> open_http_connector(const StoreSpec& store, AccessMode) {
+  Values params;
+  for (const auto& [key, value] : store.settings) {
+    if (key.starts_with("param.")) params[key.substr(6)] = value;
+    if (key.starts_with("param_env.")) {
+      const char* secret = std::getenv(value.c_str());
+      if (!secret)
+        return fail(ErrorCode::unavailable, "environment variable " + value + " (connector parameter " +
+                                                key.substr(10) + ") is not set");
+      params[key.substr(10)] = secret;
+    }
+  }
+  CURL* curl = curl_easy_init();
+  if (!curl) return fail(ErrorCode::internal, "libcurl could not start");
+  auto connector = std::make_unique<HttpConnector>(store, std::move(params), curl);
+  if (auto ok = connector->prepare_auth(); !ok) return propagate(ok.error());
+  return std::unique_ptr<Connector>(std::move(connector));
+}
+
+}  // namespace maestro

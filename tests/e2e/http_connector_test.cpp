@@ -1,0 +1,312 @@
+// Data behind an HTTP API: a help desk shaped like seed 002's Chatwoot calls, served by a real
+// json-server, described once in Maestro's own map and once as a Fides SaaS config written for
+// it; and an API that fails in every way a real one does.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "maestro_runner.hpp"
+#include "support/server_process.hpp"
+#include "support/test_support.hpp"
+
+namespace maestro::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path k_root = MAESTRO_SOURCE_ROOT;
+
+// Jane has a contact and five conversations (three pages of two); two other people exist.
+json help_desk() {
+  json db{{"contacts", json::array()}, {"conversations", json::array()}};
+  db["contacts"].push_back({{"id", 1}, {"name", "Jane Example"}, {"email", "jane@example.com"},
+                            {"phone_number", "+44 20 7946 0001"}, {"labels", json::array()}});
+  db["contacts"].push_back({{"id", 2}, {"name", "Bob Other"}, {"email", "bob@example.com"},
+                            {"phone_number", "+44 20 7946 0002"}, {"labels", json::array()}});
+  db["contacts"].push_back({{"id", 3}, {"name", "Eve Third"}, {"email", "eve@example.com"},
+                            {"phone_number", "+44 20 7946 0003"}, {"labels", json::array()}});
+  for (int i = 1; i <= 9; ++i) {
+    int contact = i <= 5 ? 1 : i <= 7 ? 2 : 3;
+    db["conversations"].push_back({{"id", 100 + i},
+                                   {"contactId", contact},
+                                   {"status", "resolved"},
+                                   {"messages", json::array({{{"content", "Message " + std::to_string(i)}}})}});
+  }
+  return db;
+}
+
+const char* k_native_map = R"yaml(systems:
+  - name: helpdesk
+    description: Customer support conversations (Chatwoot-shaped API)
+    store: {type: http, base_url: "BASE", rate_limit: 200}
+    collections:
+      - name: contacts
+        purpose: Answering the customer's questions
+        legal_basis: legitimate interests
+        erasure: {strategy: delete}
+        fields:
+          - {name: id, primary_key: true, categories: [user.unique_id]}
+          - {name: name, categories: [user.name]}
+          - {name: email, categories: [user.contact.email]}
+          - {name: phone_number, categories: [user.contact.phone_number]}
+        requests:
+          read:
+            method: GET
+            path: /contacts
+            query_params: [{name: email, value: <email>}]
+            param_values: [{name: email, identity: email}]
+          update:
+            method: PATCH
+            path: /contacts/<contact_id>
+            param_values: [{name: contact_id, references: [{field: contacts.id}]}]
+          delete:
+            method: DELETE
+            path: /contacts/<contact_id>
+            param_values: [{name: contact_id, references: [{field: contacts.id}]}]
+      - name: conversations
+        purpose: Answering the customer's questions
+        legal_basis: legitimate interests
+        erasure: {strategy: delete}
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - {name: contactId, categories: [user.unique_id]}
+          - {name: messages, categories: [user.content]}
+        requests:
+          read:
+            - method: GET
+              path: /conversations
+              query_params: [{name: contactId, value: <contact_id>}, {name: _page, value: "1"}, {name: _limit, value: "2"}]
+              param_values: [{name: contact_id, references: [{field: contacts.id, direction: from}]}]
+              pagination: {strategy: link, configuration: {source: headers, rel: next}}
+            # By id: lets the erasure's proof read each deleted conversation again.
+            - {method: GET, path: "/conversations/<conversation_id>", param_values: [{name: conversation_id, field: id}]}
+          delete:
+            method: DELETE
+            path: /conversations/<conversation_id>
+            param_values: [{name: conversation_id, references: [{field: conversations.id}]}]
+)yaml";
+
+// The same help desk as a Fides SaaS config and dataset.
+const char* k_saas_config = R"yaml(saas_config:
+  fides_key: <instance_fides_key>
+  name: Help desk
+  type: helpdesk
+  description: A Chatwoot-shaped help desk, for Maestro's tests
+  version: 0.0.1
+  connector_params:
+    - name: domain
+    - name: api_token
+      sensitive: True
+  client_config:
+    protocol: http
+    host: <domain>
+    authentication:
+      strategy: bearer
+      configuration:
+        token: <api_token>
+  test_request:
+    method: GET
+    path: /contacts
+  endpoints:
+    - name: contacts
+      requests:
+        read:
+          method: GET
+          path: /contacts
+          query_params:
+            - name: email
+              value: <email>
+          param_values:
+            - name: email
+              identity: email
+        delete:
+          method: DELETE
+          path: /contacts/<contact_id>
+          param_values:
+            - name: contact_id
+              references:
+                - dataset: <instance_fides_key>
+                  field: contacts.id
+                  direction: from
+    - name: conversations
+      requests:
+        read:
+          method: GET
+          path: /conversations
+          query_params:
+            - name: contactId
+              value: <contact_id>
+            - name: _page
+              value: 1
+            - name: _limit
+              value: 2
+          param_values:
+            - name: contact_id
+              references:
+                - dataset: <instance_fides_key>
+                  field: contacts.id
+                  direction: from
+          pagination:
+            strategy: link
+            configuration:
+              source: headers
+              rel: next
+)yaml";
+
+const char* k_saas_dataset = R"yaml(dataset:
+  - fides_key: <instance_fides_key>
+    name: Help desk dataset
+    collections:
+      - name: contacts
+        fields:
+          - name: id
+            data_categories: [user.unique_id]
+            fidesops_meta: {primary_key: True, data_type: integer}
+          - name: name
+            data_categories: [user.name]
+          - name: email
+            data_categories: [user.contact.email]
+          - name: phone_number
+            data_categories: [user.contact.phone_number]
+      - name: conversations
+        fields:
+          - name: id
+            data_categories: [system.operations]
+            fidesops_meta: {primary_key: True}
+          - name: contactId
+            data_categories: [user.unique_id]
+          - name: messages
+            data_categories: [user.content]
+)yaml";
+
+class HttpApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::path cli = k_root / "tests/servers/node/node_modules/json-server/lib/cli/bin.js";
+    if (!fs::exists(cli)) {
+      if (testing::datasets_required()) FAIL() << "json-server is not installed (scripts/bootstrap installs it)";
+      GTEST_SKIP() << "json-server is not installed (scripts/bootstrap runs npm ci in tests/servers/node)";
+    }
+    std::ofstream(maestro.dir() / "db.json") << help_desk().dump(2);
+    ASSERT_TRUE(desk.start({"node", cli.string(), "--port", "{port}", "--host", "127.0.0.1", "--quiet",
+                            (maestro.dir() / "db.json").string()}));
+  }
+
+  void use_map(const std::string& yaml) {
+    std::string text = yaml;
+    if (auto at = text.find("BASE"); at != std::string::npos) text.replace(at, 4, desk.url());
+    std::ofstream(maestro.dir() / "datamap.yaml") << text;
+    std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\nexports_root: .\n";
+    maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  }
+
+  void use_saas() {
+    std::ofstream(maestro.dir() / "helpdesk_config.yml") << k_saas_config;
+    std::ofstream(maestro.dir() / "helpdesk_dataset.yml") << k_saas_dataset;
+    use_map("systems:\n  - name: helpdesk\n    store: {type: http, rate_limit: 200}\n    fides_saas:\n"
+            "      config: helpdesk_config.yml\n      dataset: helpdesk_dataset.yml\n"
+            "      params: {domain: \"127.0.0.1:" + std::to_string(desk.port()) + "\"}\n"
+            "      secrets: {api_token: DESK_TOKEN}\n");
+    maestro.set_env("DESK_TOKEN", "not-checked-by-json-server");
+  }
+
+  json served(const std::string& path) {
+    std::string out = (maestro.dir() / "served.json").string();
+    std::string cmd = "curl -s -o " + out + " " + desk.url() + path;
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    return json::parse(testing::read_file(out));
+  }
+
+  json locate() {
+    RunResult r = maestro.run({"dsar", "locate", "--subject", "jane@example.com", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    return json::parse(r.out.empty() ? "{}" : r.out);
+  }
+
+  Maestro maestro;
+  testing::ServerProcess desk;
+};
+
+TEST_F(HttpApi, LocateFollowsReferencesAcrossPagesInBothDescriptions) {
+  use_map(k_native_map);
+  json native = locate();
+  EXPECT_EQ(native["records"]["helpdesk.contacts"], 1) << native.dump();
+  EXPECT_EQ(native["records"]["helpdesk.conversations"], 5) << native.dump();  // three pages
+  use_saas();
+  json fides = locate();
+  EXPECT_EQ(fides["records"], native["records"]) << fides.dump();
+  std::string trail = maestro.run({"audit", "show", "--json"}).out;
+  EXPECT_EQ(trail.find("jane@example.com"), std::string::npos);
+}
+
+TEST_F(HttpApi, TheExportHoldsTheApisRecords) {
+  use_map(k_native_map);
+  RunResult r = maestro.run({"dsar", "export", "--subject", "jane@example.com", "--out", "out/", "--json",
+                             "--override-verification", "tested by the suite"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  json outcome = json::parse(r.out);
+  EXPECT_EQ(outcome["records"]["helpdesk.conversations"], 5) << r.out;
+  std::string listing;
+  for (const auto& e : fs::recursive_directory_iterator(maestro.dir() / "out")) listing += e.path().string() + "\n";
+  EXPECT_NE(listing.find(".zip"), std::string::npos) << listing;
+}
+
+TEST_F(HttpApi, AnErasureDeletesThroughTheApiAndProvesItByReadingAgain) {
+  use_map(k_native_map);
+  RunResult preview = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--preview", "--json"});
+  ASSERT_EQ(preview.exit_code, 0) << preview.err << preview.out;
+  EXPECT_EQ(served("/conversations?contactId=1").size(), 5u);  // the preview changed nothing
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  ASSERT_EQ(erased.exit_code, 0) << erased.err << erased.out;
+  json out = json::parse(erased.out);
+  EXPECT_TRUE(out["proof"]["clean"].get<bool>()) << erased.out;
+  EXPECT_EQ(out["proof"]["verified_rows"], 5) << erased.out;  // the conversations, read again by id
+  EXPECT_EQ(out["proof"]["not_reread"], 1) << erased.out;     // the contact: no read by id in the map
+  EXPECT_TRUE(served("/contacts?email=jane@example.com").empty());
+  EXPECT_TRUE(served("/conversations?contactId=1").empty());
+  EXPECT_EQ(served("/contacts").size(), 2u);  // the others are untouched
+  EXPECT_EQ(served("/conversations").size(), 4u);
+}
+
+TEST_F(HttpApi, AnApiThatFailsIsReportedAsNotSearchedWithBoundedRetries) {
+  testing::ServerProcess faulty;
+  fs::path hits = maestro.dir() / "hits.txt";
+  ASSERT_TRUE(faulty.start({"/usr/bin/python3", (k_root / "tests/support/faulty_api.py").string(), "{port}",
+                            hits.string()}));
+  std::string systems = "systems:\n";
+  for (const char* fault : {"500", "busy", "garbage", "slow", "nodata"}) {
+    systems += std::string("  - name: api-") + fault + "\n    store: {type: http, base_url: \"" + faulty.url() + "/" +
+               fault + "\", timeout_seconds: 1, retries: 2, rate_limit: 100}\n    collections:\n"
+               "      - name: contacts\n        fields: [{name: email, categories: [user.contact.email]}]\n"
+               "        requests:\n          read: {method: GET, path: /contacts, data_path: items,\n"
+               "                 query_params: [{name: email, value: <email>}], param_values: [{name: email, identity: email}]}\n";
+  }
+  use_map(systems);
+  RunResult r = maestro.run({"dsar", "locate", "--subject", "jane@example.com"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;  // some systems could not be searched
+  EXPECT_NE(r.out.find("NOT SEARCHED: api-500"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("answered 500 2 time(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NOT SEARCHED: api-garbage"), std::string::npos);
+  EXPECT_NE(r.out.find("not JSON"), std::string::npos);
+  EXPECT_NE(r.out.find("NOT SEARCHED: api-slow"), std::string::npos);
+  EXPECT_NE(r.out.find("NOT SEARCHED: api-nodata"), std::string::npos);
+  EXPECT_NE(r.out.find("has no 'items'"), std::string::npos);
+  EXPECT_EQ(r.out.find("NOT SEARCHED: api-busy"), std::string::npos) << r.out;  // waited, then answered
+  EXPECT_EQ(r.out.find("jane@example.com"), std::string::npos);  // messages name the request, not the values
+  std::string log = testing::read_file(hits);
+  auto count = [&](const std::string& fault) {
+    std::size_t n = 0;
+    for (auto at = log.find(fault + "\n"); at != std::string::npos; at = log.find(fault + "\n", at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("500"), 2u);   // bounded by retries: 2
+  EXPECT_EQ(count("busy"), 2u);  // 429, then the answer
+  EXPECT_EQ(count("garbage"), 1u);
+}
+
+}  // namespace
+}  // namespace maestro::e2e

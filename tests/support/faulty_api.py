@@ -1,0 +1,58 @@
+"""An HTTP API that misbehaves on purpose, for the http connector's tests.
+
+    python3 faulty_api.py PORT HITS_FILE
+
+The first path segment picks the fault: /500/... always answers 500; /busy/... answers 429
+(Retry-After: 1) to the first request and [] after; /garbage/... answers HTML; /slow/... waits
+5 s; /nodata/... answers JSON without the expected key. Every request is appended to HITS_FILE.
+"""
+import http.server
+import json
+import sys
+import threading
+import time
+
+PORT, HITS = int(sys.argv[1]), sys.argv[2]
+lock = threading.Lock()
+busy_seen = set()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def answer(self, status, body, content_type="application/json", headers=()):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        fault = self.path.split("/")[1]
+        with lock:
+            with open(HITS, "a") as hits:
+                hits.write(fault + "\n")
+        if fault == "500":
+            self.answer(500, '{"error": "boom"}')
+        elif fault == "busy":
+            with lock:
+                first = "busy" not in busy_seen
+                busy_seen.add("busy")
+            if first:
+                self.answer(429, '{"error": "slow down"}', headers=[("Retry-After", "1")])
+            else:
+                self.answer(200, json.dumps({"items": []}))
+        elif fault == "garbage":
+            self.answer(200, "<html>maintenance</html>", "text/html")
+        elif fault == "slow":
+            time.sleep(5)
+            self.answer(200, json.dumps({"items": []}))
+        else:
+            self.answer(200, json.dumps({"other": []}))
+
+    def log_message(self, *args):
+        pass
+
+
+http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
