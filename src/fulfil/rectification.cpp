@@ -112,6 +112,12 @@ Result<RectificationProof> prove_rectification(const DataMap& map, const Erasure
         for (const auto& field_rows : by_key) {
           const std::string& key_field = field_rows.first;
           const auto& rows = field_rows.second;
+          if (!connector.can_find_by(*c, key_field)) {
+            proof.unsearched.push_back({step.system, step.tenant,
+                                        c->key() + " cannot be asked for a record by '" + key_field +
+                                            "': add a read request by it to prove the change"});
+            continue;
+          }
           std::vector<std::string> keys;
           for (const auto& [key, row] : rows) keys.push_back(key);
           std::set<std::string> seen;

@@ -46,18 +46,22 @@ const char* k_native_map = R"yaml(systems:
       - name: contacts
         purpose: Answering the customer's questions
         legal_basis: legitimate interests
+        recipients: [Support outsourcer]
         erasure: {strategy: delete}
+        restriction: {field: processing, value: restricted, lifted: normal}
         fields:
           - {name: id, primary_key: true, categories: [user.unique_id]}
           - {name: name, categories: [user.name]}
           - {name: email, categories: [user.contact.email]}
           - {name: phone_number, categories: [user.contact.phone_number]}
+          - {name: processing, categories: [system.operations]}
         requests:
           read:
-            method: GET
-            path: /contacts
-            query_params: [{name: email, value: <email>}]
-            param_values: [{name: email, identity: email}]
+            - method: GET
+              path: /contacts
+              query_params: [{name: email, value: <email>}]
+              param_values: [{name: email, identity: email}]
+            - {method: GET, path: "/contacts/<contact_id>", param_values: [{name: contact_id, field: id}]}
           update:
             method: PATCH
             path: /contacts/<contact_id>
@@ -264,12 +268,46 @@ TEST_F(HttpApi, AnErasureDeletesThroughTheApiAndProvesItByReadingAgain) {
   ASSERT_EQ(erased.exit_code, 0) << erased.err << erased.out;
   json out = json::parse(erased.out);
   EXPECT_TRUE(out["proof"]["clean"].get<bool>()) << erased.out;
-  EXPECT_EQ(out["proof"]["verified_rows"], 5) << erased.out;  // the conversations, read again by id
-  EXPECT_EQ(out["proof"]["not_reread"], 1) << erased.out;     // the contact: no read by id in the map
+  EXPECT_EQ(out["proof"]["verified_rows"], 6) << erased.out;  // every planned record, read again by id
+  EXPECT_EQ(out["proof"]["not_reread"], 0) << erased.out;
   EXPECT_TRUE(served("/contacts?email=jane@example.com").empty());
   EXPECT_TRUE(served("/conversations?contactId=1").empty());
   EXPECT_EQ(served("/contacts").size(), 2u);  // the others are untouched
   EXPECT_EQ(served("/conversations").size(), 4u);
+}
+
+// Seed 002's correction and restriction through the help desk's API.
+TEST_F(HttpApi, ACorrectionAndARestrictionGoThroughTheApiAndAreReadBack) {
+  use_map(k_native_map);
+  auto ok = [&](const std::vector<std::string>& args) {
+    RunResult r = maestro.run(args);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err << r.out;
+    return r;
+  };
+  ok({"dsar", "intake", "--subject", "jane@example.com", "--name", "Jane Example", "--rights",
+      "rectification,restriction", "--jurisdiction", "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-001", "--no-letter"});
+  ok({"dsar", "verify", "record", "DSAR-2026-001", "--document", "passport", "--outcome", "passed"});
+  ok({"dsar", "verify", "DSAR-2026-001", "--method", "account-login"});
+  ok({"dsar", "start", "DSAR-2026-001"});
+  RunResult preview = ok({"dsar", "rectify", "--case", "DSAR-2026-001", "--set",
+                          "contacts.phone_number=+44 20 7946 0999", "--preview", "--json"});
+  EXPECT_EQ(served("/contacts/1")["phone_number"], "+44 20 7946 0001");  // a preview changes nothing
+  json corrected = json::parse(ok({"dsar", "rectify", "--case", "DSAR-2026-001", "--set",
+                                   "contacts.phone_number=+44 20 7946 0999", "--json"})
+                                   .out);
+  EXPECT_TRUE(corrected["proof"]["clean"].get<bool>()) << corrected.dump();
+  EXPECT_EQ(corrected["recipients_to_notify"], json::array({"Support outsourcer"}));
+  EXPECT_EQ(served("/contacts/1")["phone_number"], "+44 20 7946 0999");
+  EXPECT_EQ(served("/contacts/2")["phone_number"], "+44 20 7946 0002");
+  json restricted = json::parse(ok({"dsar", "restrict", "--case", "DSAR-2026-001", "--json"}).out);
+  EXPECT_TRUE(restricted["proof"]["clean"].get<bool>()) << restricted.dump();
+  EXPECT_EQ(served("/contacts/1")["processing"], "restricted");
+  EXPECT_FALSE(served("/contacts/2").contains("processing"));
+  ok({"dsar", "restrict", "--case", "DSAR-2026-001", "--lift"});
+  EXPECT_EQ(served("/contacts/1")["processing"], "normal");
+  std::string trail = ok({"audit", "show", "--json"}).out;
+  EXPECT_EQ(trail.find("7946 0999"), std::string::npos);
 }
 
 TEST_F(HttpApi, AnApiThatFailsIsReportedAsNotSearchedWithBoundedRetries) {
