@@ -124,7 +124,7 @@ void add_export(CLI::App& dsar, Session& s) {
         s.out << "Password sent separately (message #" << sent->message.id << ", " << sent->message.state << ")\n";
       }
     }
-    report_manual_tasks(s, o.manual);
+    report_manual_tasks(s, o.manual, opts->json);
     for (const auto& f : o.failures) {
       s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": "
             << f.message << "\n";

@@ -154,7 +154,7 @@ void add_delete(CLI::App& dsar, Session& s) {
       s.out << outcome_json(o).dump(2) << "\n";
     else
       print_erasure_outcome(s.out, o);
-    if (!o.preview) report_manual_tasks(s, o.manual);
+    if (!o.preview) report_manual_tasks(s, o.manual, opts->json);
     if (!o.failed_steps.empty()) {
       fail_command(Error{ErrorCode::unavailable, std::to_string(o.failed_steps.size()) +
                                                      " store(s) could not be changed; run the same command again to "

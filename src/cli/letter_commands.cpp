@@ -197,11 +197,12 @@ bool mail_task(Session& s, const ManualTask& t, bool reminder) {
   return true;
 }
 
-void report_manual_tasks(Session& s, const Desk::TaskOpening& opening) {
+void report_manual_tasks(Session& s, const Desk::TaskOpening& opening, bool quiet) {
   for (const auto& t : opening.tasks) {
     bool fresh = std::find(opening.opened.begin(), opening.opened.end(), t.id) != opening.opened.end();
-    s.out << "MANUAL: " << t.system << ": task #" << t.id << " (" << t.kind << ") for " << t.owner << ", due "
-          << format_date(t.due) << (t.done_at ? ", done" : ", open") << "\n";
+    if (!quiet)
+      s.out << "MANUAL: " << t.system << ": task #" << t.id << " (" << t.kind << ") for " << t.owner << ", due "
+            << format_date(t.due) << (t.done_at ? ", done" : ", open") << "\n";
     if (fresh) mail_task(s, t, false);
   }
 }

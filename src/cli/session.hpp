@@ -83,7 +83,8 @@ void send_case_letter(Session& s, const CaseView& view, std::string_view letter,
 // The closing letter's own fields (desk's Correspondence::closing_fields), failing the command on error.
 LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_view letter);
 // Prints the case's manual tasks and mails the owners of the newly opened ones.
-void report_manual_tasks(Session& s, const Desk::TaskOpening& opening);
+// Prints the tasks (unless `quiet`: the caller prints JSON) and mails the ones just opened.
+void report_manual_tasks(Session& s, const Desk::TaskOpening& opening, bool quiet = false);
 void add_task_commands(CLI::App& app, Session& session);
 // Blocks until SIGINT or SIGTERM, calling `tick` about every 200 ms (long-running commands).
 void run_until_stopped(const std::function<void()>& tick);

@@ -295,11 +295,23 @@ struct Loader {
           !ok)
         return ok;
     }
-    if (s.store.type == "http" && !s.store.settings.contains("base_url"))
-      return invalid(where(file, node["store"]) + ": an http store needs a 'base_url' (or a fides_saas config)");
     for (const auto& c : node["collections"]) {
       if (auto ok = collection(file, c, s); !ok) return ok;
     }
+    if (s.store.type == "http" && s.owner.find('@') == std::string::npos) {
+      for (const auto& key : s.collections) {
+        const Collection& c = map.collections.at(key);
+        bool kept = c.erasure && c.erasure->action == ErasureAction::retain;
+        bool must_delete = c.erasure && c.erasure->action == ErasureAction::delete_row;
+        bool can = c.http && (must_delete ? c.http->remove.has_value() : (c.http->remove || c.http->update));
+        if (!kept && !can)
+          return invalid(where(file, node) + ": http system '" + s.name + "' cannot erase everything through its API (" +
+                         c.name + " has no " + (must_delete ? "delete" : "delete or update") +
+                         " request): give it an 'owner' (an email address) to do the rest by hand");
+      }
+    }
+    if (s.store.type == "http" && !s.store.settings.contains("base_url"))
+      return invalid(where(file, node["store"]) + ": an http store needs a 'base_url' (or a fides_saas config)");
     if (s.store.type == "manual" && s.owner.find('@') == std::string::npos) {
       return invalid(where(file, node) + ": manual system '" + s.name +
                      "' needs an 'owner' (an email address): requests become tasks for them");

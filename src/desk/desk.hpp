@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -226,7 +227,9 @@ class Desk {
     std::vector<ManualTask> tasks;     // every task of the case and kind
     std::vector<std::int64_t> opened;  // the ones opened by this call
   };
-  Result<TaskOpening> manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind);
+  // `also` names further systems whose owners must act (an API that cannot erase some records).
+  Result<TaskOpening> manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind,
+                                       const std::set<std::string>& also = {});
   Result<ManualTask> complete_task(std::int64_t id, std::string_view note);
   // Records that the owner of an overdue task was reminded.
   Status task_reminded(ManualTask task);

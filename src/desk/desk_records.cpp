@@ -174,14 +174,15 @@ Result<CaseView> Desk::record_check(std::string_view number, std::string_view me
       extra_details);
 }
 
-Result<Desk::TaskOpening> Desk::manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind) {
+Result<Desk::TaskOpening> Desk::manual_tasks_for(const CaseView& view, const DataMap& map, std::string_view kind,
+                                                 const std::set<std::string>& also) {
   auto existing = m_store.load_tasks();
   if (!existing) return propagate(existing.error());
   TaskOpening result;
   std::vector<ManualTask>& out = result.tasks;
   Status done = m_store.transaction([&]() -> Status {
     for (const auto& system : map.systems) {
-      if (system.store.type != "manual") continue;
+      if (system.store.type != "manual" && !also.contains(system.name)) continue;
       auto found = std::find_if(existing->begin(), existing->end(), [&](const ManualTask& t) {
         return t.case_number == view.c.number && t.system == system.name && t.kind == kind;
       });

@@ -144,6 +144,14 @@ class Planner {
     set_row_key(f, row);
     if (row.key.empty()) return {};  // no key to find the row by again: nothing can be changed safely
     row.delete_row = c.erasure && c.erasure->action == ErasureAction::delete_row;
+    // An API that can delete but not update a record deletes it (Fides' masking_strict: false).
+    if (store.type == "http" && c.http && c.http->remove && !c.http->update) row.delete_row = true;
+    if (store.type == "http" && c.http && !(row.delete_row ? c.http->remove : c.http->update)) {
+      ++m_by_hand[c.key() + "\x1f" + f.tenant].records;  // the API offers no way: a manual task
+      m_by_hand[c.key() + "\x1f" + f.tenant].collection = c.key();
+      m_by_hand[c.key() + "\x1f" + f.tenant].tenant = f.tenant;
+      return {};
+    }
     if (!row.delete_row) {
       std::set<std::string> retained_fields;
       const ErasureStrategy* retained_strategy = nullptr;
@@ -180,6 +188,7 @@ class Planner {
       if (!step.collections.empty()) m_plan.steps.push_back(std::move(step));
     }
     for (auto& [key, retained] : m_retained) m_plan.retained.push_back(std::move(retained));
+    for (auto& [key, by_hand] : m_by_hand) m_plan.by_hand.push_back(std::move(by_hand));
     return std::move(m_plan);
   }
 
@@ -238,6 +247,7 @@ class Planner {
   ErasurePlan m_plan;
   std::map<StepKey, std::map<std::string, std::vector<RowChange>>> m_rows;
   std::map<std::string, RetainedRecords> m_retained;
+  std::map<std::string, ByHandRecords> m_by_hand;
   std::unordered_set<std::string> m_planned;  // signatures of the changes planned so far
 };
 
@@ -440,6 +450,10 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
       [&](const FoundRecord& f) -> Status {
         const Collection& c = f.collection;
         if (c.erasure && c.erasure->action == ErasureAction::retain) return {};
+        // Left to the system's owner: their manual task stands in the proof until it is done.
+        if (std::any_of(plan.by_hand.begin(), plan.by_hand.end(),
+                        [&](const ByHandRecords& b) { return b.collection == c.key() && b.tenant == f.tenant; }))
+          return {};
         auto covered = planned_keys.find({c.key(), f.tenant});
         if (covered != planned_keys.end() && !covered->second.first.empty()) {
           std::string key = value_text(f.record.field(covered->second.first));
@@ -468,6 +482,10 @@ std::vector<PlanSummaryLine> summarize(const DataMap& map, const ErasurePlan& pl
       lines.push_back({planned.collection, step.tenant, found == plan.found.end() ? planned.rows.size() : found->second,
                        c ? describe_changes(planned.rows, *c) : "change", "", std::nullopt});
     }
+  }
+  for (const auto& b : plan.by_hand) {
+    lines.push_back({b.collection, b.tenant, b.records, "by hand: the API cannot erase these (manual task)", "",
+                     std::nullopt});
   }
   for (const auto& r : plan.retained) {
     std::string action = "retain";
@@ -515,9 +533,13 @@ std::string plan_to_json(const ErasurePlan& plan) {
     unsearched.push_back({{"system", f.system}, {"tenant", f.tenant}, {"message", f.message}});
   json found = json::object();
   for (const auto& [key, n] : plan.found) found[key] = n;
+  json by_hand = json::array();
+  for (const auto& b : plan.by_hand)
+    by_hand.push_back({{"collection", b.collection}, {"tenant", b.tenant}, {"records", b.records}});
   return json{{"version", 1},         {"records_found", plan.records_found},
               {"found", found},       {"steps", steps},
-              {"retained", retained}, {"unsearched", unsearched}}
+              {"retained", retained}, {"unsearched", unsearched},
+              {"by_hand", by_hand}}
       .dump();
 }
 
@@ -559,6 +581,9 @@ Result<ErasurePlan> plan_from_json(std::string_view text) {
     for (const auto& f : j.at("unsearched"))
       plan.unsearched.push_back(
           {f.at("system").get<std::string>(), f.at("tenant").get<std::string>(), f.at("message").get<std::string>()});
+    for (const auto& b : j.value("by_hand", json::array()))  // absent in plans stored before APIs
+      plan.by_hand.push_back(
+          {b.at("collection").get<std::string>(), b.at("tenant").get<std::string>(), b.at("records").get<std::size_t>()});
     return plan;
   } catch (const json::exception& e) {
     return fail(ErrorCode::data_loss, std::string("the stored erasure plan is unreadable: ") + e.what());

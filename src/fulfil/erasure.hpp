@@ -59,9 +59,18 @@ struct RetainedRecords {
   Date erasable_from;  // the day the retention period ends
 };
 
+// Records an API holds but cannot erase (its map has no delete or update request for them):
+// the system's owner erases them by hand, through a manual task.
+struct ByHandRecords {
+  std::string collection;
+  std::string tenant;
+  std::size_t records = 0;
+};
+
 struct ErasurePlan {
   std::vector<ErasureStep> steps;
   std::vector<RetainedRecords> retained;
+  std::vector<ByHandRecords> by_hand;
   std::vector<StoreFailure> unsearched;  // stores that could not be searched: the plan is incomplete
   std::size_t records_found = 0;
   std::map<std::string, std::size_t> found;  // records found per "<collection>\x1f<tenant>"

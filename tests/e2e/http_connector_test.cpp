@@ -20,6 +20,7 @@ using nlohmann::json;
 const fs::path k_root = MAESTRO_SOURCE_ROOT;
 
 // Jane has a contact and five conversations (three pages of two); two other people exist.
+// (contact_id, not contactId: json-server would delete a contactId's conversations with the contact.)
 json help_desk() {
   json db{{"contacts", json::array()}, {"conversations", json::array()}};
   db["contacts"].push_back({{"id", 1}, {"name", "Jane Example"}, {"email", "jane@example.com"},
@@ -31,7 +32,7 @@ json help_desk() {
   for (int i = 1; i <= 9; ++i) {
     int contact = i <= 5 ? 1 : i <= 7 ? 2 : 3;
     db["conversations"].push_back({{"id", 100 + i},
-                                   {"contactId", contact},
+                                   {"contact_id", contact},
                                    {"status", "resolved"},
                                    {"messages", json::array({{{"content", "Message " + std::to_string(i)}}})}});
   }
@@ -76,13 +77,13 @@ const char* k_native_map = R"yaml(systems:
         erasure: {strategy: delete}
         fields:
           - {name: id, primary_key: true, categories: [system.operations]}
-          - {name: contactId, categories: [user.unique_id]}
+          - {name: contact_id, categories: [user.unique_id]}
           - {name: messages, categories: [user.content]}
         requests:
           read:
             - method: GET
               path: /conversations
-              query_params: [{name: contactId, value: <contact_id>}, {name: _page, value: "1"}, {name: _limit, value: "2"}]
+              query_params: [{name: contact_id, value: <contact_id>}, {name: _page, value: "1"}, {name: _limit, value: "2"}]
               param_values: [{name: contact_id, references: [{field: contacts.id, direction: from}]}]
               pagination: {strategy: link, configuration: {source: headers, rel: next}}
             # By id: lets the erasure's proof read each deleted conversation again.
@@ -141,7 +142,7 @@ const char* k_saas_config = R"yaml(saas_config:
           method: GET
           path: /conversations
           query_params:
-            - name: contactId
+            - name: contact_id
               value: <contact_id>
             - name: _page
               value: 1
@@ -180,7 +181,7 @@ const char* k_saas_dataset = R"yaml(dataset:
           - name: id
             data_categories: [system.operations]
             fidesops_meta: {primary_key: True}
-          - name: contactId
+          - name: contact_id
             data_categories: [user.unique_id]
           - name: messages
             data_categories: [user.content]
@@ -210,7 +211,8 @@ class HttpApi : public ::testing::Test {
   void use_saas() {
     std::ofstream(maestro.dir() / "helpdesk_config.yml") << k_saas_config;
     std::ofstream(maestro.dir() / "helpdesk_dataset.yml") << k_saas_dataset;
-    use_map("systems:\n  - name: helpdesk\n    store: {type: http, rate_limit: 200}\n    fides_saas:\n"
+    use_map("systems:\n  - name: helpdesk\n    owner: support-lead@example.com\n"
+            "    store: {type: http, rate_limit: 200}\n    fides_saas:\n"
             "      config: helpdesk_config.yml\n      dataset: helpdesk_dataset.yml\n"
             "      params: {domain: \"127.0.0.1:" + std::to_string(desk.port()) + "\"}\n"
             "      secrets: {api_token: DESK_TOKEN}\n");
@@ -262,7 +264,7 @@ TEST_F(HttpApi, AnErasureDeletesThroughTheApiAndProvesItByReadingAgain) {
   use_map(k_native_map);
   RunResult preview = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--preview", "--json"});
   ASSERT_EQ(preview.exit_code, 0) << preview.err << preview.out;
-  EXPECT_EQ(served("/conversations?contactId=1").size(), 5u);  // the preview changed nothing
+  EXPECT_EQ(served("/conversations?contact_id=1").size(), 5u);  // the preview changed nothing
   RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
                                   "--override-verification", "tested by the suite"});
   ASSERT_EQ(erased.exit_code, 0) << erased.err << erased.out;
@@ -271,7 +273,7 @@ TEST_F(HttpApi, AnErasureDeletesThroughTheApiAndProvesItByReadingAgain) {
   EXPECT_EQ(out["proof"]["verified_rows"], 6) << erased.out;  // every planned record, read again by id
   EXPECT_EQ(out["proof"]["not_reread"], 0) << erased.out;
   EXPECT_TRUE(served("/contacts?email=jane@example.com").empty());
-  EXPECT_TRUE(served("/conversations?contactId=1").empty());
+  EXPECT_TRUE(served("/conversations?contact_id=1").empty());
   EXPECT_EQ(served("/contacts").size(), 2u);  // the others are untouched
   EXPECT_EQ(served("/conversations").size(), 4u);
 }
@@ -310,6 +312,27 @@ TEST_F(HttpApi, ACorrectionAndARestrictionGoThroughTheApiAndAreReadBack) {
   EXPECT_EQ(trail.find("7946 0999"), std::string::npos);
 }
 
+// The Fides description has no way to delete conversations: they become the owner's task, and
+// the proof waits for it; the contact goes through the API.
+TEST_F(HttpApi, WhatTheApiCannotEraseBecomesAManualTaskForTheSystemsOwner) {
+  use_saas();
+  RunResult preview = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--preview"});
+  ASSERT_EQ(preview.exit_code, 0) << preview.err << preview.out;
+  EXPECT_NE(preview.out.find("by hand: the API cannot erase these"), std::string::npos) << preview.out;
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  json out = json::parse(erased.out.empty() ? "{}" : erased.out);
+  ASSERT_TRUE(out.contains("proof")) << erased.err << erased.out;
+  EXPECT_FALSE(out["proof"]["clean"].get<bool>());  // until the owner confirms
+  ASSERT_EQ(out["proof"]["manual_pending"].size(), 1u) << erased.out;
+  EXPECT_NE(out["proof"]["manual_pending"][0].get<std::string>().find("helpdesk"), std::string::npos);
+  EXPECT_EQ(out["proof"]["remaining"], 0) << erased.out;
+  EXPECT_TRUE(served("/contacts?email=jane@example.com").empty());
+  EXPECT_EQ(served("/conversations?contact_id=1").size(), 5u);  // the owner's to erase
+  std::string tasks = maestro.run({"tasks", "list"}).out;
+  EXPECT_NE(tasks.find("helpdesk"), std::string::npos) << tasks;
+}
+
 TEST_F(HttpApi, AnApiThatFailsIsReportedAsNotSearchedWithBoundedRetries) {
   testing::ServerProcess faulty;
   fs::path hits = maestro.dir() / "hits.txt";
@@ -317,7 +340,7 @@ TEST_F(HttpApi, AnApiThatFailsIsReportedAsNotSearchedWithBoundedRetries) {
                             hits.string()}));
   std::string systems = "systems:\n";
   for (const char* fault : {"500", "busy", "garbage", "slow", "nodata"}) {
-    systems += std::string("  - name: api-") + fault + "\n    store: {type: http, base_url: \"" + faulty.url() + "/" +
+    systems += std::string("  - name: api-") + fault + "\n    owner: it@example.com\n    store: {type: http, base_url: \"" + faulty.url() + "/" +
                fault + "\", timeout_seconds: 1, retries: 2, rate_limit: 100}\n    collections:\n"
                "      - name: contacts\n        fields: [{name: email, categories: [user.contact.email]}]\n"
                "        requests:\n          read: {method: GET, path: /contacts, data_path: items,\n"

@@ -21,7 +21,8 @@ class HttpMap : public ::testing::Test {
     return load_data_map(dir / "datamap.yaml");
   }
   Result<DataMap> load_saas(const fs::path& saas, const std::string& service, const std::string& params) {
-    return load("systems:\n  - name: " + service + "\n    store: {type: http}\n    fides_saas:\n      config: " +
+    return load("systems:\n  - name: " + service + "\n    owner: dpo@example.com\n    store: {type: http}\n"
+                "    fides_saas:\n      config: " +
                 (saas / (service + "_config.yml")).string() + "\n      dataset: " +
                 (saas / (service + "_dataset.yml")).string() + "\n" + params);
   }
@@ -97,7 +98,7 @@ TEST_F(HttpMap, WrongSaasConfigsAreRefusedNamingTheFileAndLine) {
   // An inline secret, a missing parameter, a parameter the config does not have.
   auto inline_secret = load_saas(saas, "zendesk", "      params: {domain: d, username: u, api_key: hunter2}\n");
   ASSERT_FALSE(inline_secret);
-  EXPECT_NE(inline_secret.error().message.find("datamap.yaml:7: 'api_key' is a secret"), std::string::npos)
+  EXPECT_NE(inline_secret.error().message.find("datamap.yaml:8: 'api_key' is a secret"), std::string::npos)
       << inline_secret.error().message;
   auto missing = load_saas(saas, "zendesk", "      params: {domain: d}\n      secrets: {api_key: K}\n");
   ASSERT_FALSE(missing);
@@ -139,6 +140,7 @@ TEST_F(HttpMap, WrongSaasConfigsAreRefusedNamingTheFileAndLine) {
 TEST_F(HttpMap, MaestrosOwnRequestsDescribeAnApiWithTheSameModel) {
   auto map = load(R"yaml(systems:
   - name: helpdesk
+    owner: support@example.com
     store: {type: http, base_url: "http://127.0.0.1:3000", auth: {strategy: bearer, token_env: DESK_TOKEN}, rate_limit: 20}
     collections:
       - name: contacts
@@ -171,6 +173,20 @@ TEST_F(HttpMap, MaestrosOwnRequestsDescribeAnApiWithTheSameModel) {
   ASSERT_FALSE(inline_token);
   EXPECT_NE(inline_token.error().message.find("datamap.yaml:3: credentials must not be written"), std::string::npos)
       << inline_token.error().message;
+  auto no_owner = load(R"yaml(systems:
+  - name: helpdesk
+    store: {type: http, base_url: "http://x"}
+    collections:
+      - name: contacts
+        erasure: {strategy: delete}
+        fields: [{name: email, categories: [user.contact.email]}]
+        requests:
+          read: {method: GET, path: /c, query_params: [{name: e, value: <email>}], param_values: [{name: email, identity: email}]}
+          update: {method: PATCH, path: /c}
+)yaml");
+  ASSERT_FALSE(no_owner);
+  EXPECT_NE(no_owner.error().message.find("contacts has no delete request): give it an 'owner'"), std::string::npos)
+      << no_owner.error().message;
   auto no_requests = load(R"yaml(systems:
   - name: helpdesk
     store: {type: http, base_url: "http://x"}
