@@ -371,3 +371,67 @@ TEST_F(HttpApi, AnApiThatFailsIsReportedAsNotSearchedWithBoundedRetries) {
 
 }  // namespace
 }  // namespace maestro::e2e
+
+namespace maestro::e2e {
+namespace {
+
+// Fides' own Zendesk config, unchanged, against a local server answering Zendesk's documented
+// paths and shapes with generated data (cursor pages of two).
+class Zendesk : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(api.start({"/usr/bin/python3", (k_root / "tests/support/zendesk_api.py").string(), "{port}",
+                           "dpo@example.com", "zd-secret-key"}));
+  }
+  void use_zendesk(const fs::path& saas) {
+    std::ofstream(maestro.dir() / "datamap.yaml")
+        << "systems:\n  - name: zendesk\n    owner: support-lead@example.com\n"
+        << "    store: {type: http, base_url: \"" << api.url() << "\", rate_limit: 500}\n"
+        << "    fides_saas:\n      config: " << (saas / "zendesk_config.yml").string() << "\n      dataset: "
+        << (saas / "zendesk_dataset.yml").string() << "\n"
+        << "      params: {domain: \"127.0.0.1:" << api.port() << "\", username: dpo@example.com}\n"
+        << "      secrets: {api_key: ZENDESK_API_KEY}\n";
+    std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\nexports_root: .\n";
+    maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  }
+  json state() {
+    std::string out = (maestro.dir() / "state.json").string();
+    EXPECT_EQ(std::system(("curl -s -o " + out + " " + api.url() + "/_state").c_str()), 0);
+    return json::parse(testing::read_file(out));
+  }
+  Maestro maestro;
+  testing::ServerProcess api;
+};
+
+TEST_F(Zendesk, FidesZendeskConfigRunsEndToEndAcrossPages) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  use_zendesk(datasets / "fides/saas");
+  maestro.set_env("ZENDESK_API_KEY", "not-the-key");
+  RunResult refused = maestro.run({"dsar", "locate", "--subject", "jane@example.com"});
+  EXPECT_EQ(refused.exit_code, 5) << refused.out << refused.err;
+  EXPECT_NE(refused.out.find("answered 401 (check the credentials)"), std::string::npos) << refused.out;
+
+  maestro.set_env("ZENDESK_API_KEY", "zd-secret-key");
+  RunResult found = maestro.run({"dsar", "locate", "--subject", "jane@example.com", "--json"});
+  ASSERT_EQ(found.exit_code, 0) << found.err << found.out;
+  json records = json::parse(found.out)["records"];
+  EXPECT_EQ(records["zendesk.user"], 1);
+  EXPECT_EQ(records["zendesk.user_identities"], 3);  // two pages
+  EXPECT_EQ(records["zendesk.tickets"], 7);          // four pages
+  EXPECT_EQ(records["zendesk.ticket_comments"], 7);
+
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  json out = json::parse(erased.out.empty() ? "{}" : erased.out);
+  ASSERT_TRUE(out.contains("proof")) << erased.err << erased.out;
+  json now = state();
+  EXPECT_EQ(now["users"].size(), 19u);     // Jane's account deleted through the API
+  EXPECT_EQ(now["tickets"].size(), 38u);   // her seven tickets too; everyone else's stay
+  EXPECT_EQ(out["proof"]["remaining"], 0) << erased.out;
+  // Identities and comments have no delete request in the config: the owner's task.
+  EXPECT_EQ(out["proof"]["manual_pending"].size(), 1u) << erased.out;
+  EXPECT_EQ(now["identities"].size(), 22u);
+}
+
+}  // namespace
+}  // namespace maestro::e2e
