@@ -90,6 +90,9 @@ class Connector {
   // atomically (write, fsync, rename); a file already rewritten is left as it is, so a
   // re-run after a crash completes the work. Needs a connector opened read_write.
   virtual Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) = 0;
+  // Checks that the store answers (`maestro datamap check --connect`): a database is connected
+  // once opened; an API sends its test request. `unavailable` says what failed.
+  virtual Status test_connection() { return {}; }
   // Whether find() can look records of `collection` up by `field` (an API can only ask what its
   // read requests ask; databases and files can look up any field).
   virtual bool can_find_by(const Collection& /*collection*/, const std::string& /*field*/) const { return true; }

@@ -191,6 +191,20 @@ class HttpConnector final : public Connector {
 
   void know_identities(const std::map<std::string, std::vector<std::string>>& by_kind) override { m_identities = by_kind; }
 
+  Status test_connection() override {
+    auto method = m_store.settings.find("test.method");
+    auto path = m_store.settings.find("test.path");
+    if (path == m_store.settings.end()) return {};  // no test request: opening it is all we know
+    HttpRequestSpec spec;
+    spec.method = method == m_store.settings.end() || method->second.empty() ? "GET" : method->second;
+    spec.path = path->second;
+    spec.where = "test_request";
+    auto answer = send(spec, url_for(spec, m_params, {}), "", true);
+    if (!answer) return propagate(answer.error());
+    if (answer->status < 200 || answer->status >= 300) return refused(spec, *answer);
+    return {};
+  }
+
   bool can_find_by(const Collection& c, const std::string& field) const override {
     if (!c.http) return false;
     return std::any_of(c.http->read.begin(), c.http->read.end(), [&](const HttpRequestSpec& spec) {

@@ -244,6 +244,9 @@ struct Loader {
       }
       if (key == "tenants") {
         for (const auto& t : entry.second) spec.tenants.push_back(t.as<std::string>());
+      } else if (entry.second.IsMap() && key == "test_request") {
+        spec.settings["test.method"] = entry.second["method"].as<std::string>("GET");
+        spec.settings["test.path"] = entry.second["path"].as<std::string>("");
       } else if (entry.second.IsMap() && (key == "auth" || key == "headers")) {
         // http: auth: {strategy: bearer, token_env: DESK_TOKEN}; headers: {X-Client: maestro}
         for (const auto& inner : entry.second) {

@@ -407,11 +407,19 @@ TEST_F(Zendesk, FidesZendeskConfigRunsEndToEndAcrossPages) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   use_zendesk(datasets / "fides/saas");
   maestro.set_env("ZENDESK_API_KEY", "not-the-key");
+  RunResult check = maestro.run({"datamap", "check", "--connect"});
+  EXPECT_EQ(check.exit_code, 5) << check.out << check.err;
+  EXPECT_NE(check.out.find("UNREACHABLE  zendesk [http]: GET /api/v2/users/count"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("401"), std::string::npos) << check.out;
   RunResult refused = maestro.run({"dsar", "locate", "--subject", "jane@example.com"});
   EXPECT_EQ(refused.exit_code, 5) << refused.out << refused.err;
   EXPECT_NE(refused.out.find("answered 401 (check the credentials)"), std::string::npos) << refused.out;
 
   maestro.set_env("ZENDESK_API_KEY", "zd-secret-key");
+  RunResult reachable = maestro.run({"datamap", "check", "--connect", "--json"});
+  ASSERT_EQ(reachable.exit_code, 0) << reachable.out << reachable.err;
+  EXPECT_TRUE(json::parse(reachable.out)["stores"][0]["reachable"].get<bool>());
+  EXPECT_EQ(json::parse(reachable.out)["collections"], 4);
   RunResult found = maestro.run({"dsar", "locate", "--subject", "jane@example.com", "--json"});
   ASSERT_EQ(found.exit_code, 0) << found.err << found.out;
   json records = json::parse(found.out)["records"];

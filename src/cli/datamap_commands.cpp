@@ -1,0 +1,90 @@
+// maestro datamap check: load the data map as every command would, and with --connect try each
+// store (a database connection, an API's test request), so a privacy team finds a wrong
+// password or an expired API key before a request is due.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/session.hpp"
+#include "connectors/connector.hpp"
+
+namespace maestro::cli {
+
+namespace {
+
+struct Reach {
+  std::string system, tenant, type;
+  bool ok = true;
+  std::string message;
+};
+
+std::vector<Reach> try_every_store(const DataMap& map) {
+  std::vector<Reach> out;
+  for (const auto& system : map.systems) {
+    if (system.store.type == "manual") continue;
+    std::vector<std::string> tenants = system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
+    for (const auto& tenant : tenants) {
+      Reach r{system.name, tenant, system.store.type, true, "reachable"};
+      auto connector = open_connector(system.store, tenant);
+      Status tested = connector ? (*connector)->test_connection() : Status(propagate(connector.error()));
+      if (!tested) {
+        r.ok = false;
+        r.message = tested.error().message;
+      }
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_datamap_commands(CLI::App& app, Session& s) {
+  auto* datamap = app.add_subcommand("datamap", "The data map: check it, and whether its stores answer");
+  datamap->require_subcommand(1);
+  struct Options {
+    std::string map;
+    bool connect = false, json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = datamap->add_subcommand("check", "Load the data map and report what it describes (and, with --connect, "
+                                               "whether each store answers)");
+  cmd->add_option("--map", o->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_flag("--connect", o->connect,
+                "Connect to every database and send every API's test request (test_request in Fides configs)");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->footer(
+      "A map that does not load prints the file and line of the first problem (exit 2). With --connect, a store "
+      "that does not answer is listed with the reason (a wrong password, an expired API key, a host that is down) and "
+      "the exit status is 5.\n\nExample:\n  maestro datamap check --connect");
+  cmd->callback([&s, o] {
+    const DataMap& map = s.data_map(o->map);
+    std::vector<Reach> reach;
+    if (o->connect) reach = try_every_store(map);
+    std::size_t unreachable = std::count_if(reach.begin(), reach.end(), [](const Reach& r) { return !r.ok; });
+    if (o->json) {
+      nlohmann::json systems = nlohmann::json::array();
+      for (const auto& system : map.systems)
+        systems.push_back({{"name", system.name}, {"type", system.store.type}, {"collections", system.collections.size()}});
+      nlohmann::json stores = nlohmann::json::array();
+      for (const auto& r : reach)
+        stores.push_back({{"system", r.system}, {"tenant", r.tenant}, {"reachable", r.ok}, {"message", r.message}});
+      nlohmann::json out{{"systems", systems}, {"collections", map.collections.size()},
+                         {"references", map.references.size()}, {"identity_kinds", map.identity_kinds()}};
+      if (o->connect) out["stores"] = stores;
+      s.out << out.dump(2) << "\n";
+    } else {
+      s.out << "The data map loads: " << map.systems.size() << " system(s), " << map.collections.size()
+            << " collection(s), " << map.references.size() << " reference(s).\nA request can start from:";
+      for (const auto& kind : map.identity_kinds()) s.out << " " << kind;
+      s.out << "\n";
+      for (const auto& r : reach) {
+        s.out << (r.ok ? "  OK           " : "  UNREACHABLE  ") << r.system << (r.tenant.empty() ? "" : " (" + r.tenant + ")")
+              << " [" << r.type << "]" << (r.ok ? "" : ": " + r.message) << "\n";
+      }
+    }
+    if (unreachable > 0)
+      fail_command(Error{ErrorCode::unavailable, std::to_string(unreachable) + " store(s) did not answer"});
+  });
+}
+
+}  // namespace maestro::cli
