@@ -177,7 +177,15 @@ class HttpConnector final : public Connector {
       if (token->empty()) return precondition("bearer authentication needs auth.token_env or auth.token_file");
       m_auth_headers.emplace_back("Authorization", "Bearer " + *token);
     } else if (strategy == "oauth2_client_credentials") {
-      return precondition("OAuth2 client credentials are not supported yet: use basic, bearer or api_key");
+      m_oauth = true;
+      auto client_id = setting("client_id");
+      auto client_secret = setting("client_secret");
+      if (!client_id || !client_secret) return propagate(!client_id ? client_id.error() : client_secret.error());
+      m_oauth_values = m_params;  // a Fides token body names its connector parameters
+      if (!client_id->empty()) m_oauth_values["client_id"] = *client_id;
+      if (!client_secret->empty()) m_oauth_values["client_secret"] = *client_secret;
+      auto scope = setting("scope");
+      if (scope && !scope->empty()) m_oauth_values["scope"] = *scope;
     } else if (!strategy.empty() && strategy != "api_key") {
       return invalid("unknown authentication strategy '" + strategy + "'");
     }
@@ -337,7 +345,57 @@ class HttpConnector final : public Connector {
     return end && *end == '\0' && seconds >= 0 ? seconds : fallback;
   }
 
+  // OAuth2 client credentials (RFC 6749 4.4): a token from the token endpoint, fetched again
+  // when it expires or the API refuses it.
+  Status fetch_token() {
+    const auto& settings = m_store.settings;
+    auto get = [&](const std::string& key, const std::string& fallback) {
+      auto it = settings.find(key);
+      return it == settings.end() ? fallback : it->second;
+    };
+    HttpRequestSpec spec;
+    spec.method = get("auth.token_method", "POST");
+    spec.path = render(get("auth.token_path", get("auth.token_url", "/oauth/token")), m_params, Encoding::raw);
+    spec.where = "token request";
+    std::string body;
+    if (auto fides_body = settings.find("auth.token_body"); fides_body != settings.end()) {
+      body = render(fides_body->second, m_oauth_values, Encoding::json_string);
+      spec.headers.emplace_back("Content-Type", get("auth.token_content_type", "application/json"));
+    } else {
+      body = "grant_type=client_credentials&client_id=" + percent_encode(m_oauth_values["client_id"]) +
+             "&client_secret=" + percent_encode(m_oauth_values["client_secret"]);
+      if (!m_oauth_values["scope"].empty()) body += "&scope=" + percent_encode(m_oauth_values["scope"]);
+      spec.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    }
+    std::string url = spec.path.find("://") != std::string::npos ? spec.path : m_base + spec.path;
+    m_token.clear();
+    auto answer = send_once(spec, url, body, false, /*authorised=*/false);
+    if (!answer) return propagate(answer.error());
+    if (answer->status < 200 || answer->status >= 300) return refused(spec, *answer);
+    json parsed = json::parse(answer->body, nullptr, false);
+    if (parsed.is_discarded() || !parsed.contains("access_token") || !parsed["access_token"].is_string())
+      return fail(ErrorCode::unavailable, "token request: the answer has no access_token");
+    m_token = parsed["access_token"].get<std::string>();
+    long lifetime = parsed.contains("expires_in") && parsed["expires_in"].is_number() ? parsed["expires_in"].get<long>() : 3600;
+    m_token_expires = SteadyClock::now() + std::chrono::seconds(std::max(1L, lifetime - 30));
+    return {};
+  }
+
   Result<Answer> send(const HttpRequestSpec& spec, const std::string& url, const std::string& body, bool idempotent) {
+    if (!m_oauth) return send_once(spec, url, body, idempotent, true);
+    if (m_token.empty() || SteadyClock::now() >= m_token_expires) {
+      if (auto ok = fetch_token(); !ok) return propagate(ok.error());
+    }
+    auto answer = send_once(spec, url, body, idempotent, true);
+    if (answer && answer->status == 401) {  // revoked or expired early: one fresh token, one more try
+      if (auto ok = fetch_token(); !ok) return propagate(ok.error());
+      return send_once(spec, url, body, idempotent, true);
+    }
+    return answer;
+  }
+
+  Result<Answer> send_once(const HttpRequestSpec& spec, const std::string& url, const std::string& body,
+                           bool idempotent, bool authorised) {
     std::string name = spec.method + " " + spec.path + " (" + spec.where + ")";
     for (int attempt = 1;; ++attempt) {
       wait_for_slot();
@@ -358,9 +416,12 @@ class HttpConnector final : public Connector {
         headers = curl_slist_append(headers, (k + ": " + v).c_str());
       }
       if (!typed && !body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
-      for (const auto& [k, v] : m_auth_headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+      if (authorised) {
+        for (const auto& [k, v] : m_auth_headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+        if (!m_token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + m_token).c_str());
+      }
       curl_easy_setopt(m_curl, CURLOPT_HTTPHEADER, headers);
-      if (!m_basic.empty()) {
+      if (authorised && !m_basic.empty()) {
         curl_easy_setopt(m_curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
         curl_easy_setopt(m_curl, CURLOPT_USERPWD, m_basic.c_str());
       }
@@ -507,6 +568,10 @@ class HttpConnector final : public Connector {
   std::string m_basic;
   std::vector<std::pair<std::string, std::string>> m_auth_headers, m_auth_query;
   std::map<std::string, std::vector<std::string>> m_identities;
+  bool m_oauth = false;
+  Values m_oauth_values;  // client id and secret, scope, connector parameters: the token request's
+  std::string m_token;
+  SteadyClock::time_point m_token_expires{};
   SteadyClock::duration m_interval{};
   SteadyClock::time_point m_next_slot{};
   long m_timeout = 30;

@@ -237,6 +237,14 @@ Status fides_authentication(const std::string& file, const YAML::Node& node, Sto
     return invalid(where(file, node) + ": unknown authentication strategy '" + strategy +
                    "' (use basic, bearer, api_key or oauth2_client_credentials)");
   store.settings["auth.strategy"] = strategy;
+  if (const YAML::Node token = node["configuration"]["token_request"]) {
+    // Fides' OAuth2 token request: method, path, body (a template of connector parameters).
+    store.settings["auth.token_method"] = scalar(token["method"]).empty() ? "POST" : scalar(token["method"]);
+    store.settings["auth.token_path"] = scalar(token["path"]);
+    if (token["body"]) store.settings["auth.token_body"] = scalar(token["body"]);
+    for (const auto& h : token["headers"])
+      if (scalar(h["name"]) == "Content-Type") store.settings["auth.token_content_type"] = scalar(h["value"]);
+  }
   for (const auto& entry : node["configuration"]) {
     std::string key = entry.first.as<std::string>();
     if (entry.second.IsScalar()) {

@@ -278,6 +278,35 @@ TEST_F(HttpApi, AnErasureDeletesThroughTheApiAndProvesItByReadingAgain) {
   EXPECT_EQ(served("/conversations").size(), 4u);
 }
 
+// OAuth2 client credentials: a token fetched, and fetched again when the API refuses it.
+TEST_F(HttpApi, OAuth2ClientCredentialsAreFetchedAndRenewed) {
+  testing::ServerProcess api;
+  fs::path hits = maestro.dir() / "hits.txt";
+  ASSERT_TRUE(api.start({"/usr/bin/python3", (k_root / "tests/support/faulty_api.py").string(), "{port}",
+                         hits.string()}));
+  auto map_with_secret = [&](const std::string& secret_env) {
+    use_map("systems:\n  - name: crm\n    owner: it@example.com\n    store: {type: http, base_url: \"" + api.url() +
+            "\", auth: {strategy: oauth2_client_credentials, token_url: /oauth/token, client_id: maestro, "
+            "client_secret_env: " + secret_env + "}}\n    collections:\n      - name: contacts\n"
+            "        fields: [{name: email, categories: [user.contact.email]}, {name: n, categories: [system.operations]}]\n"
+            "        requests:\n          read: {method: GET, path: /oauth/contacts, data_path: items,\n"
+            "                 query_params: [{name: email, value: <email>}], param_values: [{name: email, identity: email}],\n"
+            "                 pagination: {strategy: link, configuration: {source: body, path: next}}}\n");
+  };
+  map_with_secret("CRM_SECRET");
+  maestro.set_env("CRM_SECRET", "s3cret");
+  json found = locate();
+  EXPECT_EQ(found["records"]["crm.contacts"], 2) << found.dump();  // two pages, each with a fresh token
+  std::string log = testing::read_file(hits);
+  // A token, page one, page two refused (tokens here last one request), a fresh token, page two.
+  EXPECT_EQ(log, "token\noauth\noauth\ntoken\noauth\n");
+  maestro.set_env("CRM_SECRET", "wrong");
+  RunResult refused = maestro.run({"dsar", "locate", "--subject", "jane@example.com"});
+  EXPECT_EQ(refused.exit_code, 5);
+  EXPECT_NE(refused.out.find("token request"), std::string::npos) << refused.out;
+  EXPECT_EQ(refused.out.find("wrong"), std::string::npos);  // the secret is never printed
+}
+
 // Seed 002's correction and restriction through the help desk's API.
 TEST_F(HttpApi, ACorrectionAndARestrictionGoThroughTheApiAndAreReadBack) {
   use_map(k_native_map);

@@ -4,8 +4,11 @@
 
 The first path segment picks the fault: /500/... always answers 500; /busy/... answers 429
 (Retry-After: 1) to the first request and [] after; /garbage/... answers HTML; /slow/... waits
-5 s; /nodata/... answers JSON without the expected key. Every request is appended to HITS_FILE.
+5 s; /nodata/... answers JSON without the expected key; /oauth/... needs a bearer token from
+POST /oauth/token (OAuth2 client credentials maestro / s3cret), each token good for one request,
+and answers two pages. Every request is appended to HITS_FILE.
 """
+import urllib.parse
 import http.server
 import json
 import sys
@@ -15,6 +18,7 @@ import time
 PORT, HITS = int(sys.argv[1]), sys.argv[2]
 lock = threading.Lock()
 busy_seen = set()
+tokens = {"issued": 0, "valid": set()}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -28,11 +32,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        with lock:
+            with open(HITS, "a") as hits:
+                hits.write("token\n")
+            if self.path != "/oauth/token" or form.get("grant_type") != ["client_credentials"] or \
+                    form.get("client_id") != ["maestro"] or form.get("client_secret") != ["s3cret"]:
+                return self.answer(401, '{"error": "invalid_client"}')
+            tokens["issued"] += 1
+            token = f"tok-{tokens['issued']}"
+            tokens["valid"].add(token)
+        self.answer(200, json.dumps({"access_token": token, "token_type": "bearer", "expires_in": 3600}))
+
     def do_GET(self):
         fault = self.path.split("/")[1]
         with lock:
             with open(HITS, "a") as hits:
                 hits.write(fault + "\n")
+        if fault == "oauth":
+            auth = self.headers.get("Authorization", "")
+            with lock:
+                good = auth.startswith("Bearer ") and auth[7:] in tokens["valid"]
+                tokens["valid"].discard(auth[7:])  # one request per token
+            if not good:
+                return self.answer(401, '{"error": "invalid_token"}')
+            second = "page=2" in self.path
+            items = [{"email": "jane@example.com", "n": 2 if second else 1}]
+            return self.answer(200, json.dumps({"items": items, "next": None if second else "/oauth/contacts?page=2"}))
         if fault == "500":
             self.answer(500, '{"error": "boom"}')
         elif fault == "busy":
