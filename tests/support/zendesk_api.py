@@ -1,13 +1,14 @@
 """A local stand-in for the parts of Zendesk's API that Fides' Zendesk config calls, with
 generated data, for the http connector's end-to-end test.
 
-    python3 zendesk_api.py PORT USERNAME API_KEY
+    python3 zendesk_api.py PORT USERNAME API_KEY [FAILING_TICKET]
 
 Paths and answer shapes follow Zendesk's documentation: /api/v2/users/search.json?query=
 ({"users": [...]}), /api/v2/users/{id}/identities.json and /tickets/requested.json and
 /api/v2/tickets/{id}/comments.json (cursor pages of two, links.next, meta.has_more),
 /api/v2/users/count, DELETE /api/v2/users/{id}.json and /api/v2/tickets/{id}.json. Basic
 authentication with USERNAME:API_KEY, else 401. GET /_state answers the data (for the test).
+With FAILING_TICKET, deleting that ticket answers 500 the first five times (an outage mid-erasure).
 """
 import base64
 import http.server
@@ -17,6 +18,8 @@ import threading
 import urllib.parse
 
 PORT, USERNAME, API_KEY = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+FAILING = int(sys.argv[4]) if len(sys.argv) > 4 else None
+failures_left = [5]
 PAGE = 2
 lock = threading.Lock()
 
@@ -94,6 +97,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             if len(parts) == 4 and parts[2] in ("users", "tickets") and parts[3].endswith(".json"):
                 target = int(parts[3][:-5])
+                if target == FAILING and failures_left[0] > 0:
+                    failures_left[0] -= 1
+                    return self.answer(500, {"error": "InternalError"})
                 table = users if parts[2] == "users" else tickets
                 found = [x for x in table if x["id"] == target]
                 if not found:
