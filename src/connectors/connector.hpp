@@ -56,6 +56,9 @@ struct RowChange {
   std::string key;
   bool delete_row = false;
   std::vector<FieldChange> set;
+  // Other fields of the record an API's request needs besides the key (Mailchimp's list_id):
+  // field -> value. Empty for databases and files.
+  std::vector<std::pair<std::string, std::string>> context;
 };
 
 struct CollectionChanges {

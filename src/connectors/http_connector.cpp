@@ -111,6 +111,18 @@ const json* at_path(const json& root, const std::string& path) {
   return at;
 }
 
+// "merge_fields.FNAME" -> "merge_fields/FNAME" (a JSON pointer's path, with ~ and / escaped).
+std::string dotted_to_pointer(const std::string& dotted) {
+  std::string out;
+  for (char c : dotted) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else if (c == '.') out += '/';
+    else out += c;
+  }
+  return out;
+}
+
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump(); }
 
 std::string lower(std::string s) {
@@ -260,14 +272,22 @@ class HttpConnector final : public Connector {
         }
         Values filled = m_params;
         for (const auto& p : spec->params) {
-          if (p.field != row.key_field)
+          if (p.field == row.key_field) {
+            filled[p.name] = row.key;
+            continue;
+          }
+          auto known = std::find_if(row.context.begin(), row.context.end(),
+                                    [&](const auto& entry) { return entry.first == p.field; });
+          if (known == row.context.end())
             return invalid(spec->where + ": parameter <" + p.name + "> needs the record's '" + p.field +
-                           "'; only its key '" + row.key_field + "' is known");
-          filled[p.name] = row.key;
+                           "', which the plan does not carry");
+          filled[p.name] = known->second;
         }
-        std::string members;
-        for (const auto& set : row.set)
-          members += (members.empty() ? "" : ", ") + json(set.field).dump() + ": " + to_json(set.to).dump();
+        // The changed fields as JSON members, nested where the name is dotted (merge_fields.FNAME).
+        json object = json::object();
+        for (const auto& set : row.set) object[json::json_pointer("/" + dotted_to_pointer(set.field))] = to_json(set.to);
+        std::string members = object.dump();
+        members = members.substr(1, members.size() - 2);
         filled["masked_object_fields"] = members;
         filled["all_object_fields"] = members;
         std::string body = spec->body.empty() && !row.delete_row ? "{<masked_object_fields>}" : spec->body;

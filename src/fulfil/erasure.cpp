@@ -152,6 +152,7 @@ class Planner {
       m_by_hand[c.key() + "\x1f" + f.tenant].tenant = f.tenant;
       return {};
     }
+    add_request_context(f, row);
     if (!row.delete_row) {
       std::set<std::string> retained_fields;
       const ErasureStrategy* retained_strategy = nullptr;
@@ -301,6 +302,17 @@ void set_row_key(const FoundRecord& f, RowChange& row) {
   }
   row.key_field = f.matched_field;
   row.key = value_text(f.record.field(f.matched_field));
+}
+
+void add_request_context(const FoundRecord& f, RowChange& row) {
+  const Collection& c = f.collection;
+  if (f.system.store.type != "http" || !c.http) return;
+  // The request may need more of the record than its key (Mailchimp: list_id and id).
+  const auto& request = row.delete_row ? c.http->remove : c.http->update;
+  if (!request) return;
+  for (const auto& p : request->params) {
+    if (p.field != row.key_field) row.context.emplace_back(p.field, value_text(f.record.field(p.field)));
+  }
 }
 
 std::optional<Value> erased_value(const ErasureStrategy& s, const Value& value, const KeyRing& keys) {
@@ -508,7 +520,9 @@ std::string plan_to_json(const ErasurePlan& plan) {
         json set = json::array();
         for (const auto& f : r.set)
           set.push_back({{"field", f.field}, {"from", value_json(f.from)}, {"to", value_json(f.to)}});
-        rows.push_back({{"key_field", r.key_field}, {"key", r.key}, {"delete", r.delete_row}, {"set", set}});
+        json row{{"key_field", r.key_field}, {"key", r.key}, {"delete", r.delete_row}, {"set", set}};
+        if (!r.context.empty()) row["context"] = r.context;
+        rows.push_back(std::move(row));
       }
       collections.push_back({{"collection", c.collection}, {"rows", rows}, {"count", c.rows.size()}});
     }
@@ -565,6 +579,8 @@ Result<ErasurePlan> plan_from_json(std::string_view text) {
               r.at("key_field").get<std::string>(), r.at("key").get<std::string>(), r.at("delete").get<bool>(), {}};
           for (const auto& f : r.at("set"))
             row.set.push_back({f.at("field").get<std::string>(), json_value(f.at("from")), json_value(f.at("to"))});
+          if (r.contains("context"))
+            row.context = r.at("context").get<std::vector<std::pair<std::string, std::string>>>();
           planned.rows.push_back(std::move(row));
         }
         step.collections.push_back(std::move(planned));
@@ -661,6 +677,7 @@ ErasurePlan strip_personal_data(const ErasurePlan& plan) {
     for (auto& c : step.collections) {
       for (auto& row : c.rows) {
         row.key.clear();
+        row.context.clear();
         for (auto& f : row.set) f.from = f.to = Value{};
       }
     }

@@ -131,6 +131,8 @@ ErasurePlan strip_personal_data(const ErasurePlan& plan);
 // Sets how a found record is found again: databases by its primary key; files (and tables
 // without one) by the field the search matched on.
 void set_row_key(const FoundRecord& found, RowChange& row);
+// For an API: the other fields of the record that its delete or update request needs.
+void add_request_context(const FoundRecord& found, RowChange& row);
 
 // The new value for `value` under `strategy` (exposed for tests). nullopt: leave it as it is.
 std::optional<Value> erased_value(const ErasureStrategy& strategy, const Value& value, const KeyRing& keys);

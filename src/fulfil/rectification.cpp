@@ -80,6 +80,7 @@ Result<ErasurePlan> plan_rectification(const DataMap& map, const std::vector<Sub
         if (wanted == by_collection.end()) return {};
         RowChange row;
         set_row_key(f, row);
+        add_request_context(f, row);
         for (const Correction* c : wanted->second) {
           Value current = f.record.field(c->field);
           if (value_text(current) != c->value) row.set.push_back({c->field, current, Value(c->value)});

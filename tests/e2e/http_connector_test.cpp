@@ -496,5 +496,43 @@ TEST_F(Zendesk, AnOutageMidErasureIsCompletedByRunningItAgain) {
   EXPECT_EQ(after["tickets"].size(), 38u);
 }
 
+// Fides' Mailchimp config: a member found by search, changed by a PUT that needs two of its
+// fields (list and subscriber hash), conversations read by offset, messages filtered by sender.
+TEST(Mailchimp, FidesMailchimpConfigFindsFiltersAndMasksThroughTheApi) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  Maestro maestro;
+  testing::ServerProcess api;
+  ASSERT_TRUE(api.start({"/usr/bin/python3", (k_root / "tests/support/mailchimp_api.py").string(), "{port}", "dpo",
+                         "mc-key"}));
+  fs::path saas = datasets / "fides/saas";
+  std::ofstream(maestro.dir() / "datamap.yaml")
+      << "systems:\n  - name: mailchimp\n    owner: marketing@example.com\n"
+      << "    store: {type: http, base_url: \"" << api.url() << "\", rate_limit: 500}\n"
+      << "    fides_saas:\n      config: " << (saas / "mailchimp_config.yml").string() << "\n      dataset: "
+      << (saas / "mailchimp_dataset.yml").string() << "\n"
+      << "      params: {domain: \"127.0.0.1:" << api.port() << "\", username: dpo}\n"
+      << "      secrets: {api_key: MAILCHIMP_API_KEY}\n";
+  std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\n";
+  maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  maestro.set_env("MAILCHIMP_API_KEY", "mc-key");
+  RunResult found = maestro.run({"dsar", "locate", "--subject", "jane@example.com", "--json"});
+  ASSERT_EQ(found.exit_code, 0) << found.err << found.out;
+  json records = json::parse(found.out)["records"];
+  EXPECT_EQ(records["mailchimp.member"], 1);
+  EXPECT_EQ(records["mailchimp.messages"], 3);  // her message in each conversation, not Bob's
+
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  std::string state_file = (maestro.dir() / "state.json").string();
+  ASSERT_EQ(std::system(("curl -s -o " + state_file + " " + api.url() + "/_state").c_str()), 0);
+  json state = json::parse(testing::read_file(state_file));
+  ASSERT_EQ(state["puts"].size(), 1u) << erased.out << erased.err;
+  EXPECT_EQ(state["puts"][0]["path"], "/3.0/lists/list9/members/hash0");  // list and hash from the record
+  json body = state["puts"][0]["body"];
+  EXPECT_TRUE(body["email_address"].is_null()) << body.dump();
+  EXPECT_TRUE(body["merge_fields"]["FNAME"].is_null()) << body.dump();  // nested, as the API wants
+  EXPECT_EQ(state["members"][1]["merge_fields"]["FNAME"], "Bob");
+}
+
 }  // namespace
 }  // namespace maestro::e2e
