@@ -125,6 +125,20 @@ std::string dotted_to_pointer(const std::string& dotted) {
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump(); }
 
+// A JSON body as a form (Stripe's APIs): {"a": 1, "b": {"c": "x"}} -> a=1&b[c]=x; null -> "".
+void form_encode(const json& value, const std::string& name, std::string& out) {
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it)
+      form_encode(it.value(), name.empty() ? it.key() : name + "[" + it.key() + "]", out);
+    return;
+  }
+  if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) form_encode(value[i], name + "[" + std::to_string(i) + "]", out);
+    return;
+  }
+  out += (out.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(text_of(value));
+}
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -256,8 +270,16 @@ class HttpConnector final : public Connector {
     return invalid(c.key() + ": no read request looks records up by '" + field + "'");
   }
 
-  Status scan(const Collection& c, const RecordVisitor&) override {
-    return precondition(c.key() + " is an API: it is not read in full (replaying erasures into it is not supported)");
+  // Every record, through a read request that needs no parameter (a list endpoint): what
+  // `maestro backup replay` needs to find erased records in a restored service.
+  Status scan(const Collection& c, const RecordVisitor& visit) override {
+    if (c.http) {
+      for (const auto& spec : c.http->read) {
+        if (spec.params.empty()) return read_pages(spec, m_params, visit);
+      }
+    }
+    return precondition(c.key() + " cannot be listed in full (no read request without parameters): re-apply its "
+                        "erasures by hand");
   }
 
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
@@ -321,12 +343,12 @@ class HttpConnector final : public Connector {
     std::string url = m_base + render(spec.path, filled, Encoding::url);
     std::vector<std::pair<std::string, std::string>> query;
     for (const auto& [name, value] : spec.query) query.emplace_back(name, render(value, filled, Encoding::raw));
-    for (const auto& [name, value] : overrides) {
-      auto it = std::find_if(query.begin(), query.end(), [&](const auto& q) { return q.first == name; });
+    for (const auto& entry : overrides) {  // not a structured binding: clang 14 cannot capture one
+      auto it = std::find_if(query.begin(), query.end(), [&](const auto& q) { return q.first == entry.first; });
       if (it == query.end())
-        query.emplace_back(name, value);
+        query.push_back(entry);
       else
-        it->second = value;
+        it->second = entry.second;
     }
     for (const auto& q : m_auth_query) query.push_back(q);
     char sep = '?';
@@ -414,9 +436,21 @@ class HttpConnector final : public Connector {
     return answer;
   }
 
-  Result<Answer> send_once(const HttpRequestSpec& spec, const std::string& url, const std::string& body,
+  Result<Answer> send_once(const HttpRequestSpec& spec, const std::string& url, const std::string& json_body,
                            bool idempotent, bool authorised) {
     std::string name = spec.method + " " + spec.path + " (" + spec.where + ")";
+    // The map writes bodies as JSON; a form-encoded API gets them as a form (as Fides does).
+    std::string body = json_body;
+    bool form = std::any_of(spec.headers.begin(), spec.headers.end(), [](const auto& h) {
+      return lower(h.first) == "content-type" && lower(h.second).starts_with("application/x-www-form-urlencoded");
+    });
+    if (form) {
+      json parsed = json::parse(json_body, nullptr, false);
+      if (!parsed.is_discarded() && parsed.is_object()) {
+        body.clear();
+        form_encode(parsed, "", body);
+      }
+    }
     for (int attempt = 1;; ++attempt) {
       wait_for_slot();
       Answer answer;

@@ -664,7 +664,9 @@ Result<ErasurePlan> plan_replay(const DataMap& map, const std::vector<LedgerKeys
       return planner.add(FoundRecord{*system, *c, entry.tenant, record, entry.key_field, matched});
     });
     if (!read) {
-      if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
+      // An API that cannot be listed is reported like a store that is down; the others go on.
+      if (read.error().code != ErrorCode::unavailable && read.error().code != ErrorCode::failed_precondition)
+        return propagate(read.error());
       scanned.failures.push_back({entry.system, entry.tenant, read.error().message});
     }
   }

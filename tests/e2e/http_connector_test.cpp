@@ -63,6 +63,7 @@ const char* k_native_map = R"yaml(systems:
               query_params: [{name: email, value: <email>}]
               param_values: [{name: email, identity: email}]
             - {method: GET, path: "/contacts/<contact_id>", param_values: [{name: contact_id, field: id}]}
+            - {method: GET, path: /contacts}
           update:
             method: PATCH
             path: /contacts/<contact_id>
@@ -88,6 +89,9 @@ const char* k_native_map = R"yaml(systems:
               pagination: {strategy: link, configuration: {source: headers, rel: next}}
             # By id: lets the erasure's proof read each deleted conversation again.
             - {method: GET, path: "/conversations/<conversation_id>", param_values: [{name: conversation_id, field: id}]}
+            # Every conversation: lets 'backup replay' find erased ones in a restored help desk.
+            - {method: GET, path: /conversations, query_params: [{name: _page, value: "1"}, {name: _limit, value: "4"}],
+               pagination: {strategy: link, configuration: {source: headers, rel: next}}}
           delete:
             method: DELETE
             path: /conversations/<conversation_id>
@@ -276,6 +280,20 @@ TEST_F(HttpApi, AnErasureDeletesThroughTheApiAndProvesItByReadingAgain) {
   EXPECT_TRUE(served("/conversations?contact_id=1").empty());
   EXPECT_EQ(served("/contacts").size(), 2u);  // the others are untouched
   EXPECT_EQ(served("/conversations").size(), 4u);
+
+  // The help desk is restored from last night's backup: Jane is back until the ledger is replayed.
+  desk.stop();
+  std::ofstream(maestro.dir() / "db.json") << help_desk().dump(2);
+  fs::path cli = k_root / "tests/servers/node/node_modules/json-server/lib/cli/bin.js";
+  ASSERT_TRUE(desk.start({"node", cli.string(), "--port", "{port}", "--host", "127.0.0.1", "--quiet",
+                          (maestro.dir() / "db.json").string()}));
+  use_map(k_native_map);  // the restored service answers on a new port
+  EXPECT_EQ(served("/conversations?contact_id=1").size(), 5u);
+  RunResult replayed = maestro.run({"backup", "replay", "--since", "2000-01-01"});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err << replayed.out;
+  EXPECT_TRUE(served("/contacts?email=jane@example.com").empty()) << replayed.out;
+  EXPECT_TRUE(served("/conversations?contact_id=1").empty());
+  EXPECT_EQ(served("/conversations").size(), 4u);
 }
 
 // OAuth2 client credentials: a token fetched, and fetched again when the API refuses it.
@@ -300,6 +318,20 @@ TEST_F(HttpApi, OAuth2ClientCredentialsAreFetchedAndRenewed) {
   std::string log = testing::read_file(hits);
   // A token, page one, page two refused (tokens here last one request), a fresh token, page two.
   EXPECT_EQ(log, "token\noauth\noauth\ntoken\noauth\n");
+
+  // A form-encoded API (Stripe's kind): the JSON body of the map is sent as a form.
+  use_map("systems:\n  - name: payments\n    owner: it@example.com\n    store: {type: http, base_url: \"" + api.url() +
+          "\"}\n    collections:\n      - name: customers\n"
+          "        fields: [{name: email, categories: [user.contact.email]}, {name: nested, categories: [user.contact.email]}]\n"
+          "        requests:\n          read: {method: POST, path: /form/customers, data_path: items,\n"
+          "                 headers: [{name: Content-Type, value: application/x-www-form-urlencoded}],\n"
+          "                 body: '{\"email\": \"<email>\", \"filter\": {\"email\": \"<email>\"}}',\n"
+          "                 param_values: [{name: email, identity: email}]}\n");
+  RunResult form = maestro.run({"dsar", "locate", "--subject", "jane@example.com", "--json"});
+  ASSERT_EQ(form.exit_code, 0) << form.err << form.out;
+  EXPECT_EQ(json::parse(form.out)["records"]["payments.customers"], 1) << form.out;
+
+  map_with_secret("CRM_SECRET");
   maestro.set_env("CRM_SECRET", "wrong");
   RunResult refused = maestro.run({"dsar", "locate", "--subject", "jane@example.com"});
   EXPECT_EQ(refused.exit_code, 5);

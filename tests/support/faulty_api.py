@@ -35,6 +35,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        if self.path.startswith("/form/"):  # one record for a well-formed form search for Jane
+            ok = form.get("email") == ["jane@example.com"] and form.get("filter[email]") == ["jane@example.com"] \
+                and self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded")
+            items = [{"email": "jane@example.com", "nested": "jane@example.com"}] if ok else []
+            return self.answer(200, json.dumps({"items": items}))
         with lock:
             with open(HITS, "a") as hits:
                 hits.write("token\n")
