@@ -8,6 +8,7 @@
 #include "common/fault.hpp"
 
 #include "connectors/file_lines.hpp"
+#include "scan/token_matcher.hpp"
 
 namespace maestro {
 
@@ -54,15 +55,23 @@ struct LineChanges {
 using LineEraser = std::function<std::optional<std::string>(const std::string& line, const LineChanges& changes,
                                                             std::vector<std::string>& header)>;
 
+// Whether a line that holds none of the wanted values as a whole token can be skipped without
+// parsing it: true when the line's raw text shows every field value as it is (no escapes, no
+// quoting), so a wanted value would appear in it. The CSV header is never skipped.
+using RawLineCheck = std::function<bool(std::string_view line, const std::vector<std::string>& header)>;
+
 // Streams the lines of every file of a collection to `match`, which turns a line into a record
-// when it belongs to the request; rewrites them through `erase`.
+// when it belongs to the request; rewrites them through `erase`. Lines are first tested against
+// all wanted values at once (scan/TokenMatcher): only those that may match are parsed.
 class FileConnector : public Connector {
  public:
   using Matcher =
       std::function<std::optional<Record>(std::string_view line, const std::string& field,
                                           const std::set<std::string>& values, std::vector<std::string>& header)>;
-  FileConnector(StoreSpec store, Matcher match, LineEraser erase, AccessMode mode)
-      : m_store(std::move(store)), m_match(std::move(match)), m_erase(std::move(erase)), m_mode(mode) {}
+  FileConnector(StoreSpec store, Matcher match, LineEraser erase, AccessMode mode, RawLineCheck raw,
+                bool numbers_are_rewritten)
+      : m_store(std::move(store)), m_match(std::move(match)), m_erase(std::move(erase)), m_mode(mode),
+        m_raw(std::move(raw)), m_numbers_rewritten(numbers_are_rewritten) {}
 
   Status scan(const Collection& collection, const RecordVisitor& visit) override {
     return find(collection, "", {}, visit);
@@ -92,9 +101,12 @@ class FileConnector : public Connector {
     auto files = collection_files(m_store, collection);
     if (!files) return propagate(files.error());
     std::set<std::string> wanted(values.begin(), values.end());
+    TokenMatcher tokens(values);
+    bool prefilter = !values.empty() && prefilter_safe(values);
     for (const auto& file : *files) {
       std::vector<std::string> header;
       Status read = for_each_line(file, [&](std::string_view line, std::size_t number) -> Status {
+        if (prefilter && m_raw(line, header) && !tokens.matches(line)) return {};
         auto record =
             field.empty() && values.empty() ? m_match(line, "", {}, header) : m_match(line, field, wanted, header);
         if (!record) return {};
@@ -108,10 +120,21 @@ class FileConnector : public Connector {
   }
 
  private:
+  // Values whose raw form might differ from the parsed one are looked for by parsing every line:
+  // JSON objects and arrays (spacing), and, where the parser rewrites numbers (JSON 1e2), numbers.
+  bool prefilter_safe(const std::vector<std::string>& values) const {
+    return std::none_of(values.begin(), values.end(), [&](const std::string& v) {
+      if (v.find_first_of("{[") != std::string::npos) return true;
+      return m_numbers_rewritten && v.find_first_not_of("0123456789.-+eE") == std::string::npos;
+    });
+  }
+
   StoreSpec m_store;
   Matcher m_match;
   LineEraser m_erase;
   AccessMode m_mode;
+  RawLineCheck m_raw;
+  bool m_numbers_rewritten;
 };
 
 std::optional<Record> match_jsonl(std::string_view line, const std::string& field, const std::set<std::string>& values,
@@ -315,13 +338,23 @@ std::vector<std::string> split_csv_line(std::string_view line) {
 }
 
 Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store, AccessMode mode) {
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_jsonl, erase_jsonl, mode));
+  // A JSON line without a backslash shows its strings as they are (no escapes).
+  auto raw = [](std::string_view line, const std::vector<std::string>&) {
+    return line.find('\\') == std::string_view::npos;
+  };
+  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_jsonl, erase_jsonl, mode, raw, true));
 }
 Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store, AccessMode mode) {
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_csv, erase_csv, mode));
+  // A CSV row without quotes shows its cells as they are; the header row is always read.
+  auto raw = [](std::string_view line, const std::vector<std::string>& header) {
+    return !header.empty() && line.find('"') == std::string_view::npos;
+  };
+  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_csv, erase_csv, mode, raw, false));
 }
 Result<std::unique_ptr<Connector>> open_textlog_connector(const StoreSpec& store, AccessMode mode) {
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_textlog, erase_textlog, mode));
+  auto always = [](std::string_view, const std::vector<std::string>&) { return true; };
+  return std::unique_ptr<Connector>(
+      std::make_unique<FileConnector>(store, match_textlog, erase_textlog, mode, always, false));
 }
 
 }  // namespace maestro

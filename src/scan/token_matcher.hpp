@@ -1,0 +1,48 @@
+// scan/: finding many wanted identifiers in unstructured text in one pass (ARCHITECTURE.md).
+//
+// TokenMatcher answers "which of these values occur in this line as whole tokens" with the
+// boundaries contains_token uses (letters, digits and "._-@" make up a token; a trailing full
+// stop ends a sentence, not a token), but reads the line once and looks each token up in a hash
+// set, so the cost does not grow with the number of values. A value with other characters in
+// it (an IPv6 address, "+44 20 ...") is searched for on its own, as before.
+//
+//   TokenMatcher m({"10.0.0.1", "jane@example.com"});
+//   m.matches("login from 10.0.0.1.");   // true
+//   m.matches("login from 10.0.0.12");   // false
+#pragma once
+
+#include <bitset>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace maestro {
+
+class TokenMatcher {
+ public:
+  explicit TokenMatcher(const std::vector<std::string>& values);
+
+  bool empty() const { return m_plain.empty() && m_other.empty(); }
+  // Whether the line holds any wanted value as a whole token.
+  bool matches(std::string_view line) const;
+  // Each wanted value the line holds (once each, in no particular order).
+  void each_match(std::string_view line, const std::function<void(const std::string&)>& visit) const;
+
+  // Whether c can be part of a token.
+  static bool is_token_char(unsigned char c) { return k_token_chars[c]; }
+
+ private:
+  static const std::bitset<256> k_token_chars;
+  template <typename Visit>
+  bool scan_plain(std::string_view line, Visit&& visit) const;
+
+  std::vector<std::string> m_storage;           // the plain values, owned
+  std::unordered_set<std::string_view> m_plain;  // views into m_storage
+  std::bitset<257> m_lengths;                    // lengths of plain values (256: longer ones)
+  std::vector<std::string> m_other;              // values with non-token characters
+  bool m_few = false;                            // a handful of plain values: a direct search is faster
+};
+
+}  // namespace maestro

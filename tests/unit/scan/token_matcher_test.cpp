@@ -1,0 +1,99 @@
+// The one-pass matcher gives exactly the answers of a per-value whole-token search.
+#include "scan/token_matcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "connectors/file_lines.hpp"
+#include "support/test_support.hpp"
+
+namespace maestro {
+namespace {
+
+std::set<std::string> reference(std::string_view line, const std::vector<std::string>& values) {
+  std::set<std::string> out;
+  for (const auto& v : values)
+    if (contains_token(line, v)) out.insert(v);
+  return out;
+}
+
+std::set<std::string> engine(const TokenMatcher& m, std::string_view line) {
+  std::set<std::string> out;
+  m.each_match(line, [&](const std::string& v) { out.insert(v); });
+  return out;
+}
+
+TEST(TokenMatcher, TokenBoundariesAndNearMisses) {
+  TokenMatcher m({"10.1.2.3", "jane@example.com", "C-1042", "a", "b", "c", "::1", "+44 20 7946 0000"});
+  EXPECT_TRUE(m.matches("login from 10.1.2.3 ok"));
+  EXPECT_TRUE(m.matches("login from 10.1.2.3."));         // a sentence's full stop
+  EXPECT_FALSE(m.matches("login from 10.1.2.34"));        // a longer address
+  EXPECT_FALSE(m.matches("login from 110.1.2.3"));
+  EXPECT_FALSE(m.matches("login from 10.1.2.3.4"));
+  EXPECT_FALSE(m.matches("mail to xjane@example.com"));
+  EXPECT_FALSE(m.matches("mail to jane@example.com.au"));
+  EXPECT_TRUE(m.matches("\"email\":\"jane@example.com\""));
+  EXPECT_FALSE(m.matches("mail to Jane@example.com"));     // case-sensitive, as contains_token
+  EXPECT_TRUE(m.matches("customer C-1042, order 7"));
+  EXPECT_TRUE(m.matches("listening on ::1 port 22"));      // not a token value: searched on its own
+  EXPECT_TRUE(m.matches("call +44 20 7946 0000 now"));
+  EXPECT_EQ(engine(m, "a b, c; a"), (std::set<std::string>{"a", "b", "c"}));
+}
+
+TEST(TokenMatcher, AgreesWithThePerValueSearchOnRandomLines) {
+  std::mt19937 rng(42);
+  const std::string alphabet = "ab1.@-_ :,\"x";
+  auto random_text = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> values;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 12); ++i) values.push_back(random_text(1 + rng() % 4));
+    TokenMatcher m(values);
+    for (int k = 0; k < 50; ++k) {
+      std::string line = random_text(rng() % 40);
+      auto expected = reference(line, values);
+      ASSERT_EQ(m.matches(line), !expected.empty()) << "line '" << line << "'";
+      ASSERT_EQ(engine(m, line), expected) << "line '" << line << "'";
+    }
+  }
+}
+
+// Real logs nobody here wrote: every token of a sample of lines, plus near misses, searched both ways.
+TEST(TokenMatcher, AgreesWithThePerValueSearchOnLoghubLogs) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  std::size_t logs = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(datasets / "loghub")) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".log") continue;
+    ++logs;
+    std::ifstream in(entry.path());
+    std::vector<std::string> lines;
+    for (std::string line; lines.size() < 400 && std::getline(in, line);) lines.push_back(line);
+    // Wanted: tokens of every 7th line, some cut short, some extended (near misses).
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < lines.size(); i += 7) {
+      std::string token;
+      for (char c : lines[i] + " ") {
+        if (TokenMatcher::is_token_char(static_cast<unsigned char>(c))) {
+          token += c;
+        } else if (!token.empty()) {
+          values.push_back(token);
+          if (token.size() > 3) values.push_back(token.substr(0, token.size() - 1));
+          values.push_back(token + "9");
+          token.clear();
+        }
+      }
+    }
+    TokenMatcher m(values);
+    for (const auto& line : lines) ASSERT_EQ(engine(m, line), reference(line, values)) << entry.path() << ": " << line;
+  }
+  EXPECT_GT(logs, 0u);
+}
+
+}  // namespace
+}  // namespace maestro
