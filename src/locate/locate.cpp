@@ -1,5 +1,7 @@
 #include "locate/locate.hpp"
 
+#include "scan/token_matcher.hpp"
+
 #include <mutex>
 #include <set>
 #include <thread>
@@ -129,8 +131,11 @@ class Locator {
         std::lock_guard lock(m_mutex);
         ++m_result.queries;
       }
+      // A text log line holding a token asked for earlier was reported then: those tokens, in one matcher.
+      std::optional<TokenMatcher> earlier;
+      if (search.system->store.type == "textlog") earlier.emplace(earlier_tokens(search, field, fresh));
       Status found = search.connector->find(*c, field.field, fresh, [&](const Record& r) -> Status {
-        if (reported_before(search, field, fresh, r)) return {};
+        if (earlier ? reported_in_log(*earlier, r) : reported_before(search, field, r)) return {};
         std::lock_guard lock(m_mutex);
         ++m_result.records_by_collection[c->key()];
         follow_references(*c, r, next);
@@ -148,28 +153,32 @@ class Locator {
   }
 
   // Whether an earlier query of this collection already returned the record: it holds a value
-  // that was asked for on another field (or, in a text log, a token asked for earlier). This
-  // needs memory for the values asked, not for the records found, which may be millions.
-  static bool reported_before(const Search& search, const FieldRef& current, const std::vector<std::string>& fresh,
-                              const Record& r) {
-    bool token_search = search.system->store.type == "textlog";
+  // that was asked for on another field. This needs memory for the values asked, not for the
+  // records found, which may be millions.
+  static bool reported_before(const Search& search, const FieldRef& current, const Record& r) {
     for (const auto& [field, values] : search.asked) {
-      if (field.collection != current.collection) continue;
-      if (token_search) {
-        const Value* line = r.get("line");
-        if (!line) continue;
-        std::string text = value_text(*line);
-        for (const auto& v : values) {
-          bool asked_now = std::find(fresh.begin(), fresh.end(), v) != fresh.end();
-          if (!asked_now && contains_token(text, v)) return true;
-        }
-        continue;
-      }
-      if (field.field == current.field) continue;  // one value per field: no overlap within it
+      if (field.collection != current.collection || field.field == current.field) continue;
       auto value = field_value(r, field.field);
       if (value && values.contains(*value)) return true;
     }
     return false;
+  }
+
+  // The tokens asked of this text log collection before this query.
+  static TokenMatcher earlier_tokens(const Search& search, const FieldRef& current, const std::vector<std::string>& fresh) {
+    std::set<std::string> now(fresh.begin(), fresh.end());
+    std::vector<std::string> earlier;
+    for (const auto& [field, values] : search.asked) {
+      if (field.collection != current.collection) continue;
+      for (const auto& v : values)
+        if (!now.contains(v)) earlier.push_back(v);
+    }
+    return TokenMatcher(earlier);
+  }
+
+  static bool reported_in_log(const TokenMatcher& earlier, const Record& r) {
+    const Value* line = r.get("line");
+    return line && !earlier.empty() && earlier.matches(value_text(*line));
   }
 
   void follow_references(const Collection& c, const Record& r, std::map<FieldRef, std::set<std::string>>& next) const {
