@@ -223,6 +223,7 @@ class CaseStore {
   struct QueueCounts {
     std::map<std::string, std::int64_t> by_state;
     std::int64_t overdue = 0, due_soon = 0;
+    std::int64_t letters_waiting = 0;  // outbox messages pending (to be sent or retried)
   };
   virtual Result<QueueCounts> queue_counts(Date today, Date soon) = 0;
   // Cases whose queue due date was never recorded (stores from before it existed), at most `limit`.

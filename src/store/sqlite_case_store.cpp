@@ -541,6 +541,9 @@ class SqliteCaseStore final : public CaseStore {
     if (due.step() != SQLITE_ROW) return propagate(error("cannot count cases"));
     counts.overdue = due.integer(0);
     counts.due_soon = due.integer(1);
+    Statement waiting(m_db, "SELECT count(*) FROM outbox WHERE state = 'pending'");
+    if (waiting.step() != SQLITE_ROW) return propagate(error("cannot count letters"));
+    counts.letters_waiting = waiting.integer(0);
     return counts;
   }
 

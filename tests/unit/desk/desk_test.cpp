@@ -233,9 +233,19 @@ TEST_F(DeskTest, OverdueCasesAndCountsComeFromTheQueue) {
   EXPECT_EQ(counts->by_state["received"], 2);
   EXPECT_EQ(counts->overdue, 1);
   EXPECT_EQ(counts->due_soon, 0);
+  EXPECT_EQ(counts->letters_waiting, 0);
   clock.advance(std::chrono::hours{24 * 25});
   EXPECT_EQ(desk.queue_counts(7)->due_soon, 1);  // the fresh case is due within a week now
-  (void)fresh;
+  for (const char* state : {"pending", "sent", "pending", "manual"}) {
+    OutboxMessage m;
+    m.case_number = fresh;
+    m.letter = "acknowledgement";
+    m.created_at = m.next_attempt_at = clock.now();
+    m.state = state;
+    m.sealed = "x";
+    ASSERT_TRUE(desk.add_message(m, "{}"));
+  }
+  EXPECT_EQ(desk.queue_counts(7)->letters_waiting, 2);
 }
 
 TEST_F(DeskTest, APausedCaseKeepsItsDaysLeftInTheQueueWhileTheLegalClockStands) {
