@@ -339,6 +339,31 @@ TEST_F(HttpApi, OAuth2ClientCredentialsAreFetchedAndRenewed) {
   EXPECT_EQ(refused.out.find("wrong"), std::string::npos);  // the secret is never printed
 }
 
+// Cursor pagination (Stripe's kind) across pages, and a hard page limit that is an error.
+TEST_F(HttpApi, CursorPagesAreFollowedAndTooManyPagesIsAnError) {
+  testing::ServerProcess api;
+  fs::path hits = maestro.dir() / "hits.txt";
+  ASSERT_TRUE(api.start({"/usr/bin/python3", (k_root / "tests/support/faulty_api.py").string(), "{port}",
+                         hits.string()}));
+  auto system = [&](const std::string& name, const std::string& extra) {
+    return "  - name: " + name + "\n    owner: it@example.com\n    store: {type: http, base_url: \"" + api.url() +
+           "\", rate_limit: 200" + extra + "}\n    collections:\n      - name: customers\n"
+           "        fields: [{name: id, primary_key: true, categories: [user.unique_id]}, "
+           "{name: email, categories: [user.contact.email]}]\n"
+           "        requests:\n          read: {method: GET, path: /cursor/customers, data_path: data,\n"
+           "                 query_params: [{name: email, value: <email>}], param_values: [{name: email, identity: email}],\n"
+           "                 pagination: {strategy: cursor, configuration: {cursor_param: starting_after, field: id}}}\n";
+  };
+  use_map("systems:\n" + system("payments", "") + system("limited", ", max_pages: 2"));
+  RunResult r = maestro.run({"dsar", "locate", "--subject", "jane@example.com", "--json"});
+  EXPECT_EQ(r.exit_code, 5) << r.err << r.out;  // the limited system could not be searched in full
+  json out = json::parse(r.out.empty() ? "{}" : r.out);
+  EXPECT_EQ(out["records"]["payments.customers"], 5) << r.out;  // three pages and an empty one
+  ASSERT_EQ(out["failures"].size(), 1u) << r.out;
+  EXPECT_EQ(out["failures"][0]["system"], "limited");
+  EXPECT_NE(out["failures"][0]["error"].get<std::string>().find("more than 2 pages"), std::string::npos) << r.out;
+}
+
 // Seed 002's correction and restriction through the help desk's API.
 TEST_F(HttpApi, ACorrectionAndARestrictionGoThroughTheApiAndAreReadBack) {
   use_map(k_native_map);

@@ -6,7 +6,8 @@ The first path segment picks the fault: /500/... always answers 500; /busy/... a
 (Retry-After: 1) to the first request and [] after; /garbage/... answers HTML; /slow/... waits
 5 s; /nodata/... answers JSON without the expected key; /oauth/... needs a bearer token from
 POST /oauth/token (OAuth2 client credentials maestro / s3cret), each token good for one request,
-and answers two pages. Every request is appended to HITS_FILE.
+and answers two pages; /cursor/... pages five records two at a time by ?starting_after=.
+Every request is appended to HITS_FILE.
 """
 import urllib.parse
 import http.server
@@ -56,6 +57,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             with open(HITS, "a") as hits:
                 hits.write(fault + "\n")
+        if fault == "cursor":  # five records, two a page, Stripe-style: ?starting_after=<last id>
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            after = int(query.get("starting_after", ["0"])[0])
+            page = [{"id": i, "email": "jane@example.com"} for i in range(after + 1, min(after + 3, 6))]
+            return self.answer(200, json.dumps({"data": page, "has_more": after + 2 < 5}))
         if fault == "oauth":
             auth = self.headers.get("Authorization", "")
             with lock:
