@@ -326,8 +326,7 @@ class HttpConnector final : public Connector {
  private:
   // Body templates are JSON: values go in as JSON string content, the object's fields as members.
   static std::string render_body(const std::string& body, const Values& filled) {
-    Values escaped;
-    for (const auto& [k, v] : filled) escaped[k] = v;
+    Values escaped = filled;
     std::string with_members = body;
     for (const char* raw : {"masked_object_fields", "all_object_fields"}) {
       std::string token = std::string("<") + raw + ">";

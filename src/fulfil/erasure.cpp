@@ -147,9 +147,9 @@ class Planner {
     // An API that can delete but not update a record deletes it (Fides' masking_strict: false).
     if (store.type == "http" && c.http && c.http->remove && !c.http->update) row.delete_row = true;
     if (store.type == "http" && c.http && !(row.delete_row ? c.http->remove : c.http->update)) {
-      ++m_by_hand[c.key() + "\x1f" + f.tenant].records;  // the API offers no way: a manual task
-      m_by_hand[c.key() + "\x1f" + f.tenant].collection = c.key();
-      m_by_hand[c.key() + "\x1f" + f.tenant].tenant = f.tenant;
+      // The API offers no way: a manual task for the system's owner.
+      auto it = m_by_hand.try_emplace(c.key() + "\x1f" + f.tenant, ByHandRecords{c.key(), f.tenant, 0}).first;
+      ++it->second.records;
       return {};
     }
     add_request_context(f, row);

@@ -6,7 +6,6 @@
 #include <set>
 #include <thread>
 
-#include "connectors/file_lines.hpp"
 
 namespace maestro {
 

@@ -51,8 +51,6 @@ class BackgroundMaestro {
   int m_pid = -1;
 };
 
-// A free TCP port on 127.0.0.1 (bound and released; good enough for a test server).
-int free_port();
 
 // Counts rows with raw SQL, independently of Maestro's code.
 long long count_rows(const std::filesystem::path& db, const std::string& sql);

@@ -12,6 +12,7 @@
 
 #include "crypto/keyring.hpp"
 #include "maestro_runner.hpp"
+#include "support/server_process.hpp"
 
 namespace maestro::e2e {
 namespace {
@@ -39,7 +40,7 @@ class Serve : public ::testing::Test {
     maestro.unset_env("MAESTRO_NOW");  // a server lives in real time
     operator_token = token("ops", "operator");
     auditor_token = token("audit", "auditor");
-    port = free_port();
+    port = testing::free_tcp_port();
     server = std::make_unique<BackgroundMaestro>(
         maestro,
         std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--access-log",

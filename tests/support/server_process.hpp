@@ -27,6 +27,7 @@ class ServerProcess {
 
 // Whether something accepts TCP connections on 127.0.0.1:port.
 bool port_accepts(int port);
+// A free TCP port on 127.0.0.1 (bound and released; good enough for a test server).
 int free_tcp_port();
 
 }  // namespace maestro::testing

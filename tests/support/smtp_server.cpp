@@ -1,9 +1,8 @@
 #include "support/smtp_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "support/server_process.hpp"
+
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,32 +16,6 @@ namespace maestro::testing {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t length = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-}  // namespace
 
 SmtpServer::SmtpServer(fs::path dir) : m_dir(std::move(dir)) {}
 
@@ -51,7 +24,7 @@ SmtpServer::~SmtpServer() {
 }
 
 bool SmtpServer::start() {
-  if (m_port == 0) m_port = free_port();
+  if (m_port == 0) m_port = free_tcp_port();
   fs::create_directories(m_dir);
   std::string listen = "127.0.0.1:" + std::to_string(m_port);
   std::string mail = (m_dir / "mail").string();
@@ -65,7 +38,7 @@ bool SmtpServer::start() {
   }
   m_pid = pid;
   for (int i = 0; i < 100; ++i) {
-    if (accepts(m_port)) return true;
+    if (port_accepts(m_port)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
@@ -76,7 +49,7 @@ void SmtpServer::stop() {
   ::kill(m_pid, SIGTERM);
   ::waitpid(m_pid, nullptr, 0);
   m_pid = 0;
-  for (int i = 0; i < 50 && accepts(m_port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 50 && port_accepts(m_port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 std::vector<std::string> SmtpServer::messages() const {
