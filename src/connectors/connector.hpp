@@ -86,6 +86,11 @@ class Connector {
   // column) equals one of `values`. Fails with `unavailable` when the store cannot be reached.
   virtual Status find(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
                       const RecordVisitor& visit) = 0;
+  // Streams the rows whose `fields` hold one of `tuples` together (each tuple's values in the
+  // order of `fields`): an API read that needs several values of one record at once (grouped
+  // inputs). By default: find() by the first field, keeping rows whose other fields match too.
+  virtual Status find_together(const Collection& collection, const std::vector<std::string>& fields,
+                               const std::vector<std::vector<std::string>>& tuples, const RecordVisitor& visit);
   // Streams every row of `collection` (used to re-apply erasures to a restored backup).
   virtual Status scan(const Collection& collection, const RecordVisitor& visit) = 0;
   // Applies the changes in order, collections in the order given (children before parents).

@@ -240,34 +240,30 @@ class HttpConnector final : public Connector {
   }
 
   bool can_find_by(const Collection& c, const std::string& field) const override {
-    if (!c.http) return false;
-    return std::any_of(c.http->read.begin(), c.http->read.end(), [&](const HttpRequestSpec& spec) {
-      return std::any_of(spec.params.begin(), spec.params.end(), [&](const HttpParam& p) { return p.field == field; });
-    });
+    return read_for(c, {field}) != nullptr;
   }
 
   Status find(const Collection& c, const std::string& field, const std::vector<std::string>& values,
               const RecordVisitor& visit) override {
-    if (!c.http) return invalid(c.key() + " has no requests");
-    for (const auto& spec : c.http->read) {
-      auto param = std::find_if(spec.params.begin(), spec.params.end(), [&](const HttpParam& p) { return p.field == field; });
-      if (param == spec.params.end()) continue;
-      for (const auto& value : values) {
-        Values filled = m_params;
-        filled[param->name] = value;
-        // Other identity parameters of the same request take the person's identifiers.
-        for (const auto& other : spec.params) {
-          if (&other == &*param || !other.identity) continue;
-          auto known = m_identities.find(*other.identity);
-          if (known == m_identities.end() || known->second.empty())
-            return invalid(spec.where + ": the request also needs the person's " + *other.identity);
-          filled[other.name] = known->second.front();
-        }
-        if (auto ok = read_pages(spec, filled, visit); !ok) return ok;
-      }
-      return {};
+    const HttpRequestSpec* spec = read_for(c, {field});
+    if (!spec) return invalid(c.key() + ": no read request looks records up by '" + field + "' alone");
+    for (const auto& value : values) {
+      if (auto ok = read_with(*spec, {{field, value}}, visit); !ok) return ok;
     }
-    return invalid(c.key() + ": no read request looks records up by '" + field + "'");
+    return {};
+  }
+
+  Status find_together(const Collection& c, const std::vector<std::string>& fields,
+                       const std::vector<std::vector<std::string>>& tuples, const RecordVisitor& visit) override {
+    const HttpRequestSpec* spec = read_for(c, fields);
+    if (!spec) return invalid(c.key() + ": no read request looks records up by its grouped inputs");
+    for (const auto& tuple : tuples) {
+      if (tuple.size() != fields.size()) return invalid(c.key() + ": a lookup tuple does not match its fields");
+      std::map<std::string, std::string> given;
+      for (std::size_t i = 0; i < fields.size(); ++i) given[fields[i]] = tuple[i];
+      if (auto ok = read_with(*spec, given, visit); !ok) return ok;
+    }
+    return {};
   }
 
   // Every record, through a read request that needs no parameter (a list endpoint): what
@@ -555,6 +551,40 @@ class HttpConnector final : public Connector {
       items = std::move(kept);
     }
     return items;
+  }
+
+  // The read request that looks records up by exactly these fields: each is one of its
+  // parameters, and its other parameters are the person's identifiers.
+  static const HttpRequestSpec* read_for(const Collection& c, const std::vector<std::string>& fields) {
+    if (!c.http) return nullptr;
+    for (const auto& spec : c.http->read) {
+      auto given = [&](const HttpParam& p) { return std::find(fields.begin(), fields.end(), p.field) != fields.end(); };
+      bool covers = std::all_of(fields.begin(), fields.end(), [&](const std::string& f) {
+        return std::any_of(spec.params.begin(), spec.params.end(), [&](const HttpParam& p) { return p.field == f; });
+      });
+      bool rest_known = std::all_of(spec.params.begin(), spec.params.end(),
+                                    [&](const HttpParam& p) { return given(p) || p.identity.has_value(); });
+      if (covers && rest_known) return &spec;
+    }
+    return nullptr;
+  }
+
+  // Reads through `spec` with the parameters of the given fields filled, the others from the
+  // person's identifiers.
+  Status read_with(const HttpRequestSpec& spec, const std::map<std::string, std::string>& given,
+                   const RecordVisitor& visit) {
+    Values filled = m_params;
+    for (const auto& p : spec.params) {
+      if (auto it = given.find(p.field); it != given.end()) {
+        filled[p.name] = it->second;
+        continue;
+      }
+      auto known = m_identities.find(*p.identity);  // read_for chose a request whose others are identities
+      if (known == m_identities.end() || known->second.empty())
+        return invalid(spec.where + ": the request also needs the person's " + *p.identity);
+      filled[p.name] = known->second.front();
+    }
+    return read_pages(spec, filled, visit);
   }
 
   Status read_pages(const HttpRequestSpec& spec, const Values& filled, const RecordVisitor& visit) {

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <set>
 
 #include "connectors/connector.hpp"
 
@@ -42,6 +43,22 @@ Value Record::field(std::string_view name) const {
   }
   if (current->is_null()) return {};
   return current->is_string() ? current->get<std::string>() : current->dump();
+}
+
+Status Connector::find_together(const Collection& collection, const std::vector<std::string>& fields,
+                                const std::vector<std::vector<std::string>>& tuples, const RecordVisitor& visit) {
+  if (fields.empty()) return invalid(collection.key() + ": a lookup needs at least one field");
+  std::set<std::vector<std::string>> wanted(tuples.begin(), tuples.end());
+  std::set<std::string> firsts;
+  for (const auto& tuple : tuples) {
+    if (tuple.size() != fields.size()) return invalid(collection.key() + ": a lookup tuple does not match its fields");
+    firsts.insert(tuple.front());
+  }
+  return find(collection, fields.front(), {firsts.begin(), firsts.end()}, [&](const Record& r) -> Status {
+    std::vector<std::string> held;
+    for (const auto& field : fields) held.push_back(value_text(r.field(field)));
+    return wanted.contains(held) ? visit(r) : Status{};
+  });
 }
 
 Result<ApplyCounts> apply_each_row(const std::vector<CollectionChanges>& changes, const RowApplier& apply_row) {

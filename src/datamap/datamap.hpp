@@ -94,6 +94,9 @@ struct HttpRequestSpec {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::vector<HttpParam> params;
+  // Parameters filled together from one record (Fides' grouped_inputs): an account's id and a
+  // contact's number in that account, never one record's id with another's number.
+  std::vector<std::string> grouped_inputs;
   std::string data_path;  // dotted path to the records in the answer; "" for the whole answer
   std::vector<HttpPostprocessor> postprocessors;
   HttpPagination pagination;
@@ -119,6 +122,9 @@ struct Collection {
   std::optional<ProcessingMarker> restriction;
   std::optional<ProcessingMarker> objection;
   std::optional<HttpResource> http;  // store type http only
+  // Fields that find records only together, each set from one record of the collection the
+  // references name (an API read with grouped inputs). Locate asks for them as tuples.
+  std::vector<std::vector<std::string>> grouped_lookups;
 
   std::string key() const { return system + "." + name; }
   const Field* field(std::string_view name) const;

@@ -111,6 +111,37 @@ Result<ParamReference> param_reference(const HttpLoad& load, const YAML::Node& r
   return out;
 }
 
+// A read's grouped_inputs: parameters filled from one record together. Identity parameters in
+// a group take the person's identifier; the referenced ones must name one collection, and become
+// a lookup of the collection by those fields together. A read with several referenced parameters
+// needs the group: values of different records are never combined.
+Status grouped_inputs(const HttpLoad& load, const YAML::Node& node,
+                      const std::map<std::string, std::string>& referenced_collection, bool is_read, HttpRequestSpec& r,
+                      Collection& c) {
+  const std::string at = node ? where(load.file, node) : r.where;
+  std::vector<std::string> referenced;
+  std::set<std::string> sources;
+  for (const auto& entry : node) {
+    std::string name = scalar(entry);
+    auto param = std::find_if(r.params.begin(), r.params.end(), [&](const HttpParam& p) { return p.name == name; });
+    if (param == r.params.end())
+      return invalid(at + ": grouped input '" + name + "' is not one of the request's param_values");
+    r.grouped_inputs.push_back(name);
+    if (auto source = referenced_collection.find(name); source != referenced_collection.end()) {
+      referenced.push_back(param->field);
+      sources.insert(source->second);
+    }
+  }
+  if (sources.size() > 1)
+    return invalid(at + ": grouped inputs must come from one collection's records; these reference " +
+                   std::to_string(sources.size()) + " collections");
+  if (is_read && referenced.size() > 1) c.grouped_lookups.push_back(referenced);
+  if (is_read && referenced_collection.size() > 1 && referenced.size() < referenced_collection.size())
+    return invalid(r.where + ": a read with several referenced parameters needs 'grouped_inputs' naming them "
+                   "(values from different records are never combined)");
+  return {};
+}
+
 Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Collection& c, bool is_read) {
   HttpRequestSpec r;
   r.where = where(load.file, node);
@@ -132,10 +163,9 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
     else
       for (const auto& status : ignore) r.ignore_errors.push_back(status.as<int>());
   }
-  if (node["grouped_inputs"])
-    return invalid(r.where + ": grouped_inputs (one request needing several values together) is not supported yet");
   if (auto ok = postprocessors(load, node["postprocessors"], r); !ok) return propagate(ok.error());
   if (auto ok = pagination(load, node["pagination"], r); !ok) return propagate(ok.error());
+  std::map<std::string, std::string> referenced_collection;  // reference parameter -> the collection it names
   for (const auto& p : node["param_values"]) {
     HttpParam param;
     param.name = scalar(p["name"]);
@@ -149,13 +179,14 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
       param.identity = scalar(p["identity"]);
       // The identity's field: the dataset's own field of that name, else a lookup-only one.
       param.field = param.name;
-      if (is_read) lookup_field(c, param.field).identity = param.identity;
+      if (is_read) lookup_field(c, param.field);
     } else if (p["references"] && p["references"].IsSequence() && p["references"].size() > 0) {
       const YAML::Node first = p["references"][0];
       auto ref = param_reference(load, first);
       if (!ref) return propagate(ref.error());
       param.from_reference = true;
       auto dot = ref->target.find('.');
+      referenced_collection[param.name] = ref->target_system + ":" + ref->target.substr(0, dot);
       bool own = ref->target.substr(0, dot) == c.name;
       if (is_read) {
         param.field = param.name;
@@ -176,6 +207,14 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
       return invalid(where(load.file, p) + ": parameter '" + param.name + "' needs an 'identity' or 'references'");
     }
     r.params.push_back(std::move(param));
+  }
+  if (auto ok = grouped_inputs(load, node["grouped_inputs"], referenced_collection, is_read, r, c); !ok)
+    return propagate(ok.error());
+  // A read that needs only identifiers starts a search; one that also needs a referenced value
+  // is reached through the reference, its identifiers filled in then.
+  if (is_read && referenced_collection.empty()) {
+    for (const auto& p : r.params)
+      if (p.identity) lookup_field(c, p.field).identity = p.identity;
   }
   // Every placeholder needs a value: a parameter, a connector parameter, or a body's fields.
   std::vector<std::string> texts{r.path, r.body};

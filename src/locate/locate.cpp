@@ -2,7 +2,9 @@
 
 #include "scan/token_matcher.hpp"
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -17,12 +19,29 @@ std::size_t LocateResult::total() const {
 
 namespace {
 
+// A lookup of a collection by several fields together (an API read with grouped inputs), and
+// the values of one record for them.
+struct GroupRef {
+  std::string collection;
+  std::vector<std::string> fields;
+  friend auto operator<=>(const GroupRef&, const GroupRef&) = default;
+};
+using Tuple = std::vector<std::string>;
+
+// The keys one level of the search asks for: single fields, and fields asked together.
+struct Level {
+  std::map<FieldRef, std::set<std::string>> single;
+  std::map<GroupRef, std::set<Tuple>> together;
+  bool empty() const { return single.empty() && together.empty(); }
+};
+
 // One search of one tenant of one system: the connector, and what has been asked and seen.
 struct Search {
   const System* system;
   std::string tenant;
   std::unique_ptr<Connector> connector;
   std::map<FieldRef, std::set<std::string>> asked;  // values already queried per field
+  std::map<GroupRef, std::set<Tuple>> asked_together;
   bool failed = false;
 };
 
@@ -46,12 +65,12 @@ class Locator {
       if (search.connector) search.connector->know_identities(by_kind);
     }
     // The first level: every identity field of a kind the request knows.
-    std::map<FieldRef, std::set<std::string>> level;
+    Level level;
     for (const auto& id : identifiers) {
-      for (const auto& field : m_map.identity_fields(id.kind)) level[field].insert(id.value);
+      for (const auto& field : m_map.identity_fields(id.kind)) level.single[field].insert(id.value);
     }
     while (!level.empty()) {
-      std::map<FieldRef, std::set<std::string>> next;
+      Level next;
       if (auto ok = run_level_everywhere(level, next); !ok) return propagate(ok.error());
       level = std::move(next);
     }
@@ -71,7 +90,7 @@ class Locator {
           system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
       for (const auto& tenant : tenants) {
         if (!tenant.empty() && !tenant_in_scope(tenant)) continue;
-        Search s{&system, tenant, nullptr, {}, false};
+        Search s{&system, tenant, nullptr, {}, {}, false};
         auto connector = m_open(system.store, tenant);
         if (!connector) {
           m_result.failures.push_back({system.name, tenant, connector.error().message});
@@ -86,8 +105,7 @@ class Locator {
 
   // Runs one level in every store at once: each store and tenant has its own connection and
   // thread; records reach the visitor one at a time.
-  Status run_level_everywhere(const std::map<FieldRef, std::set<std::string>>& level,
-                              std::map<FieldRef, std::set<std::string>>& next) {
+  Status run_level_everywhere(const Level& level, Level& next) {
     std::vector<Search*> busy;
     for (auto& search : m_searches) {
       if (!search.failed && has_work(search, level)) busy.push_back(&search);
@@ -105,18 +123,27 @@ class Locator {
     return {};
   }
 
-  bool has_work(const Search& search, const std::map<FieldRef, std::set<std::string>>& level) const {
-    for (const auto& entry : level) {
-      const Collection* c = m_map.collection(entry.first.collection);
-      if (c && c->system == search.system->name) return true;
-    }
+  bool in_system(const Search& search, const std::string& collection) const {
+    const Collection* c = m_map.collection(collection);
+    return c && c->system == search.system->name;
+  }
+
+  bool has_work(const Search& search, const Level& level) const {
+    for (const auto& entry : level.single)
+      if (in_system(search, entry.first.collection)) return true;
+    for (const auto& entry : level.together)
+      if (in_system(search, entry.first.collection)) return true;
     return false;
   }
 
-  Status run_level(Search& search, const std::map<FieldRef, std::set<std::string>>& level,
-                   std::map<FieldRef, std::set<std::string>>& next) {
+  Status run_level(Search& search, const Level& level, Level& next) {
+    if (auto ok = run_single_lookups(search, level, next); !ok) return ok;
+    return run_grouped_lookups(search, level, next);
+  }
+
+  Status run_single_lookups(Search& search, const Level& level, Level& next) {
     // Plain references, not structured bindings: clang 14 cannot capture those in the lambda below.
-    for (const auto& level_entry : level) {
+    for (const auto& level_entry : level.single) {
       const FieldRef& field = level_entry.first;
       const std::set<std::string>& values = level_entry.second;
       const Collection* c = m_map.collection(field.collection);
@@ -135,19 +162,55 @@ class Locator {
       if (search.system->store.type == "textlog") earlier.emplace(earlier_tokens(search, field, fresh));
       Status found = search.connector->find(*c, field.field, fresh, [&](const Record& r) -> Status {
         if (earlier ? reported_in_log(*earlier, r) : reported_before(search, field, r)) return {};
-        std::lock_guard lock(m_mutex);
-        ++m_result.records_by_collection[c->key()];
-        follow_references(*c, r, next);
-        return m_visit(FoundRecord{*search.system, *c, search.tenant, r, field.field, fresh});
+        return report(search, *c, r, field.field, fresh, next);
       });
-      if (!found) {
-        if (found.error().code != ErrorCode::unavailable) return found;  // a bug or bad map: stop
-        std::lock_guard lock(m_mutex);
-        m_result.failures.push_back({search.system->name, search.tenant, found.error().message});
-        search.failed = true;
-        return {};
-      }
+      if (!found) return store_failed(search, found);
     }
+    return {};
+  }
+
+  // Lookups by several fields together, each tuple the values of one record.
+  Status run_grouped_lookups(Search& search, const Level& level, Level& next) {
+    for (const auto& level_entry : level.together) {
+      const GroupRef& group = level_entry.first;
+      if (!in_system(search, group.collection)) continue;
+      const Collection* c = m_map.collection(group.collection);
+      std::vector<Tuple> fresh;
+      std::vector<std::string> firsts;  // what the record was found by, for erasure planning
+      for (const auto& tuple : level_entry.second) {
+        if (!search.asked_together[group].insert(tuple).second) continue;
+        fresh.push_back(tuple);
+        firsts.push_back(tuple.front());
+      }
+      if (fresh.empty()) continue;
+      {
+        std::lock_guard lock(m_mutex);
+        ++m_result.queries;
+      }
+      FieldRef any_field{group.collection, ""};
+      Status found = search.connector->find_together(*c, group.fields, fresh, [&](const Record& r) -> Status {
+        if (reported_before(search, any_field, r)) return {};
+        return report(search, *c, r, group.fields.front(), firsts, next);
+      });
+      if (!found) return store_failed(search, found);
+    }
+    return {};
+  }
+
+  Status report(const Search& search, const Collection& c, const Record& r, const std::string& matched_field,
+                const std::vector<std::string>& asked, Level& next) {
+    std::lock_guard lock(m_mutex);
+    ++m_result.records_by_collection[c.key()];
+    follow_references(c, r, next);
+    return m_visit(FoundRecord{*search.system, c, search.tenant, r, matched_field, asked});
+  }
+
+  // A store that cannot be reached is reported and left; any other failure (a bug, a bad map) stops.
+  Status store_failed(Search& search, const Status& found) {
+    if (found.error().code != ErrorCode::unavailable) return found;
+    std::lock_guard lock(m_mutex);
+    m_result.failures.push_back({search.system->name, search.tenant, found.error().message});
+    search.failed = true;
     return {};
   }
 
@@ -180,11 +243,39 @@ class Locator {
     return line && !earlier.empty() && earlier.matches(value_text(*line));
   }
 
-  void follow_references(const Collection& c, const Record& r, std::map<FieldRef, std::set<std::string>>& next) const {
+  // The keys this record gives the next level: each referenced field's value, and for a lookup
+  // by several fields together, the tuple of this record's values (never mixed with another's).
+  void follow_references(const Collection& c, const Record& r, Level& next) const {
     for (const auto& ref : m_map.references) {
       if (ref.from.collection != c.key()) continue;
-      if (auto value = field_value(r, ref.from.field)) next[ref.to].insert(*value);
+      const Collection* target = m_map.collection(ref.to.collection);
+      if (const auto* group = target ? group_of(*target, ref.to.field) : nullptr) {
+        if (ref.to.field == group->front()) follow_group(c, r, *target, *group, next);
+        continue;
+      }
+      if (auto value = field_value(r, ref.from.field)) next.single[ref.to].insert(*value);
     }
+  }
+
+  static const std::vector<std::string>* group_of(const Collection& c, const std::string& field) {
+    for (const auto& group : c.grouped_lookups) {
+      if (std::find(group.begin(), group.end(), field) != group.end()) return &group;
+    }
+    return nullptr;
+  }
+
+  void follow_group(const Collection& c, const Record& r, const Collection& target,
+                    const std::vector<std::string>& group, Level& next) const {
+    Tuple tuple;
+    for (const auto& field : group) {
+      auto ref = std::find_if(m_map.references.begin(), m_map.references.end(), [&](const Reference& x) {
+        return x.from.collection == c.key() && x.to.collection == target.key() && x.to.field == field;
+      });
+      std::optional<std::string> value = ref == m_map.references.end() ? std::nullopt : field_value(r, ref->from.field);
+      if (!value) return;  // this record does not hold the whole group
+      tuple.push_back(*value);
+    }
+    next.together[GroupRef{target.key(), group}].insert(std::move(tuple));
   }
 
   const DataMap& m_map;

@@ -199,9 +199,16 @@ class HttpApi : public ::testing::Test {
       if (testing::datasets_required()) FAIL() << "json-server is not installed (scripts/bootstrap installs it)";
       GTEST_SKIP() << "json-server is not installed (scripts/bootstrap runs npm ci in tests/servers/node)";
     }
-    std::ofstream(maestro.dir() / "db.json") << help_desk().dump(2);
-    ASSERT_TRUE(desk.start({"node", cli.string(), "--port", "{port}", "--host", "127.0.0.1", "--quiet",
-                            (maestro.dir() / "db.json").string()}));
+    ASSERT_TRUE(serve(help_desk()));
+  }
+
+  // (Re)starts the help desk with these contents, on a new port.
+  bool serve(const json& db) {
+    desk.stop();
+    std::ofstream(maestro.dir() / "db.json") << db.dump(2);
+    fs::path cli = k_root / "tests/servers/node/node_modules/json-server/lib/cli/bin.js";
+    return desk.start({"node", cli.string(), "--port", "{port}", "--host", "127.0.0.1", "--quiet",
+                       (maestro.dir() / "db.json").string()});
   }
 
   void use_map(const std::string& yaml) {
@@ -282,11 +289,7 @@ TEST_F(HttpApi, AnErasureDeletesThroughTheApiAndProvesItByReadingAgain) {
   EXPECT_EQ(served("/conversations").size(), 4u);
 
   // The help desk is restored from last night's backup: Jane is back until the ledger is replayed.
-  desk.stop();
-  std::ofstream(maestro.dir() / "db.json") << help_desk().dump(2);
-  fs::path cli = k_root / "tests/servers/node/node_modules/json-server/lib/cli/bin.js";
-  ASSERT_TRUE(desk.start({"node", cli.string(), "--port", "{port}", "--host", "127.0.0.1", "--quiet",
-                          (maestro.dir() / "db.json").string()}));
+  ASSERT_TRUE(serve(help_desk()));
   use_map(k_native_map);  // the restored service answers on a new port
   EXPECT_EQ(served("/conversations?contact_id=1").size(), 5u);
   RunResult replayed = maestro.run({"backup", "replay", "--since", "2000-01-01"});
@@ -417,6 +420,73 @@ TEST_F(HttpApi, WhatTheApiCannotEraseBecomesAManualTaskForTheSystemsOwner) {
   EXPECT_EQ(served("/conversations?contact_id=1").size(), 5u);  // the owner's to erase
   std::string tasks = maestro.run({"tasks", "list"}).out;
   EXPECT_NE(tasks.find("helpdesk"), std::string::npos) << tasks;
+}
+
+// Chatwoot numbers contacts within an account: a conversation is found by the account's id and
+// the contact's number together, both from one contact record. Jane has a contact in accounts 7
+// and 8; Bob and Eve hold her numbers in the other accounts, so mixing the values of her two
+// records (7 with 2, 8 with 1) would hand her their conversations.
+TEST_F(HttpApi, GroupedInputsAskWithTheValuesOfOneRecordTogether) {
+  json db{{"contacts", json::array()}, {"conversations", json::array()}};
+  auto contact = [&](int id, int account, int number, const std::string& email) {
+    db["contacts"].push_back({{"id", id}, {"account_id", account}, {"number", number}, {"email", email}});
+  };
+  contact(1, 7, 1, "jane@example.com");
+  contact(2, 8, 2, "jane@example.com");
+  contact(3, 8, 1, "bob@example.com");
+  contact(4, 7, 2, "eve@example.com");
+  int id = 100;
+  for (auto [account, number] : {std::pair{7, 1}, {7, 1}, {8, 2}, {8, 1}, {7, 2}})
+    db["conversations"].push_back({{"id", ++id}, {"account_id", account}, {"contact_number", number},
+                                   {"content", "Conversation " + std::to_string(id)}});
+  ASSERT_TRUE(serve(db));
+  use_map(R"yaml(systems:
+  - name: helpdesk
+    owner: support-lead@example.com
+    store: {type: http, base_url: "BASE", rate_limit: 200}
+    collections:
+      - name: contacts
+        fields:
+          - {name: id, primary_key: true, categories: [user.unique_id]}
+          - {name: account_id, categories: [system.operations]}
+          - {name: number, categories: [user.unique_id]}
+          - {name: email, categories: [user.contact.email]}
+        requests:
+          read: {method: GET, path: /contacts, query_params: [{name: email, value: <email>}],
+                 param_values: [{name: email, identity: email}]}
+      - name: conversations
+        erasure: {strategy: delete}
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - {name: content, categories: [user.content]}
+        requests:
+          read:
+            - method: GET
+              path: /conversations
+              query_params: [{name: account_id, value: <account_id>}, {name: contact_number, value: <number>}]
+              param_values:
+                - {name: account_id, references: [{field: contacts.account_id, direction: from}]}
+                - {name: number, references: [{field: contacts.number, direction: from}]}
+              grouped_inputs: [account_id, number]
+            - {method: GET, path: "/conversations/<conversation_id>", param_values: [{name: conversation_id, field: id}]}
+          delete:
+            method: DELETE
+            path: /conversations/<conversation_id>
+            param_values: [{name: conversation_id, references: [{field: conversations.id}]}]
+)yaml");
+  json found = locate();
+  EXPECT_EQ(found["records"]["helpdesk.contacts"], 2) << found.dump();
+  EXPECT_EQ(found["records"]["helpdesk.conversations"], 3) << found.dump();  // not Bob's or Eve's
+
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  json out = json::parse(erased.out.empty() ? "{}" : erased.out);
+  ASSERT_TRUE(out.contains("proof")) << erased.err << erased.out;
+  EXPECT_EQ(out["proof"]["remaining"], 0) << erased.out;  // the contacts are the owner's task (no delete request)
+  json left = served("/conversations");
+  ASSERT_EQ(left.size(), 2u) << left.dump();
+  EXPECT_EQ(left[0]["id"], 104);  // Bob's
+  EXPECT_EQ(left[1]["id"], 105);  // Eve's
 }
 
 TEST_F(HttpApi, AnApiThatFailsIsReportedAsNotSearchedWithBoundedRetries) {

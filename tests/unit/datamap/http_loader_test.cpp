@@ -200,5 +200,72 @@ TEST_F(HttpMap, MaestrosOwnRequestsDescribeAnApiWithTheSameModel) {
       << no_requests.error().message;
 }
 
+
+// A Chatwoot-shaped read that needs an account's id and the contact's number in that account:
+// both from one contact record, never one contact's account with another's number.
+const char* k_grouped_map = R"yaml(systems:
+  - name: helpdesk
+    owner: support@example.com
+    store: {type: http, base_url: "http://127.0.0.1:3000"}
+    collections:
+      - name: contacts
+        fields:
+          - {name: id, primary_key: true, categories: [user.unique_id]}
+          - {name: account_id, categories: [system.operations]}
+          - {name: number, categories: [user.unique_id]}
+          - {name: email, categories: [user.contact.email]}
+        requests:
+          read: {method: GET, path: /contacts, query_params: [{name: email, value: <email>}],
+                 param_values: [{name: email, identity: email}]}
+      - name: conversations
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+        requests:
+          read:
+            method: GET
+            path: /accounts/<account_id>/conversations
+            query_params: [{name: contact, value: <contact_number>}, {name: inbox, value: <email>}]
+            param_values:
+              - {name: account_id, references: [{field: contacts.account_id, direction: from}]}
+              - {name: contact_number, references: [{field: contacts.number, direction: from}]}
+              - {name: email, identity: email}
+            grouped_inputs: [account_id, contact_number, email]
+)yaml";
+
+TEST_F(HttpMap, GroupedInputsBecomeOneLookupByFieldsTogether) {
+  auto map = load(k_grouped_map);
+  ASSERT_TRUE(map) << map.error().message;
+  const Collection* conversations = map->collection("helpdesk.conversations");
+  ASSERT_EQ(conversations->grouped_lookups.size(), 1u);
+  EXPECT_EQ(conversations->grouped_lookups[0], (std::vector<std::string>{"account_id", "contact_number"}));
+  EXPECT_EQ(conversations->http->read[0].grouped_inputs.size(), 3u);
+  EXPECT_TRUE(has_reference(*map, "helpdesk.contacts.account_id", "helpdesk.conversations.account_id"));
+  EXPECT_TRUE(has_reference(*map, "helpdesk.contacts.number", "helpdesk.conversations.contact_number"));
+  // The identity parameter is filled in when the conversations are reached, not searched by alone.
+  EXPECT_FALSE(conversations->field("email")->identity.has_value());
+  EXPECT_TRUE(map->collection("helpdesk.contacts")->field("email")->identity.has_value());
+
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string text = k_grouped_map;
+    text.replace(text.find(from), from.size(), to);
+    return load(text);
+  };
+  auto unknown = with("grouped_inputs: [account_id, contact_number, email]", "grouped_inputs: [account_id, number]");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("datamap.yaml:27: grouped input 'number' is not one of the request's "
+                                         "param_values"),
+            std::string::npos)
+      << unknown.error().message;
+  auto missing = with("            grouped_inputs: [account_id, contact_number, email]\n", "");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("needs 'grouped_inputs' naming them"), std::string::npos)
+      << missing.error().message;
+  auto two_sources = with("field: contacts.number", "field: conversations.id");
+  ASSERT_FALSE(two_sources);
+  EXPECT_NE(two_sources.error().message.find("grouped inputs must come from one collection's records"),
+            std::string::npos)
+      << two_sources.error().message;
+}
+
 }  // namespace
 }  // namespace maestro

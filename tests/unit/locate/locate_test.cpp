@@ -144,6 +144,31 @@ TEST_F(ChinookLocate, EveryTenantIsSearchedUnlessScoped) {
   for (const auto& f : found) EXPECT_EQ(f.tenant, "eu");
 }
 
+// A lookup by several fields together (an API's grouped inputs), through the default that any
+// store has: invoices billed to the customer's own country, asked as (customer, country) tuples.
+TEST_F(ChinookLocate, FieldsAskedTogetherTakeTheirValuesFromOneRecord) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  // Make one of Luís's invoices billed abroad: it must not be found by (1, "Brazil").
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+  sqlite3_exec(handle, "UPDATE Invoice SET BillingCountry = 'Portugal' WHERE InvoiceId = 98", nullptr, nullptr, nullptr);
+  sqlite3_close(handle);
+  map.references.push_back({{"chinook.customer", "Country"}, {"chinook.invoice", "BillingCountry"}});
+  map.collections.at("chinook.invoice").grouped_lookups.push_back({"CustomerId", "BillingCountry"});
+  auto r = run({"email:luisg@embraer.com.br"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(static_cast<long long>(r->records_by_collection["chinook.invoice"]),
+            sql_count(db(), "SELECT count(*) FROM Invoice WHERE CustomerId = 1 AND BillingCountry = 'Brazil'"));
+  EXPECT_EQ(static_cast<long long>(r->records_by_collection["chinook.invoice"]),
+            sql_count(db(), "SELECT count(*) FROM Invoice WHERE CustomerId = 1") - 1);
+  for (const auto& f : found) {
+    if (f.collection == "chinook.invoice") {
+      EXPECT_EQ(value_text(*f.record.get("BillingCountry")), "Brazil");
+    }
+  }
+}
+
 TEST(Locate, NeedsAnIdentifier) {
   DataMap empty;
   EXPECT_EQ(locate(empty, {}, {}, [](const FoundRecord&) { return Status{}; }).error().code,
