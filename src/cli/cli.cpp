@@ -137,6 +137,7 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   add_outbox_commands(app, session);
   add_task_commands(app, session);
   add_datamap_commands(app, session);
+  add_drop_commands(app, session);
   add_job_commands(app, session);
   add_serve_commands(app, session);
   add_manual_commands(app, session);

@@ -87,6 +87,7 @@ LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_v
 void report_manual_tasks(Session& s, const Desk::TaskOpening& opening, bool quiet = false);
 void add_task_commands(CLI::App& app, Session& session);
 void add_datamap_commands(CLI::App& app, Session& session);
+void add_drop_commands(CLI::App& app, Session& session);
 // Blocks until SIGINT or SIGTERM, calling `tick` about every 200 ms (long-running commands).
 void run_until_stopped(const std::function<void()>& tick);
 // maestro jobs ... and maestro worker (cli/job_commands.cpp).

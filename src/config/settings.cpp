@@ -185,6 +185,10 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         }
       } else if (key == "server") {
         if (auto ok = read_server_settings(value, base, origin, s.server); !ok) return ok;
+      } else if (key == "drop") {
+        if (!value.IsMap() || !value["rules"] || value.size() != 1)
+          return invalid(where + ": 'drop' is a map with 'rules' (a copy of data/drop/rules.yaml)");
+        s.drop_rules_file = relative_to(base, value["rules"].as<std::string>());
       } else if (key == "calendars") {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
@@ -192,7 +196,7 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         return invalid(
             where + ": unknown setting '" + key +
             "' (known: home, store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
-            "language, templates_dir, mail, server)");
+            "language, templates_dir, mail, server, drop)");
       }
     }
   } catch (const YAML::Exception& e) {

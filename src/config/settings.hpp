@@ -79,6 +79,7 @@ struct Settings {
   std::filesystem::path store_path;
   std::filesystem::path key_file;
   std::optional<std::filesystem::path> policy_file;
+  std::optional<std::filesystem::path> drop_rules_file;  // DROP's hashing rules; default: embedded
   std::vector<std::filesystem::path> calendar_files;
   std::optional<std::filesystem::path> datamap_file;
   std::optional<std::filesystem::path> taxonomy_file;

@@ -208,6 +208,10 @@ class Desk {
   Result<std::int64_t> add_hold(const std::vector<SubjectIdentifier>& subjects, std::string_view reason,
                                 std::string_view details);
   Status release_hold(std::int64_t id);
+  // California DROP work items (desk/drop_service.cpp runs the cycle).
+  Status save_drop_item(const DropItem& item);
+  Result<std::optional<DropItem>> drop_item(std::string_view id);
+  Result<std::vector<DropItem>> drop_items(std::string_view state);  // "" for all
   Result<std::vector<HoldView>> list_holds(bool include_released);
   // Active holds that cover any of these identifiers.
   Result<std::vector<LegalHold>> active_holds_for(const std::vector<SubjectIdentifier>& identifiers);

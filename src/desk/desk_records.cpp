@@ -80,6 +80,12 @@ Result<std::vector<HoldView>> Desk::list_holds(bool include_released) {
   return out;
 }
 
+Status Desk::save_drop_item(const DropItem& item) { return m_store.save_drop_item(item); }
+
+Result<std::optional<DropItem>> Desk::drop_item(std::string_view id) { return m_store.drop_item(id); }
+
+Result<std::vector<DropItem>> Desk::drop_items(std::string_view state) { return m_store.drop_items(state); }
+
 Result<std::vector<LegalHold>> Desk::active_holds_for(const std::vector<SubjectIdentifier>& identifiers) {
   auto holds = m_store.load_holds();
   if (!holds) return propagate(holds.error());

@@ -116,6 +116,24 @@ struct JobRecord {
   std::string idempotency_key;  // empty: none; else unique among jobs
 };
 
+// A work item of California's DROP deletion lists. The consumer's identifier is known only as
+// DROP's hash of it, and Maestro keeps only a keyed hash of that, so the list outlives each cycle
+// (a record that appears later is still caught) without holding a value anyone could look up.
+struct DropItem {
+  std::string id;        // DROP's work item ID
+  std::string list;      // Email, Phone, ...
+  std::string hash_mac;  // KeyRing::pseudonym of "drop:<list>:<DROP's hash>"
+  std::string file;      // the list file it came in
+  Instant received_at{};
+  // pending (not matched yet), matched (an erasure case runs), shared (several consumers hold
+  // the identifier: opted out), exempt (matched, nothing may be erased), erased (proof clean),
+  // unmatched (searched everywhere, not found), withdrawn (the consumer cancelled).
+  std::string state = "pending";
+  std::string case_number;  // the case of a match
+  int code = 0;             // the status sent to DROP; 0 until then
+  std::optional<Instant> responded_at;
+};
+
 // A machine client's API token: only a keyed hash of the secret is kept (shown once at creation).
 struct ApiToken {
   std::int64_t id = 0;
@@ -322,6 +340,11 @@ class CaseStore {
   };
   virtual Result<std::optional<IntakeKey>> intake_key(std::string_view key) = 0;
   virtual Status remember_intake_key(std::string_view key, const IntakeKey& made, Instant at) = 0;
+
+  // DROP work items: saved by ID (a new one is added, a known one updated), read by state ("" all).
+  virtual Status save_drop_item(const DropItem& item) = 0;
+  virtual Result<std::optional<DropItem>> drop_item(std::string_view id) = 0;
+  virtual Result<std::vector<DropItem>> drop_items(std::string_view state) = 0;
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

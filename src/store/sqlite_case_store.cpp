@@ -17,7 +17,7 @@ constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maest
 constexpr int k_busy_timeout_ms = 5000;
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 12> k_migrations{R"sql(
+constexpr std::array<const char*, 13> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -226,6 +226,21 @@ constexpr std::array<const char*, 12> k_migrations{R"sql(
                                                   R"sql(
   -- A case's letters without reading the whole outbox (the dashboard's case page, fulfilment).
   CREATE INDEX outbox_by_case ON outbox(case_number, id);
+)sql",
+                                                  R"sql(
+  -- California DROP work items: the consumer only as a keyed hash of DROP's hash.
+  CREATE TABLE drop_items (
+    id TEXT PRIMARY KEY,
+    list TEXT NOT NULL,
+    hash_mac TEXT NOT NULL,
+    file TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    case_number TEXT,
+    code INTEGER NOT NULL DEFAULT 0,
+    responded_at TEXT
+  );
+  CREATE INDEX drop_items_by_state ON drop_items(state);
 )sql"};
 
 // The columns of an operator account, in the order read_operator expects.
@@ -1188,6 +1203,44 @@ class SqliteCaseStore final : public CaseStore {
     return {};
   }
 
+  Status save_drop_item(const DropItem& d) override {
+    Statement put(m_db,
+                  "INSERT INTO drop_items(id, list, hash_mac, file, received_at, state, case_number, code, responded_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO UPDATE SET state = excluded.state, "
+                  "case_number = excluded.case_number, code = excluded.code, responded_at = excluded.responded_at");
+    put.bind(1, d.id).bind(2, d.list).bind(3, d.hash_mac).bind(4, d.file).bind(5, format_instant(d.received_at));
+    put.bind(6, d.state).bind_optional(7, d.case_number.empty() ? std::nullopt : std::optional(d.case_number));
+    put.bind(8, static_cast<std::int64_t>(d.code));
+    put.bind_optional(9, d.responded_at ? std::optional(format_instant(*d.responded_at)) : std::nullopt);
+    if (put.step() != SQLITE_DONE) return propagate(error("cannot save DROP work item " + d.id));
+    return {};
+  }
+
+  Result<std::optional<DropItem>> drop_item(std::string_view id) override {
+    Statement q(m_db, std::string(k_drop_select) + " WHERE id = ?1");
+    q.bind(1, std::string(id));
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<DropItem>();
+    if (rc != SQLITE_ROW) return propagate(error("cannot read DROP work items"));
+    auto item = read_drop_item(q);
+    if (!item) return propagate(item.error());
+    return std::optional(std::move(*item));
+  }
+
+  Result<std::vector<DropItem>> drop_items(std::string_view state) override {
+    Statement q(m_db, std::string(k_drop_select) + (state.empty() ? " ORDER BY id" : " WHERE state = ?1 ORDER BY id"));
+    if (!state.empty()) q.bind(1, std::string(state));
+    std::vector<DropItem> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto item = read_drop_item(q);
+      if (!item) return propagate(item.error());
+      out.push_back(std::move(*item));
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read DROP work items"));
+    return out;
+  }
+
   Status for_each_ledger_entry(Instant since, const std::function<Status(const LedgerEntry&)>& visit) override {
     Statement q(m_db,
                 "SELECT sequence, at, case_number, system, tenant, collection, key_field, key_pseudonym, action "
@@ -1209,6 +1262,29 @@ class SqliteCaseStore final : public CaseStore {
     auto at = parse_instant(q.text(col));
     if (!at) return std::nullopt;
     return *at;
+  }
+
+  static constexpr const char* k_drop_select =
+      "SELECT id, list, hash_mac, file, received_at, state, case_number, code, responded_at FROM drop_items";
+
+  static Result<DropItem> read_drop_item(const Statement& q) {
+    DropItem d;
+    d.id = q.text(0);
+    d.list = q.text(1);
+    d.hash_mac = q.text(2);
+    d.file = q.text(3);
+    auto received = instant_column(q, 4);
+    if (!received) return fail(ErrorCode::data_loss, "DROP work item " + d.id + " has a corrupt date");
+    d.received_at = *received;
+    d.state = q.text(5);
+    d.case_number = q.text(6);
+    d.code = static_cast<int>(q.integer(7));
+    if (q.optional_text(8)) {
+      auto responded = instant_column(q, 8);
+      if (!responded) return fail(ErrorCode::data_loss, "DROP work item " + d.id + " has a corrupt date");
+      d.responded_at = *responded;
+    }
+    return d;
   }
 
   static Unexpected<Error> lost_lease(std::int64_t id) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zip.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -10,6 +11,17 @@
 #include "config/settings.hpp"
 
 namespace maestro::testing {
+
+void write_zip(const std::filesystem::path& zip, const std::vector<std::pair<std::string, std::string>>& files) {
+  int error = 0;
+  zip_t* archive = zip_open(zip.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  ASSERT_NE(archive, nullptr) << "cannot create " << zip;
+  for (const auto& [name, content] : files) {
+    zip_source_t* source = zip_source_buffer(archive, content.data(), content.size(), 0);
+    ASSERT_GE(zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE), 0) << zip_strerror(archive);
+  }
+  ASSERT_EQ(zip_close(archive), 0) << "cannot write " << zip;
+}
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "maestro-test-XXXXXX").string();

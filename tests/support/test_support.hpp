@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cases/policy.hpp"
 #include "common/time.hpp"
@@ -32,6 +34,9 @@ Instant at(const std::string& iso);
 Date day(const std::string& iso);
 
 std::string read_file(const std::filesystem::path& path);
+
+// Writes a ZIP holding these files (name, content), as a download from another system would be.
+void write_zip(const std::filesystem::path& zip, const std::vector<std::pair<std::string, std::string>>& files);
 
 // ../shared/datasets beside the repository (or $MAESTRO_DATASETS), if it is there.
 std::optional<std::filesystem::path> datasets_dir();

@@ -1,0 +1,392 @@
+#include "desk/drop_service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include "desk/erasure_service.hpp"
+
+namespace maestro {
+
+using nlohmann::json;
+
+namespace {
+
+std::string item_mac(const KeyRing& keys, const std::string& list, const std::string& hash) {
+  return keys.pseudonym("drop:" + list + ":" + hash);
+}
+
+const std::set<std::string>& open_states() {
+  static const std::set<std::string> states{"pending", "matched", "shared", "exempt", "erased", "unmatched"};
+  return states;
+}
+
+// "20261101" of an item's list file name, and its broker id.
+std::pair<std::string, std::string> date_and_broker(const std::string& file) {
+  auto first = file.find('_');
+  auto second = first == std::string::npos ? std::string::npos : file.find('_', first + 1);
+  if (second == std::string::npos) return {"", ""};
+  return {file.substr(0, first), file.substr(first + 1, second - first - 1)};
+}
+
+}  // namespace
+
+Result<DropImportOutcome> import_drop_lists(Desk& desk, const std::filesystem::path& zip, const DropRules& rules) {
+  auto download = read_drop_download(zip, rules);
+  if (!download) return propagate(download.error());
+  DropImportOutcome out;
+  out.files = download->files;
+  Instant now = desk.clock().now();
+  for (const auto& item : download->items) {
+    auto known = desk.drop_item(item.id);
+    if (!known) return propagate(known.error());
+    if (*known) {
+      ++out.known_items;
+      continue;
+    }
+    DropItem d{item.id, item.list, item_mac(desk.keys(), item.list, item.hash), item.file, now, "pending", "", 0, {}};
+    if (auto ok = desk.save_drop_item(d); !ok) return propagate(ok.error());
+    ++out.new_items;
+  }
+  // Cancelled consumers: their work is withdrawn, by work item ID or by hash on any list.
+  std::set<std::string> removed_ids(download->removed_ids.begin(), download->removed_ids.end());
+  std::set<std::string> removed_macs;
+  for (const auto& hash : download->removed_hashes) {
+    for (const auto& [list, kinds] : rules.lists()) removed_macs.insert(item_mac(desk.keys(), list, hash));
+  }
+  if (!removed_ids.empty() || !removed_macs.empty()) {
+    auto items = desk.drop_items("");
+    if (!items) return propagate(items.error());
+    for (auto& item : *items) {
+      if (item.state == "withdrawn" || item.code != 0) continue;  // answered work stays answered
+      if (!removed_ids.contains(item.id) && !removed_macs.contains(item.hash_mac)) continue;
+      item.state = "withdrawn";
+      if (auto ok = desk.save_drop_item(item); !ok) return propagate(ok.error());
+      ++out.withdrawn;
+    }
+  }
+  json files = json::array();
+  for (const auto& f : out.files) files.push_back({{"file", f.name}, {"list", f.list}, {"rows", f.rows}});
+  json details{{"files", files}, {"new_items", out.new_items}, {"known_items", out.known_items}, {"withdrawn", out.withdrawn}};
+  if (auto ok = desk.record_action("", "drop-import", "ok", details.dump()); !ok) return propagate(ok.error());
+  return out;
+}
+
+namespace {
+
+// A record holding a wanted identifier: the value as the store holds it (Maestro's own data), and
+// who it belongs to, as the record's other identifiers say.
+struct Hit {
+  std::string collection;
+  std::string kind;
+  std::string value;
+  std::vector<std::string> identifiers;  // "kind:value" of the record, the matched one first
+  std::string person;                    // the other identifiers, joined: tells consumers apart
+};
+
+class DropMatcher {
+ public:
+  DropMatcher(Desk& desk, const DataMap& map, const DropRules& rules, const ConnectorOpener& open)
+      : m_desk(desk), m_map(map), m_rules(rules), m_open(open) {}
+
+  Result<DropMatchOutcome> run() {
+    auto items = m_desk.drop_items("");
+    if (!items) return propagate(items.error());
+    m_items = std::move(*items);
+    for (std::size_t i = 0; i < m_items.size(); ++i) {
+      if (open_states().contains(m_items[i].state)) m_wanted[m_items[i].hash_mac].push_back(i);
+    }
+    plan_lists();
+    if (auto ok = read_every_store(); !ok) return propagate(ok.error());
+    for (std::size_t i = 0; i < m_items.size(); ++i) {
+      if (auto ok = decide(m_items[i], m_hits[i]); !ok) return propagate(ok.error());
+    }
+    for (const auto& item : m_items) ++m_out.items_by_state[item.state];
+    json details{{"records_read", m_out.records_read},
+                 {"identifiers_hashed", m_out.identifiers_hashed},
+                 {"items", m_out.items_by_state},
+                 {"cases_opened", m_out.cases_opened.size()},
+                 {"caught_later", m_out.caught_later},
+                 {"stores_not_searched", m_out.failures.size()}};
+    if (auto ok = m_desk.record_action("", "drop-match", m_out.failures.empty() ? "ok" : "partial", details.dump()); !ok)
+      return propagate(ok.error());
+    return std::move(m_out);
+  }
+
+ private:
+  // Which lists each identity kind of the data map is compared with. Composite lists (NDZ,
+  // NameVIN) need fields the map does not mark yet: they stay pending, reported unsearchable.
+  void plan_lists() {
+    std::set<std::string> kinds_in_map = m_map.identity_kinds();
+    std::set<std::string> lists_with_items;
+    for (const auto& item : m_items)
+      if (open_states().contains(item.state)) lists_with_items.insert(item.list);
+    for (const auto& list : lists_with_items) {
+      const auto* kinds = m_rules.kinds_of(list);
+      if (kinds && kinds->size() == 1 && kinds_in_map.contains(kinds->front()))
+        m_lists_of_kind[kinds->front()].push_back(list);
+      else
+        m_out.unsearchable.push_back(list);
+    }
+  }
+
+  Status read_every_store() {
+    for (const auto& system : m_map.systems) {
+      if (system.store.type == "manual") continue;
+      std::vector<std::string> tenants = system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
+      for (const auto& tenant : tenants) {
+        if (auto ok = read_store(system, tenant); !ok) return ok;
+      }
+    }
+    return {};
+  }
+
+  Status read_store(const System& system, const std::string& tenant) {
+    std::unique_ptr<Connector> connector;
+    for (const auto& key : system.collections) {
+      const Collection& c = m_map.collections.at(key);
+      std::vector<const Field*> fields;
+      for (const auto& f : c.fields)
+        if (f.identity && m_lists_of_kind.contains(*f.identity)) fields.push_back(&f);
+      if (fields.empty()) continue;
+      if (!connector) {
+        auto opened = m_open(system.store, tenant);
+        if (!opened) {
+          m_out.failures.push_back({system.name, tenant, opened.error().message});
+          return {};
+        }
+        connector = std::move(*opened);
+      }
+      Status read = connector->scan(c, [&](const Record& r) { return visit(c, fields, r); });
+      if (!read) {
+        if (read.error().code == ErrorCode::internal) return read;
+        m_out.failures.push_back({system.name, tenant, read.error().message});
+      }
+    }
+    return {};
+  }
+
+  Status visit(const Collection& c, const std::vector<const Field*>& fields, const Record& r) {
+    ++m_out.records_read;
+    for (const Field* f : fields) {
+      std::string value = value_text(r.field(f->name));
+      if (value.empty()) continue;
+      for (const auto& list : m_lists_of_kind.at(*f->identity)) {
+        auto hash = m_rules.hash(list, {value});
+        if (!hash) continue;
+        ++m_out.identifiers_hashed;
+        auto wanted = m_wanted.find(item_mac(m_desk.keys(), list, *hash));
+        if (wanted == m_wanted.end()) continue;
+        Hit hit{c.key(), *f->identity, value, {*f->identity + ":" + value}, ""};
+        for (const auto& other : c.fields) {
+          if (!other.identity || &other == f) continue;
+          std::string v = value_text(r.field(other.name));
+          if (v.empty()) continue;
+          hit.identifiers.push_back(*other.identity + ":" + v);
+          hit.person += *other.identity + ":" + v + "\n";
+        }
+        for (std::size_t i : wanted->second) m_hits[i].push_back(hit);
+      }
+    }
+    return {};
+  }
+
+  // Several consumers share the identifier when one collection holds it for records of
+  // different people (their other identifiers differ).
+  static std::map<std::string, std::set<std::string>> people_by_collection(const std::vector<Hit>& hits) {
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& hit : hits)
+      if (!hit.person.empty()) out[hit.collection].insert(hit.person);
+    return out;
+  }
+
+  Status decide(DropItem& item, const std::vector<Hit>& hits) {
+    if (!open_states().contains(item.state)) return {};
+    bool searched = m_out.failures.empty() &&
+                    std::find(m_out.unsearchable.begin(), m_out.unsearchable.end(), item.list) == m_out.unsearchable.end();
+    if (hits.empty()) {
+      if (item.state == "pending" && searched) item.state = "unmatched";
+      if (item.state == "matched") return erase(item, {});  // an interrupted erasure: complete it
+      return m_desk.save_drop_item(item);
+    }
+    if (item.state == "exempt" || item.state == "shared") return {};  // decided; the records are expected
+    if (item.state == "erased" && item.code == 0) return {};            // retained copies of the identifier
+    bool caught_later = item.code != 0;  // answered before, and a record holding it appeared since
+    if (caught_later) ++m_out.caught_later;
+    auto people = people_by_collection(hits);
+    bool shared = std::any_of(people.begin(), people.end(), [](const auto& entry) { return entry.second.size() > 1; });
+    if (shared && !caught_later) return opt_out_each(item, hits, people);
+    std::vector<std::string> subjects;
+    for (const auto& hit : hits)
+      for (const auto& id : hit.identifiers)
+        if (std::find(subjects.begin(), subjects.end(), id) == subjects.end()) subjects.push_back(id);
+    if (item.state != "matched") {
+      auto opened = open_case(subjects, "ccpa-delete");
+      if (!opened) return propagate(opened.error());
+      item.case_number = *opened;
+      item.state = "matched";
+      if (auto ok = m_desk.save_drop_item(item); !ok) return ok;
+    }
+    return erase(item, subjects);
+  }
+
+  // Opens a CCPA case for the consumer DROP verified, with the identifiers Maestro's records hold.
+  Result<std::string> open_case(const std::vector<std::string>& subjects, const std::string& rights) {
+    IntakeRequest request;
+    for (const auto& s : subjects)
+      if (parse_identifier(s)) request.subjects.push_back(s);
+    if (request.subjects.empty()) return invalid("a DROP match holds no identifier a case can name");
+    request.rights = rights;
+    request.jurisdiction = "ccpa";
+    request.channel = "drop";
+    auto made = m_desk.intake(request);
+    if (!made) return propagate(made.error());
+    std::string number = made->c.number;
+    if (auto ok = m_desk.acknowledge(number); !ok) return propagate(ok.error());
+    auto verified = m_desk.override_verification(
+        number, "verified by California's Delete Request and Opt-out Platform (DROP): the consumer's identity and "
+                "residency are the platform's to check");
+    if (!verified) return propagate(verified.error());
+    m_out.cases_opened.push_back(number);
+    return number;
+  }
+
+  Status erase(DropItem& item, std::vector<std::string> subjects) {
+    auto view = m_desk.find(item.case_number);
+    if (!view) return propagate(view.error());
+    if (subjects.empty())
+      for (const auto& id : view->c.identifiers) subjects.push_back(id.canonical());
+    std::vector<SubjectIdentifier> ids;
+    for (const auto& s : subjects)
+      if (auto id = parse_identifier(s)) ids.push_back(*id);
+    auto holds = m_desk.active_holds_for(ids);
+    if (!holds) return propagate(holds.error());
+    if (!holds->empty()) {
+      item.state = "exempt";  // all of this consumer's data is under a legal hold
+      if (auto ok = m_desk.add_note(item.case_number, "DROP work item " + item.id +
+                                                        ": under a legal hold, answered as exempt (status 2)");
+          !ok)
+        return propagate(ok.error());
+      return m_desk.save_drop_item(item);
+    }
+    ErasureRequest request;
+    request.subjects = subjects;
+    request.case_number = item.case_number;
+    request.jurisdiction = "ccpa";
+    auto erased = erase_subject(m_desk, m_map, request);
+    if (!erased) {
+      m_out.problems.push_back("work item " + item.id + " (case " + item.case_number + "): " + erased.error().message);
+      return m_desk.save_drop_item(item);  // stays matched: the next match completes it
+    }
+    if (erased->proof && erased->proof->clean()) {
+      std::size_t changed = 0;
+      for (const auto& step : erased->plan.steps) changed += step.applied.rows_deleted + step.applied.rows_changed;
+      item.state = changed > 0 ? "erased" : "exempt";  // nothing erasable: everything is retained by law
+    }
+    return m_desk.save_drop_item(item);
+  }
+
+  // A shared identifier: every consumer who holds it is opted out of sale and sharing.
+  Status opt_out_each(DropItem& item, const std::vector<Hit>& hits,
+                      const std::map<std::string, std::set<std::string>>& people) {
+    if (item.state == "shared") return {};  // opened before
+    std::set<std::string> done;
+    std::string cases;
+    for (const auto& [collection, persons] : people) {
+      for (const auto& person : persons) {
+        if (!done.insert(person).second) continue;
+        auto hit = std::find_if(hits.begin(), hits.end(), [&](const Hit& h) { return h.person == person; });
+        auto opened = open_case(hit->identifiers, "ccpa-opt-out-of-sale");
+        if (!opened) return propagate(opened.error());
+        cases += (cases.empty() ? "" : ",") + *opened;
+      }
+    }
+    item.state = "shared";
+    item.case_number = cases;
+    return m_desk.save_drop_item(item);
+  }
+
+  Desk& m_desk;
+  const DataMap& m_map;
+  const DropRules& m_rules;
+  const ConnectorOpener& m_open;
+  std::vector<DropItem> m_items;
+  std::unordered_map<std::string, std::vector<std::size_t>> m_wanted;  // keyed hash -> items
+  std::map<std::size_t, std::vector<Hit>> m_hits;                      // item -> records holding it
+  std::map<std::string, std::vector<std::string>> m_lists_of_kind;
+  DropMatchOutcome m_out;
+};
+
+// The code owed for an item, or 0 while its outcome is not final.
+Result<int> code_for(Desk& desk, const DropItem& item) {
+  if (item.state == "unmatched") return 5;
+  if (item.state == "exempt") return 2;
+  if (item.state == "erased") return 3;
+  if (item.state == "shared") {
+    // Opted out once every consumer's opt-out case is fulfilled.
+    std::size_t start = 0;
+    while (start <= item.case_number.size()) {
+      std::size_t end = std::min(item.case_number.find(',', start), item.case_number.size());
+      auto view = desk.find(item.case_number.substr(start, end - start));
+      if (!view) return propagate(view.error());
+      if (view->c.state != CaseState::fulfilled) return 0;
+      start = end + 1;
+    }
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<DropMatchOutcome> match_drop_lists(Desk& desk, const DataMap& map, const DropRules& rules,
+                                          const ConnectorOpener& open) {
+  return DropMatcher(desk, map, rules, open).run();
+}
+
+Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, const std::filesystem::path& out_dir) {
+  auto items = desk.drop_items("");
+  if (!items) return propagate(items.error());
+  DropRespondOutcome out;
+  std::map<std::pair<std::string, std::string>, std::vector<DropStatusRow>> by_file;  // (broker, list) -> rows
+  std::vector<DropItem*> answered;
+  for (auto& item : *items) {
+    if (item.code != 0 || item.state == "withdrawn") continue;
+    auto code = code_for(desk, item);
+    if (!code) return propagate(code.error());
+    if (*code == 0) {
+      ++out.waiting;
+      continue;
+    }
+    item.code = *code;
+    by_file[{date_and_broker(item.file).second, item.list}].push_back({item.id, *code});
+    ++out.codes[*code];
+    answered.push_back(&item);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return invalid("cannot create " + out_dir.string() + ": " + ec.message());
+  Date today = date_of(desk.clock().now());
+  std::string date = format_date(today);
+  date.erase(std::remove(date.begin(), date.end(), '-'), date.end());
+  for (const auto& [key, rows] : by_file) {
+    std::filesystem::path file = out_dir / rules.response_file_name(date, key.first, key.second);
+    if (auto ok = write_drop_status_file(file, rules, rows); !ok) return propagate(ok.error());
+    out.files.push_back(file);
+  }
+  // Recorded once the files are written: a failure before leaves every item to answer again.
+  Instant now = desk.clock().now();
+  for (DropItem* item : answered) {
+    item->responded_at = now;
+    if (auto ok = desk.save_drop_item(*item); !ok) return propagate(ok.error());
+  }
+  json codes = json::object();
+  for (const auto& [code, n] : out.codes) codes[std::to_string(code)] = n;
+  json details{{"files", out.files.size()}, {"codes", codes}, {"waiting", out.waiting}};
+  if (auto ok = desk.record_action("", "drop-respond", "ok", details.dump()); !ok) return propagate(ok.error());
+  return out;
+}
+
+}  // namespace maestro
