@@ -61,8 +61,9 @@ void add_match(CLI::App& drop, Session& s) {
       "maid, ctvid) once, hashes each value as DROP does and compares hashes only. A match opens a CCPA deletion "
       "case, verified by the platform, and erases as 'dsar delete' does (holds and retention apply: a consumer "
       "whose data is all kept is answered as exempt). An identifier held by several consumers opens an opt-out of "
-      "sale/sharing case for each; fulfil them to answer 'opted out'. A store that cannot be read is listed (exit 5) "
-      "and nothing is called 'not found' until every store was read; run the command again to complete. Records "
+      "sale/sharing case for each; fulfil them to answer 'opted out'. A store that cannot be read, or an erasure that "
+      "could not complete, is listed (exit 5) and nothing is called 'not found' until every store was read; run the "
+      "command again to complete. Records "
       "that appear after an item was answered are found by the next run and erased too.\n\nExample:\n"
       "  maestro drop match");
   cmd->callback([&s, o] {
@@ -91,6 +92,9 @@ void add_match(CLI::App& drop, Session& s) {
     }
     if (!out.failures.empty())
       fail_command(Error{ErrorCode::unavailable, std::to_string(out.failures.size()) + " store(s) could not be read"});
+    if (!out.problems.empty())
+      fail_command(Error{ErrorCode::unavailable, std::to_string(out.problems.size()) +
+                                                     " erasure(s) not complete: run 'maestro drop match' again"});
   });
 }
 

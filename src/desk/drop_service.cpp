@@ -280,6 +280,13 @@ class DropMatcher {
       m_out.problems.push_back("work item " + item.id + " (case " + item.case_number + "): " + erased.error().message);
       return m_desk.save_drop_item(item);  // stays matched: the next match completes it
     }
+    std::string where = "work item " + item.id + " (case " + item.case_number + "): ";
+    for (const auto& failed : erased->failed_steps)
+      m_out.problems.push_back(where + failed.system + " could not be changed: " + failed.message);
+    if (erased->proof && !erased->proof->clean())
+      m_out.problems.push_back(where + "the erasure's proof is not clean yet (" +
+                               std::to_string(erased->proof->manual_pending.size()) + " manual task(s), " +
+                               std::to_string(erased->proof->remaining) + " record(s) remaining)");
     if (erased->proof && erased->proof->clean()) {
       std::size_t changed = 0;
       for (const auto& step : erased->plan.steps) changed += step.applied.rows_deleted + step.applied.rows_changed;
