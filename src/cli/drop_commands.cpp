@@ -49,12 +49,14 @@ void add_import(CLI::App& drop, Session& s) {
 void add_match(CLI::App& drop, Session& s) {
   struct Options {
     std::string map;
-    bool json = false;
+    bool json = false, preview = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = drop.add_subcommand(
       "match", "Compare every store with the DROP lists by hash; erase (or opt out) the consumers found");
   cmd->add_option("--map", o->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_flag("--preview", o->preview,
+                "Count what would match (matched, shared, not found) and change nothing: no case, no erasure");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->footer(
       "Reads every collection that holds an identity of a kind the lists name (email for Email, phone for Phone, "
@@ -69,14 +71,14 @@ void add_match(CLI::App& drop, Session& s) {
   cmd->callback([&s, o] {
     DropRules rules = rules_of(s);
     const DataMap& map = s.data_map(o->map);
-    auto out = must(match_drop_lists(s.desk(), map, rules));
+    auto out = must(match_drop_lists(s.desk(), map, rules, o->preview));
     if (o->json) {
       nlohmann::json failures = nlohmann::json::array();
       for (const auto& f : out.failures) failures.push_back({{"system", f.system}, {"tenant", f.tenant}, {"message", f.message}});
       s.out << nlohmann::json{{"records_read", out.records_read}, {"identifiers_hashed", out.identifiers_hashed},
                               {"items", out.items_by_state}, {"cases_opened", out.cases_opened},
                               {"caught_later", out.caught_later}, {"stores_not_searched", failures},
-                              {"lists_not_searchable", out.unsearchable}, {"problems", out.problems}}
+                              {"lists_not_searchable", out.unsearchable}, {"problems", out.problems}, {"preview", o->preview}}
                    .dump(2)
             << "\n";
     } else {
@@ -88,7 +90,7 @@ void add_match(CLI::App& drop, Session& s) {
         s.out << "List " << list << ": no field of the data map holds its kinds; its items stay pending.\n";
       for (const auto& f : out.failures) s.out << "NOT SEARCHED " << f.system << ": " << f.message << "\n";
       for (const auto& p : out.problems) s.out << "PROBLEM " << p << "\n";
-      s.out << "Next: maestro drop respond --out DIR\n";
+      s.out << (o->preview ? "A preview: nothing was changed.\n" : "Next: maestro drop respond --out DIR\n");
     }
     if (!out.failures.empty())
       fail_command(Error{ErrorCode::unavailable, std::to_string(out.failures.size()) + " store(s) could not be read"});

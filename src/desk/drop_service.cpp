@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 
@@ -46,7 +47,8 @@ Result<DropImportOutcome> import_drop_lists(Desk& desk, const std::filesystem::p
       ++out.known_items;
       continue;
     }
-    DropItem d{item.id, item.list, item_mac(desk.keys(), item.list, item.hash), item.file, now, "pending", "", 0, {}};
+    DropItem d{item.id, item.list, item_mac(desk.keys(), item.list, item.hash), desk.keys().seal(item.hash),
+               item.file, now, "pending", "", 0, {}};
     if (auto ok = desk.save_drop_item(d); !ok) return propagate(ok.error());
     ++out.new_items;
   }
@@ -91,19 +93,19 @@ class DropMatcher {
   DropMatcher(Desk& desk, const DataMap& map, const DropRules& rules, const ConnectorOpener& open)
       : m_desk(desk), m_map(map), m_rules(rules), m_open(open) {}
 
-  Result<DropMatchOutcome> run() {
+  Result<DropMatchOutcome> run(bool preview) {
+    m_preview = preview;
     auto items = m_desk.drop_items("");
     if (!items) return propagate(items.error());
     m_items = std::move(*items);
-    for (std::size_t i = 0; i < m_items.size(); ++i) {
-      if (open_states().contains(m_items[i].state)) m_wanted[m_items[i].hash_mac].push_back(i);
-    }
+    if (auto ok = index_open_items(); !ok) return propagate(ok.error());
     plan_lists();
     if (auto ok = read_every_store(); !ok) return propagate(ok.error());
     for (std::size_t i = 0; i < m_items.size(); ++i) {
       if (auto ok = decide(m_items[i], m_hits[i]); !ok) return propagate(ok.error());
     }
     for (const auto& item : m_items) ++m_out.items_by_state[item.state];
+    if (m_preview) return std::move(m_out);
     json details{{"records_read", m_out.records_read},
                  {"identifiers_hashed", m_out.identifiers_hashed},
                  {"items", m_out.items_by_state},
@@ -116,6 +118,20 @@ class DropMatcher {
   }
 
  private:
+  // The digests of every item still to match (or to watch for), opened in memory only.
+  Status index_open_items() {
+    for (std::size_t i = 0; i < m_items.size(); ++i) {
+      const DropItem& item = m_items[i];
+      if (!open_states().contains(item.state)) continue;
+      auto hash = m_desk.keys().open(item.sealed_hash);
+      if (!hash) return propagate(hash.error());
+      auto digest = drop_digest_of(*hash);
+      if (!digest) return fail(ErrorCode::data_loss, "DROP work item " + item.id + " holds a damaged hash");
+      m_wanted[item.list][*digest].push_back(i);
+    }
+    return {};
+  }
+
   // Which lists each identity kind of the data map is compared with. Composite lists (NDZ,
   // NameVIN) need fields the map does not mark yet: they stay pending, reported unsearchable.
   void plan_lists() {
@@ -172,13 +188,13 @@ class DropMatcher {
     ++m_out.records_read;
     for (const Field* f : fields) {
       std::string value = value_text(r.field(f->name));
-      if (value.empty()) continue;
+      if (value.empty() || !m_rules.digest(*f->identity, value, m_scratch, m_digest)) continue;
+      ++m_out.identifiers_hashed;
       for (const auto& list : m_lists_of_kind.at(*f->identity)) {
-        auto hash = m_rules.hash(list, {value});
-        if (!hash) continue;
-        ++m_out.identifiers_hashed;
-        auto wanted = m_wanted.find(item_mac(m_desk.keys(), list, *hash));
-        if (wanted == m_wanted.end()) continue;
+        auto in_list = m_wanted.find(list);
+        if (in_list == m_wanted.end()) continue;
+        auto wanted = in_list->second.find(m_digest);
+        if (wanted == in_list->second.end()) continue;
         Hit hit{c.key(), *f->identity, value, {*f->identity + ":" + value}, ""};
         for (const auto& other : c.fields) {
           if (!other.identity || &other == f) continue;
@@ -204,6 +220,7 @@ class DropMatcher {
 
   Status decide(DropItem& item, const std::vector<Hit>& hits) {
     if (!open_states().contains(item.state)) return {};
+    if (m_preview) return foresee(item, hits);
     bool searched = m_out.failures.empty() &&
                     std::find(m_out.unsearchable.begin(), m_out.unsearchable.end(), item.list) == m_out.unsearchable.end();
     if (hits.empty()) {
@@ -230,6 +247,21 @@ class DropMatcher {
       if (auto ok = m_desk.save_drop_item(item); !ok) return ok;
     }
     return erase(item, subjects);
+  }
+
+  // What a match would do, changing nothing: the state the item would reach.
+  Status foresee(DropItem& item, const std::vector<Hit>& hits) {
+    bool searched = m_out.failures.empty() &&
+                    std::find(m_out.unsearchable.begin(), m_out.unsearchable.end(), item.list) == m_out.unsearchable.end();
+    if (hits.empty()) {
+      if (item.state == "pending" && searched) item.state = "unmatched";
+      return {};
+    }
+    if (item.state != "pending" && item.state != "unmatched") return {};
+    auto people = people_by_collection(hits);
+    bool shared = std::any_of(people.begin(), people.end(), [](const auto& entry) { return entry.second.size() > 1; });
+    item.state = shared ? "shared" : "matched";
+    return {};
   }
 
   // Opens a CCPA case for the consumer DROP verified, with the identifiers Maestro's records hold.
@@ -320,7 +352,18 @@ class DropMatcher {
   const DropRules& m_rules;
   const ConnectorOpener& m_open;
   std::vector<DropItem> m_items;
-  std::unordered_map<std::string, std::vector<std::size_t>> m_wanted;  // keyed hash -> items
+  struct DigestHash {
+    std::size_t operator()(const DropDigest& d) const {
+      std::size_t h;
+      std::memcpy(&h, d.data(), sizeof h);  // SHA-256 bytes are already uniform
+      return h;
+    }
+  };
+  // list -> digest -> items
+  std::map<std::string, std::unordered_map<DropDigest, std::vector<std::size_t>, DigestHash>> m_wanted;
+  std::string m_scratch;  // the standardized value, reused across records
+  DropDigest m_digest{};
+  bool m_preview = false;
   std::map<std::size_t, std::vector<Hit>> m_hits;                      // item -> records holding it
   std::map<std::string, std::vector<std::string>> m_lists_of_kind;
   DropMatchOutcome m_out;
@@ -348,9 +391,9 @@ Result<int> code_for(Desk& desk, const DropItem& item) {
 
 }  // namespace
 
-Result<DropMatchOutcome> match_drop_lists(Desk& desk, const DataMap& map, const DropRules& rules,
+Result<DropMatchOutcome> match_drop_lists(Desk& desk, const DataMap& map, const DropRules& rules, bool preview,
                                           const ConnectorOpener& open) {
-  return DropMatcher(desk, map, rules, open).run();
+  return DropMatcher(desk, map, rules, open).run(preview);
 }
 
 Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, const std::filesystem::path& out_dir) {

@@ -47,7 +47,9 @@ struct DropMatchOutcome {
   std::vector<std::string> problems;     // per-item trouble (a failed erasure): re-run to complete
 };
 
-Result<DropMatchOutcome> match_drop_lists(Desk& desk, const DataMap& map, const DropRules& rules,
+// With `preview`, reports what a match would find (items_by_state as they would become) and
+// changes nothing: no case, no erasure, no item saved.
+Result<DropMatchOutcome> match_drop_lists(Desk& desk, const DataMap& map, const DropRules& rules, bool preview = false,
                                           const ConnectorOpener& open = open_for_reading);
 
 struct DropRespondOutcome {

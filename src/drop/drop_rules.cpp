@@ -111,6 +111,15 @@ std::string drop_hash(std::string_view standardized) {
   return base64(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
 }
 
+std::optional<DropDigest> drop_digest_of(std::string_view text) {
+  if (!is_drop_hash(text)) return std::nullopt;
+  unsigned char decoded[33];
+  if (EVP_DecodeBlock(decoded, reinterpret_cast<const unsigned char*>(text.data()), 44) != 33) return std::nullopt;
+  DropDigest out;
+  std::copy(decoded, decoded + 32, out.begin());
+  return out;
+}
+
 bool is_drop_hash(std::string_view text) {
   if (text.size() != 44 || text[43] != '=' || text[42] == '=') return false;
   for (std::size_t i = 0; i < 43; ++i) {
@@ -210,18 +219,30 @@ std::string DropRules::transliterate_lower(std::string_view name) const {
 
 std::optional<std::string> DropRules::standardize(std::string_view kind, std::string_view value) const {
   std::string out;
+  if (!standardize_into(kind, value, out)) return std::nullopt;
+  return out;
+}
+
+bool DropRules::digest(std::string_view kind, std::string_view value, std::string& scratch, DropDigest& out) const {
+  if (!standardize_into(kind, value, scratch)) return false;
+  SHA256(reinterpret_cast<const unsigned char*>(scratch.data()), scratch.size(), out.data());
+  return true;
+}
+
+bool DropRules::standardize_into(std::string_view kind, std::string_view value, std::string& out) const {
+  out.clear();
   if (kind == "email") {
     if (m_email_remove_all_whitespace) {
       for (char c : value)
         if (!std::isspace(static_cast<unsigned char>(c))) out += c;
     } else {
-      out = trim(value);
+      out.assign(trim(value));
     }
-    out = ascii_case(out, "lower");
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   } else if (kind == "phone") {
     for (char c : value)
       if (std::isdigit(static_cast<unsigned char>(c))) out += c;
-    if (out.size() > static_cast<std::size_t>(m_phone_digits)) out = out.substr(out.size() - static_cast<std::size_t>(m_phone_digits));
+    if (out.size() > static_cast<std::size_t>(m_phone_digits)) out.erase(0, out.size() - static_cast<std::size_t>(m_phone_digits));
   } else if (kind == "maid" || kind == "ctvid") {
     out = ascii_case(trim(value), m_device_case);
   } else if (kind == "first_name" || kind == "last_name") {
@@ -229,17 +250,16 @@ std::optional<std::string> DropRules::standardize(std::string_view kind, std::st
   } else if (kind == "date_of_birth") {
     for (char c : value.substr(0, std::min<std::size_t>(value.size(), 10)))  // 1990-04-01, 1990-04-01T00:00
       if (std::isdigit(static_cast<unsigned char>(c))) out += c;
-    if (out.size() != 8) return std::nullopt;
+    if (out.size() != 8) return false;
   } else if (kind == "zip") {
     for (char c : value)
       if (std::isdigit(static_cast<unsigned char>(c))) out += c;
-    if (out.size() > 5) out = out.substr(0, 5);  // ZIP+4 to the five-digit ZIP
+    if (out.size() > 5) out.resize(5);  // ZIP+4 to the five-digit ZIP
   } else if (kind == "vin") {
     for (char c : value)
       if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  if (out.empty()) return std::nullopt;
-  return out;
+  return !out.empty();
 }
 
 std::optional<std::string> DropRules::hash(std::string_view list, const std::vector<std::string>& values) const {

@@ -7,6 +7,7 @@
 //   rules.hash("Phone", {"+1(415)555-9317"});  // "vGM7y5n+hBXRSEAklhHDPCbysyNgYTmXdMcagGUOY8E="
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -18,8 +19,13 @@
 
 namespace maestro {
 
+// The 32 bytes of a SHA-256.
+using DropDigest = std::array<unsigned char, 32>;
+
 // Base64 of the SHA-256 of `standardized` (its UTF-8 bytes): DROP's hash, 44 characters.
 std::string drop_hash(std::string_view standardized);
+// The digest a DROP hash holds; nullopt when it is not one (see is_drop_hash).
+std::optional<DropDigest> drop_digest_of(std::string_view drop_hash);
 // Whether `text` has the form of a DROP hash: 44 Base64 characters holding 32 bytes.
 bool is_drop_hash(std::string_view text);
 
@@ -38,8 +44,13 @@ class DropRules {
   // The standardized form of an identifier of this kind; nullopt when nothing is left to hash
   // (a phone without digits, an empty name).
   std::optional<std::string> standardize(std::string_view kind, std::string_view value) const;
+  // The same into `out` (cleared first); false when nothing is left to hash.
+  bool standardize_into(std::string_view kind, std::string_view value, std::string& out) const;
   // DROP's hash of one consumer's identifier on `list` (one value per kind of the list).
   std::optional<std::string> hash(std::string_view list, const std::vector<std::string>& values) const;
+  // The digest of one identifier of a single-kind list, standardized into `scratch` (reused, so
+  // that a pass over millions of records allocates nothing per value). False: nothing to hash.
+  bool digest(std::string_view kind, std::string_view value, std::string& scratch, DropDigest& out) const;
 
   std::string response_file_name(std::string_view date, std::string_view broker, std::string_view list) const;
   const std::vector<std::string>& response_columns() const { return m_response_columns; }

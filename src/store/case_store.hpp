@@ -117,12 +117,14 @@ struct JobRecord {
 };
 
 // A work item of California's DROP deletion lists. The consumer's identifier is known only as
-// DROP's hash of it, and Maestro keeps only a keyed hash of that, so the list outlives each cycle
-// (a record that appears later is still caught) without holding a value anyone could look up.
+// DROP's hash of it, which Maestro keeps as a keyed hash and sealed (encrypted), never in clear,
+// so the list outlives each cycle (a record that appears later is still caught) without holding
+// a value anyone could look up.
 struct DropItem {
   std::string id;        // DROP's work item ID
   std::string list;      // Email, Phone, ...
   std::string hash_mac;  // KeyRing::pseudonym of "drop:<list>:<DROP's hash>"
+  std::string sealed_hash;  // KeyRing::seal of DROP's hash: opened in memory only, to match by digest
   std::string file;      // the list file it came in
   Instant received_at{};
   // pending (not matched yet), matched (an erasure case runs), shared (several consumers hold

@@ -233,6 +233,7 @@ constexpr std::array<const char*, 13> k_migrations{R"sql(
     id TEXT PRIMARY KEY,
     list TEXT NOT NULL,
     hash_mac TEXT NOT NULL,
+    sealed_hash BLOB NOT NULL,
     file TEXT NOT NULL,
     received_at TEXT NOT NULL,
     state TEXT NOT NULL,
@@ -1205,13 +1206,14 @@ class SqliteCaseStore final : public CaseStore {
 
   Status save_drop_item(const DropItem& d) override {
     Statement put(m_db,
-                  "INSERT INTO drop_items(id, list, hash_mac, file, received_at, state, case_number, code, responded_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO UPDATE SET state = excluded.state, "
+                  "INSERT INTO drop_items(id, list, hash_mac, file, received_at, state, case_number, code, responded_at, "
+                  "sealed_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO UPDATE SET state = excluded.state, "
                   "case_number = excluded.case_number, code = excluded.code, responded_at = excluded.responded_at");
     put.bind(1, d.id).bind(2, d.list).bind(3, d.hash_mac).bind(4, d.file).bind(5, format_instant(d.received_at));
     put.bind(6, d.state).bind_optional(7, d.case_number.empty() ? std::nullopt : std::optional(d.case_number));
     put.bind(8, static_cast<std::int64_t>(d.code));
     put.bind_optional(9, d.responded_at ? std::optional(format_instant(*d.responded_at)) : std::nullopt);
+    put.bind_blob(10, d.sealed_hash);
     if (put.step() != SQLITE_DONE) return propagate(error("cannot save DROP work item " + d.id));
     return {};
   }
@@ -1265,7 +1267,8 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   static constexpr const char* k_drop_select =
-      "SELECT id, list, hash_mac, file, received_at, state, case_number, code, responded_at FROM drop_items";
+      "SELECT id, list, hash_mac, file, received_at, state, case_number, code, responded_at, sealed_hash "
+      "FROM drop_items";
 
   static Result<DropItem> read_drop_item(const Statement& q) {
     DropItem d;
@@ -1284,6 +1287,7 @@ class SqliteCaseStore final : public CaseStore {
       if (!responded) return fail(ErrorCode::data_loss, "DROP work item " + d.id + " has a corrupt date");
       d.responded_at = *responded;
     }
+    d.sealed_hash = q.blob(9).value_or("");
     return d;
   }
 

@@ -127,6 +127,15 @@ TEST_F(DropCycle, ListsAreMatchedByHashErasedAndAnsweredWithTheRightCodes) {
   EXPECT_EQ(imported->new_items, 6u);
   EXPECT_EQ(import_drop_lists(desk, zip, rules)->known_items, 6u);  // the same download again adds nothing
 
+  // A preview tells what a match would do and changes nothing.
+  auto preview = match_drop_lists(desk, data_map, rules, true);
+  ASSERT_TRUE(preview) << preview.error().message;
+  EXPECT_EQ(preview->items_by_state,
+            (std::map<std::string, std::size_t>{{"matched", 3}, {"shared", 1}, {"unmatched", 2}}));
+  EXPECT_TRUE(preview->cases_opened.empty());
+  EXPECT_EQ(states().at("E-1"), "pending");
+  EXPECT_NE(email_of(1), "");
+
   auto matched = match_drop_lists(desk, data_map, rules);
   ASSERT_TRUE(matched) << matched.error().message;
   EXPECT_TRUE(matched->failures.empty());
