@@ -3,11 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstring>
 #include <set>
-#include <unordered_map>
 
 #include "desk/erasure_service.hpp"
+#include "drop/digest_index.hpp"
 
 namespace maestro {
 
@@ -127,8 +126,9 @@ class DropMatcher {
       if (!hash) return propagate(hash.error());
       auto digest = drop_digest_of(*hash);
       if (!digest) return fail(ErrorCode::data_loss, "DROP work item " + item.id + " holds a damaged hash");
-      m_wanted[item.list][*digest].push_back(i);
+      m_wanted[item.list].add(*digest, static_cast<std::uint32_t>(i));
     }
+    for (auto& [list, index] : m_wanted) index.build();
     return {};
   }
 
@@ -193,8 +193,9 @@ class DropMatcher {
       for (const auto& list : m_lists_of_kind.at(*f->identity)) {
         auto in_list = m_wanted.find(list);
         if (in_list == m_wanted.end()) continue;
-        auto wanted = in_list->second.find(m_digest);
-        if (wanted == in_list->second.end()) continue;
+        std::vector<std::uint32_t> items;
+        in_list->second.for_each(m_digest, [&](std::uint32_t item) { items.push_back(item); });
+        if (items.empty()) continue;
         Hit hit{c.key(), *f->identity, value, {*f->identity + ":" + value}, ""};
         for (const auto& other : c.fields) {
           if (!other.identity || &other == f) continue;
@@ -203,7 +204,7 @@ class DropMatcher {
           hit.identifiers.push_back(*other.identity + ":" + v);
           hit.person += *other.identity + ":" + v + "\n";
         }
-        for (std::size_t i : wanted->second) m_hits[i].push_back(hit);
+        for (std::uint32_t i : items) m_hits[i].push_back(hit);
       }
     }
     return {};
@@ -352,15 +353,7 @@ class DropMatcher {
   const DropRules& m_rules;
   const ConnectorOpener& m_open;
   std::vector<DropItem> m_items;
-  struct DigestHash {
-    std::size_t operator()(const DropDigest& d) const {
-      std::size_t h;
-      std::memcpy(&h, d.data(), sizeof h);  // SHA-256 bytes are already uniform
-      return h;
-    }
-  };
-  // list -> digest -> items
-  std::map<std::string, std::unordered_map<DropDigest, std::vector<std::size_t>, DigestHash>> m_wanted;
+  std::map<std::string, DropDigestIndex> m_wanted;  // list -> the digests of its open items
   std::string m_scratch;  // the standardized value, reused across records
   DropDigest m_digest{};
   bool m_preview = false;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "config/embedded.hpp"
@@ -223,9 +224,25 @@ std::optional<std::string> DropRules::standardize(std::string_view kind, std::st
   return out;
 }
 
+namespace {
+
+// SHA-256 through a digest context kept per thread and an algorithm fetched once: OpenSSL 3's
+// one-shot SHA256() looks the algorithm up on every call, which costs more than hashing a
+// short identifier.
+void sha256_into(std::string_view data, DropDigest& out) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  unsigned int size = 0;
+  EVP_DigestInit_ex2(ctx.get(), md, nullptr);
+  EVP_DigestUpdate(ctx.get(), data.data(), data.size());
+  EVP_DigestFinal_ex(ctx.get(), out.data(), &size);
+}
+
+}  // namespace
+
 bool DropRules::digest(std::string_view kind, std::string_view value, std::string& scratch, DropDigest& out) const {
   if (!standardize_into(kind, value, scratch)) return false;
-  SHA256(reinterpret_cast<const unsigned char*>(scratch.data()), scratch.size(), out.data());
+  sha256_into(scratch, out);
   return true;
 }
 
