@@ -210,6 +210,7 @@ class Desk {
   Status release_hold(std::int64_t id);
   // California DROP work items (desk/drop_service.cpp runs the cycle).
   Status save_drop_item(const DropItem& item);
+  Status save_drop_items(const std::vector<DropItem>& items);  // in one transaction
   Result<std::optional<DropItem>> drop_item(std::string_view id);
   Result<std::vector<DropItem>> drop_items(std::string_view state);  // "" for all
   Result<std::vector<HoldView>> list_holds(bool include_released);

@@ -82,6 +82,15 @@ Result<std::vector<HoldView>> Desk::list_holds(bool include_released) {
 
 Status Desk::save_drop_item(const DropItem& item) { return m_store.save_drop_item(item); }
 
+Status Desk::save_drop_items(const std::vector<DropItem>& items) {
+  return m_store.transaction([&]() -> Status {
+    for (const auto& item : items) {
+      if (auto ok = m_store.save_drop_item(item); !ok) return ok;
+    }
+    return {};
+  });
+}
+
 Result<std::optional<DropItem>> Desk::drop_item(std::string_view id) { return m_store.drop_item(id); }
 
 Result<std::vector<DropItem>> Desk::drop_items(std::string_view state) { return m_store.drop_items(state); }

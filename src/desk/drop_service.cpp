@@ -39,18 +39,21 @@ Result<DropImportOutcome> import_drop_lists(Desk& desk, const std::filesystem::p
   DropImportOutcome out;
   out.files = download->files;
   Instant now = desk.clock().now();
+  auto stored = desk.drop_items("");
+  if (!stored) return propagate(stored.error());
+  std::set<std::string> known;
+  for (const auto& item : *stored) known.insert(item.id);
+  std::vector<DropItem> fresh;
   for (const auto& item : download->items) {
-    auto known = desk.drop_item(item.id);
-    if (!known) return propagate(known.error());
-    if (*known) {
+    if (known.contains(item.id)) {
       ++out.known_items;
       continue;
     }
-    DropItem d{item.id, item.list, item_mac(desk.keys(), item.list, item.hash), desk.keys().seal(item.hash),
-               item.file, now, "pending", "", 0, {}};
-    if (auto ok = desk.save_drop_item(d); !ok) return propagate(ok.error());
-    ++out.new_items;
+    fresh.push_back({item.id, item.list, item_mac(desk.keys(), item.list, item.hash), desk.keys().seal(item.hash),
+                     item.file, now, "pending", "", 0, {}});
   }
+  if (auto ok = desk.save_drop_items(fresh); !ok) return propagate(ok.error());
+  out.new_items = fresh.size();
   // Cancelled consumers: their work is withdrawn, by work item ID or by hash on any list.
   std::set<std::string> removed_ids(download->removed_ids.begin(), download->removed_ids.end());
   std::set<std::string> removed_macs;
@@ -60,13 +63,15 @@ Result<DropImportOutcome> import_drop_lists(Desk& desk, const std::filesystem::p
   if (!removed_ids.empty() || !removed_macs.empty()) {
     auto items = desk.drop_items("");
     if (!items) return propagate(items.error());
+    std::vector<DropItem> withdrawn;
     for (auto& item : *items) {
       if (item.state == "withdrawn" || item.code != 0) continue;  // answered work stays answered
       if (!removed_ids.contains(item.id) && !removed_macs.contains(item.hash_mac)) continue;
       item.state = "withdrawn";
-      if (auto ok = desk.save_drop_item(item); !ok) return propagate(ok.error());
-      ++out.withdrawn;
+      withdrawn.push_back(std::move(item));
     }
+    if (auto ok = desk.save_drop_items(withdrawn); !ok) return propagate(ok.error());
+    out.withdrawn = withdrawn.size();
   }
   json files = json::array();
   for (const auto& f : out.files) files.push_back({{"file", f.name}, {"list", f.list}, {"rows", f.rows}});
@@ -100,9 +105,12 @@ class DropMatcher {
     if (auto ok = index_open_items(); !ok) return propagate(ok.error());
     plan_lists();
     if (auto ok = read_every_store(); !ok) return propagate(ok.error());
+    static const std::vector<Hit> no_hits;
     for (std::size_t i = 0; i < m_items.size(); ++i) {
-      if (auto ok = decide(m_items[i], m_hits[i]); !ok) return propagate(ok.error());
+      auto hits = m_hits.find(i);
+      if (auto ok = decide(m_items[i], hits == m_hits.end() ? no_hits : hits->second); !ok) return propagate(ok.error());
     }
+    if (auto ok = m_desk.save_drop_items(m_not_found); !ok) return propagate(ok.error());
     for (const auto& item : m_items) ++m_out.items_by_state[item.state];
     if (m_preview) return std::move(m_out);
     json details{{"records_read", m_out.records_read},
@@ -225,9 +233,12 @@ class DropMatcher {
     bool searched = m_out.failures.empty() &&
                     std::find(m_out.unsearchable.begin(), m_out.unsearchable.end(), item.list) == m_out.unsearchable.end();
     if (hits.empty()) {
-      if (item.state == "pending" && searched) item.state = "unmatched";
       if (item.state == "matched") return erase(item, {});  // an interrupted erasure: complete it
-      return m_desk.save_drop_item(item);
+      if (item.state == "pending" && searched) {
+        item.state = "unmatched";
+        m_not_found.push_back(item);  // saved together at the end
+      }
+      return {};
     }
     if (item.state == "exempt" || item.state == "shared") return {};  // decided; the records are expected
     if (item.state == "erased" && item.code == 0) return {};            // retained copies of the identifier
@@ -357,6 +368,7 @@ class DropMatcher {
   std::string m_scratch;  // the standardized value, reused across records
   DropDigest m_digest{};
   bool m_preview = false;
+  std::vector<DropItem> m_not_found;
   std::map<std::size_t, std::vector<Hit>> m_hits;                      // item -> records holding it
   std::map<std::string, std::vector<std::string>> m_lists_of_kind;
   DropMatchOutcome m_out;
@@ -421,10 +433,12 @@ Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, c
   }
   // Recorded once the files are written: a failure before leaves every item to answer again.
   Instant now = desk.clock().now();
+  std::vector<DropItem> saved;
   for (DropItem* item : answered) {
     item->responded_at = now;
-    if (auto ok = desk.save_drop_item(*item); !ok) return propagate(ok.error());
+    saved.push_back(*item);
   }
+  if (auto ok = desk.save_drop_items(saved); !ok) return propagate(ok.error());
   json codes = json::object();
   for (const auto& [code, n] : out.codes) codes[std::to_string(code)] = n;
   json details{{"files", out.files.size()}, {"codes", codes}, {"waiting", out.waiting}};

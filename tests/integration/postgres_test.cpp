@@ -1,6 +1,8 @@
 // Against a real PostgreSQL server that tests/servers/postgres starts (a CTest fixture).
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <fstream>
 #include <map>
@@ -9,6 +11,8 @@
 #include "connectors/connector.hpp"
 #include "connectors/postgres_connector.hpp"
 #include "crypto/keyring.hpp"
+#include "desk/drop_service.hpp"
+#include "store/sqlite_case_store.hpp"
 #include "fulfil/erasure.hpp"
 #include "locate/locate.hpp"
 #include "support/test_support.hpp"
@@ -260,6 +264,53 @@ TEST_F(PostgresTest, FidesSampleShopErasureWithFidesOwnDatasetFile) {
   auto proof = prove_erasure(map, *plan, ids, {});
   ASSERT_TRUE(proof) << proof.error().message;
   EXPECT_TRUE(proof->clean()) << proof->remaining;
+}
+
+// California DROP against Fides' sample shop: a list generated from the documented rules (hashes
+// by OpenSSL here) names two of its customers and a stranger; exactly those two are erased in
+// every collection that holds their email, and the status file says so.
+TEST_F(PostgresTest, FidesShopDropListMatchesExactlyTheListedCustomers) {
+  DataMap map = load(
+      "systems:\n  - name: fides_shop\n    store: {type: postgres, host: 127.0.0.1, port: \"${PORT}\", "
+      "database: fides_shop_drop, user: postgres}\n    fides_dataset: " +
+      (m_datasets / "fides/postgres_example_test_dataset.yml").string() + "\n");
+  auto documented_hash = [](const std::string& standardized) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(standardized.data()), standardized.size(), digest);
+    std::string out(44, '\0');
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, SHA256_DIGEST_LENGTH);
+    return out;
+  };
+  SecretKeyRing keys(std::string(32, 'p'));
+  FixedClock clock(testing::at("2026-11-02T09:00:00Z"));
+  auto store = open_sqlite_case_store(dir / "maestro.db", keys, true);
+  ASSERT_TRUE(store);
+  Desk desk(**store, keys, testing::default_policy(), clock, "dpo");
+  DropRules rules = *DropRules::load(std::nullopt);
+  std::string customer_2 = pg_digest(port, "fides_shop_drop", "customer", "WHERE email = 'customer-2@example.com'");
+  testing::write_zip(dir / "download.zip",
+                     {{"20261101_B9_Email.csv", "ID,Hash\nF-1," + documented_hash("customer-1@example.com") +
+                                                    "\nF-3," + documented_hash("jane@example.com") + "\nF-X," +
+                                                    documented_hash("stranger@example.org") + "\n"}});
+  ASSERT_TRUE(import_drop_lists(desk, dir / "download.zip", rules));
+  auto matched = match_drop_lists(desk, map, rules);
+  ASSERT_TRUE(matched) << matched.error().message;
+  EXPECT_TRUE(matched->failures.empty());
+  EXPECT_TRUE(matched->problems.empty()) << (matched->problems.empty() ? "" : matched->problems.front());
+  EXPECT_EQ(matched->items_by_state, (std::map<std::string, std::size_t>{{"erased", 2}, {"unmatched", 1}}));
+  for (const char* email : {"customer-1@example.com", "jane@example.com"}) {
+    std::string e = email;
+    EXPECT_EQ(pg_count(port, "fides_shop_drop", "SELECT count(*) FROM customer WHERE email = '" + e + "'"), 0) << e;
+    EXPECT_EQ(pg_count(port, "fides_shop_drop", "SELECT count(*) FROM visit WHERE email = '" + e + "'"), 0) << e;
+    EXPECT_EQ(pg_count(port, "fides_shop_drop",
+                       "SELECT count(*) FROM service_request WHERE email = '" + e + "' OR alt_email = '" + e + "'"),
+              0)
+        << e;
+  }
+  EXPECT_EQ(pg_digest(port, "fides_shop_drop", "customer", "WHERE email = 'customer-2@example.com'"), customer_2);
+  auto answered = respond_to_drop(desk, rules, dir / "status");
+  ASSERT_TRUE(answered) << answered.error().message;
+  EXPECT_EQ(testing::read_file(dir / "status/20261102_B9_Email_Status.csv"), "ID,Status\r\nF-1,3\r\nF-3,3\r\nF-X,5\r\n");
 }
 
 }  // namespace
