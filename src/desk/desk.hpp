@@ -213,6 +213,7 @@ class Desk {
   Status save_drop_items(const std::vector<DropItem>& items);  // in one transaction
   Result<std::optional<DropItem>> drop_item(std::string_view id);
   Result<std::vector<DropItem>> drop_items(std::string_view state);  // "" for all
+  Result<std::vector<std::string>> drop_item_ids();
   Result<std::vector<HoldView>> list_holds(bool include_released);
   // Active holds that cover any of these identifiers.
   Result<std::vector<LegalHold>> active_holds_for(const std::vector<SubjectIdentifier>& identifiers);

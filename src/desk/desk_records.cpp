@@ -95,6 +95,8 @@ Result<std::optional<DropItem>> Desk::drop_item(std::string_view id) { return m_
 
 Result<std::vector<DropItem>> Desk::drop_items(std::string_view state) { return m_store.drop_items(state); }
 
+Result<std::vector<std::string>> Desk::drop_item_ids() { return m_store.drop_item_ids(); }
+
 Result<std::vector<LegalHold>> Desk::active_holds_for(const std::vector<SubjectIdentifier>& identifiers) {
   auto holds = m_store.load_holds();
   if (!holds) return propagate(holds.error());

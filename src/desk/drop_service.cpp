@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "desk/erasure_service.hpp"
 #include "drop/digest_index.hpp"
@@ -39,21 +40,28 @@ Result<DropImportOutcome> import_drop_lists(Desk& desk, const std::filesystem::p
   DropImportOutcome out;
   out.files = download->files;
   Instant now = desk.clock().now();
-  auto stored = desk.drop_items("");
+  auto stored = desk.drop_item_ids();
   if (!stored) return propagate(stored.error());
-  std::set<std::string> known;
-  for (const auto& item : *stored) known.insert(item.id);
-  std::vector<DropItem> fresh;
+  std::unordered_set<std::string> known(stored->begin(), stored->end());
+  // Saved in batches: a crash leaves some saved, and importing the download again adds the rest.
+  std::vector<DropItem> batch;
+  auto save_batch = [&]() -> Status {
+    if (auto ok = desk.save_drop_items(batch); !ok) return ok;
+    out.new_items += batch.size();
+    batch.clear();
+    return {};
+  };
   for (const auto& item : download->items) {
     if (known.contains(item.id)) {
       ++out.known_items;
       continue;
     }
-    fresh.push_back({item.id, item.list, item_mac(desk.keys(), item.list, item.hash), desk.keys().seal(item.hash),
+    batch.push_back({item.id, item.list, item_mac(desk.keys(), item.list, item.hash), desk.keys().seal(item.hash),
                      item.file, now, "pending", "", 0, {}});
+    if (batch.size() == 10000)
+      if (auto ok = save_batch(); !ok) return propagate(ok.error());
   }
-  if (auto ok = desk.save_drop_items(fresh); !ok) return propagate(ok.error());
-  out.new_items = fresh.size();
+  if (auto ok = save_batch(); !ok) return propagate(ok.error());
   // Cancelled consumers: their work is withdrawn, by work item ID or by hash on any list.
   std::set<std::string> removed_ids(download->removed_ids.begin(), download->removed_ids.end());
   std::set<std::string> removed_macs;
@@ -135,6 +143,10 @@ class DropMatcher {
       auto digest = drop_digest_of(*hash);
       if (!digest) return fail(ErrorCode::data_loss, "DROP work item " + item.id + " holds a damaged hash");
       m_wanted[item.list].add(*digest, static_cast<std::uint32_t>(i));
+    }
+    for (auto& item : m_items) {  // not needed again (saving updates state only): a million items, less memory
+      std::string().swap(item.sealed_hash);
+      std::string().swap(item.hash_mac);
     }
     for (auto& [list, index] : m_wanted) index.build();
     return {};

@@ -347,6 +347,7 @@ class CaseStore {
   virtual Status save_drop_item(const DropItem& item) = 0;
   virtual Result<std::optional<DropItem>> drop_item(std::string_view id) = 0;
   virtual Result<std::vector<DropItem>> drop_items(std::string_view state) = 0;
+  virtual Result<std::vector<std::string>> drop_item_ids() = 0;  // every work item's ID, for a new import
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

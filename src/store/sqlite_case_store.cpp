@@ -1243,6 +1243,15 @@ class SqliteCaseStore final : public CaseStore {
     return out;
   }
 
+  Result<std::vector<std::string>> drop_item_ids() override {
+    Statement q(m_db, "SELECT id FROM drop_items");
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.text(0));
+    if (rc != SQLITE_DONE) return propagate(error("cannot read DROP work items"));
+    return out;
+  }
+
   Status for_each_ledger_entry(Instant since, const std::function<Status(const LedgerEntry&)>& visit) override {
     Statement q(m_db,
                 "SELECT sequence, at, case_number, system, tenant, collection, key_field, key_pseudonym, action "
