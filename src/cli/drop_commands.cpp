@@ -7,11 +7,64 @@
 #include "cli/session.hpp"
 #include "desk/drop_service.hpp"
 
+#include <vector>
+
 namespace maestro::cli {
 
 namespace {
 
-DropRules rules_of(Session& s) { return must(DropRules::load(s.installation().settings.drop_rules_file)); }
+DropRules rules_of(Session& s) { return must(load_drop_rules(s.installation().settings)); }
+
+void add_download(CLI::App& drop, Session& s) {
+  struct Options {
+    std::string out;
+    bool import = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = drop.add_subcommand("download", "Fetch the newest deletion lists from DROP's API");
+  cmd->add_option("--out", o->out, "Where to save the ZIP")->required();
+  cmd->add_flag("--import", o->import, "Import the ZIP right after (as 'drop import')");
+  cmd->footer(
+      "Calls GET /data/download on drop.api_url (maestro.yaml; default https://api.drop.privacy.ca.gov) with the "
+      "broker's key from the variable drop.api_key_env names (default DROP_API_KEY). DROP may answer that it is "
+      "still preparing the file (try again later, exit 5) or that there is nothing new (exit 0, no file). A 429 "
+      "waits 30 seconds and tries again; during DROP's daily maintenance window (01:00-03:00 Pacific) the error "
+      "says so. A refused key exits 7.\n\nExample:\n  DROP_API_KEY=... maestro drop download --out "
+      "lists/2026-11-01.zip --import");
+  cmd->callback([&s, o] {
+    auto got = must(download_drop_lists(s.desk(), s.installation().settings, o->out));
+    if (got.state == DropDownloadState::preparing) fail_command(Error{ErrorCode::unavailable, got.message});
+    if (got.state == DropDownloadState::no_new_data) {
+      s.out << got.message << ".\n";
+      return;
+    }
+    s.out << "Saved " << o->out << ".\n";
+    if (!o->import) return;
+    auto out = must(import_drop_lists(s.desk(), o->out, rules_of(s)));
+    s.out << out.new_items << " new work item(s), " << out.known_items << " imported before, " << out.withdrawn
+          << " withdrawn. Next: maestro drop match\n";
+  });
+}
+
+void add_upload(CLI::App& drop, Session& s) {
+  struct Options {
+    std::vector<std::string> files;
+    bool amend = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = drop.add_subcommand("upload", "Send status files to DROP's API");
+  cmd->add_option("files", o->files, "Status files written by 'drop respond'")->required()->check(CLI::ExistingFile);
+  cmd->add_flag("--amend", o->amend, "Send them as corrections of statuses sent before (POST /data/amend)");
+  cmd->footer("Each file goes as POST /data/upload (multipart, field 'file'), with the same key, retries and "
+              "maintenance-window message as 'drop download'. Each upload is recorded in the audit trail.\n\n"
+              "Example:\n  maestro drop upload drop-status/*.csv");
+  cmd->callback([&s, o] {
+    for (const auto& file : o->files) {
+      must(upload_drop_status(s.desk(), s.installation().settings, file, o->amend));
+      s.out << "Sent " << file << ".\n";
+    }
+  });
+}
 
 void add_import(CLI::App& drop, Session& s) {
   struct Options {
@@ -161,12 +214,14 @@ void add_drop_commands(CLI::App& app, Session& s) {
   auto* drop = app.add_subcommand(
       "drop", "California DROP (Delete Act): import deletion lists, match them by hash, erase, answer");
   drop->require_subcommand(1);
-  drop->footer("The cycle, at least every 45 days: maestro drop import FILE.zip; maestro drop match; "
-               "maestro drop respond --out DIR; then upload the status files. docs/drop.md explains the rules.");
+  drop->footer("The cycle, at least every 45 days: maestro drop download --out FILE.zip --import; maestro drop "
+               "match; maestro drop respond --out DIR; maestro drop upload DIR/*.csv. docs/drop.md explains the rules.");
+  add_download(*drop, s);
   add_import(*drop, s);
   add_match(*drop, s);
   add_respond(*drop, s);
   add_status(*drop, s);
+  add_upload(*drop, s);
 }
 
 }  // namespace maestro::cli

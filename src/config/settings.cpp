@@ -186,9 +186,23 @@ Status apply_config_file(Settings& s, const fs::path& file) {
       } else if (key == "server") {
         if (auto ok = read_server_settings(value, base, origin, s.server); !ok) return ok;
       } else if (key == "drop") {
-        if (!value.IsMap() || !value["rules"] || value.size() != 1)
-          return invalid(where + ": 'drop' is a map with 'rules' (a copy of data/drop/rules.yaml)");
-        s.drop_rules_file = relative_to(base, value["rules"].as<std::string>());
+        if (!value.IsMap()) return invalid(where + ": 'drop' is a map (rules, api_url, api_key_env, ca_file)");
+        for (const auto& d : value) {
+          auto k = d.first.as<std::string>();
+          std::string at = origin + ":" + std::to_string(d.first.Mark().line + 1);
+          if (k == "rules")
+            s.drop_rules_file = relative_to(base, d.second.as<std::string>());
+          else if (k == "api_url")
+            s.drop_api_url = d.second.as<std::string>();
+          else if (k == "api_key_env")
+            s.drop_api_key_env = d.second.as<std::string>();
+          else if (k == "ca_file")
+            s.drop_ca_file = relative_to(base, d.second.as<std::string>()).string();
+          else if (k == "api_key")
+            return invalid(at + ": the DROP API key must not be written in maestro.yaml: use 'api_key_env: VARIABLE'");
+          else
+            return invalid(at + ": unknown drop setting '" + k + "' (known: rules, api_url, api_key_env, ca_file)");
+        }
       } else if (key == "calendars") {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));

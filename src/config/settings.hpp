@@ -80,6 +80,9 @@ struct Settings {
   std::filesystem::path key_file;
   std::optional<std::filesystem::path> policy_file;
   std::optional<std::filesystem::path> drop_rules_file;  // DROP's hashing rules; default: embedded
+  std::string drop_api_url = "https://api.drop.privacy.ca.gov";
+  std::string drop_api_key_env = "DROP_API_KEY";  // the variable holding the broker's key
+  std::string drop_ca_file;
   std::vector<std::filesystem::path> calendar_files;
   std::optional<std::filesystem::path> datamap_file;
   std::optional<std::filesystem::path> taxonomy_file;

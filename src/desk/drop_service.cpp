@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <unordered_set>
 
@@ -456,6 +457,38 @@ Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, c
   json details{{"files", out.files.size()}, {"codes", codes}, {"waiting", out.waiting}};
   if (auto ok = desk.record_action("", "drop-respond", "ok", details.dump()); !ok) return propagate(ok.error());
   return out;
+}
+
+Result<DropRules> load_drop_rules(const Settings& settings) { return DropRules::load(settings.drop_rules_file); }
+
+namespace {
+
+DropApiSettings api_settings(const Settings& settings) {
+  DropApiSettings api;
+  api.base_url = settings.drop_api_url;
+  const char* key = std::getenv(settings.drop_api_key_env.c_str());
+  api.api_key = key ? key : "";
+  api.ca_file = settings.drop_ca_file;
+  return api;
+}
+
+}  // namespace
+
+Result<DropDownloadResult> download_drop_lists(Desk& desk, const Settings& settings, const std::filesystem::path& zip) {
+  auto got = drop_download(api_settings(settings), zip, desk.clock().now());
+  const char* outcome = !got ? "failed" : got->state == DropDownloadState::saved ? "ok" : got->state == DropDownloadState::preparing ? "preparing" : "no-data";
+  json details{{"file", zip.filename().string()}};
+  if (!got) details["error"] = got.error().message;
+  if (auto ok = desk.record_action("", "drop-download", outcome, details.dump()); !ok) return propagate(ok.error());
+  return got;
+}
+
+Status upload_drop_status(Desk& desk, const Settings& settings, const std::filesystem::path& file, bool amend) {
+  Status sent = drop_upload(api_settings(settings), file, amend, desk.clock().now());
+  json details{{"file", file.filename().string()}, {"amend", amend}};
+  if (!sent) details["error"] = sent.error().message;
+  if (auto ok = desk.record_action("", "drop-upload", sent ? "ok" : "failed", details.dump()); !ok) return ok;
+  return sent;
 }
 
 }  // namespace maestro

@@ -18,8 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "config/settings.hpp"
 #include "datamap/datamap.hpp"
 #include "desk/desk.hpp"
+#include "drop/drop_api.hpp"
 #include "drop/drop_lists.hpp"
 #include "drop/drop_rules.hpp"
 #include "locate/locate.hpp"
@@ -61,5 +63,15 @@ struct DropRespondOutcome {
 // Writes one status file per list file with answerable items into `out_dir`, and records each
 // item's code. Items answered before are not written again.
 Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, const std::filesystem::path& out_dir);
+
+// The rules maestro.yaml names (drop.rules), else the built-in ones.
+Result<DropRules> load_drop_rules(const Settings& settings);
+
+// `drop download`: the newest lists from DROP's API into `zip` (the key from the variable
+// drop.api_key_env names), recorded in the audit trail. Importing is a separate step.
+Result<DropDownloadResult> download_drop_lists(Desk& desk, const Settings& settings, const std::filesystem::path& zip);
+
+// `drop upload`: one status file to DROP (`amend`: a correction), recorded in the audit trail.
+Status upload_drop_status(Desk& desk, const Settings& settings, const std::filesystem::path& file, bool amend);
 
 }  // namespace maestro

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "maestro_runner.hpp"
+#include "support/server_process.hpp"
 
 namespace maestro::e2e {
 namespace {
@@ -86,6 +87,56 @@ TEST_F(DropCli, ImportMatchAndRespondWriteTheStatusFile) {
   EXPECT_EQ(trail.find("stranger@example.com"), std::string::npos);
   EXPECT_NE(trail.find("drop-respond"), std::string::npos);
   EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+}
+
+// The DROP API: a stand-in answering its documented statuses (202 while preparing, 429 with
+// Retry-After, the ZIP, "no new data", 401 for a wrong key) and receiving status files.
+TEST_F(DropCli, DownloadAndUploadGoThroughTheDropApi) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  fs::path api_dir = maestro.dir() / "api";
+  fs::create_directories(api_dir);
+  testing::write_zip(api_dir / "download.zip",
+                     {{"20261101_B77_Email.csv", "ID,Hash\nW-1," + documented_hash("luisg@embraer.com.br") + "\n"}});
+  testing::ServerProcess api;
+  ASSERT_TRUE(api.start({"/usr/bin/python3", (fs::path(MAESTRO_SOURCE_ROOT) / "tests/support/drop_api.py").string(),
+                         "{port}", api_dir.string()}));
+  std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\ndrop: {api_url: \"" << api.url() << "\"}\n";
+  fs::path zip = maestro.dir() / "lists.zip";
+
+  maestro.set_env("DROP_API_KEY", "wrong-key");
+  RunResult refused = maestro.run({"drop", "download", "--out", zip.string()});
+  EXPECT_EQ(refused.exit_code, 7) << refused.err;
+  EXPECT_NE(refused.err.find("refused the API key"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find("wrong-key"), std::string::npos);  // the key is never printed
+
+  maestro.set_env("DROP_API_KEY", "test-key");
+  RunResult preparing = maestro.run({"drop", "download", "--out", zip.string()});
+  EXPECT_EQ(preparing.exit_code, 5) << preparing.err;
+  EXPECT_NE(preparing.err.find("preparing"), std::string::npos) << preparing.err;
+  EXPECT_FALSE(fs::exists(zip));
+  RunResult fetched = maestro.run({"drop", "download", "--out", zip.string(), "--import"});  // after a 429
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
+  EXPECT_NE(fetched.out.find("1 new work item(s)"), std::string::npos) << fetched.out;
+  RunResult nothing = maestro.run({"drop", "download", "--out", (maestro.dir() / "again.zip").string()});
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
+  EXPECT_NE(nothing.out.find("no new data"), std::string::npos) << nothing.out;
+
+  ASSERT_EQ(maestro.run({"drop", "match"}).exit_code, 0);
+  ASSERT_EQ(maestro.run({"drop", "respond", "--out", (maestro.dir() / "status").string()}).exit_code, 0);
+  fs::path status = maestro.dir() / "status/20261102_B77_Email_Status.csv";
+  RunResult sent = maestro.run({"drop", "upload", status.string()});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  std::string received = testing::read_file(api_dir / "upload-1.txt");
+  EXPECT_NE(received.find("multipart/form-data"), std::string::npos);
+  EXPECT_NE(received.find("20261102_B77_Email_Status.csv"), std::string::npos);
+  EXPECT_NE(received.find("W-1,3"), std::string::npos) << received;
+  EXPECT_EQ(testing::read_file(api_dir / "hits.txt"),
+            "GET /data/download\nGET /data/download\nGET /data/download\nGET /data/download\n"
+            "GET /data/download\nPOST /data/upload\n");
+  std::string trail = maestro.run({"audit", "show"}).out;
+  EXPECT_NE(trail.find("drop-upload"), std::string::npos);
+  EXPECT_NE(trail.find("drop-download"), std::string::npos);
 }
 
 }  // namespace
