@@ -214,6 +214,7 @@ class Desk {
   Result<std::optional<DropItem>> drop_item(std::string_view id);
   Result<std::vector<DropItem>> drop_items(std::string_view state);  // "" for all
   Result<std::vector<std::string>> drop_item_ids();
+  Status for_each_drop_item(const std::function<Status(DropItem&)>& visit);
   Result<std::vector<HoldView>> list_holds(bool include_released);
   // Active holds that cover any of these identifiers.
   Result<std::vector<LegalHold>> active_holds_for(const std::vector<SubjectIdentifier>& identifiers);

@@ -97,6 +97,8 @@ Result<std::vector<DropItem>> Desk::drop_items(std::string_view state) { return 
 
 Result<std::vector<std::string>> Desk::drop_item_ids() { return m_store.drop_item_ids(); }
 
+Status Desk::for_each_drop_item(const std::function<Status(DropItem&)>& visit) { return m_store.for_each_drop_item(visit); }
+
 Result<std::vector<LegalHold>> Desk::active_holds_for(const std::vector<SubjectIdentifier>& identifiers) {
   auto holds = m_store.load_holds();
   if (!holds) return propagate(holds.error());

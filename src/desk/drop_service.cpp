@@ -108,10 +108,7 @@ class DropMatcher {
 
   Result<DropMatchOutcome> run(bool preview) {
     m_preview = preview;
-    auto items = m_desk.drop_items("");
-    if (!items) return propagate(items.error());
-    m_items = std::move(*items);
-    if (auto ok = index_open_items(); !ok) return propagate(ok.error());
+    if (auto ok = load_and_index_items(); !ok) return propagate(ok.error());
     plan_lists();
     if (auto ok = read_every_store(); !ok) return propagate(ok.error());
     static const std::vector<Hit> no_hits;
@@ -134,21 +131,23 @@ class DropMatcher {
   }
 
  private:
-  // The digests of every item still to match (or to watch for), opened in memory only.
-  Status index_open_items() {
-    for (std::size_t i = 0; i < m_items.size(); ++i) {
-      const DropItem& item = m_items[i];
-      if (!open_states().contains(item.state)) continue;
-      auto hash = m_desk.keys().open(item.sealed_hash);
-      if (!hash) return propagate(hash.error());
-      auto digest = drop_digest_of(*hash);
-      if (!digest) return fail(ErrorCode::data_loss, "DROP work item " + item.id + " holds a damaged hash");
-      m_wanted[item.list].add(*digest, static_cast<std::uint32_t>(i));
-    }
-    for (auto& item : m_items) {  // not needed again (saving updates state only): a million items, less memory
+  // Every work item, and the digests of those still to match (or to watch for), opened in memory
+  // only; the sealed and keyed hashes are not kept (saving an item updates its state only).
+  Status load_and_index_items() {
+    Status loaded = m_desk.for_each_drop_item([&](DropItem& item) -> Status {
+      if (open_states().contains(item.state)) {
+        auto hash = m_desk.keys().open(item.sealed_hash);
+        if (!hash) return propagate(hash.error());
+        auto digest = drop_digest_of(*hash);
+        if (!digest) return fail(ErrorCode::data_loss, "DROP work item " + item.id + " holds a damaged hash");
+        m_wanted[item.list].add(*digest, static_cast<std::uint32_t>(m_items.size()));
+      }
       std::string().swap(item.sealed_hash);
       std::string().swap(item.hash_mac);
-    }
+      m_items.push_back(std::move(item));
+      return {};
+    });
+    if (!loaded) return loaded;
     for (auto& [list, index] : m_wanted) index.build();
     return {};
   }

@@ -348,6 +348,8 @@ class CaseStore {
   virtual Result<std::optional<DropItem>> drop_item(std::string_view id) = 0;
   virtual Result<std::vector<DropItem>> drop_items(std::string_view state) = 0;
   virtual Result<std::vector<std::string>> drop_item_ids() = 0;  // every work item's ID, for a new import
+  // Every work item, one at a time (a million need not be in memory twice).
+  virtual Status for_each_drop_item(const std::function<Status(DropItem&)>& visit) = 0;
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

@@ -1243,6 +1243,18 @@ class SqliteCaseStore final : public CaseStore {
     return out;
   }
 
+  Status for_each_drop_item(const std::function<Status(DropItem&)>& visit) override {
+    Statement q(m_db, std::string(k_drop_select) + " ORDER BY id");
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto item = read_drop_item(q);
+      if (!item) return propagate(item.error());
+      if (auto ok = visit(*item); !ok) return ok;
+    }
+    if (rc != SQLITE_DONE) return propagate(error("cannot read DROP work items"));
+    return {};
+  }
+
   Result<std::vector<std::string>> drop_item_ids() override {
     Statement q(m_db, "SELECT id FROM drop_items");
     std::vector<std::string> out;
