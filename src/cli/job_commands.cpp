@@ -40,11 +40,13 @@ void add_queue(CLI::App& jobs, Session& s) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = jobs.add_subcommand(
-      "queue", "Queue long work for a worker: locate, export, erase, rectify, restrict, object, send-letters, sweep");
-  cmd->add_option("kind", o->kind, "locate, export, erase, rectify, restrict, object, send-letters or sweep")
+      "queue",
+      "Queue long work for a worker: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match");
+  cmd->add_option("kind", o->kind,
+                  "locate, export, erase, rectify, restrict, object, send-letters, sweep or drop-match (DROP's lists)")
       ->required();
   cmd->add_option("--case", o->case_number,
-                  "The case the work is for (needed by every kind but send-letters and sweep; an export may name "
+                  "The case the work is for (needed by every kind but send-letters, sweep and drop-match; an export may name "
                   "--subject instead)");
   cmd->add_option("--subject", o->subjects, "An identifier of the person, KIND:VALUE (default: the case's)");
   cmd->add_option("--out", o->destination, "export: the folder or s3://bucket/prefix/ to deliver to");

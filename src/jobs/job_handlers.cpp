@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "desk/correspondence.hpp"
+#include "desk/drop_service.hpp"
 #include "desk/erasure_service.hpp"
 #include "desk/export_service.hpp"
 #include "desk/locate_service.hpp"
@@ -255,6 +256,25 @@ Result<std::string> run_sweep_job(const Settings& settings, JobContext& c) {
       .dump();
 }
 
+// drop match: every store compared with the DROP lists; a store not read or an erasure not
+// complete fails the job as unavailable, so a worker runs it again later.
+Result<std::string> run_drop_match(const Settings& settings, const DataMap* map, JobContext& c) {
+  if (!map) return precondition("a drop-match job needs a data map ('datamap:' in maestro.yaml)");
+  auto rules = load_drop_rules(settings);
+  if (!rules) return propagate(rules.error());
+  auto out = match_drop_lists(c.desk, *map, *rules);
+  if (!out) return propagate(out.error());
+  if (!out->failures.empty() || !out->problems.empty())
+    return fail(ErrorCode::unavailable, std::to_string(out->failures.size()) + " store(s) not read, " +
+                                            std::to_string(out->problems.size()) + " erasure(s) not complete");
+  return json{{"records_read", out->records_read},
+              {"identifiers_hashed", out->identifiers_hashed},
+              {"items", out->items_by_state},
+              {"cases_opened", out->cases_opened.size()},
+              {"caught_later", out->caught_later}}
+      .dump();
+}
+
 }  // namespace
 
 std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings, const DataMap* map) {
@@ -267,6 +287,7 @@ std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings
       {"object", [map](JobContext& c) { return run_mark(map, MarkerKind::objection, c); }},
       {"send-letters", [&settings](JobContext& c) { return run_send_letters(settings, c); }},
       {"sweep", [&settings](JobContext& c) { return run_sweep_job(settings, c); }},
+      {"drop-match", [&settings, map](JobContext& c) { return run_drop_match(settings, map, c); }},
   };
 }
 

@@ -6,6 +6,7 @@
 //   erase         dsar delete: {"case", "subjects", "tenants"}; a store that failed is retried
 //   send-letters  outbox send: {}
 //   sweep         dsar sweep: {}
+//   drop-match    drop match: {}; California DROP's lists against every store
 //
 // A store that could not be reached fails the job with `unavailable`, so it is retried later;
 // the work resumes where it stopped (erasure plans are sealed before anything changes).

@@ -122,7 +122,10 @@ TEST_F(DropCli, DownloadAndUploadGoThroughTheDropApi) {
   EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
   EXPECT_NE(nothing.out.find("no new data"), std::string::npos) << nothing.out;
 
-  ASSERT_EQ(maestro.run({"drop", "match"}).exit_code, 0);
+  // Matching as a job, as 'maestro serve' or a worker on another machine runs it.
+  ASSERT_EQ(maestro.run({"jobs", "queue", "drop-match"}).exit_code, 0);
+  RunResult worker = maestro.run({"worker", "--once"});
+  EXPECT_NE(worker.out.find("1 succeeded"), std::string::npos) << worker.out << worker.err;
   ASSERT_EQ(maestro.run({"drop", "respond", "--out", (maestro.dir() / "status").string()}).exit_code, 0);
   fs::path status = maestro.dir() / "status/20261102_B77_Email_Status.csv";
   RunResult sent = maestro.run({"drop", "upload", status.string()});
