@@ -51,6 +51,9 @@ struct Field {
   // An HTTP API's request parameter that finds records (`<user_id>`), not a field the records
   // hold: it takes part in lookups and references, never in exports or erasure.
   bool lookup_only = false;
+  // The part of a composite DROP identifier this field holds (first_name, last_name,
+  // date_of_birth, zip, vin): California's NDZ and NameVIN lists hash them together.
+  std::string drop_part;
 };
 
 // A raw reference as written: `from` knows values that find rows of `to`.

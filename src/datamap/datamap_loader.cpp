@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <regex>
 
 #include "datamap/datamap.hpp"
@@ -93,6 +94,13 @@ struct Loader {
     f.primary_key = node["primary_key"].as<bool>(false);
     f.other_person = node["other_person"].as<bool>(false);
     f.data_type = node["data_type"].as<std::string>("");
+    if (node["drop"]) {
+      static const std::set<std::string> parts{"first_name", "last_name", "date_of_birth", "zip", "vin"};
+      f.drop_part = node["drop"].as<std::string>("");
+      if (!parts.contains(f.drop_part))
+        return invalid(where(file, node["drop"]) + ": 'drop' names a part of a DROP composite identifier: first_name, "
+                       "last_name, date_of_birth, zip or vin");
+    }
     if (node["erasure"]) {
       auto e = erasure(file, node["erasure"]);
       if (!e) return propagate(e.error());

@@ -101,6 +101,12 @@ struct Hit {
   std::string person;                    // the other identifiers, joined: tells consumers apart
 };
 
+// A composite list a collection holds every part of, with the fields in the list's order.
+struct Composite {
+  std::string list;
+  std::vector<const Field*> parts;
+};
+
 class DropMatcher {
  public:
   DropMatcher(Desk& desk, const DataMap& map, const DropRules& rules, const ConnectorOpener& open)
@@ -152,8 +158,9 @@ class DropMatcher {
     return {};
   }
 
-  // Which lists each identity kind of the data map is compared with. Composite lists (NDZ,
-  // NameVIN) need fields the map does not mark yet: they stay pending, reported unsearchable.
+  // Which lists each identity kind of the data map is compared with, and which collections hold
+  // every part of a composite list (NDZ, NameVIN: fields marked `drop: first_name` and so on).
+  // A list nothing in the map holds stays pending, reported unsearchable.
   void plan_lists() {
     std::set<std::string> kinds_in_map = m_map.identity_kinds();
     std::set<std::string> lists_with_items;
@@ -161,11 +168,31 @@ class DropMatcher {
       if (open_states().contains(item.state)) lists_with_items.insert(item.list);
     for (const auto& list : lists_with_items) {
       const auto* kinds = m_rules.kinds_of(list);
-      if (kinds && kinds->size() == 1 && kinds_in_map.contains(kinds->front()))
+      bool searchable = false;
+      if (kinds && kinds->size() == 1 && kinds_in_map.contains(kinds->front())) {
         m_lists_of_kind[kinds->front()].push_back(list);
-      else
-        m_out.unsearchable.push_back(list);
+        searchable = true;
+      } else if (kinds && kinds->size() > 1) {
+        searchable = plan_composite(list, *kinds);
+      }
+      if (!searchable) m_out.unsearchable.push_back(list);
     }
+  }
+
+  bool plan_composite(const std::string& list, const std::vector<std::string>& kinds) {
+    bool any = false;
+    for (const auto& [key, c] : m_map.collections) {
+      Composite composite{list, {}};
+      for (const auto& kind : kinds) {
+        auto f = std::find_if(c.fields.begin(), c.fields.end(), [&](const Field& x) { return x.drop_part == kind; });
+        if (f == c.fields.end()) break;
+        composite.parts.push_back(&*f);
+      }
+      if (composite.parts.size() != kinds.size()) continue;
+      m_composites[key].push_back(std::move(composite));
+      any = true;
+    }
+    return any;
   }
 
   Status read_every_store() {
@@ -186,7 +213,7 @@ class DropMatcher {
       std::vector<const Field*> fields;
       for (const auto& f : c.fields)
         if (f.identity && m_lists_of_kind.contains(*f.identity)) fields.push_back(&f);
-      if (fields.empty()) continue;
+      if (fields.empty() && !m_composites.contains(key)) continue;
       if (!connector) {
         auto opened = m_open(system.store, tenant);
         if (!opened) {
@@ -206,6 +233,9 @@ class DropMatcher {
 
   Status visit(const Collection& c, const std::vector<const Field*>& fields, const Record& r) {
     ++m_out.records_read;
+    if (auto composites = m_composites.find(c.key()); composites != m_composites.end()) {
+      for (const auto& composite : composites->second) visit_composite(c, composite, r);
+    }
     for (const Field* f : fields) {
       std::string value = value_text(r.field(f->name));
       if (value.empty() || !m_rules.digest(*f->identity, value, m_scratch, m_digest)) continue;
@@ -228,6 +258,28 @@ class DropMatcher {
       }
     }
     return {};
+  }
+
+  // A composite identifier: every part of the record, hashed together as the list's rules say.
+  void visit_composite(const Collection& c, const Composite& composite, const Record& r) {
+    std::vector<std::string> values;
+    for (const Field* part : composite.parts) values.push_back(value_text(r.field(part->name)));
+    if (!m_rules.composite_digest(composite.list, values, m_digest)) return;
+    ++m_out.identifiers_hashed;
+    auto in_list = m_wanted.find(composite.list);
+    if (in_list == m_wanted.end()) return;
+    std::vector<std::uint32_t> items;
+    in_list->second.for_each(m_digest, [&](std::uint32_t item) { items.push_back(item); });
+    if (items.empty()) return;
+    Hit hit{c.key(), composite.list, "", {}, ""};
+    for (const auto& other : c.fields) {
+      if (!other.identity) continue;
+      std::string v = value_text(r.field(other.name));
+      if (v.empty()) continue;
+      hit.identifiers.push_back(*other.identity + ":" + v);
+      hit.person += *other.identity + ":" + v + "\n";
+    }
+    for (std::uint32_t i : items) m_hits[i].push_back(hit);
   }
 
   // Several consumers share the identifier when one collection holds it for records of
@@ -376,6 +428,7 @@ class DropMatcher {
   const DropRules& m_rules;
   const ConnectorOpener& m_open;
   std::vector<DropItem> m_items;
+  std::map<std::string, std::vector<Composite>> m_composites;  // collection -> composite lists
   std::map<std::string, DropDigestIndex> m_wanted;  // list -> the digests of its open items
   std::string m_scratch;  // the standardized value, reused across records
   DropDigest m_digest{};

@@ -279,6 +279,15 @@ bool DropRules::standardize_into(std::string_view kind, std::string_view value, 
   return !out.empty();
 }
 
+bool DropRules::composite_digest(std::string_view list, const std::vector<std::string>& values, DropDigest& out) const {
+  auto hash_text = hash(list, values);
+  if (!hash_text) return false;
+  auto digest = drop_digest_of(*hash_text);
+  if (!digest) return false;
+  out = *digest;
+  return true;
+}
+
 std::optional<std::string> DropRules::hash(std::string_view list, const std::vector<std::string>& values) const {
   const auto* kinds = kinds_of(list);
   if (!kinds || kinds->size() != values.size()) return std::nullopt;

@@ -51,6 +51,8 @@ class DropRules {
   // The digest of one identifier of a single-kind list, standardized into `scratch` (reused, so
   // that a pass over millions of records allocates nothing per value). False: nothing to hash.
   bool digest(std::string_view kind, std::string_view value, std::string& scratch, DropDigest& out) const;
+  // The digest of a composite list's identifier (NDZ, NameVIN): one value per kind of the list.
+  bool composite_digest(std::string_view list, const std::vector<std::string>& values, DropDigest& out) const;
 
   std::string response_file_name(std::string_view date, std::string_view broker, std::string_view list) const;
   const std::vector<std::string>& response_columns() const { return m_response_columns; }

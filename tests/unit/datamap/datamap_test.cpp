@@ -71,6 +71,22 @@ TEST_F(DataMapTest, LoadsSystemsCollectionsFieldsAndReferences) {
   EXPECT_EQ(map->identity_kinds(), (std::set<std::string>{"customer_id", "email"}));
 }
 
+// California DROP's composite lists (NDZ, NameVIN) need the fields that hold each part.
+TEST_F(DataMapTest, FieldsMayNameTheirPartOfADropCompositeIdentifier) {
+  std::string yaml = k_shop;
+  const std::string email = "{name: email, ";
+  yaml.replace(yaml.find(email), email.size(), "{name: first_name, categories: [user.name], drop: first_name}\n          - {name: email, ");
+  auto map = load(yaml);
+  ASSERT_TRUE(map) << map.error().message;
+  EXPECT_EQ(map->collection("shop.customer")->field("first_name")->drop_part, "first_name");
+  yaml.replace(yaml.find("drop: first_name"), 16, "drop: shoe_size");
+  auto wrong = load(yaml);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("datamap.yaml:11: 'drop' names a part of a DROP composite identifier"),
+            std::string::npos)
+      << wrong.error().message;
+}
+
 TEST_F(DataMapTest, ADanglingReferenceIsAnErrorWithItsLine) {
   std::string yaml = k_shop;
   yaml.replace(yaml.find("field: invoice.id"), 17, "field: invoices.id");

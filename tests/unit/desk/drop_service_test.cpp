@@ -44,11 +44,16 @@ class DropCycle : public ::testing::Test {
         store(std::move(*open_sqlite_case_store(dir / "maestro.db", keys, true))),
         desk(*store, keys, testing::default_policy(), clock, "dpo") {}
 
-  bool prepare(const std::filesystem::path& datasets) {
+  // `also` is a replacement in the map's text: (what, with what).
+  bool prepare(const std::filesystem::path& datasets, const std::vector<std::pair<std::string, std::string>>& also = {}) {
     std::filesystem::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", dir / "chinook.db");
     std::string map = testing::read_file(testing::fixture("chinook-anonymize.datamap.yaml"));
     const std::string phone = "{name: Phone, categories: [user.contact.phone_number]}";
     map.replace(map.find(phone), phone.size(), "{name: Phone, categories: [user.contact.phone_number], identity: phone}");
+    for (const auto& [what, with] : also) {
+      EXPECT_NE(map.find(what), std::string::npos) << what;
+      if (map.find(what) != std::string::npos) map.replace(map.find(what), what.size(), with);
+    }
     std::ofstream(dir / "datamap.yaml") << map;
     auto loaded = load_data_map(dir / "datamap.yaml");
     EXPECT_TRUE(loaded) << loaded.error().message;
@@ -218,6 +223,31 @@ TEST_F(DropCycle, ARemovedIdentifierWithdrawsPendingWorkAndABadDownloadChangesNo
   ASSERT_TRUE(match_drop_lists(desk, data_map, rules));
   EXPECT_EQ(states(), (std::map<std::string, std::string>{{"E-1", "erased"}, {"E-2", "withdrawn"}}));
   EXPECT_NE(email_of(2), "");  // the consumer cancelled: not erased
+}
+
+// NDZ: first name, last name, date of birth and ZIP, each standardized and hashed, the hashes
+// joined and hashed again (the rules file's reading of DROP's documentation). The map marks the
+// four fields; a different birth date is another person.
+TEST_F(DropCycle, CompositeNdzListsMatchNameBirthDateAndZipTogether) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets, {{"{name: FirstName, ", "{name: FirstName, drop: first_name, "},
+                                 {"{name: LastName, ", "{name: LastName, drop: last_name, "},
+                                 {"{name: PostalCode, ", "{name: BirthDate, categories: [user.demographic.date_of_birth], "
+                                                         "drop: date_of_birth}\n          - {name: PostalCode, drop: zip, "}}));
+  sql("ALTER TABLE Customer ADD COLUMN BirthDate TEXT");
+  sql("UPDATE Customer SET BirthDate = '1990-04-01' WHERE CustomerId = 1");  // Luís Gonçalves, 12227-000
+  auto ndz = [](const std::string& first, const std::string& last, const std::string& dob, const std::string& zip) {
+    return documented_hash(documented_hash(first) + documented_hash(last) + documented_hash(dob) + documented_hash(zip));
+  };
+  auto zip = download("1.zip", {{"20261101_B1234_NDZ.csv", "ID,Hash\nN-1," + ndz("luis", "goncalves", "19900401", "12227") +
+                                                            "\nN-2," + ndz("luis", "goncalves", "19900402", "12227") + "\n"}});
+  ASSERT_TRUE(import_drop_lists(desk, zip, rules));
+  auto matched = match_drop_lists(desk, data_map, rules);
+  ASSERT_TRUE(matched) << matched.error().message;
+  EXPECT_TRUE(matched->unsearchable.empty());
+  EXPECT_EQ(states(), (std::map<std::string, std::string>{{"N-1", "erased"}, {"N-2", "unmatched"}}));
+  EXPECT_EQ(sql_text("SELECT FirstName FROM Customer WHERE CustomerId = 1"), "[erased]");
+  EXPECT_EQ(sql_text("SELECT FirstName FROM Customer WHERE CustomerId = 2"), "Leonie");
 }
 
 TEST_F(DropCycle, AStoreThatCannotBeReadLeavesItemsPendingNeverNotFound) {
