@@ -91,12 +91,10 @@ Result<DropImportOutcome> import_drop_lists(Desk& desk, const std::filesystem::p
 
 namespace {
 
-// A record holding a wanted identifier: the value as the store holds it (Maestro's own data), and
+// A record holding a wanted identifier: its identifiers (Maestro's own data, for the case), and
 // who it belongs to, as the record's other identifiers say.
 struct Hit {
   std::string collection;
-  std::string kind;
-  std::string value;
   std::vector<std::string> identifiers;  // "kind:value" of the record, the matched one first
   std::string person;                    // the other identifiers, joined: tells consumers apart
 };
@@ -246,7 +244,7 @@ class DropMatcher {
         std::vector<std::uint32_t> items;
         in_list->second.for_each(m_digest, [&](std::uint32_t item) { items.push_back(item); });
         if (items.empty()) continue;
-        Hit hit{c.key(), *f->identity, value, {*f->identity + ":" + value}, ""};
+        Hit hit{c.key(), {*f->identity + ":" + value}, ""};
         for (const auto& other : c.fields) {
           if (!other.identity || &other == f) continue;
           std::string v = value_text(r.field(other.name));
@@ -271,7 +269,7 @@ class DropMatcher {
     std::vector<std::uint32_t> items;
     in_list->second.for_each(m_digest, [&](std::uint32_t item) { items.push_back(item); });
     if (items.empty()) return;
-    Hit hit{c.key(), composite.list, "", {}, ""};
+    Hit hit{c.key(), {}, ""};
     for (const auto& other : c.fields) {
       if (!other.identity) continue;
       std::string v = value_text(r.field(other.name));
@@ -294,8 +292,7 @@ class DropMatcher {
   Status decide(DropItem& item, const std::vector<Hit>& hits) {
     if (!open_states().contains(item.state)) return {};
     if (m_preview) return foresee(item, hits);
-    bool searched = m_out.failures.empty() &&
-                    std::find(m_out.unsearchable.begin(), m_out.unsearchable.end(), item.list) == m_out.unsearchable.end();
+    bool searched = searched_everywhere(item);
     if (hits.empty()) {
       if (item.state == "matched") return erase(item, {});  // an interrupted erasure: complete it
       if (item.state == "pending" && searched) {
@@ -325,10 +322,15 @@ class DropMatcher {
     return erase(item, subjects);
   }
 
+  // Whether every store was read for this item's list: only then is "not found" true.
+  bool searched_everywhere(const DropItem& item) const {
+    return m_out.failures.empty() &&
+           std::find(m_out.unsearchable.begin(), m_out.unsearchable.end(), item.list) == m_out.unsearchable.end();
+  }
+
   // What a match would do, changing nothing: the state the item would reach.
   Status foresee(DropItem& item, const std::vector<Hit>& hits) {
-    bool searched = m_out.failures.empty() &&
-                    std::find(m_out.unsearchable.begin(), m_out.unsearchable.end(), item.list) == m_out.unsearchable.end();
+    bool searched = searched_everywhere(item);
     if (hits.empty()) {
       if (item.state == "pending" && searched) item.state = "unmatched";
       return {};

@@ -9,6 +9,8 @@
 #include <regex>
 #include <set>
 
+#include "connectors/file_connectors.hpp"
+
 namespace maestro {
 
 namespace {
@@ -18,30 +20,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Splits one CSV line (DROP's files hold IDs and Base64 hashes: no quoting is needed, but quoted
-// cells are read as CSV says).
+// One CSV line's cells (the file connectors' RFC 4180 splitting), surrounding blanks trimmed.
 std::vector<std::string> csv_cells(const std::string& line) {
-  std::vector<std::string> cells(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cells.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cells.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.emplace_back();
-    } else {
-      cells.back() += c;
-    }
-  }
+  std::vector<std::string> cells = split_csv_line(line);
   for (auto& cell : cells) {
     while (!cell.empty() && std::isspace(static_cast<unsigned char>(cell.back()))) cell.pop_back();
     while (!cell.empty() && std::isspace(static_cast<unsigned char>(cell.front()))) cell.erase(cell.begin());

@@ -1,8 +1,6 @@
 // End to end: a data broker's DROP cycle through the maestro binary on a copy of Chinook.
 // The download is generated here from DROP's documented rules (OpenSSL, not Maestro's code).
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,14 +13,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-std::string documented_hash(const std::string& standardized) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(standardized.data()), standardized.size(), digest);
-  std::string out(44, '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, SHA256_DIGEST_LENGTH);
-  return out;
-}
 
 class DropCli : public ::testing::Test {
  protected:
@@ -49,9 +39,9 @@ TEST_F(DropCli, ImportMatchAndRespondWriteTheStatusFile) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   setup(datasets);
   // Luís (customer 1) by email, Leonie (customer 2) by phone "+49 0711 2842222", and a stranger.
-  std::string lines = "ID,Hash\nW-1," + documented_hash("luisg@embraer.com.br") + "\nW-2," +
-                      documented_hash("stranger@example.com") + "\n";
-  std::string phones = "ID,Hash\nW-3," + documented_hash("7112842222") + "\n";  // the last ten digits
+  std::string lines = "ID,Hash\nW-1," + testing::sha256_base64("luisg@embraer.com.br") + "\nW-2," +
+                      testing::sha256_base64("stranger@example.com") + "\n";
+  std::string phones = "ID,Hash\nW-3," + testing::sha256_base64("7112842222") + "\n";  // the last ten digits
 
   // A malformed download first: an error naming the file and row, and nothing stored.
   testing::write_zip(maestro.dir() / "bad.zip", {{"20261101_B77_Email.csv", "ID,Hash\nW-9,tooshort\n"}});
@@ -97,7 +87,7 @@ TEST_F(DropCli, DownloadAndUploadGoThroughTheDropApi) {
   fs::path api_dir = maestro.dir() / "api";
   fs::create_directories(api_dir);
   testing::write_zip(api_dir / "download.zip",
-                     {{"20261101_B77_Email.csv", "ID,Hash\nW-1," + documented_hash("luisg@embraer.com.br") + "\n"}});
+                     {{"20261101_B77_Email.csv", "ID,Hash\nW-1," + testing::sha256_base64("luisg@embraer.com.br") + "\n"}});
   testing::ServerProcess api;
   ASSERT_TRUE(api.start({"/usr/bin/python3", (fs::path(MAESTRO_SOURCE_ROOT) / "tests/support/drop_api.py").string(),
                          "{port}", api_dir.string()}));

@@ -1,8 +1,6 @@
 // Against a real PostgreSQL server that tests/servers/postgres starts (a CTest fixture).
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <fstream>
 #include <map>
@@ -274,13 +272,6 @@ TEST_F(PostgresTest, FidesShopDropListMatchesExactlyTheListedCustomers) {
       "systems:\n  - name: fides_shop\n    store: {type: postgres, host: 127.0.0.1, port: \"${PORT}\", "
       "database: fides_shop_drop, user: postgres}\n    fides_dataset: " +
       (m_datasets / "fides/postgres_example_test_dataset.yml").string() + "\n");
-  auto documented_hash = [](const std::string& standardized) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(standardized.data()), standardized.size(), digest);
-    std::string out(44, '\0');
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, SHA256_DIGEST_LENGTH);
-    return out;
-  };
   SecretKeyRing keys(std::string(32, 'p'));
   FixedClock clock(testing::at("2026-11-02T09:00:00Z"));
   auto store = open_sqlite_case_store(dir / "maestro.db", keys, true);
@@ -289,9 +280,9 @@ TEST_F(PostgresTest, FidesShopDropListMatchesExactlyTheListedCustomers) {
   DropRules rules = *DropRules::load(std::nullopt);
   std::string customer_2 = pg_digest(port, "fides_shop_drop", "customer", "WHERE email = 'customer-2@example.com'");
   testing::write_zip(dir / "download.zip",
-                     {{"20261101_B9_Email.csv", "ID,Hash\nF-1," + documented_hash("customer-1@example.com") +
-                                                    "\nF-3," + documented_hash("jane@example.com") + "\nF-X," +
-                                                    documented_hash("stranger@example.org") + "\n"}});
+                     {{"20261101_B9_Email.csv", "ID,Hash\nF-1," + testing::sha256_base64("customer-1@example.com") +
+                                                    "\nF-3," + testing::sha256_base64("jane@example.com") + "\nF-X," +
+                                                    testing::sha256_base64("stranger@example.org") + "\n"}});
   ASSERT_TRUE(import_drop_lists(desk, dir / "download.zip", rules));
   auto matched = match_drop_lists(desk, map, rules);
   ASSERT_TRUE(matched) << matched.error().message;

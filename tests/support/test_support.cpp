@@ -1,6 +1,8 @@
 #include "support/test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -11,6 +13,14 @@
 #include "config/settings.hpp"
 
 namespace maestro::testing {
+
+std::string sha256_base64(const std::string& text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string out(44, '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, SHA256_DIGEST_LENGTH);
+  return out;
+}
 
 void write_zip(const std::filesystem::path& zip, const std::vector<std::pair<std::string, std::string>>& files) {
   int error = 0;

@@ -5,8 +5,6 @@
 #include "desk/drop_service.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -19,15 +17,6 @@ namespace maestro {
 namespace {
 
 using testing::at;
-
-// The documented rule, written out independently: SHA-256 of the standardized value, Base64.
-std::string documented_hash(const std::string& standardized) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(standardized.data()), standardized.size(), digest);
-  std::string out(44, '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, SHA256_DIGEST_LENGTH);
-  return out;
-}
 
 std::string last_ten_digits(const std::string& phone) {
   std::string digits;
@@ -87,7 +76,7 @@ class DropCycle : public ::testing::Test {
   std::string email_hash(int id) {
     std::string email = email_of(id);
     std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return std::tolower(c); });
-    return documented_hash(email);
+    return testing::sha256_base64(email);
   }
 
   std::filesystem::path download(const std::string& name, const std::vector<std::pair<std::string, std::string>>& files) {
@@ -120,13 +109,13 @@ TEST_F(DropCycle, ListsAreMatchedByHashErasedAndAnsweredWithTheRightCodes) {
   std::string untouched_customer = sql_text("SELECT Email || Phone FROM Customer WHERE CustomerId = 10");
   // Customer 5 is under a legal hold: exempt.
   ASSERT_TRUE(desk.add_hold({*parse_identifier("email:" + email_of(5))}, "legal-claims", "dispute"));
-  std::string unknown_email = documented_hash("nobody@example.com");
+  std::string unknown_email = testing::sha256_base64("nobody@example.com");
   auto zip = download("20261101_B1234.zip",
                       {{"20261101_B1234_Email.csv", "ID,Hash\nE-1," + email_hash(1) + "\nE-5," + email_hash(5) +
                                                         "\nE-X," + unknown_email + "\n"},
-                       {"20261101_B1234_Phone.csv", "ID,Hash\nP-2," + documented_hash(last_ten_digits(phone_of(2))) +
-                                                        "\nP-34," + documented_hash(last_ten_digits(phone_of(3))) +
-                                                        "\nP-X," + documented_hash("4155550000") + "\n"}});
+                       {"20261101_B1234_Phone.csv", "ID,Hash\nP-2," + testing::sha256_base64(last_ten_digits(phone_of(2))) +
+                                                        "\nP-34," + testing::sha256_base64(last_ten_digits(phone_of(3))) +
+                                                        "\nP-X," + testing::sha256_base64("4155550000") + "\n"}});
   auto imported = import_drop_lists(desk, zip, rules);
   ASSERT_TRUE(imported) << imported.error().message;
   EXPECT_EQ(imported->new_items, 6u);
@@ -237,7 +226,7 @@ TEST_F(DropCycle, CompositeNdzListsMatchNameBirthDateAndZipTogether) {
   sql("ALTER TABLE Customer ADD COLUMN BirthDate TEXT");
   sql("UPDATE Customer SET BirthDate = '1990-04-01' WHERE CustomerId = 1");  // Luís Gonçalves, 12227-000
   auto ndz = [](const std::string& first, const std::string& last, const std::string& dob, const std::string& zip) {
-    return documented_hash(documented_hash(first) + documented_hash(last) + documented_hash(dob) + documented_hash(zip));
+    return testing::sha256_base64(testing::sha256_base64(first) + testing::sha256_base64(last) + testing::sha256_base64(dob) + testing::sha256_base64(zip));
   };
   auto zip = download("1.zip", {{"20261101_B1234_NDZ.csv", "ID,Hash\nN-1," + ndz("luis", "goncalves", "19900401", "12227") +
                                                             "\nN-2," + ndz("luis", "goncalves", "19900402", "12227") + "\n"}});
@@ -254,7 +243,7 @@ TEST_F(DropCycle, AStoreThatCannotBeReadLeavesItemsPendingNeverNotFound) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   ASSERT_TRUE(prepare(datasets));
   std::filesystem::rename(dir / "chinook.db", dir / "elsewhere.db");
-  auto zip = download("1.zip", {{"20261101_B1234_Email.csv", "ID,Hash\nE-X," + documented_hash("nobody@example.com") + "\n"}});
+  auto zip = download("1.zip", {{"20261101_B1234_Email.csv", "ID,Hash\nE-X," + testing::sha256_base64("nobody@example.com") + "\n"}});
   ASSERT_TRUE(import_drop_lists(desk, zip, rules));
   auto matched = match_drop_lists(desk, data_map, rules);
   ASSERT_TRUE(matched) << matched.error().message;
