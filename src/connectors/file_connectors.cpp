@@ -8,6 +8,7 @@
 #include "common/fault.hpp"
 
 #include "connectors/file_lines.hpp"
+#include "scan/line_scanner.hpp"
 #include "scan/token_matcher.hpp"
 
 namespace maestro {
@@ -55,23 +56,29 @@ struct LineChanges {
 using LineEraser = std::function<std::optional<std::string>(const std::string& line, const LineChanges& changes,
                                                             std::vector<std::string>& header)>;
 
-// Whether a line that holds none of the wanted values as a whole token can be skipped without
-// parsing it: true when the line's raw text shows every field value as it is (no escapes, no
-// quoting), so a wanted value would appear in it. The CSV header is never skipped.
-using RawLineCheck = std::function<bool(std::string_view line, const std::vector<std::string>& header)>;
+// How a file format shows its values in the raw text of a line.
+struct RawForm {
+  // A line holding one of these bytes may show a value otherwise than as it is (a JSON escape,
+  // a quoted CSV cell): it is always parsed. Every other line is parsed only when it holds a
+  // wanted value as a whole token.
+  std::string escape_bytes;
+  bool header = false;                 // line 1 of each file names the columns (CSV)
+  bool numbers_are_rewritten = false;  // the parser writes numbers its own way (JSON 1e2)
+  bool line_is_the_record = false;     // a text log: a line holding a wanted value is the record
+};
 
 // Streams the lines of every file of a collection to `match`, which turns a line into a record
-// when it belongs to the request; rewrites them through `erase`. Lines are first tested against
-// all wanted values at once (scan/TokenMatcher): only those that may match are parsed.
+// when it belongs to the request; rewrites them through `erase`. A search for values reads each
+// file once with scan/ (blocks searched on several threads for all wanted values at once): only
+// the lines that may match are parsed.
 class FileConnector : public Connector {
  public:
   using Matcher =
       std::function<std::optional<Record>(std::string_view line, const std::string& field,
                                           const std::set<std::string>& values, std::vector<std::string>& header)>;
-  FileConnector(StoreSpec store, Matcher match, LineEraser erase, AccessMode mode, RawLineCheck raw,
-                bool numbers_are_rewritten)
+  FileConnector(StoreSpec store, Matcher match, LineEraser erase, AccessMode mode, RawForm raw, std::size_t threads)
       : m_store(std::move(store)), m_match(std::move(match)), m_erase(std::move(erase)), m_mode(mode),
-        m_raw(std::move(raw)), m_numbers_rewritten(numbers_are_rewritten) {}
+        m_raw(std::move(raw)), m_threads(threads) {}
 
   Status scan(const Collection& collection, const RecordVisitor& visit) override {
     return find(collection, "", {}, visit);
@@ -84,9 +91,19 @@ class FileConnector : public Connector {
       auto files = collection_files(m_store, *change.collection);
       if (!files) return propagate(files.error());
       LineChanges index(change.rows);
+      // A line whose raw text holds no key of a change stays as it is: only the others are parsed.
+      std::vector<std::string> keys;
+      for (const auto& row : change.rows) keys.push_back(row.key);
+      bool skip_unkeyed = prefilter_safe(keys) && std::none_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); });
+      TokenMatcher key_tokens(keys);
       for (const auto& file : *files) {
         std::vector<std::string> header;
-        auto rewritten = rewrite_lines(file, [&](const std::string& line) { return m_erase(line, index, header); });
+        auto rewritten = rewrite_lines(file, [&](const std::string& line) -> std::optional<std::string> {
+          bool needs_parsing = (m_raw.header && header.empty()) ||
+                               line.find_first_of(m_raw.escape_bytes) != std::string::npos;
+          if (skip_unkeyed && !needs_parsing && !key_tokens.matches(line)) return line;
+          return m_erase(line, index, header);
+        });
         if (!rewritten) return propagate(rewritten.error());
         counts.rows_deleted += rewritten->dropped;
         counts.rows_changed += rewritten->changed;
@@ -101,19 +118,26 @@ class FileConnector : public Connector {
     auto files = collection_files(m_store, collection);
     if (!files) return propagate(files.error());
     std::set<std::string> wanted(values.begin(), values.end());
-    TokenMatcher tokens(values);
-    bool prefilter = !values.empty() && prefilter_safe(values);
+    bool search = !values.empty() && prefilter_safe(values);
+    std::optional<TokenMatcher> tokens;
+    if (search) tokens.emplace(values);
+    LineScanOptions options{.threads = m_threads, .first_line = m_raw.header, .always_bytes = m_raw.escape_bytes};
     for (const auto& file : *files) {
       std::vector<std::string> header;
-      Status read = for_each_line(file, [&](std::string_view line, std::size_t number) -> Status {
-        if (prefilter && m_raw(line, header) && !tokens.matches(line)) return {};
-        auto record =
-            field.empty() && values.empty() ? m_match(line, "", {}, header) : m_match(line, field, wanted, header);
+      auto each_line = [&](std::string_view line, std::size_t number) -> Status {
+        std::optional<Record> record;
+        if (search && m_raw.line_is_the_record) {
+          record = Record{{{"line", std::string(line)}}};
+        } else {
+          record =
+              field.empty() && values.empty() ? m_match(line, "", {}, header) : m_match(line, field, wanted, header);
+        }
         if (!record) return {};
         record->columns.emplace_back("_file", file.filename().string());
         record->columns.emplace_back("_line", static_cast<std::int64_t>(number));
         return visit(*record);
-      });
+      };
+      Status read = search ? scan_matching_lines(file, *tokens, options, each_line) : for_each_line(file, each_line);
       if (!read) return read;
     }
     return {};
@@ -125,7 +149,7 @@ class FileConnector : public Connector {
   bool prefilter_safe(const std::vector<std::string>& values) const {
     return std::none_of(values.begin(), values.end(), [&](const std::string& v) {
       if (v.find_first_of("{[") != std::string::npos) return true;
-      return m_numbers_rewritten && v.find_first_not_of("0123456789.-+eE") == std::string::npos;
+      return m_raw.numbers_are_rewritten && v.find_first_not_of("0123456789.-+eE") == std::string::npos;
     });
   }
 
@@ -133,8 +157,8 @@ class FileConnector : public Connector {
   Matcher m_match;
   LineEraser m_erase;
   AccessMode m_mode;
-  RawLineCheck m_raw;
-  bool m_numbers_rewritten;
+  RawForm m_raw;
+  std::size_t m_threads;
 };
 
 std::optional<Record> match_jsonl(std::string_view line, const std::string& field, const std::set<std::string>& values,
@@ -337,24 +361,29 @@ std::vector<std::string> split_csv_line(std::string_view line) {
   return cells;
 }
 
+namespace {
+
+Result<std::unique_ptr<Connector>> open_file_connector(const StoreSpec& store, AccessMode mode,
+                                                       FileConnector::Matcher match, LineEraser erase, RawForm raw) {
+  auto setting = store.settings.find("threads");
+  auto threads = scan_threads_setting(setting == store.settings.end() ? nullptr : &setting->second);
+  if (!threads) return propagate(threads.error());
+  return std::unique_ptr<Connector>(
+      std::make_unique<FileConnector>(store, std::move(match), std::move(erase), mode, std::move(raw), *threads));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store, AccessMode mode) {
   // A JSON line without a backslash shows its strings as they are (no escapes).
-  auto raw = [](std::string_view line, const std::vector<std::string>&) {
-    return line.find('\\') == std::string_view::npos;
-  };
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_jsonl, erase_jsonl, mode, raw, true));
+  return open_file_connector(store, mode, match_jsonl, erase_jsonl, {.escape_bytes = "\\", .numbers_are_rewritten = true});
 }
 Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store, AccessMode mode) {
   // A CSV row without quotes shows its cells as they are; the header row is always read.
-  auto raw = [](std::string_view line, const std::vector<std::string>& header) {
-    return !header.empty() && line.find('"') == std::string_view::npos;
-  };
-  return std::unique_ptr<Connector>(std::make_unique<FileConnector>(store, match_csv, erase_csv, mode, raw, false));
+  return open_file_connector(store, mode, match_csv, erase_csv, {.escape_bytes = "\"", .header = true});
 }
 Result<std::unique_ptr<Connector>> open_textlog_connector(const StoreSpec& store, AccessMode mode) {
-  auto always = [](std::string_view, const std::vector<std::string>&) { return true; };
-  return std::unique_ptr<Connector>(
-      std::make_unique<FileConnector>(store, match_textlog, erase_textlog, mode, always, false));
+  return open_file_connector(store, mode, match_textlog, erase_textlog, {.line_is_the_record = true});
 }
 
 }  // namespace maestro

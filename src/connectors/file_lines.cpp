@@ -70,20 +70,6 @@ bool is_word(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
 }
 
-// The position of the first whole-token occurrence of `value` at or after `from`, or npos.
-std::size_t find_token(std::string_view text, std::string_view value, std::size_t from) {
-  if (value.empty()) return std::string_view::npos;
-  for (std::size_t pos = text.find(value, from); pos != std::string_view::npos; pos = text.find(value, pos + 1)) {
-    bool left_ok = pos == 0 || !is_word(text[pos - 1]);
-    std::size_t end = pos + value.size();
-    // A trailing full stop ends a sentence, not a token ("from 10.0.0.1.").
-    bool right_ok = end == text.size() || !is_word(text[end]) ||
-                    (text[end] == '.' && (end + 1 == text.size() || !is_word(text[end + 1])));
-    if (left_ok && right_ok) return pos;
-  }
-  return std::string_view::npos;
-}
-
 bool is_gzip(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   char magic[2] = {0, 0};
@@ -139,6 +125,19 @@ void sync_directory(const fs::path& dir) {
 }
 
 }  // namespace
+
+std::size_t find_token(std::string_view text, std::string_view value, std::size_t from) {
+  if (value.empty()) return std::string_view::npos;
+  for (std::size_t pos = text.find(value, from); pos != std::string_view::npos; pos = text.find(value, pos + 1)) {
+    bool left_ok = pos == 0 || !is_word(text[pos - 1]);
+    std::size_t end = pos + value.size();
+    // A trailing full stop ends a sentence, not a token ("from 10.0.0.1.").
+    bool right_ok = end == text.size() || !is_word(text[end]) ||
+                    (text[end] == '.' && (end + 1 == text.size() || !is_word(text[end + 1])));
+    if (left_ok && right_ok) return pos;
+  }
+  return std::string_view::npos;
+}
 
 bool contains_token(std::string_view text, std::string_view value) {
   return find_token(text, value, 0) != std::string_view::npos;

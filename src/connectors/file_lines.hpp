@@ -42,4 +42,8 @@ std::string replace_token(std::string_view text, std::string_view token, std::st
 // digits or any of "._-@" (so 10.0.0.1 does not match inside 10.0.0.12).
 bool contains_token(std::string_view text, std::string_view value);
 
+// The position of the first whole-token occurrence of `value` in `text` at or after `from`, or
+// npos.
+std::size_t find_token(std::string_view text, std::string_view value, std::size_t from);
+
 }  // namespace maestro

@@ -1,6 +1,7 @@
 #include "scan/token_matcher.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "connectors/file_lines.hpp"
 
@@ -19,6 +20,34 @@ std::bitset<256> token_chars() {
 
 // Up to this many plain values, searching the line for each (memchr-driven) beats tokenizing.
 constexpr std::size_t k_direct_search_limit = 3;
+// Up to this many values without an anchor byte, find_in_text searches for each of them;
+// beyond, it tokenizes the whole text.
+constexpr std::size_t k_bare_search_limit = 8;
+
+// The bytes that find_in_text searches for, rarest in logs first: a value is found through the
+// first of them it holds.
+constexpr std::string_view k_anchor_bytes = "@_-.";
+
+// A cheap hash for the bit filter: the first and last eight bytes (fewer for short runs) and the
+// length, mixed. Most tokens of a log are turned away by the filter without a full hash.
+std::uint64_t quick_hash(std::string_view run) {
+  std::uint64_t head = 0;
+  std::uint64_t tail = 0;
+  if (run.size() >= 8) {
+    std::memcpy(&head, run.data(), 8);
+    std::memcpy(&tail, run.data() + run.size() - 8, 8);
+  } else {
+    std::memcpy(&head, run.data(), run.size());
+  }
+  std::uint64_t h = (head * 0x9e3779b97f4a7c15ULL) ^ (tail + run.size()) * 0xc2b2ae3d27d4eb4fULL;
+  return h ^ (h >> 29);
+}
+
+std::size_t filter_bits_for(std::size_t values) {
+  std::size_t bits = 1 << 12;
+  while (bits < values * 16) bits <<= 1;  // about 2% false positives with two bits a value
+  return bits;
+}
 
 }  // namespace
 
@@ -38,6 +67,80 @@ TokenMatcher::TokenMatcher(const std::vector<std::string>& values) {
     m_lengths.set(std::min<std::size_t>(v.size(), 256));
   }
   m_few = m_storage.size() <= k_direct_search_limit;
+  m_filter.assign(filter_bits_for(m_storage.size()) / 64, 0);
+  const std::size_t mask = m_filter.size() * 64 - 1;
+  for (const auto& v : m_storage) {
+    std::uint64_t h = quick_hash(v);
+    m_filter[(h & mask) / 64] |= std::uint64_t{1} << (h & 63);
+    m_filter[((h >> 32) & mask) / 64] |= std::uint64_t{1} << ((h >> 32) & 63);
+    auto anchor = std::find_if(k_anchor_bytes.begin(), k_anchor_bytes.end(),
+                               [&](char a) { return v.find(a) != std::string::npos; });
+    if (anchor == k_anchor_bytes.end()) {
+      m_bare.push_back(v);
+    } else if (m_anchors.find(*anchor) == std::string::npos) {
+      m_anchors += *anchor;
+    }
+  }
+}
+
+bool TokenMatcher::maybe_wanted(std::string_view run) const {
+  if (!m_lengths[std::min<std::size_t>(run.size(), 256)]) return false;
+  const std::size_t mask = m_filter.size() * 64 - 1;
+  std::uint64_t h = quick_hash(run);
+  return (m_filter[(h & mask) / 64] >> (h & 63) & 1) && (m_filter[((h >> 32) & mask) / 64] >> ((h >> 32) & 63) & 1) &&
+         m_plain.contains(run);
+}
+
+// Reports the run [start, end) of token characters, or the run without a sentence's full stop,
+// when it is a wanted value.
+template <typename Found>
+void TokenMatcher::check_run(const char* text_begin, const char* start, const char* end, Found&& found) const {
+  auto n = static_cast<std::size_t>(end - start);
+  if (n == 0) return;
+  auto offset = static_cast<std::size_t>(start - text_begin);
+  if (maybe_wanted(std::string_view(start, n))) {
+    found(offset);
+  } else if (n > 1 && end[-1] == '.' && maybe_wanted(std::string_view(start, n - 1))) {
+    found(offset);
+  }
+}
+
+void TokenMatcher::find_in_text(std::string_view text, const std::function<void(std::size_t)>& found) const {
+  for (const auto& v : m_other) {
+    for (std::size_t pos = find_token(text, v, 0); pos != std::string_view::npos; pos = find_token(text, v, pos + 1))
+      found(pos);
+  }
+  if (m_storage.empty()) return;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (m_bare.size() > k_bare_search_limit) {
+    // Many values of letters and digits only: every token is looked at.
+    for (const char* p = begin; p < end;) {
+      while (p < end && !k_token_chars[static_cast<unsigned char>(*p)]) ++p;
+      const char* start = p;
+      while (p < end && k_token_chars[static_cast<unsigned char>(*p)]) ++p;
+      check_run(begin, start, p, found);
+    }
+    return;
+  }
+  for (const auto& v : m_bare) {
+    for (std::size_t pos = find_token(text, v, 0); pos != std::string_view::npos; pos = find_token(text, v, pos + 1))
+      found(pos);
+  }
+  for (char anchor : m_anchors) {
+    const char* p = begin;
+    while (p < end) {
+      const auto* hit = static_cast<const char*>(std::memchr(p, anchor, static_cast<std::size_t>(end - p)));
+      if (!hit) break;
+      // The whole token around the anchor: the same run a line-by-line walk would see.
+      const char* start = hit;
+      while (start > begin && k_token_chars[static_cast<unsigned char>(start[-1])]) --start;
+      const char* stop = hit + 1;
+      while (stop < end && k_token_chars[static_cast<unsigned char>(*stop)]) ++stop;
+      check_run(begin, start, stop, found);
+      p = stop;
+    }
+  }
 }
 
 // Calls visit(run) for each maximal run of token characters that is a wanted value, or is one

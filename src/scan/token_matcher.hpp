@@ -9,9 +9,16 @@
 //   TokenMatcher m({"10.0.0.1", "jane@example.com"});
 //   m.matches("login from 10.0.0.1.");   // true
 //   m.matches("login from 10.0.0.12");   // false
+//
+// For whole blocks of text (many lines at once), find_in_text() does not walk every token: each
+// wanted value holds an "anchor" byte (the rarest of '@', '_', '-', '.' in it), the text is
+// searched for the anchors with memchr, and only the token around each anchor is looked up (a
+// small bit filter first, the hash set after). Values made of letters and digits only have no
+// anchor: a few are searched for directly, many make the text be tokenized in full.
 #pragma once
 
 #include <bitset>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -30,6 +37,11 @@ class TokenMatcher {
   // Each wanted value the line holds (once each, in no particular order).
   void each_match(std::string_view line, const std::function<void(const std::string&)>& visit) const;
 
+  // Calls found(offset) for the start of every occurrence of a wanted value in `text` (any
+  // number of lines), in no particular order and possibly more than once for one token.
+  // Thread-safe: the matcher is only read.
+  void find_in_text(std::string_view text, const std::function<void(std::size_t offset)>& found) const;
+
   // Whether c can be part of a token.
   static bool is_token_char(unsigned char c) { return k_token_chars[c]; }
 
@@ -43,6 +55,13 @@ class TokenMatcher {
   std::bitset<257> m_lengths;                    // lengths of plain values (256: longer ones)
   std::vector<std::string> m_other;              // values with non-token characters
   bool m_few = false;                            // a handful of plain values: a direct search is faster
+  std::string m_anchors;                         // the anchor bytes of the plain values (find_in_text)
+  std::vector<std::string> m_bare;               // plain values without an anchor byte
+  std::vector<std::uint64_t> m_filter;           // bits set by the hashes of the plain values
+
+  bool maybe_wanted(std::string_view run) const;
+  template <typename Found>
+  void check_run(const char* text_begin, const char* start, const char* end, Found&& found) const;
 };
 
 }  // namespace maestro

@@ -95,5 +95,40 @@ TEST(TokenMatcher, AgreesWithThePerValueSearchOnLoghubLogs) {
   EXPECT_GT(logs, 0u);
 }
 
+
+// find_in_text over many lines at once finds a value in exactly the lines matches() accepts,
+// through each of its ways: anchor bytes, a few values without one, many values without one.
+TEST(TokenMatcher, BlockSearchAgreesWithTheLineByLineAnswer) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "ab1.@-_ :,\"x\n";
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> values;
+    int count = 1 + static_cast<int>(rng() % 14);
+    for (int i = 0; i < count; ++i) {
+      std::string v;
+      for (std::size_t k = 0; k < 1 + rng() % 4; ++k) v += alphabet[rng() % (alphabet.size() - 1)];
+      values.push_back(v);
+    }
+    TokenMatcher m(values);
+    std::string text;
+    for (std::size_t k = 0; k < 400; ++k) text += alphabet[rng() % alphabet.size()];
+    std::set<std::size_t> expected;  // line starts
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      if (m.matches(std::string_view(text).substr(start, end - start))) expected.insert(start);
+      start = end + 1;
+    }
+    std::set<std::size_t> found;
+    m.find_in_text(text, [&](std::size_t offset) {
+      ASSERT_LT(offset, text.size());
+      std::size_t line = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+      found.insert(offset == 0 || line == std::string::npos ? 0 : line + 1);
+    });
+    ASSERT_EQ(found, expected) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace maestro
