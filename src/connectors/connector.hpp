@@ -107,6 +107,9 @@ class Connector {
   // The person's identifiers by kind, for stores whose answers are filtered by them (an API's
   // `filter` postprocessor compares a field with the person's email). Others ignore it.
   virtual void know_identities(const std::map<std::string, std::vector<std::string>>& /*by_kind*/) {}
+  // Whether the answers depend on the identities given to know_identities(): such a store is
+  // asked for one person at a time when many are searched together.
+  virtual bool answers_for_one_person() const { return false; }
 };
 
 // Opens a connector for `store`; `tenant` (may be empty) replaces "{tenant}" in its settings.

@@ -35,15 +35,4 @@ Result<RewriteCounts> rewrite_lines(
     const std::filesystem::path& file,
     const std::function<std::optional<std::string>(const std::string& line)>& transform);
 
-// Replaces every whole-token occurrence of `token` in `text` (as contains_token finds them).
-std::string replace_token(std::string_view text, std::string_view token, std::string_view replacement);
-
-// Whether `value` occurs in `text` as a whole token: the characters around it are not letters,
-// digits or any of "._-@" (so 10.0.0.1 does not match inside 10.0.0.12).
-bool contains_token(std::string_view text, std::string_view value);
-
-// The position of the first whole-token occurrence of `value` in `text` at or after `from`, or
-// npos.
-std::size_t find_token(std::string_view text, std::string_view value, std::size_t from);
-
 }  // namespace maestro

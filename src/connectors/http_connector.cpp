@@ -224,6 +224,7 @@ class HttpConnector final : public Connector {
   }
 
   void know_identities(const std::map<std::string, std::vector<std::string>>& by_kind) override { m_identities = by_kind; }
+  bool answers_for_one_person() const override { return true; }
 
   Status test_connection() override {
     auto method = m_store.settings.find("test.method");

@@ -12,7 +12,7 @@
 #include <unordered_set>
 
 #include "cases/calendar.hpp"
-#include "connectors/file_lines.hpp"
+#include "scan/token_matcher.hpp"
 
 namespace maestro {
 

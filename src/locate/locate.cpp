@@ -3,11 +3,12 @@
 #include "scan/token_matcher.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
-
 
 namespace maestro {
 
@@ -19,6 +20,9 @@ std::size_t LocateResult::total() const {
 
 namespace {
 
+// The people (indexes of the subjects searched together) a key is asked for.
+using Owners = std::set<std::size_t>;
+
 // A lookup of a collection by several fields together (an API read with grouped inputs), and
 // the values of one record for them.
 struct GroupRef {
@@ -28,10 +32,11 @@ struct GroupRef {
 };
 using Tuple = std::vector<std::string>;
 
-// The keys one level of the search asks for: single fields, and fields asked together.
+// The keys one level of the search asks for, and for whom: single fields, and fields asked
+// together.
 struct Level {
-  std::map<FieldRef, std::set<std::string>> single;
-  std::map<GroupRef, std::set<Tuple>> together;
+  std::map<FieldRef, std::map<std::string, Owners>> single;
+  std::map<GroupRef, std::map<Tuple, Owners>> together;
   bool empty() const { return single.empty() && together.empty(); }
 };
 
@@ -40,9 +45,10 @@ struct Search {
   const System* system;
   std::string tenant;
   std::unique_ptr<Connector> connector;
-  std::map<FieldRef, std::set<std::string>> asked;  // values already queried per field
-  std::map<GroupRef, std::set<Tuple>> asked_together;
+  std::map<FieldRef, std::map<std::string, Owners>> asked;  // values already queried per field, and for whom
+  std::map<GroupRef, std::map<Tuple, Owners>> asked_together;
   bool failed = false;
+  StoreStats stats;
 };
 
 // The value of `field` in a record as text, if it has one.
@@ -52,28 +58,119 @@ std::optional<std::string> field_value(const Record& r, const std::string& field
   return value_text(v);
 }
 
+// The keys of `wanted` not asked yet for some of their people, with those people; records them
+// as asked.
+template <typename Key>
+std::map<Key, Owners> fresh_keys(std::map<Key, Owners>& asked, const std::map<Key, Owners>& wanted) {
+  std::map<Key, Owners> fresh;
+  for (const auto& [key, owners] : wanted) {
+    Owners& before = asked[key];
+    for (std::size_t owner : owners) {
+      if (before.insert(owner).second) fresh[key].insert(owner);
+    }
+  }
+  return fresh;
+}
+
+// A key compared as a database may compare it: case and surrounding spaces ignored.
+std::string loose(std::string_view key) {
+  while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+  while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+  std::string out(key);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Who asked for the records of one query: the key a record holds gives its people.
+template <typename Key>
+class OwnerIndex {
+ public:
+  explicit OwnerIndex(const std::map<Key, Owners>& fresh) : m_fresh(fresh) {
+    for (const auto& [key, owners] : fresh) m_everyone.insert(owners.begin(), owners.end());
+    m_one_group = std::all_of(fresh.begin(), fresh.end(), [&](const auto& entry) { return entry.second == m_everyone; });
+  }
+  // Whether everyone in this query asked for every key alike (one person searched alone): then
+  // every record found is theirs.
+  bool one_group() const { return m_one_group; }
+  const Owners& everyone() const { return m_everyone; }
+  const Owners* find(const Key& key) {
+    auto exact = m_fresh.find(key);
+    if (exact != m_fresh.end()) return &exact->second;
+    if (m_loose.empty()) {
+      for (const auto& [k, owners] : m_fresh) m_loose[loosened(k)].insert(owners.begin(), owners.end());
+    }
+    auto similar = m_loose.find(loosened(key));
+    return similar == m_loose.end() ? nullptr : &similar->second;
+  }
+
+ private:
+  static Key loosened(const Key& key) {
+    if constexpr (std::is_same_v<Key, std::string>) {
+      return loose(key);
+    } else {
+      Key out;
+      for (const auto& part : key) out.push_back(loose(part));
+      return out;
+    }
+  }
+  const std::map<Key, Owners>& m_fresh;
+  Owners m_everyone;
+  bool m_one_group = false;
+  std::map<Key, Owners> m_loose;
+};
+
+// The keys of `fresh` one person asked for.
+template <typename Key>
+std::vector<Key> keys_of(const std::map<Key, Owners>& fresh, std::size_t owner) {
+  std::vector<Key> out;
+  for (const auto& [key, owners] : fresh) {
+    if (owners.contains(owner)) out.push_back(key);
+  }
+  return out;
+}
+
+template <typename Key>
+std::map<Key, Owners> only(const std::map<Key, Owners>& fresh, std::size_t owner) {
+  std::map<Key, Owners> out;
+  for (const auto& key : keys_of(fresh, owner)) out[key] = {owner};
+  return out;
+}
+
 class Locator {
  public:
-  Locator(const DataMap& map, const LocateScope& scope, const FoundRecordVisitor& visit, const ConnectorOpener& open)
+  Locator(const DataMap& map, const LocateScope& scope, const SubjectRecordVisitor& visit, const ConnectorOpener& open)
       : m_map(map), m_scope(scope), m_visit(visit), m_open(open) {}
 
-  Result<LocateResult> run(const std::vector<SubjectIdentifier>& identifiers) {
+  Result<BatchLocateResult> run(const std::vector<std::vector<SubjectIdentifier>>& subjects) {
+    m_result.subjects.resize(subjects.size());
+    for (const auto& identifiers : subjects) {
+      auto& by_kind = m_identities.emplace_back();
+      for (const auto& id : identifiers) by_kind[id.kind].push_back(id.value);
+    }
     open_searches();
-    std::map<std::string, std::vector<std::string>> by_kind;
-    for (const auto& id : identifiers) by_kind[id.kind].push_back(id.value);
+    std::map<std::string, std::vector<std::string>> everyones;
+    for (const auto& by_kind : m_identities) {
+      for (const auto& [kind, values] : by_kind) everyones[kind].insert(everyones[kind].end(), values.begin(), values.end());
+    }
     for (auto& search : m_searches) {
-      if (search.connector) search.connector->know_identities(by_kind);
+      if (!search.connector) continue;
+      // A store that answers for one person is told who before each query.
+      if (!search.connector->answers_for_one_person() || subjects.size() == 1)
+        search.connector->know_identities(subjects.size() == 1 ? m_identities.front() : everyones);
     }
     // The first level: every identity field of a kind the request knows.
     Level level;
-    for (const auto& id : identifiers) {
-      for (const auto& field : m_map.identity_fields(id.kind)) level.single[field].insert(id.value);
+    for (std::size_t owner = 0; owner < subjects.size(); ++owner) {
+      for (const auto& id : subjects[owner]) {
+        for (const auto& field : m_map.identity_fields(id.kind)) level.single[field][id.value].insert(owner);
+      }
     }
     while (!level.empty()) {
       Level next;
       if (auto ok = run_level_everywhere(level, next); !ok) return propagate(ok.error());
       level = std::move(next);
     }
+    for (auto& search : m_searches) m_result.stores.push_back(search.stats);
     return std::move(m_result);
   }
 
@@ -83,6 +180,10 @@ class Locator {
            std::find(m_scope.tenants.begin(), m_scope.tenants.end(), tenant) != m_scope.tenants.end();
   }
 
+  bool one_by_one(const Search& search) const {
+    return m_identities.size() > 1 && search.connector->answers_for_one_person();
+  }
+
   void open_searches() {
     for (const auto& system : m_map.systems) {
       if (system.store.type == "manual") continue;
@@ -90,10 +191,10 @@ class Locator {
           system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
       for (const auto& tenant : tenants) {
         if (!tenant.empty() && !tenant_in_scope(tenant)) continue;
-        Search s{&system, tenant, nullptr, {}, {}, false};
+        Search s{&system, tenant, nullptr, {}, {}, false, StoreStats{system.name, tenant}};
         auto connector = m_open(system.store, tenant);
         if (!connector) {
-          m_result.failures.push_back({system.name, tenant, connector.error().message});
+          for (auto& subject : m_result.subjects) subject.failures.push_back({system.name, tenant, connector.error().message});
           s.failed = true;
         } else {
           s.connector = std::move(*connector);
@@ -142,31 +243,67 @@ class Locator {
   }
 
   Status run_single_lookups(Search& search, const Level& level, Level& next) {
-    // Plain references, not structured bindings: clang 14 cannot capture those in the lambda below.
+    // Plain references, not structured bindings: clang 14 cannot capture those in lambdas.
     for (const auto& level_entry : level.single) {
       const FieldRef& field = level_entry.first;
-      const std::set<std::string>& values = level_entry.second;
       const Collection* c = m_map.collection(field.collection);
       if (!c || c->system != search.system->name) continue;
-      std::vector<std::string> fresh;
-      for (const auto& v : values) {
-        if (search.asked[field].insert(v).second) fresh.push_back(v);
-      }
+      auto fresh = fresh_keys(search.asked[field], level_entry.second);
       if (fresh.empty()) continue;
-      {
-        std::lock_guard lock(m_mutex);
-        ++m_result.queries;
+      Status done;
+      if (one_by_one(search)) {
+        OwnerIndex asking(fresh);
+        for (std::size_t owner : asking.everyone()) {
+          search.connector->know_identities(m_identities[owner]);
+          if (done = query_single(search, *c, field, only(fresh, owner), next); !done) break;
+        }
+      } else {
+        done = query_single(search, *c, field, fresh, next);
       }
-      // A text log line holding a token asked for earlier was reported then: those tokens, in one matcher.
-      std::optional<TokenMatcher> earlier;
-      if (search.system->store.type == "textlog") earlier.emplace(earlier_tokens(search, field, fresh));
-      Status found = search.connector->find(*c, field.field, fresh, [&](const Record& r) -> Status {
-        if (earlier ? reported_in_log(*earlier, r) : reported_before(search, field, r)) return {};
-        return report(search, *c, r, field.field, fresh, next);
-      });
-      if (!found) return store_failed(search, found);
+      if (!done) return store_failed(search, done);
     }
     return {};
+  }
+
+  Status query_single(Search& search, const Collection& c, const FieldRef& field,
+                      const std::map<std::string, Owners>& fresh, Level& next) {
+    OwnerIndex owners(fresh);
+    count_query(search, owners.everyone());
+    std::vector<std::string> values;
+    for (const auto& [value, who] : fresh) values.push_back(value);
+    std::map<std::size_t, std::vector<std::string>> asked_by;  // what each person asked, as locate alone would
+    for (std::size_t owner : owners.everyone()) asked_by[owner] = keys_of(fresh, owner);
+    bool log = search.system->store.type == "textlog";
+    // A text log line holding a token asked earlier was reported then: those tokens, in one matcher.
+    std::map<std::string, Owners> earlier = log ? earlier_tokens(search, field, fresh) : std::map<std::string, Owners>{};
+    std::vector<std::string> earlier_values;
+    for (const auto& [value, who] : earlier) earlier_values.push_back(value);
+    TokenMatcher earlier_matcher(earlier_values);
+    std::optional<TokenMatcher> fresh_matcher;
+    if (log && !owners.one_group()) fresh_matcher.emplace(values);
+    return timed(search, [&] {
+      return search.connector->find(c, field.field, values, [&](const Record& r) -> Status {
+        Owners found_for;
+        if (owners.one_group()) {
+          found_for = owners.everyone();
+        } else if (log) {
+          fresh_matcher->each_match(line_of(r), [&](const std::string& token) {
+            const Owners* who = owners.find(token);
+            if (who) found_for.insert(who->begin(), who->end());
+          });
+        } else if (auto value = field_value(r, field.field); const Owners* who = value ? owners.find(*value) : nullptr) {
+          found_for = *who;
+        } else {
+          return unattributable(c, field.field);
+        }
+        for (std::size_t owner : found_for) {
+          bool seen = log ? reported_in_log(earlier_matcher, earlier, r, owner) : reported_before(search, field, r, owner);
+          if (seen) continue;
+          if (Status s = report(owner, search, c, r, field.field, asked_by[owner], next); !s) return s;
+        }
+        return {};
+      });
+    });
   }
 
   // Lookups by several fields together, each tuple the values of one record.
@@ -175,85 +312,152 @@ class Locator {
       const GroupRef& group = level_entry.first;
       if (!in_system(search, group.collection)) continue;
       const Collection* c = m_map.collection(group.collection);
-      std::vector<Tuple> fresh;
-      std::vector<std::string> firsts;  // what the record was found by, for erasure planning
-      for (const auto& tuple : level_entry.second) {
-        if (!search.asked_together[group].insert(tuple).second) continue;
-        fresh.push_back(tuple);
-        firsts.push_back(tuple.front());
-      }
+      auto fresh = fresh_keys(search.asked_together[group], level_entry.second);
       if (fresh.empty()) continue;
-      {
-        std::lock_guard lock(m_mutex);
-        ++m_result.queries;
+      Status done;
+      if (one_by_one(search)) {
+        OwnerIndex asking(fresh);
+        for (std::size_t owner : asking.everyone()) {
+          search.connector->know_identities(m_identities[owner]);
+          if (done = query_together(search, *c, group, only(fresh, owner), next); !done) break;
+        }
+      } else {
+        done = query_together(search, *c, group, fresh, next);
       }
-      FieldRef any_field{group.collection, ""};
-      Status found = search.connector->find_together(*c, group.fields, fresh, [&](const Record& r) -> Status {
-        if (reported_before(search, any_field, r)) return {};
-        return report(search, *c, r, group.fields.front(), firsts, next);
-      });
-      if (!found) return store_failed(search, found);
+      if (!done) return store_failed(search, done);
     }
     return {};
   }
 
-  Status report(const Search& search, const Collection& c, const Record& r, const std::string& matched_field,
-                const std::vector<std::string>& asked, Level& next) {
+  Status query_together(Search& search, const Collection& c, const GroupRef& group, const std::map<Tuple, Owners>& fresh,
+                        Level& next) {
+    OwnerIndex owners(fresh);
+    count_query(search, owners.everyone());
+    std::vector<Tuple> tuples;
+    for (const auto& [tuple, who] : fresh) tuples.push_back(tuple);
+    std::map<std::size_t, std::vector<std::string>> firsts;  // what each record was found by, for erasure planning
+    for (std::size_t owner : owners.everyone()) {
+      for (const auto& tuple : keys_of(fresh, owner)) firsts[owner].push_back(tuple.front());
+    }
+    FieldRef any_field{group.collection, ""};
+    return timed(search, [&] {
+      return search.connector->find_together(c, group.fields, tuples, [&](const Record& r) -> Status {
+        Owners found_for;
+        if (owners.one_group()) {
+          found_for = owners.everyone();
+        } else {
+          Tuple tuple;
+          for (const auto& f : group.fields) tuple.push_back(field_value(r, f).value_or(""));
+          const Owners* who = owners.find(tuple);
+          if (!who) return unattributable(c, group.fields.front());
+          found_for = *who;
+        }
+        for (std::size_t owner : found_for) {
+          if (reported_before(search, any_field, r, owner)) continue;
+          if (Status s = report(owner, search, c, r, group.fields.front(), firsts[owner], next); !s) return s;
+        }
+        return {};
+      });
+    });
+  }
+
+  static Status unattributable(const Collection& c, const std::string& field) {
+    return fail(ErrorCode::internal, "a record of " + c.key() + " matches none of the values asked of " + field +
+                                         ": the requests cannot be told apart; locate them one by one");
+  }
+
+  void count_query(Search& search, const Owners& owners) {
     std::lock_guard lock(m_mutex);
-    ++m_result.records_by_collection[c.key()];
-    follow_references(c, r, next);
-    return m_visit(FoundRecord{*search.system, c, search.tenant, r, matched_field, asked});
+    ++m_result.queries;
+    ++search.stats.queries;
+    for (std::size_t owner : owners) ++m_result.subjects[owner].queries;
+  }
+
+  template <typename Query>
+  Status timed(Search& search, Query&& query) {
+    auto start = std::chrono::steady_clock::now();
+    Status s = query();
+    search.stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return s;
+  }
+
+  Status report(std::size_t owner, Search& search, const Collection& c, const Record& r,
+                const std::string& matched_field, const std::vector<std::string>& asked, Level& next) {
+    std::lock_guard lock(m_mutex);
+    ++m_result.subjects[owner].records_by_collection[c.key()];
+    ++search.stats.records;
+    follow_references(c, r, owner, next);
+    return m_visit(owner, FoundRecord{*search.system, c, search.tenant, r, matched_field, asked});
   }
 
   // A store that cannot be reached is reported and left; any other failure (a bug, a bad map) stops.
   Status store_failed(Search& search, const Status& found) {
     if (found.error().code != ErrorCode::unavailable) return found;
     std::lock_guard lock(m_mutex);
-    m_result.failures.push_back({search.system->name, search.tenant, found.error().message});
+    for (auto& subject : m_result.subjects)
+      subject.failures.push_back({search.system->name, search.tenant, found.error().message});
     search.failed = true;
     return {};
   }
 
-  // Whether an earlier query of this collection already returned the record: it holds a value
-  // that was asked for on another field. This needs memory for the values asked, not for the
-  // records found, which may be millions.
-  static bool reported_before(const Search& search, const FieldRef& current, const Record& r) {
+  // Whether an earlier query of this collection already returned the record to this person: it
+  // holds a value the person asked for on another field. This needs memory for the values
+  // asked, not for the records found, which may be millions.
+  static bool reported_before(const Search& search, const FieldRef& current, const Record& r, std::size_t owner) {
     for (const auto& [field, values] : search.asked) {
       if (field.collection != current.collection || field.field == current.field) continue;
       auto value = field_value(r, field.field);
-      if (value && values.contains(*value)) return true;
+      if (!value) continue;
+      auto asked = values.find(*value);
+      if (asked != values.end() && asked->second.contains(owner)) return true;
     }
     return false;
   }
 
-  // The tokens asked of this text log collection before this query.
-  static TokenMatcher earlier_tokens(const Search& search, const FieldRef& current, const std::vector<std::string>& fresh) {
-    std::set<std::string> now(fresh.begin(), fresh.end());
-    std::vector<std::string> earlier;
+  // The tokens asked of this text log collection before this query, and by whom.
+  static std::map<std::string, Owners> earlier_tokens(const Search& search, const FieldRef& current,
+                                                      const std::map<std::string, Owners>& fresh) {
+    std::map<std::string, Owners> earlier;
     for (const auto& [field, values] : search.asked) {
       if (field.collection != current.collection) continue;
-      for (const auto& v : values)
-        if (!now.contains(v)) earlier.push_back(v);
+      for (const auto& [value, owners] : values) {
+        auto now = fresh.find(value);
+        for (std::size_t owner : owners) {
+          if (now == fresh.end() || !now->second.contains(owner)) earlier[value].insert(owner);
+        }
+      }
     }
-    return TokenMatcher(earlier);
+    return earlier;
   }
 
-  static bool reported_in_log(const TokenMatcher& earlier, const Record& r) {
+  static std::string line_of(const Record& r) {
     const Value* line = r.get("line");
-    return line && !earlier.empty() && earlier.matches(value_text(*line));
+    return line ? value_text(*line) : std::string();
   }
 
-  // The keys this record gives the next level: each referenced field's value, and for a lookup
-  // by several fields together, the tuple of this record's values (never mixed with another's).
-  void follow_references(const Collection& c, const Record& r, Level& next) const {
+  static bool reported_in_log(const TokenMatcher& matcher, const std::map<std::string, Owners>& earlier, const Record& r,
+                              std::size_t owner) {
+    if (matcher.empty()) return false;
+    bool seen = false;
+    matcher.each_match(line_of(r), [&](const std::string& token) {
+      auto who = earlier.find(token);
+      if (who != earlier.end() && who->second.contains(owner)) seen = true;
+    });
+    return seen;
+  }
+
+  // The keys this record gives the next level for this person: each referenced field's value,
+  // and for a lookup by several fields together, the tuple of this record's values (never mixed
+  // with another's).
+  void follow_references(const Collection& c, const Record& r, std::size_t owner, Level& next) const {
     for (const auto& ref : m_map.references) {
       if (ref.from.collection != c.key()) continue;
       const Collection* target = m_map.collection(ref.to.collection);
       if (const auto* group = target ? group_of(*target, ref.to.field) : nullptr) {
-        if (ref.to.field == group->front()) follow_group(c, r, *target, *group, next);
+        if (ref.to.field == group->front()) follow_group(c, r, *target, *group, owner, next);
         continue;
       }
-      if (auto value = field_value(r, ref.from.field)) next.single[ref.to].insert(*value);
+      if (auto value = field_value(r, ref.from.field)) next.single[ref.to][*value].insert(owner);
     }
   }
 
@@ -265,7 +469,7 @@ class Locator {
   }
 
   void follow_group(const Collection& c, const Record& r, const Collection& target,
-                    const std::vector<std::string>& group, Level& next) const {
+                    const std::vector<std::string>& group, std::size_t owner, Level& next) const {
     Tuple tuple;
     for (const auto& field : group) {
       auto ref = std::find_if(m_map.references.begin(), m_map.references.end(), [&](const Reference& x) {
@@ -275,15 +479,16 @@ class Locator {
       if (!value) return;  // this record does not hold the whole group
       tuple.push_back(*value);
     }
-    next.together[GroupRef{target.key(), group}].insert(std::move(tuple));
+    next.together[GroupRef{target.key(), group}][std::move(tuple)].insert(owner);
   }
 
   const DataMap& m_map;
   const LocateScope& m_scope;
-  const FoundRecordVisitor& m_visit;
+  const SubjectRecordVisitor& m_visit;
   const ConnectorOpener& m_open;
+  std::vector<std::map<std::string, std::vector<std::string>>> m_identities;  // per person, by kind
   std::vector<Search> m_searches;
-  LocateResult m_result;
+  BatchLocateResult m_result;
   std::mutex m_mutex;  // guards m_result, the next level's keys and calls to the visitor
 };
 
@@ -296,7 +501,20 @@ Result<std::unique_ptr<Connector>> open_for_reading(const StoreSpec& store, std:
 Result<LocateResult> locate(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
                             const LocateScope& scope, const FoundRecordVisitor& visit, const ConnectorOpener& open) {
   if (identifiers.empty()) return invalid("locate needs at least one subject identifier");
-  return Locator(map, scope, visit, open).run(identifiers);
+  SubjectRecordVisitor one = [&](std::size_t, const FoundRecord& found) { return visit(found); };
+  auto result = Locator(map, scope, one, open).run({identifiers});
+  if (!result) return propagate(result.error());
+  return std::move(result->subjects.front());
+}
+
+Result<BatchLocateResult> locate_batch(const DataMap& map, const std::vector<std::vector<SubjectIdentifier>>& subjects,
+                                       const LocateScope& scope, const SubjectRecordVisitor& visit,
+                                       const ConnectorOpener& open) {
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    if (subjects[i].empty()) return invalid("locate needs at least one identifier for each subject (subject " + std::to_string(i + 1) + " has none)");
+  }
+  if (subjects.empty()) return BatchLocateResult{};
+  return Locator(map, scope, visit, open).run(subjects);
 }
 
 }  // namespace maestro

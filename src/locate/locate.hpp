@@ -11,6 +11,12 @@
 // The visitor is called from several threads, one call at a time.
 //
 //   LocateResult r = *locate(map, identifiers, {}, [](const FoundRecord& f) { ...; return Status{}; });
+//
+// locate_batch() searches for many people at once (the pending requests): each level queries a
+// collection once with the keys of all of them bound together (chunked by the connector), and
+// each record found is handed to the people whose keys it matched, with what they asked, exactly
+// as if each had been searched alone. A store whose answers depend on the person (an API that
+// filters by the person's identifiers) is asked once per person.
 #pragma once
 
 #include <functional>
@@ -61,5 +67,30 @@ Result<std::unique_ptr<Connector>> open_for_reading(const StoreSpec& store, std:
 Result<LocateResult> locate(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
                             const LocateScope& scope, const FoundRecordVisitor& visit,
                             const ConnectorOpener& open = open_for_reading);
+
+// What one store (system and tenant) did in a search: queries sent, records returned, and the
+// time spent waiting for them.
+struct StoreStats {
+  std::string system;
+  std::string tenant;
+  std::size_t queries = 0;
+  std::size_t records = 0;
+  double seconds = 0;
+};
+
+struct BatchLocateResult {
+  std::vector<LocateResult> subjects;  // one per subject, in the order given
+  std::vector<StoreStats> stores;
+  std::size_t queries = 0;  // queries sent for all subjects together
+};
+
+// `subject` is the index of the person in `subjects`.
+using SubjectRecordVisitor = std::function<Status(std::size_t subject, const FoundRecord&)>;
+
+// Locates many people in one search. Fails (internal) if a record cannot be told apart: a store
+// returned a row whose key matches none of the values asked, even ignoring case and spaces.
+Result<BatchLocateResult> locate_batch(const DataMap& map, const std::vector<std::vector<SubjectIdentifier>>& subjects,
+                                       const LocateScope& scope, const SubjectRecordVisitor& visit,
+                                       const ConnectorOpener& open = open_for_reading);
 
 }  // namespace maestro

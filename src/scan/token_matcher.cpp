@@ -1,9 +1,9 @@
 #include "scan/token_matcher.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
-#include "connectors/file_lines.hpp"
 
 namespace maestro {
 
@@ -49,7 +49,41 @@ std::size_t filter_bits_for(std::size_t values) {
   return bits;
 }
 
+bool is_word(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
+}
+
 }  // namespace
+
+std::size_t find_token(std::string_view text, std::string_view value, std::size_t from) {
+  if (value.empty()) return std::string_view::npos;
+  for (std::size_t pos = text.find(value, from); pos != std::string_view::npos; pos = text.find(value, pos + 1)) {
+    bool left_ok = pos == 0 || !is_word(text[pos - 1]);
+    std::size_t end = pos + value.size();
+    // A trailing full stop ends a sentence, not a token ("from 10.0.0.1.").
+    bool right_ok = end == text.size() || !is_word(text[end]) ||
+                    (text[end] == '.' && (end + 1 == text.size() || !is_word(text[end + 1])));
+    if (left_ok && right_ok) return pos;
+  }
+  return std::string_view::npos;
+}
+
+bool contains_token(std::string_view text, std::string_view value) {
+  return find_token(text, value, 0) != std::string_view::npos;
+}
+
+std::string replace_token(std::string_view text, std::string_view token, std::string_view replacement) {
+  std::string out;
+  std::size_t last = 0;
+  for (std::size_t pos = find_token(text, token, 0); pos != std::string_view::npos;
+       pos = find_token(text, token, last)) {
+    out.append(text.substr(last, pos - last)).append(replacement);
+    last = pos + token.size();
+  }
+  out.append(text.substr(last));
+  return out;
+}
+
 
 const std::bitset<256> TokenMatcher::k_token_chars = token_chars();
 

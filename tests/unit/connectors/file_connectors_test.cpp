@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "connectors/file_lines.hpp"
+#include "scan/token_matcher.hpp"
 #include "support/test_support.hpp"
 
 namespace maestro {
@@ -92,14 +93,6 @@ TEST_F(FileConnectorTest, AMissingFolderIsUnavailable) {
   auto r = (*connector)->find(c, "email", {"x"}, [](const Record&) { return Status{}; });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::unavailable);
-}
-
-TEST(ContainsToken, Boundaries) {
-  EXPECT_TRUE(contains_token("from 10.0.0.1 port", "10.0.0.1"));
-  EXPECT_FALSE(contains_token("from 10.0.0.12 port", "10.0.0.1"));
-  EXPECT_FALSE(contains_token("from 110.0.0.1 port", "10.0.0.1"));
-  EXPECT_TRUE(contains_token("ends 10.0.0.1.", "10.0.0.1"));
-  EXPECT_FALSE(contains_token("mail xjane@example.com", "jane@example.com"));
 }
 
 TEST(SplitCsv, EmptyAndQuoted) {

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "support/test_support.hpp"
 
@@ -173,6 +175,116 @@ TEST(Locate, NeedsAnIdentifier) {
   DataMap empty;
   EXPECT_EQ(locate(empty, {}, {}, [](const FoundRecord&) { return Status{}; }).error().code,
             ErrorCode::invalid_argument);
+}
+
+
+// What one person's search returned, as comparable text: collection, record, matched field and
+// the values asked.
+using Findings = std::multiset<std::string>;
+
+std::string finding(const FoundRecord& f) {
+  std::string out = f.collection.key() + "|" + f.matched_field + "|";
+  for (const auto& v : f.asked_values) out += v + ",";
+  for (const auto& [column, value] : f.record.columns) out += "|" + column + "=" + value_text(value);
+  return out;
+}
+
+// Each person's share of a batch equals their own search, record for record, with far fewer
+// queries: every Chinook customer (some by email in another case, some by phone, one by both,
+// two people asking for the same customer) and an unknown person, searched together.
+TEST_F(ChinookLocate, ABatchGivesEachPersonWhatTheirOwnSearchGives) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  std::vector<std::vector<SubjectIdentifier>> subjects;
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db().c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(handle, "SELECT CustomerId, Email, Phone FROM Customer ORDER BY CustomerId", -1, &stmt, nullptr);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    long long id = sqlite3_column_int64(stmt, 0);
+    std::string email = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+    if (id % 5 == 0) std::transform(email.begin(), email.end(), email.begin(), ::toupper);
+    std::vector<SubjectIdentifier> ids{{"email", email}};
+    if (id == 3) ids.push_back({"phone", reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2))});
+    subjects.push_back(ids);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  ASSERT_EQ(subjects.size(), 59u);
+  subjects.push_back(subjects[0]);                                // the same person asks twice
+  subjects.push_back({{"email", "nobody@example.com"}});          // not a customer
+  std::vector<Findings> batch(subjects.size());
+  auto together = locate_batch(map, subjects, {}, [&](std::size_t subject, const FoundRecord& f) {
+    batch[subject].insert(finding(f));
+    return Status{};
+  });
+  ASSERT_TRUE(together) << together.error().message;
+  ASSERT_EQ(together->subjects.size(), subjects.size());
+  std::size_t single_queries = 0;
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    Findings alone;
+    auto r = locate(map, subjects[i], {}, [&](const FoundRecord& f) {
+      alone.insert(finding(f));
+      return Status{};
+    });
+    ASSERT_TRUE(r) << r.error().message;
+    single_queries += r->queries;
+    EXPECT_EQ(batch[i], alone) << "subject " << i;
+    EXPECT_EQ(together->subjects[i].records_by_collection, r->records_by_collection) << "subject " << i;
+  }
+  EXPECT_TRUE(batch.back().empty());
+  EXPECT_EQ(batch[0], batch[59]);
+  EXPECT_GT(single_queries, 20 * together->queries) << single_queries << " queries alone, " << together->queries << " together";
+  ASSERT_EQ(together->stores.size(), 1u);
+  EXPECT_EQ(together->stores[0].queries, together->queries);
+}
+
+// Text log lines holding two people's addresses go to both, each with only their own values
+// (erasure planning replaces what the person asked for, never another's address).
+TEST(LocateBatch, ALogLineWithTwoPeoplesAddressesGoesToEachWithTheirOwnValues) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "logs");
+  std::ofstream(dir / "logs" / "auth.log") << "login 10.0.0.1\nlogin 10.0.0.2\nsession 10.0.0.1 to 10.0.0.2\nnone 10.0.0.3\n"
+                                           << "mail jane@example.com from 10.0.0.9\n";
+  std::ofstream(dir / "datamap.yaml") << "systems:\n"
+                                         "  - name: ssh\n"
+                                         "    store: {type: textlog, path: logs}\n"
+                                         "    collections:\n"
+                                         "      - name: auth\n"
+                                         "        source: '*.log'\n"
+                                         "        fields:\n"
+                                         "          - {name: line, categories: [user.device.ip_address], identity: ip}\n"
+                                         "          - {name: mail, categories: [user.contact.email], identity: email}\n";
+  auto map = load_data_map(dir / "datamap.yaml", nullptr);
+  ASSERT_TRUE(map) << map.error().message;
+  std::vector<std::vector<SubjectIdentifier>> subjects = {
+      {{"ip", "10.0.0.1"}}, {{"ip", "10.0.0.2"}}, {{"ip", "10.0.0.9"}, {"email", "jane@example.com"}}};
+  std::vector<Findings> batch(subjects.size());
+  auto together = locate_batch(*map, subjects, {}, [&](std::size_t subject, const FoundRecord& f) {
+    batch[subject].insert(finding(f));
+    return Status{};
+  });
+  ASSERT_TRUE(together) << together.error().message;
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    Findings alone;
+    auto r = locate(*map, subjects[i], {}, [&](const FoundRecord& f) {
+      alone.insert(finding(f));
+      return Status{};
+    });
+    ASSERT_TRUE(r);
+    EXPECT_EQ(batch[i], alone) << "subject " << i;
+  }
+  EXPECT_EQ(batch[0].size(), 2u);
+  EXPECT_EQ(batch[1].size(), 2u);
+  EXPECT_EQ(batch[2].size(), 1u);  // found by address and by email: reported once
+  for (const auto& f : batch[0]) EXPECT_EQ(f.find("10.0.0.2,"), std::string::npos) << f;
+}
+
+TEST(LocateBatch, EverySubjectNeedsAnIdentifier) {
+  DataMap empty;
+  auto none = [](std::size_t, const FoundRecord&) { return Status{}; };
+  EXPECT_EQ(locate_batch(empty, {{{"email", "a@example.com"}}, {}}, {}, none).error().code, ErrorCode::invalid_argument);
+  EXPECT_TRUE(locate_batch(empty, {}, {}, none));
 }
 
 }  // namespace

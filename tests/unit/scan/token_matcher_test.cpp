@@ -7,7 +7,6 @@
 #include <random>
 #include <set>
 
-#include "connectors/file_lines.hpp"
 #include "support/test_support.hpp"
 
 namespace maestro {
@@ -24,6 +23,14 @@ std::set<std::string> engine(const TokenMatcher& m, std::string_view line) {
   std::set<std::string> out;
   m.each_match(line, [&](const std::string& v) { out.insert(v); });
   return out;
+}
+
+TEST(ContainsToken, Boundaries) {
+  EXPECT_TRUE(contains_token("from 10.0.0.1 port", "10.0.0.1"));
+  EXPECT_FALSE(contains_token("from 10.0.0.12 port", "10.0.0.1"));
+  EXPECT_FALSE(contains_token("from 110.0.0.1 port", "10.0.0.1"));
+  EXPECT_TRUE(contains_token("ends 10.0.0.1.", "10.0.0.1"));
+  EXPECT_FALSE(contains_token("mail xjane@example.com", "jane@example.com"));
 }
 
 TEST(TokenMatcher, TokenBoundariesAndNearMisses) {
