@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <iomanip>
+#include <sstream>
+
 #include "cli/session.hpp"
 #include "desk/export_service.hpp"
 #include "desk/locate_service.hpp"
@@ -43,6 +46,27 @@ void print_locate(Session& s, const LocateOutcome& outcome, const DataMap& map, 
   for (const auto& f : r.failures) {
     s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": " << f.message
           << "\n";
+  }
+}
+
+std::string seconds(double s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(3) << s;
+  return out.str();
+}
+
+// Sends the fulfilment letter (template C) and, in a separate message, the package's password.
+void notify_requester(Session& s, const ExportOutcome& o, const std::string& password_to) {
+  CaseView v = must(s.desk().find(o.case_number));
+  send_case_letter(s, v, "fulfilment", must(s.correspondence().fulfilment_fields(v, o.delivered_to)));
+  LetterFields p;
+  p.values["password"] = o.package.password;
+  auto sent = s.correspondence().send_letter(
+      v, "package-password", p, password_to.empty() ? std::nullopt : std::optional<std::string>(password_to));
+  if (!sent) {
+    s.err << "warning: the password message was not sent: " << sent.error().message << "\n";
+  } else {
+    s.out << "Password sent separately (message #" << sent->message.id << ", " << sent->message.state << ")\n";
   }
 }
 
@@ -110,20 +134,7 @@ void add_export(CLI::App& dsar, Session& s) {
             << "The requester opens the package with 7-Zip or any AES-capable unzip tool, e.g. 7z x "
             << std::filesystem::path(o.delivered_to).filename().string() << "\n";
     }
-    if (opts->notify) {
-      CaseView v = must(s.desk().find(o.case_number));
-      send_case_letter(s, v, "fulfilment", must(s.correspondence().fulfilment_fields(v, o.delivered_to)));
-      LetterFields p;
-      p.values["password"] = o.package.password;
-      auto sent = s.correspondence().send_letter(
-          v, "package-password", p,
-          opts->password_to.empty() ? std::nullopt : std::optional<std::string>(opts->password_to));
-      if (!sent) {
-        s.err << "warning: the password message was not sent: " << sent.error().message << "\n";
-      } else {
-        s.out << "Password sent separately (message #" << sent->message.id << ", " << sent->message.state << ")\n";
-      }
-    }
+    if (opts->notify) notify_requester(s, o, opts->password_to);
     report_manual_tasks(s, o.manual, opts->json);
     for (const auto& f : o.failures) {
       s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": "
@@ -136,10 +147,106 @@ void add_export(CLI::App& dsar, Session& s) {
   });
 }
 
+void add_export_batch(CLI::App& dsar, Session& s) {
+  struct Options {
+    BatchExportRequest request;
+    std::string map;
+    bool json = false, notify = false, stats = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = dsar.add_subcommand(
+      "export-batch", "Deliver the access packages of every case waiting for one, searching the stores once for all");
+  cmd->add_option("--out", opts->request.destination, "Where to deliver the packages: a folder (inside exports_root)")
+      ->required();
+  cmd->add_option("--case", opts->request.case_numbers,
+                  "Only this case (repeatable; default: every verified access case without a package)");
+  cmd->add_option("--format", opts->request.formats, "Files in each package: json,csv,html (default all; json always)");
+  cmd->add_option("--batch-size", opts->request.batch_size,
+                  "Cases searched together (default 200; each keeps a few files open while it is written)");
+  cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_flag("--notify", opts->notify,
+                "Send each requester the fulfilment letter and, in a separate message, their package's password");
+  cmd->add_flag("--stats", opts->stats, "Print the queries, records and time of each store");
+  cmd->add_flag("--json", opts->json, "Print the outcome as JSON (the passwords included)");
+  cmd->footer(
+      "Each case gets the same package, audit events and delivery record as 'dsar export --case' would give it, "
+      "but each collection is queried once per step of the search with the keys of all the cases of a batch, and "
+      "log files are read once. Cases scoped to tenants are searched with the cases of the same tenants. A case "
+      "that cannot be exported (not verified, a store down) is listed and the others are delivered; the command "
+      "then exits 5. Without --notify each package's password is printed once: send it by another channel.\n\n"
+      "Example:\n  maestro dsar export-batch --out exports/ --notify --stats");
+  cmd->callback([&s, opts] {
+    const DataMap& map = s.data_map(opts->map);
+    BatchExportRequest request = opts->request;
+    request.work_dir = s.installation().settings.home / "work";
+    request.exports_root = s.installation().settings.exports_root;
+    BatchExportOutcome o = must(export_cases(s.desk(), map, request));
+    if (opts->json) {
+      nlohmann::json cases = nlohmann::json::array(), refused = nlohmann::json::array(),
+                     stores = nlohmann::json::array();
+      for (const auto& c : o.cases) {
+        cases.push_back({{"case", c.case_number},
+                         {"package", c.delivered_to},
+                         {"sha256", c.package.sha256},
+                         {"password", c.package.password},
+                         {"records", c.package.records_by_collection},
+                         {"complete", c.failures.empty()}});
+      }
+      for (const auto& [number, why] : o.refused) refused.push_back({{"case", number}, {"error", why}});
+      for (const auto& st : o.stores) {
+        stores.push_back({{"system", st.system},
+                          {"tenant", st.tenant},
+                          {"queries", st.queries},
+                          {"records", st.records},
+                          {"seconds", st.seconds}});
+      }
+      s.out << nlohmann::json{{"delivered", cases},
+                              {"refused", refused},
+                              {"queries", o.queries},
+                              {"stores", stores},
+                              {"seconds", o.seconds}}
+                   .dump(2)
+            << "\n";
+    } else {
+      for (const auto& c : o.cases) {
+        std::size_t records = 0;
+        for (const auto& [key, n] : c.package.records_by_collection) records += n;
+        s.out << pad(c.case_number, 16) << pad(std::to_string(records) + " record(s)", 14) << c.delivered_to
+              << (opts->notify ? "" : "  password: " + c.package.password) << "\n";
+      }
+      s.out << "\n"
+            << o.cases.size() << " package(s) delivered, " << o.refused.size() << " case(s) not exported, " << o.queries
+            << " queries\n";
+      if (!opts->notify && !o.cases.empty())
+        s.out << "Passwords are shown once and never stored: send each by a different channel from its package.\n";
+    }
+    if (opts->stats && !opts->json) {
+      s.out << "\n" << pad("STORE", 24) << pad("QUERIES", 9) << pad("RECORDS", 9) << "SECONDS\n";
+      for (const auto& st : o.stores) {
+        s.out << pad(st.system + (st.tenant.empty() ? "" : "/" + st.tenant), 24) << pad(std::to_string(st.queries), 9)
+              << pad(std::to_string(st.records), 9) << seconds(st.seconds) << "\n";
+      }
+      s.out << "total " << seconds(o.seconds) << " s\n";
+    }
+    for (const auto& c : o.cases) {
+      if (opts->notify) notify_requester(s, c, "");
+      report_manual_tasks(s, c.manual, opts->json);
+    }
+    for (const auto& [number, why] : o.refused) s.err << "NOT EXPORTED: " << number << ": " << why << "\n";
+    bool incomplete =
+        std::any_of(o.cases.begin(), o.cases.end(), [](const ExportOutcome& c) { return !c.failures.empty(); });
+    if (!o.refused.empty() || incomplete) {
+      fail_command(Error{ErrorCode::unavailable, std::to_string(o.refused.size()) + " case(s) not exported" +
+                                                     (incomplete ? ", some packages INCOMPLETE" : "")});
+    }
+  });
+}
+
 }  // namespace
 
 void add_data_commands(CLI::App& dsar, Session& s) {
   add_export(dsar, s);
+  add_export_batch(dsar, s);
   struct Options {
     std::vector<std::string> subjects, tenants;
     std::string case_number, map;

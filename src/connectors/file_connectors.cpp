@@ -77,8 +77,12 @@ class FileConnector : public Connector {
       std::function<std::optional<Record>(std::string_view line, const std::string& field,
                                           const std::set<std::string>& values, std::vector<std::string>& header)>;
   FileConnector(StoreSpec store, Matcher match, LineEraser erase, AccessMode mode, RawForm raw, std::size_t threads)
-      : m_store(std::move(store)), m_match(std::move(match)), m_erase(std::move(erase)), m_mode(mode),
-        m_raw(std::move(raw)), m_threads(threads) {}
+      : m_store(std::move(store)),
+        m_match(std::move(match)),
+        m_erase(std::move(erase)),
+        m_mode(mode),
+        m_raw(std::move(raw)),
+        m_threads(threads) {}
 
   Status scan(const Collection& collection, const RecordVisitor& visit) override {
     return find(collection, "", {}, visit);
@@ -94,13 +98,14 @@ class FileConnector : public Connector {
       // A line whose raw text holds no key of a change stays as it is: only the others are parsed.
       std::vector<std::string> keys;
       for (const auto& row : change.rows) keys.push_back(row.key);
-      bool skip_unkeyed = prefilter_safe(keys) && std::none_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); });
+      bool skip_unkeyed = prefilter_safe(keys) &&
+                          std::none_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); });
       TokenMatcher key_tokens(keys);
       for (const auto& file : *files) {
         std::vector<std::string> header;
         auto rewritten = rewrite_lines(file, [&](const std::string& line) -> std::optional<std::string> {
-          bool needs_parsing = (m_raw.header && header.empty()) ||
-                               line.find_first_of(m_raw.escape_bytes) != std::string::npos;
+          bool needs_parsing =
+              (m_raw.header && header.empty()) || line.find_first_of(m_raw.escape_bytes) != std::string::npos;
           if (skip_unkeyed && !needs_parsing && !key_tokens.matches(line)) return line;
           return m_erase(line, index, header);
         });
@@ -376,7 +381,8 @@ Result<std::unique_ptr<Connector>> open_file_connector(const StoreSpec& store, A
 
 Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store, AccessMode mode) {
   // A JSON line without a backslash shows its strings as they are (no escapes).
-  return open_file_connector(store, mode, match_jsonl, erase_jsonl, {.escape_bytes = "\\", .numbers_are_rewritten = true});
+  return open_file_connector(store, mode, match_jsonl, erase_jsonl,
+                             {.escape_bytes = "\\", .numbers_are_rewritten = true});
 }
 Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store, AccessMode mode) {
   // A CSV row without quotes shows its cells as they are; the header row is always read.

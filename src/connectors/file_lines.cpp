@@ -65,7 +65,6 @@ Status for_each_line(const fs::path& file, const std::function<Status(std::strin
 
 namespace {
 
-
 bool is_gzip(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   char magic[2] = {0, 0};

@@ -143,11 +143,14 @@ class PostgresConnector final : public Connector {
       return connection_error();
     }
     Status result;
+    m_last_sqlstate.clear();
     while (PGresult* res = PQgetResult(m_conn)) {
       ExecStatusType status = PQresultStatus(res);
       if (status == PGRES_SINGLE_TUPLE && result) {
         result = visit(row(res));
       } else if (status != PGRES_TUPLES_OK && status != PGRES_SINGLE_TUPLE && result) {
+        const char* sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        m_last_sqlstate = sqlstate ? sqlstate : "";
         std::string message = PQresultErrorMessage(res);
         bool lost = PQstatus(m_conn) != CONNECTION_OK;
         result = fail(lost ? ErrorCode::unavailable : ErrorCode::invalid_argument,
@@ -169,6 +172,18 @@ class PostgresConnector final : public Connector {
       expression =
           "jsonb_extract_path_text(" + quote_identifier(field.substr(0, dot)) + "::jsonb, VARIADIC $2::text[])";
     } else {
+      // Compared in the column's own type first, so that its index is used (a cast to text
+      // would read every row). Values that are not of that type ('abc' for an integer key), or
+      // a type without equality (json), are compared as text instead.
+      std::string typed =
+          "SELECT * FROM " + quote_table(collection.source) + " WHERE " + quote_identifier(field) + " = ANY($1)";
+      bool visited = false;
+      Status found = stream_query(typed, params, collection, field, [&](const Record& r) {
+        visited = true;
+        return visit(r);
+      });
+      bool wrong_type = m_last_sqlstate.starts_with("22") || m_last_sqlstate == "42883";
+      if (found || visited || !wrong_type) return found;
       expression = quote_identifier(field) + "::text";
     }
     std::string sql = "SELECT * FROM " + quote_table(collection.source) + " WHERE " + expression + " = ANY($1::text[])";
@@ -206,6 +221,7 @@ class PostgresConnector final : public Connector {
 
   PGconn* m_conn;
   std::string m_label;
+  std::string m_last_sqlstate;  // of the last failed query ("22P02": a value not of the column's type)
 };
 
 }  // namespace

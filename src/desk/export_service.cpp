@@ -1,6 +1,11 @@
 #include "desk/export_service.hpp"
 
+#include <sys/resource.h>
+
 #include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
 
 #include "crypto/keyring.hpp"
 #include "desk/case_resolution.hpp"
@@ -8,6 +13,127 @@
 #include "sinks/sink.hpp"
 
 namespace maestro {
+
+namespace {
+
+// A case whose package is being written: what the package says about the case, and its writer.
+struct PreparedExport {
+  CaseView view;
+  bool ad_hoc = false;
+  std::vector<SubjectIdentifier> identifiers;  // searched for
+  std::filesystem::path work;
+  std::unique_ptr<PackageWriter> writer;
+};
+
+PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<SubjectIdentifier>& identifiers) {
+  PackageInfo info;
+  info.case_number = view.c.number;
+  info.request_date = view.c.received_at;
+  info.fulfilment_date = desk.clock().now();
+  info.subject_name = view.c.subject_name;
+  info.identifiers = identifiers;
+  auto jurisdiction = desk.policy().jurisdiction(view.c.jurisdiction);
+  info.jurisdiction = view.c.jurisdiction;
+  if (jurisdiction) {
+    info.jurisdiction_name = (*jurisdiction)->name;
+    info.complaint_authority = (*jurisdiction)->authority;
+  }
+  return info;
+}
+
+PreparedExport prepare(Desk& desk, const DataMap& map, CaseView view, bool ad_hoc,
+                       const std::vector<SubjectIdentifier>& extra, const std::filesystem::path& work_dir,
+                       const std::set<PackageFormat>& formats) {
+  PreparedExport p;
+  p.identifiers = view.c.identifiers;
+  for (const auto& id : extra) {
+    if (std::find(p.identifiers.begin(), p.identifiers.end(), id) == p.identifiers.end()) p.identifiers.push_back(id);
+  }
+  p.work = work_dir / (view.c.number + "-" + to_hex(random_bytes(6)));
+  p.writer = std::make_unique<PackageWriter>(p.work, map, package_info(desk, view, p.identifiers), formats);
+  p.view = std::move(view);
+  p.ad_hoc = ad_hoc;
+  return p;
+}
+
+// Seals, delivers and records one case's package once its records are in the writer.
+Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
+                             const std::vector<StoreFailure>& failures, Sink& sink, bool deliver_incomplete,
+                             const std::string& formats, const std::string& destination) {
+  ExportOutcome outcome;
+  outcome.case_number = p.view.c.number;
+  outcome.ad_hoc_case = p.ad_hoc;
+  outcome.failures = failures;
+  std::error_code ec;
+  if (!outcome.failures.empty() && !deliver_incomplete) {
+    p.writer.reset();
+    std::filesystem::remove_all(p.work, ec);
+    return fail(ErrorCode::unavailable, std::to_string(outcome.failures.size()) +
+                                            " store(s) could not be searched (first: " + outcome.failures[0].system +
+                                            "); nothing was delivered");
+  }
+  auto sealed = p.writer->seal();
+  if (!sealed) return propagate(sealed.error());
+  outcome.package = std::move(*sealed);
+
+  auto delivered = sink.put(outcome.package.zip_path, outcome.package.zip_path.filename().string());
+  p.writer.reset();
+  std::filesystem::remove_all(p.work, ec);
+  if (!delivered) return propagate(delivered.error());
+  outcome.delivered_to = *delivered;
+
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& f : outcome.failures) failed.push_back({{"system", f.system}, {"tenant", f.tenant}});
+  nlohmann::json details{{"sha256", outcome.package.sha256},
+                         {"bytes", outcome.package.size},
+                         {"records", outcome.package.records_by_collection},
+                         {"redacted_values", outcome.package.redacted_values},
+                         {"formats", formats},
+                         {"destination", destination.starts_with("s3://") ? "s3" : "folder"},
+                         {"complete", outcome.failures.empty()},
+                         {"failed_stores", failed}};
+  PackageDelivery delivery{desk.clock().now(), outcome.package.sha256, outcome.package.size, outcome.delivered_to};
+  auto recorded = desk.record_delivery(p.view.c.number, delivery, details.dump());
+  if (!recorded) return propagate(recorded.error());
+  auto manual = desk.manual_tasks_for(*recorded, map, "export");
+  if (!manual) return propagate(manual.error());
+  outcome.manual = std::move(*manual);
+  return outcome;
+}
+
+// Whether a case waits for its access package: verified, asks for access or portability, and
+// has none delivered yet.
+bool waits_for_package(const CaseView& v) {
+  bool wants_copy = std::any_of(v.c.rights.begin(), v.c.rights.end(), [](Right r) {
+    return r == Right::access || r == Right::portability || r == Right::ccpa_know;
+  });
+  return wants_copy && (v.c.state == CaseState::verified || v.c.state == CaseState::in_progress) &&
+         v.c.deliveries.empty() && !v.c.personal_data_purged_at;
+}
+
+// Each case's package keeps a few files open while records arrive: let a batch have them.
+void allow_open_files(std::size_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(wanted));
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+void add_stats(std::vector<StoreStats>& total, const std::vector<StoreStats>& more) {
+  for (const auto& s : more) {
+    auto same = std::find_if(total.begin(), total.end(),
+                             [&](const StoreStats& t) { return t.system == s.system && t.tenant == s.tenant; });
+    if (same == total.end()) {
+      total.push_back(s);
+    } else {
+      same->queries += s.queries;
+      same->records += s.records;
+      same->seconds += s.seconds;
+    }
+  }
+}
+
+}  // namespace
 
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& r) {
   // Check everything that can be checked before anything is written.
@@ -19,70 +145,77 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
   if (!ids) return propagate(ids.error());
   if (ids->empty() && !r.case_number) return invalid("give --subject KIND:VALUE or --case ID");
 
-  ExportOutcome outcome;
   CaseResolution resolution{r.subjects, r.case_number, r.tenants, r.jurisdiction, "access", r.override_reason};
   auto resolved = resolve_working_case(desk, resolution, *ids);
   if (!resolved) return propagate(resolved.error());
-  outcome.ad_hoc_case = resolved->ad_hoc;
-  CaseView view = std::move(resolved->view);
-  outcome.case_number = view.c.number;
-
-  PackageInfo info;
-  info.case_number = view.c.number;
-  info.request_date = view.c.received_at;
-  info.fulfilment_date = desk.clock().now();
-  info.subject_name = view.c.subject_name;
-  info.identifiers = view.c.identifiers;
-  for (const auto& id : *ids) {
-    if (std::find(info.identifiers.begin(), info.identifiers.end(), id) == info.identifiers.end())
-      info.identifiers.push_back(id);
-  }
-  auto jurisdiction = desk.policy().jurisdiction(view.c.jurisdiction);
-  info.jurisdiction = view.c.jurisdiction;
-  if (jurisdiction) {
-    info.jurisdiction_name = (*jurisdiction)->name;
-    info.complaint_authority = (*jurisdiction)->authority;
-  }
-
-  std::filesystem::path work = r.work_dir / (view.c.number + "-" + to_hex(random_bytes(6)));
-  PackageWriter writer(work, map, info, *formats);
-  LocateRequest locate_request{r.subjects, view.c.number, r.tenants};
-  auto located = locate_subject(desk, map, locate_request, [&](const FoundRecord& f) { return writer.add(f); });
+  PreparedExport p = prepare(desk, map, std::move(resolved->view), resolved->ad_hoc, *ids, r.work_dir, *formats);
+  LocateRequest locate_request{r.subjects, p.view.c.number, r.tenants};
+  auto located = locate_subject(desk, map, locate_request, [&](const FoundRecord& f) { return p.writer->add(f); });
   if (!located) return propagate(located.error());
-  outcome.failures = located->result.failures;
-  if (!outcome.failures.empty() && !r.deliver_incomplete) {
-    std::error_code ec;
-    std::filesystem::remove_all(work, ec);
-    return fail(ErrorCode::unavailable, std::to_string(outcome.failures.size()) +
-                                            " store(s) could not be searched (first: " + outcome.failures[0].system +
-                                            "); nothing was delivered");
+  return finish(desk, map, p, located->result.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
+}
+
+Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const BatchExportRequest& r) {
+  auto formats = parse_package_formats(r.formats);
+  if (!formats) return propagate(formats.error());
+  auto sink = open_sink(r.destination, SinkOptions{r.exports_root});
+  if (!sink) return propagate(sink.error());
+  if (r.batch_size < 1 || r.batch_size > 10000) return invalid("the batch size must be from 1 to 10000");
+
+  std::vector<CaseView> cases;
+  if (r.case_numbers.empty()) {
+    auto open = desk.list(CaseQuery{});
+    if (!open) return propagate(open.error());
+    for (auto& v : *open) {
+      if (waits_for_package(v)) cases.push_back(std::move(v));
+    }
+  } else {
+    for (const auto& number : r.case_numbers) {
+      auto v = desk.find(number);
+      if (!v) return propagate(v.error());
+      cases.push_back(std::move(*v));
+    }
   }
-  auto sealed = writer.seal();
-  if (!sealed) return propagate(sealed.error());
-  outcome.package = std::move(*sealed);
 
-  auto delivered = (*sink)->put(outcome.package.zip_path, outcome.package.zip_path.filename().string());
-  std::error_code ec;
-  std::filesystem::remove_all(work, ec);
-  if (!delivered) return propagate(delivered.error());
-  outcome.delivered_to = *delivered;
-
-  nlohmann::json failures = nlohmann::json::array();
-  for (const auto& f : outcome.failures) failures.push_back({{"system", f.system}, {"tenant", f.tenant}});
-  nlohmann::json details{{"sha256", outcome.package.sha256},
-                         {"bytes", outcome.package.size},
-                         {"records", outcome.package.records_by_collection},
-                         {"redacted_values", outcome.package.redacted_values},
-                         {"formats", r.formats},
-                         {"destination", r.destination.starts_with("s3://") ? "s3" : "folder"},
-                         {"complete", outcome.failures.empty()},
-                         {"failed_stores", failures}};
-  PackageDelivery delivery{desk.clock().now(), outcome.package.sha256, outcome.package.size, outcome.delivered_to};
-  auto recorded = desk.record_delivery(view.c.number, delivery, details.dump());
-  if (!recorded) return propagate(recorded.error());
-  auto manual = desk.manual_tasks_for(*recorded, map, "export");
-  if (!manual) return propagate(manual.error());
-  outcome.manual = std::move(*manual);
+  BatchExportOutcome outcome;
+  // Cases scoped to the same tenants are searched together, `batch_size` at a time.
+  std::map<std::vector<std::string>, std::vector<CaseView>> by_scope;
+  for (auto& v : cases) by_scope[v.c.tenants].push_back(std::move(v));
+  allow_open_files(r.batch_size * 8 + 256);
+  auto start = std::chrono::steady_clock::now();
+  for (auto& [tenants, group] : by_scope) {
+    for (std::size_t from = 0; from < group.size(); from += r.batch_size) {
+      std::vector<PreparedExport> batch;
+      for (std::size_t i = from; i < std::min(group.size(), from + r.batch_size); ++i) {
+        CaseResolution resolution{{}, group[i].c.number, {}, group[i].c.jurisdiction, "access", std::nullopt};
+        auto resolved = resolve_working_case(desk, resolution, {});
+        if (!resolved) {
+          outcome.refused.push_back({group[i].c.number, resolved.error().message});
+          continue;
+        }
+        batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, *formats));
+      }
+      std::vector<std::vector<SubjectIdentifier>> subjects;
+      for (const auto& p : batch) subjects.push_back(p.identifiers);
+      auto located = locate_batch(map, subjects, LocateScope{tenants},
+                                  [&](std::size_t i, const FoundRecord& f) { return batch[i].writer->add(f); });
+      if (!located) return propagate(located.error());
+      outcome.queries += located->queries;
+      add_stats(outcome.stores, located->stores);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const LocateResult& mine = located->subjects[i];
+        if (auto ok = record_locate(desk, batch[i].view.c.number, batch[i].identifiers, mine); !ok)
+          return propagate(ok.error());
+        auto done = finish(desk, map, batch[i], mine.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
+        if (!done) {
+          outcome.refused.push_back({batch[i].view.c.number, done.error().message});
+          continue;
+        }
+        outcome.cases.push_back(std::move(*done));
+      }
+    }
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;
 }
 

@@ -1,4 +1,4 @@
-// maestro dsar export: locate a person's data, seal it in an encrypted package, deliver it, and
+// maestro dsar export (and export-batch): locate a person's data, seal it in an encrypted package, deliver it, and
 // record the package's SHA-256 on the case and in the audit trail (seed 001 steps 6 to 8).
 //
 // The case: --case, else the subject's one open verified case, else an ad-hoc case, which
@@ -42,5 +42,28 @@ struct ExportOutcome {
 };
 
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& request);
+
+// maestro dsar export-batch: the packages of many cases from one search of the stores. Each case
+// gets its own package, `locate` and delivery events exactly as `dsar export --case` would give
+// it; the stores are queried once per level for all the cases of a batch (locate_batch).
+struct BatchExportRequest {
+  std::vector<std::string> case_numbers;  // empty: every case waiting for its package
+  std::string destination;
+  std::string formats = "json,csv,html";
+  std::size_t batch_size = 200;  // cases searched together (each keeps a few files open)
+  std::filesystem::path work_dir;
+  std::filesystem::path exports_root = ".";
+  bool deliver_incomplete = true;  // as ExportRequest
+};
+
+struct BatchExportOutcome {
+  std::vector<ExportOutcome> cases;                          // delivered
+  std::vector<std::pair<std::string, std::string>> refused;  // case, why nothing was delivered
+  std::size_t queries = 0;                                   // sent to the stores for all cases
+  std::vector<StoreStats> stores;
+  double seconds = 0;
+};
+
+Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const BatchExportRequest& request);
 
 }  // namespace maestro

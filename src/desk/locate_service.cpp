@@ -36,20 +36,23 @@ Result<LocateOutcome> locate_subject(Desk& desk, const DataMap& map, const Locat
   auto result = locate(map, identifiers, scope, visit);
   if (!result) return propagate(result.error());
   outcome.result = std::move(*result);
+  if (auto ok = record_locate(desk, outcome.case_number, identifiers, outcome.result); !ok)
+    return propagate(ok.error());
+  return outcome;
+}
 
+Status record_locate(Desk& desk, const std::string& case_number, const std::vector<SubjectIdentifier>& identifiers,
+                     const LocateResult& result) {
   nlohmann::json subjects = nlohmann::json::array(), failures = nlohmann::json::array();
   for (const auto& id : identifiers) subjects.push_back({{"kind", id.kind}, {"pseudonym", desk.pseudonym(id)}});
-  for (const auto& f : outcome.result.failures) failures.push_back({{"system", f.system}, {"tenant", f.tenant}});
+  for (const auto& f : result.failures) failures.push_back({{"system", f.system}, {"tenant", f.tenant}});
   nlohmann::json details{{"subjects", subjects},
-                         {"records", outcome.result.records_by_collection},
-                         {"queries", outcome.result.queries},
+                         {"records", result.records_by_collection},
+                         {"queries", result.queries},
                          {"failed_stores", failures}};
-  if (auto ok = desk.record_action(outcome.case_number, "locate", outcome.result.failures.empty() ? "ok" : "partial",
-                                   details.dump());
-      !ok) {
-    return propagate(ok.error());
-  }
-  return outcome;
+  auto ok = desk.record_action(case_number, "locate", result.failures.empty() ? "ok" : "partial", details.dump());
+  if (!ok) return propagate(ok.error());
+  return {};
 }
 
 }  // namespace maestro

@@ -26,4 +26,8 @@ struct LocateOutcome {
 Result<LocateOutcome> locate_subject(Desk& desk, const DataMap& map, const LocateRequest& request,
                                      const FoundRecordVisitor& visit);
 
+// The `locate` audit event of one search (also of one person's share of a batch).
+Status record_locate(Desk& desk, const std::string& case_number, const std::vector<SubjectIdentifier>& identifiers,
+                     const LocateResult& result);
+
 }  // namespace maestro

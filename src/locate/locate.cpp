@@ -87,7 +87,8 @@ class OwnerIndex {
  public:
   explicit OwnerIndex(const std::map<Key, Owners>& fresh) : m_fresh(fresh) {
     for (const auto& [key, owners] : fresh) m_everyone.insert(owners.begin(), owners.end());
-    m_one_group = std::all_of(fresh.begin(), fresh.end(), [&](const auto& entry) { return entry.second == m_everyone; });
+    m_one_group =
+        std::all_of(fresh.begin(), fresh.end(), [&](const auto& entry) { return entry.second == m_everyone; });
   }
   // Whether everyone in this query asked for every key alike (one person searched alone): then
   // every record found is theirs.
@@ -150,7 +151,8 @@ class Locator {
     open_searches();
     std::map<std::string, std::vector<std::string>> everyones;
     for (const auto& by_kind : m_identities) {
-      for (const auto& [kind, values] : by_kind) everyones[kind].insert(everyones[kind].end(), values.begin(), values.end());
+      for (const auto& [kind, values] : by_kind)
+        everyones[kind].insert(everyones[kind].end(), values.begin(), values.end());
     }
     for (auto& search : m_searches) {
       if (!search.connector) continue;
@@ -194,7 +196,8 @@ class Locator {
         Search s{&system, tenant, nullptr, {}, {}, false, StoreStats{system.name, tenant}};
         auto connector = m_open(system.store, tenant);
         if (!connector) {
-          for (auto& subject : m_result.subjects) subject.failures.push_back({system.name, tenant, connector.error().message});
+          for (auto& subject : m_result.subjects)
+            subject.failures.push_back({system.name, tenant, connector.error().message});
           s.failed = true;
         } else {
           s.connector = std::move(*connector);
@@ -275,7 +278,8 @@ class Locator {
     for (std::size_t owner : owners.everyone()) asked_by[owner] = keys_of(fresh, owner);
     bool log = search.system->store.type == "textlog";
     // A text log line holding a token asked earlier was reported then: those tokens, in one matcher.
-    std::map<std::string, Owners> earlier = log ? earlier_tokens(search, field, fresh) : std::map<std::string, Owners>{};
+    std::map<std::string, Owners> earlier =
+        log ? earlier_tokens(search, field, fresh) : std::map<std::string, Owners>{};
     std::vector<std::string> earlier_values;
     for (const auto& [value, who] : earlier) earlier_values.push_back(value);
     TokenMatcher earlier_matcher(earlier_values);
@@ -291,13 +295,15 @@ class Locator {
             const Owners* who = owners.find(token);
             if (who) found_for.insert(who->begin(), who->end());
           });
-        } else if (auto value = field_value(r, field.field); const Owners* who = value ? owners.find(*value) : nullptr) {
+        } else if (auto value = field_value(r, field.field);
+                   const Owners* who = value ? owners.find(*value) : nullptr) {
           found_for = *who;
         } else {
           return unattributable(c, field.field);
         }
         for (std::size_t owner : found_for) {
-          bool seen = log ? reported_in_log(earlier_matcher, earlier, r, owner) : reported_before(search, field, r, owner);
+          bool seen =
+              log ? reported_in_log(earlier_matcher, earlier, r, owner) : reported_before(search, field, r, owner);
           if (seen) continue;
           if (Status s = report(owner, search, c, r, field.field, asked_by[owner], next); !s) return s;
         }
@@ -329,8 +335,8 @@ class Locator {
     return {};
   }
 
-  Status query_together(Search& search, const Collection& c, const GroupRef& group, const std::map<Tuple, Owners>& fresh,
-                        Level& next) {
+  Status query_together(Search& search, const Collection& c, const GroupRef& group,
+                        const std::map<Tuple, Owners>& fresh, Level& next) {
     OwnerIndex owners(fresh);
     count_query(search, owners.everyone());
     std::vector<Tuple> tuples;
@@ -435,8 +441,8 @@ class Locator {
     return line ? value_text(*line) : std::string();
   }
 
-  static bool reported_in_log(const TokenMatcher& matcher, const std::map<std::string, Owners>& earlier, const Record& r,
-                              std::size_t owner) {
+  static bool reported_in_log(const TokenMatcher& matcher, const std::map<std::string, Owners>& earlier,
+                              const Record& r, std::size_t owner) {
     if (matcher.empty()) return false;
     bool seen = false;
     matcher.each_match(line_of(r), [&](const std::string& token) {
@@ -511,7 +517,9 @@ Result<BatchLocateResult> locate_batch(const DataMap& map, const std::vector<std
                                        const LocateScope& scope, const SubjectRecordVisitor& visit,
                                        const ConnectorOpener& open) {
   for (std::size_t i = 0; i < subjects.size(); ++i) {
-    if (subjects[i].empty()) return invalid("locate needs at least one identifier for each subject (subject " + std::to_string(i + 1) + " has none)");
+    if (subjects[i].empty())
+      return invalid("locate needs at least one identifier for each subject (subject " + std::to_string(i + 1) +
+                     " has none)");
   }
   if (subjects.empty()) return BatchLocateResult{};
   return Locator(map, scope, visit, open).run(subjects);

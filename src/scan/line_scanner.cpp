@@ -5,8 +5,8 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -160,8 +160,8 @@ BlockHits search_block(std::string_view text, bool file_start, const TokenMatche
   std::vector<std::size_t> offsets;
   wanted.find_in_text(text, [&](std::size_t offset) { offsets.push_back(offset); });
   for (char byte : options.always_bytes) {
-    for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(
-                                           p, byte, static_cast<std::size_t>(text.data() + text.size() - p))));
+    for (const char* p = text.data();
+         (p = static_cast<const char*>(std::memchr(p, byte, static_cast<std::size_t>(text.data() + text.size() - p))));
          ++p)
       offsets.push_back(static_cast<std::size_t>(p - text.data()));
   }
@@ -286,7 +286,7 @@ class Pipeline {
   std::deque<std::pair<std::size_t, std::string>> m_queue;  // read, not yet searched
   std::size_t m_searching = 0;
   std::map<std::size_t, BlockHits> m_done;  // searched, not yet handed over
-  std::optional<std::size_t> m_total;      // the number of blocks, once the reader is done
+  std::optional<std::size_t> m_total;       // the number of blocks, once the reader is done
   Status m_read_status;
   bool m_stop = false;
 };
@@ -297,10 +297,12 @@ Result<std::size_t> scan_threads_setting(const std::string* setting) {
   if (!setting) return std::max<std::size_t>(1, std::thread::hardware_concurrency());
   std::size_t threads = 0;
   for (char c : *setting) {
-    if (c < '0' || c > '9' || threads > 64) return invalid("store 'threads' must be a number from 1 to 64, not '" + *setting + "'");
+    if (c < '0' || c > '9' || threads > 64)
+      return invalid("store 'threads' must be a number from 1 to 64, not '" + *setting + "'");
     threads = threads * 10 + static_cast<std::size_t>(c - '0');
   }
-  if (threads < 1 || threads > 64) return invalid("store 'threads' must be a number from 1 to 64, not '" + *setting + "'");
+  if (threads < 1 || threads > 64)
+    return invalid("store 'threads' must be a number from 1 to 64, not '" + *setting + "'");
   return threads;
 }
 

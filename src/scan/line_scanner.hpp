@@ -28,10 +28,10 @@ namespace maestro {
 class TokenMatcher;
 
 struct LineScanOptions {
-  std::size_t threads = 1;                 // worker threads searching blocks (the reader is one more)
-  std::size_t block_bytes = 8 << 20;       // bytes read at a time (a longer line makes its block longer)
-  bool first_line = false;                 // hand over line 1 too (a CSV header)
-  std::string always_bytes;                // hand over every line holding one of these bytes too
+  std::size_t threads = 1;            // worker threads searching blocks (the reader is one more)
+  std::size_t block_bytes = 8 << 20;  // bytes read at a time (a longer line makes its block longer)
+  bool first_line = false;            // hand over line 1 too (a CSV header)
+  std::string always_bytes;           // hand over every line holding one of these bytes too
 };
 
 // The number of search threads for a store: its `threads` setting when given (1-64), otherwise

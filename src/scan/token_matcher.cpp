@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstring>
 
-
 namespace maestro {
 
 namespace {
@@ -83,7 +82,6 @@ std::string replace_token(std::string_view text, std::string_view token, std::st
   out.append(text.substr(last));
   return out;
 }
-
 
 const std::bitset<256> TokenMatcher::k_token_chars = token_chars();
 
@@ -209,7 +207,8 @@ bool TokenMatcher::matches(std::string_view line) const {
   }
   if (m_storage.empty()) return false;
   if (m_few) {
-    return std::any_of(m_storage.begin(), m_storage.end(), [&](const std::string& v) { return contains_token(line, v); });
+    return std::any_of(m_storage.begin(), m_storage.end(),
+                       [&](const std::string& v) { return contains_token(line, v); });
   }
   return scan_plain(line, [](std::string_view) { return true; });
 }

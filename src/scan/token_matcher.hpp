@@ -38,7 +38,6 @@ bool contains_token(std::string_view text, std::string_view value);
 // npos.
 std::size_t find_token(std::string_view text, std::string_view value, std::size_t from);
 
-
 class TokenMatcher {
  public:
   explicit TokenMatcher(const std::vector<std::string>& values);
@@ -62,7 +61,7 @@ class TokenMatcher {
   template <typename Visit>
   bool scan_plain(std::string_view line, Visit&& visit) const;
 
-  std::vector<std::string> m_storage;           // the plain values, owned
+  std::vector<std::string> m_storage;            // the plain values, owned
   std::unordered_set<std::string_view> m_plain;  // views into m_storage
   std::bitset<257> m_lengths;                    // lengths of plain values (256: longer ones)
   std::vector<std::string> m_other;              // values with non-token characters

@@ -130,5 +130,83 @@ TEST_F(ExportCommand, AnOutPathOutsideTheAllowedRootIsRefused) {
   EXPECT_EQ(maestro.run({"dsar", "export", "--subject", "x@example.com", "--out", "s3://bucket/p/"}).exit_code, 4);
 }
 
+// Opens a package the command reported (case, package, password) and returns its JSON document.
+json open_any_package(const Maestro& m, const json& outcome) {
+  std::string number = outcome["case"];
+  fs::path x = m.dir() / ("opened-" + number + "-" +
+                          fs::path(outcome["package"].get<std::string>()).parent_path().filename().string());
+  std::string cmd = "7z x -y -p" + outcome["password"].get<std::string>() + " -o" + x.string() + " " +
+                    outcome["package"].get<std::string>() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+  return json::parse(testing::read_file(x / (number + "_DSAR_PACKAGE.json")));
+}
+
+// Six verified access cases of Chinook customers (one of them known by a second identifier) and
+// one that is not verified, in a fresh installation.
+void six_cases(Maestro& m, const fs::path& datasets) {
+  fs::copy_file(datasets / "chinook/Chinook_Sqlite.sqlite", m.dir() / "chinook.db");
+  fs::copy_file(testing::fixture("chinook.datamap.yaml"), m.dir() / "datamap.yaml");
+  std::ofstream(m.dir() / "maestro.yaml") << "datamap: datamap.yaml\n";
+  m.set_env("MAESTRO_CONFIG", (m.dir() / "maestro.yaml").string());
+  const std::vector<std::vector<std::string>> people = {{"email:luisg@embraer.com.br"},
+                                                        {"email:leonekohler@surfeu.de"},
+                                                        {"email:ftremblay@gmail.com", "phone:+1 (514) 721-4711"},
+                                                        {"email:bjorn.hansen@yahoo.no"},
+                                                        {"email:frantisekw@jetbrains.com"},
+                                                        {"email:hholy@gmail.com"}};
+  int n = 0;
+  for (const auto& ids : people) {
+    std::vector<std::string> args = {"dsar", "intake", "--rights", "access", "--jurisdiction", "gdpr"};
+    for (const auto& id : ids) args.insert(args.end(), {"--subject", id});
+    ASSERT_EQ(m.run(args).exit_code, 0);
+    std::string number = "DSAR-2026-00" + std::to_string(++n);
+    ASSERT_EQ(m.run({"dsar", "ack", number}).exit_code, 0);
+    ASSERT_EQ(m.run({"dsar", "verify", number, "--method", "knowledge"}).exit_code, 0);
+  }
+  ASSERT_EQ(m.run({"dsar", "intake", "--subject", "email:astrid.gruber@apple.at", "--rights", "access",
+                   "--jurisdiction", "gdpr"})
+                .exit_code,
+            0);
+}
+
+TEST_F(ExportCommand, ABatchGivesEachCaseThePackageItWouldGetAlone) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  six_cases(maestro, datasets);
+  RunResult r = maestro.run({"dsar", "export-batch", "--out", "exports/batch/", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json batch = json::parse(r.out);
+  ASSERT_EQ(batch["delivered"].size(), 6u) << r.out;  // the unverified case waits
+  EXPECT_TRUE(batch["refused"].empty());
+  ASSERT_EQ(batch["stores"].size(), 1u);
+  EXPECT_EQ(batch["stores"][0]["system"], "chinook");
+
+  Maestro alone;
+  six_cases(alone, datasets);
+  for (const auto& delivered : batch["delivered"]) {
+    std::string number = delivered["case"];
+    RunResult one = alone.run({"dsar", "export", "--case", number, "--out", "exports/" + number + "/", "--json"});
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    json by_batch = open_any_package(maestro, delivered);
+    json by_itself = open_any_package(alone, json::parse(one.out));
+    EXPECT_FALSE(by_batch["data"]["chinook"]["customer"].empty()) << number;
+    EXPECT_EQ(by_batch["data"], by_itself["data"]) << number;
+    EXPECT_EQ(by_batch["dataSubject"], by_itself["dataSubject"]) << number;
+    json shown = json::parse(maestro.run({"dsar", "show", number, "--json"}).out);
+    ASSERT_EQ(shown["deliveries"].size(), 1u);
+    EXPECT_EQ(shown["deliveries"][0]["sha256"], delivered["sha256"]);
+  }
+  std::string trail = maestro.run({"audit", "export"}).out;
+  EXPECT_EQ(trail.find("gmail.com"), std::string::npos);
+  EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+
+  // Nothing is left waiting; the unverified case given by number is refused, with exit 5.
+  json again = json::parse(maestro.run({"dsar", "export-batch", "--out", "exports/batch2/", "--json"}).out);
+  EXPECT_TRUE(again["delivered"].empty());
+  RunResult refused = maestro.run({"dsar", "export-batch", "--out", "exports/batch3/", "--case", "DSAR-2026-007"});
+  EXPECT_EQ(refused.exit_code, 5);
+  EXPECT_NE(refused.err.find("DSAR-2026-007"), std::string::npos) << refused.err;
+  EXPECT_EQ(maestro.run({"dsar", "export-batch", "--out", "exports/b/", "--batch-size", "0"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace maestro::e2e

@@ -154,7 +154,8 @@ TEST_F(ChinookLocate, FieldsAskedTogetherTakeTheirValuesFromOneRecord) {
   // Make one of Luís's invoices billed abroad: it must not be found by (1, "Brazil").
   sqlite3* handle = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
-  sqlite3_exec(handle, "UPDATE Invoice SET BillingCountry = 'Portugal' WHERE InvoiceId = 98", nullptr, nullptr, nullptr);
+  sqlite3_exec(handle, "UPDATE Invoice SET BillingCountry = 'Portugal' WHERE InvoiceId = 98", nullptr, nullptr,
+               nullptr);
   sqlite3_close(handle);
   map.references.push_back({{"chinook.customer", "Country"}, {"chinook.invoice", "BillingCountry"}});
   map.collections.at("chinook.invoice").grouped_lookups.push_back({"CustomerId", "BillingCountry"});
@@ -176,7 +177,6 @@ TEST(Locate, NeedsAnIdentifier) {
   EXPECT_EQ(locate(empty, {}, {}, [](const FoundRecord&) { return Status{}; }).error().code,
             ErrorCode::invalid_argument);
 }
-
 
 // What one person's search returned, as comparable text: collection, record, matched field and
 // the values asked.
@@ -211,8 +211,8 @@ TEST_F(ChinookLocate, ABatchGivesEachPersonWhatTheirOwnSearchGives) {
   sqlite3_finalize(stmt);
   sqlite3_close(handle);
   ASSERT_EQ(subjects.size(), 59u);
-  subjects.push_back(subjects[0]);                                // the same person asks twice
-  subjects.push_back({{"email", "nobody@example.com"}});          // not a customer
+  subjects.push_back(subjects[0]);                        // the same person asks twice
+  subjects.push_back({{"email", "nobody@example.com"}});  // not a customer
   std::vector<Findings> batch(subjects.size());
   auto together = locate_batch(map, subjects, {}, [&](std::size_t subject, const FoundRecord& f) {
     batch[subject].insert(finding(f));
@@ -234,7 +234,8 @@ TEST_F(ChinookLocate, ABatchGivesEachPersonWhatTheirOwnSearchGives) {
   }
   EXPECT_TRUE(batch.back().empty());
   EXPECT_EQ(batch[0], batch[59]);
-  EXPECT_GT(single_queries, 20 * together->queries) << single_queries << " queries alone, " << together->queries << " together";
+  EXPECT_GT(single_queries, 20 * together->queries)
+      << single_queries << " queries alone, " << together->queries << " together";
   ASSERT_EQ(together->stores.size(), 1u);
   EXPECT_EQ(together->stores[0].queries, together->queries);
 }
@@ -244,17 +245,19 @@ TEST_F(ChinookLocate, ABatchGivesEachPersonWhatTheirOwnSearchGives) {
 TEST(LocateBatch, ALogLineWithTwoPeoplesAddressesGoesToEachWithTheirOwnValues) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir / "logs");
-  std::ofstream(dir / "logs" / "auth.log") << "login 10.0.0.1\nlogin 10.0.0.2\nsession 10.0.0.1 to 10.0.0.2\nnone 10.0.0.3\n"
-                                           << "mail jane@example.com from 10.0.0.9\n";
-  std::ofstream(dir / "datamap.yaml") << "systems:\n"
-                                         "  - name: ssh\n"
-                                         "    store: {type: textlog, path: logs}\n"
-                                         "    collections:\n"
-                                         "      - name: auth\n"
-                                         "        source: '*.log'\n"
-                                         "        fields:\n"
-                                         "          - {name: line, categories: [user.device.ip_address], identity: ip}\n"
-                                         "          - {name: mail, categories: [user.contact.email], identity: email}\n";
+  std::ofstream(dir / "logs" / "auth.log")
+      << "login 10.0.0.1\nlogin 10.0.0.2\nsession 10.0.0.1 to 10.0.0.2\nnone 10.0.0.3\n"
+      << "mail jane@example.com from 10.0.0.9\n";
+  std::ofstream(dir / "datamap.yaml")
+      << "systems:\n"
+         "  - name: ssh\n"
+         "    store: {type: textlog, path: logs}\n"
+         "    collections:\n"
+         "      - name: auth\n"
+         "        source: '*.log'\n"
+         "        fields:\n"
+         "          - {name: line, categories: [user.device.ip_address], identity: ip}\n"
+         "          - {name: mail, categories: [user.contact.email], identity: email}\n";
   auto map = load_data_map(dir / "datamap.yaml", nullptr);
   ASSERT_TRUE(map) << map.error().message;
   std::vector<std::vector<SubjectIdentifier>> subjects = {
@@ -283,7 +286,8 @@ TEST(LocateBatch, ALogLineWithTwoPeoplesAddressesGoesToEachWithTheirOwnValues) {
 TEST(LocateBatch, EverySubjectNeedsAnIdentifier) {
   DataMap empty;
   auto none = [](std::size_t, const FoundRecord&) { return Status{}; };
-  EXPECT_EQ(locate_batch(empty, {{{"email", "a@example.com"}}, {}}, {}, none).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(locate_batch(empty, {{{"email", "a@example.com"}}, {}}, {}, none).error().code,
+            ErrorCode::invalid_argument);
   EXPECT_TRUE(locate_batch(empty, {}, {}, none));
 }
 

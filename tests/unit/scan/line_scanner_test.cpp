@@ -32,7 +32,8 @@ void write_gzip(const fs::path& file, const std::string& content) {
 Lines reference(const fs::path& file, const std::vector<std::string>& values, const LineScanOptions& options = {}) {
   Lines out;
   EXPECT_TRUE(for_each_line(file, [&](std::string_view line, std::size_t number) {
-    bool wanted = std::any_of(values.begin(), values.end(), [&](const std::string& v) { return contains_token(line, v); });
+    bool wanted =
+        std::any_of(values.begin(), values.end(), [&](const std::string& v) { return contains_token(line, v); });
     bool always = line.find_first_of(options.always_bytes) != std::string_view::npos;
     if (wanted || always || (options.first_line && number == 1)) out.emplace_back(number, std::string(line));
     return Status{};
@@ -93,7 +94,8 @@ TEST(LineScanner, AgreesWithAPerValueSearchOnGeneratedLogs) {
   // plain numbers (no anchor byte: searched on their own, then by tokenizing all when many).
   std::vector<std::string> values = addresses;
   for (int i = 0; i < 40; ++i) values.push_back("u_" + std::to_string(i * 7));
-  for (std::size_t i = 0; i < addresses.size(); i += 5) values.push_back(addresses[i].substr(0, addresses[i].size() - 1));
+  for (std::size_t i = 0; i < addresses.size(); i += 5)
+    values.push_back(addresses[i].substr(0, addresses[i].size() - 1));
   for (auto few : {3, 20}) {
     std::vector<std::string> with_numbers = values;
     for (int i = 0; i < few; ++i) with_numbers.push_back(std::to_string(1000 + i * 37));

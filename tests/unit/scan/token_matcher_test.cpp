@@ -36,16 +36,16 @@ TEST(ContainsToken, Boundaries) {
 TEST(TokenMatcher, TokenBoundariesAndNearMisses) {
   TokenMatcher m({"10.1.2.3", "jane@example.com", "C-1042", "a", "b", "c", "::1", "+44 20 7946 0000"});
   EXPECT_TRUE(m.matches("login from 10.1.2.3 ok"));
-  EXPECT_TRUE(m.matches("login from 10.1.2.3."));         // a sentence's full stop
-  EXPECT_FALSE(m.matches("login from 10.1.2.34"));        // a longer address
+  EXPECT_TRUE(m.matches("login from 10.1.2.3."));   // a sentence's full stop
+  EXPECT_FALSE(m.matches("login from 10.1.2.34"));  // a longer address
   EXPECT_FALSE(m.matches("login from 110.1.2.3"));
   EXPECT_FALSE(m.matches("login from 10.1.2.3.4"));
   EXPECT_FALSE(m.matches("mail to xjane@example.com"));
   EXPECT_FALSE(m.matches("mail to jane@example.com.au"));
   EXPECT_TRUE(m.matches("\"email\":\"jane@example.com\""));
-  EXPECT_FALSE(m.matches("mail to Jane@example.com"));     // case-sensitive, as contains_token
+  EXPECT_FALSE(m.matches("mail to Jane@example.com"));  // case-sensitive, as contains_token
   EXPECT_TRUE(m.matches("customer C-1042, order 7"));
-  EXPECT_TRUE(m.matches("listening on ::1 port 22"));      // not a token value: searched on its own
+  EXPECT_TRUE(m.matches("listening on ::1 port 22"));  // not a token value: searched on its own
   EXPECT_TRUE(m.matches("call +44 20 7946 0000 now"));
   EXPECT_EQ(engine(m, "a b, c; a"), (std::set<std::string>{"a", "b", "c"}));
 }
@@ -101,7 +101,6 @@ TEST(TokenMatcher, AgreesWithThePerValueSearchOnLoghubLogs) {
   }
   EXPECT_GT(logs, 0u);
 }
-
 
 // find_in_text over many lines at once finds a value in exactly the lines matches() accepts,
 // through each of its ways: anchor bytes, a few values without one, many values without one.
