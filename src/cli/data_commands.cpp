@@ -55,6 +55,27 @@ std::string seconds(double s) {
   return out.str();
 }
 
+void print_store_stats(Session& s, const std::vector<StoreStats>& stores, double total) {
+  s.out << "\n" << pad("STORE", 24) << pad("QUERIES", 9) << pad("RECORDS", 9) << "SECONDS\n";
+  for (const auto& st : stores) {
+    s.out << pad(st.system + (st.tenant.empty() ? "" : "/" + st.tenant), 24) << pad(std::to_string(st.queries), 9)
+          << pad(std::to_string(st.records), 9) << seconds(st.seconds) << "\n";
+  }
+  s.out << "total " << seconds(total) << " s\n";
+}
+
+nlohmann::json store_stats_json(const std::vector<StoreStats>& stores) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& st : stores) {
+    out.push_back({{"system", st.system},
+                   {"tenant", st.tenant},
+                   {"queries", st.queries},
+                   {"records", st.records},
+                   {"seconds", st.seconds}});
+  }
+  return out;
+}
+
 // Sends the fulfilment letter (template C) and, in a separate message, the package's password.
 void notify_requester(Session& s, const ExportOutcome& o, const std::string& password_to) {
   CaseView v = must(s.desk().find(o.case_number));
@@ -182,8 +203,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
     request.exports_root = s.installation().settings.exports_root;
     BatchExportOutcome o = must(export_cases(s.desk(), map, request));
     if (opts->json) {
-      nlohmann::json cases = nlohmann::json::array(), refused = nlohmann::json::array(),
-                     stores = nlohmann::json::array();
+      nlohmann::json cases = nlohmann::json::array(), refused = nlohmann::json::array();
       for (const auto& c : o.cases) {
         cases.push_back({{"case", c.case_number},
                          {"package", c.delivered_to},
@@ -193,17 +213,10 @@ void add_export_batch(CLI::App& dsar, Session& s) {
                          {"complete", c.failures.empty()}});
       }
       for (const auto& [number, why] : o.refused) refused.push_back({{"case", number}, {"error", why}});
-      for (const auto& st : o.stores) {
-        stores.push_back({{"system", st.system},
-                          {"tenant", st.tenant},
-                          {"queries", st.queries},
-                          {"records", st.records},
-                          {"seconds", st.seconds}});
-      }
       s.out << nlohmann::json{{"delivered", cases},
                               {"refused", refused},
                               {"queries", o.queries},
-                              {"stores", stores},
+                              {"stores", store_stats_json(o.stores)},
                               {"seconds", o.seconds}}
                    .dump(2)
             << "\n";
@@ -220,14 +233,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
       if (!opts->notify && !o.cases.empty())
         s.out << "Passwords are shown once and never stored: send each by a different channel from its package.\n";
     }
-    if (opts->stats && !opts->json) {
-      s.out << "\n" << pad("STORE", 24) << pad("QUERIES", 9) << pad("RECORDS", 9) << "SECONDS\n";
-      for (const auto& st : o.stores) {
-        s.out << pad(st.system + (st.tenant.empty() ? "" : "/" + st.tenant), 24) << pad(std::to_string(st.queries), 9)
-              << pad(std::to_string(st.records), 9) << seconds(st.seconds) << "\n";
-      }
-      s.out << "total " << seconds(o.seconds) << " s\n";
-    }
+    if (opts->stats && !opts->json) print_store_stats(s, o.stores, o.seconds);
     for (const auto& c : o.cases) {
       if (opts->notify) notify_requester(s, c, "");
       report_manual_tasks(s, c.manual, opts->json);
@@ -242,32 +248,78 @@ void add_export_batch(CLI::App& dsar, Session& s) {
   });
 }
 
-}  // namespace
+// Several cases: one batched search, a line per case.
+void print_cases_located(Session& s, const CasesLocateOutcome& o, bool json, bool stats) {
+  std::size_t failed = 0;
+  for (const auto& c : o.cases) failed += c.result.failures.empty() ? 0 : 1;
+  if (json) {
+    nlohmann::json cases = nlohmann::json::array();
+    for (const auto& c : o.cases) {
+      cases.push_back({{"case", c.case_number},
+                       {"records", c.result.records_by_collection},
+                       {"total", c.result.total()},
+                       {"complete", c.result.failures.empty()}});
+    }
+    s.out << nlohmann::json{{"cases", cases},
+                            {"queries", o.queries},
+                            {"stores", store_stats_json(o.stores)},
+                            {"seconds", o.seconds}}
+                 .dump(2)
+          << "\n";
+  } else {
+    s.out << pad("CASE", 16) << pad("RECORDS", 9) << "COLLECTIONS\n";
+    for (const auto& c : o.cases) {
+      s.out << pad(c.case_number, 16) << pad(std::to_string(c.result.total()), 9)
+            << c.result.records_by_collection.size() << (c.result.failures.empty() ? "" : "  (INCOMPLETE)") << "\n";
+    }
+    s.out << "\n" << o.cases.size() << " case(s) searched together, " << o.queries << " queries\n";
+    if (stats) print_store_stats(s, o.stores, o.seconds);
+  }
+  if (failed > 0) {
+    fail_command(
+        Error{ErrorCode::unavailable, std::to_string(failed) + " case(s) could not be searched in every store"});
+  }
+}
 
-void add_data_commands(CLI::App& dsar, Session& s) {
-  add_export(dsar, s);
-  add_export_batch(dsar, s);
+void add_locate(CLI::App& dsar, Session& s) {
   struct Options {
-    std::vector<std::string> subjects, tenants;
-    std::string case_number, map;
-    bool json = false;
+    std::vector<std::string> subjects, tenants, cases;
+    std::string map;
+    std::size_t batch_size = 200;
+    bool json = false, stats = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = dsar.add_subcommand("locate", "Find where a person's data is, without exporting it");
   cmd->add_option("--subject", opts->subjects, "An identifier of the person, KIND:VALUE or a bare email (repeatable)");
-  cmd->add_option("--case", opts->case_number, "The case the search is for; its identifiers and tenants are used");
+  cmd->add_option("--case", opts->cases,
+                  "The case the search is for; its identifiers and tenants are used (repeatable: the cases are "
+                  "searched together)");
   cmd->add_option("--tenant", opts->tenants, "Search only this tenant (repeatable; default: the case's, else all)");
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  cmd->add_option("--batch-size", opts->batch_size, "With several cases: how many are searched together (default 200)");
+  cmd->add_flag("--stats", opts->stats, "With several cases: print the queries, records and time of each store");
   cmd->add_flag("--json", opts->json, "Print JSON");
   cmd->footer(
       "Searches every system of the data map, following references (customer -> invoice -> invoice line), and "
       "prints how many records each collection holds. The search is recorded in the audit trail (counts and keyed "
       "hashes only). Exits 5 when a store could not be searched; the other stores' results are still printed.\n\n"
-      "Example:\n  maestro dsar locate --subject email:jane@example.com --map datamap.yaml");
+      "Several --case options search those cases together: each collection is queried once per step for all of "
+      "them and log files are read once; each case gets its own audit event, as if searched alone.\n\n"
+      "Examples:\n  maestro dsar locate --subject email:jane@example.com --map datamap.yaml\n"
+      "  maestro dsar locate --case DSAR-2026-001 --case DSAR-2026-002 --stats");
   cmd->callback([&s, opts] {
     const DataMap& map = s.data_map(opts->map);
+    if (opts->cases.size() > 1) {
+      if (!opts->subjects.empty() || !opts->tenants.empty()) {
+        fail_command(Error{ErrorCode::invalid_argument,
+                           "several cases are searched with their own identifiers and tenants: leave out --subject "
+                           "and --tenant"});
+      }
+      print_cases_located(s, must(locate_cases(s.desk(), map, opts->cases, opts->batch_size)), opts->json, opts->stats);
+      return;
+    }
     LocateRequest request{opts->subjects, std::nullopt, opts->tenants};
-    if (!opts->case_number.empty()) request.case_number = opts->case_number;
+    if (!opts->cases.empty()) request.case_number = opts->cases.front();
     LocateOutcome outcome = must(locate_subject(s.desk(), map, request, [](const FoundRecord&) { return Status{}; }));
     print_locate(s, outcome, map, opts->json);
     if (!outcome.result.failures.empty()) {
@@ -275,6 +327,14 @@ void add_data_commands(CLI::App& dsar, Session& s) {
                                                      " store(s) could not be searched; see NOT SEARCHED above"});
     }
   });
+}
+
+}  // namespace
+
+void add_data_commands(CLI::App& dsar, Session& s) {
+  add_export(dsar, s);
+  add_export_batch(dsar, s);
+  add_locate(dsar, s);
 }
 
 }  // namespace maestro::cli

@@ -119,20 +119,6 @@ void allow_open_files(std::size_t wanted) {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-void add_stats(std::vector<StoreStats>& total, const std::vector<StoreStats>& more) {
-  for (const auto& s : more) {
-    auto same = std::find_if(total.begin(), total.end(),
-                             [&](const StoreStats& t) { return t.system == s.system && t.tenant == s.tenant; });
-    if (same == total.end()) {
-      total.push_back(s);
-    } else {
-      same->queries += s.queries;
-      same->records += s.records;
-      same->seconds += s.seconds;
-    }
-  }
-}
-
 }  // namespace
 
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& r) {
@@ -195,17 +181,15 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
         }
         batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, *formats));
       }
-      std::vector<std::vector<SubjectIdentifier>> subjects;
-      for (const auto& p : batch) subjects.push_back(p.identifiers);
-      auto located = locate_batch(map, subjects, LocateScope{tenants},
-                                  [&](std::size_t i, const FoundRecord& f) { return batch[i].writer->add(f); });
+      std::vector<CaseView> views;
+      for (const auto& p : batch) views.push_back(p.view);
+      auto located = locate_case_batch(desk, map, views,
+                                       [&](std::size_t i, const FoundRecord& f) { return batch[i].writer->add(f); });
       if (!located) return propagate(located.error());
       outcome.queries += located->queries;
-      add_stats(outcome.stores, located->stores);
+      add_store_stats(outcome.stores, located->stores);
       for (std::size_t i = 0; i < batch.size(); ++i) {
         const LocateResult& mine = located->subjects[i];
-        if (auto ok = record_locate(desk, batch[i].view.c.number, batch[i].identifiers, mine); !ok)
-          return propagate(ok.error());
         auto done = finish(desk, map, batch[i], mine.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
         if (!done) {
           outcome.refused.push_back({batch[i].view.c.number, done.error().message});

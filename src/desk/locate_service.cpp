@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <map>
 
 namespace maestro {
 
@@ -53,6 +55,72 @@ Status record_locate(Desk& desk, const std::string& case_number, const std::vect
   auto ok = desk.record_action(case_number, "locate", result.failures.empty() ? "ok" : "partial", details.dump());
   if (!ok) return propagate(ok.error());
   return {};
+}
+
+Result<BatchLocateResult> locate_case_batch(Desk& desk, const DataMap& map, const std::vector<CaseView>& cases,
+                                            const SubjectRecordVisitor& visit) {
+  std::vector<std::vector<SubjectIdentifier>> subjects;
+  for (const auto& v : cases) {
+    if (v.c.personal_data_purged_at) return precondition("case " + v.c.number + " has had its personal data purged");
+    subjects.push_back(v.c.identifiers);
+  }
+  LocateScope scope{cases.empty() ? std::vector<std::string>{} : cases.front().c.tenants};
+  auto located = locate_batch(map, subjects, scope, visit);
+  if (!located) return propagate(located.error());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (auto ok = record_locate(desk, cases[i].c.number, cases[i].c.identifiers, located->subjects[i]); !ok)
+      return propagate(ok.error());
+  }
+  return located;
+}
+
+Result<CasesLocateOutcome> locate_cases(Desk& desk, const DataMap& map, const std::vector<std::string>& case_numbers,
+                                        std::size_t batch_size) {
+  if (batch_size < 1 || batch_size > 10000) return invalid("the batch size must be from 1 to 10000");
+  std::map<std::vector<std::string>, std::vector<std::size_t>> by_scope;  // tenants -> positions
+  std::vector<CaseView> views;
+  for (const auto& number : case_numbers) {
+    auto v = desk.find(number);
+    if (!v) return propagate(v.error());
+    by_scope[v->c.tenants].push_back(views.size());
+    views.push_back(std::move(*v));
+  }
+  CasesLocateOutcome outcome;
+  outcome.cases.resize(views.size());
+  auto start = std::chrono::steady_clock::now();
+  for (const auto& [tenants, positions] : by_scope) {
+    for (std::size_t from = 0; from < positions.size(); from += batch_size) {
+      std::vector<CaseView> batch;
+      std::vector<std::size_t> where;
+      for (std::size_t i = from; i < std::min(positions.size(), from + batch_size); ++i) {
+        batch.push_back(views[positions[i]]);
+        where.push_back(positions[i]);
+      }
+      auto located = locate_case_batch(desk, map, batch, [](std::size_t, const FoundRecord&) { return Status{}; });
+      if (!located) return propagate(located.error());
+      outcome.queries += located->queries;
+      add_store_stats(outcome.stores, located->stores);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        outcome.cases[where[i]] = LocateOutcome{batch[i].c.number, std::move(located->subjects[i])};
+      }
+    }
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+void add_store_stats(std::vector<StoreStats>& total, const std::vector<StoreStats>& more) {
+  for (const auto& s : more) {
+    auto same = std::find_if(total.begin(), total.end(),
+                             [&](const StoreStats& t) { return t.system == s.system && t.tenant == s.tenant; });
+    if (same == total.end()) {
+      total.push_back(s);
+    } else {
+      same->queries += s.queries;
+      same->records += s.records;
+      same->seconds += s.seconds;
+    }
+  }
 }
 
 }  // namespace maestro

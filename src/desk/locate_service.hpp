@@ -30,4 +30,22 @@ Result<LocateOutcome> locate_subject(Desk& desk, const DataMap& map, const Locat
 Status record_locate(Desk& desk, const std::string& case_number, const std::vector<SubjectIdentifier>& identifiers,
                      const LocateResult& result);
 
+// Cases searched together (locate_batch), all scoped to the same tenants (the first case's): each
+// case's identifiers, and its own `locate` audit event. Purged cases are refused.
+Result<BatchLocateResult> locate_case_batch(Desk& desk, const DataMap& map, const std::vector<CaseView>& cases,
+                                            const SubjectRecordVisitor& visit);
+
+// maestro dsar locate --case A --case B ...: the cases grouped by tenants, `batch_size` at a time.
+struct CasesLocateOutcome {
+  std::vector<LocateOutcome> cases;  // in the order given
+  std::size_t queries = 0;
+  std::vector<StoreStats> stores;
+  double seconds = 0;
+};
+Result<CasesLocateOutcome> locate_cases(Desk& desk, const DataMap& map, const std::vector<std::string>& case_numbers,
+                                        std::size_t batch_size = 200);
+
+// Adds one batch's per-store figures to a running total.
+void add_store_stats(std::vector<StoreStats>& total, const std::vector<StoreStats>& more);
+
 }  // namespace maestro

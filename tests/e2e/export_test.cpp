@@ -208,5 +208,38 @@ TEST_F(ExportCommand, ABatchGivesEachCaseThePackageItWouldGetAlone) {
   EXPECT_EQ(maestro.run({"dsar", "export-batch", "--out", "exports/b/", "--batch-size", "0"}).exit_code, 2);
 }
 
+// dsar locate with several cases: one search for all, each case's counts and audit event as alone.
+TEST_F(ExportCommand, SeveralCasesAreLocatedTogether) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  six_cases(maestro, datasets);
+  std::vector<std::string> args = {"dsar", "locate", "--json"};
+  for (int k = 1; k <= 6; ++k) args.insert(args.end(), {"--case", "DSAR-2026-00" + std::to_string(k)});
+  RunResult r = maestro.run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json together = json::parse(r.out);
+  ASSERT_EQ(together["cases"].size(), 6u);
+  long long alone_queries = 0;
+  for (const auto& c : together["cases"]) {
+    json alone = json::parse(maestro.run({"dsar", "locate", "--case", c["case"], "--json"}).out);
+    EXPECT_EQ(c["records"], alone["records"]) << c["case"];
+    EXPECT_GT(c["total"].get<int>(), 0);
+    alone_queries += alone["queries"].get<long long>();
+  }
+  EXPECT_EQ(together["queries"], 3);  // customer, invoice, invoice line: once each for all six
+  EXPECT_EQ(alone_queries, 18);
+  std::string trail = maestro.run({"audit", "export"}).out;
+  std::size_t events = 0;
+  for (std::size_t at = trail.find("\"action\":\"locate\""); at != std::string::npos;
+       at = trail.find("\"action\":\"locate\"", at + 1))
+    ++events;
+  EXPECT_EQ(events, 12u);  // one per case for the batch, one per case alone
+  EXPECT_EQ(maestro
+                .run({"dsar", "locate", "--case", "DSAR-2026-001", "--case", "DSAR-2026-002", "--subject",
+                      "email:x@example.com"})
+                .exit_code,
+            2);
+  EXPECT_EQ(maestro.run({"dsar", "locate", "--case", "DSAR-2026-001", "--case", "DSAR-2026-099"}).exit_code, 3);
+}
+
 }  // namespace
 }  // namespace maestro::e2e
