@@ -39,17 +39,21 @@ void add_queue(CLI::App& jobs, Session& s) {
     int attempts = 3;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = jobs.add_subcommand(
-      "queue",
-      "Queue long work for a worker: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match");
+  auto* cmd = jobs.add_subcommand("queue",
+                                  "Queue long work for a worker: locate, export, erase, rectify, restrict, object, "
+                                  "send-letters, sweep, drop-match, "
+                                  "export-batch");
   cmd->add_option("kind", o->kind,
-                  "locate, export, erase, rectify, restrict, object, send-letters, sweep or drop-match (DROP's lists)")
+                  "locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match (DROP's lists) or "
+                  "export-batch (every case waiting for its package)")
       ->required();
-  cmd->add_option("--case", o->case_number,
-                  "The case the work is for (needed by every kind but send-letters, sweep and drop-match; an export may name "
-                  "--subject instead)");
+  cmd->add_option(
+      "--case", o->case_number,
+      "The case the work is for (needed by every kind but send-letters, sweep, drop-match and export-batch; an "
+      "export may name "
+      "--subject instead)");
   cmd->add_option("--subject", o->subjects, "An identifier of the person, KIND:VALUE (default: the case's)");
-  cmd->add_option("--out", o->destination, "export: the folder or s3://bucket/prefix/ to deliver to");
+  cmd->add_option("--out", o->destination, "export, export-batch: the folder or s3://bucket/prefix/ to deliver to");
   cmd->add_option("--format", o->formats, "export: files in the package (default json,csv,html)");
   cmd->add_option("--tenant", o->tenants, "Only this tenant (repeatable)");
   cmd->add_flag("--notify", o->notify, "export: also send the requester the fulfilment letter (template C)");
@@ -65,7 +69,8 @@ void add_queue(CLI::App& jobs, Session& s) {
       "cannot be reached is tried again later (30 s, 1 min, 2 min ...); the work resumes where it stopped.\n\n"
       "Examples:\n  maestro jobs queue export --case DSAR-2026-001 --out exports/DSAR-2026-001/\n"
       "  maestro jobs queue rectify --case DSAR-2026-002 --set 'customers.phone=+44 20 7946 0000'\n"
-      "  maestro jobs queue locate --case DSAR-2026-003");
+      "  maestro jobs queue locate --case DSAR-2026-003\n"
+      "  maestro jobs queue export-batch --out exports/ --notify");
   cmd->callback([&s, o] {
     const auto& case_kinds = case_job_kinds();
     bool case_work = std::find(case_kinds.begin(), case_kinds.end(), o->kind) != case_kinds.end();
@@ -93,8 +98,9 @@ void add_queue(CLI::App& jobs, Session& s) {
     if (!o->case_number.empty()) p["case"] = o->case_number;
     if (!o->subjects.empty()) p["subjects"] = o->subjects;
     if (!o->tenants.empty()) p["tenants"] = o->tenants;
-    if (o->kind == "export") {
-      if (o->destination.empty()) fail_command(Error{ErrorCode::invalid_argument, "an export job needs --out"});
+    if (o->kind == "export" || o->kind == "export-batch") {
+      if (o->destination.empty())
+        fail_command(Error{ErrorCode::invalid_argument, "an " + o->kind + " job needs --out"});
       p["destination"] = o->destination;
       p["formats"] = o->formats;
       p["notify"] = o->notify;

@@ -120,6 +120,50 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
       .dump();
 }
 
+// export-batch: the packages of every case waiting for one, from one batched search; each
+// requester gets their password in a letter of its own. A case not exported (a store down) fails
+// the job as unavailable: the next attempt takes the cases still waiting, and only those.
+Result<std::string> run_export_batch(const Settings& settings, const DataMap* map, JobContext& c) {
+  if (auto ok = need_map(map); !ok) return propagate(ok.error());
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  BatchExportRequest request;
+  request.destination = p->value("destination", "");
+  if (request.destination.empty()) return invalid("an export-batch job needs a 'destination'");
+  request.formats = p->value("formats", request.formats);
+  request.work_dir = settings.home / "work" / ("job-" + std::to_string(c.job.id));
+  request.exports_root = settings.exports_root;
+  request.deliver_incomplete = false;
+  c.progress(0, 1, "searching every system for every waiting case");
+  auto outcome = export_cases(c.desk, *map, request);
+  if (!outcome) return propagate(outcome.error());
+  auto opened = Correspondence::open(c.desk, settings);
+  if (!opened) return propagate(opened.error());
+  Correspondence& mail = **opened;
+  for (const auto& delivered : outcome->cases) {
+    LetterFields password;
+    password.values["password"] = delivered.package.password;
+    if (auto ok = letter(mail, c.desk, delivered.case_number, "package-password", password); !ok)
+      return propagate(ok.error());
+    if (p->value("notify", false)) {
+      auto view = c.desk.find(delivered.case_number);
+      if (!view) return propagate(view.error());
+      auto fulfilment = mail.fulfilment_fields(*view, delivered.delivered_to);
+      if (!fulfilment) return propagate(fulfilment.error());
+      if (auto ok = letter(mail, c.desk, delivered.case_number, "fulfilment", *fulfilment); !ok)
+        return propagate(ok.error());
+    }
+  }
+  c.progress(1, 1, std::to_string(outcome->cases.size()) + " package(s) delivered");
+  if (!outcome->refused.empty()) {
+    return fail(ErrorCode::unavailable, std::to_string(outcome->cases.size()) + " package(s) delivered, " +
+                                            std::to_string(outcome->refused.size()) +
+                                            " case(s) not exported (first: " + outcome->refused.front().first + ": " +
+                                            outcome->refused.front().second + ")");
+  }
+  return json{{"delivered", outcome->cases.size()}, {"queries", outcome->queries}}.dump();
+}
+
 Result<std::string> run_erase(const DataMap* map, JobContext& c) {
   if (auto ok = need_map(map); !ok) return propagate(ok.error());
   auto p = parameters_of(c);
@@ -179,9 +223,11 @@ Result<std::string> run_locate(const DataMap* map, JobContext& c) {
 json change_result(const RectifyOutcome& r) {
   json lines = json::array();
   for (const auto& line : r.summary)
-    lines.push_back({{"collection", line.collection}, {"tenant", line.tenant}, {"records", line.records},
-                     {"action", line.action}});
-  json out{{"case", r.case_number}, {"changes", lines}, {"recipients_to_notify", r.recipients},
+    lines.push_back(
+        {{"collection", line.collection}, {"tenant", line.tenant}, {"records", line.records}, {"action", line.action}});
+  json out{{"case", r.case_number},
+           {"changes", lines},
+           {"recipients_to_notify", r.recipients},
            {"not_searched", failures_json(r.unsearched)}};
   if (r.proof) {
     out["verified_rows"] = r.proof->verified_rows;
@@ -288,6 +334,7 @@ std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings
       {"send-letters", [&settings](JobContext& c) { return run_send_letters(settings, c); }},
       {"sweep", [&settings](JobContext& c) { return run_sweep_job(settings, c); }},
       {"drop-match", [&settings, map](JobContext& c) { return run_drop_match(settings, map, c); }},
+      {"export-batch", [&settings, map](JobContext& c) { return run_export_batch(settings, map, c); }},
   };
 }
 

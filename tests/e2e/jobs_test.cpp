@@ -122,7 +122,7 @@ TEST_F(Jobs, BadJobsAreRefusedAndAQueuedJobCanBeCancelled) {
   EXPECT_EQ(maestro.run({"jobs", "queue", "export", "--case", "DSAR-2026-001"}).exit_code, 2);  // no --out
   EXPECT_EQ(maestro.run({"jobs", "queue", "erase"}).exit_code, 2);                              // no --case
   EXPECT_EQ(maestro.run({"jobs", "queue", "erase", "--case", "DSAR-2026-404"}).exit_code, 3);
-  EXPECT_EQ(maestro.run({"jobs", "queue", "locate"}).exit_code, 2);                                // no --case
+  EXPECT_EQ(maestro.run({"jobs", "queue", "locate"}).exit_code, 2);                              // no --case
   EXPECT_EQ(maestro.run({"jobs", "queue", "rectify", "--case", "DSAR-2026-001"}).exit_code, 2);  // no --set
   EXPECT_EQ(maestro.run({"jobs", "queue", "rectify", "--case", "DSAR-2026-001", "--set", "phone"}).exit_code, 2);
   EXPECT_EQ(maestro.run({"jobs", "queue", "locate", "--case", "DSAR-2026-001", "--lift"}).exit_code, 2);
@@ -157,6 +157,34 @@ TEST_F(Jobs, TheSweepRunsAsAJob) {
   json done = job(1);
   EXPECT_EQ(done["state"], "succeeded");
   EXPECT_EQ(done["result"]["cases_acted_on"], 0);
+}
+
+// export-batch as a job: every waiting case's package from one search, each password mailed to
+// its own requester; a second run finds nothing waiting.
+TEST_F(Jobs, AnExportBatchJobDeliversEveryWaitingCaseAndMailsEachPassword) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  chinook(datasets);
+  verified_case();
+  ok({"dsar", "intake", "--subject", "email:hholy@gmail.com", "--rights", "access", "--jurisdiction", "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-002", "--no-letter"});
+  ok({"dsar", "verify", "DSAR-2026-002", "--method", "knowledge"});
+  EXPECT_EQ(maestro.run({"jobs", "queue", "export-batch"}).exit_code, 2);  // --out is needed
+  ok({"jobs", "queue", "export-batch", "--out", "exports/batch/"});
+  RunResult worker = ok({"worker", "--once"});
+  EXPECT_NE(worker.out.find("1 succeeded"), std::string::npos) << worker.out;
+  json done = job(1);
+  EXPECT_EQ(done["result"]["delivered"], 2);
+  EXPECT_EQ(done["result"]["queries"], 3);
+  std::size_t passwords = 0;
+  for (const auto& letter : letters()) passwords += letter.find("Password for your data") != std::string::npos;
+  EXPECT_EQ(passwords, 2u);
+  for (std::string number : {"DSAR-2026-001", "DSAR-2026-002"}) {
+    EXPECT_TRUE(fs::exists(maestro.dir() / "exports/batch" / (number + "_DSAR_PACKAGE.zip"))) << number;
+    EXPECT_EQ(json::parse(ok({"dsar", "show", number, "--json"}).out)["deliveries"].size(), 1u);
+  }
+  ok({"jobs", "queue", "export-batch", "--out", "exports/batch/"});
+  ok({"worker", "--once"});
+  EXPECT_EQ(job(2)["result"]["delivered"], 0);
 }
 
 }  // namespace
