@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <mysql.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -36,6 +37,20 @@ long long my_count(const std::string& port, const std::string& sql) {
   }
   mysql_close(c);
   return n;
+}
+
+// The emails of every Chinook customer, read with the client library.
+std::vector<std::string> customer_emails(const std::string& port) {
+  MYSQL* c = mysql_init(nullptr);
+  std::vector<std::string> out;
+  if (mysql_real_connect(c, "127.0.0.1", "root", "", "Chinook", static_cast<unsigned>(std::stoul(port)), nullptr, 0) &&
+      mysql_query(c, "SELECT Email FROM Customer ORDER BY CustomerId") == 0) {
+    MYSQL_RES* r = mysql_store_result(c);
+    while (MYSQL_ROW row = mysql_fetch_row(r)) out.emplace_back(row[0]);
+    mysql_free_result(r);
+  }
+  mysql_close(c);
+  return out;
 }
 
 class MariadbTest : public ::testing::Test {
@@ -181,6 +196,23 @@ TEST_F(MariadbTest, ErasureDeletesChildrenFirstUnderForeignKeysAndTouchesNobodyE
   ASSERT_TRUE(proof) << proof.error().message;
   EXPECT_TRUE(proof->clean());
   EXPECT_EQ(proof->remaining, 0u);
+}
+
+// Issue 14's acceptance: a batch of every Chinook customer gives each their own records
+// (MariaDB compares emails without case: the batch tells the people apart the same way).
+TEST_F(MariadbTest, ABatchOfEveryCustomerGivesEachTheirOwnRecords) {
+  DataMap map = mariadb_map();
+  std::vector<std::vector<SubjectIdentifier>> people;
+  std::size_t n = 0;
+  for (std::string email : customer_emails(port)) {
+    if (++n % 4 == 0) std::transform(email.begin(), email.end(), email.begin(), ::toupper);
+    people.push_back({{"email", email}});
+  }
+  ASSERT_EQ(people.size(), 59u);
+  auto compared = testing::compare_batch_with_alone(map, people);
+  EXPECT_EQ(compared.difference, "");
+  EXPECT_EQ(compared.batch_queries, 3u);
+  EXPECT_EQ(compared.alone_queries, 59u * 3);
 }
 
 }  // namespace

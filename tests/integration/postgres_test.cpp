@@ -10,9 +10,9 @@
 #include "connectors/postgres_connector.hpp"
 #include "crypto/keyring.hpp"
 #include "desk/drop_service.hpp"
-#include "store/sqlite_case_store.hpp"
 #include "fulfil/erasure.hpp"
 #include "locate/locate.hpp"
+#include "store/sqlite_case_store.hpp"
 #include "support/test_support.hpp"
 
 namespace maestro {
@@ -301,7 +301,8 @@ TEST_F(PostgresTest, FidesShopDropListMatchesExactlyTheListedCustomers) {
   EXPECT_EQ(pg_digest(port, "fides_shop_drop", "customer", "WHERE email = 'customer-2@example.com'"), customer_2);
   auto answered = respond_to_drop(desk, rules, dir / "status");
   ASSERT_TRUE(answered) << answered.error().message;
-  EXPECT_EQ(testing::read_file(dir / "status/20261102_B9_Email_Status.csv"), "ID,Status\r\nF-1,3\r\nF-3,3\r\nF-X,5\r\n");
+  EXPECT_EQ(testing::read_file(dir / "status/20261102_B9_Email_Status.csv"),
+            "ID,Status\r\nF-1,3\r\nF-3,3\r\nF-X,5\r\n");
 }
 
 }  // namespace
@@ -372,6 +373,46 @@ TEST_F(PostgresTest, Seed002JsonbPayloadIsFoundAndErasedInPlace) {
   auto proof = prove_erasure(map, *plan, ids, {});
   ASSERT_TRUE(proof) << proof.error().message;
   EXPECT_TRUE(proof->clean()) << proof->remaining;
+}
+
+// Issue 14's acceptance: a batch of every customer gives each the records of their own search,
+// in Chinook and in Fides' shop.
+std::vector<std::vector<SubjectIdentifier>> emails_of(const std::string& port, const std::string& db,
+                                                      const std::string& sql) {
+  std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  std::vector<std::vector<SubjectIdentifier>> out;
+  for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); ++i)
+    out.push_back({{"email", PQgetvalue(r, i, 0)}});
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+TEST_F(PostgresTest, ABatchOfEveryCustomerGivesEachTheirOwnRecords) {
+  DataMap chinook = load(testing::read_file(testing::fixture("chinook-postgres.datamap.yaml")));
+  auto people = emails_of(port, "chinook", "SELECT email FROM customer ORDER BY customer_id");
+  ASSERT_EQ(people.size(), 59u);
+  auto compared = testing::compare_batch_with_alone(chinook, people);
+  EXPECT_EQ(compared.difference, "");
+  EXPECT_EQ(compared.batch_queries, 3u);
+  EXPECT_EQ(compared.alone_queries, 59u * 3);
+  EXPECT_EQ(static_cast<long long>(compared.records),
+            pg_count(port, "chinook",
+                     "SELECT (SELECT count(*) FROM customer) + (SELECT count(*) FROM invoice) + "
+                     "(SELECT count(*) FROM invoice_line)"));
+
+  DataMap shop = load(
+      "systems:\n  - name: fides_shop\n    store: {type: postgres, host: 127.0.0.1, port: \"${PORT}\", "
+      "database: fides_shop, user: postgres}\n    fides_dataset: " +
+      (m_datasets / "fides/postgres_example_test_dataset.yml").string() + "\n");
+  auto customers = emails_of(port, "fides_shop", "SELECT email FROM customer ORDER BY id");
+  ASSERT_GE(customers.size(), 2u);
+  auto shop_compared = testing::compare_batch_with_alone(shop, customers);
+  EXPECT_EQ(shop_compared.difference, "");
+  EXPECT_GT(shop_compared.records, 0u);
+  EXPECT_LT(shop_compared.batch_queries, shop_compared.alone_queries);
 }
 
 }  // namespace

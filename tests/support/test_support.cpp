@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "config/settings.hpp"
+#include "locate/locate.hpp"
 
 namespace maestro::testing {
 
@@ -96,6 +97,53 @@ std::filesystem::path fixture(const std::string& name) {
 bool datasets_required() {
   const char* env = std::getenv("MAESTRO_REQUIRE_DATASETS");
   return env && std::string(env) == "1";
+}
+
+namespace {
+
+std::string finding_text(const FoundRecord& f) {
+  std::string out = f.collection.key() + "|" + f.matched_field + "|";
+  for (const auto& v : f.asked_values) out += v + ",";
+  for (const auto& [column, value] : f.record.columns) out += "|" + column + "=" + value_text(value);
+  return out;
+}
+
+}  // namespace
+
+BatchComparison compare_batch_with_alone(const DataMap& map,
+                                         const std::vector<std::vector<SubjectIdentifier>>& people) {
+  BatchComparison out;
+  std::vector<std::multiset<std::string>> together(people.size());
+  auto batch = locate_batch(map, people, {}, [&](std::size_t person, const FoundRecord& f) {
+    together[person].insert(finding_text(f));
+    return Status{};
+  });
+  if (!batch) {
+    out.difference = "the batch failed: " + batch.error().message;
+    return out;
+  }
+  out.batch_queries = batch->queries;
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    out.records += together[i].size();
+    std::multiset<std::string> alone;
+    auto single = locate(map, people[i], {}, [&](const FoundRecord& f) {
+      alone.insert(finding_text(f));
+      return Status{};
+    });
+    if (!single) {
+      out.difference = "person " + std::to_string(i) + " alone failed: " + single.error().message;
+      return out;
+    }
+    out.alone_queries += single->queries;
+    if (alone != together[i] && out.difference.empty()) {
+      out.difference = "person " + std::to_string(i) + " (" + people[i].front().value + ") got " +
+                       std::to_string(together[i].size()) + " record(s) in the batch, " + std::to_string(alone.size()) +
+                       " alone";
+    }
+    if (batch->subjects[i].records_by_collection != single->records_by_collection && out.difference.empty())
+      out.difference = "person " + std::to_string(i) + ": counts differ";
+  }
+  return out;
 }
 
 }  // namespace maestro::testing

@@ -58,8 +58,23 @@ std::optional<std::filesystem::path> datasets_dir();
   }                                                                                                  \
   const std::filesystem::path datasets = *datasets##_found
 
+namespace maestro {
+class DataMap;
+struct SubjectIdentifier;
+}  // namespace maestro
+
 namespace maestro::testing {
 bool datasets_required();
+
+// Searches for every person together (locate_batch) and for each alone (locate), and compares
+// what each got: collection, matched field, asked values and every column of every record.
+struct BatchComparison {
+  std::string difference;  // empty when every person got exactly what they got alone
+  std::size_t batch_queries = 0;
+  std::size_t alone_queries = 0;
+  std::size_t records = 0;  // found for all the people together
+};
+BatchComparison compare_batch_with_alone(const DataMap& map, const std::vector<std::vector<SubjectIdentifier>>& people);
 // tests/data/<name>, the test fixtures kept in this repository.
 std::filesystem::path fixture(const std::string& name);
 
