@@ -27,19 +27,31 @@ constexpr std::size_t k_bare_search_limit = 8;
 // first of them it holds.
 constexpr std::string_view k_anchor_bytes = "@_-.";
 
-// A cheap hash for the bit filter: the first and last eight bytes (fewer for short runs) and the
-// length, mixed. Most tokens of a log are turned away by the filter without a full hash.
+// A cheap hash for the bit filter: every eight bytes of the token (the last word overlapping
+// the one before) and its length, mixed by multiplication. Every byte counts: tokens that share
+// their ends ("user1234...@example.com") must not share a hash.
 std::uint64_t quick_hash(std::string_view run) {
-  std::uint64_t head = 0;
-  std::uint64_t tail = 0;
-  if (run.size() >= 8) {
-    std::memcpy(&head, run.data(), 8);
-    std::memcpy(&tail, run.data() + run.size() - 8, 8);
-  } else {
-    std::memcpy(&head, run.data(), run.size());
+  std::uint64_t h = run.size() * 0x9e3779b97f4a7c15ULL;
+  auto mix = [&](std::uint64_t word) {
+    h = (h ^ word) * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 29;
+  };
+  if (run.size() < 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, run.data(), run.size());
+    mix(word);
+    return h;
   }
-  std::uint64_t h = (head * 0x9e3779b97f4a7c15ULL) ^ (tail + run.size()) * 0xc2b2ae3d27d4eb4fULL;
-  return h ^ (h >> 29);
+  std::size_t i = 0;
+  for (; i + 8 < run.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, run.data() + i, 8);
+    mix(word);
+  }
+  std::uint64_t last;
+  std::memcpy(&last, run.data() + run.size() - 8, 8);
+  mix(last);
+  return h;
 }
 
 std::size_t filter_bits_for(std::size_t values) {
