@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <map>
 
 #include "crypto/keyring.hpp"
 #include "desk/case_resolution.hpp"
@@ -146,7 +145,7 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
   if (!formats) return propagate(formats.error());
   auto sink = open_sink(r.destination, SinkOptions{r.exports_root});
   if (!sink) return propagate(sink.error());
-  if (r.batch_size < 1 || r.batch_size > 10000) return invalid("the batch size must be from 1 to 10000");
+  if (auto ok = check_batch_size(r.batch_size); !ok) return propagate(ok.error());
 
   std::vector<CaseView> cases;
   if (r.case_numbers.empty()) {
@@ -164,39 +163,34 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
   }
 
   BatchExportOutcome outcome;
-  // Cases scoped to the same tenants are searched together, `batch_size` at a time.
-  std::map<std::vector<std::string>, std::vector<CaseView>> by_scope;
-  for (auto& v : cases) by_scope[v.c.tenants].push_back(std::move(v));
   allow_open_files(r.batch_size * 8 + 256);
   auto start = std::chrono::steady_clock::now();
-  for (auto& [tenants, group] : by_scope) {
-    for (std::size_t from = 0; from < group.size(); from += r.batch_size) {
-      std::vector<PreparedExport> batch;
-      for (std::size_t i = from; i < std::min(group.size(), from + r.batch_size); ++i) {
-        CaseResolution resolution{{}, group[i].c.number, {}, group[i].c.jurisdiction, "access", std::nullopt};
-        auto resolved = resolve_working_case(desk, resolution, {});
-        if (!resolved) {
-          outcome.refused.push_back({group[i].c.number, resolved.error().message});
-          continue;
-        }
-        batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, *formats));
+  for (const auto& positions : case_batches(cases, r.batch_size)) {
+    std::vector<PreparedExport> batch;
+    for (std::size_t i : positions) {
+      CaseResolution resolution{{}, cases[i].c.number, {}, cases[i].c.jurisdiction, "access", std::nullopt};
+      auto resolved = resolve_working_case(desk, resolution, {});
+      if (!resolved) {
+        outcome.refused.push_back({cases[i].c.number, resolved.error().message});
+        continue;
       }
-      std::vector<CaseView> views;
-      for (const auto& p : batch) views.push_back(p.view);
-      auto located = locate_case_batch(desk, map, views,
-                                       [&](std::size_t i, const FoundRecord& f) { return batch[i].writer->add(f); });
-      if (!located) return propagate(located.error());
-      outcome.queries += located->queries;
-      add_store_stats(outcome.stores, located->stores);
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        const LocateResult& mine = located->subjects[i];
-        auto done = finish(desk, map, batch[i], mine.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
-        if (!done) {
-          outcome.refused.push_back({batch[i].view.c.number, done.error().message});
-          continue;
-        }
-        outcome.cases.push_back(std::move(*done));
+      batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, *formats));
+    }
+    std::vector<CaseView> views;
+    for (const auto& p : batch) views.push_back(p.view);
+    auto located = locate_case_batch(desk, map, views,
+                                     [&](std::size_t i, const FoundRecord& f) { return batch[i].writer->add(f); });
+    if (!located) return propagate(located.error());
+    outcome.queries += located->queries;
+    add_store_stats(outcome.stores, located->stores);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const LocateResult& mine = located->subjects[i];
+      auto done = finish(desk, map, batch[i], mine.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
+      if (!done) {
+        outcome.refused.push_back({batch[i].view.c.number, done.error().message});
+        continue;
       }
+      outcome.cases.push_back(std::move(*done));
     }
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

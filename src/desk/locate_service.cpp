@@ -74,35 +74,45 @@ Result<BatchLocateResult> locate_case_batch(Desk& desk, const DataMap& map, cons
   return located;
 }
 
+Status check_batch_size(std::size_t batch_size) {
+  if (batch_size < 1 || batch_size > 10000) return invalid("the batch size must be from 1 to 10000");
+  return {};
+}
+
+std::vector<std::vector<std::size_t>> case_batches(const std::vector<CaseView>& cases, std::size_t batch_size) {
+  std::map<std::vector<std::string>, std::vector<std::size_t>> by_scope;  // tenants -> positions
+  for (std::size_t i = 0; i < cases.size(); ++i) by_scope[cases[i].c.tenants].push_back(i);
+  std::vector<std::vector<std::size_t>> batches;
+  for (const auto& [tenants, positions] : by_scope) {
+    for (std::size_t from = 0; from < positions.size(); from += batch_size) {
+      auto end = positions.begin() + static_cast<std::ptrdiff_t>(std::min(positions.size(), from + batch_size));
+      batches.emplace_back(positions.begin() + static_cast<std::ptrdiff_t>(from), end);
+    }
+  }
+  return batches;
+}
+
 Result<CasesLocateOutcome> locate_cases(Desk& desk, const DataMap& map, const std::vector<std::string>& case_numbers,
                                         std::size_t batch_size) {
-  if (batch_size < 1 || batch_size > 10000) return invalid("the batch size must be from 1 to 10000");
-  std::map<std::vector<std::string>, std::vector<std::size_t>> by_scope;  // tenants -> positions
+  if (auto ok = check_batch_size(batch_size); !ok) return propagate(ok.error());
   std::vector<CaseView> views;
   for (const auto& number : case_numbers) {
     auto v = desk.find(number);
     if (!v) return propagate(v.error());
-    by_scope[v->c.tenants].push_back(views.size());
     views.push_back(std::move(*v));
   }
   CasesLocateOutcome outcome;
   outcome.cases.resize(views.size());
   auto start = std::chrono::steady_clock::now();
-  for (const auto& [tenants, positions] : by_scope) {
-    for (std::size_t from = 0; from < positions.size(); from += batch_size) {
-      std::vector<CaseView> batch;
-      std::vector<std::size_t> where;
-      for (std::size_t i = from; i < std::min(positions.size(), from + batch_size); ++i) {
-        batch.push_back(views[positions[i]]);
-        where.push_back(positions[i]);
-      }
-      auto located = locate_case_batch(desk, map, batch, [](std::size_t, const FoundRecord&) { return Status{}; });
-      if (!located) return propagate(located.error());
-      outcome.queries += located->queries;
-      add_store_stats(outcome.stores, located->stores);
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        outcome.cases[where[i]] = LocateOutcome{batch[i].c.number, std::move(located->subjects[i])};
-      }
+  for (const auto& positions : case_batches(views, batch_size)) {
+    std::vector<CaseView> batch;
+    for (std::size_t i : positions) batch.push_back(views[i]);
+    auto located = locate_case_batch(desk, map, batch, [](std::size_t, const FoundRecord&) { return Status{}; });
+    if (!located) return propagate(located.error());
+    outcome.queries += located->queries;
+    add_store_stats(outcome.stores, located->stores);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      outcome.cases[positions[i]] = LocateOutcome{batch[i].c.number, std::move(located->subjects[i])};
     }
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -45,6 +45,13 @@ struct CasesLocateOutcome {
 Result<CasesLocateOutcome> locate_cases(Desk& desk, const DataMap& map, const std::vector<std::string>& case_numbers,
                                         std::size_t batch_size = 200);
 
+// The number of cases searched together must be from 1 to 10000.
+Status check_batch_size(std::size_t batch_size);
+
+// Cases that can be searched together: the same tenants, at most `batch_size` in each; every
+// batch as positions in `cases`.
+std::vector<std::vector<std::size_t>> case_batches(const std::vector<CaseView>& cases, std::size_t batch_size);
+
 // Adds one batch's per-store figures to a running total.
 void add_store_stats(std::vector<StoreStats>& total, const std::vector<StoreStats>& more);
 

@@ -73,6 +73,20 @@ Status letter(Correspondence& mail, Desk& desk, const std::string& number, std::
   return {};
 }
 
+// No one sees a terminal: the package's password goes to the requester in a letter of its own,
+// and with `notify` the fulfilment letter too.
+Status package_letters(Correspondence& mail, Desk& desk, const ExportOutcome& outcome, bool notify) {
+  LetterFields password;
+  password.values["password"] = outcome.package.password;
+  if (auto ok = letter(mail, desk, outcome.case_number, "package-password", password); !ok) return ok;
+  if (!notify) return {};
+  auto view = desk.find(outcome.case_number);
+  if (!view) return propagate(view.error());
+  auto fulfilment = mail.fulfilment_fields(*view, outcome.delivered_to);
+  if (!fulfilment) return propagate(fulfilment.error());
+  return letter(mail, desk, outcome.case_number, "fulfilment", *fulfilment);
+}
+
 Result<std::string> run_export(const Settings& settings, const DataMap* map, JobContext& c) {
   if (auto ok = need_map(map); !ok) return propagate(ok.error());
   auto p = parameters_of(c);
@@ -96,18 +110,7 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   auto opened = Correspondence::open(c.desk, settings);
   if (!opened) return propagate(opened.error());
   Correspondence& mail = **opened;
-  LetterFields password;
-  password.values["password"] = outcome->package.password;
-  if (auto ok = letter(mail, c.desk, outcome->case_number, "package-password", password); !ok)
-    return propagate(ok.error());
-  if (p->value("notify", false)) {
-    auto view = c.desk.find(outcome->case_number);
-    if (!view) return propagate(view.error());
-    auto fulfilment = mail.fulfilment_fields(*view, outcome->delivered_to);
-    if (!fulfilment) return propagate(fulfilment.error());
-    if (auto ok = letter(mail, c.desk, outcome->case_number, "fulfilment", *fulfilment); !ok)
-      return propagate(ok.error());
-  }
+  if (auto ok = package_letters(mail, c.desk, *outcome, p->value("notify", false)); !ok) return propagate(ok.error());
   c.progress(1, 1, "package delivered");
   return json{{"case", outcome->case_number},
               {"package", outcome->delivered_to},
@@ -141,18 +144,8 @@ Result<std::string> run_export_batch(const Settings& settings, const DataMap* ma
   if (!opened) return propagate(opened.error());
   Correspondence& mail = **opened;
   for (const auto& delivered : outcome->cases) {
-    LetterFields password;
-    password.values["password"] = delivered.package.password;
-    if (auto ok = letter(mail, c.desk, delivered.case_number, "package-password", password); !ok)
+    if (auto ok = package_letters(mail, c.desk, delivered, p->value("notify", false)); !ok)
       return propagate(ok.error());
-    if (p->value("notify", false)) {
-      auto view = c.desk.find(delivered.case_number);
-      if (!view) return propagate(view.error());
-      auto fulfilment = mail.fulfilment_fields(*view, delivered.delivered_to);
-      if (!fulfilment) return propagate(fulfilment.error());
-      if (auto ok = letter(mail, c.desk, delivered.case_number, "fulfilment", *fulfilment); !ok)
-        return propagate(ok.error());
-    }
   }
   c.progress(1, 1, std::to_string(outcome->cases.size()) + " package(s) delivered");
   if (!outcome->refused.empty()) {

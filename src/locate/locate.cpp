@@ -149,16 +149,15 @@ class Locator {
       for (const auto& id : identifiers) by_kind[id.kind].push_back(id.value);
     }
     open_searches();
+    // Everyone's identifiers, for stores that filter by them; a store that answers for one
+    // person is told whose turn it is before each query (ask()).
     std::map<std::string, std::vector<std::string>> everyones;
     for (const auto& by_kind : m_identities) {
       for (const auto& [kind, values] : by_kind)
         everyones[kind].insert(everyones[kind].end(), values.begin(), values.end());
     }
     for (auto& search : m_searches) {
-      if (!search.connector) continue;
-      // A store that answers for one person is told who before each query.
-      if (!search.connector->answers_for_one_person() || subjects.size() == 1)
-        search.connector->know_identities(subjects.size() == 1 ? m_identities.front() : everyones);
+      if (search.connector && !one_by_one(search)) search.connector->know_identities(everyones);
     }
     // The first level: every identity field of a kind the request knows.
     Level level;
@@ -184,6 +183,19 @@ class Locator {
 
   bool one_by_one(const Search& search) const {
     return m_identities.size() > 1 && search.connector->answers_for_one_person();
+  }
+
+  // Runs `query` with the fresh keys: once for everyone, or, for a store whose answers depend on
+  // the person, once per person with that person's identities and keys only.
+  template <typename Key, typename Query>
+  Status ask(Search& search, const std::map<Key, Owners>& fresh, Query&& query) {
+    if (!one_by_one(search)) return query(fresh);
+    OwnerIndex asking(fresh);
+    for (std::size_t owner : asking.everyone()) {
+      search.connector->know_identities(m_identities[owner]);
+      if (Status done = query(only(fresh, owner)); !done) return done;
+    }
+    return {};
   }
 
   void open_searches() {
@@ -253,16 +265,9 @@ class Locator {
       if (!c || c->system != search.system->name) continue;
       auto fresh = fresh_keys(search.asked[field], level_entry.second);
       if (fresh.empty()) continue;
-      Status done;
-      if (one_by_one(search)) {
-        OwnerIndex asking(fresh);
-        for (std::size_t owner : asking.everyone()) {
-          search.connector->know_identities(m_identities[owner]);
-          if (done = query_single(search, *c, field, only(fresh, owner), next); !done) break;
-        }
-      } else {
-        done = query_single(search, *c, field, fresh, next);
-      }
+      Status done = ask(search, fresh, [&](const std::map<std::string, Owners>& keys) {
+        return query_single(search, *c, field, keys, next);
+      });
       if (!done) return store_failed(search, done);
     }
     return {};
@@ -320,16 +325,9 @@ class Locator {
       const Collection* c = m_map.collection(group.collection);
       auto fresh = fresh_keys(search.asked_together[group], level_entry.second);
       if (fresh.empty()) continue;
-      Status done;
-      if (one_by_one(search)) {
-        OwnerIndex asking(fresh);
-        for (std::size_t owner : asking.everyone()) {
-          search.connector->know_identities(m_identities[owner]);
-          if (done = query_together(search, *c, group, only(fresh, owner), next); !done) break;
-        }
-      } else {
-        done = query_together(search, *c, group, fresh, next);
-      }
+      Status done = ask(search, fresh, [&](const std::map<Tuple, Owners>& keys) {
+        return query_together(search, *c, group, keys, next);
+      });
       if (!done) return store_failed(search, done);
     }
     return {};

@@ -14,6 +14,15 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+// Opens a package the command reported (case, package, password) into `folder` and returns its
+// JSON document.
+json open_package_into(const json& outcome, const fs::path& folder) {
+  std::string cmd = "7z x -y -p" + outcome["password"].get<std::string>() + " -o" + folder.string() + " " +
+                    outcome["package"].get<std::string>() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+  return json::parse(testing::read_file(folder / (outcome["case"].get<std::string>() + "_DSAR_PACKAGE.json")));
+}
+
 class ExportCommand : public ::testing::Test {
  protected:
   void setup(const fs::path& datasets) {
@@ -31,13 +40,7 @@ class ExportCommand : public ::testing::Test {
     ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001"}).exit_code, 0);
     ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
   }
-  json open_package(const json& outcome) {
-    fs::path x = maestro.dir() / "opened";
-    std::string cmd = "7z x -y -p" + outcome["password"].get<std::string>() + " -o" + x.string() + " " +
-                      outcome["package"].get<std::string>() + " >/dev/null 2>&1";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
-    return json::parse(testing::read_file(x / "DSAR-2026-001_DSAR_PACKAGE.json"));
-  }
+  json open_package(const json& outcome) { return open_package_into(outcome, maestro.dir() / "opened"); }
   long long sql(const std::string& q) { return count_rows(maestro.dir() / "chinook.db", q); }
   Maestro maestro;
 };
@@ -130,17 +133,6 @@ TEST_F(ExportCommand, AnOutPathOutsideTheAllowedRootIsRefused) {
   EXPECT_EQ(maestro.run({"dsar", "export", "--subject", "x@example.com", "--out", "s3://bucket/p/"}).exit_code, 4);
 }
 
-// Opens a package the command reported (case, package, password) and returns its JSON document.
-json open_any_package(const Maestro& m, const json& outcome) {
-  std::string number = outcome["case"];
-  fs::path x = m.dir() / ("opened-" + number + "-" +
-                          fs::path(outcome["package"].get<std::string>()).parent_path().filename().string());
-  std::string cmd = "7z x -y -p" + outcome["password"].get<std::string>() + " -o" + x.string() + " " +
-                    outcome["package"].get<std::string>() + " >/dev/null 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0);
-  return json::parse(testing::read_file(x / (number + "_DSAR_PACKAGE.json")));
-}
-
 // Six verified access cases of Chinook customers (one of them known by a second identifier) and
 // one that is not verified, in a fresh installation.
 void six_cases(Maestro& m, const fs::path& datasets) {
@@ -186,8 +178,8 @@ TEST_F(ExportCommand, ABatchGivesEachCaseThePackageItWouldGetAlone) {
     std::string number = delivered["case"];
     RunResult one = alone.run({"dsar", "export", "--case", number, "--out", "exports/" + number + "/", "--json"});
     ASSERT_EQ(one.exit_code, 0) << one.err;
-    json by_batch = open_any_package(maestro, delivered);
-    json by_itself = open_any_package(alone, json::parse(one.out));
+    json by_batch = open_package_into(delivered, maestro.dir() / ("opened-" + number));
+    json by_itself = open_package_into(json::parse(one.out), alone.dir() / ("opened-" + number));
     EXPECT_FALSE(by_batch["data"]["chinook"]["customer"].empty()) << number;
     EXPECT_EQ(by_batch["data"], by_itself["data"]) << number;
     EXPECT_EQ(by_batch["dataSubject"], by_itself["dataSubject"]) << number;

@@ -99,16 +99,12 @@ bool datasets_required() {
   return env && std::string(env) == "1";
 }
 
-namespace {
-
 std::string finding_text(const FoundRecord& f) {
   std::string out = f.collection.key() + "|" + f.matched_field + "|";
   for (const auto& v : f.asked_values) out += v + ",";
   for (const auto& [column, value] : f.record.columns) out += "|" + column + "=" + value_text(value);
   return out;
 }
-
-}  // namespace
 
 BatchComparison compare_batch_with_alone(const DataMap& map,
                                          const std::vector<std::vector<SubjectIdentifier>>& people) {

@@ -60,11 +60,16 @@ std::optional<std::filesystem::path> datasets_dir();
 
 namespace maestro {
 class DataMap;
+struct FoundRecord;
 struct SubjectIdentifier;
 }  // namespace maestro
 
 namespace maestro::testing {
 bool datasets_required();
+
+// A record a search found, as comparable text: collection, matched field, the values asked and
+// every column.
+std::string finding_text(const FoundRecord& found);
 
 // Searches for every person together (locate_batch) and for each alone (locate), and compares
 // what each got: collection, matched field, asked values and every column of every record.

@@ -178,16 +178,8 @@ TEST(Locate, NeedsAnIdentifier) {
             ErrorCode::invalid_argument);
 }
 
-// What one person's search returned, as comparable text: collection, record, matched field and
-// the values asked.
+// What one person's search returned (testing::finding_text of each record).
 using Findings = std::multiset<std::string>;
-
-std::string finding(const FoundRecord& f) {
-  std::string out = f.collection.key() + "|" + f.matched_field + "|";
-  for (const auto& v : f.asked_values) out += v + ",";
-  for (const auto& [column, value] : f.record.columns) out += "|" + column + "=" + value_text(value);
-  return out;
-}
 
 // Each person's share of a batch equals their own search, record for record, with far fewer
 // queries: every Chinook customer (some by email in another case, some by phone, one by both,
@@ -250,14 +242,14 @@ TEST(LocateBatch, ALogLineWithTwoPeoplesAddressesGoesToEachWithTheirOwnValues) {
       {{"ip", "10.0.0.1"}}, {{"ip", "10.0.0.2"}}, {{"ip", "10.0.0.9"}, {"email", "jane@example.com"}}};
   std::vector<Findings> batch(subjects.size());
   auto together = locate_batch(*map, subjects, {}, [&](std::size_t subject, const FoundRecord& f) {
-    batch[subject].insert(finding(f));
+    batch[subject].insert(testing::finding_text(f));
     return Status{};
   });
   ASSERT_TRUE(together) << together.error().message;
   for (std::size_t i = 0; i < subjects.size(); ++i) {
     Findings alone;
     auto r = locate(*map, subjects[i], {}, [&](const FoundRecord& f) {
-      alone.insert(finding(f));
+      alone.insert(testing::finding_text(f));
       return Status{};
     });
     ASSERT_TRUE(r);
