@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iomanip>
+#include <set>
 #include <sstream>
 
 #include "cli/session.hpp"
@@ -91,6 +92,16 @@ void notify_requester(Session& s, const ExportOutcome& o, const std::string& pas
   }
 }
 
+// Collections in a package whose Article 15 information the map leaves unsaid: the requester's
+// report says "not recorded" there, so the privacy team should hear of it first.
+void warn_map_gaps(Session& s, const std::vector<std::string>& gaps) {
+  for (const auto& gap : gaps) {
+    auto colon = gap.find(':');
+    s.err << "warning: the data map does not give the" << gap.substr(colon + 1) << " of " << gap.substr(0, colon)
+          << ": the requester's report says \"not recorded\" there (add them to the map: docs/datamap.md)\n";
+  }
+}
+
 void add_export(CLI::App& dsar, Session& s) {
   struct Options {
     ExportRequest request;
@@ -130,6 +141,7 @@ void add_export(CLI::App& dsar, Session& s) {
     if (!opts->override_reason.empty()) request.override_reason = opts->override_reason;
     request.work_dir = s.installation().settings.home / "work";
     request.exports_root = s.installation().settings.exports_root;
+    request.sender = must(package_sender(s.installation().settings));
     ExportOutcome o = must(export_subject(s.desk(), map, request));
     std::size_t records = 0;
     for (const auto& [key, n] : o.package.records_by_collection) records += n;
@@ -142,6 +154,7 @@ void add_export(CLI::App& dsar, Session& s) {
                               {"password", o.package.password},
                               {"records", o.package.records_by_collection},
                               {"redacted_values", o.package.redacted_values},
+                              {"map_gaps", o.package.map_gaps},
                               {"complete", o.failures.empty()}}
                    .dump(2)
             << "\n";
@@ -155,6 +168,7 @@ void add_export(CLI::App& dsar, Session& s) {
             << "The requester opens the package with 7-Zip or any AES-capable unzip tool, e.g. 7z x "
             << std::filesystem::path(o.delivered_to).filename().string() << "\n";
     }
+    warn_map_gaps(s, o.package.map_gaps);
     if (opts->notify) notify_requester(s, o, opts->password_to);
     report_manual_tasks(s, o.manual, opts->json);
     for (const auto& f : o.failures) {
@@ -201,6 +215,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
     BatchExportRequest request = opts->request;
     request.work_dir = s.installation().settings.home / "work";
     request.exports_root = s.installation().settings.exports_root;
+    request.sender = must(package_sender(s.installation().settings));
     BatchExportOutcome o = must(export_cases(s.desk(), map, request));
     if (opts->json) {
       nlohmann::json cases = nlohmann::json::array(), refused = nlohmann::json::array();
@@ -210,6 +225,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
                          {"sha256", c.package.sha256},
                          {"password", c.package.password},
                          {"records", c.package.records_by_collection},
+                         {"map_gaps", c.package.map_gaps},
                          {"complete", c.failures.empty()}});
       }
       for (const auto& [number, why] : o.refused) refused.push_back({{"case", number}, {"error", why}});
@@ -234,6 +250,9 @@ void add_export_batch(CLI::App& dsar, Session& s) {
         s.out << "Passwords are shown once and never stored: send each by a different channel from its package.\n";
     }
     if (opts->stats && !opts->json) print_store_stats(s, o.stores, o.seconds);
+    std::set<std::string> gaps;
+    for (const auto& c : o.cases) gaps.insert(c.package.map_gaps.begin(), c.package.map_gaps.end());
+    warn_map_gaps(s, {gaps.begin(), gaps.end()});
     for (const auto& c : o.cases) {
       if (opts->notify) notify_requester(s, c, "");
       report_manual_tasks(s, c.manual, opts->json);

@@ -166,6 +166,7 @@ class DemoRun {
     request.destination = (m_home / "exports" / m_number).string();
     request.work_dir = m_home / "work";
     request.exports_root = m_home;
+    request.sender = must(package_sender(m_settings));
     ExportOutcome o = must(export_subject(m_desk, m_map, request));
     std::size_t records = 0;
     std::string where;
@@ -192,6 +193,9 @@ class DemoRun {
   static Settings demo_settings(Settings s, const std::filesystem::path& home) {
     s.organisation = "Demo Shop Ltd";
     s.dpo_email = "dpo@demo-shop.example";
+    s.dpo_name = "Dana Protector";
+    s.organisation_address = "1 Demo Street, London EC1A 1AA, United Kingdom";
+    s.organisation_email = "privacy@demo-shop.example";
     s.mail_from = s.dpo_email;
     s.outbox_dir = home / "outbox";
     return s;

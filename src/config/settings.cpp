@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "config/embedded.hpp"
@@ -145,9 +146,22 @@ Status apply_config_file(Settings& s, const fs::path& file) {
       } else if (key == "taxonomy") {
         s.taxonomy_file = relative_to(base, value.as<std::string>());
       } else if (key == "organisation") {
-        if (!value.IsMap()) return invalid(where + ": 'organisation' is a map with 'name' and 'dpo_email'");
+        if (!value.IsMap())
+          return invalid(where +
+                         ": 'organisation' is a map with 'name', 'dpo_email' (and 'address', 'email', "
+                         "'dpo_name')");
+        for (const auto& item : value) {
+          static const std::set<std::string> known{"name", "dpo_email", "address", "email", "dpo_name"};
+          auto k = item.first.as<std::string>();
+          if (!known.contains(k))
+            return invalid(origin + ":" + std::to_string(item.first.Mark().line + 1) + ": unknown organisation key '" +
+                           k + "' (known: name, address, email, dpo_name, dpo_email)");
+        }
         s.organisation = value["name"].as<std::string>(s.organisation);
         s.dpo_email = value["dpo_email"].as<std::string>(s.dpo_email);
+        s.organisation_address = value["address"].as<std::string>("");
+        s.organisation_email = value["email"].as<std::string>("");
+        s.dpo_name = value["dpo_name"].as<std::string>("");
       } else if (key == "language") {
         s.language = value.as<std::string>();
       } else if (key == "templates_dir") {

@@ -14,6 +14,7 @@
 //   taxonomy: fideslang_data_categories.yml  # data categories the data map is checked against
 //   exports_root: /srv/dsar-exports      # local --out folders must lie inside it (default: .)
 //   organisation: {name: Example Ltd, dpo_email: dpo@example.com}   # named in letters
+//     (also address, email: the controller's contact; dpo_name; all given in access reports)
 //   language: en                         # letters' default language
 //   templates_dir: templates             # operator's own letter templates (<lang>/<name>.mustache)
 //   mail:                                # without it, letters are written as .eml files
@@ -90,6 +91,8 @@ struct Settings {
   // Letters and mail.
   std::string organisation = "our organisation";
   std::string dpo_email = "dpo@example.com";
+  // The controller's and the DPO's contact, given in every access report (Art. 13/15).
+  std::string organisation_address, organisation_email, dpo_name;
   std::string language = "en";
   std::optional<std::filesystem::path> templates_dir;
   std::string mail_from;  // default: dpo_email

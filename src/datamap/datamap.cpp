@@ -29,6 +29,27 @@ const Field* Collection::field(std::string_view field_name) const {
   return nullptr;
 }
 
+const std::vector<std::string>& transfer_safeguards() {
+  static const std::vector<std::string> names{
+      "adequacy", "standard_contractual_clauses", "binding_corporate_rules", "uk_idta", "uk_addendum", "derogation"};
+  return names;
+}
+
+std::vector<std::string> Collection::article15_gaps() const {
+  std::vector<std::string> gaps;
+  if (purpose.empty()) gaps.emplace_back("purpose");
+  if (legal_basis.empty()) gaps.emplace_back("legal basis");
+  if (retention.empty() && !(erasure && erasure->action == ErasureAction::retain)) gaps.emplace_back("retention");
+  if (!recipients_stated) gaps.emplace_back("recipients");
+  if (origin.empty()) gaps.emplace_back("source");
+  return gaps;
+}
+
+const CategoryText* Taxonomy::text(std::string_view category) const {
+  auto it = m_texts.find(category);
+  return it == m_texts.end() ? nullptr : &it->second;
+}
+
 const System* DataMap::system(std::string_view name) const {
   for (const auto& s : systems) {
     if (s.name == name) return &s;
@@ -65,8 +86,11 @@ Result<Taxonomy> Taxonomy::load(const std::filesystem::path& file) {
   try {
     YAML::Node root = YAML::LoadFile(file.string());
     Taxonomy t;
-    for (const auto& entry : root["data_category"]) t.m_keys.insert(entry["fides_key"].as<std::string>());
-    if (t.m_keys.empty())
+    for (const auto& entry : root["data_category"]) {
+      t.m_texts[entry["fides_key"].as<std::string>()] = {entry["name"].as<std::string>(""),
+                                                         entry["description"].as<std::string>("")};
+    }
+    if (t.m_texts.empty())
       return invalid(file.string() + ": no data categories found (expected a 'data_category' list)");
     return t;
   } catch (const YAML::BadFile&) {

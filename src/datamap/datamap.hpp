@@ -54,7 +54,27 @@ struct Field {
   // The part of a composite DROP identifier this field holds (first_name, last_name,
   // date_of_birth, zip, vin): California's NDZ and NameVIN lists hash them together.
   std::string drop_part;
+  // What the requester reads in the report instead of the column name, and what it means.
+  std::string label, description;
 };
+
+// A decision made about the person by automated means (Art. 15(1)(h), Art. 22).
+struct AutomatedDecision {
+  std::string name;          // e.g. "Fraud screening at checkout"
+  std::string logic;         // the logic involved, in plain words
+  std::string significance;  // its significance and envisaged consequences for the person
+};
+
+// A transfer of the data outside the UK/EEA (Art. 15(2)) and the safeguard that covers it.
+struct Transfer {
+  std::string country;
+  std::string recipient;  // optional: who receives it there
+  std::string safeguard;  // one of transfer_safeguards()
+};
+
+// The safeguards a transfer may name: adequacy, standard_contractual_clauses,
+// binding_corporate_rules, uk_idta, uk_addendum, derogation.
+const std::vector<std::string>& transfer_safeguards();
 
 // A raw reference as written: `from` knows values that find rows of `to`.
 struct Reference {
@@ -80,15 +100,16 @@ struct HttpParam {
   bool from_reference = false;          // filled from a referenced collection's field
 };
 struct HttpPostprocessor {
-  std::string strategy;            // filter: keep items whose `field` equals `value`; unwrap: take `data_path`
-  std::string field;               // filter
-  std::string value;               // filter: a literal or a <placeholder>
+  std::string strategy;                 // filter: keep items whose `field` equals `value`; unwrap: take `data_path`
+  std::string field;                    // filter
+  std::string value;                    // filter: a literal or a <placeholder>
   std::optional<std::string> identity;  // filter: compare with the person's identifier of this kind
-  std::string data_path;           // unwrap
+  std::string data_path;                // unwrap
 };
 struct HttpPagination {
-  std::string strategy;                        // "", link, offset, cursor
-  std::map<std::string, std::string> config;   // source/rel/path; incremental_param/increment_by/limit; cursor_param/field
+  std::string strategy;  // "", link, offset, cursor
+  std::map<std::string, std::string>
+      config;  // source/rel/path; incremental_param/increment_by/limit; cursor_param/field
 };
 struct HttpRequestSpec {
   std::string method = "GET";
@@ -105,7 +126,7 @@ struct HttpRequestSpec {
   HttpPagination pagination;
   bool ignore_all_errors = false;
   std::vector<int> ignore_errors;  // statuses treated as "nothing here"
-  std::string where;                // file:line, for messages
+  std::string where;               // file:line, for messages
 };
 struct HttpResource {
   std::vector<HttpRequestSpec> read;  // tried in turn: the first whose parameter answers the lookup
@@ -113,15 +134,24 @@ struct HttpResource {
   std::optional<HttpRequestSpec> remove;
 };
 
-struct Collection {
+// What Article 15 requires the requester be told about a collection's processing. A system
+// may state it once for all its collections (a Fides dataset's collections take it from there).
+struct Article15Info {
+  std::string purpose, legal_basis, retention, origin;
+  std::vector<std::string> recipients;
+  bool recipients_stated = false;  // `recipients: []` says "nobody"; no key says nothing
+  // Unset: the map does not say; empty: the map says there are none.
+  std::optional<std::vector<AutomatedDecision>> automated_decisions;
+  std::optional<std::vector<Transfer>> transfers;
+};
+
+struct Collection : Article15Info {
   std::string system;
   std::string name;
   std::string source;  // table name or file glob; defaults to the name
   std::vector<Field> fields;
   std::optional<ErasureStrategy> erasure;  // a whole-row strategy (delete, retain)
-  // Article 15 information.
-  std::string purpose, legal_basis, retention, origin;
-  std::vector<std::string> recipients;
+  std::string description;
   std::optional<ProcessingMarker> restriction;
   std::optional<ProcessingMarker> objection;
   std::optional<HttpResource> http;  // store type http only
@@ -131,6 +161,9 @@ struct Collection {
 
   std::string key() const { return system + "." + name; }
   const Field* field(std::string_view name) const;
+  // The Article 15 items the map leaves unsaid for this collection ("purpose", "legal basis",
+  // "retention", "recipients", "source"): the requester's report would have a gap there.
+  std::vector<std::string> article15_gaps() const;
 };
 
 struct StoreSpec {
@@ -144,12 +177,20 @@ struct System {
   std::string description;
   std::string owner;  // who is asked to act for a `manual` system (an email address)
   StoreSpec store;
+  Article15Info article15;               // defaults for its collections: each key a collection leaves out
   std::vector<std::string> collections;  // keys into DataMap::collections
+};
+
+// A fideslang data category in words: its name and description from the taxonomy file.
+struct CategoryText {
+  std::string name, description;
 };
 
 class DataMap {
  public:
   std::vector<System> systems;
+  // The names and descriptions of the categories the map uses, when a taxonomy was loaded.
+  std::map<std::string, CategoryText> category_texts;
   std::map<std::string, Collection> collections;  // by "<system>.<collection>"
   std::vector<Reference> references;
 
@@ -160,15 +201,17 @@ class DataMap {
   std::set<std::string> identity_kinds() const;
 };
 
-// The fideslang data category keys (from fideslang_data_categories.yml or a file of that shape).
+// The fideslang data categories, with their names and descriptions (from fideslang_data_categories.yml or a file of
+// that shape).
 class Taxonomy {
  public:
   static Result<Taxonomy> load(const std::filesystem::path& file);
-  bool contains(std::string_view category) const { return m_keys.contains(std::string(category)); }
-  std::size_t size() const { return m_keys.size(); }
+  bool contains(std::string_view category) const { return m_texts.contains(std::string(category)); }
+  std::size_t size() const { return m_texts.size(); }
+  const CategoryText* text(std::string_view category) const;
 
  private:
-  std::set<std::string> m_keys;
+  std::map<std::string, CategoryText, std::less<>> m_texts;
 };
 
 // Loads a datamap.yaml (and the Fides dataset files it names), resolves references, and checks

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <deque>
-#include <set>
 #include <regex>
+#include <set>
 
 #include "datamap/datamap.hpp"
 #include "datamap/http_loader.hpp"
@@ -78,6 +78,68 @@ struct Loader {
     return invalid(where(file, node) + ": unsupported Fides masking strategy '" + strategy + "'");
   }
 
+  // `automated_decisions: none`, or a list of {name, logic, significance} (Art. 15(1)(h)).
+  Status automated_decisions(const std::string& file, const YAML::Node& node,
+                             std::optional<std::vector<AutomatedDecision>>& out) {
+    if (!node) return {};
+    out.emplace();
+    if (node.IsScalar() && node.as<std::string>() == "none") return {};
+    if (!node.IsSequence())
+      return invalid(where(file, node) + ": 'automated_decisions' is 'none' or a list of {name, logic, significance}");
+    for (const auto& d : node) {
+      AutomatedDecision decision{d["name"].as<std::string>(""), d["logic"].as<std::string>(""),
+                                 d["significance"].as<std::string>("")};
+      if (!d.IsMap() || decision.name.empty() || decision.logic.empty() || decision.significance.empty()) {
+        return invalid(where(file, d) +
+                       ": an automated decision needs a 'name', the 'logic' involved and its 'significance' (its "
+                       "envisaged consequences for the person), as Article 15(1)(h) requires");
+      }
+      out->push_back(std::move(decision));
+    }
+    return {};
+  }
+
+  // `transfers: none`, or a list of {country, safeguard, recipient} (Art. 15(2)).
+  Status transfers(const std::string& file, const YAML::Node& node, std::optional<std::vector<Transfer>>& out) {
+    if (!node) return {};
+    out.emplace();
+    if (node.IsScalar() && node.as<std::string>() == "none") return {};
+    if (!node.IsSequence())
+      return invalid(where(file, node) + ": 'transfers' is 'none' or a list of {country, safeguard, recipient}");
+    const auto& known = transfer_safeguards();
+    for (const auto& t : node) {
+      Transfer transfer{t["country"].as<std::string>(""), t["recipient"].as<std::string>(""),
+                        t["safeguard"].as<std::string>("")};
+      if (!t.IsMap() || transfer.country.empty())
+        return invalid(where(file, t) + ": a transfer needs the 'country' the data goes to");
+      if (std::find(known.begin(), known.end(), transfer.safeguard) == known.end()) {
+        std::string names;
+        for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+        return invalid(where(file, t) + ": a transfer's 'safeguard' is one of " + names + " (not '" +
+                       transfer.safeguard + "')");
+      }
+      out->push_back(std::move(transfer));
+    }
+    return {};
+  }
+
+  // The Article 15 keys of a collection or a system; each one given replaces the default.
+  Status article15(const std::string& file, const YAML::Node& node, Article15Info& info) {
+    for (auto [key, text] : {std::pair{"purpose", &info.purpose}, std::pair{"legal_basis", &info.legal_basis},
+                             std::pair{"retention", &info.retention}, std::pair{"origin", &info.origin}}) {
+      if (node[key]) *text = node[key].as<std::string>("");
+    }
+    if (const YAML::Node recipients = node["recipients"]) {
+      if (!recipients.IsSequence())
+        return invalid(where(file, recipients) + ": 'recipients' is a list ([] when nobody receives the data)");
+      info.recipients.clear();
+      for (const auto& r : recipients) info.recipients.push_back(r.as<std::string>());
+      info.recipients_stated = true;
+    }
+    if (auto ok = automated_decisions(file, node["automated_decisions"], info.automated_decisions); !ok) return ok;
+    return transfers(file, node["transfers"], info.transfers);
+  }
+
   void note_categories(const std::string& file, const YAML::Node& list, Field& f) {
     for (const auto& c : list) {
       f.categories.push_back(c.as<std::string>());
@@ -94,11 +156,14 @@ struct Loader {
     f.primary_key = node["primary_key"].as<bool>(false);
     f.other_person = node["other_person"].as<bool>(false);
     f.data_type = node["data_type"].as<std::string>("");
+    f.label = node["label"].as<std::string>("");
+    f.description = node["description"].as<std::string>("");
     if (node["drop"]) {
       static const std::set<std::string> parts{"first_name", "last_name", "date_of_birth", "zip", "vin"};
       f.drop_part = node["drop"].as<std::string>("");
       if (!parts.contains(f.drop_part))
-        return invalid(where(file, node["drop"]) + ": 'drop' names a part of a DROP composite identifier: first_name, "
+        return invalid(where(file, node["drop"]) +
+                       ": 'drop' names a part of a DROP composite identifier: first_name, "
                        "last_name, date_of_birth, zip or vin");
     }
     if (node["erasure"]) {
@@ -120,6 +185,7 @@ struct Loader {
   Status fides_field(const std::string& file, const YAML::Node& node, Collection& c, const std::string& prefix) {
     Field f;
     f.name = prefix + node["name"].as<std::string>("");
+    f.description = node["description"].as<std::string>("");
     note_categories(file, node["data_categories"], f);
     // fidesops_meta: the older name, still used by Fides' SaaS datasets.
     const YAML::Node meta = node["fides_meta"] ? node["fides_meta"] : node["fidesops_meta"];
@@ -167,11 +233,9 @@ struct Loader {
     c.name = node["name"].as<std::string>("");
     if (c.name.empty()) return invalid(where(file, node) + ": a collection needs a 'name'");
     c.source = node["source"].as<std::string>(c.name);
-    c.purpose = node["purpose"].as<std::string>("");
-    c.legal_basis = node["legal_basis"].as<std::string>("");
-    c.retention = node["retention"].as<std::string>("");
-    c.origin = node["origin"].as<std::string>("");
-    for (const auto& r : node["recipients"]) c.recipients.push_back(r.as<std::string>());
+    c.description = node["description"].as<std::string>("");
+    static_cast<Article15Info&>(c) = system.article15;
+    if (auto ok = article15(file, node, c); !ok) return ok;
     for (auto [key, target] : {std::pair{"restriction", &c.restriction}, std::pair{"objection", &c.objection}}) {
       const YAML::Node m = node[key];
       if (!m) continue;
@@ -220,6 +284,8 @@ struct Loader {
         c.system = system.name;
         c.name = node["name"].as<std::string>("");
         c.source = c.name;
+        c.description = node["description"].as<std::string>("");
+        static_cast<Article15Info&>(c) = system.article15;
         if (const auto meta = node["fides_meta"]; meta && meta["masking_strategy_override"]) {
           auto e = fides_masking(file, meta["masking_strategy_override"]);
           if (!e) return propagate(e.error());
@@ -235,7 +301,8 @@ struct Loader {
   }
 
   Status store(const std::string& file, const YAML::Node& node, StoreSpec& spec) {
-    static const std::set<std::string> types{"sqlite", "postgres", "mysql", "jsonl", "csv", "textlog", "http", "manual"};
+    static const std::set<std::string> types{"sqlite", "postgres", "mysql", "jsonl",
+                                             "csv",    "textlog",  "http",  "manual"};
     static const std::set<std::string> secrets{"password", "secret", "secret_key", "token", "access_key", "api_key"};
     if (!node || !node.IsMap()) return invalid(where(file, node) + ": a system needs a 'store' with a 'type'");
     spec.type = node["type"].as<std::string>("");
@@ -288,6 +355,7 @@ struct Loader {
     s.description = node["description"].as<std::string>("");
     s.owner = node["owner"].as<std::string>("");
     if (auto ok = store(file, node["store"], s.store); !ok) return ok;
+    if (auto ok = article15(file, node, s.article15); !ok) return ok;
     if (node["fides_dataset"]) {
       fs::path dataset = node["fides_dataset"].as<std::string>();
       if (dataset.is_relative()) dataset = fs::path(file).parent_path() / dataset;
@@ -301,8 +369,8 @@ struct Loader {
       if (dataset.empty()) return invalid(where(file, saas) + ": fides_saas needs a 'dataset' file");
       if (dataset.is_relative()) dataset = fs::path(file).parent_path() / dataset;
       if (auto ok = fides_dataset(dataset, s); !ok) return ok;
-      if (auto ok = datamap_detail::load_fides_saas(file, saas, s.name, map.collections, s.store,
-                                                    fides_dataset_system, pending);
+      if (auto ok = datamap_detail::load_fides_saas(file, saas, s.name, map.collections, s.store, fides_dataset_system,
+                                                    pending);
           !ok)
         return ok;
     }
@@ -316,8 +384,9 @@ struct Loader {
         bool must_delete = c.erasure && c.erasure->action == ErasureAction::delete_row;
         bool can = c.http && (must_delete ? c.http->remove.has_value() : (c.http->remove || c.http->update));
         if (!kept && !can)
-          return invalid(where(file, node) + ": http system '" + s.name + "' cannot erase everything through its API (" +
-                         c.name + " has no " + (must_delete ? "delete" : "delete or update") +
+          return invalid(where(file, node) + ": http system '" + s.name +
+                         "' cannot erase everything through its API (" + c.name + " has no " +
+                         (must_delete ? "delete" : "delete or update") +
                          " request): give it an 'owner' (an email address) to do the rest by hand");
       }
     }
@@ -432,6 +501,11 @@ Result<DataMap> load_data_map(const fs::path& path, const Taxonomy* taxonomy) {
   }
   if (auto ok = loader.resolve_references(); !ok) return propagate(ok.error());
   if (auto ok = loader.check_categories(taxonomy); !ok) return propagate(ok.error());
+  if (taxonomy) {
+    for (const auto& [category, at] : loader.categories) {
+      if (const CategoryText* text = taxonomy->text(category)) loader.map.category_texts[category] = *text;
+    }
+  }
   if (auto ok = loader.check_reachable(); !ok) return propagate(ok.error());
   return std::move(loader.map);
 }

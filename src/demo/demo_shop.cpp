@@ -80,8 +80,11 @@ systems:
   - name: shop
     description: Orders and customer accounts
     store: {type: sqlite, path: shop.db}
+    transfers: none                    # every collection of the system, unless it says otherwise
+    automated_decisions: none
     collections:
       - name: customers
+        description: Your customer account
         purpose: Running the customer's account and delivering orders
         legal_basis: contract (Art. 6(1)(b))
         retention: Until the account is closed, then 2 years
@@ -89,78 +92,96 @@ systems:
         origin: Given by the customer at sign-up
         erasure: {strategy: delete}
         fields:
-          - {name: id, primary_key: true, categories: [user.unique_id], identity: customer_id}
-          - {name: first_name, categories: [user.name]}
-          - {name: last_name, categories: [user.name]}
-          - {name: email, categories: [user.contact.email], identity: email}
-          - {name: phone, categories: [user.contact.phone_number]}
-          - {name: country, categories: [user.contact.address.country]}
-          - {name: postcode, categories: [user.contact.address.postal_code], erasure: {strategy: generalize}}
-          - {name: created_at, categories: [system.operations]}
+          - {name: id, label: Customer number, primary_key: true, categories: [user.unique_id], identity: customer_id}
+          - {name: first_name, label: First name, categories: [user.name]}
+          - {name: last_name, label: Last name, categories: [user.name]}
+          - {name: email, label: Email address, categories: [user.contact.email], identity: email}
+          - {name: phone, label: Phone number, categories: [user.contact.phone_number]}
+          - {name: country, label: Country, categories: [user.contact.address.country]}
+          - {name: postcode, label: Postcode, categories: [user.contact.address.postal_code], erasure: {strategy: generalize}}
+          - {name: created_at, label: Account opened, categories: [system.operations]}
           - name: support_agent_id
             categories: [system.operations]
             other_person: true
       - name: orders
+        description: Your orders
         purpose: Selling and delivering goods; tax records
         legal_basis: contract; legal obligation (Art. 6(1)(c)) for tax records
         retention: 7 years (tax law)
         recipients: [Parcel carrier, Tax authority]
         origin: Created when the customer orders
+        automated_decisions:
+          - name: Fraud screening at checkout
+            logic: Each order is scored from its amount, the delivery postcode and how many orders the account placed that day; a high score holds the order.
+            significance: A held order is checked by a member of staff within one working day before it is sent; no order is refused without that check.
         erasure: {strategy: retain, reason: "Tax law requires order records to be kept", period: 7 years}
         fields:
-          - {name: id, primary_key: true, categories: [system.operations]}
+          - {name: id, label: Order number, primary_key: true, categories: [system.operations]}
           - name: customer_id
+            label: Customer number
             categories: [user.unique_id]
             references: [{field: customers.id, direction: from}]
-          - {name: placed_at, categories: [user.behavior.purchase_history]}
-          - {name: total, categories: [user.financial]}
-          - {name: shipping_postcode, categories: [user.contact.address.postal_code]}
+          - {name: placed_at, label: Ordered on, categories: [user.behavior.purchase_history]}
+          - {name: total, label: Total paid (GBP), categories: [user.financial]}
+          - {name: shipping_postcode, label: Delivery postcode, categories: [user.contact.address.postal_code]}
       - name: order_items
+        description: What you ordered
         purpose: Selling and delivering goods; tax records
         legal_basis: contract; legal obligation (Art. 6(1)(c))
         retention: 7 years (tax law)
+        recipients: [Tax authority]
+        origin: Created when the customer orders
         erasure: {strategy: retain, reason: "Tax law requires order records to be kept", period: 7 years}
         fields:
-          - {name: id, primary_key: true, categories: [system.operations]}
+          - {name: id, label: Line number, primary_key: true, categories: [system.operations]}
           - name: order_id
+            label: Order number
             categories: [system.operations]
             references: [{field: orders.id, direction: from}]
-          - {name: sku, categories: [user.behavior.purchase_history]}
-          - {name: quantity, categories: [user.behavior.purchase_history]}
-          - {name: price, categories: [user.financial]}
+          - {name: sku, label: Product code, categories: [user.behavior.purchase_history]}
+          - {name: quantity, label: Quantity, categories: [user.behavior.purchase_history]}
+          - {name: price, label: Price each (GBP), categories: [user.financial]}
   - name: weblog
     description: The web shop's application log
     store: {type: jsonl, path: logs}
     collections:
       - name: events
+        description: Your visits to our web shop
         source: "app-*.jsonl"
         purpose: Security and troubleshooting
         legal_basis: legitimate interests (Art. 6(1)(f))
         retention: 90 days
+        recipients: []
         origin: Recorded when the customer uses the web shop
+        automated_decisions: none
+        transfers: none
         erasure: {strategy: delete}
         fields:
-          - {name: email, categories: [user.contact.email], identity: email}
-          - {name: ip, categories: [user.device.ip_address]}
-          - {name: event, categories: [user.behavior.browsing_history]}
-          - {name: ts, categories: [system.operations]}
+          - {name: email, label: Email address, categories: [user.contact.email], identity: email}
+          - {name: ip, label: Internet address (IP), categories: [user.device.ip_address]}
+          - {name: event, label: What happened, categories: [user.behavior.browsing_history]}
+          - {name: ts, label: When, categories: [system.operations]}
   - name: marketing
     description: Newsletter subscribers exported from the mailing tool
     store: {type: csv, path: exports}
     collections:
       - name: newsletter
+        description: Your newsletter subscription
         source: "newsletter*.csv"
         purpose: Sending the newsletter the customer asked for
         legal_basis: consent (Art. 6(1)(a))
         retention: Until consent is withdrawn
         recipients: [Mailing service]
         origin: Given by the customer when subscribing
+        automated_decisions: none
+        transfers:
+          - {country: United States, recipient: Mailing service, safeguard: standard_contractual_clauses}
         erasure: {strategy: delete}
         fields:
-          - {name: email, categories: [user.contact.email], identity: email}
-          - {name: name, categories: [user.name]}
-          - {name: subscribed_at, categories: [system.operations]}
-          - {name: source, categories: [system.operations]}
+          - {name: email, label: Email address, categories: [user.contact.email], identity: email}
+          - {name: name, label: Name, categories: [user.name]}
+          - {name: subscribed_at, label: Subscribed on, categories: [system.operations]}
+          - {name: source, label: Where you subscribed, categories: [system.operations]}
 )yaml";
 
 }  // namespace

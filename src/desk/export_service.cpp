@@ -24,8 +24,10 @@ struct PreparedExport {
   std::unique_ptr<PackageWriter> writer;
 };
 
-PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<SubjectIdentifier>& identifiers) {
+PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<SubjectIdentifier>& identifiers,
+                         const PackageSender& sender) {
   PackageInfo info;
+  info.sender = sender;
   info.case_number = view.c.number;
   info.request_date = view.c.received_at;
   info.fulfilment_date = desk.clock().now();
@@ -42,14 +44,14 @@ PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<Sub
 
 PreparedExport prepare(Desk& desk, const DataMap& map, CaseView view, bool ad_hoc,
                        const std::vector<SubjectIdentifier>& extra, const std::filesystem::path& work_dir,
-                       const std::set<PackageFormat>& formats) {
+                       const std::set<PackageFormat>& formats, const PackageSender& sender) {
   PreparedExport p;
   p.identifiers = view.c.identifiers;
   for (const auto& id : extra) {
     if (std::find(p.identifiers.begin(), p.identifiers.end(), id) == p.identifiers.end()) p.identifiers.push_back(id);
   }
   p.work = work_dir / (view.c.number + "-" + to_hex(random_bytes(6)));
-  p.writer = std::make_unique<PackageWriter>(p.work, map, package_info(desk, view, p.identifiers), formats);
+  p.writer = std::make_unique<PackageWriter>(p.work, map, package_info(desk, view, p.identifiers, sender), formats);
   p.view = std::move(view);
   p.ad_hoc = ad_hoc;
   return p;
@@ -120,6 +122,16 @@ void allow_open_files(std::size_t wanted) {
 
 }  // namespace
 
+Result<PackageSender> package_sender(const Settings& settings) {
+  PackageSender sender{settings.organisation,       settings.organisation_address,
+                       settings.organisation_email, settings.dpo_name,
+                       settings.dpo_email,          nullptr};
+  auto texts = ReportTexts::load(settings.language, settings.templates_dir);
+  if (!texts) return propagate(texts.error());
+  sender.texts = std::make_shared<const ReportTexts>(std::move(*texts));
+  return sender;
+}
+
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& r) {
   // Check everything that can be checked before anything is written.
   auto formats = parse_package_formats(r.formats);
@@ -133,7 +145,8 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
   CaseResolution resolution{r.subjects, r.case_number, r.tenants, r.jurisdiction, "access", r.override_reason};
   auto resolved = resolve_working_case(desk, resolution, *ids);
   if (!resolved) return propagate(resolved.error());
-  PreparedExport p = prepare(desk, map, std::move(resolved->view), resolved->ad_hoc, *ids, r.work_dir, *formats);
+  PreparedExport p =
+      prepare(desk, map, std::move(resolved->view), resolved->ad_hoc, *ids, r.work_dir, *formats, r.sender);
   LocateRequest locate_request{r.subjects, p.view.c.number, r.tenants};
   auto located = locate_subject(desk, map, locate_request, [&](const FoundRecord& f) { return p.writer->add(f); });
   if (!located) return propagate(located.error());
@@ -174,7 +187,7 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
         outcome.refused.push_back({cases[i].c.number, resolved.error().message});
         continue;
       }
-      batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, *formats));
+      batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, *formats, r.sender));
     }
     std::vector<CaseView> views;
     for (const auto& p : batch) views.push_back(p.view);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/settings.hpp"
 #include "desk/desk.hpp"
 #include "locate/locate.hpp"
 #include "package/package.hpp"
@@ -30,7 +31,13 @@ struct ExportRequest {
   // false: when a store cannot be searched, deliver nothing and fail with `unavailable` (a job
   // retries later); true: deliver the incomplete package and list the failures (the CLI).
   bool deliver_incomplete = true;
+  PackageSender sender;  // package_sender(settings)
 };
+
+// Who answers and in which words, from maestro.yaml (organisation:, language:, templates_dir).
+// Fails when the report texts of that language cannot be loaded (an unknown language, a
+// broken override file): before any store is searched.
+Result<PackageSender> package_sender(const Settings& settings);
 
 struct ExportOutcome {
   std::string case_number;
@@ -54,6 +61,7 @@ struct BatchExportRequest {
   std::filesystem::path work_dir;
   std::filesystem::path exports_root = ".";
   bool deliver_incomplete = true;  // as ExportRequest
+  PackageSender sender;
 };
 
 struct BatchExportOutcome {

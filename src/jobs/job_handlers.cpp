@@ -104,6 +104,9 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   request.work_dir = settings.home / "work" / ("job-" + std::to_string(c.job.id));
   request.exports_root = settings.exports_root;
   request.deliver_incomplete = false;  // nothing reaches the requester from an incomplete package
+  auto sender = package_sender(settings);
+  if (!sender) return propagate(sender.error());
+  request.sender = std::move(*sender);
   c.progress(0, 1, "searching every system");
   auto outcome = export_subject(c.desk, *map, request);
   if (!outcome) return propagate(outcome.error());
@@ -118,6 +121,7 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
               {"bytes", outcome->package.size},
               {"records", outcome->package.records_by_collection},
               {"redacted_values", outcome->package.redacted_values},
+              {"map_gaps", outcome->package.map_gaps},
               {"password", "sent to the requester in a separate letter"},
               {"manual_tasks", outcome->manual.tasks.size()}}
       .dump();
@@ -137,6 +141,9 @@ Result<std::string> run_export_batch(const Settings& settings, const DataMap* ma
   request.work_dir = settings.home / "work" / ("job-" + std::to_string(c.job.id));
   request.exports_root = settings.exports_root;
   request.deliver_incomplete = false;
+  auto sender = package_sender(settings);
+  if (!sender) return propagate(sender.error());
+  request.sender = std::move(*sender);
   c.progress(0, 1, "searching every system for every waiting case");
   auto outcome = export_cases(c.desk, *map, request);
   if (!outcome) return propagate(outcome.error());

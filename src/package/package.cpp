@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "crypto/keyring.hpp"
+#include "package/report_html.hpp"
 
 namespace maestro {
 
@@ -26,22 +27,6 @@ const std::regex& email_pattern() {
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string csv_cell(const json& value) {
@@ -206,7 +191,9 @@ struct PackageWriter::State {
                              {"categories", categories},
                              {"recipients", c.recipients},
                              {"retention", c.retention},
-                             {"source", c.origin}});
+                             {"source", c.origin},
+                             {"automatedDecisions", automated_decisions_json(c)},
+                             {"transfers", transfers_json(c)}});
     }
     return {{"processing", collections},
             {"categories", all_categories},
@@ -214,6 +201,25 @@ struct PackageWriter::State {
             {"rights", rights_for(info.jurisdiction)},
             {"complaintAuthority", info.complaint_authority},
             {"jurisdiction", info.jurisdiction_name}};
+  }
+
+  // null where the map does not say; [] where it says there are none.
+  static json automated_decisions_json(const Collection& c) {
+    if (!c.automated_decisions) return nullptr;
+    json out = json::array();
+    for (const auto& d : *c.automated_decisions)
+      out.push_back({{"name", d.name}, {"logic", d.logic}, {"significance", d.significance}});
+    return out;
+  }
+  static json transfers_json(const Collection& c) {
+    if (!c.transfers) return nullptr;
+    json out = json::array();
+    for (const auto& t : *c.transfers) {
+      json item{{"country", t.country}, {"safeguard", t.safeguard}};
+      if (!t.recipient.empty()) item["recipient"] = t.recipient;
+      out.push_back(item);
+    }
+    return out;
   }
 
   json legal_notes() const {
@@ -297,46 +303,13 @@ struct PackageWriter::State {
     return {};
   }
 
-  // Streamed to the file: a report of millions of records must not be held in memory.
+  // Streamed from the spools: a report of millions of records must not be held in memory.
   Status write_html() {
     const std::string name = "report.html";
-    std::ofstream h(dir / name, std::ios::binary);
-    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your personal data - "
-      << html_escape(info.case_number)
-      << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;"
-         "margin-bottom:2em}td,th{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}"
-         "th{background:#eee}</style></head><body>\n";
-    h << "<h1>Your personal data</h1>\n<p>Request " << html_escape(info.case_number) << ", received "
-      << format_instant(info.request_date) << ", answered " << format_instant(info.fulfilment_date) << ".</p>\n";
-    h << "<p>This report lists the personal data we hold about you, why we hold it, who receives it and how long we "
-         "keep it. The same data is in machine-readable form in the JSON and CSV files beside this report.</p>\n";
-    for (auto& [key, spool] : spools) {
-      const Collection& c = *spool.collection;
-      h << "<h2>" << html_escape(c.system) << ": " << html_escape(c.name) << " (" << spool.count << ")</h2>\n";
-      if (!c.purpose.empty()) h << "<p>Purpose: " << html_escape(c.purpose) << "</p>\n";
-      if (!c.legal_basis.empty()) h << "<p>Legal basis: " << html_escape(c.legal_basis) << "</p>\n";
-      if (!c.retention.empty()) h << "<p>Kept for: " << html_escape(c.retention) << "</p>\n";
-      h << "<table><tr>";
-      for (const auto& col : spool.columns) h << "<th>" << html_escape(col) << "</th>";
-      h << "</tr>\n";
-      std::ifstream in(spool.path);
-      std::string line;
-      while (std::getline(in, line)) {
-        json record = json::parse(line);
-        h << "<tr>";
-        for (const auto& col : spool.columns) {
-          json v = record.value(col, json(nullptr));
-          h << "<td>" << html_escape(v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump()) << "</td>";
-        }
-        h << "</tr>\n";
-      }
-      h << "</table>\n";
-    }
-    json a15 = article15();
-    h << "<h2>Your rights</h2><ul>";
-    for (const auto& r : a15["rights"]) h << "<li>" << html_escape(r.get<std::string>()) << "</li>";
-    h << "</ul>\n<p>You can complain to: " << html_escape(info.complaint_authority) << "</p>\n</body></html>\n";
-    if (!h) return fail(ErrorCode::unavailable, "cannot write " + (dir / name).string());
+    ReportInput input{info, map, *info.sender.texts, {}};
+    for (auto& [key, spool] : spools)
+      input.sections.push_back({spool.collection, spool.count, spool.columns, spool.path});
+    if (auto ok = write_report_html(dir / name, input); !ok) return ok;
     written.push_back(name);
     return {};
   }
@@ -348,7 +321,10 @@ struct PackageWriter::State {
       json fields = json::array();
       for (const auto& f : c.fields) {
         if (f.other_person) continue;
-        fields.push_back({{"name", f.name}, {"categories", f.categories}, {"type", f.data_type}});
+        json field{{"name", f.name}, {"categories", f.categories}, {"type", f.data_type}};
+        if (!f.label.empty()) field["label"] = f.label;
+        if (!f.description.empty()) field["description"] = f.description;
+        fields.push_back(std::move(field));
       }
       collections.push_back({{"file", "csv/" + key + ".csv"},
                              {"jsonPath", "data." + c.system + "." + c.name},
@@ -412,6 +388,10 @@ struct PackageWriter::State {
 
 PackageWriter::PackageWriter(fs::path work_dir, const DataMap& map, PackageInfo info, std::set<PackageFormat> formats)
     : m(std::make_unique<State>(std::move(work_dir), map, std::move(info), std::move(formats))) {
+  if (!m->info.sender.texts) {
+    auto english = ReportTexts::load("en", std::nullopt);
+    if (english) m->info.sender.texts = std::make_shared<const ReportTexts>(std::move(*english));
+  }
   for (const auto& id : m->info.identifiers) {
     if (id.kind == "email") m->subject_emails.insert(lower(id.value));
   }
@@ -450,7 +430,10 @@ Result<SealedPackage> PackageWriter::seal() {
   fs::create_directories(m->dir, ec);
   Status written = m->write_package_json();
   if (written && m->formats.contains(PackageFormat::csv)) written = m->write_csvs();
-  if (written && m->formats.contains(PackageFormat::html)) written = m->write_html();
+  if (written && m->formats.contains(PackageFormat::html)) {
+    written = m->info.sender.texts ? m->write_html()
+                                   : Status(fail(ErrorCode::internal, "the report texts could not be loaded"));
+  }
   if (written) written = m->write_schema();
   if (written) written = m->write_manifest();
   if (!written) return propagate(written.error());
@@ -465,7 +448,14 @@ Result<SealedPackage> PackageWriter::seal() {
   if (!hash) return propagate(hash.error());
   sealed.sha256 = *hash;
   sealed.size = fs::file_size(sealed.zip_path);
-  for (const auto& [key, spool] : m->spools) sealed.records_by_collection[key] = spool.count;
+  for (const auto& [key, spool] : m->spools) {
+    sealed.records_by_collection[key] = spool.count;
+    auto gaps = spool.collection->article15_gaps();
+    if (gaps.empty()) continue;
+    std::string missing;
+    for (const auto& gap : gaps) missing += (missing.empty() ? "" : ", ") + gap;
+    sealed.map_gaps.push_back(key + ": " + missing);
+  }
   sealed.redacted_values = m->redacted;
   return sealed;
 }

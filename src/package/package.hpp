@@ -23,6 +23,7 @@
 #include "common/time.hpp"
 #include "datamap/datamap.hpp"
 #include "locate/locate.hpp"
+#include "package/report_texts.hpp"
 
 namespace maestro {
 
@@ -30,6 +31,13 @@ enum class PackageFormat { json, csv, html };
 
 // Parses "json,csv,html" (any subset; json is always included, as the package's index).
 Result<std::set<PackageFormat>> parse_package_formats(std::string_view text);
+
+// Who answers the requests, and in which words: the same for every package of a deployment
+// (organisation: and language: in maestro.yaml).
+struct PackageSender {
+  std::string organisation, organisation_address, organisation_email, dpo_name, dpo_email;
+  std::shared_ptr<const ReportTexts> texts;  // null: the built-in English ones
+};
 
 struct PackageInfo {
   std::string case_number;
@@ -40,6 +48,7 @@ struct PackageInfo {
   std::string jurisdiction;       // id, e.g. uk-gdpr
   std::string jurisdiction_name;  // e.g. UK General Data Protection Regulation
   std::string complaint_authority;
+  PackageSender sender;
 };
 
 struct SealedPackage {
@@ -50,6 +59,9 @@ struct SealedPackage {
   std::vector<std::string> files;  // inside the ZIP
   std::map<std::string, std::size_t> records_by_collection;
   std::size_t redacted_values = 0;  // other people's data left out
+  // Collections in the package whose Article 15 information the map leaves unsaid, with what is
+  // missing ("shop.orders: recipients, source"): the report has gaps there.
+  std::vector<std::string> map_gaps;
 };
 
 class PackageWriter {

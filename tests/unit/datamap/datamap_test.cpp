@@ -75,7 +75,8 @@ TEST_F(DataMapTest, LoadsSystemsCollectionsFieldsAndReferences) {
 TEST_F(DataMapTest, FieldsMayNameTheirPartOfADropCompositeIdentifier) {
   std::string yaml = k_shop;
   const std::string email = "{name: email, ";
-  yaml.replace(yaml.find(email), email.size(), "{name: first_name, categories: [user.name], drop: first_name}\n          - {name: email, ");
+  yaml.replace(yaml.find(email), email.size(),
+               "{name: first_name, categories: [user.name], drop: first_name}\n          - {name: email, ");
   auto map = load(yaml);
   ASSERT_TRUE(map) << map.error().message;
   EXPECT_EQ(map->collection("shop.customer")->field("first_name")->drop_part, "first_name");
@@ -85,6 +86,58 @@ TEST_F(DataMapTest, FieldsMayNameTheirPartOfADropCompositeIdentifier) {
   EXPECT_NE(wrong.error().message.find("datamap.yaml:11: 'drop' names a part of a DROP composite identifier"),
             std::string::npos)
       << wrong.error().message;
+}
+
+// Article 15(1)(h) and 15(2), and the words a requester reads instead of column names.
+TEST_F(DataMapTest, CollectionsAndSystemsSayAutomatedDecisionsTransfersAndFieldLabels) {
+  std::string yaml = k_shop;
+  yaml.replace(yaml.find("    collections:"), 16,
+               "    transfers: [{country: United States, recipient: Stripe, safeguard: standard_contractual_clauses}]\n"
+               "    automated_decisions: none\n    collections:");
+  yaml.replace(yaml.find("        recipients: [Stripe]"), 28,
+               "        recipients: [Stripe]\n        description: Your account\n"
+               "        automated_decisions:\n"
+               "          - {name: Fraud score, logic: Amount and postcode, significance: A held order is checked}");
+  yaml.replace(yaml.find("{name: email, "), 14, "{name: email, label: Email address, description: Where we write, ");
+  yaml.replace(yaml.find("      - name: invoice_line"), 26,
+               "      - name: invoice_line\n        transfers: none\n        recipients: []");
+  auto map = load(yaml);
+  ASSERT_TRUE(map) << map.error().message;
+  const Collection& customer = *map->collection("shop.customer");
+  EXPECT_EQ(customer.description, "Your account");
+  EXPECT_EQ(customer.field("email")->label, "Email address");
+  EXPECT_EQ(customer.field("email")->description, "Where we write");
+  ASSERT_TRUE(customer.automated_decisions);
+  ASSERT_EQ(customer.automated_decisions->size(), 1u);
+  EXPECT_EQ((*customer.automated_decisions)[0].significance, "A held order is checked");
+  ASSERT_TRUE(customer.transfers);  // from the system
+  EXPECT_EQ((*customer.transfers)[0].safeguard, "standard_contractual_clauses");
+  const Collection& invoice = *map->collection("shop.invoice");
+  ASSERT_TRUE(invoice.automated_decisions);  // the system's "none"
+  EXPECT_TRUE(invoice.automated_decisions->empty());
+  const Collection& line = *map->collection("shop.invoice_line");
+  ASSERT_TRUE(line.transfers);
+  EXPECT_TRUE(line.transfers->empty());
+  EXPECT_TRUE(line.recipients_stated);
+  EXPECT_FALSE(invoice.recipients_stated);
+  EXPECT_EQ(invoice.article15_gaps(), (std::vector<std::string>{"purpose", "legal basis", "recipients", "source"}));
+  EXPECT_EQ(customer.article15_gaps(), (std::vector<std::string>{"retention", "source"}));
+
+  auto wrong = [&](const std::string& from, const std::string& to) {
+    std::string bad = yaml;
+    bad.replace(bad.find(from), from.size(), to);
+    auto loaded = load(bad);
+    EXPECT_FALSE(loaded) << to;
+    return loaded ? std::string() : loaded.error().message;
+  };
+  std::string safeguard = wrong("safeguard: standard_contractual_clauses", "safeguard: trust_us");
+  EXPECT_NE(safeguard.find("datamap.yaml:4: a transfer's 'safeguard' is one of adequacy,"), std::string::npos)
+      << safeguard;
+  EXPECT_NE(wrong("country: United States, ", "").find("needs the 'country'"), std::string::npos);
+  EXPECT_NE(wrong(", significance: A held order is checked", "").find("'significance'"), std::string::npos);
+  EXPECT_NE(wrong("automated_decisions: none", "automated_decisions: never").find("'none' or a list"),
+            std::string::npos);
+  EXPECT_NE(wrong("recipients: [Stripe]", "recipients: Stripe").find("'recipients' is a list"), std::string::npos);
 }
 
 TEST_F(DataMapTest, ADanglingReferenceIsAnErrorWithItsLine) {
@@ -155,6 +208,9 @@ TEST_F(DataMapTest, AFidesDatasetFileLoadsUnchanged) {
     EXPECT_NE(map->collection(std::string("fides_shop.") + c), nullptr) << c;
   }
   EXPECT_TRUE(map->identity_kinds().contains("email"));
+  // The taxonomy's words for the categories used, for the requester's report.
+  EXPECT_EQ(map->category_texts.at("user.contact.email").name, "User Contact Email");
+  EXPECT_FALSE(map->category_texts.at("user.contact.email").description.empty());
   // orders.customer_id references customer.id with direction "from": customer leads to orders.
   bool customer_to_orders = std::any_of(map->references.begin(), map->references.end(), [](const Reference& r) {
     return r.from == FieldRef{"fides_shop.customer", "id"} && r.to == FieldRef{"fides_shop.orders", "customer_id"};

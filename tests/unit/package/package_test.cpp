@@ -140,7 +140,47 @@ TEST_F(PackageTest, TheManifestHashesEveryFileAndCsvDefusesFormulas) {
   std::string csv = testing::read_file(x / "csv/shop.customer.csv");
   EXPECT_NE(csv.find("\"id\",\"email\",\"notes\""), std::string::npos) << csv;
   EXPECT_NE(csv.find("\"Asked to cc [redacted: another person] and =SUM(A1)\""), std::string::npos);
-  EXPECT_NE(testing::read_file(x / "report.html").find("Right to erasure (Art. 17)"), std::string::npos);
+  EXPECT_NE(testing::read_file(x / "report.html").find("Erasure (Article 17)"), std::string::npos);
+}
+
+TEST_F(PackageTest, TheReportSpeaksToThePersonNotTheDatabase) {
+  Collection& customer = map.collections.at("shop.customer");
+  customer.description = "Your customer account";
+  customer.fields[1].label = "Email address";
+  customer.fields.push_back({"created_at", {"system.operations"}});
+  customer.fields.back().label = "Account opened";
+  customer.recipients_stated = true;
+  customer.automated_decisions.emplace();
+  customer.transfers = std::vector<Transfer>{{"United States", "Payment processor", "standard_contractual_clauses"}};
+  map.category_texts["user.contact.email"] = {"Email Address", "The person's email address."};
+  PackageWriter w(dir / "out", map, info, {PackageFormat::json, PackageFormat::html});
+  add(w, "shop.customer",
+      Record{{{"id", std::int64_t{7}},
+              {"email", std::string("jane@example.com")},
+              {"created_at", std::string("2025-05-01T10:00:00Z")},
+              {"_file", std::string("customers.csv")},
+              {"_line", std::int64_t{2}}}});
+  add(w, "shop.invoice", Record{{{"id", std::int64_t{1}}, {"payload", std::string(R"({"total": 9.99})")}}});
+  auto p = w.seal();
+  ASSERT_TRUE(p) << p.error().message;
+  std::string html = testing::read_file(fs::path(extract(*p)) / "report.html");
+  for (const char* expected :
+       {"<html lang=\"en\">", "Request DSAR-2026-007, received on 2 March 2026, 09:00 UTC, answered on 5 March 2026",
+        "<h3 id=\"place-shop-customer-title\">Your customer account</h3>", "<th scope=\"col\">Email address</th>",
+        "<th scope=\"col\">Account opened</th>", "<td>1 May 2025, 10:00 UTC</td>", "<td>customers.csv, line 2</td>",
+        "<strong>Email Address</strong>: The person&#39;s email address.",
+        "United States (to Payment processor), protected by standard contractual clauses",
+        "We do not make decisions about you by automated means", "We must keep these records even if you ask us",
+        "Invoice (shop)", "Not recorded in our data map", "complain to ICO"}) {
+    EXPECT_NE(html.find(expected), std::string::npos) << expected;
+  }
+  for (const char* internal : {">created_at<", ">_file<", ">_line<", "2025-05-01T10:00:00Z", "user.contact.email"})
+    EXPECT_EQ(html.find(internal), std::string::npos) << internal;
+  EXPECT_EQ(html.find("<h1"), html.rfind("<h1"));  // one h1
+  // The map leaves gaps for both: the team is told which.
+  ASSERT_EQ(p->map_gaps.size(), 2u);
+  EXPECT_EQ(p->map_gaps[0], "shop.customer: legal basis, retention, source");
+  EXPECT_EQ(p->map_gaps[1], "shop.invoice: purpose, legal basis, recipients, source");
 }
 
 TEST_F(PackageTest, AnAbandonedPackageLeavesNoClearText) {
