@@ -39,6 +39,9 @@ struct PackageDelivery {
   std::string sha256;  // of the encrypted ZIP
   std::uintmax_t bytes = 0;
   std::string destination;  // the folder or s3:// prefix it was written to
+  // What the data map left unsaid for collections in the package ("shop.orders: recipients"):
+  // the report says "not recorded" there; the reviewer sees it before the requester does.
+  std::vector<std::string> map_gaps;
 };
 
 struct CaseNote {

@@ -86,6 +86,12 @@ std::string case_text(const CaseView& v, const Policy& policy) {
   }
   for (const auto& n : c.notes)
     out << "    " << format_instant(n.at) << "  note by " << n.actor << ": " << n.text << "\n";
+  for (const auto& package : c.deliveries) {
+    out << "    " << format_instant(package.at) << "  package delivered to " << package.destination << " (SHA-256 "
+        << package.sha256.substr(0, 16) << "...)\n";
+    for (const auto& gap : package.map_gaps)
+      out << "      Map gap: " << gap << " (the requester's report says \"not recorded\" there)\n";
+  }
   if (c.closed_at) {
     out << "    " << format_instant(*c.closed_at) << "  closed: " << state_name(c.state)
         << (c.denial_reason.empty() ? "" : " (" + c.denial_reason + ")") << "\n";

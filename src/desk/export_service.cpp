@@ -92,8 +92,10 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
                          {"formats", formats},
                          {"destination", destination.starts_with("s3://") ? "s3" : "folder"},
                          {"complete", outcome.failures.empty()},
-                         {"failed_stores", failed}};
-  PackageDelivery delivery{desk.clock().now(), outcome.package.sha256, outcome.package.size, outcome.delivered_to};
+                         {"failed_stores", failed},
+                         {"map_gaps", outcome.package.map_gaps}};
+  PackageDelivery delivery{desk.clock().now(), outcome.package.sha256, outcome.package.size, outcome.delivered_to,
+                           outcome.package.map_gaps};
   auto recorded = desk.record_delivery(p.view.c.number, delivery, details.dump());
   if (!recorded) return propagate(recorded.error());
   auto manual = desk.manual_tasks_for(*recorded, map, "export");

@@ -45,8 +45,11 @@ json case_object(const CaseView& v) {
   }
   json deliveries = json::array();
   for (const auto& d : c.deliveries) {
-    deliveries.push_back(
-        {{"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}});
+    deliveries.push_back({{"at", format_instant(d.at)},
+                          {"sha256", d.sha256},
+                          {"bytes", d.bytes},
+                          {"destination", d.destination},
+                          {"map_gaps", d.map_gaps}});
   }
   for (const auto& n : c.notes) notes.push_back({{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
   json rights = json::array();

@@ -473,6 +473,14 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
   mstch::array notes;
   for (const auto& n : c.notes) notes.push_back(mstch::map{{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
   context.emplace("notes", notes);
+  mstch::array packages;
+  for (const auto& d : c.deliveries) {
+    mstch::array gaps;
+    for (const auto& g : d.map_gaps) gaps.push_back(g);
+    packages.push_back(mstch::map{{"at", format_instant(d.at)}, {"sha256", d.sha256.substr(0, 16) + "..."},
+                                  {"gaps", gaps}, {"has_gaps", !d.map_gaps.empty()}});
+  }
+  context.emplace("packages", packages);
   mstch::array events;
   (void)m_desk->audit_events(c.number, [&](const AuditEvent& e) -> Status {
     events.push_back(mstch::map{{"at", format_instant(e.at)}, {"actor", e.actor}, {"action", e.action},

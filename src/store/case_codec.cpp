@@ -29,8 +29,9 @@ Result<Instant> read_instant(const json& j, const char* key) {
 json record_of(const Case& c) {
   json pauses = json::array(), extensions = json::array(), verifications = json::array(), deliveries = json::array();
   for (const auto& d : c.deliveries) {
-    deliveries.push_back(
-        {{"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}});
+    json delivery{{"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}};
+    if (!d.map_gaps.empty()) delivery["map_gaps"] = d.map_gaps;
+    deliveries.push_back(std::move(delivery));
   }
   for (const auto& p : c.pauses) {
     pauses.push_back(
@@ -107,8 +108,8 @@ Status read_record(const json& r, Case& c) {
   for (const auto& d : r.value("deliveries", json::array())) {
     auto at = read_instant(d, "at");
     if (!at) return propagate(at.error());
-    c.deliveries.push_back(
-        {*at, d.value("sha256", ""), d.value("bytes", std::uintmax_t{0}), d.value("destination", "")});
+    c.deliveries.push_back({*at, d.value("sha256", ""), d.value("bytes", std::uintmax_t{0}), d.value("destination", ""),
+                            d.value("map_gaps", std::vector<std::string>{})});
   }
   return {};
 }

@@ -45,6 +45,24 @@ class ExportCommand : public ::testing::Test {
   Maestro maestro;
 };
 
+// Issue 16: gaps in the map are seen by the privacy team before the requester sees them.
+TEST_F(ExportCommand, AMapWithoutRecipientsForACollectionMakesExportWarnNamingIt) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  verified_case("email:luisg@embraer.com.br");
+  RunResult r = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "exports/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // chinook.datamap.yaml gives invoice and invoice_line no recipients and no source.
+  EXPECT_NE(r.err.find("warning: the data map does not give the recipients, source of chinook.invoice:"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("of chinook.invoice_line:"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("chinook.customer"), std::string::npos) << r.err;  // complete
+  // The reviewer sees the same on the case.
+  RunResult shown = maestro.run({"dsar", "show", "DSAR-2026-001"});
+  EXPECT_NE(shown.out.find("Map gap: chinook.invoice: recipients, source"), std::string::npos) << shown.out;
+}
+
 TEST_F(ExportCommand, TheRunbookCommandExportsExactlyThatCustomer) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   setup(datasets);
