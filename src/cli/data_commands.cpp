@@ -130,7 +130,10 @@ void add_export(CLI::App& dsar, Session& s) {
   cmd->footer(
       "The package holds <CASE>_DSAR_PACKAGE.json (every record, grouped by system and collection, with purposes, "
       "categories, recipients, retention, sources, your rights and the complaint authority), one CSV per collection, "
-      "report.html, schema.json and manifest.json (SHA-256 of every file), sealed in an AES-256 encrypted ZIP. Other "
+      "report.html (the same for a person to read: labels, dates in words, each place's purpose, legal basis, "
+      "recipients, source, retention, automated decisions and transfers, their rights and whom to contact), "
+      "schema.json and manifest.json (SHA-256 of every file), sealed in an AES-256 encrypted ZIP. A warning names "
+      "each collection whose purpose, legal basis, retention, recipients or source the map does not give. Other "
       "people's data is left out. The password is printed once and never stored: send it by a different channel "
       "from the package. The ZIP's SHA-256 is recorded on the case and in the audit trail.\n\nExample:\n"
       "  maestro dsar export --subject email:jane@example.com --out exports/DSAR-2026-001/");
