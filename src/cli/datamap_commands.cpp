@@ -21,7 +21,8 @@ std::vector<Reach> try_every_store(const DataMap& map) {
   std::vector<Reach> out;
   for (const auto& system : map.systems) {
     if (system.store.type == "manual") continue;
-    std::vector<std::string> tenants = system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
+    std::vector<std::string> tenants =
+        system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
     for (const auto& tenant : tenants) {
       Reach r{system.name, tenant, system.store.type, true, "reachable"};
       auto connector = open_connector(system.store, tenant);
@@ -46,8 +47,9 @@ void add_datamap_commands(CLI::App& app, Session& s) {
     bool connect = false, json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = datamap->add_subcommand("check", "Load the data map and report what it describes (and, with --connect, "
-                                               "whether each store answers)");
+  auto* cmd = datamap->add_subcommand("check",
+                                      "Load the data map and report what it describes (and, with --connect, "
+                                      "whether each store answers)");
   cmd->add_option("--map", o->map, "The data map (default: 'datamap:' in maestro.yaml)");
   cmd->add_flag("--connect", o->connect,
                 "Connect to every database and send every API's test request (test_request in Fides configs)");
@@ -55,7 +57,9 @@ void add_datamap_commands(CLI::App& app, Session& s) {
   cmd->footer(
       "A map that does not load prints the file and line of the first problem (exit 2). With --connect, a store "
       "that does not answer is listed with the reason (a wrong password, an expired API key, a host that is down) and "
-      "the exit status is 5.\n\nExample:\n  maestro datamap check --connect");
+      "the exit status is 5. Collections whose purpose, legal basis, retention, recipients or origin the map does not "
+      "give are listed as Article 15 gaps: an access report would say \"not recorded\" there.\n\nExample:\n"
+      "  maestro datamap check --connect");
   cmd->callback([&s, o] {
     const DataMap& map = s.data_map(o->map);
     std::vector<Reach> reach;
@@ -64,12 +68,20 @@ void add_datamap_commands(CLI::App& app, Session& s) {
     if (o->json) {
       nlohmann::json systems = nlohmann::json::array();
       for (const auto& system : map.systems)
-        systems.push_back({{"name", system.name}, {"type", system.store.type}, {"collections", system.collections.size()}});
+        systems.push_back(
+            {{"name", system.name}, {"type", system.store.type}, {"collections", system.collections.size()}});
       nlohmann::json stores = nlohmann::json::array();
       for (const auto& r : reach)
         stores.push_back({{"system", r.system}, {"tenant", r.tenant}, {"reachable", r.ok}, {"message", r.message}});
-      nlohmann::json out{{"systems", systems}, {"collections", map.collections.size()},
-                         {"references", map.references.size()}, {"identity_kinds", map.identity_kinds()}};
+      nlohmann::json gaps = nlohmann::json::object();
+      for (const auto& [key, c] : map.collections) {
+        if (auto missing = c.article15_gaps(); !missing.empty()) gaps[key] = missing;
+      }
+      nlohmann::json out{{"systems", systems},
+                         {"collections", map.collections.size()},
+                         {"references", map.references.size()},
+                         {"identity_kinds", map.identity_kinds()},
+                         {"article15_gaps", gaps}};
       if (o->connect) out["stores"] = stores;
       s.out << out.dump(2) << "\n";
     } else {
@@ -77,9 +89,18 @@ void add_datamap_commands(CLI::App& app, Session& s) {
             << " collection(s), " << map.references.size() << " reference(s).\nA request can start from:";
       for (const auto& kind : map.identity_kinds()) s.out << " " << kind;
       s.out << "\n";
+      // What an access report would say "not recorded" for: seen here before a requester sees it.
+      for (const auto& [key, c] : map.collections) {
+        auto missing = c.article15_gaps();
+        if (missing.empty()) continue;
+        std::string list;
+        for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+        s.out << "  Article 15 gap  " << key << ": no " << list << "\n";
+      }
       for (const auto& r : reach) {
-        s.out << (r.ok ? "  OK           " : "  UNREACHABLE  ") << r.system << (r.tenant.empty() ? "" : " (" + r.tenant + ")")
-              << " [" << r.type << "]" << (r.ok ? "" : ": " + r.message) << "\n";
+        s.out << (r.ok ? "  OK           " : "  UNREACHABLE  ") << r.system
+              << (r.tenant.empty() ? "" : " (" + r.tenant + ")") << " [" << r.type << "]"
+              << (r.ok ? "" : ": " + r.message) << "\n";
       }
     }
     if (unreachable > 0)

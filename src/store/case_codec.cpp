@@ -29,7 +29,8 @@ Result<Instant> read_instant(const json& j, const char* key) {
 json record_of(const Case& c) {
   json pauses = json::array(), extensions = json::array(), verifications = json::array(), deliveries = json::array();
   for (const auto& d : c.deliveries) {
-    json delivery{{"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}};
+    json delivery{
+        {"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}};
     if (!d.map_gaps.empty()) delivery["map_gaps"] = d.map_gaps;
     deliveries.push_back(std::move(delivery));
   }

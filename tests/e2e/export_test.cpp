@@ -61,6 +61,12 @@ TEST_F(ExportCommand, AMapWithoutRecipientsForACollectionMakesExportWarnNamingIt
   // The reviewer sees the same on the case.
   RunResult shown = maestro.run({"dsar", "show", "DSAR-2026-001"});
   EXPECT_NE(shown.out.find("Map gap: chinook.invoice: recipients, source"), std::string::npos) << shown.out;
+  // And before any request: datamap check lists every gap.
+  RunResult check = maestro.run({"datamap", "check"});
+  EXPECT_NE(check.out.find("Article 15 gap  chinook.invoice: no recipients, source"), std::string::npos) << check.out;
+  json checked = json::parse(maestro.run({"datamap", "check", "--json"}).out);
+  EXPECT_EQ(checked["article15_gaps"]["chinook.invoice_line"], json({"recipients", "source"}));
+  EXPECT_FALSE(checked["article15_gaps"].contains("chinook.customer"));
 }
 
 TEST_F(ExportCommand, TheRunbookCommandExportsExactlyThatCustomer) {
