@@ -163,7 +163,15 @@ TEST_F(PackageTest, TheReportSpeaksToThePersonNotTheDatabase) {
   add(w, "shop.invoice", Record{{{"id", std::int64_t{1}}, {"payload", std::string(R"({"total": 9.99})")}}});
   auto p = w.seal();
   ASSERT_TRUE(p) << p.error().message;
-  std::string html = testing::read_file(fs::path(extract(*p)) / "report.html");
+  fs::path x = extract(*p);
+  std::string html = testing::read_file(x / "report.html");
+  // The machine-readable package carries the same Article 15 items.
+  json processing = json::parse(testing::read_file(x / "DSAR-2026-007_DSAR_PACKAGE.json"))["article15"]["processing"];
+  EXPECT_EQ(processing[0]["transfers"][0]["safeguard"], "standard_contractual_clauses");
+  EXPECT_EQ(processing[0]["automatedDecisions"], json::array());
+  EXPECT_TRUE(processing[1]["transfers"].is_null());  // the map does not say
+  json schema = json::parse(testing::read_file(x / "schema.json"));
+  EXPECT_EQ(schema["collections"][0]["fields"][1]["label"], "Email address");
   for (const char* expected :
        {"<html lang=\"en\">", "Request DSAR-2026-007, received on 2 March 2026, 09:00 UTC, answered on 5 March 2026",
         "<h3 id=\"place-shop-customer-title\">Your customer account</h3>", "<th scope=\"col\">Email address</th>",
