@@ -125,7 +125,7 @@ class FileConnector : public Connector {
     std::set<std::string> wanted(values.begin(), values.end());
     bool search = !values.empty() && prefilter_safe(values);
     std::optional<TokenMatcher> tokens;
-    if (search) tokens.emplace(values);
+    if (search) tokens.emplace(values, m_store.matches_by_kind() ? TokenForms::by_kind : TokenForms::exact);
     LineScanOptions options{.threads = m_threads, .first_line = m_raw.header, .always_bytes = m_raw.escape_bytes};
     for (const auto& file : *files) {
       std::vector<std::string> header;

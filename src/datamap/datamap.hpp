@@ -170,6 +170,13 @@ struct StoreSpec {
   std::string type;                             // sqlite, postgres, mysql, jsonl, csv, textlog, http, manual
   std::map<std::string, std::string> settings;  // path, host, port, database, user, password_env, ...
   std::vector<std::string> tenants;             // the store is templated over these ("{tenant}")
+
+  // A text log matches identifiers in every form of their kind (an email in any letter case, a
+  // phone number by its digits, an IPv6 address however written) unless `match: exact`.
+  bool matches_by_kind() const {
+    auto match = settings.find("match");
+    return type == "textlog" && (match == settings.end() || match->second != "exact");
+  }
 };
 
 struct System {

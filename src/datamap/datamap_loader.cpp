@@ -336,6 +336,11 @@ struct Loader {
         spec.settings[key] = entry.second.as<std::string>("");
       }
     }
+    if (auto match = spec.settings.find("match"); match != spec.settings.end()) {
+      if (spec.type != "textlog" || (match->second != "exact" && match->second != "by_kind"))
+        return invalid(where(file, node) + ": 'match' belongs to a textlog store and is 'by_kind' (the default: "
+                       "emails in any case, phones by their digits, IPv6 however written) or 'exact'");
+    }
     if (spec.settings.contains("path") && fs::path(spec.settings["path"]).is_relative()) {
       spec.settings["path"] = (fs::path(file).parent_path() / spec.settings["path"]).string();
     }

@@ -178,6 +178,7 @@ class Planner {
   }
 
   ErasurePlan finish(LocateResult located) {
+    plan_log_lines();
     m_plan.unsearched = std::move(located.failures);
     std::vector<std::string> order = children_first(m_map);
     for (auto& [step_key, by_collection] : m_rows) {
@@ -195,7 +196,9 @@ class Planner {
 
  private:
   // A text log line: every identifier of the request it holds is removed with the line, or
-  // replaced where it stands.
+  // replaced where it stands. A line is found by the first value that matches it (an email) and
+  // reported once, yet it may hold others of the person's values (their phone number, found
+  // later): lines wait until every value of the request is known (finish()).
   Status add_log_line(const FoundRecord& f, std::vector<RowChange>& rows) {
     const Collection& c = f.collection;
     const Value* line = f.record.get("line");
@@ -206,17 +209,42 @@ class Planner {
     } else if (const Field* field = c.field(f.matched_field); field && field->erasure) {
       strategy = *field->erasure;
     }
-    for (const auto& token : f.asked_values) {
-      if (!contains_token(value_text(*line), token)) continue;
-      RowChange row{"", token, strategy.action == ErasureAction::delete_row, {}};
-      if (!row.delete_row) {
-        auto next = erased_value(strategy, Value(token), m_keys);
-        row.set.push_back({"line", token, next ? *next : Value(std::string("[erased]"))});
-      }
-      add_unique(rows, std::move(row));
-    }
+    m_log_values.insert(f.asked_values.begin(), f.asked_values.end());
+    m_log_lines.push_back({&rows, value_text(*line), strategy, f.system.store.matches_by_kind()});
     return {};
   }
+
+  // Plans each waiting log line with every value the request asked of any log: each spelling
+  // the line holds (Jane@Example.com for jane@example.com, where the log matches by kind).
+  void plan_log_lines() {
+    std::vector<std::string> values(m_log_values.begin(), m_log_values.end());
+    std::optional<TokenMatcher> exact, by_kind;
+    for (auto& pending : m_log_lines) {
+      auto& matcher = pending.by_kind ? by_kind : exact;
+      if (!matcher) matcher.emplace(values, pending.by_kind ? TokenForms::by_kind : TokenForms::exact);
+      std::set<std::string> spellings;
+      matcher->each_occurrence(pending.line,
+                               [&](const std::string&, std::string_view spelled) { spellings.emplace(spelled); });
+      for (const auto& token : spellings) {
+        RowChange row{"", token, pending.strategy.action == ErasureAction::delete_row, {}};
+        if (!row.delete_row) {
+          auto next = erased_value(pending.strategy, Value(token), m_keys);
+          row.set.push_back({"line", token, next ? *next : Value(std::string("[erased]"))});
+        }
+        add_unique(*pending.rows, std::move(row));
+      }
+    }
+    m_log_lines.clear();
+  }
+
+  struct PendingLogLine {
+    std::vector<RowChange>* rows;
+    std::string line;
+    ErasureStrategy strategy;
+    bool by_kind = false;
+  };
+  std::vector<PendingLogLine> m_log_lines;
+  std::set<std::string> m_log_values;
 
   // File lines repeat the same change many times (one per line); each is planned once.
   void add_unique(std::vector<RowChange>& rows, RowChange row) {

@@ -287,9 +287,10 @@ class Locator {
         log ? earlier_tokens(search, field, fresh) : std::map<std::string, Owners>{};
     std::vector<std::string> earlier_values;
     for (const auto& [value, who] : earlier) earlier_values.push_back(value);
-    TokenMatcher earlier_matcher(earlier_values);
+    TokenForms forms = search.system->store.matches_by_kind() ? TokenForms::by_kind : TokenForms::exact;
+    TokenMatcher earlier_matcher(earlier_values, forms);
     std::optional<TokenMatcher> fresh_matcher;
-    if (log && !owners.one_group()) fresh_matcher.emplace(values);
+    if (log && !owners.one_group()) fresh_matcher.emplace(values, forms);
     return timed(search, [&] {
       return search.connector->find(c, field.field, values, [&](const Record& r) -> Status {
         Owners found_for;

@@ -315,5 +315,48 @@ TEST(PlanOnSqliteJson, APathInsideAJsonColumnChangesAndTheRestOfTheDocumentStays
   EXPECT_TRUE(prove_erasure(*map, *p, ids, {})->clean());
 }
 
+// A text log writes the same person's identifiers several ways: each spelling found is erased,
+// other people's lines stay byte for byte, and the proof reads the log again by kind.
+TEST(PlanOnTextLogs, EverySpellingOfTheSubjectsIdentifiersIsErased) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "logs");
+  const std::string others = "login john@example.com from 10.0.0.2\ncall +44 20 7946 9999\n";
+  std::ofstream(dir / "logs/app.log") << "login Jane@Example.COM from 10.0.0.1\n"
+                                      << others << "sms to +442079461001 sent\n"
+                                      << "call (44) 20-7946-1001 by JANE@example.com.\n";
+  std::ofstream(dir / "datamap.yaml") << R"(systems:
+  - name: app
+    store: {type: textlog, path: logs}
+    collections:
+      - name: log
+        source: "*.log"
+        erasure: {strategy: redact, text: "[erased]"}
+        fields:
+          - {name: line, categories: [user.contact.email], identity: email}
+          - {name: phone, categories: [user.contact.phone_number], identity: phone}
+)";
+  auto map = load_data_map(dir / "datamap.yaml");
+  ASSERT_TRUE(map) << map.error().message;
+  std::vector<SubjectIdentifier> ids{{"email", "jane@example.com"}, {"phone", "+44 20 7946 1001"}};
+  auto p = plan_erasure(*map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(p) << p.error().message;
+  ASSERT_EQ(p->steps.size(), 1u);
+  ASSERT_TRUE(execute_step(*map, p->steps.at(0)));
+  EXPECT_EQ(testing::read_file(dir / "logs/app.log"), "login [erased] from 10.0.0.1\n" + others +
+                                                          "sms to [erased] sent\ncall [erased] by [erased].\n");
+  EXPECT_TRUE(prove_erasure(*map, *p, ids, {})->clean());
+
+  // With `match: exact`, only the spellings as asked are searched for: none here.
+  std::ofstream(dir / "logs/app.log") << "login Jane@Example.COM\n";
+  std::string exact = testing::read_file(dir / "datamap.yaml");
+  exact.replace(exact.find("path: logs}"), 11, "path: logs, match: exact}");
+  std::ofstream(dir / "datamap.yaml") << exact;
+  auto exact_map = load_data_map(dir / "datamap.yaml");
+  ASSERT_TRUE(exact_map) << exact_map.error().message;
+  auto none = plan_erasure(*exact_map, ids, {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->steps.empty());
+}
+
 }  // namespace
 }  // namespace maestro

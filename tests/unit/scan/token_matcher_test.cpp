@@ -138,3 +138,57 @@ TEST(TokenMatcher, BlockSearchAgreesWithTheLineByLineAnswer) {
 
 }  // namespace
 }  // namespace maestro
+
+namespace maestro {
+namespace {
+
+// Every (value asked, spelling found) pair of a line.
+std::set<std::pair<std::string, std::string>> occurrences(const TokenMatcher& m, std::string_view line) {
+  std::set<std::pair<std::string, std::string>> out;
+  m.each_occurrence(line, [&](const std::string& v, std::string_view s) { out.emplace(v, std::string(s)); });
+  return out;
+}
+
+TEST(TokenMatcherByKind, EmailsInAnyCasePhonesByDigitsAndIpv6HoweverWritten) {
+  const std::vector<std::string> values{"jane@example.com", "+44 20 7946 1001", "2001:db8::1", "C-1042", "12345678"};
+  TokenMatcher m(values, TokenForms::by_kind);
+  using P = std::set<std::pair<std::string, std::string>>;
+  EXPECT_EQ(occurrences(m, "login Jane@Example.COM ok"), (P{{"jane@example.com", "Jane@Example.COM"}}));
+  EXPECT_EQ(occurrences(m, "bye JANE@EXAMPLE.COM."), (P{{"jane@example.com", "JANE@EXAMPLE.COM"}}));
+  EXPECT_EQ(occurrences(m, "call +442079461001 now"), (P{{"+44 20 7946 1001", "+442079461001"}}));
+  EXPECT_EQ(occurrences(m, "call +44 (20) 7946-1001."), (P{{"+44 20 7946 1001", "+44 (20) 7946-1001"}}));
+  EXPECT_EQ(occurrences(m, "order 5 44 20 7946 1001 at 10:00"), (P{{"+44 20 7946 1001", "44 20 7946 1001"}}));
+  EXPECT_EQ(occurrences(m, "from 2001:DB8:0:0:0:0:0:1 port 22"), (P{{"2001:db8::1", "2001:DB8:0:0:0:0:0:1"}}));
+  EXPECT_EQ(occurrences(m, "[2001:0db8::0001]:443 C-1042"),
+            (P{{"2001:db8::1", "2001:0db8::0001"}, {"C-1042", "C-1042"}}));
+  // Near misses: another number, a longer address, a word around it, a bare number split up.
+  for (const char* line : {"call +44 20 7946 10012", "call +44 20 7946 1001abc", "id 2442079461001",
+                           "from 2001:db8::10", "from 2001:db8::1g", "x12345678", "1234 5678", "c-1042",
+                           "jane@example.com.au", "jane@example.co"}) {
+    EXPECT_TRUE(occurrences(m, line).empty()) << line;
+    EXPECT_FALSE(m.matches(line)) << line;
+  }
+  // Every occurrence is also found when whole blocks are searched.
+  std::string block = "a Jane@Example.COM\nb +442079461001\nc 2001:DB8::1\nd nothing\n";
+  std::set<std::size_t> lines_found;
+  m.find_in_text(block, [&](std::size_t offset) {
+    lines_found.insert(static_cast<std::size_t>(std::count(block.begin(), block.begin() + offset, '\n')));
+  });
+  EXPECT_EQ(lines_found, (std::set<std::size_t>{0, 1, 2}));
+  std::vector<std::string> asked;
+  m.each_match("Jane@example.com called +44 20 7946 1001 from 2001:db8:0::1",
+               [&](const std::string& v) { asked.push_back(v); });
+  std::sort(asked.begin(), asked.end());
+  EXPECT_EQ(asked, (std::vector<std::string>{"+44 20 7946 1001", "2001:db8::1", "jane@example.com"}));
+}
+
+TEST(TokenMatcherByKind, ExactFormsMatchOnlyAsWritten) {
+  TokenMatcher m({"jane@example.com", "+44 20 7946 1001", "2001:db8::1"});
+  EXPECT_FALSE(m.matches("login Jane@Example.COM"));
+  EXPECT_FALSE(m.matches("call +442079461001"));
+  EXPECT_FALSE(m.matches("from 2001:DB8::1"));
+  EXPECT_TRUE(m.matches("call +44 20 7946 1001"));
+}
+
+}  // namespace
+}  // namespace maestro
