@@ -1,8 +1,8 @@
 // The scan engine alone, on one file: how fast TokenMatcher + scan_matching_lines find the lines
 // holding any of the wanted values (one a line in PATTERNS), with THREADS search threads.
-// Run by bench/scan_engine; prints one line of figures.
+// Run by bench/scan_engine and bench/scan_forms; prints one line of figures.
 //
-//   maestro_scanbench FILE PATTERNS THREADS
+//   maestro_scanbench FILE PATTERNS THREADS [exact|by_kind]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -16,8 +16,8 @@
 #include "scan/token_matcher.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: maestro_scanbench FILE PATTERNS THREADS\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: maestro_scanbench FILE PATTERNS THREADS [exact|by_kind]\n");
     return 2;
   }
   std::vector<std::string> wanted;
@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(patterns, line);)
     if (!line.empty()) wanted.push_back(line);
   auto start = std::chrono::steady_clock::now();
-  maestro::TokenMatcher matcher(wanted);
+  bool by_kind = argc == 5 && std::string(argv[4]) == "by_kind";
+  maestro::TokenMatcher matcher(wanted, by_kind ? maestro::TokenForms::by_kind : maestro::TokenForms::exact);
   auto built = std::chrono::steady_clock::now();
   maestro::LineScanOptions options;
   options.threads = std::stoul(argv[3]);
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   double bytes = static_cast<double>(std::filesystem::file_size(argv[1]));
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  std::printf("identifiers %zu threads %s setup %.3f s scan %.3f s %.0f MB/s lines %zu peak %.0f MiB\n", wanted.size(),
-              argv[3], setup, seconds, bytes / 1e6 / seconds, lines, static_cast<double>(usage.ru_maxrss) / 1024.0);
+  std::printf("%s identifiers %zu threads %s setup %.3f s scan %.3f s %.0f MB/s lines %zu peak %.0f MiB\n",
+              by_kind ? "by_kind" : "exact", wanted.size(), argv[3], setup, seconds, bytes / 1e6 / seconds, lines,
+              static_cast<double>(usage.ru_maxrss) / 1024.0);
 }

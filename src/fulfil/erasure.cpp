@@ -524,8 +524,8 @@ std::vector<PlanSummaryLine> summarize(const DataMap& map, const ErasurePlan& pl
     }
   }
   for (const auto& b : plan.by_hand) {
-    lines.push_back({b.collection, b.tenant, b.records, "by hand: the API cannot erase these (manual task)", "",
-                     std::nullopt});
+    lines.push_back(
+        {b.collection, b.tenant, b.records, "by hand: the API cannot erase these (manual task)", "", std::nullopt});
   }
   for (const auto& r : plan.retained) {
     std::string action = "retain";
@@ -626,8 +626,8 @@ Result<ErasurePlan> plan_from_json(std::string_view text) {
       plan.unsearched.push_back(
           {f.at("system").get<std::string>(), f.at("tenant").get<std::string>(), f.at("message").get<std::string>()});
     for (const auto& b : j.value("by_hand", json::array()))  // absent in plans stored before APIs
-      plan.by_hand.push_back(
-          {b.at("collection").get<std::string>(), b.at("tenant").get<std::string>(), b.at("records").get<std::size_t>()});
+      plan.by_hand.push_back({b.at("collection").get<std::string>(), b.at("tenant").get<std::string>(),
+                              b.at("records").get<std::size_t>()});
     return plan;
   } catch (const json::exception& e) {
     return fail(ErrorCode::data_loss, std::string("the stored erasure plan is unreadable: ") + e.what());

@@ -76,7 +76,9 @@ std::string lowered(std::string_view s) {
   return out;
 }
 
-bool is_phone_separator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
+bool is_phone_separator(char c) {
+  return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')';
+}
 
 // A formatted phone number's digits: a value with a leading '+', or spaces, dashes or
 // parentheses among 7 to 15 digits. A bare number (an order or customer number) is not one.
@@ -272,7 +274,8 @@ void TokenMatcher::find_forms(std::string_view text, Found&& found) const {
           if (from > 0 && (text[from - 1] == '+' || text[from - 1] == '(')) --from;
           if (from > 0 && text[from] == '(' && text[from - 1] == '+') --from;
           std::size_t to = at[end - 1] + 1;
-          if (text[from] == '(' && to < n && text[to] == ')' && text.substr(from, to - from).find(')') == std::string_view::npos)
+          if (text[from] == '(' && to < n && text[to] == ')' &&
+              text.substr(from, to - from).find(')') == std::string_view::npos)
             ++to;
           found(from, to - from, "p" + key);
         }
@@ -418,8 +421,8 @@ void TokenMatcher::each_match(std::string_view line, const std::function<void(co
   });
 }
 
-void TokenMatcher::each_occurrence(
-    std::string_view line, const std::function<void(const std::string&, std::string_view)>& visit) const {
+void TokenMatcher::each_occurrence(std::string_view line,
+                                   const std::function<void(const std::string&, std::string_view)>& visit) const {
   for (const auto& v : m_other) {
     for (std::size_t pos = find_token(line, v, 0); pos != std::string_view::npos; pos = find_token(line, v, pos + 1))
       visit(v, line.substr(pos, v.size()));

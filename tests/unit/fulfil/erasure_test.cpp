@@ -342,8 +342,8 @@ TEST(PlanOnTextLogs, EverySpellingOfTheSubjectsIdentifiersIsErased) {
   ASSERT_TRUE(p) << p.error().message;
   ASSERT_EQ(p->steps.size(), 1u);
   ASSERT_TRUE(execute_step(*map, p->steps.at(0)));
-  EXPECT_EQ(testing::read_file(dir / "logs/app.log"), "login [erased] from 10.0.0.1\n" + others +
-                                                          "sms to [erased] sent\ncall [erased] by [erased].\n");
+  EXPECT_EQ(testing::read_file(dir / "logs/app.log"),
+            "login [erased] from 10.0.0.1\n" + others + "sms to [erased] sent\ncall [erased] by [erased].\n");
   EXPECT_TRUE(prove_erasure(*map, *p, ids, {})->clean());
 
   // With `match: exact`, only the spellings as asked are searched for: none here.

@@ -162,9 +162,9 @@ TEST(TokenMatcherByKind, EmailsInAnyCasePhonesByDigitsAndIpv6HoweverWritten) {
   EXPECT_EQ(occurrences(m, "[2001:0db8::0001]:443 C-1042"),
             (P{{"2001:db8::1", "2001:0db8::0001"}, {"C-1042", "C-1042"}}));
   // Near misses: another number, a longer address, a word around it, a bare number split up.
-  for (const char* line : {"call +44 20 7946 10012", "call +44 20 7946 1001abc", "id 2442079461001",
-                           "from 2001:db8::10", "from 2001:db8::1g", "x12345678", "1234 5678", "c-1042",
-                           "jane@example.com.au", "jane@example.co"}) {
+  for (const char* line :
+       {"call +44 20 7946 10012", "call +44 20 7946 1001abc", "id 2442079461001", "from 2001:db8::10",
+        "from 2001:db8::1g", "x12345678", "1234 5678", "c-1042", "jane@example.com.au", "jane@example.co"}) {
     EXPECT_TRUE(occurrences(m, line).empty()) << line;
     EXPECT_FALSE(m.matches(line)) << line;
   }
