@@ -57,9 +57,12 @@ std::string seconds(double s) {
 }
 
 void print_store_stats(Session& s, const std::vector<StoreStats>& stores, double total) {
-  s.out << "\n" << pad("STORE", 24) << pad("QUERIES", 9) << pad("RECORDS", 9) << "SECONDS\n";
+  s.out << "\n"
+        << pad("STORE", 24) << pad("QUERIES", 9) << pad("REQUESTS", 10) << pad("BYTES READ", 14) << pad("RECORDS", 9)
+        << "SECONDS\n";
   for (const auto& st : stores) {
     s.out << pad(st.system + (st.tenant.empty() ? "" : "/" + st.tenant), 24) << pad(std::to_string(st.queries), 9)
+          << pad(std::to_string(st.requests), 10) << pad(std::to_string(st.bytes_read), 14)
           << pad(std::to_string(st.records), 9) << seconds(st.seconds) << "\n";
   }
   s.out << "total " << seconds(total) << " s\n";
@@ -72,6 +75,8 @@ nlohmann::json store_stats_json(const std::vector<StoreStats>& stores) {
                    {"tenant", st.tenant},
                    {"queries", st.queries},
                    {"records", st.records},
+                   {"requests", st.requests},
+                   {"bytes_read", st.bytes_read},
                    {"seconds", st.seconds}});
   }
   return out;
@@ -204,7 +209,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
   cmd->add_flag("--notify", opts->notify,
                 "Send each requester the fulfilment letter and, in a separate message, their package's password");
-  cmd->add_flag("--stats", opts->stats, "Print the queries, records and time of each store");
+  cmd->add_flag("--stats", opts->stats, "Print each store's queries, requests it received (chunks, pages), bytes of files read, records and time");
   cmd->add_flag("--json", opts->json, "Print the outcome as JSON (the passwords included)");
   cmd->footer(
       "Each case gets the same package, audit events and delivery record as 'dsar export --case' would give it, "
@@ -319,7 +324,7 @@ void add_locate(CLI::App& dsar, Session& s) {
   cmd->add_option("--tenant", opts->tenants, "Search only this tenant (repeatable; default: the case's, else all)");
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
   cmd->add_option("--batch-size", opts->batch_size, "With several cases: how many are searched together (default 200)");
-  cmd->add_flag("--stats", opts->stats, "With several cases: print the queries, records and time of each store");
+  cmd->add_flag("--stats", opts->stats, "With several cases: print each store's queries, requests it received (chunks, pages), bytes of files read, records and time");
   cmd->add_flag("--json", opts->json, "Print JSON");
   cmd->footer(
       "Searches every system of the data map, following references (customer -> invoice -> invoice line), and "

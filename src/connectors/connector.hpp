@@ -110,6 +110,18 @@ class Connector {
   // Whether the answers depend on the identities given to know_identities(): such a store is
   // asked for one person at a time when many are searched together.
   virtual bool answers_for_one_person() const { return false; }
+
+  // What the connector has cost so far, for `--stats`: requests sent to the store (SQL
+  // statements, counting each chunk of a long key list; HTTP requests, counting each page and
+  // retry) and bytes of files read.
+  struct Traffic {
+    std::size_t requests = 0;
+    std::uint64_t bytes_read = 0;
+  };
+  const Traffic& traffic() const { return m_traffic; }
+
+ protected:
+  Traffic m_traffic;
 };
 
 // Opens a connector for `store`; `tenant` (may be empty) replaces "{tenant}" in its settings.

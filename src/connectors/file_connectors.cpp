@@ -128,6 +128,8 @@ class FileConnector : public Connector {
     if (search) tokens.emplace(values, m_store.matches_by_kind() ? TokenForms::by_kind : TokenForms::exact);
     LineScanOptions options{.threads = m_threads, .first_line = m_raw.header, .always_bytes = m_raw.escape_bytes};
     for (const auto& file : *files) {
+      std::error_code size_error;
+      m_traffic.bytes_read += std::filesystem::file_size(file, size_error);
       std::vector<std::string> header;
       auto each_line = [&](std::string_view line, std::size_t number) -> Status {
         std::optional<Record> record;

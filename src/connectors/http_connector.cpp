@@ -486,6 +486,7 @@ class HttpConnector final : public Connector {
       curl_easy_setopt(m_curl, CURLOPT_WRITEDATA, &answer.body);
       curl_easy_setopt(m_curl, CURLOPT_HEADERFUNCTION, &collect_header);
       curl_easy_setopt(m_curl, CURLOPT_HEADERDATA, &answer.headers);
+      ++m_traffic.requests;
       CURLcode rc = curl_easy_perform(m_curl);
       curl_slist_free_all(headers);
       double backoff = 0.5 * (1 << std::min(attempt - 1, 6));

@@ -44,7 +44,7 @@ class MysqlConnector final : public Connector {
     if (!stmt) return error("cannot prepare a query", nullptr);
     StatementGuard guard{stmt};
     std::string sql = "SELECT * FROM " + quote_identifier(collection.source);
-    if (mysql_stmt_prepare(stmt, sql.c_str(), sql.size()) != 0 || mysql_stmt_execute(stmt) != 0) {
+    if (mysql_stmt_prepare(stmt, sql.c_str(), sql.size()) != 0 || execute(stmt) != 0) {
       return error("cannot read " + collection.key(), stmt);
     }
     return fetch_rows(stmt, collection, visit);
@@ -64,6 +64,12 @@ class MysqlConnector final : public Connector {
   }
 
  private:
+  // Runs a prepared statement: one round trip to the server.
+  int execute(MYSQL_STMT* stmt) {
+    ++m_traffic.requests;
+    return mysql_stmt_execute(stmt);
+  }
+
   // Runs one statement with string parameters (nullopt: NULL); returns the rows it touched.
   Result<std::size_t> execute(const std::string& sql, std::vector<std::optional<std::string>> params,
                               const Collection& collection) {
@@ -85,7 +91,7 @@ class MysqlConnector final : public Connector {
       binds[i].length = &lengths[i];
       binds[i].is_null = &nulls[i];
     }
-    if (mysql_stmt_bind_param(stmt, binds.data()) != 0 || mysql_stmt_execute(stmt) != 0) {
+    if (mysql_stmt_bind_param(stmt, binds.data()) != 0 || execute(stmt) != 0) {
       return propagate(error("cannot change " + collection.key(), stmt).error());
     }
     return static_cast<std::size_t>(mysql_stmt_affected_rows(stmt));
@@ -167,7 +173,7 @@ class MysqlConnector final : public Connector {
       binds[i].buffer_length = lengths[i];
       binds[i].length = &lengths[i];
     }
-    if (mysql_stmt_bind_param(stmt, binds.data()) != 0 || mysql_stmt_execute(stmt) != 0) {
+    if (mysql_stmt_bind_param(stmt, binds.data()) != 0 || execute(stmt) != 0) {
       return error("cannot query " + collection.key(), stmt);
     }
     return fetch_rows(stmt, collection, visit);

@@ -137,6 +137,7 @@ class PostgresConnector final : public Connector {
                       const std::string& field, const RecordVisitor& visit) {
     std::vector<const char*> param_values;
     for (const auto& p : params) param_values.push_back(p.c_str());
+    ++m_traffic.requests;
     if (!PQsendQueryParams(m_conn, sql.c_str(), static_cast<int>(param_values.size()), nullptr, param_values.data(),
                            nullptr, nullptr, 0) ||
         !PQsetSingleRowMode(m_conn)) {

@@ -92,6 +92,7 @@ class SqliteConnector final : public Connector {
   }
 
   Status stream(sqlite3_stmt* stmt, const RecordVisitor& visit) {
+    ++m_traffic.requests;
     Status result;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -172,6 +173,7 @@ class SqliteConnector final : public Connector {
     for (std::size_t i = start; i < end; ++i) {
       sqlite3_bind_text(stmt, index++, values[i].data(), static_cast<int>(values[i].size()), SQLITE_TRANSIENT);
     }
+    ++m_traffic.requests;
     Status result;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

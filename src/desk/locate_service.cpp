@@ -129,6 +129,8 @@ void add_store_stats(std::vector<StoreStats>& total, const std::vector<StoreStat
       same->queries += s.queries;
       same->records += s.records;
       same->seconds += s.seconds;
+      same->requests += s.requests;
+      same->bytes_read += s.bytes_read;
     }
   }
 }

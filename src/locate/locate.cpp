@@ -171,7 +171,13 @@ class Locator {
       if (auto ok = run_level_everywhere(level, next); !ok) return propagate(ok.error());
       level = std::move(next);
     }
-    for (auto& search : m_searches) m_result.stores.push_back(search.stats);
+    for (auto& search : m_searches) {
+      if (search.connector) {
+        search.stats.requests = search.connector->traffic().requests;
+        search.stats.bytes_read = search.connector->traffic().bytes_read;
+      }
+      m_result.stores.push_back(search.stats);
+    }
     return std::move(m_result);
   }
 

@@ -76,6 +76,8 @@ struct StoreStats {
   std::size_t queries = 0;
   std::size_t records = 0;
   double seconds = 0;
+  std::size_t requests = 0;      // statements or HTTP requests the store received (chunks, pages)
+  std::uint64_t bytes_read = 0;  // of files
 };
 
 struct BatchLocateResult {

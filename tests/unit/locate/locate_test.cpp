@@ -216,6 +216,8 @@ TEST_F(ChinookLocate, ABatchGivesEachPersonWhatTheirOwnSearchGives) {
   ASSERT_EQ(together->stores.size(), 1u);
   EXPECT_EQ(together->stores[0].queries, together->queries);
   EXPECT_GT(together->stores[0].records, 0u);
+  EXPECT_EQ(together->stores[0].requests, together->queries);  // short key lists: one statement each
+  EXPECT_EQ(together->stores[0].bytes_read, 0u);
 }
 
 // Text log lines holding two people's addresses go to both, each with only their own values
@@ -259,6 +261,12 @@ TEST(LocateBatch, ALogLineWithTwoPeoplesAddressesGoesToEachWithTheirOwnValues) {
   EXPECT_EQ(batch[1].size(), 2u);
   EXPECT_EQ(batch[2].size(), 1u);  // found by address and by email: reported once
   for (const auto& f : batch[0]) EXPECT_EQ(f.find("10.0.0.2,"), std::string::npos) << f;
+  // --stats: each query read the whole log once; a file store receives no requests.
+  ASSERT_EQ(together->stores.size(), 1u);
+  const StoreStats& log = together->stores[0];
+  EXPECT_EQ(log.bytes_read, log.queries * std::filesystem::file_size(dir / "logs" / "auth.log"));
+  EXPECT_GT(log.queries, 0u);
+  EXPECT_EQ(log.requests, 0u);
 }
 
 TEST(LocateBatch, EverySubjectNeedsAnIdentifier) {
