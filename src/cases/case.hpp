@@ -61,6 +61,7 @@ struct Case {
   std::string ticket;                // external ticket reference
   std::string assignee;              // the operator working the case; empty: nobody yet
   std::string formats;               // package formats the requester chose ("json,csv"); empty: default
+  std::string language;              // the requester's language for letters and the report; empty: the default
   bool gpc = false;                  // a Global Privacy Control signal (Sec-GPC: 1) came with it
   int downloads = 0;                 // times the requester downloaded the package through the portal
 

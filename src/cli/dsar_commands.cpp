@@ -58,6 +58,9 @@ void add_intake(CLI::App& dsar, Session& s) {
   cmd->add_option("--tenant", opts->request.tenants,
                   "Limit the request to a tenant (repeatable; default: every tenant)");
   cmd->add_option("--ticket", opts->request.ticket, "An external ticket reference (Jira, Zendesk, ...)");
+  cmd->add_option("--language", opts->request.language,
+                  "The requester's language for letters and the access report: en, de, fr, es, nl, pt-br "
+                  "(default: 'language' in maestro.yaml)");
   cmd->add_option("--from-json", opts->from_json,
                   "Read the request from a JSON file instead of flags ('-' reads standard input); see docs/cli.md");
   cmd->add_flag("--json", opts->json, "Print the new case as JSON");
@@ -71,7 +74,8 @@ void add_intake(CLI::App& dsar, Session& s) {
     if (!opts->from_json.empty()) {
       bool flags_used = false;
       for (const char* flag :
-           {"--subject", "--name", "--rights", "--jurisdiction", "--channel", "--received", "--tenant", "--ticket"}) {
+           {"--subject", "--name", "--rights", "--jurisdiction", "--channel", "--received", "--tenant", "--ticket",
+            "--language"}) {
         flags_used = flags_used || cmd->count(flag) > 0;
       }
       if (flags_used)

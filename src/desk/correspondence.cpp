@@ -6,6 +6,7 @@
 #include <map>
 
 #include "fulfil/erasure.hpp"
+#include "package/report_texts.hpp"
 
 namespace maestro {
 
@@ -53,13 +54,22 @@ Result<std::unique_ptr<Correspondence>> Correspondence::open(Desk& desk, const S
   return std::unique_ptr<Correspondence>(new Correspondence(desk, std::move(*mailer), settings));
 }
 
+std::string Correspondence::language_of(const Case& c) const {
+  return c.language.empty() ? m_settings.language : c.language;
+}
+
+std::string Correspondence::date_for(const Case& c, Date date) const {
+  auto texts = ReportTexts::load(language_of(c), m_settings.templates_dir);
+  return texts ? texts->date(date) : format_date(date);
+}
+
 LetterFields Correspondence::case_fields(const CaseView& v) const {
   LetterFields f;
   const Case& c = v.c;
   f.values["case_number"] = c.number;
   f.values["subject_name"] = c.subject_name.empty() ? "Sir or Madam" : c.subject_name;
-  f.values["received_date"] = format_date(date_of(c.received_at));
-  f.values["legal_due"] = format_date(v.deadlines.legal_due);
+  f.values["received_date"] = date_for(c, date_of(c.received_at));
+  f.values["legal_due"] = date_for(c, v.deadlines.legal_due);
   f.values["rights_text"] = rights_text(c);
   f.values["organisation"] = m_settings.organisation;
   f.values["dpo_email"] = m_settings.dpo_email;
@@ -77,7 +87,7 @@ Result<OutboxView> Correspondence::send_letter(const CaseView& view, std::string
   LetterFields fields = case_fields(view);
   for (const auto& [k, v] : extra.values) fields.values[k] = v;
   for (const auto& [k, v] : extra.lists) fields.lists[k] = v;
-  auto rendered = render_letter(letter, m_settings.language, fields, m_settings.templates_dir);
+  auto rendered = render_letter(letter, language_of(view.c), fields, m_settings.templates_dir);
   if (!rendered) return propagate(rendered.error());
   Instant now = m_desk.clock().now();
   std::string message_id = view.c.number + "." + std::string(letter) + "." + to_hex(random_bytes(6)) + "@maestro";
@@ -240,7 +250,7 @@ Result<LetterFields> Correspondence::closing_fields(const CaseView& v, std::stri
         retained.push_back({{"records", std::to_string(r.records)},
                             {"collection", r.collection},
                             {"reason", r.reason},
-                            {"erasable_from", format_date(r.erasable_from)}});
+                            {"erasable_from", date_for(v.c, r.erasable_from)}});
       }
     }
   }

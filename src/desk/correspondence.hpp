@@ -64,6 +64,11 @@ class Correspondence {
 
   // The fields every letter of a case can use (case number, name, dates, authority, ...).
   LetterFields case_fields(const CaseView& view) const;
+  // The language the case's letters and report are written in: the requester's, else the
+  // installation's (language: in maestro.yaml).
+  std::string language_of(const Case& c) const;
+  // A date as the case's letters write it ("27 February 2026", "27. Februar 2026").
+  std::string date_for(const Case& c, Date date) const;
   // The fields a closing letter needs beyond those: the refusal's reason, the extension's, the
   // records an erasure kept and why.
   Result<LetterFields> closing_fields(const CaseView& view, std::string_view letter);

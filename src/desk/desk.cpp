@@ -113,6 +113,12 @@ Result<Case> validate_intake(const IntakeRequest& r, const Policy& policy, Insta
       start = comma + 1;
     }
   }
+  c.language = trim(r.language);
+  if (!c.language.empty()) {
+    static const std::set<std::string> languages{"en", "de", "fr", "es", "nl", "pt-br"};
+    if (!languages.contains(c.language))
+      return invalid("unknown language '" + c.language.substr(0, 20) + "' (known: en, de, fr, es, nl, pt-br)");
+  }
   c.ticket = trim(r.ticket);
   if (!c.ticket.empty() && !is_simple_token(c.ticket, 128)) {
     return invalid("invalid ticket reference: use letters, digits and - _ . / # (at most 128)");

@@ -37,6 +37,7 @@ struct IntakeRequest {
   std::vector<std::string> tenants;
   std::string ticket;
   std::string formats;  // the package formats the requester asked for ("json,csv"); empty: the default
+  std::string language;  // en, de, fr, es, nl, pt-br; empty: the installation's (language: in maestro.yaml)
   bool gpc = false;     // a Global Privacy Control signal came with the request
 };
 

@@ -28,6 +28,11 @@ PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<Sub
                          const PackageSender& sender) {
   PackageInfo info;
   info.sender = sender;
+  // The requester's own language, where the case has one.
+  if (!view.c.language.empty() && (!sender.texts || sender.texts->language() != view.c.language)) {
+    if (auto texts = ReportTexts::load(view.c.language, sender.templates_dir))
+      info.sender.texts = std::make_shared<const ReportTexts>(std::move(*texts));
+  }
   info.case_number = view.c.number;
   info.request_date = view.c.received_at;
   info.fulfilment_date = desk.clock().now();
@@ -127,7 +132,8 @@ void allow_open_files(std::size_t wanted) {
 Result<PackageSender> package_sender(const Settings& settings) {
   PackageSender sender{settings.organisation,       settings.organisation_address,
                        settings.organisation_email, settings.dpo_name,
-                       settings.dpo_email,          nullptr};
+                       settings.dpo_email,          nullptr,
+                       settings.templates_dir};
   auto texts = ReportTexts::load(settings.language, settings.templates_dir);
   if (!texts) return propagate(texts.error());
   sender.texts = std::make_shared<const ReportTexts>(std::move(*texts));

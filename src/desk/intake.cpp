@@ -6,8 +6,8 @@
 namespace maestro {
 
 const std::vector<std::string>& known_channels() {
-  static const std::vector<std::string> channels{"email", "web-form",  "portal", "phone",
-                                                 "post",  "in-person", "api",    "drop",  "other"};
+  static const std::vector<std::string> channels{"email",     "web-form", "portal", "phone", "post",
+                                                 "in-person", "api",      "drop",   "other"};
   return channels;
 }
 
@@ -20,14 +20,14 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
     return invalid(std::string("the request is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return invalid("the request must be a JSON object");
-  static const std::vector<std::string> keys{"subject", "subjects", "name",    "rights", "right", "jurisdiction",
-                                             "channel", "received", "tenants", "tenant", "ticket",  "formats",
-                                             "gpc"};
+  static const std::vector<std::string> keys{"subject",      "subjects", "name",     "rights",  "right",
+                                             "jurisdiction", "channel",  "received", "tenants", "tenant",
+                                             "ticket",       "formats",  "gpc",      "language"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       return invalid("unknown field '" + key +
                      "' in the request (known: subjects, name, rights, jurisdiction, "
-                     "channel, received, tenants, ticket, formats, gpc)");
+                     "channel, received, tenants, ticket, formats, gpc, language)");
     }
   }
   auto strings = [&](const char* plural, const char* singular, std::vector<std::string>& out) -> Status {
@@ -56,9 +56,9 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
   std::vector<std::string> rights;
   if (auto ok = strings("rights", "right", rights); !ok) return propagate(ok.error());
   for (const auto& right : rights) r.rights += (r.rights.empty() ? "" : ",") + right;
-  for (auto [key, target] : {std::pair{"name", &r.name}, std::pair{"jurisdiction", &r.jurisdiction},
-                             std::pair{"channel", &r.channel}, std::pair{"ticket", &r.ticket},
-                             std::pair{"formats", &r.formats}}) {
+  for (auto [key, target] :
+       {std::pair{"name", &r.name}, std::pair{"jurisdiction", &r.jurisdiction}, std::pair{"channel", &r.channel},
+        std::pair{"ticket", &r.ticket}, std::pair{"formats", &r.formats}, std::pair{"language", &r.language}}) {
     if (auto ok = text_field(key, *target); !ok) return propagate(ok.error());
   }
   if (j.contains("gpc")) {

@@ -65,6 +65,7 @@ json case_object(const CaseView& v) {
           {"ticket", c.ticket},
           {"assignee", c.assignee.empty() ? json(nullptr) : json(c.assignee)},
           {"formats", c.formats.empty() ? json(nullptr) : json(c.formats)},
+          {"language", c.language.empty() ? json(nullptr) : json(c.language)},
           {"gpc", c.gpc},
           {"downloads", c.downloads},
           {"subject", {{"name", c.subject_name}, {"identifiers", identifiers}}},

@@ -57,8 +57,8 @@ Status sweep_unverified(Desk& desk, Correspondence& mail, SweepReport& report) {
     if (!reminded) return propagate(reminded.error());
     if (now >= remind && !*reminded) {
       LetterFields f;
-      f.values["requested_date"] = format_date(date_of(*asked));
-      f.values["expires_date"] = format_date(date_of(expires));
+      f.values["requested_date"] = mail.date_for(v.c, date_of(*asked));
+      f.values["expires_date"] = mail.date_for(v.c, date_of(expires));
       send_or_warn(mail, v, "verification-reminder", f, report);
       report.actions.push_back({v.c.number, "reminded"});
     }

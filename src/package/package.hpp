@@ -36,7 +36,8 @@ Result<std::set<PackageFormat>> parse_package_formats(std::string_view text);
 // (organisation: and language: in maestro.yaml).
 struct PackageSender {
   std::string organisation, organisation_address, organisation_email, dpo_name, dpo_email;
-  std::shared_ptr<const ReportTexts> texts;  // null: the built-in English ones
+  std::shared_ptr<const ReportTexts> texts;            // the installation's language; null: the built-in English
+  std::optional<std::filesystem::path> templates_dir;  // where a case's own language is looked up
 };
 
 struct PackageInfo {

@@ -48,6 +48,7 @@ json record_of(const Case& c) {
       {"ticket", c.ticket},
       {"assignee", c.assignee},
       {"formats", c.formats},
+      {"language", c.language},
       {"gpc", c.gpc},
       {"downloads", c.downloads},
       {"acknowledged_at", optional_instant(c.acknowledged_at)},
@@ -78,6 +79,7 @@ Status read_record(const json& r, Case& c) {
   c.ticket = r.value("ticket", "");
   c.assignee = r.value("assignee", "");
   c.formats = r.value("formats", "");
+  c.language = r.value("language", "");
   c.gpc = r.value("gpc", false);
   c.downloads = r.value("downloads", 0);
   c.denial_reason = r.value("denial_reason", "");
