@@ -87,7 +87,9 @@ Result<OutboxView> Correspondence::send_letter(const CaseView& view, std::string
   LetterFields fields = case_fields(view);
   for (const auto& [k, v] : extra.values) fields.values[k] = v;
   for (const auto& [k, v] : extra.lists) fields.lists[k] = v;
-  auto rendered = render_letter(letter, language_of(view.c), fields, m_settings.templates_dir);
+  // A task goes to a colleague, in the installation's language; the rest to the requester, in theirs.
+  std::string language = letter == "manual-task" ? m_settings.language : language_of(view.c);
+  auto rendered = render_letter(letter, language, fields, m_settings.templates_dir);
   if (!rendered) return propagate(rendered.error());
   Instant now = m_desk.clock().now();
   std::string message_id = view.c.number + "." + std::string(letter) + "." + to_hex(random_bytes(6)) + "@maestro";

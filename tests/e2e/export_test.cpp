@@ -45,6 +45,36 @@ class ExportCommand : public ::testing::Test {
   Maestro maestro;
 };
 
+// Issue 15: the requester's language is the case's: letters, their dates and the report.
+TEST_F(ExportCommand, AGermanCaseGetsGermanLettersWithGermanDatesAndAGermanReport) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  RunResult wrong = maestro.run({"dsar", "intake", "--subject", "email:luisg@embraer.com.br", "--rights", "access",
+                                 "--jurisdiction", "gdpr", "--language", "xx"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("unknown language 'xx'"), std::string::npos) << wrong.err;
+  ASSERT_EQ(
+      maestro
+          .run({"dsar", "intake", "--subject", "email:luisg@embraer.com.br", "--name", "Luís Gonçalves", "--rights",
+                "access", "--jurisdiction", "gdpr", "--language", "de", "--received", "2026-03-02T09:00:00Z"})
+          .exit_code,
+      0);
+  ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001"}).exit_code, 0);
+  RunResult letter = maestro.run({"outbox", "show", "1"});
+  EXPECT_NE(letter.out.find("Ihre Anfrage ist eingegangen"), std::string::npos) << letter.out;
+  EXPECT_NE(letter.out.find("am 2. März 2026 erreicht"), std::string::npos) << letter.out;
+  ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
+  RunResult r = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "exports/", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  open_package(json::parse(r.out));
+  std::string report = testing::read_file(maestro.dir() / "opened" / "report.html");
+  EXPECT_NE(report.find("<html lang=\"de\">"), std::string::npos);
+  EXPECT_NE(report.find("<h1>Ihre personenbezogenen Daten</h1>"), std::string::npos);
+  EXPECT_NE(report.find("eingegangen am 2. März 2026, 09:00 Uhr UTC"), std::string::npos);
+  EXPECT_NE(report.find("Warum wir sie haben"), std::string::npos);
+  EXPECT_EQ(json::parse(maestro.run({"dsar", "show", "DSAR-2026-001", "--json"}).out)["language"], "de");
+}
+
 // Issue 16: gaps in the map are seen by the privacy team before the requester sees them.
 TEST_F(ExportCommand, AMapWithoutRecipientsForACollectionMakesExportWarnNamingIt) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);

@@ -29,17 +29,41 @@ TEST(ReportTexts, EveryTextRendersWithThePlaceholdersTheReportGives) {
       {"line", "2"},      {"account", "acme"},  {"contact", "d@x.y"}, {"authority", "ICO"},  {"address", "1 St"},
       {"email", "e@x.y"}, {"dpo", "D"},         {"day", "1"},         {"month", "May"},      {"year", "2026"},
       {"time", "10:00"}};
-  ReportTexts t = english();
-  ASSERT_GT(t.keys().size(), 60u);
-  for (const auto& key : t.keys()) {
-    auto text = t.text(key, all);
-    ASSERT_TRUE(text) << key << ": " << text.error().message;
-    EXPECT_FALSE(text->empty()) << key;
-    EXPECT_EQ(text->find("{{"), std::string::npos) << key << ": " << *text;
+  for (const char* language : {"en", "de", "fr", "es", "nl", "pt-br"}) {
+    auto t = ReportTexts::load(language, std::nullopt);
+    ASSERT_TRUE(t) << language;
+    ASSERT_GT(t->keys().size(), 60u);
+    for (const auto& key : t->keys()) {
+      auto text = t->text(key, all);
+      ASSERT_TRUE(text) << language << "/" << key << ": " << text.error().message;
+      EXPECT_FALSE(text->empty()) << language << "/" << key;
+      EXPECT_EQ(text->find("{{"), std::string::npos) << language << "/" << key << ": " << *text;
+    }
   }
+  ReportTexts t = english();
   EXPECT_EQ(t.list_size("rights.gdpr"), 8u);
   EXPECT_EQ(t.list_size("rights.ccpa"), 6u);
   EXPECT_EQ(t.list_size("months"), 12u);
+}
+
+// Every built-in language has every text, renders it, and writes dates its own way.
+TEST(ReportTexts, EveryLanguageHasEveryTextAndItsOwnDates) {
+  const Date day{std::chrono::year{2026}, std::chrono::month{2}, std::chrono::day{27}};
+  const std::map<std::string, std::string> expected_dates{
+      {"en", "27 February 2026"},      {"de", "27. Februar 2026"}, {"fr", "27 février 2026"},
+      {"es", "27 de febrero de 2026"}, {"nl", "27 februari 2026"}, {"pt-br", "27 de fevereiro de 2026"}};
+  ReportTexts en = english();
+  for (const auto& [language, date] : expected_dates) {
+    auto t = ReportTexts::load(language, std::nullopt);
+    ASSERT_TRUE(t) << language << ": " << t.error().message;
+    EXPECT_TRUE(t->missing_keys().empty()) << language << " lacks " << t->missing_keys().front();
+    EXPECT_EQ(t->keys(), en.keys()) << language;  // nothing more either
+    EXPECT_EQ(t->date(day), date);
+    EXPECT_EQ(t->list_size("rights.gdpr"), en.list_size("rights.gdpr")) << language;
+  }
+  auto de = ReportTexts::load("de", std::nullopt);
+  EXPECT_EQ(de->date_time(testing::at("2026-02-27T16:40:00Z")), "27. Februar 2026, 16:40 Uhr UTC");
+  EXPECT_EQ(*de->text("title"), "Ihre personenbezogenen Daten");
 }
 
 TEST(ReportTexts, AMissingPlaceholderValueIsAnErrorNotARawBrace) {
