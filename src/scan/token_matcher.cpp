@@ -66,10 +66,6 @@ bool is_word(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
 }
 
-bool has_upper(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
-}
-
 std::string lowered(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -209,7 +205,14 @@ bool TokenMatcher::maybe_wanted(std::string_view run) const {
 
 // The form a run of token characters is looked up in: by kind, an email's letters lowered.
 std::string_view TokenMatcher::lookup_form(std::string_view run, std::string& buffer) const {
-  if (!m_by_kind || run.find('@') == std::string_view::npos || !has_upper(run)) return run;
+  if (!m_by_kind) return run;
+  // One pass, plain ASCII tests: this runs for every candidate token of every block.
+  bool upper = false, at = false;
+  for (char c : run) {
+    upper |= c >= 'A' && c <= 'Z';
+    at |= c == '@';
+  }
+  if (!upper || !at) return run;
   buffer = lowered(run);
   return buffer;
 }
