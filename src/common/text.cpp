@@ -21,4 +21,21 @@ std::string percent_encode(std::string_view text, std::string_view also_safe) {
   return out;
 }
 
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      case '/': out += "&#x2F;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace maestro

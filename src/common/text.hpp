@@ -11,4 +11,7 @@ namespace maestro {
 // keeps its "/", a SigV4 query value keeps nothing extra.
 std::string percent_encode(std::string_view text, std::string_view also_safe = "");
 
+// & < > " ' / as character references: safe in HTML text and quoted attribute values.
+std::string html_escape(std::string_view text);
+
 }  // namespace maestro

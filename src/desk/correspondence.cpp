@@ -6,7 +6,6 @@
 #include <map>
 
 #include "fulfil/erasure.hpp"
-#include "package/report_texts.hpp"
 
 namespace maestro {
 
@@ -59,8 +58,13 @@ std::string Correspondence::language_of(const Case& c) const {
 }
 
 std::string Correspondence::date_for(const Case& c, Date date) const {
-  auto texts = ReportTexts::load(language_of(c), m_settings.templates_dir);
-  return texts ? texts->date(date) : format_date(date);
+  std::string language = language_of(c);
+  auto known = m_dates.find(language);
+  if (known == m_dates.end()) {
+    auto texts = ReportTexts::load(language, m_settings.templates_dir);
+    known = m_dates.emplace(language, texts ? std::make_shared<const ReportTexts>(std::move(*texts)) : nullptr).first;
+  }
+  return known->second ? known->second->date(date) : format_date(date);
 }
 
 LetterFields Correspondence::case_fields(const CaseView& v) const {

@@ -11,6 +11,7 @@
 //   mail.send_letter(view, "acknowledgement", {});
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "desk/desk.hpp"
 #include "notify/letters.hpp"
 #include "notify/mailer.hpp"
+#include "package/report_texts.hpp"
 
 namespace maestro {
 
@@ -89,6 +91,8 @@ class Correspondence {
   std::unique_ptr<Mailer> m_owned;  // declared before m_mailer: set first
   Mailer& m_mailer;
   const Settings& m_settings;
+  // The report texts (months, date forms) of each language a letter was dated in, loaded once.
+  mutable std::map<std::string, std::shared_ptr<const ReportTexts>> m_dates;
 };
 
 }  // namespace maestro

@@ -1,5 +1,7 @@
 #include "notify/mustache.hpp"
 
+#include "common/text.hpp"
+
 #include <mutex>
 
 namespace maestro {
@@ -10,9 +12,8 @@ thread_local bool t_plain_text = false;
 
 void install_escape() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    mstch::config::escape = [](const std::string& s) { return t_plain_text ? s : html_escape(s); };
-  });
+  std::call_once(
+      once, [] { mstch::config::escape = [](const std::string& s) { return t_plain_text ? s : html_escape(s); }; });
 }
 
 // Sets the thread's kind of text for one rendering.
@@ -28,23 +29,6 @@ class PlainText {
 };
 
 }  // namespace
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '/': out += "&#x2F;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string render_plain_text(const std::string& tmpl, const mstch::map& context) {
   install_escape();

@@ -18,7 +18,5 @@ namespace maestro {
 std::string render_plain_text(const std::string& tmpl, const mstch::map& context);
 std::string render_html(const std::string& tmpl, const mstch::map& context,
                         const std::map<std::string, std::string>& partials = {});
-// & < > " ' / as character references.
-std::string html_escape(const std::string& text);
 
 }  // namespace maestro

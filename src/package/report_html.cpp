@@ -6,6 +6,7 @@
 #include <numeric>
 #include <set>
 
+#include "common/text.hpp"
 #include "package/package.hpp"
 #include "package/report_texts.hpp"
 
@@ -23,22 +24,6 @@ constexpr std::string_view k_tenant_column = "_tenant";
 
 bool is_provenance(std::string_view column) {
   return column == k_file_column || column == k_line_column || column == k_tenant_column;
-}
-
-std::string esc(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // "ip_address" -> "IP address": a key made readable, its first letter and known acronyms upper case.
@@ -126,14 +111,14 @@ class ReportWriter {
   }
 
   void head() {
-    h << "<!DOCTYPE html>\n<html lang=\"" << esc(t.language()) << "\">\n<head>\n<meta charset=\"utf-8\">\n"
-      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" << esc(text("title"))
-      << " - " << esc(in.info.case_number) << "</title>\n<style>" << k_style
-      << "</style>\n</head>\n<body>\n<header>\n<h1>" << esc(text("title")) << "</h1>\n<p>"
-      << esc(text("request_line", {{"case", in.info.case_number},
-                                   {"received", t.date_time(in.info.request_date)},
-                                   {"answered", t.date_time(in.info.fulfilment_date)}}))
-      << "</p>\n<p>" << esc(text("about", {{"organisation", organisation()}})) << "</p>\n</header>\n<main>\n";
+    h << "<!DOCTYPE html>\n<html lang=\"" << html_escape(t.language()) << "\">\n<head>\n<meta charset=\"utf-8\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+      << html_escape(text("title")) << " - " << html_escape(in.info.case_number) << "</title>\n<style>" << k_style
+      << "</style>\n</head>\n<body>\n<header>\n<h1>" << html_escape(text("title")) << "</h1>\n<p>"
+      << html_escape(text("request_line", {{"case", in.info.case_number},
+                                           {"received", t.date_time(in.info.request_date)},
+                                           {"answered", t.date_time(in.info.fulfilment_date)}}))
+      << "</p>\n<p>" << html_escape(text("about", {{"organisation", organisation()}})) << "</p>\n</header>\n<main>\n";
   }
 
   std::vector<std::string> categories_of(const Collection& c) const {
@@ -147,40 +132,42 @@ class ReportWriter {
   void summary() {
     std::size_t records = 0;
     for (const auto& s : in.sections) records += s.records;
-    h << "<section aria-labelledby=\"summary\">\n<h2 id=\"summary\">" << esc(text("summary_heading")) << "</h2>\n<p>"
-      << esc(counted("summary_found", records,
-                     {{"records", std::to_string(records)}, {"places", std::to_string(in.sections.size())}}))
+    h << "<section aria-labelledby=\"summary\">\n<h2 id=\"summary\">" << html_escape(text("summary_heading"))
+      << "</h2>\n<p>"
+      << html_escape(counted("summary_found", records,
+                             {{"records", std::to_string(records)}, {"places", std::to_string(in.sections.size())}}))
       << "</p>\n";
     std::string searched;
     for (const auto& id : in.info.identifiers) {
       std::string kind = lower_first(readable_words(id.kind));
       searched += (searched.empty() ? "" : ", ") + id.value + " (" + kind + ")";
     }
-    if (!searched.empty()) h << "<p>" << esc(text("summary_searched", {{"identifiers", searched}})) << "</p>\n";
+    if (!searched.empty()) h << "<p>" << html_escape(text("summary_searched", {{"identifiers", searched}})) << "</p>\n";
     std::set<std::string> all;
     for (const auto& s : in.sections) {
       for (const auto& c : categories_of(*s.collection)) all.insert(c);
     }
     if (!all.empty()) {
-      h << "<p>" << esc(text("summary_categories")) << "</p>\n<ul>\n";
+      h << "<p>" << html_escape(text("summary_categories")) << "</p>\n<ul>\n";
       std::set<std::string> shown;  // the taxonomy may give two keys one name
       for (const auto& key : all) {
         std::string name = category_name(in.map, key);
         if (!shown.insert(name).second) continue;
         auto described = in.map.category_texts.find(key);
-        h << "<li><strong>" << esc(name) << "</strong>";
+        h << "<li><strong>" << html_escape(name) << "</strong>";
         if (described != in.map.category_texts.end() && !described->second.description.empty())
-          h << ": " << esc(described->second.description);
+          h << ": " << html_escape(described->second.description);
         h << "</li>\n";
       }
       h << "</ul>\n";
     }
     if (!in.sections.empty()) {
-      h << "<nav aria-labelledby=\"contents\">\n<p id=\"contents\">" << esc(text("summary_contents")) << "</p>\n<ol>\n";
+      h << "<nav aria-labelledby=\"contents\">\n<p id=\"contents\">" << html_escape(text("summary_contents"))
+        << "</p>\n<ol>\n";
       for (const auto& s : in.sections) {
-        h << "<li><a href=\"#" << esc(anchor(*s.collection)) << "\">"
-          << esc(counted("records_in_place", s.records,
-                         {{"title", title_of(*s.collection)}, {"count", std::to_string(s.records)}}))
+        h << "<li><a href=\"#" << html_escape(anchor(*s.collection)) << "\">"
+          << html_escape(counted("records_in_place", s.records,
+                                 {{"title", title_of(*s.collection)}, {"count", std::to_string(s.records)}}))
           << "</a></li>\n";
       }
       h << "</ol>\n</nav>\n";
@@ -189,15 +176,15 @@ class ReportWriter {
   }
 
   void fact(std::string_view label_key, const std::string& value_html) {
-    h << "<dt>" << esc(text(label_key)) << "</dt><dd>" << value_html << "</dd>\n";
+    h << "<dt>" << html_escape(text(label_key)) << "</dt><dd>" << value_html << "</dd>\n";
   }
 
-  std::string stated(const std::string& value) { return esc(value.empty() ? text("not_stated") : value); }
+  std::string stated(const std::string& value) { return html_escape(value.empty() ? text("not_stated") : value); }
 
   std::string list_html(const std::vector<std::string>& items) {
-    if (items.size() == 1) return esc(items[0]);
+    if (items.size() == 1) return html_escape(items[0]);
     std::string out = "<ul>";
-    for (const auto& item : items) out += "<li>" + esc(item) + "</li>";
+    for (const auto& item : items) out += "<li>" + html_escape(item) + "</li>";
     return out + "</ul>";
   }
 
@@ -212,7 +199,7 @@ class ReportWriter {
     if (!c.recipients_stated)
       fact("recipients", stated(""));
     else if (c.recipients.empty())
-      fact("recipients", esc(text("recipients_none", {{"organisation", organisation()}})));
+      fact("recipients", html_escape(text("recipients_none", {{"organisation", organisation()}})));
     else
       fact("recipients", list_html(c.recipients));
     fact("source", stated(c.origin));
@@ -226,7 +213,7 @@ class ReportWriter {
     if (!c.automated_decisions) {
       fact("automated", stated(""));
     } else if (c.automated_decisions->empty()) {
-      fact("automated", esc(text("automated_none")));
+      fact("automated", html_escape(text("automated_none")));
     } else {
       std::vector<std::string> items;
       for (const auto& d : *c.automated_decisions) {
@@ -238,7 +225,7 @@ class ReportWriter {
     if (!c.transfers) {
       fact("transfers", stated(""));
     } else if (c.transfers->empty()) {
-      fact("transfers", esc(text("transfers_none")));
+      fact("transfers", html_escape(text("transfers_none")));
     } else {
       std::vector<std::string> items;
       for (const auto& tr : *c.transfers) {
@@ -292,11 +279,11 @@ class ReportWriter {
         shown.push_back(col);
     }
     std::string caption_id = anchor(c) + "-records";
-    h << "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-labelledby=\"" << esc(caption_id)
-      << "\">\n<table>\n<caption id=\"" << esc(caption_id) << "\">" << esc(text("records_caption", {{"title", title}}))
-      << "</caption>\n<thead><tr>";
-    for (const auto& col : shown) h << "<th scope=\"col\">" << esc(column_label(c, col)) << "</th>";
-    if (provenance) h << "<th scope=\"col\">" << esc(text("found_in")) << "</th>";
+    h << "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-labelledby=\"" << html_escape(caption_id)
+      << "\">\n<table>\n<caption id=\"" << html_escape(caption_id) << "\">"
+      << html_escape(text("records_caption", {{"title", title}})) << "</caption>\n<thead><tr>";
+    for (const auto& col : shown) h << "<th scope=\"col\">" << html_escape(column_label(c, col)) << "</th>";
+    if (provenance) h << "<th scope=\"col\">" << html_escape(text("found_in")) << "</th>";
     h << "</tr></thead>\n<tbody>\n";
     std::ifstream spool(s.spool);
     std::string line;
@@ -305,8 +292,8 @@ class ReportWriter {
       if (record.is_discarded())
         return fail(ErrorCode::internal, "a spooled record is unreadable: " + s.spool.string());
       h << "<tr>";
-      for (const auto& col : shown) h << "<td>" << esc(cell_text(record.value(col, json(nullptr)))) << "</td>";
-      if (provenance) h << "<td>" << esc(found_in(record)) << "</td>";
+      for (const auto& col : shown) h << "<td>" << html_escape(cell_text(record.value(col, json(nullptr)))) << "</td>";
+      if (provenance) h << "<td>" << html_escape(found_in(record)) << "</td>";
       h << "</tr>\n";
     }
     h << "</tbody>\n</table>\n</div>\n";
@@ -315,13 +302,13 @@ class ReportWriter {
 
   void places() {
     if (in.sections.empty()) return;
-    h << "<section aria-labelledby=\"places\">\n<h2 id=\"places\">" << esc(text("places_heading")) << "</h2>\n";
+    h << "<section aria-labelledby=\"places\">\n<h2 id=\"places\">" << html_escape(text("places_heading")) << "</h2>\n";
     for (const auto& s : in.sections) {
       const Collection& c = *s.collection;
       std::string title = title_of(c);
-      h << "<section id=\"" << esc(anchor(c)) << "\" aria-labelledby=\"" << esc(anchor(c)) << "-title\">\n<h3 id=\""
-        << esc(anchor(c)) << "-title\">" << esc(title) << "</h3>\n<p>"
-        << esc(counted("collection_records", s.records, {{"count", std::to_string(s.records)}})) << "</p>\n";
+      h << "<section id=\"" << html_escape(anchor(c)) << "\" aria-labelledby=\"" << html_escape(anchor(c))
+        << "-title\">\n<h3 id=\"" << html_escape(anchor(c)) << "-title\">" << html_escape(title) << "</h3>\n<p>"
+        << html_escape(counted("collection_records", s.records, {{"count", std::to_string(s.records)}})) << "</p>\n";
       facts(c);
       if (auto ok = records_table(s, title); !ok && !m_error) m_error = ok.error();
       h << "</section>\n";
@@ -339,31 +326,31 @@ class ReportWriter {
   void rights() {
     std::string contact =
         in.info.sender.dpo_email.empty() ? in.info.sender.organisation_email : in.info.sender.dpo_email;
-    h << "<section aria-labelledby=\"rights\">\n<h2 id=\"rights\">" << esc(text("rights_heading")) << "</h2>\n<p>"
-      << esc(text("rights_intro", {{"contact", contact}})) << "</p>\n<dl class=\"rights\">\n";
+    h << "<section aria-labelledby=\"rights\">\n<h2 id=\"rights\">" << html_escape(text("rights_heading"))
+      << "</h2>\n<p>" << html_escape(text("rights_intro", {{"contact", contact}})) << "</p>\n<dl class=\"rights\">\n";
     std::string list = rights_list();
     for (std::size_t i = 0; i < t.list_size(list); ++i) {
       std::string item = list + "." + std::to_string(i);
-      h << "<dt>" << esc(text(item + ".name")) << "</dt><dd>" << esc(text(item + ".how")) << "</dd>\n";
+      h << "<dt>" << html_escape(text(item + ".name")) << "</dt><dd>" << html_escape(text(item + ".how")) << "</dd>\n";
     }
     h << "</dl>\n";
     if (!in.info.complaint_authority.empty())
-      h << "<p>" << esc(text("complaint", {{"authority", in.info.complaint_authority}})) << "</p>\n";
-    h << "<h3>" << esc(text("other_people_heading")) << "</h3>\n<p class=\"note\">" << esc(text("other_people"))
-      << "</p>\n</section>\n";
+      h << "<p>" << html_escape(text("complaint", {{"authority", in.info.complaint_authority}})) << "</p>\n";
+    h << "<h3>" << html_escape(text("other_people_heading")) << "</h3>\n<p class=\"note\">"
+      << html_escape(text("other_people")) << "</p>\n</section>\n";
   }
 
   void contact() {
     const PackageSender& i = in.info.sender;
-    h << "<section aria-labelledby=\"contact\">\n<h2 id=\"contact\">" << esc(text("contact_heading")) << "</h2>\n<p>"
-      << esc(text("controller", {{"organisation", organisation()}})) << "</p>\n<ul>\n";
+    h << "<section aria-labelledby=\"contact\">\n<h2 id=\"contact\">" << html_escape(text("contact_heading"))
+      << "</h2>\n<p>" << html_escape(text("controller", {{"organisation", organisation()}})) << "</p>\n<ul>\n";
     if (!i.organisation_address.empty())
-      h << "<li>" << esc(text("controller_address", {{"address", i.organisation_address}})) << "</li>\n";
+      h << "<li>" << html_escape(text("controller_address", {{"address", i.organisation_address}})) << "</li>\n";
     if (!i.organisation_email.empty())
-      h << "<li>" << esc(text("controller_email", {{"email", i.organisation_email}})) << "</li>\n";
+      h << "<li>" << html_escape(text("controller_email", {{"email", i.organisation_email}})) << "</li>\n";
     std::string dpo =
         i.dpo_name.empty() ? i.dpo_email : (i.dpo_email.empty() ? i.dpo_name : i.dpo_name + ", " + i.dpo_email);
-    if (!dpo.empty()) h << "<li>" << esc(text("dpo", {{"dpo", dpo}})) << "</li>\n";
+    if (!dpo.empty()) h << "<li>" << html_escape(text("dpo", {{"dpo", dpo}})) << "</li>\n";
     h << "</ul>\n</section>\n";
   }
 };

@@ -31,8 +31,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from web_checks import AXE, serious_accessibility_violations
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-AXE = ROOT / "tests/servers/node/node_modules/axe-core/axe.min.js"
 PASSWORD = "a long passphrase for tests"
 
 
@@ -172,16 +173,11 @@ class Journey:
         """Saves a screenshot and fails on any serious or critical axe-core violation."""
         self.shots += 1
         self.driver.save_screenshot(str(self.artifacts / f"dashboard-{self.shots:02d}-{name}.png"))
-        # The pages allow no script (CSP); axe is injected through the DevTools protocol.
-        self.driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
-        self.driver.execute_script(AXE.read_text())
-        result = self.driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));")
-        check(isinstance(result, list), f"axe-core did not run on {name}: {result}")
-        bad = [v for v in result if v.get("impact") in ("serious", "critical")]
-        check(not bad, f"{name}: accessibility violations: " +
-              "; ".join(f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}" for v in bad))
+        try:
+            bad = serious_accessibility_violations(self.driver)
+        except RuntimeError as e:
+            raise Failure(f"{name}: {e}")
+        check(not bad, f"{name}: accessibility violations: " + "; ".join(bad))
 
     def raw(self, path):
         cookie = self.driver.get_cookie("maestro_session")

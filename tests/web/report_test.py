@@ -27,9 +27,10 @@ import subprocess
 import sys
 import tempfile
 
+from web_checks import AXE, serious_accessibility_violations
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests/servers/node/node_modules"
-AXE = NODE / "axe-core/axe.min.js"
 VNU = NODE / "vnu-jar/build/dist/vnu.jar"
 
 # The report's labels for the Article 15 items of each place (data/templates/en/report.yaml).
@@ -178,14 +179,11 @@ class Browser:
     def check(self, name, report_file, artifacts):
         self.driver.get(report_file.as_uri())
         self.driver.save_screenshot(str(artifacts / f"report-{name}.png"))
-        self.driver.execute_script(AXE.read_text())
-        result = self.driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));")
-        check(isinstance(result, list), f"axe-core did not run on {name}: {result}")
-        bad = [v for v in result if v.get("impact") in ("serious", "critical")]
-        check(not bad, f"{name}: accessibility violations: " +
-              "; ".join(f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}" for v in bad))
+        try:
+            bad = serious_accessibility_violations(self.driver)
+        except RuntimeError as e:
+            raise Failure(f"{name}: {e}")
+        check(not bad, f"{name}: accessibility violations: " + "; ".join(bad))
 
     def quit(self):
         self.driver.quit()
