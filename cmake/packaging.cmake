@@ -78,9 +78,11 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Maestro logs each privacy request as a cas
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Library dependencies come from dpkg-shlibdeps (the runtime libraries only); adduser for postinst.
+# Library dependencies come from dpkg-shlibdeps (the runtime libraries only); adduser for postinst;
+# the PDF report's fonts: DejaVu (Latin, Greek, Cyrillic, Arabic, Hebrew...) and Droid Sans
+# Fallback (Chinese, Japanese, Korean), which fontconfig falls back to per character.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, fonts-dejavu-core, fonts-droid-fallback")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "p7zip-full")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/debian/postinst ${PROJECT_SOURCE_DIR}/packaging/debian/prerm

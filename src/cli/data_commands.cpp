@@ -120,7 +120,7 @@ void add_export(CLI::App& dsar, Session& s) {
   cmd->add_option("--out", opts->request.destination, "Where to deliver the package: a folder (inside exports_root)")
       ->required();
   cmd->add_option("--case", opts->case_number, "The case to export for (default: the subject's open verified case)");
-  cmd->add_option("--format", opts->request.formats, "Files in the package: json,csv,html (default all; json always)");
+  cmd->add_option("--format", opts->request.formats, "Files in the package: json,csv,html,pdf (default json,csv,html; json always). pdf adds report.pdf, a report to read and keep");
   cmd->add_option("--tenant", opts->request.tenants, "Search only this tenant (repeatable; default: every tenant)");
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
   cmd->add_option("--jurisdiction", opts->request.jurisdiction,
@@ -203,7 +203,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
       ->required();
   cmd->add_option("--case", opts->request.case_numbers,
                   "Only this case (repeatable; default: every verified access case without a package)");
-  cmd->add_option("--format", opts->request.formats, "Files in each package: json,csv,html (default all; json always)");
+  cmd->add_option("--format", opts->request.formats, "Files in each package: json,csv,html,pdf (default json,csv,html; json always)");
   cmd->add_option("--batch-size", opts->request.batch_size,
                   "Cases searched together (default 200; each keeps a few files open while it is written)");
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");

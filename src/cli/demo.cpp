@@ -166,6 +166,7 @@ class DemoRun {
     request.destination = (m_home / "exports" / m_number).string();
     request.work_dir = m_home / "work";
     request.exports_root = m_home;
+    request.formats = "json,csv,html,pdf";  // the requester also gets a report to read and keep
     request.sender = must(package_sender(m_settings));
     ExportOutcome o = must(export_subject(m_desk, m_map, request));
     std::size_t records = 0;

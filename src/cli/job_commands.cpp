@@ -54,7 +54,7 @@ void add_queue(CLI::App& jobs, Session& s) {
       "--subject instead)");
   cmd->add_option("--subject", o->subjects, "An identifier of the person, KIND:VALUE (default: the case's)");
   cmd->add_option("--out", o->destination, "export, export-batch: the folder or s3://bucket/prefix/ to deliver to");
-  cmd->add_option("--format", o->formats, "export: files in the package (default json,csv,html)");
+  cmd->add_option("--format", o->formats, "export: files in the package: json,csv,html,pdf (default json,csv,html)");
   cmd->add_option("--tenant", o->tenants, "Only this tenant (repeatable)");
   cmd->add_flag("--notify", o->notify, "export: also send the requester the fulfilment letter (template C)");
   cmd->add_option("--set", o->corrections, "rectify: a correction COLLECTION.FIELD=VALUE (repeatable)");

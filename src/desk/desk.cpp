@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <set>
 
+#include "package/package.hpp"
+
 namespace maestro {
 
 using nlohmann::json;
@@ -105,13 +107,7 @@ Result<Case> validate_intake(const IntakeRequest& r, const Policy& policy, Insta
   c.gpc = r.gpc;
   c.formats = trim(r.formats);
   if (!c.formats.empty()) {
-    static const std::set<std::string> known{"json", "csv", "html"};
-    for (std::size_t start = 0; start <= c.formats.size();) {
-      std::size_t comma = std::min(c.formats.find(',', start), c.formats.size());
-      if (!known.count(c.formats.substr(start, comma - start)))
-        return invalid("unknown format in '" + c.formats.substr(0, 40) + "' (known: json, csv, html)");
-      start = comma + 1;
-    }
+    if (auto formats = parse_package_formats(c.formats); !formats) return propagate(formats.error());
   }
   c.language = trim(r.language);
   if (!c.language.empty()) {

@@ -9,6 +9,7 @@
 
 #include "crypto/keyring.hpp"
 #include "package/report_html.hpp"
+#include "package/report_pdf.hpp"
 
 namespace maestro {
 
@@ -82,8 +83,10 @@ Result<std::set<PackageFormat>> parse_package_formats(std::string_view text) {
       out.insert(PackageFormat::csv);
     else if (item == "html")
       out.insert(PackageFormat::html);
+    else if (item == "pdf")
+      out.insert(PackageFormat::pdf);
     else if (!item.empty())
-      return invalid("unknown package format '" + item + "': use json, csv, html");
+      return invalid("unknown package format '" + item + "': use json, csv, html, pdf");
   }
   return out;
 }
@@ -314,6 +317,23 @@ struct PackageWriter::State {
     return {};
   }
 
+  // Drawn after the other files, so that it can give their SHA-256 (not its own, nor the manifest's).
+  Status write_pdf() {
+    const std::string name = "report.pdf";
+    ReportInput input{info, map, *info.sender.texts, {}};
+    for (auto& [key, spool] : spools)
+      input.sections.push_back({spool.collection, spool.count, spool.columns, spool.path});
+    std::vector<FileHash> hashes;
+    for (const auto& file : written) {
+      auto hash = sha256_file_hex(dir / file);
+      if (!hash) return propagate(hash.error());
+      hashes.push_back({file, *hash, fs::file_size(dir / file)});
+    }
+    if (auto ok = write_report_pdf(dir / name, input, hashes); !ok) return ok;
+    written.push_back(name);
+    return {};
+  }
+
   Status write_schema() {
     json collections = json::array();
     for (const auto& [key, spool] : spools) {
@@ -337,7 +357,8 @@ struct PackageWriter::State {
     json schema{{"description",
                  "How this package is laid out. " + package_name() +
                      ".json holds every record, grouped by system and collection, with the Article 15 information; "
-                     "csv/ holds one file per collection; report.html is a readable version; manifest.json lists "
+                     "csv/ holds one file per collection; report.html and report.pdf (when asked for) are readable versions; "
+                     "manifest.json lists "
                      "the SHA-256 of every file. Data categories follow the fideslang taxonomy (fideslang, Ethyca, "
                      "CC-BY-4.0)."},
                 {"collections", collections}};
@@ -435,6 +456,10 @@ Result<SealedPackage> PackageWriter::seal() {
                                    : Status(fail(ErrorCode::internal, "the report texts could not be loaded"));
   }
   if (written) written = m->write_schema();
+  if (written && m->formats.contains(PackageFormat::pdf)) {
+    written = m->info.sender.texts ? m->write_pdf()
+                                   : Status(fail(ErrorCode::internal, "the report texts could not be loaded"));
+  }
   if (written) written = m->write_manifest();
   if (!written) return propagate(written.error());
   SealedPackage sealed;

@@ -2,7 +2,7 @@
 // for, sealed in an AES-256 encrypted ZIP.
 //
 // Contents: <CASE>_DSAR_PACKAGE.json (seed 001 Appendix A, extended with the Article 15
-// information), one CSV per collection, report.html, schema.json (what every field means) and
+// information), one CSV per collection, report.html, report.pdf (when asked for), schema.json (what every field means) and
 // manifest.json (SHA-256 of every file). Records stream to spool files as they are found, so
 // memory does not grow with the amount of data. Only the encrypted ZIP is left on disk.
 //
@@ -27,9 +27,9 @@
 
 namespace maestro {
 
-enum class PackageFormat { json, csv, html };
+enum class PackageFormat { json, csv, html, pdf };
 
-// Parses "json,csv,html" (any subset; json is always included, as the package's index).
+// Parses "json,csv,html,pdf" (any subset; json is always included, as the package's index).
 Result<std::set<PackageFormat>> parse_package_formats(std::string_view text);
 
 // Who answers the requests, and in which words: the same for every package of a deployment

@@ -20,7 +20,7 @@ ReportTexts english() {
 }
 
 TEST(ReportTexts, EveryTextRendersWithThePlaceholdersTheReportGives) {
-  // Every placeholder the report fills (report_html.cpp); a text using another fails.
+  // Every placeholder the reports fill (report_content.cpp, report_pdf.cpp); a text using another fails.
   const std::map<std::string, std::string> all{
       {"case", "C"},      {"received", "R"},    {"answered", "A"},    {"organisation", "O"}, {"records", "2"},
       {"places", "1"},    {"identifiers", "I"}, {"title", "T"},       {"count", "2"},        {"collection", "C"},
@@ -28,7 +28,7 @@ TEST(ReportTexts, EveryTextRendersWithThePlaceholdersTheReportGives) {
       {"recipient", "R"}, {"safeguard", "SG"},  {"reason", "Tax"},    {"period", "7 years"}, {"file", "f.csv"},
       {"line", "2"},      {"account", "acme"},  {"contact", "d@x.y"}, {"authority", "ICO"},  {"address", "1 St"},
       {"email", "e@x.y"}, {"dpo", "D"},         {"day", "1"},         {"month", "May"},      {"year", "2026"},
-      {"time", "10:00"}};
+      {"time", "10:00"},  {"page", "3"},       {"number", "1"},      {"bytes", "120"}};
   for (const char* language : {"en", "de", "fr", "es", "nl", "pt-br"}) {
     auto t = ReportTexts::load(language, std::nullopt);
     ASSERT_TRUE(t) << language;
