@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/embedded.hpp"
+#include "notify/letters.hpp"
 #include "notify/mailer.hpp"
 #include "store/sqlite_case_store.hpp"
 
@@ -256,6 +257,11 @@ Result<Settings> load_settings(const SettingsOverrides& overrides) {
     if (auto ok = apply_config_file(s, *config); !ok) return propagate(ok.error());
   }
   if (s.mail_from.empty()) s.mail_from = s.dpo_email;
+  // An operator's letter with a syntax error is refused now, naming its file and line, rather
+  // than sent blank later.
+  if (s.templates_dir) {
+    if (auto ok = check_letter_templates(*s.templates_dir); !ok) return propagate(ok.error());
+  }
   return s;
 }
 

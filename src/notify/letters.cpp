@@ -69,9 +69,8 @@ Result<Letter> render_letter(std::string_view name, std::string_view language, c
   auto text = read_template(templates_dir, language, name);
   if (!text) text = read_template(templates_dir, "en", name);
   if (!text) return not_found("no template for the letter '" + std::string(name) + "'");
-  if (!text->starts_with("Subject: ")) {
-    return invalid("the template for '" + std::string(name) + "' must start with a 'Subject: ' line");
-  }
+  if (auto ok = check_letter_template(*text, std::string(language) + "/" + std::string(name) + ".mustache"); !ok)
+    return propagate(ok.error());
   mstch::map context;
   for (const auto& [key, value] : fields.values) context.emplace(key, value);
   for (const auto& [key, items] : fields.lists) {
@@ -93,6 +92,35 @@ Result<Letter> render_letter(std::string_view name, std::string_view language, c
   while (!body.empty() && body.front() == '\n') body.erase(0, 1);
   letter.body = body;
   return letter;
+}
+
+Status check_letter_template(std::string_view text, const std::string& origin) {
+  if (!text.starts_with("Subject: ")) return invalid(origin + ":1: a letter template starts with a 'Subject: ' line");
+  return check_mustache(text, origin);
+}
+
+Status check_letter_templates(const fs::path& templates_dir) {
+  std::error_code ec;
+  if (!fs::is_directory(templates_dir, ec)) return not_found("templates_dir " + templates_dir.string() + " is not a folder");
+  const auto& names = letter_names();
+  for (const auto& language_dir : fs::directory_iterator(templates_dir, ec)) {
+    if (!language_dir.is_directory()) continue;
+    std::string language = language_dir.path().filename().string();
+    for (const auto& entry : fs::directory_iterator(language_dir.path(), ec)) {
+      if (entry.path().extension() != ".mustache") continue;
+      std::string origin = entry.path().string();
+      if (!valid_language(language)) return invalid(origin + ": '" + language + "' is not a language code (e.g. en, pt-br)");
+      std::string name = entry.path().stem().string();
+      if (std::find(names.begin(), names.end(), name) == names.end())
+        return invalid(origin + ": Maestro sends no letter called '" + name + "' (a misspelt file name is never used)");
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (auto ok = check_letter_template(text.str(), origin); !ok) return ok;
+    }
+  }
+  if (ec) return fail(ErrorCode::unavailable, "cannot read " + templates_dir.string() + ": " + ec.message());
+  return {};
 }
 
 }  // namespace maestro

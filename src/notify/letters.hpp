@@ -37,4 +37,11 @@ const std::vector<std::string>& letter_names();
 Result<Letter> render_letter(std::string_view name, std::string_view language, const LetterFields& fields,
                              const std::optional<std::filesystem::path>& templates_dir);
 
+// Checks one letter template: its "Subject: " first line and its Mustache syntax; a failure
+// names `origin` and the line.
+Status check_letter_template(std::string_view text, const std::string& origin);
+// Checks every <language>/<name>.mustache in an operator's templates_dir (when the settings are
+// loaded, not when a letter is sent): a known letter name, a language code, valid syntax.
+Status check_letter_templates(const std::filesystem::path& templates_dir);
+
 }  // namespace maestro

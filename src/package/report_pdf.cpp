@@ -27,10 +27,13 @@ constexpr double k_margin = 56.7;
 constexpr double k_body_width = k_page_width - 2 * k_margin;
 constexpr double k_body_bottom = k_page_height - k_margin;
 constexpr double k_cell_padding = 3.0;
-// A table wider than this many columns is drawn record by record (label: value), as are
-// columns that would be narrower than k_min_column_width.
+// A table of more columns than this is drawn record by record (label: value), as are columns
+// that would not each get k_min_column_width.
 constexpr std::size_t k_max_table_columns = 6;
 constexpr double k_min_column_width = 60.0;
+// About the width of a character of DejaVu Sans at 9.5 pt, for sizing columns before drawing.
+constexpr double k_average_char_width = 6.1;
+constexpr double k_average_bold_char_width = 6.8;
 
 enum class Font { body, bold, small, mono, h1, h2, h3 };
 
@@ -45,6 +48,19 @@ const char* font_spec(Font f) {
     case Font::h3: return "DejaVu Sans Bold 12";
   }
   return "DejaVu Sans 9.5";
+}
+
+// The longest run of characters without a space: the least a column can be without breaking a word.
+std::size_t longest_word(const std::string& s) {
+  std::size_t longest = 0, current = 0;
+  for (char ch : s) {
+    if (ch == ' ') {
+      current = 0;
+    } else if ((ch & 0xC0) != 0x80) {
+      longest = std::max(longest, ++current);
+    }
+  }
+  return longest;
 }
 
 std::size_t utf8_length(const std::string& s) {
@@ -71,6 +87,7 @@ class PdfReport {
   }
 
   ~PdfReport() {
+    m_value.reset();
     for (auto* font : m_fonts) pango_font_description_free(font);
     g_object_unref(m_context);
     cairo_destroy(m_cr);
@@ -83,6 +100,7 @@ class PdfReport {
   Status write() {
     if (cairo_surface_status(m_surface) != CAIRO_STATUS_SUCCESS)
       return fail(ErrorCode::unavailable, "cannot create the PDF report");
+    m_empty = c.text("empty_value");
     metadata();
     cover();
     new_page();
@@ -111,6 +129,8 @@ class PdfReport {
   int m_page = 1;
   int m_outline_places = 0;  // the bookmark the places hang under
   std::string m_continued;   // said at the top of a page a table or record continues on
+  std::string m_empty;       // what an empty value reads as in a block
+  LayoutPtr m_value;         // a block's value, reused for every field
 
   // ---- text ----
 
@@ -330,22 +350,48 @@ class PdfReport {
 
   // Column widths from the longest text each column holds (a first pass over the spool), or
   // nothing when the records are too wide for a table and go record by record.
+  // Column widths the way a browser lays out a table: each column needs room for its longest
+  // text (a first pass over the spool, in characters of an average width; a label may wrap
+  // between words); columns that need less than an even share get what they need, the others
+  // share the rest by need. Nothing when the records are too wide for a table: they go record
+  // by record.
   std::optional<std::vector<double>> column_widths(const ReportSection& s, const ReportColumns& columns) {
-    if (columns.labels.empty() || columns.labels.size() > k_max_table_columns) return std::nullopt;
-    std::vector<double> longest(columns.labels.size(), 4.0);
-    for (std::size_t i = 0; i < columns.labels.size(); ++i)
-      longest[i] = std::max(longest[i], static_cast<double>(std::min<std::size_t>(utf8_length(columns.labels[i]), 14)));
+    const std::size_t n = columns.labels.size();
+    if (n == 0 || n > k_max_table_columns) return std::nullopt;
+    std::vector<std::size_t> longest(n, 3);
     c.each_row(s, columns, [&](const ReportRow& row) {
-      for (std::size_t i = 0; i < row.size(); ++i)
-        longest[i] = std::max(longest[i], static_cast<double>(std::min<std::size_t>(utf8_length(row[i]), 48)));
+      for (std::size_t i = 0; i < n; ++i) longest[i] = std::max(longest[i], std::min<std::size_t>(utf8_length(row[i]), 60));
     });
-    double total = 0;
-    for (double l : longest) total += l;
-    std::vector<double> widths;
-    for (double l : longest) {
-      widths.push_back(k_body_width * l / total);
-      if (widths.back() < k_min_column_width) return std::nullopt;
+    std::vector<double> need;
+    for (std::size_t i = 0; i < n; ++i) {
+      double label = static_cast<double>(longest_word(columns.labels[i])) * k_average_bold_char_width;
+      need.push_back(std::max(label, static_cast<double>(longest[i]) * k_average_char_width) + 2 * k_cell_padding + 2);
     }
+    std::vector<double> widths(n, 0.0);
+    std::vector<bool> fixed(n, false);
+    double remaining = k_body_width;
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::size_t open = static_cast<std::size_t>(std::count(fixed.begin(), fixed.end(), false));
+      if (open == 0) break;
+      double share = remaining / static_cast<double>(open);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (fixed[i] || need[i] > share) continue;
+        widths[i] = need[i];
+        remaining -= need[i];
+        fixed[i] = changed = true;
+      }
+    }
+    double open_need = 0;
+    for (std::size_t i = 0; i < n; ++i) open_need += fixed[i] ? 0 : need[i];
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!fixed[i]) widths[i] = remaining * need[i] / open_need;
+      if (widths[i] < k_min_column_width && need[i] > widths[i]) return std::nullopt;
+    }
+    // Room left over when everything fits goes to every column alike.
+    double used = 0;
+    for (double w : widths) used += w;
+    for (double& w : widths) w += (k_body_width - used) / static_cast<double>(n);
     return widths;
   }
 
@@ -400,11 +446,17 @@ class PdfReport {
     double header_height = row_height(header);
     if (m_y + header_height * 2 > k_body_bottom) new_page();
     draw_row(header, widths, header_height, true);
+    // One layout per column, given each row's text in turn: building a layout costs more than
+    // laying out a cell.
+    auto cells = row_layouts(ReportRow(columns.labels.size()), widths, Font::body);
+    std::vector<LayoutPtr> labels;  // for a row taller than a page, drawn as a block
     c.each_row(s, columns, [&](const ReportRow& row) {
-      auto cells = row_layouts(row, widths, Font::body);
+      for (std::size_t i = 0; i < row.size(); ++i)
+        pango_layout_set_text(cells[i].get(), row[i].data(), static_cast<int>(row[i].size()));
       double h = row_height(cells);
       if (h + header_height > k_body_bottom - k_margin - 20) {  // taller than a page: this one as a block
-        block(columns, row);
+        if (labels.empty()) labels = block_labels(columns);
+        block(labels, row);
         return;
       }
       if (m_y + h > k_body_bottom) {
@@ -417,32 +469,44 @@ class PdfReport {
 
   // Records one after another, each field a line "label: value", for records too wide for a table.
   void blocks(const ReportSection& s, const ReportColumns& columns) {
+    auto labels = block_labels(columns);
     std::size_t number = 0;
     c.each_row(s, columns, [&](const ReportRow& row) {
       ++number;
       if (m_y + 40 > k_body_bottom) continue_on_new_page();
       paragraph(c.text("record_number", {{"number", std::to_string(number)}, {"count", std::to_string(s.records)}}),
                 Font::small, 2);
-      block(columns, row);
+      block(labels, row);
     });
   }
 
-  void block(const ReportColumns& columns, const ReportRow& row) {
-    const double label_width = k_body_width * 0.32;
+  static constexpr double k_block_label_width = k_body_width * 0.32;
+
+  std::vector<LayoutPtr> block_labels(const ReportColumns& columns) {
+    std::vector<LayoutPtr> out;
+    for (const auto& label : columns.labels) out.push_back(layout(label, Font::bold, k_block_label_width - 8));
+    return out;
+  }
+
+  // One record as "label: value" lines; `labels` from block_labels().
+  void block(const std::vector<LayoutPtr>& labels, const ReportRow& row) {
+    if (!m_value) m_value = layout("", Font::body, k_body_width - k_block_label_width);
+    PangoLayout* value = m_value.get();
     for (std::size_t i = 0; i < row.size(); ++i) {
-      auto label = layout(columns.labels[i], Font::bold, label_width - 8);
-      auto value = layout(row[i].empty() ? c.text("empty_value") : row[i], Font::body, k_body_width - label_width);
-      double h = std::max(height_of(label.get()), height_of(value.get()));
+      PangoLayout* label = labels[i].get();
+      const std::string& text = row[i].empty() ? m_empty : row[i];
+      pango_layout_set_text(value, text.data(), static_cast<int>(text.size()));
+      double h = std::max(height_of(label), height_of(value));
       if (m_y + h > k_body_bottom) {
         if (h > k_body_bottom - k_margin - 20) {
-          draw_at(label.get(), k_margin, m_y);
-          flow(value.get(), k_margin + label_width);
+          draw_at(label, k_margin, m_y);
+          flow(value, k_margin + k_block_label_width);
           continue;
         }
         continue_on_new_page();
       }
-      draw_at(label.get(), k_margin, m_y);
-      draw_at(value.get(), k_margin + label_width, m_y);
+      draw_at(label, k_margin, m_y);
+      draw_at(value, k_margin + k_block_label_width, m_y);
       m_y += h + 1.5;
     }
     m_y += 3;
@@ -484,46 +548,58 @@ class PdfReport {
 // tagged nor gives its language, which screen readers use to pick a voice. An incremental
 // update (PDF 1.7, 7.5.6) appends a new version of the catalog with /MarkInfo and /Lang; the
 // original bytes stay as they are.
+// Reads `size` bytes of `file` from `offset`.
+std::string read_part(const fs::path& file, std::uintmax_t offset, std::size_t size) {
+  std::ifstream in(file, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string out(size, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(size));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
 Status mark_tagged(const fs::path& file, const std::string& language) {
-  std::string pdf;
-  {
-    std::ifstream in(file, std::ios::binary);
-    pdf.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  std::size_t trailer_at = pdf.rfind("trailer");
-  std::size_t startxref_at = pdf.rfind("startxref");
+  // Only the end is read: the trailer, and the catalog cairo writes just before the xref table.
+  const std::uintmax_t file_size = fs::file_size(file);
+  const std::size_t tail_size = static_cast<std::size_t>(std::min<std::uintmax_t>(file_size, 4096));
+  std::string tail = read_part(file, file_size - tail_size, tail_size);
+  std::size_t trailer_at = tail.rfind("trailer");
+  std::size_t startxref_at = tail.rfind("startxref");
   if (trailer_at == std::string::npos || startxref_at == std::string::npos || startxref_at < trailer_at)
     return fail(ErrorCode::internal, "the PDF report has no trailer");
-  std::string trailer = pdf.substr(trailer_at, startxref_at - trailer_at);
+  std::string trailer = tail.substr(trailer_at, startxref_at - trailer_at);
   std::smatch root, size, info, previous;
   static const std::regex root_pattern(R"(/Root\s+(\d+)\s+0\s+R)"), size_pattern(R"(/Size\s+(\d+))"),
       info_pattern(R"(/Info\s+(\d+\s+0\s+R))"), xref_pattern(R"(startxref\s+(\d+))");
-  std::string tail = pdf.substr(startxref_at);
+  std::string last = tail.substr(startxref_at);
   if (!std::regex_search(trailer, root, root_pattern) || !std::regex_search(trailer, size, size_pattern) ||
-      !std::regex_search(tail, previous, xref_pattern))
+      !std::regex_search(last, previous, xref_pattern))
     return fail(ErrorCode::internal, "the PDF report's trailer is not understood");
-  std::string object = root[1].str();
-  std::size_t start = pdf.rfind("\n" + object + " 0 obj");
-  std::size_t end = start == std::string::npos ? start : pdf.find("endobj", start);
-  if (end == std::string::npos) return fail(ErrorCode::internal, "the PDF report has no catalog");
-  std::string catalog = pdf.substr(start + 1, end - start - 1);
+  const std::string object = root[1].str();
+  const std::uintmax_t xref_at_before = std::stoull(previous[1].str());
+  const std::uintmax_t window = std::min<std::uintmax_t>(xref_at_before, 65536);
+  std::string before_xref = read_part(file, xref_at_before - window, static_cast<std::size_t>(window));
+  std::size_t start = before_xref.rfind("\n" + object + " 0 obj");
+  std::size_t end = start == std::string::npos ? start : before_xref.find("endobj", start);
+  if (end == std::string::npos) return fail(ErrorCode::internal, "the PDF report has no catalog where cairo writes it");
+  std::string catalog = before_xref.substr(start + 1, end - start - 1);
   std::size_t close = catalog.rfind(">>");
   if (close == std::string::npos || catalog.find("/MarkInfo") != std::string::npos) return {};
-  std::string lang;  // a PDF literal string: only letters and '-' reach here, no escaping needed
+  std::string lang;  // a PDF literal string: only letters, digits and '-' reach here, no escaping needed
   for (char ch : language) {
     if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-') lang += ch;
   }
   catalog.insert(close, "   /MarkInfo << /Marked true >>\n   /Lang (" + lang + ")\n");
   std::ostringstream update;
-  std::size_t object_at = pdf.size() + 1;
+  const std::uintmax_t object_at = file_size + 1;
   update << "\n" << catalog << "endobj\n";
-  std::size_t xref_at = pdf.size() + update.str().size();
+  const std::uintmax_t xref_at = file_size + update.str().size();
   char entry[32];
-  std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", object_at);
+  std::snprintf(entry, sizeof entry, "%010ju 00000 n \n", object_at);
   update << "xref\n" << object << " 1\n" << entry << "trailer\n<< /Size " << size[1].str() << " /Root " << object
          << " 0 R";
   if (std::regex_search(trailer, info, info_pattern)) update << " /Info " << info[1].str();
-  update << " /Prev " << previous[1].str() << " >>\nstartxref\n" << xref_at << "\n%%EOF\n";
+  update << " /Prev " << xref_at_before << " >>\nstartxref\n" << xref_at << "\n%%EOF\n";
   std::ofstream out(file, std::ios::binary | std::ios::app);
   out << update.str();
   if (!out) return fail(ErrorCode::unavailable, "cannot write " + file.string());

@@ -47,6 +47,17 @@ TEST(Settings, UnknownSettingIsAnErrorWithItsLine) {
   EXPECT_NE(s.error().message.find("maestro.yaml:2"), std::string::npos);
 }
 
+TEST(Settings, ABrokenLetterTemplateIsRefusedWhenTheSettingsLoad) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "letters/de");
+  std::ofstream(dir / "letters/de/acknowledgement.mustache") << "Subject: Eingang\n\nHallo {{subject_name}\n";
+  std::ofstream(dir / "maestro.yaml") << "templates_dir: letters\n";
+  auto s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("letters/de/acknowledgement.mustache:3: '{{' is not closed"), std::string::npos)
+      << s.error().message;
+}
+
 TEST(Settings, MissingConfigFileIsNotFound) {
   testing::TempDir dir;
   auto s = load_settings({.home = dir.path(), .config = dir / "nope.yaml"});

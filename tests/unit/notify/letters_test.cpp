@@ -123,6 +123,33 @@ TEST(Letters, BadNamesLanguagesAndTemplatesAreRefused) {
   EXPECT_EQ(render_letter("refusal", "en", {}, dir.path()).error().code, ErrorCode::invalid_argument);
 }
 
+TEST(Letters, EveryBuiltInTemplateIsValid) {
+  for (const auto& f : embedded::files()) {
+    std::string_view name = f.name;
+    if (!name.starts_with("templates/") || !name.ends_with(".mustache")) continue;
+    EXPECT_TRUE(check_letter_template(f.content, std::string(name))) << name;
+  }
+}
+
+// An operator's broken letter is refused when the settings are loaded (config/settings calls
+// check_letter_templates), naming the file and line, not when the letter would be sent.
+TEST(Letters, AnOperatorsBrokenTemplateIsNamedWithItsLine) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "fr");
+  std::ofstream(dir / "fr/refusal.mustache") << "Subject: Votre demande [{{case_number}}]\n\n{{#reasons}}\n- {{.}}\n";
+  auto checked = check_letter_templates(dir.path());
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().message, (dir / "fr/refusal.mustache").string() +
+                                         ":3: the section 'reasons' is never closed (add {{/reasons}})");
+  EXPECT_FALSE(render_letter("refusal", "fr", case_fields(), dir.path()));  // never sent blank
+  std::ofstream(dir / "fr/refusal.mustache", std::ios::trunc) << "Subject: Votre demande\n\nBonjour\n";
+  EXPECT_TRUE(check_letter_templates(dir.path()));
+  std::ofstream(dir / "fr/refusel.mustache") << "Subject: x\n\ny\n";
+  checked = check_letter_templates(dir.path());
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message.find("no letter called 'refusel'"), std::string::npos);
+}
+
 TEST(Rfc5322, HeadersCannotBeInjectedAndUtf8SubjectsAreEncoded) {
   MailMessage m{
       "dpo@example.com", "jane@example.com\r\nBcc: evil@example.com", "Ihre Anfrage – erledigt", "line one\nline two",

@@ -191,6 +191,34 @@ TEST_F(PackageTest, TheReportSpeaksToThePersonNotTheDatabase) {
   EXPECT_EQ(p->map_gaps[1], "shop.invoice: purpose, legal basis, recipients, source");
 }
 
+// The PDF's content is checked in depth by tests/pdf/report_pdf_test.py (poppler, qpdf); here:
+// it is in the package when asked for, in the case's language, and gives the other files' hashes.
+TEST_F(PackageTest, ThePdfReportComesWhenAskedForInTheCasesLanguage) {
+  info.sender.texts = std::make_shared<const ReportTexts>(*ReportTexts::load("de", std::nullopt));
+  PackageWriter w(dir / "out", map, info, *parse_package_formats("json,pdf"));
+  add(w, "shop.customer",
+      Record{{{"id", std::int64_t{7}}, {"email", std::string("jane@example.com")}, {"notes", std::string("Иван")}}});
+  auto p = w.seal();
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_NE(std::find(p->files.begin(), p->files.end(), "report.pdf"), p->files.end());
+  EXPECT_EQ(std::find(p->files.begin(), p->files.end(), "report.html"), p->files.end());
+  fs::path x = extract(*p);
+  json manifest = json::parse(testing::read_file(x / "manifest.json"));
+  std::string package_hash;
+  for (const auto& f : manifest["files"]) {
+    if (f["file"] == "DSAR-2026-007_DSAR_PACKAGE.json") package_hash = f["sha256"];
+    if (f["file"] == "report.pdf") {
+      EXPECT_EQ(f["bytes"], fs::file_size(x / "report.pdf"));
+    }
+  }
+  ASSERT_EQ(std::system(("pdftotext " + (x / "report.pdf").string() + " " + (x / "report.txt").string()).c_str()), 0);
+  std::string text = testing::read_file(x / "report.txt");
+  for (const char* expected : {"Ihre personenbezogenen Daten", "Zusammenfassung", "Seite 1", "2. März 2026", "Иван",
+                               "jane@example.com", "Erstellt für Jane Example"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected;
+  EXPECT_NE(text.find(package_hash), std::string::npos);
+}
+
 TEST_F(PackageTest, AnAbandonedPackageLeavesNoClearText) {
   {
     PackageWriter w(dir / "out", map, info, {PackageFormat::json});
@@ -207,7 +235,10 @@ TEST(PackagePassword, LongRandomAndUnambiguous) {
 
 TEST(PackageFormats, Parse) {
   EXPECT_EQ(parse_package_formats("csv")->size(), 2u);  // json always
-  EXPECT_FALSE(parse_package_formats("json,pdf"));
+  EXPECT_EQ(parse_package_formats("json,pdf")->size(), 2u);
+  auto unknown = parse_package_formats("json,docx");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("'docx'"), std::string::npos);
 }
 
 }  // namespace
