@@ -44,6 +44,19 @@ struct PackageDelivery {
   std::vector<std::string> map_gaps;
 };
 
+// A value of another person that the access package left out (Art. 15(4)), kept with the case
+// for the DPO's review: released (the redaction stands) or restored (the next package keeps
+// the value). Personal data: sealed with the case, never in the audit trail.
+struct Redaction {
+  int id = 0;
+  std::string field;               // "support.tickets.body"
+  std::string kind;                // name, email or phone
+  std::string value;               // as it stood in the text
+  std::string before;              // the text around it, as found
+  std::string after;               // the same text, as the requester gets it
+  std::string status = "pending";  // pending, released, restored
+};
+
 struct CaseNote {
   Instant at;
   std::string actor;
@@ -70,6 +83,8 @@ struct Case {
   std::vector<SubjectIdentifier> identifiers;
   std::vector<CaseNote> notes;
   std::string denial_details;
+  std::vector<Redaction> redactions;         // from the latest access package
+  std::vector<std::string> restored_values;  // the DPO's restorations: never redacted again in this case
   std::optional<Instant> personal_data_purged_at;
 
   std::optional<Instant> acknowledged_at;

@@ -73,9 +73,8 @@ void add_intake(CLI::App& dsar, Session& s) {
     IntakeRequest request = opts->request;
     if (!opts->from_json.empty()) {
       bool flags_used = false;
-      for (const char* flag :
-           {"--subject", "--name", "--rights", "--jurisdiction", "--channel", "--received", "--tenant", "--ticket",
-            "--language"}) {
+      for (const char* flag : {"--subject", "--name", "--rights", "--jurisdiction", "--channel", "--received",
+                               "--tenant", "--ticket", "--language"}) {
         flags_used = flags_used || cmd->count(flag) > 0;
       }
       if (flags_used)
@@ -218,10 +217,58 @@ void add_list(CLI::App& dsar, Session& s) {
 void add_show(CLI::App& dsar, Session& s) {
   auto number = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
+  auto redactions = std::make_shared<bool>(false);
   auto* cmd = dsar.add_subcommand("show", "Show a case: subject, rights, deadlines and history");
   cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
   cmd->add_flag("--json", *json, "Print JSON, with every date in ISO 8601");
-  cmd->callback([&s, number, json] { print_case(s, must(s.desk().find(*number)), *json); });
+  cmd->add_flag("--redactions", *redactions,
+                "Show the other people's names, emails and phone numbers the latest access package replaced, "
+                "each with the text before and after, for the DPO's review");
+  cmd->callback([&s, number, json, redactions] {
+    CaseView v = must(s.desk().find(*number));
+    if (*redactions)
+      s.out << (*json ? redactions_json(v.c) + "\n" : redactions_text(v.c));
+    else
+      print_case(s, v, *json);
+  });
+}
+
+void add_redaction(CLI::App& dsar, Session& s) {
+  struct Options {
+    std::string number, reason;
+    int restore = 0, release = 0;
+    bool release_all = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = dsar.add_subcommand("redaction", "Review a redaction of other people's data: restore or release it");
+  cmd->add_option("case", o->number, "The case number, e.g. DSAR-2026-001")->required();
+  auto* restore = cmd->add_option("--restore", o->restore,
+                                  "Put this redaction's value back: the case's next package keeps it (export again)")
+                      ->check(CLI::PositiveNumber);
+  auto* release =
+      cmd->add_option("--release", o->release, "Accept this redaction as it is")->check(CLI::PositiveNumber);
+  auto* all = cmd->add_flag("--release-all", o->release_all, "Accept every pending redaction");
+  cmd->add_option("--reason", o->reason, "Why (required to restore); kept encrypted as a case note");
+  restore->excludes(release)->excludes(all);
+  release->excludes(all);
+  cmd->footer(
+      "Article 15(4) GDPR: the copy must not reveal other people's data. Maestro replaces other people's names "
+      "(values of fields the data map marks other_person), and any email address or phone number that is not the "
+      "requester's, with \"[redacted: another person]\". 'dsar show CASE --redactions' lists each with the text "
+      "before and after. Restore one that is in fact the requester's (an alias, a second number), then run 'dsar "
+      "export' again; release the others. Each decision is in the audit trail, without the value.");
+  cmd->callback([&s, o] {
+    if (o->restore == 0 && o->release == 0 && !o->release_all)
+      throw CLI::ValidationError("give --restore ID, --release ID or --release-all");
+    bool restoring = o->restore != 0;
+    int id = restoring ? o->restore : o->release;
+    CaseView v = must(s.desk().review_redaction(o->number, id, restoring, o->reason));
+    s.out << v.c.number << ": "
+          << (restoring ? "redaction #" + std::to_string(id) + " restored; export the package again to deliver it"
+              : id == 0 ? std::string("every pending redaction released")
+                        : "redaction #" + std::to_string(id) + " released")
+          << "\n";
+  });
 }
 
 }  // namespace
@@ -263,6 +310,7 @@ void add_dsar_commands(CLI::App& app, Session& s) {
   add_note(*dsar, s);
   add_list(*dsar, s);
   add_show(*dsar, s);
+  add_redaction(*dsar, s);
   add_data_commands(*dsar, s);
   add_erasure_commands(app, *dsar, s);
 }

@@ -92,11 +92,48 @@ std::string case_text(const CaseView& v, const Policy& policy) {
     for (const auto& gap : package.map_gaps)
       out << "      Map gap: " << gap << " (the requester's report says \"not recorded\" there)\n";
   }
+  auto pending =
+      std::count_if(c.redactions.begin(), c.redactions.end(), [](const Redaction& r) { return r.status == "pending"; });
+  if (pending > 0) {
+    out << "    Redactions: " << pending << " of other people's data to review (dsar show " << c.number
+        << " --redactions)\n";
+  }
   if (c.closed_at) {
     out << "    " << format_instant(*c.closed_at) << "  closed: " << state_name(c.state)
         << (c.denial_reason.empty() ? "" : " (" + c.denial_reason + ")") << "\n";
   }
   return out.str();
+}
+
+std::string redactions_text(const Case& c) {
+  std::ostringstream out;
+  if (c.redactions.empty()) {
+    out << c.number << ": the latest package replaced no other person's name, email or phone number in text.\n";
+    return out.str();
+  }
+  out << c.number << ": other people's data replaced in the latest package (Art. 15(4)). Restore one the requester\n"
+      << "may see with 'maestro dsar redaction " << c.number
+      << " --restore ID --reason TEXT', then export again; accept\nthem with --release ID (or --release-all).\n";
+  for (const auto& r : c.redactions) {
+    out << "\n  #" << r.id << "  " << r.field << "  " << r.kind << "  " << r.status << "\n"
+        << "    before: " << r.before << "\n"
+        << "    after:  " << r.after << "\n";
+  }
+  return out.str();
+}
+
+std::string redactions_json(const Case& c) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : c.redactions) {
+    list.push_back({{"id", r.id},
+                    {"field", r.field},
+                    {"kind", r.kind},
+                    {"value", r.value},
+                    {"before", r.before},
+                    {"after", r.after},
+                    {"status", r.status}});
+  }
+  return nlohmann::json{{"case", c.number}, {"redactions", list}}.dump(2);
 }
 
 std::string case_table(const std::vector<CaseView>& views) {

@@ -403,15 +403,62 @@ Result<CaseView> Desk::override_verification(std::string_view number, std::strin
 }
 
 Result<CaseView> Desk::record_delivery(std::string_view number, const PackageDelivery& delivery,
-                                       const std::string& details_json) {
+                                       const std::string& details_json, const std::vector<Redaction>& redactions) {
   return change_case(
       number, "export",
       [&](Case& c) -> Status {
         if (is_closed(c.state)) return precondition("cannot deliver a package for " + c.number + ": it is closed");
         c.deliveries.push_back(delivery);
+        if (!c.personal_data_purged_at) c.redactions = redactions;
         return {};
       },
       details_json);
+}
+
+Result<CaseView> Desk::review_redaction(std::string_view number, int id, bool restore, std::string_view reason) {
+  std::string why = trim(reason);
+  if (restore && why.size() < 5) return invalid("give the reason for restoring the value (at least 5 characters)");
+  if (why.size() > k_max_note_length || has_control_characters(why, true))
+    return invalid("a reason must be at most 10000 characters of plain text");
+  if (id < 0) return invalid("a redaction id is a positive number (0: every pending redaction)");
+  if (restore && id == 0) return invalid("restore one redaction at a time: give its id (dsar show --redactions)");
+  auto current = find(number);
+  if (!current) return propagate(current.error());
+  const Case& seen = current->c;
+  if (seen.personal_data_purged_at) return precondition(seen.number + ": its personal data was purged");
+  // The audit trail says which redactions, their fields and kinds, never the values.
+  std::set<int> ids;
+  json fields = json::array(), kinds = json::array();
+  for (const auto& r : seen.redactions) {
+    if ((id != 0 && r.id != id) || (id == 0 && r.status != "pending")) continue;
+    ids.insert(r.id);
+    fields.push_back(r.field);
+    kinds.push_back(r.kind);
+  }
+  if (ids.empty()) {
+    if (id == 0) return precondition(seen.number + " has no pending redaction");
+    return not_found(seen.number + " has no redaction #" + std::to_string(id) + " (dsar show " + seen.number +
+                     " --redactions lists them)");
+  }
+  json details{{"decision", restore ? "restored" : "released"}, {"ids", ids}, {"fields", fields}, {"kinds", kinds}};
+  return change_case(
+      number, "redaction",
+      [&](Case& c) -> Status {
+        for (auto& r : c.redactions) {
+          if (!ids.contains(r.id)) continue;
+          r.status = restore ? "restored" : "released";
+          if (restore &&
+              std::find(c.restored_values.begin(), c.restored_values.end(), r.value) == c.restored_values.end())
+            c.restored_values.push_back(r.value);
+        }
+        if (!why.empty()) {
+          c.notes.push_back({m_clock.now(), m_actor,
+                             std::string(restore ? "Restored" : "Released") + " redaction " +
+                                 (id == 0 ? std::string("(all pending)") : "#" + std::to_string(id)) + ": " + why});
+        }
+        return {};
+      },
+      details.dump());
 }
 
 Result<std::vector<CaseView>> Desk::list(const CaseQuery& q) {
@@ -511,7 +558,8 @@ Result<QueuePage> Desk::queue(const CaseQuery& q, int limit, std::string_view cu
 }
 
 Result<CaseView> Desk::assign(std::string_view number, std::string_view assignee) {
-  if (assignee.size() > 200 || std::any_of(assignee.begin(), assignee.end(), [](unsigned char ch) { return ch < 0x20; }))
+  if (assignee.size() > 200 ||
+      std::any_of(assignee.begin(), assignee.end(), [](unsigned char ch) { return ch < 0x20; }))
     return invalid("an assignee is an operator's name or email, at most 200 characters on one line");
   json details{{"assignee", std::string(assignee)}};
   return change_case(
@@ -578,6 +626,8 @@ Result<PurgeResult> Desk::purge_expired(bool dry_run) {
           c.subject_name.clear();
           c.identifiers.clear();
           c.notes.clear();
+          c.redactions.clear();
+          c.restored_values.clear();
           c.denial_details.clear();
           c.personal_data_purged_at = now;
           return {};

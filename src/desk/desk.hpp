@@ -36,9 +36,9 @@ struct IntakeRequest {
   std::optional<std::string> received;  // ISO 8601; default now
   std::vector<std::string> tenants;
   std::string ticket;
-  std::string formats;  // the package formats the requester asked for ("json,csv"); empty: the default
+  std::string formats;   // the package formats the requester asked for ("json,csv"); empty: the default
   std::string language;  // en, de, fr, es, nl, pt-br; empty: the installation's (language: in maestro.yaml)
-  bool gpc = false;     // a Global Privacy Control signal came with the request
+  bool gpc = false;      // a Global Privacy Control signal came with the request
 };
 
 // Parses the JSON form of a request (the shape `maestro dsar intake --from-json` documents).
@@ -55,9 +55,9 @@ struct CaseQuery {
   std::optional<Right> right;
   std::optional<std::string> jurisdiction;
   bool overdue_only = false;
-  std::optional<Date> due_before;  // legal due date strictly before this date
-  std::optional<std::string> assignee;        // queue only: "" for unassigned cases
-  std::optional<SubjectIdentifier> subject;   // queue only: cases naming this identifier
+  std::optional<Date> due_before;            // legal due date strictly before this date
+  std::optional<std::string> assignee;       // queue only: "" for unassigned cases
+  std::optional<SubjectIdentifier> subject;  // queue only: cases naming this identifier
 };
 
 struct CaseView {
@@ -178,9 +178,14 @@ class Desk {
   Result<std::vector<CaseView>> open_cases_for(const std::vector<SubjectIdentifier>& identifiers);
   // Records that identity was checked outside Maestro; the operator's reason is kept encrypted.
   Result<CaseView> override_verification(std::string_view number, std::string_view reason);
-  // Records a delivered package on the case, with an `export` audit event carrying `details_json`.
+  // Records a delivered package on the case, with an `export` audit event carrying `details_json`;
+  // the package's redactions (sealed with the case) replace the previous package's for review.
   Result<CaseView> record_delivery(std::string_view number, const PackageDelivery& delivery,
-                                   const std::string& details_json);
+                                   const std::string& details_json, const std::vector<Redaction>& redactions = {});
+  // The DPO's review of a redaction (Art. 15(4)): `restore` puts the value back in the next
+  // package of this case (re-export it), `release` accepts the redaction. id 0: every pending one.
+  // Audited without the value; the reason is kept encrypted as a case note.
+  Result<CaseView> review_redaction(std::string_view number, int id, bool restore, std::string_view reason);
   Result<std::vector<CaseView>> list(const CaseQuery& query);
   // The queue a page at a time: open cases first, by legal due date, then number. Reads only the
   // page's rows and opens no sealed case, so it stays fast with hundreds of thousands of cases;

@@ -38,6 +38,7 @@ PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<Sub
   info.fulfilment_date = desk.clock().now();
   info.subject_name = view.c.subject_name;
   info.identifiers = identifiers;
+  info.restored_values = view.c.restored_values;
   auto jurisdiction = desk.policy().jurisdiction(view.c.jurisdiction);
   info.jurisdiction = view.c.jurisdiction;
   if (jurisdiction) {
@@ -78,6 +79,16 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
                                             " store(s) could not be searched (first: " + outcome.failures[0].system +
                                             "); nothing was delivered");
   }
+  // Other people whose email address the requester's records hold: their records give their
+  // names, which are then redacted too (Art. 15(4)). A store that fails here only means fewer
+  // names are known; emails and phone numbers are redacted by their form regardless.
+  if (auto contacts = p.writer->other_people_contacts(); !contacts.empty()) {
+    auto looked_up = locate(map, contacts, LocateScope{p.view.c.tenants}, [&](const FoundRecord& found) -> Status {
+      p.writer->learn_other_person(found);
+      return {};
+    });
+    (void)looked_up;
+  }
   auto sealed = p.writer->seal();
   if (!sealed) return propagate(sealed.error());
   outcome.package = std::move(*sealed);
@@ -94,6 +105,7 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
                          {"bytes", outcome.package.size},
                          {"records", outcome.package.records_by_collection},
                          {"redacted_values", outcome.package.redacted_values},
+                         {"redactions_by_field", outcome.package.redactions_by_field},
                          {"formats", formats},
                          {"destination", destination.starts_with("s3://") ? "s3" : "folder"},
                          {"complete", outcome.failures.empty()},
@@ -101,7 +113,7 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
                          {"map_gaps", outcome.package.map_gaps}};
   PackageDelivery delivery{desk.clock().now(), outcome.package.sha256, outcome.package.size, outcome.delivered_to,
                            outcome.package.map_gaps};
-  auto recorded = desk.record_delivery(p.view.c.number, delivery, details.dump());
+  auto recorded = desk.record_delivery(p.view.c.number, delivery, details.dump(), outcome.package.redactions);
   if (!recorded) return propagate(recorded.error());
   auto manual = desk.manual_tasks_for(*recorded, map, "export");
   if (!manual) return propagate(manual.error());

@@ -101,7 +101,8 @@ Status check_letter_template(std::string_view text, const std::string& origin) {
 
 Status check_letter_templates(const fs::path& templates_dir) {
   std::error_code ec;
-  if (!fs::is_directory(templates_dir, ec)) return not_found("templates_dir " + templates_dir.string() + " is not a folder");
+  if (!fs::is_directory(templates_dir, ec))
+    return not_found("templates_dir " + templates_dir.string() + " is not a folder");
   const auto& names = letter_names();
   for (const auto& language_dir : fs::directory_iterator(templates_dir, ec)) {
     if (!language_dir.is_directory()) continue;
@@ -109,7 +110,8 @@ Status check_letter_templates(const fs::path& templates_dir) {
     for (const auto& entry : fs::directory_iterator(language_dir.path(), ec)) {
       if (entry.path().extension() != ".mustache") continue;
       std::string origin = entry.path().string();
-      if (!valid_language(language)) return invalid(origin + ": '" + language + "' is not a language code (e.g. en, pt-br)");
+      if (!valid_language(language))
+        return invalid(origin + ": '" + language + "' is not a language code (e.g. en, pt-br)");
       std::string name = entry.path().stem().string();
       if (std::find(names.begin(), names.end(), name) == names.end())
         return invalid(origin + ": Maestro sends no letter called '" + name + "' (a misspelt file name is never used)");

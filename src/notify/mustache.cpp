@@ -54,7 +54,9 @@ bool tag_name_ok(std::string_view name) {
 }
 
 // Where a "}}" stands in text outside any tag, or npos.
-std::size_t stray_close(std::string_view literal) { return literal.find("}}"); }
+std::size_t stray_close(std::string_view literal) {
+  return literal.find("}}");
+}
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -99,9 +101,8 @@ Status check_mustache(std::string_view text, const std::string& origin, bool par
       continue;
     }
     char kind = tag.empty() ? '\0' : tag.front();
-    std::string_view name = trimmed(kind == '#' || kind == '^' || kind == '/' || kind == '&' || kind == '>' || kind == '!'
-                                        ? tag.substr(1)
-                                        : tag);
+    std::string_view name = trimmed(
+        kind == '#' || kind == '^' || kind == '/' || kind == '&' || kind == '>' || kind == '!' ? tag.substr(1) : tag);
     if (kind == '!') continue;  // a comment
     if (kind == '=') return error(at, "changing the delimiters ({{=...=}}) is not supported");
     if (kind == '>' && !partials_allowed) return error(at, "partials ({{> name}}) are not available here");
@@ -120,8 +121,8 @@ Status check_mustache(std::string_view text, const std::string& origin, bool par
   if (auto stray = stray_close(text.substr(literal_from)); stray != std::string_view::npos)
     return error(line_at(literal_from + stray), "'}}' closes no tag (an opening '{{' is missing)");
   if (!sections.empty()) {
-    return error(sections.back().line, "the section '" + sections.back().name + "' is never closed (add {{/" +
-                                           sections.back().name + "}})");
+    return error(sections.back().line,
+                 "the section '" + sections.back().name + "' is never closed (add {{/" + sections.back().name + "}})");
   }
   return {};
 }

@@ -4,10 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "crypto/keyring.hpp"
+#include "package/redaction.hpp"
 #include "package/report_html.hpp"
 #include "package/report_pdf.hpp"
 
@@ -19,16 +19,6 @@ using nlohmann::json;
 using record_json_t = nlohmann::ordered_json;
 
 namespace {
-
-const std::regex& email_pattern() {
-  static const std::regex pattern(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})");
-  return pattern;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string csv_cell(const json& value) {
   std::string text = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump();
@@ -105,36 +95,83 @@ std::string generate_package_password() {
   return out;
 }
 
+// Other people's contacts looked up per package, at most.
+constexpr std::size_t k_max_other_contacts = 200;
+
 struct PackageWriter::State {
   fs::path dir;
   const DataMap& map;
   PackageInfo info;
   std::set<PackageFormat> formats;
   std::map<std::string, Spool> spools;  // by collection key
-  std::set<std::string> subject_emails;
+  Redactor redactor;
   std::size_t redacted = 0;
+  std::map<std::string, std::size_t> redactions_by_field;
+  std::vector<Redaction> redaction_list;
+  std::set<std::string> other_emails, other_phones;  // in the records' text, as found by add()
   bool sealed = false;
   std::vector<std::string> written;  // files to seal, relative to dir
 
   State(fs::path d, const DataMap& m, PackageInfo i, std::set<PackageFormat> f)
-      : dir(std::move(d)), map(m), info(std::move(i)), formats(std::move(f)) {}
+      : dir(std::move(d)),
+        map(m),
+        info(std::move(i)),
+        formats(std::move(f)),
+        redactor(info.identifiers, info.restored_values) {}
 
   fs::path spool_dir() const { return dir / ".spool"; }
   std::string package_name() const { return info.case_number + "_DSAR_PACKAGE"; }
 
-  // Replaces email addresses that are not the subject's own with a marker.
-  json redact_text(const std::string& text) {
-    if (text.find('@') == std::string::npos) return text;
-    std::string out;
-    auto begin = std::sregex_iterator(text.begin(), text.end(), email_pattern());
-    std::size_t last = 0;
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-      if (subject_emails.contains(lower(it->str()))) continue;
-      out += text.substr(last, static_cast<std::size_t>(it->position()) - last) + "[redacted: another person]";
-      last = static_cast<std::size_t>(it->position() + it->length());
-      ++redacted;
+  // The requester's own name and contact details: never redacted where they stand in text.
+  static bool is_own_contact(const Field& f) {
+    return std::any_of(f.categories.begin(), f.categories.end(), [](const std::string& c) {
+      return c.starts_with("user.name") || c.starts_with("user.contact");
+    });
+  }
+
+  // Replaces other people's names, emails and phone numbers in every text of `value`.
+  void redact_value(record_json_t& value, const std::string& field) {
+    if (value.is_string()) {
+      const std::string& text = value.get_ref<const std::string&>();
+      std::string redacted_text = redactor.redact(text, field, [&](const Redaction& r) {
+        ++redacted;
+        ++redactions_by_field[field];
+        if (redaction_list.size() >= k_max_listed_redactions) return;
+        redaction_list.push_back(r);
+        redaction_list.back().id = static_cast<int>(redaction_list.size());
+      });
+      if (redacted_text.size() != text.size() || redacted_text != text) value = redacted_text;
+    } else if (value.is_structured()) {
+      for (auto& item : value) redact_value(item, field);
     }
-    return out + text.substr(last);
+  }
+
+  // One pass over every spool, once all records are in: a name learnt from the last record is
+  // redacted in the first.
+  Status redact_spools() {
+    for (auto& [key, spool] : spools) {
+      fs::path redacted_path = spool.path;
+      redacted_path += ".redacted";
+      {
+        std::ifstream in(spool.path, std::ios::binary);
+        std::ofstream out(redacted_path, std::ios::binary);
+        std::string line;
+        while (std::getline(in, line)) {
+          record_json_t record = record_json_t::parse(line, nullptr, false);
+          if (record.is_discarded()) return fail(ErrorCode::internal, "a spooled record is unreadable: " + key);
+          for (auto& [column, value] : record.items()) {
+            if (column.starts_with('_')) continue;  // where it was found, said by Maestro
+            redact_value(value, key + "." + column);
+          }
+          out << record.dump() << "\n";
+        }
+        if (!out) return fail(ErrorCode::unavailable, "cannot write " + redacted_path.string());
+      }
+      std::error_code ec;
+      fs::rename(redacted_path, spool.path, ec);
+      if (ec) return fail(ErrorCode::unavailable, "cannot replace " + spool.path.string() + ": " + ec.message());
+    }
+    return {};
   }
 
   bool has_nested_fields(const Collection& c, const std::string& column) const {
@@ -148,8 +185,14 @@ struct PackageWriter::State {
     for (const auto& [name, value] : found.record.columns) {
       const Field* field = c.field(name);
       if (field && field->other_person) {
-        ++redacted;  // another individual's data (Art. 15(4)): left out
+        // Another individual's data (Art. 15(4)): left out, and looked for in the text.
+        if (auto text = std::get_if<std::string>(&value)) redactor.learn_other(*text);
+        ++redacted;
+        ++redactions_by_field[c.key() + "." + name];
         continue;
+      }
+      if (field && is_own_contact(*field)) {
+        if (auto text = std::get_if<std::string>(&value)) redactor.learn_own(*text);
       }
       if (std::holds_alternative<std::monostate>(value))
         out[name] = nullptr;
@@ -159,8 +202,9 @@ struct PackageWriter::State {
         out[name] = *d;
       else {
         const std::string& text = std::get<std::string>(value);
+        if (other_emails.size() < k_max_other_contacts) redactor.other_contacts(text, other_emails, other_phones);
         json parsed = has_nested_fields(c, name) ? json::parse(text, nullptr, false) : json(json::value_t::discarded);
-        out[name] = parsed.is_discarded() ? record_json_t(redact_text(text)) : record_json_t(parsed);
+        out[name] = parsed.is_discarded() ? record_json_t(text) : record_json_t(parsed);
       }
     }
     return out;
@@ -278,7 +322,7 @@ struct PackageWriter::State {
     }
     if (!current_system.empty()) out << "\n    }";
     out << "\n  },\n  \"article15\": " << article15().dump() << ",\n  \"legalNotes\": " << legal_notes().dump()
-        << "\n}\n";
+        << ",\n  \"redactions\": " << json(redactions_by_field).dump() << "\n}\n";
     if (!out) return fail(ErrorCode::unavailable, "cannot write " + (dir / name).string());
     written.push_back(name);
     return {};
@@ -354,14 +398,15 @@ struct PackageWriter::State {
                              {"columns", spool.columns},
                              {"fields", fields}});
     }
-    json schema{{"description",
-                 "How this package is laid out. " + package_name() +
-                     ".json holds every record, grouped by system and collection, with the Article 15 information; "
-                     "csv/ holds one file per collection; report.html and report.pdf (when asked for) are readable versions; "
-                     "manifest.json lists "
-                     "the SHA-256 of every file. Data categories follow the fideslang taxonomy (fideslang, Ethyca, "
-                     "CC-BY-4.0)."},
-                {"collections", collections}};
+    json schema{
+        {"description",
+         "How this package is laid out. " + package_name() +
+             ".json holds every record, grouped by system and collection, with the Article 15 information; "
+             "csv/ holds one file per collection; report.html and report.pdf (when asked for) are readable versions; "
+             "manifest.json lists "
+             "the SHA-256 of every file. Data categories follow the fideslang taxonomy (fideslang, Ethyca, "
+             "CC-BY-4.0)."},
+        {"collections", collections}};
     return write_file("schema.json", schema.dump(2));
   }
 
@@ -413,9 +458,6 @@ PackageWriter::PackageWriter(fs::path work_dir, const DataMap& map, PackageInfo 
     auto english = ReportTexts::load("en", std::nullopt);
     if (english) m->info.sender.texts = std::make_shared<const ReportTexts>(std::move(*english));
   }
-  for (const auto& id : m->info.identifiers) {
-    if (id.kind == "email") m->subject_emails.insert(lower(id.value));
-  }
 }
 
 PackageWriter::~PackageWriter() {
@@ -444,12 +486,33 @@ Status PackageWriter::add(const FoundRecord& found) {
   return {};
 }
 
+std::vector<SubjectIdentifier> PackageWriter::other_people_contacts() const {
+  std::vector<SubjectIdentifier> out;
+  for (const auto& email : m->other_emails) {
+    // An address learnt to be the requester's after it was seen (a later record) is not asked.
+    if (!m->redactor.is_subjects_email(email) && out.size() < k_max_other_contacts) out.push_back({"email", email});
+  }
+  return out;
+}
+
+void PackageWriter::learn_other_person(const FoundRecord& found) {
+  for (const auto& [name, value] : found.record.columns) {
+    const Field* field = found.collection.field(name);
+    auto text = std::get_if<std::string>(&value);
+    if (!field || !text) continue;
+    bool is_name = std::any_of(field->categories.begin(), field->categories.end(),
+                               [](const std::string& c) { return c.starts_with("user.name"); });
+    if (is_name) m->redactor.learn_other(*text);
+  }
+}
+
 Result<SealedPackage> PackageWriter::seal() {
   if (m->sealed) return precondition("the package is already sealed");
   for (auto& [key, spool] : m->spools) spool.out.close();
   std::error_code ec;
   fs::create_directories(m->dir, ec);
-  Status written = m->write_package_json();
+  Status written = m->redact_spools();
+  if (written) written = m->write_package_json();
   if (written && m->formats.contains(PackageFormat::csv)) written = m->write_csvs();
   if (written && m->formats.contains(PackageFormat::html)) {
     written = m->info.sender.texts ? m->write_html()
@@ -482,6 +545,8 @@ Result<SealedPackage> PackageWriter::seal() {
     sealed.map_gaps.push_back(key + ": " + missing);
   }
   sealed.redacted_values = m->redacted;
+  sealed.redactions_by_field = m->redactions_by_field;
+  sealed.redactions = m->redaction_list;
   return sealed;
 }
 

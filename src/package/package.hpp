@@ -2,9 +2,9 @@
 // for, sealed in an AES-256 encrypted ZIP.
 //
 // Contents: <CASE>_DSAR_PACKAGE.json (seed 001 Appendix A, extended with the Article 15
-// information), one CSV per collection, report.html, report.pdf (when asked for), schema.json (what every field means) and
-// manifest.json (SHA-256 of every file). Records stream to spool files as they are found, so
-// memory does not grow with the amount of data. Only the encrypted ZIP is left on disk.
+// information), one CSV per collection, report.html, report.pdf (when asked for), schema.json (what every field means)
+// and manifest.json (SHA-256 of every file). Records stream to spool files as they are found, so memory does not grow
+// with the amount of data. Only the encrypted ZIP is left on disk.
 //
 //   PackageWriter w(work_dir, map, info, {PackageFormat::json, PackageFormat::csv, PackageFormat::html});
 //   w.add(found) ...;
@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "cases/case.hpp"
 #include "cases/subject.hpp"
 #include "common/time.hpp"
 #include "datamap/datamap.hpp"
@@ -28,6 +29,9 @@
 namespace maestro {
 
 enum class PackageFormat { json, csv, html, pdf };
+
+// A package lists at most this many redactions for review; all are counted.
+inline constexpr std::size_t k_max_listed_redactions = 500;
 
 // Parses "json,csv,html,pdf" (any subset; json is always included, as the package's index).
 Result<std::set<PackageFormat>> parse_package_formats(std::string_view text);
@@ -50,6 +54,7 @@ struct PackageInfo {
   std::string jurisdiction_name;  // e.g. UK General Data Protection Regulation
   std::string complaint_authority;
   PackageSender sender;
+  std::vector<std::string> restored_values;  // the DPO restored these: never redacted in this case
 };
 
 struct SealedPackage {
@@ -60,6 +65,10 @@ struct SealedPackage {
   std::vector<std::string> files;  // inside the ZIP
   std::map<std::string, std::size_t> records_by_collection;
   std::size_t redacted_values = 0;  // other people's data left out
+  // Per field ("support.tickets.body"), how many values were left out or replaced.
+  std::map<std::string, std::size_t> redactions_by_field;
+  // The replacements in free text, for the DPO's review (the first k_max_listed_redactions).
+  std::vector<Redaction> redactions;
   // Collections in the package whose Article 15 information the map leaves unsaid, with what is
   // missing ("shop.orders: recipients, source"): the report has gaps there.
   std::vector<std::string> map_gaps;
@@ -73,9 +82,17 @@ class PackageWriter {
   PackageWriter(const PackageWriter&) = delete;
   PackageWriter& operator=(const PackageWriter&) = delete;
 
-  // Adds one record, leaving out fields that hold another person's data and redacting other
-  // people's email addresses inside free text.
+  // Adds one record, leaving out fields that hold another person's data. Other people's names,
+  // emails and phone numbers inside text are replaced when the package is sealed, once every
+  // record has told whose data is whose (package/redaction.hpp).
   Status add(const FoundRecord& found);
+  // The email addresses (and phone numbers) of other people that the records' text holds, so
+  // that the caller can look them up and hand their records to learn_other_person(): their
+  // names are then redacted wherever the requester's text names them. At most 200.
+  std::vector<SubjectIdentifier> other_people_contacts() const;
+  // A record of another person (found by one of their contacts): the values of its name fields
+  // are other people's names.
+  void learn_other_person(const FoundRecord& found);
   // Writes every document, seals them in the encrypted ZIP and removes the clear-text files.
   Result<SealedPackage> seal();
 

@@ -113,8 +113,8 @@ class PdfReport {
     cairo_surface_finish(m_surface);
     if (auto ok = c.status(); !ok) return ok;
     if (cairo_surface_status(m_surface) != CAIRO_STATUS_SUCCESS)
-      return fail(ErrorCode::unavailable,
-                  std::string("cannot write the PDF report: ") + cairo_status_to_string(cairo_surface_status(m_surface)));
+      return fail(ErrorCode::unavailable, std::string("cannot write the PDF report: ") +
+                                              cairo_status_to_string(cairo_surface_status(m_surface)));
     return {};
   }
 
@@ -200,8 +200,8 @@ class PdfReport {
     draw_at(l.get(), k_margin, m_y);
     if (!destination.empty()) cairo_tag_end(m_cr, CAIRO_TAG_DEST);
     cairo_tag_end(m_cr, tag.c_str());
-    std::string link = "page=" + std::to_string(m_page) + " pos=[" + std::to_string(k_margin) + " " +
-                       std::to_string(m_y) + "]";
+    std::string link =
+        "page=" + std::to_string(m_page) + " pos=[" + std::to_string(k_margin) + " " + std::to_string(m_y) + "]";
     int id = cairo_pdf_surface_add_outline(m_surface, parent_outline, text.c_str(), link.c_str(),
                                            static_cast<cairo_pdf_outline_flags_t>(0));
     m_y += h + (level == 1 ? 10 : 5);
@@ -360,7 +360,8 @@ class PdfReport {
     if (n == 0 || n > k_max_table_columns) return std::nullopt;
     std::vector<std::size_t> longest(n, 3);
     c.each_row(s, columns, [&](const ReportRow& row) {
-      for (std::size_t i = 0; i < n; ++i) longest[i] = std::max(longest[i], std::min<std::size_t>(utf8_length(row[i]), 60));
+      for (std::size_t i = 0; i < n; ++i)
+        longest[i] = std::max(longest[i], std::min<std::size_t>(utf8_length(row[i]), 60));
     });
     std::vector<double> need;
     for (std::size_t i = 0; i < n; ++i) {
@@ -410,7 +411,8 @@ class PdfReport {
 
   std::vector<LayoutPtr> row_layouts(const ReportRow& cells, const std::vector<double>& widths, Font font) {
     std::vector<LayoutPtr> out;
-    for (std::size_t i = 0; i < cells.size(); ++i) out.push_back(layout(cells[i], font, widths[i] - 2 * k_cell_padding));
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      out.push_back(layout(cells[i], font, widths[i] - 2 * k_cell_padding));
     return out;
   }
 
@@ -596,8 +598,9 @@ Status mark_tagged(const fs::path& file, const std::string& language) {
   const std::uintmax_t xref_at = file_size + update.str().size();
   char entry[32];
   std::snprintf(entry, sizeof entry, "%010ju 00000 n \n", object_at);
-  update << "xref\n" << object << " 1\n" << entry << "trailer\n<< /Size " << size[1].str() << " /Root " << object
-         << " 0 R";
+  update << "xref\n"
+         << object << " 1\n"
+         << entry << "trailer\n<< /Size " << size[1].str() << " /Root " << object << " 0 R";
   if (std::regex_search(trailer, info, info_pattern)) update << " /Info " << info[1].str();
   update << " /Prev " << xref_at_before << " >>\nstartxref\n" << xref_at << "\n%%EOF\n";
   std::ofstream out(file, std::ios::binary | std::ios::app);

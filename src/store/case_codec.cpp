@@ -69,8 +69,19 @@ json personal_of(const Case& c) {
   json identifiers = json::array(), notes = json::array();
   for (const auto& id : c.identifiers) identifiers.push_back({{"kind", id.kind}, {"value", id.value}});
   for (const auto& n : c.notes) notes.push_back({{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
-  return {
-      {"name", c.subject_name}, {"identifiers", identifiers}, {"notes", notes}, {"denial_details", c.denial_details}};
+  json redactions = json::array();
+  for (const auto& r : c.redactions) {
+    redactions.push_back({{"id", r.id},
+                          {"field", r.field},
+                          {"kind", r.kind},
+                          {"value", r.value},
+                          {"before", r.before},
+                          {"after", r.after},
+                          {"status", r.status}});
+  }
+  return {{"name", c.subject_name},   {"identifiers", identifiers},
+          {"notes", notes},           {"denial_details", c.denial_details},
+          {"redactions", redactions}, {"restored_values", c.restored_values}};
 }
 
 Status read_record(const json& r, Case& c) {
@@ -128,6 +139,11 @@ Status read_personal(const json& p, Case& c) {
     if (!at) return propagate(at.error());
     c.notes.push_back({*at, n.value("actor", ""), n.value("text", "")});
   }
+  for (const auto& r : p.value("redactions", json::array())) {
+    c.redactions.push_back({r.value("id", 0), r.value("field", ""), r.value("kind", ""), r.value("value", ""),
+                            r.value("before", ""), r.value("after", ""), r.value("status", "pending")});
+  }
+  c.restored_values = p.value("restored_values", std::vector<std::string>{});
   return {};
 }
 

@@ -287,5 +287,117 @@ TEST_F(ExportCommand, SeveralCasesAreLocatedTogether) {
   EXPECT_EQ(maestro.run({"dsar", "locate", "--case", "DSAR-2026-001", "--case", "DSAR-2026-099"}).exit_code, 3);
 }
 
+// Issue 15: Art. 15(4). A support ticket names the requester and another customer: only the
+// other customer's name, email and phone are replaced, in every format; the package counts them
+// per field; the DPO sees each before and after, and a restore is audited (without the value)
+// and honoured by the next export.
+TEST(ExportRedaction, OnlyTheOtherPersonIsRedactedAndTheDpoCanRestore) {
+  Maestro maestro;
+  fs::path db = maestro.dir() / "support.db";
+  exec_sql(db,
+           "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT, email TEXT, phone TEXT);"
+           "INSERT INTO customers VALUES (1, 'Jane Example', 'jane@example.com', '+44 20 7946 1001');"
+           "INSERT INTO customers VALUES (2, 'Bob Other', 'bob.other@example.org', '+44 20 7946 2002');"
+           "CREATE TABLE tickets(id INTEGER PRIMARY KEY, customer_id INTEGER, agent TEXT, body TEXT);"
+           "INSERT INTO tickets VALUES (1, 1, 'Carol Agent', 'Jane Example (jane@example.com, 020 7946 1001) says "
+           "Bob Other, bob.other@example.org, +44 20 7946 2002, was sent her parcel. Carol Agent replied.');"
+           "INSERT INTO tickets VALUES (2, 2, 'Carol Agent', 'Bob Other asks about his own order.');");
+  std::ofstream(maestro.dir() / "datamap.yaml") << R"(systems:
+  - name: support
+    store: {type: sqlite, path: support.db}
+    collections:
+      - name: customers
+        source: customers
+        fields:
+          - {name: id, primary_key: true, identity: customer_id, categories: [user.unique_id]}
+          - {name: name, categories: [user.name]}
+          - {name: email, identity: email, categories: [user.contact.email]}
+          - {name: phone, categories: [user.contact.phone_number]}
+      - name: tickets
+        source: tickets
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - name: customer_id
+            categories: [user.unique_id]
+            references: [{field: customers.id, direction: from}]
+          - {name: agent, other_person: true, categories: [user.name]}
+          - {name: body, categories: [user.content]}
+)";
+  std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\n";
+  maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  ASSERT_EQ(maestro
+                .run({"dsar", "intake", "--subject", "email:jane@example.com", "--name", "Jane Example", "--rights",
+                      "access", "--jurisdiction", "uk-gdpr"})
+                .exit_code,
+            0);
+  ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001"}).exit_code, 0);
+  ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
+  RunResult r = maestro.run(
+      {"dsar", "export", "--case", "DSAR-2026-001", "--out", "out", "--format", "json,csv,html,pdf", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  fs::path x = maestro.dir() / "opened";
+  json p = open_package_into(json::parse(r.out), x);
+  const std::string expected =
+      "Jane Example (jane@example.com, 020 7946 1001) says [redacted: another person], [redacted: another person], "
+      "[redacted: another person], was sent her parcel. [redacted: another person] replied.";
+  ASSERT_EQ(p["data"]["support"]["tickets"].size(), 1u);
+  EXPECT_EQ(p["data"]["support"]["tickets"][0]["body"], expected);
+  EXPECT_FALSE(p["data"]["support"]["tickets"][0].contains("agent"));
+  EXPECT_EQ(p["redactions"]["support.tickets.body"], 4);   // name, email, phone, the agent's name
+  EXPECT_EQ(p["redactions"]["support.tickets.agent"], 1);  // the field left out
+  std::string csv = testing::read_file(x / "csv/support.tickets.csv");
+  std::string html = testing::read_file(x / "report.html");
+  ASSERT_EQ(std::system(("pdftotext -raw " + (x / "report.pdf").string() + " " + (x / "report.txt").string()).c_str()),
+            0);
+  std::string pdf = testing::read_file(x / "report.txt");
+  for (const std::string* text : {&csv, &html, &pdf}) {
+    for (const char* other : {"Bob Other", "bob.other@example.org", "7946 2002", "Carol Agent"})
+      EXPECT_EQ(text->find(other), std::string::npos) << other;
+    for (const char* own : {"jane@example.com", "020 7946 1001", "redacted: another person"})
+      EXPECT_NE(text->find(own), std::string::npos) << own;
+  }
+
+  // The DPO's review: every redaction, before and after.
+  RunResult listed = maestro.run({"dsar", "show", "DSAR-2026-001", "--redactions", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  json redactions = json::parse(listed.out)["redactions"];
+  ASSERT_EQ(redactions.size(), 4u);
+  int email_id = 0;
+  for (const auto& item : redactions) {
+    EXPECT_EQ(item["status"], "pending");
+    EXPECT_NE(item["before"].get<std::string>().find(item["value"].get<std::string>()), std::string::npos);
+    EXPECT_NE(item["after"].get<std::string>().find("[redacted: another person]"), std::string::npos);
+    if (item["kind"] == "email") email_id = item["id"];
+  }
+  ASSERT_NE(email_id, 0);
+  EXPECT_NE(maestro.run({"dsar", "show", "DSAR-2026-001"}).out.find("Redactions: 4 of other people's data to review"),
+            std::string::npos);
+  RunResult no_reason = maestro.run({"dsar", "redaction", "DSAR-2026-001", "--restore", std::to_string(email_id)});
+  EXPECT_NE(no_reason.exit_code, 0);
+  EXPECT_NE(no_reason.err.find("reason"), std::string::npos) << no_reason.err;
+  EXPECT_NE(maestro.run({"dsar", "redaction", "DSAR-2026-001", "--release", "99"}).exit_code, 0);
+  ASSERT_EQ(maestro
+                .run({"dsar", "redaction", "DSAR-2026-001", "--restore", std::to_string(email_id), "--reason",
+                      "The requester shares this mailbox"})
+                .exit_code,
+            0);
+  ASSERT_EQ(maestro.run({"dsar", "redaction", "DSAR-2026-001", "--release-all"}).exit_code, 0);
+  std::string trail = maestro.run({"audit", "export"}).out;
+  EXPECT_NE(trail.find("\"decision\":\"restored\""), std::string::npos) << trail;
+  EXPECT_NE(trail.find("\"decision\":\"released\""), std::string::npos);
+  EXPECT_EQ(trail.find("bob.other"), std::string::npos);  // the audit trail never holds the value
+  EXPECT_EQ(trail.find("Bob Other"), std::string::npos);
+  EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+
+  // The next package keeps the restored value and still redacts the rest.
+  r = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "out2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  p = open_package_into(json::parse(r.out), maestro.dir() / "opened2");
+  std::string body = p["data"]["support"]["tickets"][0]["body"];
+  EXPECT_NE(body.find("bob.other@example.org"), std::string::npos) << body;
+  EXPECT_EQ(body.find("Bob Other"), std::string::npos) << body;
+  EXPECT_EQ(p["redactions"]["support.tickets.body"], 3);
+}
+
 }  // namespace
 }  // namespace maestro::e2e

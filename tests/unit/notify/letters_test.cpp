@@ -139,8 +139,8 @@ TEST(Letters, AnOperatorsBrokenTemplateIsNamedWithItsLine) {
   std::ofstream(dir / "fr/refusal.mustache") << "Subject: Votre demande [{{case_number}}]\n\n{{#reasons}}\n- {{.}}\n";
   auto checked = check_letter_templates(dir.path());
   ASSERT_FALSE(checked);
-  EXPECT_EQ(checked.error().message, (dir / "fr/refusal.mustache").string() +
-                                         ":3: the section 'reasons' is never closed (add {{/reasons}})");
+  EXPECT_EQ(checked.error().message,
+            (dir / "fr/refusal.mustache").string() + ":3: the section 'reasons' is never closed (add {{/reasons}})");
   EXPECT_FALSE(render_letter("refusal", "fr", case_fields(), dir.path()));  // never sent blank
   std::ofstream(dir / "fr/refusal.mustache", std::ios::trunc) << "Subject: Votre demande\n\nBonjour\n";
   EXPECT_TRUE(check_letter_templates(dir.path()));

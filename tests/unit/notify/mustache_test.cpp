@@ -37,9 +37,10 @@ TEST(Mustache, LettersAndPagesRenderedAtOnceOnManyThreadsKeepTheirOwnEscaping) {
 
 // Syntax errors are found before anything is rendered, with the file and line to fix.
 TEST(MustacheSyntax, GoodTemplatesPass) {
-  EXPECT_TRUE(check_mustache("Dear {{name}},\n{{#items}}- {{title}}\n{{/items}}{{^items}}none{{/items}}\n{{! a note }}"
-                             "{{{raw}}} {{& raw}} {{ spaced }}",
-                             "t.mustache"));
+  EXPECT_TRUE(
+      check_mustache("Dear {{name}},\n{{#items}}- {{title}}\n{{/items}}{{^items}}none{{/items}}\n{{! a note }}"
+                     "{{{raw}}} {{& raw}} {{ spaced }}",
+                     "t.mustache"));
 }
 
 TEST(MustacheSyntax, EachErrorNamesTheFileAndLine) {
@@ -47,16 +48,16 @@ TEST(MustacheSyntax, EachErrorNamesTheFileAndLine) {
     const char* text;
     const char* expected;
   };
-  for (const Case& c : {Case{"line 1\nline {{name\n", "t.mustache:2: '{{' is not closed"},
-                        Case{"{{#items}}\n\n{{/item}}", "t.mustache:3: '{{/item}}' closes 'items', opened on line 1"},
-                        Case{"a\n{{#items}}\nb", "t.mustache:2: the section 'items' is never closed"},
-                        Case{"{{/items}}", "t.mustache:1: '{{/items}}' closes a section that was never opened"},
-                        Case{"a\nb\nname}} here", "t.mustache:3: '}}' closes no tag"},
-                        Case{"{{=<% %>=}}", "t.mustache:1: changing the delimiters"},
-                        Case{"{{> header}}", "t.mustache:1: partials"},
-                        Case{"{{first name}}", "t.mustache:1: '{{first name}}' is not a value's name"},
-                        Case{"{{{raw}}", "t.mustache:1: '{{{' is not closed by '}}}'"},
-                        Case{"{{a {{b}}", "t.mustache:1: '{{' is not closed"}}) {
+  for (const Case& c :
+       {Case{"line 1\nline {{name\n", "t.mustache:2: '{{' is not closed"},
+        Case{"{{#items}}\n\n{{/item}}", "t.mustache:3: '{{/item}}' closes 'items', opened on line 1"},
+        Case{"a\n{{#items}}\nb", "t.mustache:2: the section 'items' is never closed"},
+        Case{"{{/items}}", "t.mustache:1: '{{/items}}' closes a section that was never opened"},
+        Case{"a\nb\nname}} here", "t.mustache:3: '}}' closes no tag"},
+        Case{"{{=<% %>=}}", "t.mustache:1: changing the delimiters"}, Case{"{{> header}}", "t.mustache:1: partials"},
+        Case{"{{first name}}", "t.mustache:1: '{{first name}}' is not a value's name"},
+        Case{"{{{raw}}", "t.mustache:1: '{{{' is not closed by '}}}'"},
+        Case{"{{a {{b}}", "t.mustache:1: '{{' is not closed"}}) {
     auto checked = check_mustache(c.text, "t.mustache");
     ASSERT_FALSE(checked) << c.text;
     EXPECT_EQ(checked.error().message.find(c.expected), 0u) << c.text << " -> " << checked.error().message;
