@@ -1,8 +1,8 @@
 #include "server/dashboard.hpp"
 
+#include <openssl/crypto.h>
 #include <mstch/mstch.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
 
 #include <algorithm>
 
@@ -34,7 +34,6 @@ std::string words(std::string_view code) {
   std::replace(out.begin(), out.end(), '_', ' ');
   return out;
 }
-
 
 std::pair<std::string, std::string> urgency(bool closed, bool overdue, int days_left) {
   if (closed) return {"closed", ""};
@@ -87,14 +86,16 @@ HttpResponse Page::route(std::string& route) {
   }
   if (auto signed_in = current(); !signed_in) {
     route = "/dashboard (sign-in needed)";
-    if (m_r.method == "POST") return message(401, "Signed out", "Your session has ended: sign in again.",
-                                             "/dashboard/login", "Sign in");
+    if (m_r.method == "POST")
+      return message(401, "Signed out", "Your session has ended: sign in again.", "/dashboard/login", "Sign in");
     return redirect_to("/dashboard/login");
   }
   if (m_r.method == "POST" && !csrf_ok()) {
     route = "/dashboard (csrf)";
-    return message(403, "Not allowed", "This form is out of date or was not sent from the dashboard. Go back, "
-                   "reload the page and try again.", "/dashboard", "Go to the queue");
+    return message(403, "Not allowed",
+                   "This form is out of date or was not sent from the dashboard. Go back, "
+                   "reload the page and try again.",
+                   "/dashboard", "Go to the queue");
   }
   auto parts = split_path(p);
   if (p == "/dashboard/logout" && m_r.method == "POST") {
@@ -140,8 +141,10 @@ HttpResponse Page::route(std::string& route) {
     auto check = m_desk->verify_audit();
     if (!check) return message(503, "Unavailable", check.error().message, "/dashboard", "Go to the queue");
     return page(200, "The audit trail", "audit",
-                {{"intact", check->intact}, {"events", std::to_string(check->events)},
-                 {"head_hash", check->head_hash}, {"problem", check->problem},
+                {{"intact", check->intact},
+                 {"events", std::to_string(check->events)},
+                 {"head_hash", check->head_hash},
+                 {"problem", check->problem},
                  {"first_broken", std::to_string(check->first_broken.value_or(0))}});
   }
   if (parts.size() == 3 && parts[1] == "cases") {
@@ -164,6 +167,10 @@ HttpResponse Page::route(std::string& route) {
     route = "/dashboard/cases/{number}/preview";
     return change_preview(parts[2]);
   }
+  if (parts.size() == 4 && parts[1] == "cases" && parts[3] == "redactions" && m_r.method == "POST") {
+    route = "/dashboard/cases/{number}/redactions";
+    return review_redaction(parts[2]);
+  }
   if (parts.size() == 4 && parts[1] == "tasks" && parts[3] == "done" && m_r.method == "POST") {
     route = "/dashboard/tasks/{id}/done";
     return complete_task(parts[2]);
@@ -178,8 +185,8 @@ HttpResponse Page::route(std::string& route) {
 
 std::string Page::cookie(const std::string& value, long max_age) const {
   // HttpOnly: no script reads it; SameSite=Strict: no other site's page sends it; Secure under TLS.
-  return std::string(k_cookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict" +
-         (m_secure ? "; Secure" : "") + (max_age >= 0 ? "; Max-Age=" + std::to_string(max_age) : "");
+  return std::string(k_cookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict" + (m_secure ? "; Secure" : "") +
+         (max_age >= 0 ? "; Max-Age=" + std::to_string(max_age) : "");
 }
 
 const std::optional<SignedIn>& Page::current() {
@@ -212,7 +219,8 @@ HttpResponse Page::login() {
   if (!signed_in) {
     bool locked = signed_in.error().code == ErrorCode::failed_precondition;
     bool wrong = signed_in.error().code == ErrorCode::permission_denied;
-    if (!locked && !wrong) return message(503, "Unavailable", signed_in.error().message, "/dashboard/login", "Try again");
+    if (!locked && !wrong)
+      return message(503, "Unavailable", signed_in.error().message, "/dashboard/login", "Try again");
     mstch::map context{{"email", email.substr(0, 200)}, {"problem", signed_in.error().message}};
     return page(locked ? 429 : 401, "Sign in", "login", context);
   }
@@ -243,12 +251,16 @@ HttpResponse Page::queue() {
   CaseQuery query;
   std::string problem_text;
   if (auto state = q("state"); !state.empty()) {
-    if (auto parsed = parse_state(state)) query.state = *parsed;
-    else problem_text = parsed.error().message;
+    if (auto parsed = parse_state(state))
+      query.state = *parsed;
+    else
+      problem_text = parsed.error().message;
   }
   if (auto right = q("right"); !right.empty()) {
-    if (auto parsed = parse_right(right)) query.right = *parsed;
-    else problem_text = parsed.error().message;
+    if (auto parsed = parse_right(right))
+      query.right = *parsed;
+    else
+      problem_text = parsed.error().message;
   }
   if (auto j = q("jurisdiction"); !j.empty()) query.jurisdiction = j;
   if (m_r.query.count("assignee") && !q("assignee").empty()) query.assignee = q("assignee");
@@ -291,8 +303,7 @@ HttpResponse Page::queue() {
                               {"urgency", css},
                               {"assignee", item.assignee.empty() ? std::string("nobody") : item.assignee}});
   }
-  mstch::map context{{"cases", rows}, {"assignee", q("assignee")}, {"q", search},
-                     {"overdue", query.overdue_only}};
+  mstch::map context{{"cases", rows}, {"assignee", q("assignee")}, {"q", search}, {"overdue", query.overdue_only}};
   context.emplace("states", options(k_states(), q("state")));
   context.emplace("rights", options(k_rights(), q("right")));
   std::vector<std::string> jurisdictions;
@@ -319,15 +330,23 @@ HttpResponse Page::queue() {
 }
 
 const std::vector<std::string>& Page::k_states() {
-  static const std::vector<std::string> states{"received", "acknowledged", "awaiting_verification", "verified",
-                                               "in_progress", "in_review", "fulfilled", "denied", "withdrawn"};
+  static const std::vector<std::string> states{"received",  "acknowledged", "awaiting_verification",
+                                               "verified",  "in_progress",  "in_review",
+                                               "fulfilled", "denied",       "withdrawn"};
   return states;
 }
 
 const std::vector<std::string>& Page::k_rights() {
-  static const std::vector<std::string> rights{"access", "portability", "rectification", "erasure", "restriction",
-                                               "objection", "automated-decision-opt-out", "ccpa-know",
-                                               "ccpa-delete", "ccpa-opt-out-of-sale"};
+  static const std::vector<std::string> rights{"access",
+                                               "portability",
+                                               "rectification",
+                                               "erasure",
+                                               "restriction",
+                                               "objection",
+                                               "automated-decision-opt-out",
+                                               "ccpa-know",
+                                               "ccpa-delete",
+                                               "ccpa-opt-out-of-sale"};
   return rights;
 }
 
@@ -341,7 +360,9 @@ std::string Page::notice_for_done() {
       {"check", "identity check recorded and passed"},
       {"check-failed", "identity check recorded: it did NOT pass (failed checks count)"},
       {"code-sent", "a code was emailed to the requester; enter it here when they read it to you"},
-      {"task", "manual task recorded as done"}};
+      {"task", "manual task recorded as done"},
+      {"redaction-restore", "value restored: export the package again to deliver it"},
+      {"redaction-release", "redaction released"}};
   auto work = k_work.find(action);
   if (!role_for_case_action(action) && work == k_work.end()) return "";
   std::string text = "Done: " + (work != k_work.end() ? work->second : std::string(action_label(action))) + ".";
@@ -356,7 +377,9 @@ std::string Page::notice_for_done() {
 }
 
 mstch::map Page::action_form(const std::string& number, const std::string& action) {
-  mstch::map f{{"name", action}, {"label", std::string(action_label(action))}, {"number", number},
+  mstch::map f{{"name", action},
+               {"label", std::string(action_label(action))},
+               {"number", number},
                {"csrf", m_signed_in->session.csrf_token}};
   const Policy& policy = m_inst.policy;
   auto with_reasons = [&](const std::map<std::string, std::string>& reasons) {
@@ -399,7 +422,7 @@ mstch::map Page::action_form(const std::string& number, const std::string& actio
 }
 
 HttpResponse Page::case_page(const std::string& number, int status, const std::string& problem_text,
-                       const std::string& notice) {
+                             const std::string& notice) {
   auto view = m_desk->find(number);
   if (!view) {
     if (view.error().code == ErrorCode::not_found || view.error().code == ErrorCode::invalid_argument)
@@ -455,8 +478,12 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
       } else if (j.state == "failed") {
         outcome = "Failed: see the job's error (maestro jobs show " + std::to_string(j.id) + ")";
       }
-      jobs.push_back(mstch::map{{"id", std::to_string(j.id)}, {"kind", j.kind}, {"state", j.state},
-                                {"progress", progress}, {"created_by", j.created_by}, {"outcome", outcome}});
+      jobs.push_back(mstch::map{{"id", std::to_string(j.id)},
+                                {"kind", j.kind},
+                                {"state", j.state},
+                                {"progress", progress},
+                                {"created_by", j.created_by},
+                                {"outcome", outcome}});
     }
   }
   context.emplace("jobs", jobs);
@@ -464,27 +491,32 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
   mstch::array letters;
   if (auto messages = m_desk->messages_of_case(c.number)) {
     for (const auto& m : *messages) {
-      letters.push_back(mstch::map{{"letter", m.letter}, {"state", m.state},
+      letters.push_back(mstch::map{{"letter", m.letter},
+                                   {"state", m.state},
                                    {"created", format_instant(m.created_at)},
                                    {"attempts", std::to_string(m.attempts)}});
     }
   }
   context.emplace("letters", letters);
   mstch::array notes;
-  for (const auto& n : c.notes) notes.push_back(mstch::map{{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
+  for (const auto& n : c.notes)
+    notes.push_back(mstch::map{{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
   context.emplace("notes", notes);
+  add_redactions(context, c);
   mstch::array packages;
   for (const auto& d : c.deliveries) {
     mstch::array gaps;
     for (const auto& g : d.map_gaps) gaps.push_back(g);
-    packages.push_back(mstch::map{{"at", format_instant(d.at)}, {"sha256", d.sha256.substr(0, 16) + "..."},
-                                  {"gaps", gaps}, {"has_gaps", !d.map_gaps.empty()}});
+    packages.push_back(mstch::map{{"at", format_instant(d.at)},
+                                  {"sha256", d.sha256.substr(0, 16) + "..."},
+                                  {"gaps", gaps},
+                                  {"has_gaps", !d.map_gaps.empty()}});
   }
   context.emplace("packages", packages);
   mstch::array events;
   (void)m_desk->audit_events(c.number, [&](const AuditEvent& e) -> Status {
-    events.push_back(mstch::map{{"at", format_instant(e.at)}, {"actor", e.actor}, {"action", e.action},
-                                {"outcome", e.outcome}});
+    events.push_back(
+        mstch::map{{"at", format_instant(e.at)}, {"actor", e.actor}, {"action", e.action}, {"outcome", e.outcome}});
     return {};
   });
   context.emplace("events", events);

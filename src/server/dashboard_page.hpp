@@ -35,8 +35,15 @@ class Page {
  public:
   Page(const Installation& inst, const Clock& clock, WorkerPool* pool, const DataMap* map, CaseStore& store,
        const HttpRequest& r, std::string client, bool secure)
-      : m_inst(inst), m_clock(clock), m_pool(pool), m_map(map), m_store(store), m_r(r), m_client(std::move(client)),
-        m_secure(secure), m_anonymous(store, *inst.keys, inst.policy, clock, "dashboard") {}
+      : m_inst(inst),
+        m_clock(clock),
+        m_pool(pool),
+        m_map(map),
+        m_store(store),
+        m_r(r),
+        m_client(std::move(client)),
+        m_secure(secure),
+        m_anonymous(store, *inst.keys, inst.policy, clock, "dashboard") {}
   HttpResponse route(std::string& route);
 
  private:
@@ -79,7 +86,8 @@ class Page {
 
   static mstch::array options(const std::vector<std::string>& values, const std::string& chosen) {
     mstch::array out;
-    for (const auto& v : values) out.push_back(mstch::map{{"value", v}, {"label", words(v)}, {"selected", v == chosen}});
+    for (const auto& v : values)
+      out.push_back(mstch::map{{"value", v}, {"label", words(v)}, {"selected", v == chosen}});
     return out;
   }
   std::string notice_for_done();
@@ -98,6 +106,9 @@ class Page {
   HttpResponse record_check(const std::string& number);
   HttpResponse change_preview(const std::string& number, int status = 200, const std::string& problem_text = "");
   HttpResponse complete_task(const std::string& id_text);
+  // Art. 15(4): the latest package's redactions, before and after, for the DPO to restore or release.
+  void add_redactions(mstch::map& context, const Case& c);
+  HttpResponse review_redaction(const std::string& number);
   std::vector<std::string> corrections();
   void add_work(mstch::map& context, const CaseView& view, const std::vector<JobRecord>& jobs);
 

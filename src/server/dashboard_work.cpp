@@ -62,7 +62,8 @@ HttpResponse Page::start_job(const std::string& number) {
   // A change to the person's data runs only from its preview page, after the operator ticked
   // that they read it.
   if (changes_data && field("confirm") != "yes") {
-    if (request.kind == "erase") return erasure_preview(number, 400, "Tick the box to confirm you checked the preview.");
+    if (request.kind == "erase")
+      return erasure_preview(number, 400, "Tick the box to confirm you checked the preview.");
     return change_preview(number, 400, "Tick the box to confirm you checked the preview.");
   }
   if (request.kind == "export") {
@@ -106,7 +107,8 @@ HttpResponse Page::change_preview(const std::string& number, int status, const s
                                {"action", line.action}});
   }
   mstch::array unsearched;
-  for (const auto& f : preview->unsearched) unsearched.push_back(f.system + (f.tenant.empty() ? "" : " (" + f.tenant + ")"));
+  for (const auto& f : preview->unsearched)
+    unsearched.push_back(f.system + (f.tenant.empty() ? "" : " (" + f.tenant + ")"));
   mstch::array recipients;
   for (const auto& r : preview->recipients) recipients.push_back(r);
   mstch::array hidden;
@@ -114,9 +116,17 @@ HttpResponse Page::change_preview(const std::string& number, int status, const s
     hidden.push_back(mstch::map{{"name", "c" + std::to_string(i)}, {"value", wanted[i]}});
   std::string what = kind == "rectify" ? "Correction" : kind == "restrict" ? "Restriction" : "Objection";
   if (lift) what = "Lifting the " + std::string(kind == "restrict" ? "restriction" : "objection");
-  mstch::map context{{"number", preview->case_number}, {"what", what}, {"kind", kind}, {"lift", lift},
-                     {"lines", lines}, {"records", std::to_string(records)}, {"unsearched", unsearched},
-                     {"recipients", recipients}, {"has_recipients", !recipients.empty()}, {"corrections", hidden}, {"can_apply", records > 0},
+  mstch::map context{{"number", preview->case_number},
+                     {"what", what},
+                     {"kind", kind},
+                     {"lift", lift},
+                     {"lines", lines},
+                     {"records", std::to_string(records)},
+                     {"unsearched", unsearched},
+                     {"recipients", recipients},
+                     {"has_recipients", !recipients.empty()},
+                     {"corrections", hidden},
+                     {"can_apply", records > 0},
                      {"csrf", m_signed_in->session.csrf_token}};
   if (!problem_text.empty()) context.emplace("problem", problem_text);
   return page(status, what + " preview " + preview->case_number, "change-preview", context);
@@ -137,18 +147,20 @@ HttpResponse Page::erasure_preview(const std::string& number, int status, const 
   std::size_t erased = 0;
   for (const auto& line : preview->summary) {
     if (line.action != "retain") erased += line.records;
-    lines.push_back(mstch::map{{"collection", line.collection + (line.tenant.empty() ? "" : " (" + line.tenant + ")")},
-                               {"records", std::to_string(line.records)},
-                               {"action", line.action},
-                               {"reason", line.reason.empty() ? std::string("-") : line.reason},
-                               {"erasable_from", line.erasable_from ? format_date(*line.erasable_from) : std::string("-")}});
+    lines.push_back(
+        mstch::map{{"collection", line.collection + (line.tenant.empty() ? "" : " (" + line.tenant + ")")},
+                   {"records", std::to_string(line.records)},
+                   {"action", line.action},
+                   {"reason", line.reason.empty() ? std::string("-") : line.reason},
+                   {"erasable_from", line.erasable_from ? format_date(*line.erasable_from) : std::string("-")}});
   }
   mstch::array holds;
-  for (const auto& h : preview->holds) holds.push_back(mstch::map{{"reason", h.reason}, {"since", format_instant(h.created_at)}});
+  for (const auto& h : preview->holds)
+    holds.push_back(mstch::map{{"reason", h.reason}, {"since", format_instant(h.created_at)}});
   bool can_erase = preview->holds.empty() && view->c.state == CaseState::in_progress;
-  mstch::map context{{"number", view->c.number}, {"lines", lines}, {"holds", holds},
-                     {"erased", std::to_string(erased)}, {"can_erase", can_erase},
-                     {"csrf", m_signed_in->session.csrf_token}};
+  mstch::map context{{"number", view->c.number}, {"lines", lines},
+                     {"holds", holds},           {"erased", std::to_string(erased)},
+                     {"can_erase", can_erase},   {"csrf", m_signed_in->session.csrf_token}};
   if (!can_erase && preview->holds.empty())
     context.emplace("why_not", std::string("The case must be in progress (verified and started) to erase."));
   if (!problem_text.empty()) context.emplace("problem", problem_text);
@@ -193,17 +205,50 @@ HttpResponse Page::record_check(const std::string& number) {
 }
 
 HttpResponse Page::complete_task(const std::string& id_text) {
-  if (!role_allows(m_signed_in->role, Role::operator_)) return message(403, "Not allowed", "This needs the operator role.",
-                                                                       "/dashboard", "Go to the queue");
+  if (!role_allows(m_signed_in->role, Role::operator_))
+    return message(403, "Not allowed", "This needs the operator role.", "/dashboard", "Go to the queue");
   if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos)
     return message(404, "Not found", "There is no such task.", "/dashboard", "Go to the queue");
   if (field("note").empty())
-    return message(400, "Say what was done", "Write what the system's owner confirmed (kept encrypted).",
-                   "/dashboard", "Go to the queue");
+    return message(400, "Say what was done", "Write what the system's owner confirmed (kept encrypted).", "/dashboard",
+                   "Go to the queue");
   auto done = m_desk->complete_task(std::stoll(id_text), field("note"));
-  if (!done) return message(http_status_for(done.error().code), "Not done", done.error().message, "/dashboard",
-                            "Go to the queue");
+  if (!done)
+    return message(http_status_for(done.error().code), "Not done", done.error().message, "/dashboard",
+                   "Go to the queue");
   return redirect_to("/dashboard/cases/" + done->case_number + "?done=task");
+}
+
+void Page::add_redactions(mstch::map& context, const Case& c) {
+  bool dpo = role_allows(m_signed_in->role, Role::dpo);
+  mstch::array list;
+  for (const auto& r : c.redactions) {
+    list.push_back(mstch::map{{"id", std::to_string(r.id)},
+                              {"field", r.field},
+                              {"kind", r.kind},
+                              {"before", r.before},
+                              {"after", r.after},
+                              {"status", r.status},
+                              {"pending", r.status == "pending" && dpo},
+                              {"number", c.number},
+                              {"csrf", m_signed_in->session.csrf_token}});
+  }
+  context.emplace("has_redactions", !c.redactions.empty());
+  context.emplace("redactions", list);
+}
+
+HttpResponse Page::review_redaction(const std::string& number) {
+  if (!role_allows(m_signed_in->role, Role::dpo))
+    return message(403, "Not allowed", "Reviewing redactions needs the DPO role.", "/dashboard", "Go to the queue");
+  const std::string& id_text = field("id");
+  if (id_text.empty() || id_text.size() > 6 || id_text.find_first_not_of("0123456789") != std::string::npos)
+    return case_page(number, 400, "Choose a redaction.", "");
+  const std::string& decision = field("decision");
+  if (decision != "restore" && decision != "release")
+    return case_page(number, 400, "Choose to restore or to release the redaction.", "");
+  auto done = m_desk->review_redaction(number, std::stoi(id_text), decision == "restore", field("reason"));
+  if (!done) return case_page(number, http_status_for(done.error().code), done.error().message, "");
+  return redirect_to("/dashboard/cases/" + done->c.number + "?done=redaction-" + decision);
 }
 
 // What the case page offers for the work itself: checks, jobs, records found, changes, tasks.
@@ -215,9 +260,9 @@ void Page::add_work(mstch::map& context, const CaseView& view, const std::vector
   context.emplace("can_preview_erasure", can_run && m_map && requests(c, {Right::erasure, Right::ccpa_delete}));
   context.emplace("can_rectify", can_run && m_map && requests(c, {Right::rectification}));
   context.emplace("can_restrict", can_run && m_map && requests(c, {Right::restriction}));
-  context.emplace("can_object", can_run && m_map &&
-                                    requests(c, {Right::objection, Right::automated_decision_opt_out,
-                                                 Right::ccpa_opt_out_of_sale}));
+  context.emplace("can_object",
+                  can_run && m_map &&
+                      requests(c, {Right::objection, Right::automated_decision_opt_out, Right::ccpa_opt_out_of_sale}));
   mstch::array documents;
   for (const auto& kind : document_kinds()) documents.push_back(mstch::map{{"value", kind}, {"label", words(kind)}});
   context.emplace("documents", documents);
@@ -241,8 +286,8 @@ void Page::add_work(mstch::map& context, const CaseView& view, const std::vector
     mstch::array missing;
     if (auto failures = result.find("not_searched"); failures != result.end() && failures->is_array()) {
       for (const auto& f : *failures)
-        missing.push_back(mstch::map{{"system", f.value("system", std::string())},
-                                     {"message", f.value("message", std::string())}});
+        missing.push_back(
+            mstch::map{{"system", f.value("system", std::string())}, {"message", f.value("message", std::string())}});
     }
     context.emplace("located", true);
     context.emplace("located_at", format_instant(j.finished_at.value_or(j.created_at)));
@@ -256,8 +301,11 @@ void Page::add_work(mstch::map& context, const CaseView& view, const std::vector
   if (auto all = m_desk->tasks()) {
     for (const auto& t : *all) {
       if (t.case_number != c.number) continue;
-      tasks.push_back(mstch::map{{"id", std::to_string(t.id)}, {"system", t.system}, {"kind", t.kind},
-                                 {"owner", t.owner}, {"due", format_date(t.due)},
+      tasks.push_back(mstch::map{{"id", std::to_string(t.id)},
+                                 {"system", t.system},
+                                 {"kind", t.kind},
+                                 {"owner", t.owner},
+                                 {"due", format_date(t.due)},
                                  {"done", t.done_at ? format_instant(*t.done_at) + " by " + t.done_by : std::string()},
                                  {"can_complete", operator_ && !t.done_at},
                                  {"csrf", m_signed_in->session.csrf_token}});

@@ -23,6 +23,7 @@ import re
 import pathlib
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,19 @@ class Journey:
         home.mkdir(parents=True)
         # The demo's generated shop (SQLite, CSV, logs) is the real store the erasure journey changes.
         self.run_maestro("demo", "--demo-home", str(self.work / "demo"))
+        # A note in customer 4's account that names another customer (Art. 15(4) redaction).
+        shop = self.work / "demo/shop"
+        db = sqlite3.connect(shop / "shop.db")
+        db.execute("ALTER TABLE customers ADD COLUMN notes TEXT")
+        db.execute("UPDATE customers SET notes = 'Parcel left with customer5@example.com, call +44 20 7946 1005' "
+                   "WHERE email = 'customer4@example.com'")
+        db.commit()
+        db.close()
+        datamap = (shop / "datamap.yaml").read_text()
+        phone_field = "          - {name: phone, label: Phone number, categories: [user.contact.phone_number]}\n"
+        check(phone_field in datamap, "the demo map has changed: the test cannot add its notes field")
+        (shop / "datamap.yaml").write_text(datamap.replace(
+            phone_field, phone_field + "          - {name: notes, label: Notes, categories: [user.content]}\n"))
         (home / "maestro.yaml").write_text(
             f"datamap: {self.work / 'demo/shop/datamap.yaml'}\n"
             f"organisation: {{name: Example Shop Ltd, dpo_email: dpo@example.com}}\n"
@@ -479,6 +493,25 @@ class Journey:
         self.start_job("export")
         self.wait_for_job("export")
         self.page_checked("case-exported")
+        # The DPO reviews the other customer's email and phone that the package replaced.
+        section = self.driver.find_element(By.XPATH, "//h2[@id='redactions-h']/..").text
+        check("customer5@example.com" in section and "+44 20 7946 1005" in section,
+              "the redactions are not shown before and after: " + section)
+        check("[redacted: another person]" in section, "the redacted text is not shown: " + section)
+        self.page_checked("case-redactions")
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/redactions']")
+        form.find_element(By.NAME, "reason").send_keys("The requester asked for the neighbour's address")
+        self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button[value=restore]"))
+        check("value restored" in self.text(), "no notice after the restore: " + self.text()[:400])
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/redactions']")
+        self.click_and_wait(form.find_element(By.CSS_SELECTOR, "button[value=release]"))
+        check("redaction released" in self.text(), "no notice after the release")
+        section = self.driver.find_element(By.XPATH, "//h2[@id='redactions-h']/..").text
+        check("restored" in section and "released" in section and "pending" not in section,
+              "the decisions are not shown: " + section)
+        trail = self.run_maestro("audit", "export")
+        check('"decision":"restored"' in trail and "customer5@example.com" not in trail,
+              "the restore is not audited, or the audit trail holds the value")
         self.submit_action("review")
         self.submit_action("fulfil")
         letters = self.driver.find_element(By.XPATH, "//h2[@id='letters-h']/following-sibling::table").text
