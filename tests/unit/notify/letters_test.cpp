@@ -123,6 +123,27 @@ TEST(Letters, BadNamesLanguagesAndTemplatesAreRefused) {
   EXPECT_EQ(render_letter("refusal", "en", {}, dir.path()).error().code, ErrorCode::invalid_argument);
 }
 
+TEST(Letters, EachLanguageHasItsOwnLetters) {
+  const std::map<std::string, std::pair<std::string, std::string>> expected{
+      {"de", {"Ihre Anfrage ist eingegangen", "Guten Tag"}},
+      {"fr", {"Demande reçue", "Bonjour"}},
+      {"es", {"Solicitud recibida", "Estimado/a"}},
+      {"nl", {"Verzoek ontvangen", "Beste"}},
+      {"pt-br", {"Solicitação recebida", "Olá"}}};
+  for (const auto& [language, words] : expected) {
+    for (const auto& name : letter_names()) {
+      if (name == "manual-task") continue;  // to colleagues, in the installation's language
+      auto l = render_letter(name, language, case_fields(), std::nullopt);
+      ASSERT_TRUE(l) << language << "/" << name;
+      EXPECT_NE(l->subject, render_letter(name, "en", case_fields(), std::nullopt)->subject) << language << "/" << name;
+      EXPECT_EQ(l->body.find("Sincerely"), std::string::npos) << language << "/" << name;
+    }
+    auto ack = render_letter("acknowledgement", language, case_fields(), std::nullopt);
+    EXPECT_EQ(ack->subject.find(words.first), 0u) << language << ": " << ack->subject;
+    EXPECT_EQ(ack->body.find(words.second), 0u) << language;
+  }
+}
+
 TEST(Letters, EveryBuiltInTemplateIsValid) {
   for (const auto& f : embedded::files()) {
     std::string_view name = f.name;
