@@ -53,6 +53,13 @@ const std::vector<std::pair<std::string, std::string>>& portal_residences() {
   return places;
 }
 
+const std::vector<std::pair<std::string, std::string>>& portal_languages() {
+  static const std::vector<std::pair<std::string, std::string>> languages{
+      {"en", "English"}, {"de", "Deutsch"}, {"fr", "Français"}, {"es", "Español"}, {"nl", "Nederlands"},
+      {"pt-br", "Português (Brasil)"}};
+  return languages;
+}
+
 Result<IntakeRequest> portal_intake_request(const PortalSubmission& s, const std::string& default_jurisdiction) {
   static const std::map<std::string, std::string> law{{"uk", "uk-gdpr"}, {"eu", "gdpr"}, {"california", "ccpa"},
                                                       {"brazil", "lgpd"}, {"virginia", "vcdpa"}};
@@ -83,6 +90,12 @@ Result<IntakeRequest> portal_intake_request(const PortalSubmission& s, const std
   r.name = s.name;
   r.channel = "portal";
   r.formats = s.formats.empty() ? "json,csv" : s.formats;
+  if (!s.language.empty()) {
+    bool known = std::any_of(portal_languages().begin(), portal_languages().end(),
+                             [&](const auto& l) { return l.first == s.language; });
+    if (!known) return invalid("choose a language from the list");
+    r.language = s.language;
+  }
   r.gpc = s.gpc;
   return r;
 }

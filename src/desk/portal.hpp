@@ -23,7 +23,8 @@ struct PortalSubmission {
   std::vector<std::string> other_identifiers;  // "customer_id:42", "phone:+442079460000"
   std::vector<std::string> wishes;             // values of portal_wishes()
   std::string residence;                       // a value of portal_residences()
-  std::string formats;                         // "json,csv" (default), "json,csv,html"
+  std::string formats;                         // "json,csv" (default), "json,csv,html", "json,csv,html,pdf"
+  std::string language;                        // a value of portal_languages(); empty: the installation's
   std::string details;                         // free text; kept encrypted as a note
   bool gpc = false;                            // Sec-GPC: 1 came with the form
 };
@@ -32,6 +33,8 @@ struct PortalSubmission {
 const std::vector<std::pair<std::string, std::string>>& portal_wishes();
 // Where a person may live: value and label (uk, eu, california, brazil, virginia, other).
 const std::vector<std::pair<std::string, std::string>>& portal_residences();
+// The languages a person may be answered in: code and the language's own name.
+const std::vector<std::pair<std::string, std::string>>& portal_languages();
 
 // The case a submission becomes: jurisdiction from the residence (uk -> uk-gdpr, eu -> gdpr,
 // california -> ccpa, brazil -> lgpd, virginia -> vcdpa, other -> `default_jurisdiction`),

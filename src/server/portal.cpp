@@ -28,6 +28,7 @@ PortalSubmission read_submission(const std::string& body, bool gpc) {
   if (!get("phone").empty()) s.other_identifiers.push_back("phone:" + get("phone"));
   s.residence = get("residence");
   s.formats = get("formats");
+  s.language = get("language");
   s.details = get("details");
   s.gpc = gpc;
   for (std::size_t start = 0; start <= body.size();) {  // every "wish", not only the first
@@ -48,6 +49,10 @@ mstch::map form_context(const Settings& settings, const PortalSubmission& s) {
   }
   for (const auto& [value, label] : portal_residences())
     residences.push_back(mstch::map{{"value", value}, {"label", label}, {"selected", value == s.residence}});
+  mstch::array languages;
+  std::string chosen = s.language.empty() ? settings.language : s.language;
+  for (const auto& [value, label] : portal_languages())
+    languages.push_back(mstch::map{{"value", value}, {"label", label}, {"selected", value == chosen}});
   std::string customer, phone;
   for (const auto& id : s.other_identifiers) {
     if (id.starts_with("customer_id:")) customer = id.substr(12);
@@ -55,7 +60,7 @@ mstch::map form_context(const Settings& settings, const PortalSubmission& s) {
   }
   return mstch::map{{"organisation", settings.organisation}, {"name", s.name}, {"email", s.email},
                     {"customer_id", customer}, {"phone", phone}, {"details", s.details},
-                    {"wishes", wishes}, {"residences", residences}, {"gpc", s.gpc}};
+                    {"wishes", wishes}, {"residences", residences}, {"languages", languages}, {"gpc", s.gpc}};
 }
 
 }  // namespace

@@ -19,6 +19,19 @@ PortalSubmission submission(std::vector<std::string> wishes, std::string residen
   return s;
 }
 
+TEST(PortalIntake, ThePersonChoosesTheLanguageOfTheirLettersAndReport) {
+  PortalSubmission s = submission({"copy"}, "eu");
+  s.language = "pt-br";
+  EXPECT_EQ(portal_intake_request(s, "gdpr")->language, "pt-br");
+  s.language = "";
+  EXPECT_EQ(portal_intake_request(s, "gdpr")->language, "");  // the installation's
+  s.language = "klingon";
+  EXPECT_EQ(portal_intake_request(s, "gdpr").error().code, ErrorCode::invalid_argument);
+  s.language = "de";
+  s.formats = "json,csv,html,pdf";
+  EXPECT_EQ(portal_intake_request(s, "gdpr")->formats, "json,csv,html,pdf");
+}
+
 TEST(PortalIntake, WishesBecomeTheRightsOfTheLawWhereThePersonLives) {
   auto uk = portal_intake_request(submission({"copy", "delete", "opt-out"}, "uk"), "gdpr");
   ASSERT_TRUE(uk) << uk.error().message;
