@@ -29,16 +29,6 @@ std::chrono::minutes pause_after(int attempts) {
   return std::min(pause, k_longest_pause);
 }
 
-std::string rights_text(const Case& c) {
-  std::string out;
-  for (std::size_t i = 0; i < c.rights.size(); ++i) {
-    std::string name(right_name(c.rights[i]));
-    std::replace(name.begin(), name.end(), '-', ' ');
-    out += (i == 0 ? "" : i + 1 == c.rights.size() ? " and " : ", ") + name;
-  }
-  return out;
-}
-
 }  // namespace
 
 Correspondence::Correspondence(Desk& desk, Mailer& mailer, const Settings& settings)
@@ -57,24 +47,55 @@ std::string Correspondence::language_of(const Case& c) const {
   return c.language.empty() ? m_settings.language : c.language;
 }
 
-std::string Correspondence::date_for(const Case& c, Date date) const {
+const ReportTexts* Correspondence::texts_for(const Case& c) const {
   std::string language = language_of(c);
   auto known = m_dates.find(language);
   if (known == m_dates.end()) {
     auto texts = ReportTexts::load(language, m_settings.templates_dir);
     known = m_dates.emplace(language, texts ? std::make_shared<const ReportTexts>(std::move(*texts)) : nullptr).first;
   }
-  return known->second ? known->second->date(date) : format_date(date);
+  return known->second.get();
 }
+
+std::string Correspondence::date_for(const Case& c, Date date) const {
+  const ReportTexts* texts = texts_for(c);
+  return texts ? texts->date(date) : format_date(date);
+}
+
+std::string Correspondence::word_for(const Case& c, const std::string& key, const std::string& fallback,
+                                     const std::map<std::string, std::string>& values) const {
+  const ReportTexts* texts = texts_for(c);
+  if (!texts || !texts->has(key)) return fallback;
+  auto text = texts->text(key, values);
+  return text ? *text : fallback;
+}
+
+namespace {
+
+// "access, erasure and portability", in the case's language.
+std::string rights_text(const Correspondence& mail, const Case& c) {
+  std::string out;
+  for (std::size_t i = 0; i < c.rights.size(); ++i) {
+    std::string name(right_name(c.rights[i]));
+    std::string fallback = name;
+    std::replace(fallback.begin(), fallback.end(), '-', ' ');
+    std::string word = mail.word_for(c, "letters.rights." + name, fallback);
+    out += (i == 0 ? "" : i + 1 == c.rights.size() ? " " + mail.word_for(c, "letters.and", "and") + " " : ", ") + word;
+  }
+  return out;
+}
+
+}  // namespace
 
 LetterFields Correspondence::case_fields(const CaseView& v) const {
   LetterFields f;
   const Case& c = v.c;
   f.values["case_number"] = c.number;
-  f.values["subject_name"] = c.subject_name.empty() ? "Sir or Madam" : c.subject_name;
+  f.values["subject_name"] =
+      c.subject_name.empty() ? word_for(c, "letters.dear_nobody", "Sir or Madam") : c.subject_name;
   f.values["received_date"] = date_for(c, date_of(c.received_at));
   f.values["legal_due"] = date_for(c, v.deadlines.legal_due);
-  f.values["rights_text"] = rights_text(c);
+  f.values["rights_text"] = rights_text(*this, c);
   f.values["organisation"] = m_settings.organisation;
   f.values["dpo_email"] = m_settings.dpo_email;
   if (auto j = m_desk.policy().jurisdiction(c.jurisdiction)) f.values["authority"] = (*j)->authority;
@@ -90,6 +111,14 @@ Result<OutboxView> Correspondence::send_letter(const CaseView& view, std::string
   }
   LetterFields fields = case_fields(view);
   for (const auto& [k, v] : extra.values) fields.values[k] = v;
+  // Words the caller gave as codes, written in the case's language.
+  if (auto method = fields.values.find("requested_proof_method"); method != fields.values.end()) {
+    if (fields.values["requested_proof"].empty())
+      fields.values["requested_proof"] = word_for(view.c, "letters.proof." + method->second, method->second);
+  }
+  if (auto minutes = fields.values.find("code_valid_minutes"); minutes != fields.values.end())
+    fields.values["code_valid_for"] =
+        word_for(view.c, "letters.minutes", minutes->second + " minutes", {{"n", minutes->second}});
   for (const auto& [k, v] : extra.lists) fields.lists[k] = v;
   // A task goes to a colleague, in the installation's language; the rest to the requester, in theirs.
   std::string language = letter == "manual-task" ? m_settings.language : language_of(view.c);
@@ -238,11 +267,13 @@ std::string reason_text(const Policy& p, const std::string& code) {
 Result<LetterFields> Correspondence::closing_fields(const CaseView& v, std::string_view letter) {
   LetterFields f;
   if (letter == "refusal") {
-    f.values["denial_reason_text"] = reason_text(m_desk.policy(), v.c.denial_reason);
+    f.values["denial_reason_text"] =
+        word_for(v.c, "letters.denial." + v.c.denial_reason, reason_text(m_desk.policy(), v.c.denial_reason));
     f.values["denial_details"] = v.c.denial_details;
   } else if (letter == "extension-notice") {
     std::string reason = v.c.extensions.empty() ? "complex" : v.c.extensions.back().reason;
-    f.values["extension_reason"] = reason == "numerous" ? "one of a number of requests from you" : "complex";
+    f.values["extension_reason"] = word_for(v.c, "letters.extension." + reason,
+                                            reason == "numerous" ? "one of a number of requests from you" : "complex");
   } else if (letter == "fulfilment" && !v.c.deliveries.empty()) {
     return fulfilment_fields(v, v.c.deliveries.back().destination);
   } else if (letter == "deletion-confirmation") {

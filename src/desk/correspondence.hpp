@@ -71,6 +71,11 @@ class Correspondence {
   std::string language_of(const Case& c) const;
   // A date as the case's letters write it ("27 February 2026", "27. Februar 2026").
   std::string date_for(const Case& c, Date date) const;
+  // A word Maestro puts inside a letter, in the case's language (templates/<language>/
+  // report.yaml, "letters." keys: rights, proof asked for, reasons, "Sir or Madam"); `fallback`
+  // where the language has none (an operator's own policy reason).
+  std::string word_for(const Case& c, const std::string& key, const std::string& fallback,
+                       const std::map<std::string, std::string>& values = {}) const;
   // The fields a closing letter needs beyond those: the refusal's reason, the extension's, the
   // records an erasure kept and why.
   Result<LetterFields> closing_fields(const CaseView& view, std::string_view letter);
@@ -91,8 +96,9 @@ class Correspondence {
   std::unique_ptr<Mailer> m_owned;  // declared before m_mailer: set first
   Mailer& m_mailer;
   const Settings& m_settings;
-  // The report texts (months, date forms) of each language a letter was dated in, loaded once.
+  // The report texts (months, date forms, letter words) of each language written in, loaded once.
   mutable std::map<std::string, std::shared_ptr<const ReportTexts>> m_dates;
+  const ReportTexts* texts_for(const Case& c) const;
 };
 
 }  // namespace maestro

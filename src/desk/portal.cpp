@@ -46,23 +46,23 @@ const std::vector<std::pair<std::string, std::string>>& portal_wishes() {
 
 const std::vector<std::pair<std::string, std::string>>& portal_residences() {
   static const std::vector<std::pair<std::string, std::string>> places{
-      {"uk", "United Kingdom"}, {"eu", "European Union, Iceland, Liechtenstein or Norway"},
-      {"california", "California, USA"}, {"brazil", "Brazil"}, {"virginia", "Virginia, USA"},
-      {"other", "Somewhere else"},
+      {"uk", "United Kingdom"},          {"eu", "European Union, Iceland, Liechtenstein or Norway"},
+      {"california", "California, USA"}, {"brazil", "Brazil"},
+      {"virginia", "Virginia, USA"},     {"other", "Somewhere else"},
   };
   return places;
 }
 
 const std::vector<std::pair<std::string, std::string>>& portal_languages() {
   static const std::vector<std::pair<std::string, std::string>> languages{
-      {"en", "English"}, {"de", "Deutsch"}, {"fr", "Français"}, {"es", "Español"}, {"nl", "Nederlands"},
-      {"pt-br", "Português (Brasil)"}};
+      {"en", "English"}, {"de", "Deutsch"},    {"fr", "Français"},
+      {"es", "Español"}, {"nl", "Nederlands"}, {"pt-br", "Português (Brasil)"}};
   return languages;
 }
 
 Result<IntakeRequest> portal_intake_request(const PortalSubmission& s, const std::string& default_jurisdiction) {
-  static const std::map<std::string, std::string> law{{"uk", "uk-gdpr"}, {"eu", "gdpr"}, {"california", "ccpa"},
-                                                      {"brazil", "lgpd"}, {"virginia", "vcdpa"}};
+  static const std::map<std::string, std::string> law{
+      {"uk", "uk-gdpr"}, {"eu", "gdpr"}, {"california", "ccpa"}, {"brazil", "lgpd"}, {"virginia", "vcdpa"}};
   IntakeRequest r;
   if (s.residence == "other") {
     r.jurisdiction = default_jurisdiction;
@@ -74,8 +74,8 @@ Result<IntakeRequest> portal_intake_request(const PortalSubmission& s, const std
   bool ccpa = r.jurisdiction == "ccpa";
   if (s.wishes.empty()) return invalid("choose at least one thing you would like us to do");
   for (const auto& wish : s.wishes) {
-    bool known = std::any_of(portal_wishes().begin(), portal_wishes().end(),
-                             [&](const auto& w) { return w.first == wish; });
+    bool known =
+        std::any_of(portal_wishes().begin(), portal_wishes().end(), [&](const auto& w) { return w.first == wish; });
     if (!known) return invalid("unknown choice '" + wish.substr(0, 40) + "'");
     auto right = right_for(wish, ccpa);
     if (!right) continue;  // not a right under this law: the case keeps the others
@@ -157,8 +157,10 @@ RequesterStatus requester_status(const CaseView& v, const Policy& policy) {
       });
       s.headline = "Please confirm it is you";
       if (code_passed || passed > 0) {
-        s.explanation = "Your email address is confirmed. For this request we need one more check: answer a "
-                        "question about your account. " + due;
+        s.explanation =
+            "Your email address is confirmed. For this request we need one more check: answer a "
+            "question about your account. " +
+            due;
         s.next_step = "answer-questions";
       } else {
         s.explanation = "Enter the code we emailed you. It works once and for a short time. " + due;
@@ -179,7 +181,8 @@ RequesterStatus requester_status(const CaseView& v, const Policy& policy) {
       break;
     case CaseState::fulfilled:
       s.headline = "Your request is done";
-      s.explanation = "We completed it on " + format_date(date_of(*c.closed_at)) + ". We sent you the details by email.";
+      s.explanation =
+          "We completed it on " + format_date(date_of(*c.closed_at)) + ". We sent you the details by email.";
       s.next_step = "none";
       break;
     case CaseState::denied: {
@@ -237,14 +240,15 @@ Status send_download_code(Desk& desk, Correspondence& mail, const CaseView& v) {
   if (auto ok = desk.save_challenge(challenge); !ok) return ok;
   LetterFields fields;
   fields.values["code"] = code;
-  fields.values["code_valid_for"] = "10 minutes";
+  fields.values["code_valid_minutes"] = "10";
   auto sent = mail.send_letter(v, "download-code", fields);
   if (!sent) return propagate(sent.error());
   return desk.record_action(v.c.number, "download-code", "sent", "{}");
 }
 
 Result<std::string> unlock_download(Desk& desk, const CaseView& v, std::string_view code) {
-  if (code.empty() || code.size() > 12 || !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+  if (code.empty() || code.size() > 12 ||
+      !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
     return invalid("a code is digits only");
   auto challenge = desk.challenge(v.c.number);
   if (!challenge) return propagate(challenge.error());
@@ -295,13 +299,13 @@ std::string rights_in_words(const Case& c) {
   std::string out;
   for (Right r : c.rights) {
     std::string_view name = right_name(r);
-    std::string words = name == "access" || name == "ccpa-know"   ? "a copy of your data"
-                        : name == "portability"                    ? "your data in a reusable format"
-                        : name == "rectification"                  ? "to correct your data"
+    std::string words = name == "access" || name == "ccpa-know"      ? "a copy of your data"
+                        : name == "portability"                      ? "your data in a reusable format"
+                        : name == "rectification"                    ? "to correct your data"
                         : name == "erasure" || name == "ccpa-delete" ? "to delete your data"
-                        : name == "restriction"                    ? "to restrict the use of your data"
-                        : name == "ccpa-opt-out-of-sale"           ? "not to sell or share your data"
-                                                                   : "to stop some uses of your data";
+                        : name == "restriction"                      ? "to restrict the use of your data"
+                        : name == "ccpa-opt-out-of-sale"             ? "not to sell or share your data"
+                                                                     : "to stop some uses of your data";
     if (out.find(words) == std::string::npos) out += (out.empty() ? "" : "; ") + words;
   }
   return out;

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "desk/correspondence.hpp"
 #include "config/settings.hpp"
+#include "desk/correspondence.hpp"
 #include "desk/desk.hpp"
 
 namespace maestro {
@@ -39,7 +39,8 @@ const std::vector<std::pair<std::string, std::string>>& portal_languages();
 // The case a submission becomes: jurisdiction from the residence (uk -> uk-gdpr, eu -> gdpr,
 // california -> ccpa, brazil -> lgpd, virginia -> vcdpa, other -> `default_jurisdiction`),
 // rights from the wishes under that law (a copy -> access or ccpa-know, ...), channel portal.
-Result<IntakeRequest> portal_intake_request(const PortalSubmission& submission, const std::string& default_jurisdiction);
+Result<IntakeRequest> portal_intake_request(const PortalSubmission& submission,
+                                            const std::string& default_jurisdiction);
 
 struct PortalReceipt {
   CaseView view;
@@ -63,9 +64,9 @@ RequesterStatus requester_status(const CaseView& view, const Policy& policy);
 // for `length`, at most `limit` downloads, and only to a browser that entered a fresh code.
 struct DownloadWindow {
   bool open = false;
-  std::string why_not;     // for the requester, when closed
+  std::string why_not;  // for the requester, when closed
   Instant closes_at{};
-  int left = 0;            // downloads left
+  int left = 0;  // downloads left
   std::optional<PackageDelivery> package;
 };
 DownloadWindow download_window(const CaseView& view, Instant now, std::chrono::hours length, int limit);

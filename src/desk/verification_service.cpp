@@ -89,7 +89,7 @@ Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, 
                                     now + std::chrono::minutes(vp.code_valid_minutes), std::nullopt};
     LetterFields fields;
     fields.values["code"] = code;
-    fields.values["code_valid_for"] = std::to_string(vp.code_valid_minutes) + " minutes";
+    fields.values["code_valid_minutes"] = std::to_string(vp.code_valid_minutes);
     auto requested = desk.record_check(view->c.number, "email-code", VerificationOutcome::requested, challenge,
                                        json{{"method", "email-code"}, {"outcome", "requested"}}.dump());
     if (!requested) return propagate(requested.error());
@@ -118,7 +118,9 @@ Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, 
         "proof of identity requested; the case has no email address, so ask for " + proof + " by another channel");
   }
   LetterFields fields;
-  fields.values["requested_proof"] = proof;
+  // The operator's own words as given; the built-in request in the requester's language.
+  fields.values["requested_proof"] = requested_proof;
+  fields.values["requested_proof_method"] = std::string(method);
   auto sent = mail.send_letter(*requested, "verification-request", fields);
   if (!sent) return propagate(sent.error());
   return result_for(desk, std::move(*requested), false,

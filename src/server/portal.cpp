@@ -14,7 +14,8 @@ namespace {
 std::string public_url(const Settings& settings, const HttpRequest& r, bool secure) {
   if (!settings.server.public_url.empty()) return settings.server.public_url;
   auto host = r.headers.find("host");
-  return std::string(secure ? "https://" : "http://") + (host == r.headers.end() ? settings.server.listen : host->second);
+  return std::string(secure ? "https://" : "http://") +
+         (host == r.headers.end() ? settings.server.listen : host->second);
 }
 
 // The request form's fields, from a body with repeated "wish" fields.
@@ -43,8 +44,8 @@ PortalSubmission read_submission(const std::string& body, bool gpc) {
 mstch::map form_context(const Settings& settings, const PortalSubmission& s) {
   mstch::array wishes, residences;
   for (const auto& [value, label] : portal_wishes()) {
-    bool checked = std::find(s.wishes.begin(), s.wishes.end(), value) != s.wishes.end() ||
-                   (s.gpc && value == "opt-out");
+    bool checked =
+        std::find(s.wishes.begin(), s.wishes.end(), value) != s.wishes.end() || (s.gpc && value == "opt-out");
     wishes.push_back(mstch::map{{"value", value}, {"label", label}, {"checked", checked}});
   }
   for (const auto& [value, label] : portal_residences())
@@ -58,9 +59,16 @@ mstch::map form_context(const Settings& settings, const PortalSubmission& s) {
     if (id.starts_with("customer_id:")) customer = id.substr(12);
     if (id.starts_with("phone:")) phone = id.substr(6);
   }
-  return mstch::map{{"organisation", settings.organisation}, {"name", s.name}, {"email", s.email},
-                    {"customer_id", customer}, {"phone", phone}, {"details", s.details},
-                    {"wishes", wishes}, {"residences", residences}, {"languages", languages}, {"gpc", s.gpc}};
+  return mstch::map{{"organisation", settings.organisation},
+                    {"name", s.name},
+                    {"email", s.email},
+                    {"customer_id", customer},
+                    {"phone", phone},
+                    {"details", s.details},
+                    {"wishes", wishes},
+                    {"residences", residences},
+                    {"languages", languages},
+                    {"gpc", s.gpc}};
 }
 
 }  // namespace
@@ -73,7 +81,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
   Desk desk(store, *m_installation.keys, m_installation.policy, m_clock, "portal");
   auto message = [&](int status, const std::string& heading, const std::string& text) {
     return html_page(status, heading, "message",
-                     {{"heading", heading}, {"text", text}, {"link_href", std::string("/portal")},
+                     {{"heading", heading},
+                      {"text", text},
+                      {"link_href", std::string("/portal")},
                       {"link_text", std::string("Make a new request")}});
   };
   if (cross_site_post(r, secure)) {
@@ -120,9 +130,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
       if (parts[3] == "code") {
         auto form = parse_form(r.body);
         auto checked = check_code(desk, number, form.count("code") ? form.at("code") : "");
-        if (!checked) return redirect_to(base + "?code=" + (checked.error().code == ErrorCode::invalid_argument
-                                                                ? "invalid"
-                                                                : "refused"));
+        if (!checked)
+          return redirect_to(base +
+                             "?code=" + (checked.error().code == ErrorCode::invalid_argument ? "invalid" : "refused"));
         return redirect_to(base + (checked->passed ? "?code=ok" : "?code=wrong"));
       }
       if (parts[3] == "download-code") {
@@ -159,7 +169,7 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
         auto checked = check_knowledge(desk, *m_map, number, answers);
         if (!checked) return redirect_to(base + "?answers=unavailable");
         return redirect_to(base + (checked->passed || checked->view.c.state == CaseState::verified ? "?answers=ok"
-                                                                                                     : "?answers=wrong"));
+                                                                                                   : "?answers=wrong"));
       }
       if (parts[3] == "resend") {
         auto opened = Correspondence::open(desk, settings);
@@ -173,7 +183,8 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
       route = "/portal/s/{secret}/package";
       auto package = take_download(desk, **view, cookie_value(r, "maestro_download"),
                                    std::chrono::hours{settings.server.download_hours}, settings.server.download_limit);
-      if (!package) return message(http_status_for(package.error().code), "The download is not open", package.error().message);
+      if (!package)
+        return message(http_status_for(package.error().code), "The download is not open", package.error().message);
       const std::string& where = package->destination;
       if (where.starts_with("s3://")) {
         // A presigned address for that one object, valid 5 minutes and never past the window.
@@ -183,8 +194,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
         auto window = download_window(**view, m_clock.now(), std::chrono::hours{settings.server.download_hours},
                                       settings.server.download_limit + 1);
         auto left = std::chrono::duration_cast<std::chrono::seconds>(window.closes_at - m_clock.now());
-        auto url = presign_s3_get(*config, location->bucket, where.substr(5 + location->bucket.size() + 1),
-                                  m_clock.now(), std::min(std::chrono::seconds{300}, std::max(left, std::chrono::seconds{1})));
+        auto url =
+            presign_s3_get(*config, location->bucket, where.substr(5 + location->bucket.size() + 1), m_clock.now(),
+                           std::min(std::chrono::seconds{300}, std::max(left, std::chrono::seconds{1})));
         if (!url) return message(503, "Unavailable", "The package store cannot be reached just now.");
         return redirect_to(*url);
       }
@@ -198,24 +210,35 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
     const CaseView& v = **view;
     RequesterStatus status = requester_status(v, m_installation.policy);
     std::string rights = rights_in_words(v.c);
-    mstch::map context{{"headline", status.headline}, {"explanation", status.explanation},
-                       {"number", v.c.number}, {"received", format_date(date_of(v.c.received_at))},
-                       {"rights", rights}, {"legal_due", format_date(v.deadlines.legal_due)}, {"base", base},
+    mstch::map context{{"headline", status.headline},
+                       {"explanation", status.explanation},
+                       {"number", v.c.number},
+                       {"received", format_date(date_of(v.c.received_at))},
+                       {"rights", rights},
+                       {"legal_due", format_date(v.deadlines.legal_due)},
+                       {"base", base},
                        {"enter_code", status.next_step == "enter-code"},
                        {"answer_questions", status.next_step == "answer-questions"}};
     if (status.next_step == "answer-questions" && m_map && !settings.server.portal_questions.empty()) {
       mstch::array questions;
       for (std::size_t i = 0; i < settings.server.portal_questions.size(); ++i)
-        questions.push_back(mstch::map{{"name", "q" + std::to_string(i)},
-                                       {"question", settings.server.portal_questions[i].question}});
+        questions.push_back(
+            mstch::map{{"name", "q" + std::to_string(i)}, {"question", settings.server.portal_questions[i].question}});
       context.emplace("questions", questions);
       context.emplace("has_questions", true);
     }
     if (auto said_answers = r.query.find("answers"); said_answers != r.query.end()) {
-      if (said_answers->second == "ok") context.emplace("notice", std::string("Thank you: your answers match our records."));
-      else if (said_answers->second == "wrong") context.emplace("problem", std::string("Your answers do not match our records. After two failed checks we have to refuse the request."));
-      else if (said_answers->second == "empty") context.emplace("problem", std::string("Answer at least one question."));
-      else context.emplace("problem", std::string("We cannot check answers just now: please try again later."));
+      if (said_answers->second == "ok")
+        context.emplace("notice", std::string("Thank you: your answers match our records."));
+      else if (said_answers->second == "wrong")
+        context.emplace(
+            "problem",
+            std::string(
+                "Your answers do not match our records. After two failed checks we have to refuse the request."));
+      else if (said_answers->second == "empty")
+        context.emplace("problem", std::string("Answer at least one question."));
+      else
+        context.emplace("problem", std::string("We cannot check answers just now: please try again later."));
     }
     if (v.c.state == CaseState::fulfilled && !v.c.deliveries.empty()) {
       auto window = download_window(v, m_clock.now(), std::chrono::hours{settings.server.download_hours},
@@ -232,12 +255,18 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
         context.emplace("problem", std::string("That code is not right, or it expired: ask for a new one."));
     }
     auto said = r.query.find("code");
-    if (r.query.count("sent")) context.emplace("notice", std::string("We emailed you a code. It works once and for a short time."));
+    if (r.query.count("sent"))
+      context.emplace("notice", std::string("We emailed you a code. It works once and for a short time."));
     if (said != r.query.end()) {
-      if (said->second == "ok") context.emplace("notice", std::string("Thank you: your email address is confirmed."));
-      else if (said->second == "wrong") context.emplace("problem", std::string("That code is not right. Check the latest email from us; after two wrong codes we have to refuse the request."));
-      else if (said->second == "invalid") context.emplace("problem", std::string("A code is digits only."));
-      else context.emplace("problem", std::string("That code has expired or was used already: ask for a new one."));
+      if (said->second == "ok")
+        context.emplace("notice", std::string("Thank you: your email address is confirmed."));
+      else if (said->second == "wrong")
+        context.emplace("problem", std::string("That code is not right. Check the latest email from us; after two "
+                                               "wrong codes we have to refuse the request."));
+      else if (said->second == "invalid")
+        context.emplace("problem", std::string("A code is digits only."));
+      else
+        context.emplace("problem", std::string("That code has expired or was used already: ask for a new one."));
     }
     return html_page(200, status.headline, "portal-status", context);
   }

@@ -224,6 +224,25 @@ TEST_F(Lifecycle, ACorruptStoreIsReported) {
   EXPECT_NE(r.err.find("corrupt"), std::string::npos) << r.err;
 }
 
+// Issue 15: the words Maestro puts inside a letter (rights, the proof asked for, the refusal's
+// reason) are in the requester's language too, not only the letter around them.
+TEST_F(Lifecycle, AFrenchCaseGetsFrenchWordsInsideItsLetters) {
+  ok({"dsar", "intake", "--subject", "jeanne@example.fr", "--name", "Jeanne Exemple", "--rights", "access,erasure",
+      "--jurisdiction", "gdpr", "--language", "fr", "--received", "2026-03-02T09:00:00Z"});
+  ok({"dsar", "ack", "DSAR-2026-001"});
+  std::string ack = ok({"outbox", "show", "1"}).out;
+  EXPECT_NE(ack.find("Demande reçue"), std::string::npos) << ack;
+  EXPECT_NE(ack.find("(accès et effacement)"), std::string::npos) << ack;
+  EXPECT_NE(ack.find("2 mars 2026"), std::string::npos) << ack;
+  ok({"dsar", "verify", "start", "DSAR-2026-001", "--method", "document"});
+  std::string request = ok({"outbox", "show", "2"}).out;
+  EXPECT_NE(request.find("en joignant une copie d'une pièce d'identité officielle"), std::string::npos) << request;
+  ok({"dsar", "deny", "DSAR-2026-001", "--reason", "excessive"});
+  std::string refusal = ok({"outbox", "show", "3"}).out;
+  EXPECT_NE(refusal.find("pour la raison suivante : la demande est excessive"), std::string::npos) << refusal;
+  EXPECT_EQ(refusal.find("Excessive or repetitive"), std::string::npos) << refusal;
+}
+
 TEST_F(Lifecycle, ReportsAndTheDsrLog) {
   ok(intake_args());
   ok({"dsar", "ack", "DSAR-2026-001"});

@@ -28,7 +28,7 @@ TEST(ReportTexts, EveryTextRendersWithThePlaceholdersTheReportGives) {
       {"recipient", "R"}, {"safeguard", "SG"},  {"reason", "Tax"},    {"period", "7 years"}, {"file", "f.csv"},
       {"line", "2"},      {"account", "acme"},  {"contact", "d@x.y"}, {"authority", "ICO"},  {"address", "1 St"},
       {"email", "e@x.y"}, {"dpo", "D"},         {"day", "1"},         {"month", "May"},      {"year", "2026"},
-      {"time", "10:00"},  {"page", "3"},       {"number", "1"},      {"bytes", "120"}};
+      {"time", "10:00"},  {"page", "3"},       {"number", "1"},      {"bytes", "120"},     {"n", "10"}};
   for (const char* language : {"en", "de", "fr", "es", "nl", "pt-br"}) {
     auto t = ReportTexts::load(language, std::nullopt);
     ASSERT_TRUE(t) << language;
