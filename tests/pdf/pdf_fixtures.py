@@ -2,6 +2,7 @@
 (bench/report_pdf): a shop whose customer has records in four scripts and as many page views
 as asked, with a data map and maestro.yaml for it; reading a package back."""
 import json
+import os
 import pathlib
 import random
 import sqlite3
@@ -110,8 +111,9 @@ def make_shop(home: pathlib.Path, page_views: int, changes: int = 40, seed: int 
 
 def export(maestro, home: pathlib.Path, subject: str, formats: str, extra=()):
     """Runs `maestro dsar export` in `home`; returns its JSON outcome."""
-    env = {"MAESTRO_HOME": str(home / "home"), "MAESTRO_CONFIG": str(home / "maestro.yaml"), "MAESTRO_ACTOR": "test",
-           "PATH": "/usr/bin:/bin"}
+    # The caller's environment (sanitizer options in the sanitizer run), with this installation.
+    env = dict(os.environ, MAESTRO_HOME=str(home / "home"), MAESTRO_CONFIG=str(home / "maestro.yaml"),
+               MAESTRO_ACTOR="test")
     result = subprocess.run([maestro, "dsar", "export", "--subject", subject, "--out", "exports/", "--format", formats,
                              "--override-verification", "PDF report test", "--json", *extra],
                             capture_output=True, text=True, env=env, cwd=home)
