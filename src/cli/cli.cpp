@@ -50,6 +50,7 @@ Installation& Session::installation() {
     if (!home_option.empty()) overrides.home = home_option;
     if (!config_option.empty()) overrides.config = config_option;
     m_installation.emplace(must(open_installation(overrides)));
+    for (const auto& warning : m_installation->settings.warnings) err << "warning: " << warning << "\n";
   }
   return *m_installation;
 }

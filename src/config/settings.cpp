@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -10,6 +11,7 @@
 #include "config/embedded.hpp"
 #include "notify/letters.hpp"
 #include "notify/mailer.hpp"
+#include "package/report_texts.hpp"
 #include "store/sqlite_case_store.hpp"
 
 namespace maestro {
@@ -236,6 +238,43 @@ Status apply_config_file(Settings& s, const fs::path& file) {
 
 }  // namespace
 
+// Texts a language falls back to English for: report texts its report.yaml lacks, letters with
+// neither an operator's nor a built-in translation. Checked for the installation's language and
+// each language folder in templates_dir.
+std::vector<std::string> translation_warnings(const Settings& s) {
+  std::set<std::string> languages{s.language};
+  std::error_code ec;
+  if (s.templates_dir) {
+    for (const auto& entry : fs::directory_iterator(*s.templates_dir, ec)) {
+      if (entry.is_directory()) languages.insert(entry.path().filename().string());
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& language : languages) {
+    if (language == "en") continue;
+    auto texts = ReportTexts::load(language, s.templates_dir);
+    if (texts && !texts->missing_keys().empty()) {
+      out.push_back("the report texts in '" + language + "' lack " + std::to_string(texts->missing_keys().size()) +
+                    " key(s) (first: " + texts->missing_keys().front() + "): English is used for them");
+    }
+    std::vector<std::string> english_letters;
+    for (const auto& name : letter_names()) {
+      if (name == "manual-task") continue;  // to colleagues, in the installation's language
+      std::string relative = language + "/" + name + ".mustache";
+      bool own = s.templates_dir && fs::exists(*s.templates_dir / relative, ec);
+      bool built_in = std::any_of(embedded::files().begin(), embedded::files().end(),
+                                  [&](const auto& f) { return f.name == "templates/" + relative; });
+      if (!own && !built_in) english_letters.push_back(name);
+    }
+    if (!english_letters.empty()) {
+      std::string list;
+      for (const auto& name : english_letters) list += (list.empty() ? "" : ", ") + name;
+      out.push_back("no '" + language + "' translation of the letter(s) " + list + ": they are sent in English");
+    }
+  }
+  return out;
+}
+
 Result<Settings> load_settings(const SettingsOverrides& overrides) {
   Settings s;
   std::optional<fs::path> home = overrides.home ? overrides.home : env_path("MAESTRO_HOME");
@@ -262,6 +301,7 @@ Result<Settings> load_settings(const SettingsOverrides& overrides) {
   if (s.templates_dir) {
     if (auto ok = check_letter_templates(*s.templates_dir); !ok) return propagate(ok.error());
   }
+  s.warnings = translation_warnings(s);
   return s;
 }
 

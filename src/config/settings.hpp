@@ -95,6 +95,9 @@ struct Settings {
   std::string organisation_address, organisation_email, dpo_name;
   std::string language = "en";
   std::optional<std::filesystem::path> templates_dir;
+  // Found while loading, for the operator: texts that fall back to English ("templates/it lacks
+  // the letter refusal: it is sent in English"). Front ends print or log them.
+  std::vector<std::string> warnings;
   std::string mail_from;  // default: dpo_email
   std::string smtp_url;   // empty: write .eml files
   std::string smtp_tls = "try";

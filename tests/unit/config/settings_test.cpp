@@ -58,6 +58,28 @@ TEST(Settings, ABrokenLetterTemplateIsRefusedWhenTheSettingsLoad) {
       << s.error().message;
 }
 
+TEST(Settings, TextsThatFallBackToEnglishAreWarnedAboutWhenTheSettingsLoad) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "letters/it");
+  std::ofstream(dir / "letters/it/acknowledgement.mustache")
+      << "Subject: Richiesta ricevuta\n\nGentile {{subject_name}}\n";
+  std::ofstream(dir / "letters/it/report.yaml") << "language: it\ntitle: I tuoi dati personali\n";
+  std::ofstream(dir / "maestro.yaml") << "templates_dir: letters\nlanguage: it\n";
+  auto s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->warnings.size(), 2u);
+  EXPECT_NE(s->warnings[0].find("the report texts in 'it' lack"), std::string::npos) << s->warnings[0];
+  EXPECT_NE(s->warnings[1].find("no 'it' translation of the letter(s) verification-request,"), std::string::npos)
+      << s->warnings[1];
+  EXPECT_EQ(s->warnings[1].find("acknowledgement"), std::string::npos);  // the operator's own
+  // The built-in languages are complete: no warning.
+  std::ofstream(dir / "maestro.yaml", std::ios::trunc) << "language: pt-br\n";
+  std::filesystem::remove_all(dir / "letters");
+  s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_TRUE(s->warnings.empty()) << s->warnings.front();
+}
+
 TEST(Settings, MissingConfigFileIsNotFound) {
   testing::TempDir dir;
   auto s = load_settings({.home = dir.path(), .config = dir / "nope.yaml"});
