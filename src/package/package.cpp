@@ -191,8 +191,11 @@ struct PackageWriter::State {
         ++redactions_by_field[c.key() + "." + name];
         continue;
       }
-      if (field && is_own_contact(*field)) {
-        if (auto text = std::get_if<std::string>(&value)) redactor.learn_own(*text);
+      if (auto text = std::get_if<std::string>(&value)) {
+        if (field && is_own_contact(*field))
+          redactor.learn_own(*text);
+        else
+          redactor.learn_own_if_contact(*text);  // "values from their own records" are theirs
       }
       if (std::holds_alternative<std::monostate>(value))
         out[name] = nullptr;

@@ -159,6 +159,14 @@ void Redactor::learn_own(std::string_view value) {
   m_own_names.insert(std::string(value));
 }
 
+void Redactor::learn_own_if_contact(std::string_view value) {
+  if (value.size() > 320 || value.empty()) return;  // free text, not one address or number
+  std::vector<Span> spans;
+  find_emails(value, spans);
+  find_phones(value, spans);
+  if (spans.size() == 1 && spans[0].begin == 0 && spans[0].end == value.size()) learn_own(value);
+}
+
 bool Redactor::is_subjects_email(const std::string& email) const {
   return m_own_emails.contains(lower(email));
 }

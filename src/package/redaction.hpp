@@ -33,6 +33,9 @@ class Redactor {
   void learn_other(std::string_view value);
   // A value of one of the requester's own name or contact fields.
   void learn_own(std::string_view value);
+  // Any value of the requester's own records: one that is, whole, an email address or a phone
+  // number is theirs, wherever else it appears.
+  void learn_own_if_contact(std::string_view value);
 
   // `text` with other people's names, emails and phone numbers replaced by the marker. Each
   // replacement is told to `found` (kind, value, text before, text after), when given.

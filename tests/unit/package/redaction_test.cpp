@@ -51,6 +51,15 @@ TEST(Redaction, KnownNamesAreRedactedAsWholeWordsInAnyScript) {
   EXPECT_EQ(r.redact("Ticket 42", "f", {}), "Ticket 42");
 }
 
+TEST(Redaction, AnAddressOrNumberThatIsAWholeValueOfTheirOwnRecordsIsTheirs) {
+  Redactor r({{"email", "jane@example.com"}}, {});
+  r.learn_own_if_contact("+44 7700 900123");                    // their mobile, in a field of any category
+  r.learn_own_if_contact("Call bob@other.org on +1 555 0100");  // free text teaches nothing
+  EXPECT_EQ(r.redact("+44 7700 900123", "f", {}), "+44 7700 900123");
+  EXPECT_EQ(r.redact("my mobile 07700 900123, Bob's bob@other.org", "f", {}),
+            "my mobile 07700 900123, Bob's " + k_marker);
+}
+
 TEST(Redaction, ARestoredValueStaysButIsStillLookedUp) {
   Redactor r({{"email", "jane@example.com"}}, {"bob@other.org"});
   EXPECT_EQ(r.redact("cc bob@other.org", "f", {}), "cc bob@other.org");
