@@ -171,7 +171,12 @@ struct Loader {
       if (!e) return propagate(e.error());
       f.erasure = *e;
     }
+    if (node["references"] && !node["references"].IsSequence()) {
+      return invalid(where(file, node["references"]) +
+                     ": 'references' is a list, e.g. [{field: customers.id, direction: from}]");
+    }
     for (const auto& r : node["references"]) {
+      if (!r.IsMap()) return invalid(where(file, r) + ": a reference is {field: collection.field, direction: from|to}");
       pending.push_back({c.system, c.name, f.name, r["field"].as<std::string>(""), "",
                          r["direction"].as<std::string>(""), where(file, r)});
     }
@@ -338,7 +343,8 @@ struct Loader {
     }
     if (auto match = spec.settings.find("match"); match != spec.settings.end()) {
       if (spec.type != "textlog" || (match->second != "exact" && match->second != "by_kind"))
-        return invalid(where(file, node) + ": 'match' belongs to a textlog store and is 'by_kind' (the default: "
+        return invalid(where(file, node) +
+                       ": 'match' belongs to a textlog store and is 'by_kind' (the default: "
                        "emails in any case, phones by their digits, IPv6 however written) or 'exact'");
     }
     if (spec.settings.contains("path") && fs::path(spec.settings["path"]).is_relative()) {

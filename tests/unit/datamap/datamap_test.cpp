@@ -150,6 +150,18 @@ TEST_F(DataMapTest, ADanglingReferenceIsAnErrorWithItsLine) {
   EXPECT_NE(map.error().message.find("invoices.id"), std::string::npos);
 }
 
+TEST_F(DataMapTest, AReferenceOfTheWrongShapeIsNamedWithItsLine) {
+  std::string yaml = k_shop;
+  yaml.replace(yaml.find("references: [{field: customer.id, direction: from}]"), 51,
+               "references: {field: customer.id, direction: from}");
+  auto map = load(yaml);
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message.find("datamap.yaml:" + line_of(yaml, "references: {field: customer.id") +
+                                     ": 'references' is a list"),
+            std::string::npos)
+      << map.error().message;
+}
+
 TEST_F(DataMapTest, AnUnreachableCollectionIsAnError) {
   auto map = load(std::string(k_shop) + "      - name: audit\n        fields: [{name: note}]\n");
   ASSERT_FALSE(map);
