@@ -171,6 +171,12 @@ struct Loader {
       if (!e) return propagate(e.error());
       f.erasure = *e;
     }
+    // Locate follows references: one from another person's field (an agent's id) would export
+    // the agent's own records as the requester's.
+    if (f.other_person && node["references"]) {
+      return invalid(where(file, node["references"]) + ": '" + f.name +
+                     "' holds another person's data (other_person): it cannot lead to other records");
+    }
     if (node["references"] && !node["references"].IsSequence()) {
       return invalid(where(file, node["references"]) +
                      ": 'references' is a list, e.g. [{field: customers.id, direction: from}]");

@@ -162,6 +162,17 @@ TEST_F(DataMapTest, AReferenceOfTheWrongShapeIsNamedWithItsLine) {
       << map.error().message;
 }
 
+TEST_F(DataMapTest, AnotherPersonsFieldCannotLeadToRecords) {
+  std::string yaml = k_shop;
+  const std::string reference = "references: [{field: customer.id, direction: from}]";
+  yaml.replace(yaml.find(reference), reference.size(), "other_person: true\n            " + reference);
+  auto map = load(yaml);
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message.find("holds another person's data (other_person): it cannot lead to other records"),
+            std::string::npos)
+      << map.error().message;
+}
+
 TEST_F(DataMapTest, AnUnreachableCollectionIsAnError) {
   auto map = load(std::string(k_shop) + "      - name: audit\n        fields: [{name: note}]\n");
   ASSERT_FALSE(map);
