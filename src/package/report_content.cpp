@@ -273,7 +273,7 @@ Status ReportContent::each_row(const ReportSection& s, const ReportColumns& colu
   while (std::getline(spool, line)) {
     json record = json::parse(line, nullptr, false);
     if (record.is_discarded()) {
-      Error error = fail(ErrorCode::internal, "a spooled record is unreadable: " + s.spool.string()).error();
+      Error error{ErrorCode::internal, "a spooled record is unreadable: " + s.spool.string()};
       if (!m_error) m_error = error;
       return propagate(error);
     }
