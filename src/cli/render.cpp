@@ -122,20 +122,6 @@ std::string redactions_text(const Case& c) {
   return out.str();
 }
 
-std::string redactions_json(const Case& c) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& r : c.redactions) {
-    list.push_back({{"id", r.id},
-                    {"field", r.field},
-                    {"kind", r.kind},
-                    {"value", r.value},
-                    {"before", r.before},
-                    {"after", r.after},
-                    {"status", r.status}});
-  }
-  return nlohmann::json{{"case", c.number}, {"redactions", list}}.dump(2);
-}
-
 std::string case_table(const std::vector<CaseView>& views) {
   std::ostringstream out;
   out << pad("CASE", 15) << pad("STATE", 23) << pad("JURISDICTION", 13) << pad("RIGHTS", 26) << pad("RECEIVED", 12)

@@ -13,7 +13,6 @@ std::string case_text(const CaseView& v, const Policy& policy);
 std::string case_table(const std::vector<CaseView>& views);
 // The latest package's redactions of other people's data, each before and after, for the DPO.
 std::string redactions_text(const Case& c);
-std::string redactions_json(const Case& c);
 std::string audit_event_text(const AuditEvent& e);
 std::string audit_event_json_line(const AuditEvent& e);
 

@@ -195,4 +195,18 @@ std::string jobs_json(Desk& desk, const std::vector<JobRecord>& jobs, int indent
   return out.dump(indent);
 }
 
+std::string redactions_json(const Case& c, int indent) {
+  json list = json::array();
+  for (const auto& r : c.redactions) {
+    list.push_back({{"id", r.id},
+                    {"field", r.field},
+                    {"kind", r.kind},
+                    {"value", r.value},
+                    {"before", r.before},
+                    {"after", r.after},
+                    {"status", r.status}});
+  }
+  return json{{"case", c.number}, {"redactions", list}}.dump(indent);
+}
+
 }  // namespace maestro

@@ -12,6 +12,8 @@ namespace maestro {
 // A case with its deadlines, personal fields opened (the caller decides who may see them).
 std::string case_json(const CaseView& v, int indent = 2);
 std::string cases_json(const std::vector<CaseView>& views, int indent = 2);
+// The latest package's redactions (Art. 15(4)), values and text before/after opened, for the DPO.
+std::string redactions_json(const Case& c, int indent = 2);
 // A page of the queue: {"cases": [summary...], "next_cursor": ...}; no personal data.
 std::string queue_json(const QueuePage& page);  // compact
 // Legal holds: reason, who placed them, how many identifiers (never which), details opened.

@@ -110,7 +110,8 @@ struct PackageWriter::State {
   std::vector<Redaction> redaction_list;
   std::set<std::string> other_emails, other_phones;  // in the records' text, as found by add()
   bool sealed = false;
-  std::vector<std::string> written;  // files to seal, relative to dir
+  std::vector<std::string> written;        // files to seal, relative to dir
+  std::map<std::string, FileHash> hashed;  // by file, once written and hashed
 
   State(fs::path d, const DataMap& m, PackageInfo i, std::set<PackageFormat> f)
       : dir(std::move(d)),
@@ -353,13 +354,33 @@ struct PackageWriter::State {
     return {};
   }
 
-  // Streamed from the spools: a report of millions of records must not be held in memory.
+  // What both reports draw from: the records stay in the spools, never in memory.
+  ReportInput report_input() const {
+    ReportInput input{info, map, *info.sender.texts, {}};
+    for (const auto& [key, spool] : spools)
+      input.sections.push_back({spool.collection, spool.count, spool.columns, spool.path});
+    return input;
+  }
+
+  // The SHA-256 and size of every file written so far; each file is read once, for the PDF's
+  // list and the manifest alike.
+  Result<std::vector<FileHash>> hashes_of_written() {
+    std::vector<FileHash> out;
+    for (const auto& name : written) {
+      auto known = hashed.find(name);
+      if (known == hashed.end()) {
+        auto hash = sha256_file_hex(dir / name);
+        if (!hash) return propagate(hash.error());
+        known = hashed.emplace(name, FileHash{name, *hash, fs::file_size(dir / name)}).first;
+      }
+      out.push_back(known->second);
+    }
+    return out;
+  }
+
   Status write_html() {
     const std::string name = "report.html";
-    ReportInput input{info, map, *info.sender.texts, {}};
-    for (auto& [key, spool] : spools)
-      input.sections.push_back({spool.collection, spool.count, spool.columns, spool.path});
-    if (auto ok = write_report_html(dir / name, input); !ok) return ok;
+    if (auto ok = write_report_html(dir / name, report_input()); !ok) return ok;
     written.push_back(name);
     return {};
   }
@@ -367,16 +388,9 @@ struct PackageWriter::State {
   // Drawn after the other files, so that it can give their SHA-256 (not its own, nor the manifest's).
   Status write_pdf() {
     const std::string name = "report.pdf";
-    ReportInput input{info, map, *info.sender.texts, {}};
-    for (auto& [key, spool] : spools)
-      input.sections.push_back({spool.collection, spool.count, spool.columns, spool.path});
-    std::vector<FileHash> hashes;
-    for (const auto& file : written) {
-      auto hash = sha256_file_hex(dir / file);
-      if (!hash) return propagate(hash.error());
-      hashes.push_back({file, *hash, fs::file_size(dir / file)});
-    }
-    if (auto ok = write_report_pdf(dir / name, input, hashes); !ok) return ok;
+    auto hashes = hashes_of_written();
+    if (!hashes) return propagate(hashes.error());
+    if (auto ok = write_report_pdf(dir / name, report_input(), *hashes); !ok) return ok;
     written.push_back(name);
     return {};
   }
@@ -414,12 +428,10 @@ struct PackageWriter::State {
   }
 
   Status write_manifest() {
+    auto hashes = hashes_of_written();
+    if (!hashes) return propagate(hashes.error());
     json files = json::array();
-    for (const auto& name : written) {
-      auto hash = sha256_file_hex(dir / name);
-      if (!hash) return propagate(hash.error());
-      files.push_back({{"file", name}, {"sha256", *hash}, {"bytes", fs::file_size(dir / name)}});
-    }
+    for (const auto& f : *hashes) files.push_back({{"file", f.file}, {"sha256", f.sha256}, {"bytes", f.bytes}});
     return write_file("manifest.json",
                       json{{"case", info.case_number}, {"algorithm", "SHA-256"}, {"files", files}}.dump(2));
   }
