@@ -196,8 +196,8 @@ class HttpApi : public ::testing::Test {
   void SetUp() override {
     fs::path cli = k_root / "tests/servers/node/node_modules/json-server/lib/cli/bin.js";
     if (!fs::exists(cli)) {
-      if (testing::datasets_required()) FAIL() << "json-server is not installed (scripts/bootstrap installs it)";
-      GTEST_SKIP() << "json-server is not installed (scripts/bootstrap runs npm ci in tests/servers/node)";
+      if (testing::datasets_required()) FAIL() << "json-server is not installed (scripts/bootstrap --test installs it)";
+      GTEST_SKIP() << "json-server is not installed (scripts/bootstrap --test runs npm ci in tests/servers/node)";
     }
     ASSERT_TRUE(serve(help_desk()));
   }

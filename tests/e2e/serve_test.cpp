@@ -103,7 +103,7 @@ class Serve : public ::testing::Test {
     if (!fs::exists(answers)) return;
     fs::path root = MAESTRO_SOURCE_ROOT;
     if (!fs::exists(root / "tests/servers/node/node_modules/ajv")) {
-      ADD_FAILURE() << "the OpenAPI checker's npm packages are missing: run scripts/bootstrap";
+      ADD_FAILURE() << "the OpenAPI checker's npm packages are missing: run scripts/bootstrap --test";
       return;
     }
     std::string command = "node " + (root / "tests/api/validate.mjs").string() + " " +

@@ -33,7 +33,7 @@ class Verification : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists("/usr/bin/python3") || std::system("/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null") != 0) {
-      if (testing::datasets_required()) FAIL() << "python3-aiosmtpd is missing (scripts/bootstrap installs it)";
+      if (testing::datasets_required()) FAIL() << "python3-aiosmtpd is missing (scripts/bootstrap --test installs it)";
       GTEST_SKIP() << "python3-aiosmtpd is not installed: skipping the mail tests";
     }
     ASSERT_TRUE(smtp.start());

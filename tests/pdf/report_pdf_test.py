@@ -194,7 +194,7 @@ def main():
     for tool, package in [("pdftotext", "poppler-utils"), ("pdffonts", "poppler-utils"), ("qpdf", "qpdf"),
                           ("7z", "p7zip-full")]:
         if not shutil.which(tool):
-            skip(f"{tool} is not installed (scripts/bootstrap installs {package})")
+            skip(f"{tool} is not installed (scripts/bootstrap --test installs {package})")
     artifacts = pathlib.Path(args.artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
     work = pathlib.Path(tempfile.mkdtemp(prefix="maestro-pdf-"))

@@ -51,7 +51,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
-    skip("python3-selenium is not installed (scripts/bootstrap installs it)")
+    skip("python3-selenium is not installed (scripts/bootstrap --test installs it)")
 
 
 class Failure(Exception):
@@ -714,9 +714,9 @@ def main():
     parser.add_argument("--artifacts", required=True)
     args = parser.parse_args()
     if not (shutil.which("chromium") or os.path.exists("/usr/bin/chromium")):
-        skip("chromium is not installed (scripts/bootstrap installs it)")
+        skip("chromium is not installed (scripts/bootstrap --test installs it)")
     if not AXE.exists():
-        skip("axe-core is not installed (scripts/bootstrap runs npm ci in tests/servers/node)")
+        skip("axe-core is not installed (scripts/bootstrap --test runs npm ci in tests/servers/node)")
     artifacts = pathlib.Path(args.artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
     for old in artifacts.glob("dashboard-*.png"):

@@ -235,13 +235,13 @@ def main():
     try:
         import selenium  # noqa: F401
     except ImportError:
-        skip("python3-selenium is not installed (scripts/bootstrap installs it)")
+        skip("python3-selenium is not installed (scripts/bootstrap --test installs it)")
     if not (shutil.which("chromium") or os.path.exists("/usr/bin/chromium")):
-        skip("chromium is not installed (scripts/bootstrap installs it)")
+        skip("chromium is not installed (scripts/bootstrap --test installs it)")
     if not shutil.which("java"):
-        skip("java is not installed (scripts/bootstrap installs default-jre-headless)")
+        skip("java is not installed (scripts/bootstrap --test installs default-jre-headless)")
     if not AXE.exists() or not VNU.exists():
-        skip("axe-core or vnu-jar is missing (scripts/bootstrap runs npm ci in tests/servers/node)")
+        skip("axe-core or vnu-jar is missing (scripts/bootstrap --test runs npm ci in tests/servers/node)")
     artifacts = pathlib.Path(args.artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
     work = pathlib.Path(tempfile.mkdtemp(prefix="maestro-report-"))
