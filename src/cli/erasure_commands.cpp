@@ -161,7 +161,9 @@ void add_delete(CLI::App& dsar, Session& s) {
                                                      "complete the erasure"});
     }
     if (o.proof && o.proof->remaining == 0 && o.proof->unsearched.empty() && !o.proof->manual_pending.empty()) {
-      fail_command(Error{ErrorCode::failed_precondition,
+      // Not a refusal: the automatic part is done and on record. Like a store that is down, the
+      // rest needs time (people), then the same command again: "unavailable", exit 5.
+      fail_command(Error{ErrorCode::unavailable,
                          "waiting for " + std::to_string(o.proof->manual_pending.size()) +
                              " manual system(s); their owners confirm with 'maestro tasks done', then run this "
                              "command again"});

@@ -2,6 +2,7 @@
 // (API tokens for machine clients).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -24,6 +25,27 @@ void queue_daily_sweep(Desk& desk, int hour, std::ostream& err) {
   if (since_midnight < std::chrono::hours{hour}) return;
   auto queued = desk.enqueue_job({"sweep", "", "{}", 3, "daily-sweep-" + format_date(date_of(now))});
   if (!queued) err << "warning: the daily sweep could not be queued: " << queued.error().message << "\n";
+}
+
+// Where to go once the service is up, and what a fresh installation still lacks: somebody must be
+// able to sign in to the dashboard, and without a data map an export finds nothing.
+void print_what_next(Session& s, const std::string& base, bool has_data_map) {
+  s.out << "  Requesters' portal:       " << base << "/portal\n"
+        << "  Privacy team's dashboard: " << base << "/dashboard\n";
+  auto accounts = s.desk().operators();
+  bool can_sign_in = accounts && std::ranges::any_of(*accounts, [](const OperatorAccount& a) {
+                       return !a.disabled_at && !a.password_hash.empty();
+                     });
+  if (!can_sign_in) {
+    s.out << "There is no operator who can sign in to the dashboard yet. Open an account (it prints a one-time\n"
+             "link for its owner to choose a password):\n"
+             "  maestro user add --email you@example.com --role dpo\n";
+  }
+  if (!has_data_map) {
+    s.out << "There is no data map (datamap: in maestro.yaml): requests can be taken in, but an export\n"
+             "or erasure has no store to search. See docs/configuration.md.\n";
+  }
+  s.out << std::flush;
 }
 
 void add_serve(CLI::App& app, Session& s) {
@@ -93,9 +115,9 @@ void add_serve(CLI::App& app, Session& s) {
     auto server = must(HttpServer::start(http, [&service](const HttpRequest& r) { return service.handle(r); }));
     std::string scheme = o->tls_cert.empty() ? "http" : "https";
     std::string host = o->listen.substr(0, o->listen.rfind(':'));
-    s.out << "Maestro is serving on " << scheme << "://" << host << ":" << server->port() << "/ (" << o->workers
-          << " job worker(s)); stop with Ctrl-C.\n"
-          << std::flush;
+    std::string base = scheme + "://" + host + ":" + std::to_string(server->port());
+    s.out << "Maestro is serving on " << base << "/ (" << o->workers << " job worker(s)); stop with Ctrl-C.\n";
+    print_what_next(s, base, map != nullptr);
     auto next_check = std::chrono::steady_clock::now();
     run_until_stopped([&] {
       if (std::chrono::steady_clock::now() < next_check) return;
@@ -207,11 +229,9 @@ void add_users(CLI::App& app, Session& s) {
       "Example:\n  maestro user add --email olivia@example.com --role operator");
   add->callback([&s, ao] {
     Role role = must(parse_role(ao->role));
-    NewOperator made = must(s.desk().add_operator(ao->email, role));
-    if (!ao->password_stdin) return print_password_link(s, made, ao->json);
-    must(s.desk().set_password(made.link_secret, password_from_stdin(s)));
-    s.out << "Account #" << made.account.id << " " << made.account.email << " (" << made.account.role
-          << ") can sign in.\n";
+    if (!ao->password_stdin) return print_password_link(s, must(s.desk().add_operator(ao->email, role)), ao->json);
+    OperatorAccount account = must(s.desk().add_operator_with_password(ao->email, role, password_from_stdin(s)));
+    s.out << "Account #" << account.id << " " << account.email << " (" << account.role << ") can sign in.\n";
   });
   auto* list = user->add_subcommand("list", "List accounts: role, state, failed sign-ins");
   list->callback([&s] {

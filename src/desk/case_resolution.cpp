@@ -1,5 +1,7 @@
 #include "desk/case_resolution.hpp"
 
+#include <algorithm>
+
 namespace maestro {
 
 bool ready_for_work(CaseState s) {
@@ -43,10 +45,9 @@ Result<CaseView> find_or_open(Desk& desk, const CaseResolution& r, const std::ve
   intake.jurisdiction = r.jurisdiction;
   intake.channel = "other";
   intake.tenants = r.tenants;
-  auto created = desk.intake(intake);
-  if (!created) return propagate(created.error());
-  ad_hoc = true;
-  return desk.override_verification(created->c.number, *r.override_reason);
+  auto created = desk.intake_verified_elsewhere(intake, *r.override_reason);
+  if (created) ad_hoc = true;
+  return created;
 }
 
 }  // namespace
@@ -57,6 +58,15 @@ Result<ResolvedCase> resolve_working_case(Desk& desk, const CaseResolution& r,
   auto found = find_or_open(desk, r, ids, out.ad_hoc);
   if (!found) return propagate(found.error());
   out.view = std::move(*found);
+  bool asked = r.serves.empty() || std::any_of(r.serves.begin(), r.serves.end(), [&](Right wanted) {
+                 return std::find(out.view.c.rights.begin(), out.view.c.rights.end(), wanted) != out.view.c.rights.end();
+               });
+  if (!asked) {
+    std::string served;
+    for (Right s : r.serves) served += (served.empty() ? "" : " or ") + std::string(right_name(s));
+    return precondition("case " + out.view.c.number + " does not request " + served + " (rights: " +
+                        join_rights(out.view.c.rights) + "); log that request as its own case");
+  }
   if (out.view.c.state == CaseState::verified) {
     auto started = desk.start(out.view.c.number);
     if (!started) return propagate(started.error());

@@ -19,7 +19,14 @@ struct CaseResolution {
   std::string jurisdiction = "gdpr";  // for an ad-hoc case
   std::string rights = "access";      // for an ad-hoc case
   std::optional<std::string> override_reason;
+  // The rights this work serves: the case must ask for one of them, checked before the case is
+  // started (a refused call leaves the case as it was). Empty: any.
+  std::vector<Right> serves;
 };
+
+// What each kind of work serves.
+inline const std::vector<Right> k_export_serves{Right::access, Right::portability, Right::ccpa_know};
+inline const std::vector<Right> k_erasure_serves{Right::erasure, Right::ccpa_delete};
 
 struct ResolvedCase {
   CaseView view;

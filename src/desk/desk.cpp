@@ -213,6 +213,20 @@ Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
   return IntakeResult{std::move(c), std::move(*deadlines)};
 }
 
+Result<CaseView> Desk::intake_verified_elsewhere(const IntakeRequest& request, std::string_view reason) {
+  std::optional<CaseView> made;
+  Status done = m_store.transaction([&]() -> Status {
+    auto created = intake(request);  // nested: a refused reason takes the new case back with it
+    if (!created) return propagate(created.error());
+    auto verified = override_verification(created->c.number, reason);
+    if (!verified) return propagate(verified.error());
+    made = std::move(*verified);
+    return {};
+  });
+  if (!done) return propagate(done.error());
+  return std::move(*made);
+}
+
 Result<Desk::IdempotentIntake> Desk::intake_once(const IntakeRequest& request, std::string_view key,
                                                  std::string_view request_text) {
   if (key.empty() || key.size() > 200) return invalid("an idempotency key is 1 to 200 characters");

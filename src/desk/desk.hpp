@@ -177,6 +177,9 @@ class Desk {
   // Open cases that name any of these identifiers, oldest first.
   Result<std::vector<CaseView>> open_cases_for(const std::vector<SubjectIdentifier>& identifiers);
   // Records that identity was checked outside Maestro; the operator's reason is kept encrypted.
+  // Logs a case and records at once that identity was verified elsewhere (an ad-hoc export or
+  // erasure); a refused reason leaves no case behind.
+  Result<CaseView> intake_verified_elsewhere(const IntakeRequest& request, std::string_view reason);
   Result<CaseView> override_verification(std::string_view number, std::string_view reason);
   // Records a delivered package on the case, with an `export` audit event carrying `details_json`;
   // the package's redactions (sealed with the case) replace the previous package's for review.
@@ -285,6 +288,9 @@ class Desk {
   // Argon2id; links, sessions and client addresses are kept as keyed hashes only.
   // Opens an account without a password; the link (valid 72 hours) lets its owner choose one.
   Result<NewOperator> add_operator(std::string_view email, Role role);
+  // Opens an account with its password set at once (scripts, the demo); a password the rules
+  // refuse leaves no account behind.
+  Result<OperatorAccount> add_operator_with_password(std::string_view email, Role role, std::string_view password);
   Result<std::vector<OperatorAccount>> operators();
   // Disables the account and ends its sessions at once.
   Status disable_operator(std::string_view email);

@@ -530,7 +530,8 @@ DropApiSettings api_settings(const Settings& settings) {
 
 Result<DropDownloadResult> download_drop_lists(Desk& desk, const Settings& settings, const std::filesystem::path& zip) {
   auto got = drop_download(api_settings(settings), zip, desk.clock().now());
-  const char* outcome = !got ? "failed" : got->state == DropDownloadState::saved ? "ok" : got->state == DropDownloadState::preparing ? "preparing" : "no-data";
+  // The state's API refusing our key is a refusal (nothing changed here), any other error a failure.
+  const char* outcome = !got ? (got.error().code == ErrorCode::permission_denied ? "refused" : "failed") : got->state == DropDownloadState::saved ? "ok" : got->state == DropDownloadState::preparing ? "preparing" : "no-data";
   json details{{"file", zip.filename().string()}};
   if (!got) details["error"] = got.error().message;
   if (auto ok = desk.record_action("", "drop-download", outcome, details.dump()); !ok) return propagate(ok.error());

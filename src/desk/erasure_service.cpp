@@ -123,7 +123,8 @@ class Eraser {
     if (!known) return propagate(known.error());
     if (auto refused = refuse_if_held(*known); !refused) return propagate(refused.error());
 
-    CaseResolution resolution{r.subjects, r.case_number, r.tenants, r.jurisdiction, "erasure", r.override_reason};
+    CaseResolution resolution{r.subjects,     r.case_number,    r.tenants, r.jurisdiction,
+                              "erasure",      r.override_reason, k_erasure_serves};
     auto resolved = resolve_working_case(m_desk, resolution, given);
     if (!resolved) return propagate(resolved.error());
     const CaseView& view = resolved->view;

@@ -162,7 +162,8 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
   if (!ids) return propagate(ids.error());
   if (ids->empty() && !r.case_number) return invalid("give --subject KIND:VALUE or --case ID");
 
-  CaseResolution resolution{r.subjects, r.case_number, r.tenants, r.jurisdiction, "access", r.override_reason};
+  CaseResolution resolution{r.subjects, r.case_number,     r.tenants,
+                            r.jurisdiction, "access", r.override_reason, k_export_serves};
   auto resolved = resolve_working_case(desk, resolution, *ids);
   if (!resolved) return propagate(resolved.error());
   PreparedExport p =
@@ -201,7 +202,8 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
   for (const auto& positions : case_batches(cases, r.batch_size)) {
     std::vector<PreparedExport> batch;
     for (std::size_t i : positions) {
-      CaseResolution resolution{{}, cases[i].c.number, {}, cases[i].c.jurisdiction, "access", std::nullopt};
+      CaseResolution resolution{{}, cases[i].c.number, {}, cases[i].c.jurisdiction, "access", std::nullopt,
+                                k_export_serves};
       auto resolved = resolve_working_case(desk, resolution, {});
       if (!resolved) {
         outcome.refused.push_back({cases[i].c.number, resolved.error().message});

@@ -17,7 +17,8 @@ Result<IntakeRequest> parse_intake_json(std::string_view text) {
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
-    return invalid(std::string("the request is not valid JSON: ") + e.what());
+    // The parser's own wording ("[json.exception.parse_error.101] ...") means nothing to a client.
+    return invalid("the request is not valid JSON (it goes wrong at byte " + std::to_string(e.byte) + ")");
   }
   if (!j.is_object()) return invalid("the request must be a JSON object");
   static const std::vector<std::string> keys{"subject",      "subjects", "name",     "rights",  "right",

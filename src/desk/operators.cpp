@@ -96,6 +96,32 @@ Result<NewOperator> Desk::add_operator(std::string_view email, Role role) {
   return made;
 }
 
+Result<OperatorAccount> Desk::add_operator_with_password(std::string_view email, Role role, std::string_view password) {
+  auto address = normalise_email(email);
+  if (!address) return propagate(address.error());
+  // Every check before anything is written: a refused password leaves no account behind.
+  if (auto ok = check_password_rules(password, *address); !ok) return propagate(ok.error());
+  auto hash = hash_password(password);
+  if (!hash) return propagate(hash.error());
+  OperatorAccount account;
+  account.email = *address;
+  account.role = role_name(role);
+  account.created_at = m_clock.now();
+  account.created_by = m_actor;
+  account.password_hash = *hash;
+  Status done = m_store.transaction([&]() -> Status {
+    auto id = m_store.add_operator(account);
+    if (!id) return propagate(id.error());
+    account.id = *id;
+    if (auto ok = append_audit("", "operator-added", "ok", nlohmann::json{{"operator", *id}, {"role", account.role}}.dump());
+        !ok)
+      return ok;
+    return append_audit("", "password-set", "ok", nlohmann::json{{"operator", *id}}.dump());
+  });
+  if (!done) return propagate(done.error());
+  return account;
+}
+
 Result<std::vector<OperatorAccount>> Desk::operators() {
   return m_store.load_operators();
 }

@@ -49,11 +49,12 @@ bool requests_rectification(const Case& c) {
 }
 
 // The case to act for: any state for a preview, else verified (moved to in_progress).
-Result<CaseView> case_for(Desk& desk, const std::string& number, bool preview) {
+Result<CaseView> case_for(Desk& desk, const std::string& number, bool preview, std::vector<Right> serves) {
   if (number.empty()) return invalid("give the case: --case ID");
   if (preview) return desk.find(number);
   CaseResolution resolution;
   resolution.case_number = number;
+  resolution.serves = std::move(serves);
   auto resolved = resolve_working_case(desk, resolution, {});
   if (!resolved) return propagate(resolved.error());
   return std::move(resolved->view);
@@ -75,7 +76,7 @@ bool requests_any(const Case& c, std::initializer_list<Right> rights) {
 Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const RectifyRequest& r) {
   auto corrections = parse_corrections(map, r.corrections);
   if (!corrections) return propagate(corrections.error());
-  auto view = case_for(desk, r.case_number, r.preview);
+  auto view = case_for(desk, r.case_number, r.preview, {Right::rectification});
   if (!view) return propagate(view.error());
   if (!requests_rectification(view->c)) {
     return precondition("case " + view->c.number +
@@ -101,7 +102,10 @@ Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRe
     return precondition("the data map marks no collection for " + what + ": add '" + what +
                         ": {field: ..., value: ..., lifted: ...}' to the collections whose processing must stop");
   }
-  auto view = case_for(desk, r.case_number, r.preview);
+  std::vector<Right> serves = restriction ? std::vector<Right>{Right::restriction}
+                                          : std::vector<Right>{Right::objection, Right::automated_decision_opt_out,
+                                                               Right::ccpa_opt_out_of_sale};
+  auto view = case_for(desk, r.case_number, r.preview, serves);
   if (!view) return propagate(view.error());
   bool requested =
       restriction

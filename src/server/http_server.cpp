@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/url_text.hpp"
+
 namespace maestro {
 
 namespace {
@@ -35,9 +37,22 @@ MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char*
   return MHD_YES;
 }
 
+// libmicrohttpd would decode %XX itself, into C strings: a %00 would silently cut the path
+// ("DSAR-2026-002%00" served as DSAR-2026-002). It leaves them as sent; we decode strictly.
+size_t keep_escaped(void*, MHD_Connection*, char* text) {
+  return std::strlen(text);
+}
+
 MHD_Result collect_argument(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  auto& query = *static_cast<std::map<std::string, std::string>*>(cls);
-  query.emplace(key ? key : "", value ? value : "");
+  auto& request = *static_cast<HttpRequest*>(cls);
+  auto name = strict_url_decode(key ? key : "", true);
+  auto text = strict_url_decode(value ? value : "", true);
+  if (!name || !text) {
+    if (request.malformed.empty())
+      request.malformed = "the query has " + (name ? text.error().message : name.error().message);
+    return MHD_YES;
+  }
+  request.query.emplace(std::move(*name), std::move(*text));
   return MHD_YES;
 }
 
@@ -123,14 +138,16 @@ class HttpServer::Impl {
                                   reinterpret_cast<sockaddr*>(&m_address), MHD_OPTION_THREAD_POOL_SIZE, threads,
                                   MHD_OPTION_CONNECTION_TIMEOUT, m_options.idle_timeout_seconds,
                                   MHD_OPTION_CONNECTION_LIMIT, m_options.connection_limit, MHD_OPTION_NOTIFY_COMPLETED,
-                                  &Impl::on_completed, this, MHD_OPTION_END);
+                                  &Impl::on_completed, this, MHD_OPTION_UNESCAPE_CALLBACK, &keep_escaped, nullptr,
+                                  MHD_OPTION_END);
     } else {
       m_daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::on_request, this, MHD_OPTION_SOCK_ADDR,
                                   reinterpret_cast<sockaddr*>(&m_address), MHD_OPTION_THREAD_POOL_SIZE, threads,
                                   MHD_OPTION_CONNECTION_TIMEOUT, m_options.idle_timeout_seconds,
                                   MHD_OPTION_CONNECTION_LIMIT, m_options.connection_limit, MHD_OPTION_NOTIFY_COMPLETED,
                                   &Impl::on_completed, this, MHD_OPTION_HTTPS_MEM_CERT, m_cert.c_str(),
-                                  MHD_OPTION_HTTPS_MEM_KEY, m_key.c_str(), MHD_OPTION_END);
+                                  MHD_OPTION_HTTPS_MEM_KEY, m_key.c_str(), MHD_OPTION_UNESCAPE_CALLBACK,
+                                  &keep_escaped, nullptr, MHD_OPTION_END);
     }
     if (!m_daemon) {
       return fail(ErrorCode::unavailable, "cannot listen on " + m_options.listen +
@@ -164,12 +181,14 @@ class HttpServer::Impl {
     }
     HttpRequest request;
     request.method = method ? method : "";
-    request.path = url ? url : "";
+    if (auto path = strict_url_decode(url ? url : "", false)) request.path = std::move(*path);
+    else request.malformed = "the address has " + path.error().message;
+    request.tls = !self->m_cert.empty();
     request.body = std::move(pending->body);
     request.body_too_large = pending->too_large;
     request.client = client_address(connection);
     MHD_get_connection_values(connection, MHD_HEADER_KIND, &collect_header, &request.headers);
-    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &collect_argument, &request.query);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &collect_argument, &request);
     HttpResponse response;
     try {
       response = self->m_handler(request);

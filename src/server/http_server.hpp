@@ -24,6 +24,10 @@ struct HttpRequest {
   std::string method;
   std::string path;                            // decoded, without the query
   std::map<std::string, std::string> query;    // decoded; a repeated key keeps its first value
+  // Why the address cannot be taken as sent (a NUL, bad UTF-8, a broken %-escape); empty when it
+  // can. The server still calls the handler, which answers 400 in its own format.
+  std::string malformed;
+  bool tls = false;  // it came over this server's own TLS
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;
   bool body_too_large = false;  // more than HttpOptions::max_body arrived; `body` is empty

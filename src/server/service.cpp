@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -133,6 +134,9 @@ class Service::Impl {
     HttpResponse response = dispatch(request, route);
     response.headers.emplace_back("X-Content-Type-Options", "nosniff");
     response.headers.emplace_back("Cache-Control", "no-store");
+    // Under TLS (ours, or a trusted proxy's), browsers are told to never come back over plain HTTP.
+    if (request.tls || effective_client(request, m_installation.settings.server.trusted_proxies).second)
+      response.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
     double seconds = std::chrono::duration<double>(Clockwork::now() - started).count();
     m_metrics.record(route, request.method, response.status, seconds);
     log_access(request.method, route, response, seconds);
@@ -144,6 +148,10 @@ class Service::Impl {
     if (r.body_too_large) {
       route = "too-large";
       return problem(413, "the request body is larger than the server accepts");
+    }
+    if (!r.malformed.empty()) {
+      route = "malformed";
+      return problem(400, r.malformed);
     }
     auto parts = split_path(r.path);
     for (const auto& p : parts) {
@@ -171,13 +179,13 @@ class Service::Impl {
       if (!store) return problem(503, store.error().message);
       auto [client, secure] = effective_client(r, m_installation.settings.server.trusted_proxies);
       (void)client;
-      return m_portal.handle(r, **store, secure || m_tls, route);
+      return m_portal.handle(r, **store, secure || r.tls, route);
     }
     if (parts[0] == "dashboard" || r.path == "/static/maestro.css") {
       auto store = m_stores.borrow();
       if (!store) return problem(503, store.error().message);
       auto [client, secure] = effective_client(r, m_installation.settings.server.trusted_proxies);
-      return m_dashboard.handle(r, **store, client, secure || m_tls, route);
+      return m_dashboard.handle(r, **store, client, secure || r.tls, route);
     }
     return problem(404, "no such resource");
   }
@@ -227,7 +235,13 @@ class Service::Impl {
 
   Result<Caller> authenticate(const HttpRequest& r, Desk& desk) {
     auto header = r.headers.find("authorization");
-    if (header == r.headers.end() || !header->second.starts_with("Bearer ")) {
+    // The scheme's name is case-insensitive (RFC 9110 11.1): "bearer" is as good as "Bearer".
+    auto is_bearer = [](const std::string& value) {
+      return value.size() > 7 && value[6] == ' ' &&
+             std::equal(value.begin(), value.begin() + 6, "bearer",
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    };
+    if (header == r.headers.end() || !is_bearer(header->second)) {
       return fail(ErrorCode::permission_denied, "401:send 'Authorization: Bearer <token>' (maestro token create)");
     }
     auto token = desk.authenticate_token(header->second.substr(7));
@@ -473,7 +487,6 @@ class Service::Impl {
   StorePool m_stores;
   Dashboard m_dashboard{m_installation, m_clock, m_pool, m_map};
   Portal m_portal{m_installation, m_clock, m_map};
-  bool m_tls = !m_installation.settings.server.tls_cert.empty();
   HttpMetrics m_metrics;
   std::ostream& m_access_log;
   std::mutex m_log_mutex;

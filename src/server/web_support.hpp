@@ -9,12 +9,12 @@
 #include <string_view>
 
 #include "server/http_server.hpp"
+#include "server/url_text.hpp"
 
 namespace maestro {
 
 // A file of data/web/ (compiled in), e.g. "en/layout.mustache"; empty when there is none.
 std::string web_file(const std::string& name);
-std::string url_decode(std::string_view text);
 // An application/x-www-form-urlencoded body; a repeated field keeps its first value.
 std::map<std::string, std::string> parse_form(std::string_view body);
 std::string cookie_value(const HttpRequest& r, const std::string& name);

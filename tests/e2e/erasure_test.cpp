@@ -409,7 +409,7 @@ TEST_F(ShopErasure, AManualSystemBecomesATaskForItsOwnerAndJoinsTheProofWhenDone
       "dsar",    "delete", "--subject", shop.sample_email, "--map", "shop/datamap.yaml", "--override-verification",
       k_override};
   RunResult first = m.run(erase);
-  EXPECT_EQ(first.exit_code, 4) << first.err << first.out;
+  EXPECT_EQ(first.exit_code, 5) << first.err << first.out;
   EXPECT_NE(first.out.find("MANUAL: paper-archive: task #1 (erase) for archive-team@demo-shop.example"),
             std::string::npos)
       << first.out;

@@ -174,6 +174,23 @@ TEST_F(ExportCommand, AnAdHocExportNeedsAnOverrideReasonAndIsAudited) {
   EXPECT_EQ(trail.find("shop counter"), std::string::npos);  // the reason is kept encrypted with the case
 }
 
+TEST_F(ExportCommand, ARefusedOverrideReasonLeavesNoCaseBehind) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  RunResult r = maestro.run({"dsar", "export", "--subject", "luisg@embraer.com.br", "--out", "out",
+                             "--override-verification", "x"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("at least 5 characters"), std::string::npos) << r.err;
+  EXPECT_EQ(count_rows(maestro.home() / "maestro.db", "SELECT count(*) FROM cases"), 0);
+  EXPECT_EQ(count_rows(maestro.home() / "maestro.db", "SELECT count(*) FROM audit_events"), 0);
+  // The next, good call gets the first case number: nothing was used up.
+  ASSERT_EQ(maestro.run({"dsar", "export", "--subject", "luisg@embraer.com.br", "--out", "out",
+                         "--override-verification", "Verified in person at the shop counter"})
+                .exit_code,
+            0);
+  EXPECT_EQ(maestro.run({"dsar", "show", "DSAR-2026-001"}).exit_code, 0);
+}
+
 TEST_F(ExportCommand, AnOutPathOutsideTheAllowedRootIsRefused) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   setup(datasets);

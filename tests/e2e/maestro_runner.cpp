@@ -38,7 +38,60 @@ Maestro::Maestro() {
   m_env["MAESTRO_NOW"] = "2026-03-02T09:00:00Z";
 }
 
+namespace {
+
+// Every row of every table of the case store, as one digest; "" when there is no store, or it
+// holds nothing but its schema (a first, refused call may create the empty store).
+std::string store_digest(const std::filesystem::path& db) {
+  if (!std::filesystem::exists(db)) return "";
+  sqlite3* handle = nullptr;
+  std::vector<std::string> tables;
+  if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    // The store's own bookkeeping (meta: its schema version, the key check) is not a trace of a
+    // call; every other table is, the case-number sequence included.
+    const char* sql =
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT IN ('schema_version', 'meta') ORDER BY name";
+    if (sqlite3_prepare_v2(handle, sql, -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW)
+        tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(handle);
+  std::string all;
+  for (const auto& table : tables) {
+    // A refusal may be put on the audit trail as one (a DPO wants to see an erasure refused under
+    // a legal hold); it must change nothing else.
+    std::string rows = "FROM \"" + table + "\"" + (table == "audit_events" ? " WHERE outcome <> 'refused'" : "");
+    if (count_rows(db, "SELECT count(*) " + rows) == 0) continue;
+    all += table + "=" + digest_rows(db, "SELECT * " + rows + " ORDER BY rowid") + ";";
+  }
+  return all;
+}
+
+// Exit statuses that mean "refused": invalid input, not found, not allowed in this state,
+// permission denied (docs/cli.md). Such a call must leave the store as it found it.
+bool is_refusal(int exit_code) {
+  return exit_code == 2 || exit_code == 3 || exit_code == 4 || exit_code == 7;
+}
+
+}  // namespace
+
 RunResult Maestro::run(const std::vector<std::string>& args, const std::string& stdin_text) {
+  std::string before = store_digest(home() / "maestro.db");
+  RunResult r = run_unchecked(args, stdin_text);
+  if (is_refusal(r.exit_code) && store_digest(home() / "maestro.db") != before) {
+    std::string command;
+    for (const auto& a : args) command += " " + a;
+    ADD_FAILURE() << "a refused call (exit " << r.exit_code << ") changed the case store: maestro" << command
+                  << "\n" << r.err;
+  }
+  return r;
+}
+
+RunResult Maestro::run_unchecked(const std::vector<std::string>& args, const std::string& stdin_text) {
   auto in = m_dir / "stdin.txt", out = m_dir / "stdout.txt", err = m_dir / "stderr.txt";
   std::ofstream(in) << stdin_text;
   std::string command = "cd " + shell_quote(m_dir.path().string()) + " && env -u MAESTRO_CONFIG";
@@ -59,6 +112,9 @@ BackgroundMaestro::BackgroundMaestro(const Maestro& maestro, const std::vector<s
     : m_out(maestro.dir() / "background.out"), m_err(maestro.dir() / "background.err") {
   std::vector<std::string> argv_text{MAESTRO_BINARY};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
+  // Emptied here, before the child starts: out() must never read an earlier process's output.
+  std::ofstream(m_out, std::ios::trunc).flush();
+  std::ofstream(m_err, std::ios::trunc).flush();
   m_pid = ::fork();
   if (m_pid == 0) {
     if (::chdir(maestro.dir().path().c_str()) != 0) ::_exit(127);

@@ -129,6 +129,102 @@ class Serve : public ::testing::Test {
   std::unique_ptr<BackgroundMaestro> server;
 };
 
+// Waits (at most 10 s) until a background maestro has printed `text` on standard output.
+bool prints(const BackgroundMaestro& server, const std::string& text) {
+  for (int i = 0; i < 200; ++i) {
+    if (server.out().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// Under TLS (here `serve --tls-cert`, no maestro.yaml setting), the session cookie is Secure and
+// every answer carries HSTS (over plain HTTP it does not: HealthReadiness...).
+TEST(ServeOverTls, TheSessionCookieIsSecureAndBrowsersAreToldToStayOnHttps) {
+  Maestro maestro;
+  maestro.unset_env("MAESTRO_NOW");
+  fs::path cert = maestro.dir() / "cert.pem", key = maestro.dir() / "key.pem";
+  std::string make_cert = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout " +
+                          key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0) << "openssl is needed (scripts/bootstrap --test)";
+  ASSERT_EQ(maestro.run({"user", "add", "--email", "tess@example.com", "--role", "dpo", "--password-stdin"},
+                        "a long enough passphrase 42\n")
+                .exit_code,
+            0);
+  std::string port = std::to_string(testing::free_tcp_port());
+  BackgroundMaestro server(maestro, {"serve", "--listen", "127.0.0.1:" + port, "--workers", "0", "--no-daily-sweep",
+                                     "--tls-cert", cert.string(), "--tls-key", key.string()});
+  ASSERT_TRUE(prints(server, "/dashboard\n")) << server.err();
+  auto sign_in = [&](const std::string& scheme) {
+    std::string headers;
+    CURL* curl = curl_easy_init();
+    std::string url = scheme + "://127.0.0.1:" + port + "/dashboard/login";
+    std::string form = "email=tess%40example.com&password=a+long+enough+passphrase+42";
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);  // our own throwaway certificate
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form.c_str());
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    std::string body;
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
+    CURLcode code = curl_easy_perform(curl);
+    curl_easy_cleanup(curl);
+    return code == CURLE_OK ? headers : std::string("failed: ") + curl_easy_strerror(code);
+  };
+  std::string over_tls = sign_in("https");
+  EXPECT_NE(over_tls.find("Strict-Transport-Security: max-age="), std::string::npos) << over_tls;
+  std::smatch cookie;
+  ASSERT_TRUE(std::regex_search(over_tls, cookie, std::regex("Set-Cookie: (maestro_session=[^\r\n]*)"))) << over_tls;
+  EXPECT_NE(cookie[1].str().find("; Secure"), std::string::npos) << cookie[1];
+  EXPECT_NE(cookie[1].str().find("HttpOnly"), std::string::npos) << cookie[1];
+}
+
+TEST(UserAdd, APasswordTheRulesRefuseLeavesNoAccountBehind) {
+  Maestro maestro;
+  RunResult refused =
+      maestro.run({"user", "add", "--email", "sam@example.com", "--role", "operator", "--password-stdin"}, "short\n");
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("at least 12 characters"), std::string::npos) << refused.err;
+  EXPECT_EQ(maestro.run({"user", "list"}).out, "");
+  RunResult added = maestro.run({"user", "add", "--email", "sam@example.com", "--role", "operator", "--password-stdin"},
+                                "a long enough passphrase 42\n");
+  EXPECT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_NE(maestro.run({"user", "list"}).out.find("sam@example.com  operator  active"), std::string::npos);
+}
+
+TEST(ServeOnAFreshInstallation, SaysWhereThePortalAndDashboardAreAndThatNobodyCanSignInYet) {
+  Maestro maestro;  // no maestro.yaml, no data map, no account
+  maestro.unset_env("MAESTRO_NOW");
+  std::string port = std::to_string(testing::free_tcp_port());
+  std::vector<std::string> serve{"serve", "--listen", "127.0.0.1:" + port, "--workers", "0", "--no-daily-sweep"};
+  {
+    BackgroundMaestro server(maestro, serve);
+    ASSERT_TRUE(prints(server, "no data map")) << server.out() << server.err();
+    std::string out = server.out();
+    EXPECT_NE(out.find("Requesters' portal:       http://127.0.0.1:" + port + "/portal"), std::string::npos) << out;
+    EXPECT_NE(out.find("Privacy team's dashboard: http://127.0.0.1:" + port + "/dashboard"), std::string::npos) << out;
+    EXPECT_NE(out.find("no operator who can sign in"), std::string::npos) << out;
+    EXPECT_NE(out.find("maestro user add --email you@example.com --role dpo"), std::string::npos) << out;
+  }
+  // An account waiting for its password cannot sign in either; once it has one, the hint goes.
+  ASSERT_EQ(maestro.run({"user", "add", "--email", "dee@example.com", "--role", "dpo"}).exit_code, 0);
+  {
+    BackgroundMaestro server(maestro, serve);
+    ASSERT_TRUE(prints(server, "no data map")) << server.out() << server.err();
+    EXPECT_NE(server.out().find("no operator who can sign in"), std::string::npos) << server.out();
+  }
+  RunResult set = maestro.run({"user", "password-link", "--email", "dee@example.com", "--password-stdin"},
+                              "a long enough passphrase 42\n");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  BackgroundMaestro server(maestro, serve);
+  ASSERT_TRUE(prints(server, "/dashboard\n")) << server.out() << server.err();
+  ASSERT_TRUE(prints(server, "no data map")) << server.out();
+  EXPECT_EQ(server.out().find("no operator"), std::string::npos) << server.out();
+}
+
 TEST_F(Serve, HealthReadinessAndMetricsAnswerWithoutIdentifiers) {
   EXPECT_EQ(call("GET", "/healthz").as_json()["status"], "ok");
   EXPECT_EQ(call("GET", "/readyz").as_json()["status"], "ready");
@@ -142,11 +238,23 @@ TEST_F(Serve, HealthReadinessAndMetricsAnswerWithoutIdentifiers) {
             std::string::npos);
   EXPECT_NE(metrics.body.find("maestro_http_request_duration_seconds_bucket{route=\"/healthz\""), std::string::npos);
   EXPECT_EQ(metrics.body.find("jane"), std::string::npos);
+  EXPECT_EQ(metrics.headers.find("Strict-Transport-Security"), std::string::npos);  // plain HTTP
   // The API describes itself, without a token.
   Reply openapi = call("GET", "/api/v1/openapi.json");
   ASSERT_EQ(openapi.status, 200);
   EXPECT_EQ(openapi.as_json()["openapi"], "3.1.0");
   EXPECT_TRUE(openapi.as_json()["paths"].contains("/cases/{number}/actions/{action}"));
+}
+
+TEST_F(Serve, TheBearerSchemeIsCaseInsensitive) {
+  for (const char* scheme : {"bearer ", "BEARER ", "Bearer "}) {
+    Reply r = call("GET", "/api/v1/cases", "", "", "application/json",
+                   {std::string("Authorization: ") + scheme + auditor_token});
+    EXPECT_EQ(r.status, 200) << scheme << r.body;
+  }
+  EXPECT_EQ(call("GET", "/api/v1/cases", "", "", "application/json", {"Authorization: Bearer"}).status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/cases", "", "", "application/json", {"Authorization: Basic " + auditor_token}).status,
+            401);
 }
 
 TEST_F(Serve, TokensAndRolesGuardTheApi) {
@@ -444,6 +552,13 @@ TEST_F(Serve, BadInputGetsAProblemAndChangesNothing) {
       {"GET", "/api/v1/cases?limit=100000", "", "application/json", 400},
       {"GET", "/api/v1/cases?state=sleeping", "", "application/json", 400},
       {"GET", "/api/v1/cases?cursor=DSAR-1999-001", "", "application/json", 400},
+      // Addresses no honest client sends: bad UTF-8, an overlong "..", a NUL that would cut the path.
+      {"GET", "/api/v1/cases/%ff%fe", "", "application/json", 400},
+      {"GET", "/api/v1/cases/%c0%ae%c0%ae", "", "application/json", 400},
+      {"GET", "/api/v1/cases/DSAR-2026-001%00", "", "application/json", 400},
+      {"GET", "/static/maestro.css%00.txt", "", "application/json", 400},
+      {"GET", "/api/v1/cases/DSAR-2026-00%", "", "application/json", 400},
+      {"GET", "/api/v1/cases?state=%ff", "", "application/json", 400},
   };
   for (const auto& b : bad) {
     Reply r = call(b.method, b.path, b.body, operator_token, b.content_type);
@@ -457,6 +572,11 @@ TEST_F(Serve, BadInputGetsAProblemAndChangesNothing) {
   }
   EXPECT_EQ(cases_in_store(), 0u);
   EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+  // A broken body is named in the client's terms, not the JSON parser's.
+  Reply broken = call("POST", "/api/v1/cases", "{\"subjects\": [", operator_token);
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(broken.body.find("json.exception"), std::string::npos) << broken.body;
+  EXPECT_NE(broken.as_json().value("detail", "").find("not valid JSON"), std::string::npos) << broken.body;
   // A job for a case with an unknown field or kind is refused; nothing is queued.
   ASSERT_EQ(create_case("jane@example.com").status, 201);
   EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-001/jobs", R"({"kind":"export","destination":"x/","rm":"-rf"})",

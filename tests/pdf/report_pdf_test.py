@@ -9,7 +9,7 @@ changes with a note longer than a page) and for Chinook customers:
   PDF is tagged and has a link target for every place;
 - pdftoppm renders every page; the first pages are kept as PNG in --artifacts.
 
-    tests/pdf/report_pdf_test.py --maestro build/src/maestro --artifacts build/pdf-artifacts [--records 100000]
+    tests/pdf/report_pdf_test.py --maestro build/src/maestro --artifacts build/pdf-artifacts [--records 10000]
 
 Exits 77 (skipped, with the reason) when poppler-utils, qpdf or 7z are missing. The Chinook half
 needs ../shared/datasets (or $MAESTRO_DATASETS): skipped with a message when absent, a failure
@@ -188,7 +188,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--maestro", required=True)
     parser.add_argument("--artifacts", required=True)
-    parser.add_argument("--records", type=int, default=100000, help="page views of the generated person")
+    parser.add_argument("--records", type=int, default=10000, help="page views of the generated person (bench/report_pdf measures 100,000)")
     args = parser.parse_args()
     maestro = str(pathlib.Path(args.maestro).resolve())
     for tool, package in [("pdftotext", "poppler-utils"), ("pdffonts", "poppler-utils"), ("qpdf", "qpdf"),
