@@ -7,6 +7,11 @@
 
 namespace maestro {
 
+const std::string& Jurisdiction::authority_in(std::string_view language) const {
+  auto found = authority_translations.find(std::string(language));
+  return found == authority_translations.end() ? authority : found->second;
+}
+
 const JurisdictionRule* Jurisdiction::rule_on(Date date) const {
   const JurisdictionRule* found = nullptr;
   for (const auto& rule : rules) {
@@ -128,13 +133,36 @@ class PolicyReader {
     return r;
   }
 
+  // authority: TEXT (every language), or {en: TEXT, de: TEXT, ...} with English required.
+  Status read_authority(const std::string& id, const YAML::Node& node, Jurisdiction& j) const {
+    if (!node) return {};
+    if (node.IsScalar()) {
+      j.authority = node.as<std::string>();
+      return {};
+    }
+    if (!node.IsMap() || !node["en"] || !node["en"].IsScalar()) {
+      return invalid(where(node) + ": jurisdiction '" + id +
+                     "': authority is a text, or one text per language with 'en' among them");
+    }
+    for (const auto& entry : node) {
+      auto language = entry.first.as<std::string>();
+      if (!entry.second.IsScalar()) {
+        return invalid(where(entry.second) + ": jurisdiction '" + id + "': the authority in '" + language +
+                       "' must be a text");
+      }
+      if (language == "en") j.authority = entry.second.as<std::string>();
+      else j.authority_translations[language] = entry.second.as<std::string>();
+    }
+    return {};
+  }
+
   Result<Jurisdiction> jurisdiction(const std::string& id, const YAML::Node& node,
                                     const std::map<std::string, HolidayCalendar>& calendars) const {
     if (auto ok = only_keys(node, {"name", "calendar", "authority", "rules"}); !ok) return propagate(ok.error());
     Jurisdiction j;
     j.id = id;
     j.name = node["name"].as<std::string>(id);
-    j.authority = node["authority"].as<std::string>("");
+    if (auto ok = read_authority(id, node["authority"], j); !ok) return propagate(ok.error());
     j.calendar = node["calendar"].as<std::string>("weekends-only");
     if (!calendars.contains(j.calendar)) {
       return invalid(where(node) + ": jurisdiction '" + id + "' names calendar '" + j.calendar +

@@ -33,12 +33,17 @@ struct JurisdictionRule {
 struct Jurisdiction {
   std::string id;
   std::string name;
-  std::string authority;  // the supervisory authority a refusal letter names
+  // The supervisory authority letters and the report name, as a phrase that reads mid-sentence
+  // ("complain to the supervisory authority of ..."): in English, and in other languages.
+  std::string authority;
+  std::map<std::string, std::string> authority_translations;  // language ("de", "pt-br") -> text
   std::string calendar;
   std::vector<JurisdictionRule> rules;  // sorted by `from`
 
   // The rule in force on `date`, or nullptr before the first rule.
   const JurisdictionRule* rule_on(Date date) const;
+  // The authority in `language`, else in English.
+  const std::string& authority_in(std::string_view language) const;
 };
 
 struct ServiceLevels {

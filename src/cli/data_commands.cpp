@@ -107,6 +107,39 @@ void warn_map_gaps(Session& s, const std::vector<std::string>& gaps) {
   }
 }
 
+nlohmann::json failures_json(const std::vector<StoreFailure>& failures) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : failures) out.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
+  return out;
+}
+
+void print_not_searched(Session& s, const std::vector<StoreFailure>& failures) {
+  for (const auto& f : failures) {
+    s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": "
+          << f.message << "\n";
+  }
+}
+
+// A store could not be searched and the incomplete package was not allowed: nothing went out.
+// One JSON document (or the NOT SEARCHED lines), then exit 5 so that a script retries.
+[[noreturn]] void refuse_incomplete_export(Session& s, const ExportOutcome& o, bool json) {
+  if (json) {
+    s.out << nlohmann::json{{"case", o.case_number},
+                            {"ad_hoc_case", o.ad_hoc_case},
+                            {"delivered", false},
+                            {"complete", false},
+                            {"failed_stores", failures_json(o.failures)}}
+                 .dump(2)
+          << "\n";
+  } else {
+    print_not_searched(s, o.failures);
+  }
+  fail_command(Error{ErrorCode::unavailable,
+                     "nothing was delivered for " + o.case_number + ": " + std::to_string(o.failures.size()) +
+                         " store(s) could not be searched. Run the same command again once they answer, or give "
+                         "--allow-incomplete to deliver what was found (listed as incomplete)"});
+}
+
 void add_export(CLI::App& dsar, Session& s) {
   struct Options {
     ExportRequest request;
@@ -128,6 +161,8 @@ void add_export(CLI::App& dsar, Session& s) {
   cmd->add_option("--override-verification", opts->override_reason,
                   "Export without a verified case: logs an ad-hoc case and records this reason for the override");
   cmd->add_flag("--json", opts->json, "Print the outcome as JSON (the password included)");
+  cmd->add_flag("--allow-incomplete", opts->request.deliver_incomplete,
+                "When a store cannot be searched, deliver what was found anyway (default: deliver nothing, exit 5)");
   cmd->add_flag("--notify", opts->notify,
                 "Send the requester the fulfilment letter (template C) and, in a separate message, the password");
   cmd->add_option("--password-to", opts->password_to,
@@ -140,7 +175,10 @@ void add_export(CLI::App& dsar, Session& s) {
       "schema.json and manifest.json (SHA-256 of every file), sealed in an AES-256 encrypted ZIP. A warning names "
       "each collection whose purpose, legal basis, retention, recipients or source the map does not give. Other "
       "people's data is left out. The password is printed once and never stored: send it by a different channel "
-      "from the package. The ZIP's SHA-256 is recorded on the case and in the audit trail.\n\nExample:\n"
+      "from the package. The ZIP's SHA-256 is recorded on the case and in the audit trail.\n\nWhen a store cannot be "
+      "searched, nothing is delivered: the stores and their causes are listed (in the JSON too) and the command "
+      "exits 5; run it again once they answer. --allow-incomplete delivers what was found, still exiting 5.\n\n"
+      "Example:\n"
       "  maestro dsar export --subject email:jane@example.com --out exports/DSAR-2026-001/");
   cmd->callback([&s, opts] {
     const DataMap& map = s.data_map(opts->map);
@@ -151,6 +189,7 @@ void add_export(CLI::App& dsar, Session& s) {
     request.exports_root = s.installation().settings.exports_root;
     request.sender = must(package_sender(s.installation().settings));
     ExportOutcome o = must(export_subject(s.desk(), map, request));
+    if (!o.delivered) return refuse_incomplete_export(s, o, opts->json);
     std::size_t records = 0;
     for (const auto& [key, n] : o.package.records_by_collection) records += n;
     if (opts->json) {
@@ -163,7 +202,9 @@ void add_export(CLI::App& dsar, Session& s) {
                               {"records", o.package.records_by_collection},
                               {"redacted_values", o.package.redacted_values},
                               {"map_gaps", o.package.map_gaps},
-                              {"complete", o.failures.empty()}}
+                              {"complete", o.failures.empty()},
+                              {"delivered", true},
+                              {"failed_stores", failures_json(o.failures)}}
                    .dump(2)
             << "\n";
     } else {
@@ -179,12 +220,10 @@ void add_export(CLI::App& dsar, Session& s) {
     warn_map_gaps(s, o.package.map_gaps);
     if (opts->notify) notify_requester(s, o, opts->password_to);
     report_manual_tasks(s, o.manual, opts->json);
-    for (const auto& f : o.failures) {
-      s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": "
-            << f.message << "\n";
-    }
+    if (!opts->json) print_not_searched(s, o.failures);
     if (!o.failures.empty()) {
-      fail_command(Error{ErrorCode::unavailable, "the package is INCOMPLETE: " + std::to_string(o.failures.size()) +
+      fail_command(Error{ErrorCode::unavailable, "the package is INCOMPLETE (delivered with --allow-incomplete): " +
+                                                     std::to_string(o.failures.size()) +
                                                      " store(s) could not be searched"});
     }
   });
@@ -210,6 +249,8 @@ void add_export_batch(CLI::App& dsar, Session& s) {
   cmd->add_flag("--notify", opts->notify,
                 "Send each requester the fulfilment letter and, in a separate message, their package's password");
   cmd->add_flag("--stats", opts->stats, "Print each store's queries, requests it received (chunks, pages), bytes of files read, records and time");
+  cmd->add_flag("--allow-incomplete", opts->request.deliver_incomplete,
+                "Deliver a case's package even when a store could not be searched (default: that case gets nothing)");
   cmd->add_flag("--json", opts->json, "Print the outcome as JSON (the passwords included)");
   cmd->footer(
       "Each case gets the same package, audit events and delivery record as 'dsar export --case' would give it, "

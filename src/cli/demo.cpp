@@ -132,12 +132,12 @@ class DemoRun {
     VerificationResult started = must(start_verification(m_desk, m_mail, number, "email-code", ""));
     step("verify", "erasure is high-risk: two different checks. " + started.explanation);
     advance_to("2026-03-16T10:04:00Z");
-    VerificationResult coded = must(check_code(m_desk, number, code_from_outbox(number)));
+    VerificationResult coded = must(check_code(m_desk, m_mail, number, code_from_outbox(number)));
     step("verify", coded.explanation);
     advance_to("2026-03-16T11:00:00Z");
     KnowledgeAnswers answers;
     answers.answers["orders.id"] = "2";  // an order number the customer quoted
-    VerificationResult known = must(check_knowledge(m_desk, m_map, number, answers));
+    VerificationResult known = must(check_knowledge(m_desk, m_mail, m_map, number, answers));
     step("verify", known.explanation + ": " + std::string(state_name(known.view.c.state)));
     ErasureRequest erase;
     erase.case_number = number;
@@ -169,6 +169,7 @@ class DemoRun {
     request.formats = "json,csv,html,pdf";  // the requester also gets a report to read and keep
     request.sender = must(package_sender(m_settings));
     ExportOutcome o = must(export_subject(m_desk, m_map, request));
+    if (!o.delivered) fail_command(Error{ErrorCode::unavailable, describe_store_failures(o.failures)});
     std::size_t records = 0;
     std::string where;
     for (const auto& [key, n] : o.package.records_by_collection) {

@@ -140,7 +140,8 @@ void add_delete(CLI::App& dsar, Session& s) {
       "Maestro searches again and prints the proof: records still holding erasable data (expected 0) and what was "
       "kept by law. Every step is in the audit trail; an erasure ledger (keyed hashes only) lets 'maestro backup "
       "replay' re-apply it to a restored backup.\n\n"
-      "Exit status: 0 done and proven; 4 refused (hold, unverified case); 5 a store could not be reached (re-run); "
+      "Exit status: 0 done and proven; 4 refused (hold, unverified case); 5 a store could not be searched or changed, or manual "
+      "systems wait for their owners, in a preview too (re-run); "
       "6 the proof found data left.\n\nExamples:\n"
       "  maestro dsar delete --subject email:jane@example.com --preview\n"
       "  maestro dsar delete --subject email:jane@example.com");
@@ -155,6 +156,14 @@ void add_delete(CLI::App& dsar, Session& s) {
     else
       print_erasure_outcome(s.out, o);
     if (!o.preview) report_manual_tasks(s, o.manual, opts->json);
+    if (!o.plan.unsearched.empty()) {
+      // A preview or erasure that could not search everywhere is not the whole answer: exit 5.
+      fail_command(Error{ErrorCode::unavailable,
+                         std::to_string(o.plan.unsearched.size()) + " store(s) could not be searched (see NOT SEARCHED" +
+                             std::string(opts->json ? " in the JSON" : " above") + "); the " +
+                             (o.preview ? "preview is incomplete" : "erasure is incomplete") +
+                             ": run the same command again once they answer"});
+    }
     if (!o.failed_steps.empty()) {
       fail_command(Error{ErrorCode::unavailable, std::to_string(o.failed_steps.size()) +
                                                      " store(s) could not be changed; run the same command again to "

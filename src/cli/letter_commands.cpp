@@ -83,7 +83,7 @@ void add_verify_check(CLI::App& verify, Session& s) {
       fail_command(Error{ErrorCode::invalid_argument, "give either --code or --answer FIELD=VALUE"});
     }
     if (!o->code.empty()) {
-      print_verification(s, must(check_code(s.desk(), o->number, o->code)), o->json);
+      print_verification(s, must(check_code(s.desk(), s.correspondence(), o->number, o->code)), o->json);
       return;
     }
     KnowledgeAnswers k;
@@ -97,7 +97,7 @@ void add_verify_check(CLI::App& verify, Session& s) {
       k.answers[a.substr(0, eq)] = a.substr(eq + 1);
     }
     const DataMap& map = s.data_map(o->map);
-    print_verification(s, must(check_knowledge(s.desk(), map, o->number, k)), o->json);
+    print_verification(s, must(check_knowledge(s.desk(), s.correspondence(), map, o->number, k)), o->json);
   });
 }
 
@@ -119,7 +119,7 @@ void add_verify_record(CLI::App& verify, Session& s) {
       "Delete your copy once checked (seed 001).");
   cmd->callback([&s, o] {
     VerificationOutcome outcome = must(parse_verification_outcome(o->outcome));
-    print_verification(s, must(record_document(s.desk(), o->number, o->document, outcome)), o->json);
+    print_verification(s, must(record_document(s.desk(), s.correspondence(), o->number, o->document, outcome)), o->json);
   });
 }
 

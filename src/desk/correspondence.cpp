@@ -98,7 +98,7 @@ LetterFields Correspondence::case_fields(const CaseView& v) const {
   f.values["rights_text"] = rights_text(*this, c);
   f.values["organisation"] = m_settings.organisation;
   f.values["dpo_email"] = m_settings.dpo_email;
-  if (auto j = m_desk.policy().jurisdiction(c.jurisdiction)) f.values["authority"] = (*j)->authority;
+  if (auto j = m_desk.policy().jurisdiction(c.jurisdiction)) f.values["authority"] = (*j)->authority_in(language_of(c));
   return f;
 }
 

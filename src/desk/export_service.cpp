@@ -43,7 +43,8 @@ PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<Sub
   info.jurisdiction = view.c.jurisdiction;
   if (jurisdiction) {
     info.jurisdiction_name = (*jurisdiction)->name;
-    info.complaint_authority = (*jurisdiction)->authority;
+    info.complaint_authority =
+        (*jurisdiction)->authority_in(info.sender.texts ? info.sender.texts->language() : std::string("en"));
   }
   return info;
 }
@@ -73,11 +74,17 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
   outcome.failures = failures;
   std::error_code ec;
   if (!outcome.failures.empty() && !deliver_incomplete) {
+    // An incomplete package reaches nobody unless the operator allowed it: the attempt goes on
+    // the case's trail with the systems (never identifiers), and the case waits for a re-run.
     p.writer.reset();
     std::filesystem::remove_all(p.work, ec);
-    return fail(ErrorCode::unavailable, std::to_string(outcome.failures.size()) +
-                                            " store(s) could not be searched (first: " + outcome.failures[0].system +
-                                            "); nothing was delivered");
+    nlohmann::json failed = nlohmann::json::array();
+    for (const auto& f : outcome.failures) failed.push_back({{"system", f.system}, {"tenant", f.tenant}});
+    if (auto ok = desk.record_action(p.view.c.number, "export", "not-delivered",
+                                     nlohmann::json{{"failed_stores", failed}, {"complete", false}}.dump());
+        !ok)
+      return propagate(ok.error());
+    return outcome;
   }
   // Other people whose email address the requester's records hold: their records give their
   // names, which are then redacted too (Art. 15(4)). A store that fails here only means fewer
@@ -118,6 +125,7 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
   auto manual = desk.manual_tasks_for(*recorded, map, "export");
   if (!manual) return propagate(manual.error());
   outcome.manual = std::move(*manual);
+  outcome.delivered = true;
   return outcome;
 }
 
@@ -140,6 +148,15 @@ void allow_open_files(std::size_t wanted) {
 }
 
 }  // namespace
+
+std::string describe_store_failures(const std::vector<StoreFailure>& failures) {
+  std::string out;
+  for (const auto& f : failures) {
+    out += (out.empty() ? "" : "; ") + f.system + (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") + ": " +
+           f.message;
+  }
+  return out;
+}
 
 Result<PackageSender> package_sender(const Settings& settings) {
   PackageSender sender{settings.organisation,       settings.organisation_address,
@@ -223,6 +240,11 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
       auto done = finish(desk, map, batch[i], mine.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
       if (!done) {
         outcome.refused.push_back({batch[i].view.c.number, done.error().message});
+        continue;
+      }
+      if (!done->delivered) {
+        outcome.refused.push_back({batch[i].view.c.number, "not delivered: could not search " +
+                                                               describe_store_failures(done->failures)});
         continue;
       }
       outcome.cases.push_back(std::move(*done));

@@ -28,9 +28,10 @@ struct ExportRequest {
   std::optional<std::string> override_reason;
   std::filesystem::path work_dir;  // scratch space, e.g. $MAESTRO_HOME/work
   std::filesystem::path exports_root = ".";
-  // false: when a store cannot be searched, deliver nothing and fail with `unavailable` (a job
-  // retries later); true: deliver the incomplete package and list the failures (the CLI).
-  bool deliver_incomplete = true;
+  // false (the default): when a store cannot be searched, nothing is delivered (the outcome says
+  // which stores and why; a job retries later); true (`--allow-incomplete`): the incomplete
+  // package is delivered and the failures are listed with it.
+  bool deliver_incomplete = false;
   PackageSender sender;  // package_sender(settings)
 };
 
@@ -46,7 +47,14 @@ struct ExportOutcome {
   SealedPackage package;
   std::vector<StoreFailure> failures;  // stores that could not be searched: the package is incomplete
   Desk::TaskOpening manual;            // systems without a connector: their owners send their part by hand
+  // false: a store could not be searched and the incomplete package was not allowed, so nothing
+  // was sealed, delivered or recorded as delivered (`failures` say why).
+  bool delivered = false;
 };
+
+// "shop.crm: the API answered 401 (check the token); web.log (tenant eu): no such file": every
+// store that could not be searched, with its cause.
+std::string describe_store_failures(const std::vector<StoreFailure>& failures);
 
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& request);
 
@@ -60,7 +68,7 @@ struct BatchExportRequest {
   std::size_t batch_size = 200;  // cases searched together (each keeps a few files open)
   std::filesystem::path work_dir;
   std::filesystem::path exports_root = ".";
-  bool deliver_incomplete = true;  // as ExportRequest
+  bool deliver_incomplete = false;  // as ExportRequest
   PackageSender sender;
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "desk/case_actions.hpp"
 #include "desk/case_resolution.hpp"
 #include "locate/locate.hpp"
 
@@ -44,6 +45,19 @@ VerificationResult result_for(Desk& desk, CaseView view, bool passed, std::strin
   }
   if (view.c.state == CaseState::denied) r.explanation += "; the case is denied: identity could not be verified";
   r.view = std::move(view);
+  return r;
+}
+
+// A check that failed once too often has denied the case: the requester hears of it, with the
+// reason and the complaint route, like any other refusal (Art. 12(4)). The denial stands even when
+// the letter cannot go now: it waits in the outbox, and the operator is told.
+VerificationResult tell_if_denied(Correspondence& mail, VerificationResult r) {
+  if (r.view.c.state != CaseState::denied) return r;
+  auto sent = send_case_action_letter(mail, r.view, "deny");
+  if (!sent) r.explanation += "; the refusal letter could not be written: " + sent.error().message;
+  else if (*sent)
+    r.explanation += "; the refusal letter was sent (message #" + std::to_string((*sent)->message.id) + ", " +
+                     (*sent)->message.state + ")";
   return r;
 }
 
@@ -128,7 +142,8 @@ Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, 
                         sent->message.state + ")");
 }
 
-Result<VerificationResult> check_code(Desk& desk, std::string_view number, std::string_view code) {
+Result<VerificationResult> check_code(Desk& desk, Correspondence& mail, std::string_view number,
+                                      std::string_view code) {
   if (code.empty() || code.size() > 20 ||
       !std::all_of(code.begin(), code.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
     return invalid("a verification code is digits only");
@@ -161,11 +176,12 @@ Result<VerificationResult> check_code(Desk& desk, std::string_view number, std::
   auto recorded = desk.record_check(view->c.number, "email-code", outcome, c,
                                     json{{"method", "email-code"}, {"outcome", matches ? "passed" : "failed"}}.dump());
   if (!recorded) return propagate(recorded.error());
-  return result_for(desk, std::move(*recorded), matches, matches ? "the code is correct" : "the code is wrong");
+  return tell_if_denied(
+      mail, result_for(desk, std::move(*recorded), matches, matches ? "the code is correct" : "the code is wrong"));
 }
 
-Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::string_view number,
-                                           const KnowledgeAnswers& k) {
+Result<VerificationResult> check_knowledge(Desk& desk, Correspondence& mail, const DataMap& map,
+                                           std::string_view number, const KnowledgeAnswers& k) {
   auto view = case_awaiting_check(desk, number);
   if (!view) return propagate(view.error());
   if (k.answers.empty()) return invalid("give the requester's answers as --answer FIELD=VALUE");
@@ -220,9 +236,9 @@ Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::
                                          {"signed_declaration", k.signed_declaration}}
                                         .dump());
   if (!recorded) return propagate(recorded.error());
-  return result_for(desk, std::move(*recorded), passed,
-                    std::to_string(points) + " of " + std::to_string(matched.size()) +
-                        " data point(s) matched the person's own records");
+  return tell_if_denied(mail, result_for(desk, std::move(*recorded), passed,
+                                        std::to_string(points) + " of " + std::to_string(matched.size()) +
+                                            " data point(s) matched the person's own records"));
 }
 
 const std::vector<std::string>& document_kinds() {
@@ -231,8 +247,8 @@ const std::vector<std::string>& document_kinds() {
   return kinds;
 }
 
-Result<VerificationResult> record_document(Desk& desk, std::string_view number, std::string_view document,
-                                           VerificationOutcome outcome) {
+Result<VerificationResult> record_document(Desk& desk, Correspondence& mail, std::string_view number,
+                                           std::string_view document, VerificationOutcome outcome) {
   const auto& kinds = document_kinds();
   if (std::find(kinds.begin(), kinds.end(), document) == kinds.end()) {
     return invalid("unknown document '" + std::string(document) +
@@ -251,9 +267,9 @@ Result<VerificationResult> record_document(Desk& desk, std::string_view number, 
                                          {"document_stored", false}}
                                         .dump());
   if (!recorded) return propagate(recorded.error());
-  return result_for(
-      desk, std::move(*recorded), passed,
-      "the " + std::string(document) + " was seen by " + "the operator named in the audit trail; it is not stored");
+  return tell_if_denied(mail, result_for(desk, std::move(*recorded), passed,
+                                        "the " + std::string(document) +
+                                            " was seen by the operator named in the audit trail; it is not stored"));
 }
 
 }  // namespace maestro

@@ -38,20 +38,23 @@ struct VerificationResult {
 Result<VerificationResult> start_verification(Desk& desk, Correspondence& mail, std::string_view number,
                                               std::string_view method, const std::string& requested_proof);
 
-Result<VerificationResult> check_code(Desk& desk, std::string_view number, std::string_view code);
+// The checks below take the mail because a failed check may deny the case: the requester then
+// gets the refusal letter (the reason, the complaint route) at once, as with any refusal.
+Result<VerificationResult> check_code(Desk& desk, Correspondence& mail, std::string_view number,
+                                      std::string_view code);
 
 struct KnowledgeAnswers {
   std::map<std::string, std::string> answers;  // "invoice.InvoiceId" or "InvoiceId" -> value
   bool specific_pieces = false;                // CCPA: the request is for specific pieces of information
   bool signed_declaration = false;
 };
-Result<VerificationResult> check_knowledge(Desk& desk, const DataMap& map, std::string_view number,
-                                           const KnowledgeAnswers& answers);
+Result<VerificationResult> check_knowledge(Desk& desk, Correspondence& mail, const DataMap& map,
+                                           std::string_view number, const KnowledgeAnswers& answers);
 
 // The documents an operator may record having seen: passport, driving-licence, ...
 const std::vector<std::string>& document_kinds();
-Result<VerificationResult> record_document(Desk& desk, std::string_view number, std::string_view document,
-                                           VerificationOutcome outcome);
+Result<VerificationResult> record_document(Desk& desk, Correspondence& mail, std::string_view number,
+                                           std::string_view document, VerificationOutcome outcome);
 
 // A fresh code of `digits` digits, uniformly drawn from the cryptographic random source.
 std::string generate_code(int digits);

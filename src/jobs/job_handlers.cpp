@@ -110,6 +110,10 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   c.progress(0, 1, "searching every system");
   auto outcome = export_subject(c.desk, *map, request);
   if (!outcome) return propagate(outcome.error());
+  if (!outcome->delivered) {
+    return fail(ErrorCode::unavailable, "nothing was delivered: these stores could not be searched: " +
+                                            describe_store_failures(outcome->failures) + " (the job tries again)");
+  }
   auto opened = Correspondence::open(c.desk, settings);
   if (!opened) return propagate(opened.error());
   Correspondence& mail = **opened;

@@ -99,7 +99,9 @@ Result<VerificationResult> run_check(const json& body, Desk& desk, const Setting
     auto code = optional_string(body, "code");
     if (!code) return propagate(code.error());
     if (code->empty()) return invalid("give the 'code' the requester received, or send one with \"send\": true");
-    return check_code(desk, number, *code);
+    auto mail = Correspondence::open(desk, settings);
+    if (!mail) return propagate(mail.error());
+    return check_code(desk, **mail, number, *code);
   }
   if (*method == "knowledge") {
     if (!map) return precondition("no data map is configured (datamap: in maestro.yaml)");
@@ -116,7 +118,9 @@ Result<VerificationResult> run_check(const json& body, Desk& desk, const Setting
     if (!declaration) return propagate(declaration.error());
     answers.specific_pieces = *pieces;
     answers.signed_declaration = *declaration;
-    return check_knowledge(desk, *map, number, answers);
+    auto mail = Correspondence::open(desk, settings);
+    if (!mail) return propagate(mail.error());
+    return check_knowledge(desk, **mail, *map, number, answers);
   }
   if (*method == "document") {
     auto document = optional_string(body, "document");
@@ -126,7 +130,9 @@ Result<VerificationResult> run_check(const json& body, Desk& desk, const Setting
     auto outcome = parse_verification_outcome(*outcome_text);
     if (!outcome || (*outcome != VerificationOutcome::passed && *outcome != VerificationOutcome::failed))
       return invalid("'outcome' is passed or failed");
-    return record_document(desk, number, *document, *outcome);
+    auto mail = Correspondence::open(desk, settings);
+    if (!mail) return propagate(mail.error());
+    return record_document(desk, **mail, number, *document, *outcome);
   }
   return invalid("'method' is email-code, knowledge or document");
 }

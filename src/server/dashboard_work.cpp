@@ -173,14 +173,14 @@ HttpResponse Page::record_check(const std::string& number) {
   std::string method = field("method");
   Result<VerificationResult> done = invalid("choose a kind of check");
   std::string notice = "check";
+  auto mail = Correspondence::open(*m_desk, m_inst.settings);  // any check may deny: the letter goes then
+  if (!mail) return case_page(number, 503, mail.error().message, "");
   if (method == "send-code") {
-    auto mail = Correspondence::open(*m_desk, m_inst.settings);
-    if (!mail) return case_page(number, 503, mail.error().message, "");
     done = start_verification(*m_desk, **mail, number, "email-code", "");
     notice = "code-sent";
   } else if (method == "code") {
     if (field("code").empty()) return case_page(number, 400, "Enter the code the requester read to you.", "");
-    done = check_code(*m_desk, number, field("code"));
+    done = check_code(*m_desk, **mail, number, field("code"));
   } else if (method == "knowledge") {
     if (!m_map) return case_page(number, 409, "No data map is configured (datamap: in maestro.yaml).", "");
     KnowledgeAnswers answers;
@@ -191,13 +191,13 @@ HttpResponse Page::record_check(const std::string& number) {
       answers.answers[line.substr(0, eq)] = line.substr(eq + 1);
     }
     if (answers.answers.empty()) return case_page(number, 400, "Give at least one answer: field=answer.", "");
-    done = check_knowledge(*m_desk, *m_map, number, answers);
+    done = check_knowledge(*m_desk, **mail, *m_map, number, answers);
   } else {
     auto outcome = parse_verification_outcome(field("outcome"));
     if (!outcome || (*outcome != VerificationOutcome::passed && *outcome != VerificationOutcome::failed))
       return case_page(number, 400, "Say whether the check passed or failed.", "");
     if (field("document").empty()) return case_page(number, 400, "Say what was checked (e.g. passport seen).", "");
-    done = record_document(*m_desk, number, field("document"), *outcome);
+    done = record_document(*m_desk, **mail, number, field("document"), *outcome);
   }
   if (!done) return case_page(number, http_status_for(done.error().code), done.error().message, "");
   if (method != "send-code" && !done->passed) notice = "check-failed";

@@ -129,7 +129,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
     if (parts.size() == 4 && r.method == "POST") {
       if (parts[3] == "code") {
         auto form = parse_form(r.body);
-        auto checked = check_code(desk, number, form.count("code") ? form.at("code") : "");
+        auto opened = Correspondence::open(desk, settings);
+        if (!opened) return message(503, "Unavailable", "Please try again later.");
+        auto checked = check_code(desk, **opened, number, form.count("code") ? form.at("code") : "");
         if (!checked)
           return redirect_to(base +
                              "?code=" + (checked.error().code == ErrorCode::invalid_argument ? "invalid" : "refused"));
@@ -166,7 +168,9 @@ HttpResponse Portal::handle(const HttpRequest& r, CaseStore& store, bool secure,
             answers.answers[settings.server.portal_questions[i].field] = it->second.substr(0, 200);
         }
         if (answers.answers.empty()) return redirect_to(base + "?answers=empty");
-        auto checked = check_knowledge(desk, *m_map, number, answers);
+        auto opened = Correspondence::open(desk, settings);
+        if (!opened) return message(503, "Unavailable", "Please try again later.");
+        auto checked = check_knowledge(desk, **opened, *m_map, number, answers);
         if (!checked) return redirect_to(base + "?answers=unavailable");
         return redirect_to(base + (checked->passed || checked->view.c.state == CaseState::verified ? "?answers=ok"
                                                                                                    : "?answers=wrong"));

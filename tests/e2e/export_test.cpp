@@ -191,6 +191,61 @@ TEST_F(ExportCommand, ARefusedOverrideReasonLeavesNoCaseBehind) {
   EXPECT_EQ(maestro.run({"dsar", "show", "DSAR-2026-001"}).exit_code, 0);
 }
 
+// Issue 26: an incomplete package is never delivered silently.
+TEST_F(ExportCommand, AStoreThatCannotBeSearchedGetsNothingDeliveredUnlessAllowed) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  verified_case("email:luisg@embraer.com.br");
+  fs::rename(maestro.dir() / "chinook.db", maestro.dir() / "chinook.away");
+  RunResult r = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "out", "--json"});
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  json out = json::parse(r.out, nullptr, false);  // one JSON document, nothing after it
+  ASSERT_FALSE(out.is_discarded()) << r.out;
+  EXPECT_FALSE(out["delivered"].get<bool>());
+  ASSERT_EQ(out["failed_stores"].size(), 1u) << r.out;
+  EXPECT_EQ(out["failed_stores"][0]["system"], "chinook");
+  EXPECT_FALSE(out["failed_stores"][0]["error"].get<std::string>().empty());
+  EXPECT_FALSE(out.contains("password"));
+  EXPECT_NE(r.err.find("nothing was delivered"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(maestro.dir() / "out/DSAR-2026-001_DSAR_PACKAGE.zip"));
+  json shown = json::parse(maestro.run({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_TRUE(shown["deliveries"].empty()) << shown.dump();
+  std::string trail = maestro.run({"audit", "show", "--case", "DSAR-2026-001", "--json"}).out;
+  EXPECT_NE(trail.find("\"outcome\":\"not-delivered\""), std::string::npos) << trail;
+
+  // The text form names the store and its cause too.
+  RunResult text = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "out"});
+  EXPECT_EQ(text.exit_code, 5);
+  EXPECT_NE(text.out.find("NOT SEARCHED: chinook: "), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("Password"), std::string::npos) << text.out;
+
+  // Allowed on purpose: delivered, and said to be incomplete.
+  RunResult allowed =
+      maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "out", "--json", "--allow-incomplete"});
+  EXPECT_EQ(allowed.exit_code, 5) << allowed.err;
+  json delivered = json::parse(allowed.out, nullptr, false);
+  ASSERT_FALSE(delivered.is_discarded()) << allowed.out;
+  EXPECT_TRUE(delivered["delivered"].get<bool>());
+  EXPECT_FALSE(delivered["complete"].get<bool>());
+  EXPECT_EQ(delivered["failed_stores"][0]["system"], "chinook");
+  EXPECT_TRUE(fs::exists(maestro.dir() / "out/DSAR-2026-001_DSAR_PACKAGE.zip"));
+  EXPECT_NE(allowed.err.find("INCOMPLETE"), std::string::npos) << allowed.err;
+}
+
+TEST_F(ExportCommand, AnErasurePreviewThatCannotSearchEverywhereIsNotASuccess) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  fs::rename(maestro.dir() / "chinook.db", maestro.dir() / "chinook.away");
+  RunResult r = maestro.run({"dsar", "delete", "--subject", "luisg@embraer.com.br", "--preview", "--json"});
+  EXPECT_EQ(r.exit_code, 5) << r.err << r.out;
+  json out = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(out.is_discarded()) << r.out;
+  ASSERT_EQ(out["unsearched"].size(), 1u) << r.out;
+  EXPECT_EQ(out["unsearched"][0]["system"], "chinook");
+  EXPECT_FALSE(out["unsearched"][0]["error"].get<std::string>().empty());
+  EXPECT_NE(r.err.find("preview is incomplete"), std::string::npos) << r.err;
+}
+
 TEST_F(ExportCommand, AnOutPathOutsideTheAllowedRootIsRefused) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   setup(datasets);

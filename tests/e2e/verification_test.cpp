@@ -123,8 +123,18 @@ TEST_F(Verification, AWrongCodeTwiceDeniesTheCase) {
   std::string wrong = code == "000000" ? "111111" : "000000";
   ok({"dsar", "verify", "check", "DSAR-2026-001", "--code", wrong});
   EXPECT_EQ(state(), "awaiting_verification");
-  ok({"dsar", "verify", "check", "DSAR-2026-001", "--code", wrong});
+  RunResult denied = ok({"dsar", "verify", "check", "DSAR-2026-001", "--code", wrong});
   EXPECT_EQ(state(), "denied");
+  // An automatic refusal is still a refusal: the requester gets its letter, with the complaint route.
+  EXPECT_NE(denied.out.find("refusal letter was sent"), std::string::npos) << denied.out;
+  json letters = json::parse(ok({"outbox", "list", "--json"}).out);
+  std::int64_t refusal = 0;
+  for (const auto& l : letters) {
+    if (l["letter"] == "refusal") refusal = l["id"].get<std::int64_t>();
+  }
+  ASSERT_NE(refusal, 0) << letters.dump();
+  std::string text = ok({"outbox", "show", std::to_string(refusal)}).out;
+  EXPECT_NE(text.find("complain to the supervisory authority of your EU Member State"), std::string::npos) << text;
   EXPECT_EQ(maestro.run({"dsar", "verify", "check", "DSAR-2026-001", "--code", code}).exit_code, 4);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "support/test_support.hpp"
 
 namespace maestro {
@@ -32,6 +34,41 @@ TEST(DefaultPolicy, UnknownJurisdictionListsTheKnownOnes) {
   auto j = testing::default_policy().jurisdiction("pipeda");
   ASSERT_FALSE(j);
   EXPECT_NE(j.error().message.find("uk-gdpr"), std::string::npos);
+}
+
+TEST(DefaultPolicy, EveryAuthorityIsNamedInEveryLanguageOfTheLettersAndReadsMidSentence) {
+  const Policy& p = testing::default_policy();
+  for (const char* id : {"gdpr", "uk-gdpr", "ccpa", "lgpd", "vcdpa"}) {
+    const Jurisdiction& j = **p.jurisdiction(id);
+    // "complain to The supervisory authority" was the bug: the English phrase starts lower case.
+    ASSERT_FALSE(j.authority.empty()) << id;
+    EXPECT_TRUE(std::islower(static_cast<unsigned char>(j.authority[0]))) << id << ": " << j.authority;
+    for (const char* language : {"de", "es", "fr", "nl", "pt-br"}) {
+      EXPECT_TRUE(j.authority_translations.contains(language)) << id << " in " << language;
+      EXPECT_NE(j.authority_in(language), j.authority) << id << " in " << language;
+    }
+  }
+  EXPECT_NE((**p.jurisdiction("gdpr")).authority_in("de").find("Aufsichtsbehörde"), std::string::npos);
+  EXPECT_EQ((**p.jurisdiction("gdpr")).authority_in("ja"), (**p.jurisdiction("gdpr")).authority);  // English
+}
+
+TEST(PolicyFile, AnAuthorityIsOneTextOrOnePerLanguageWithEnglish) {
+  auto policy = [&](const std::string& authority) {
+    return parse_policy("jurisdictions:\n  x:\n    authority: " + authority +
+                            "\n    rules: [{from: 2020-01-01, respond: 30 days}]\n",
+                        "p.yaml", calendars());
+  };
+  auto one = policy("the regulator");
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ((**one->jurisdiction("x")).authority_in("de"), "the regulator");
+  auto several = policy("{en: the regulator, de: der Aufsicht}");
+  ASSERT_TRUE(several) << several.error().message;
+  EXPECT_EQ((**several->jurisdiction("x")).authority_in("de"), "der Aufsicht");
+  auto no_english = policy("{de: der Aufsicht}");
+  ASSERT_FALSE(no_english);
+  EXPECT_NE(no_english.error().message.find("'en'"), std::string::npos) << no_english.error().message;
+  EXPECT_NE(no_english.error().message.find("p.yaml:3"), std::string::npos) << no_english.error().message;
+  EXPECT_FALSE(policy("{en: the regulator, de: [a, b]}"));
 }
 
 TEST(PolicyFile, ATypoIsAnErrorWithItsLine) {
