@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cases/rights.hpp"
@@ -42,6 +43,21 @@ struct PackageDelivery {
   // What the data map left unsaid for collections in the package ("shop.orders: recipients"):
   // the report says "not recorded" there; the reviewer sees it before the requester does.
   std::vector<std::string> map_gaps;
+  // staged: sealed and written, waiting for the DPO's review (seed 001 step 5), nothing sent to
+  // the requester; delivered: approved, the requester told where it is and, apart, its password.
+  std::string status = "delivered";
+  // The stores that could not be searched (`--allow-incomplete`): empty for a complete package.
+  // The case, the letter and the package say so.
+  std::vector<std::string> unsearched;
+  bool complete() const { return unsearched.empty(); }
+};
+
+// What was done for the rights of a case: the evidence that closing it as fulfilled rests on
+// (lifecycle.hpp closing_blockers). Bookkeeping only: codes, no personal data.
+struct WorkOutcome {
+  Instant at;
+  std::string work;    // erasure, rectification, restriction, objection, exception
+  std::string result;  // clean / incomplete (erasure), done / incomplete (the others), granted (exception)
 };
 
 // A value of another person that the access package left out (Art. 15(4)), kept with the case
@@ -72,6 +88,7 @@ struct Case {
   Instant received_at{};
   std::vector<std::string> tenants;  // empty: every tenant
   std::string ticket;                // external ticket reference
+  std::string appeal_of;             // the refused case this one appeals (Va. Code 59.1-577 C); empty: none
   std::string assignee;              // the operator working the case; empty: nobody yet
   std::string formats;               // package formats the requester chose ("json,csv"); empty: default
   std::string language;              // the requester's language for letters and the report; empty: the default
@@ -86,6 +103,9 @@ struct Case {
   std::vector<Redaction> redactions;         // from the latest access package
   std::vector<std::string> restored_values;  // the DPO's restorations: never redacted again in this case
   std::optional<Instant> personal_data_purged_at;
+  // The staged package's password while it waits for approval: the password letter takes it to
+  // the requester after the fulfilment letter, and it is forgotten once that letter is queued.
+  std::string package_password;
 
   std::optional<Instant> acknowledged_at;
   std::optional<Instant> verified_at;
@@ -96,11 +116,15 @@ struct Case {
   std::vector<CaseExtension> extensions;
   std::vector<VerificationAttempt> verifications;
   std::vector<PackageDelivery> deliveries;
+  std::vector<WorkOutcome> outcomes;
   std::string denial_reason;                     // a code from the policy's denial_reasons
   std::vector<std::string> possible_duplicates;  // case numbers
 
   bool is_paused() const { return !pauses.empty() && !pauses.back().ended; }
   int failed_verifications() const;
+  // The newest outcome recorded for this kind of work, if any.
+  const WorkOutcome* outcome_of(std::string_view work) const;
+  bool has_staged_package() const { return !deliveries.empty() && deliveries.back().status == "staged"; }
 };
 
 }  // namespace maestro

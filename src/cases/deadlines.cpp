@@ -84,6 +84,17 @@ Result<Deadlines> compute_deadlines(const Case& c, const Policy& policy, Instant
                    ", the day the request was received: check the policy's rules");
   }
 
+  // An appeal has the law's own time limit, counted from the appeal's receipt, and no extension.
+  JurisdictionRule appeal_rule;
+  if (!c.appeal_of.empty() && j.appeal) {
+    appeal_rule = *rule;
+    appeal_rule.respond = *j.appeal;
+    appeal_rule.right_limits.clear();
+    appeal_rule.extension.reset();
+    appeal_rule.acknowledge.reset();
+    rule = &appeal_rule;
+  }
+
   Deadlines d;
   for (const auto& pause : c.pauses) {
     int days = pause_days(pause, now);

@@ -1,5 +1,6 @@
 #include "cases/lifecycle.hpp"
 
+#include <optional>
 #include <set>
 
 #include <algorithm>
@@ -12,6 +13,79 @@ namespace maestro {
 int Case::failed_verifications() const {
   return static_cast<int>(
       std::count_if(verifications.begin(), verifications.end(), [](const auto& v) { return v.outcome == "failed"; }));
+}
+
+const WorkOutcome* Case::outcome_of(std::string_view work) const {
+  for (auto it = outcomes.rbegin(); it != outcomes.rend(); ++it) {
+    if (it->work == work) return &*it;
+  }
+  return nullptr;
+}
+
+std::string_view work_for_right(Right right) {
+  switch (right) {
+    case Right::access:
+    case Right::portability:
+    case Right::ccpa_know:
+      return "access";
+    case Right::erasure:
+    case Right::ccpa_delete:
+      return "erasure";
+    case Right::rectification:
+      return "rectification";
+    case Right::restriction:
+      return "restriction";
+    case Right::objection:
+    case Right::automated_decision_opt_out:
+    case Right::ccpa_opt_out_of_sale:
+      return "objection";
+  }
+  return "access";
+}
+
+namespace {
+
+// What is missing before the package of an access case counts as given.
+std::optional<std::string> access_blocker(const Case& c) {
+  if (c.deliveries.empty()) return "no access package yet (maestro dsar export --case " + c.number + ")";
+  const PackageDelivery& last = c.deliveries.back();
+  if (!last.complete()) {
+    std::string stores;
+    for (const auto& s : last.unsearched) stores += (stores.empty() ? "" : ", ") + s;
+    return "the access package is incomplete (not searched: " + stores + "); export again once they answer";
+  }
+  return std::nullopt;
+}
+
+// The command that does each kind of work, for the blocker's advice.
+std::string command_for(std::string_view work, const std::string& number) {
+  if (work == "erasure") return "maestro dsar delete --case " + number;
+  if (work == "rectification") return "maestro dsar rectify --case " + number + " --set ...";
+  if (work == "restriction") return "maestro dsar restrict --case " + number;
+  return "maestro dsar object --case " + number;
+}
+
+}  // namespace
+
+std::vector<std::string> closing_blockers(const Case& c) {
+  std::vector<std::string> out;
+  std::set<std::string_view> seen;
+  for (Right r : c.rights) {
+    std::string_view work = work_for_right(r);
+    if (!seen.insert(work).second) continue;
+    if (work == "access") {
+      if (auto why = access_blocker(c)) out.push_back(*why);
+      continue;
+    }
+    const WorkOutcome* done = c.outcome_of(work);
+    if (!done) {
+      out.push_back(std::string(work) + " not carried out yet (" + command_for(work, c.number) + ")");
+    } else if (done->result == "incomplete") {
+      out.push_back(std::string(work) + " incomplete (records left, stores not searched or systems by hand pending): " +
+                    command_for(work, c.number) + " again once they can be reached");
+    }
+  }
+  return out;
 }
 
 namespace {
@@ -127,8 +201,19 @@ Status submit_for_review(Case& c, Instant now) {
   return {};
 }
 
-Status fulfil(Case& c, Instant now) {
+Status fulfil(Case& c, Instant now, bool exception) {
   if (auto ok = require_state(c, "fulfil", {CaseState::in_progress, CaseState::in_review}); !ok) return ok;
+  auto blockers = closing_blockers(c);
+  if (!blockers.empty() && !exception) {
+    std::string why;
+    for (const auto& b : blockers) why += (why.empty() ? "" : "; ") + b;
+    return precondition("cannot close " + c.number + " as fulfilled: " + why +
+                        ". A DPO may close it anyway, with the reason: maestro dsar fulfil " + c.number +
+                        " --exception REASON");
+  }
+  if (!blockers.empty()) c.outcomes.push_back({now, "exception", "granted"});
+  // Approval delivers the staged package: the letters that say where it is go now.
+  if (c.has_staged_package()) c.deliveries.back().status = "delivered";
   close(c, CaseState::fulfilled, now);
   return {};
 }

@@ -8,7 +8,9 @@
 // deny, withdraw and notes are accepted.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "cases/case.hpp"
 #include "cases/policy.hpp"
@@ -32,7 +34,16 @@ Result<CaseState> record_verification(Case& c, Instant now, std::string_view met
                                       const Policy& policy);
 Status start_work(Case& c, Instant now);
 Status submit_for_review(Case& c, Instant now);
-Status fulfil(Case& c, Instant now);
+// The work a right needs before its case closes: access (a package), erasure, rectification,
+// restriction or objection (objection, automated-decision opt-out, CCPA opt-out of sale).
+std::string_view work_for_right(Right right);
+// Why the case cannot close as fulfilled yet, one sentence per right still owed: an access case
+// needs a complete package, the other rights their work done cleanly. Empty: it may close.
+std::vector<std::string> closing_blockers(const Case& c);
+// Closes the case as fulfilled once closing_blockers is empty; `exception` (the DPO's decision,
+// its reason kept by the desk) closes it anyway and records the exception. A staged package
+// becomes delivered.
+Status fulfil(Case& c, Instant now, bool exception = false);
 Status deny(Case& c, Instant now, std::string_view reason, std::string_view details, const Policy& policy);
 Status withdraw(Case& c, Instant now);
 Status pause(Case& c, Instant now, std::string_view reason, const Policy& policy);

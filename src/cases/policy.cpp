@@ -158,11 +158,23 @@ class PolicyReader {
 
   Result<Jurisdiction> jurisdiction(const std::string& id, const YAML::Node& node,
                                     const std::map<std::string, HolidayCalendar>& calendars) const {
-    if (auto ok = only_keys(node, {"name", "calendar", "authority", "rules"}); !ok) return propagate(ok.error());
+    if (auto ok = only_keys(node, {"name", "calendar", "authority", "rules", "appeal"}); !ok)
+      return propagate(ok.error());
     Jurisdiction j;
     j.id = id;
     j.name = node["name"].as<std::string>(id);
     if (auto ok = read_authority(id, node["authority"], j); !ok) return propagate(ok.error());
+    if (node["appeal"]) {
+      // appeal: {respond: 60 days}
+      if (!node["appeal"].IsMap() || !node["appeal"]["respond"]) {
+        return invalid(where(node["appeal"]) + ": jurisdiction '" + id +
+                       "': appeal is {respond: DURATION}, the time to answer an appeal");
+      }
+      if (auto ok = only_keys(node["appeal"], {"respond"}); !ok) return propagate(ok.error());
+      auto respond = duration(node["appeal"]["respond"]);
+      if (!respond) return propagate(respond.error());
+      j.appeal = *respond;
+    }
     j.calendar = node["calendar"].as<std::string>("weekends-only");
     if (!calendars.contains(j.calendar)) {
       return invalid(where(node) + ": jurisdiction '" + id + "' names calendar '" + j.calendar +

@@ -39,6 +39,10 @@ struct Jurisdiction {
   std::map<std::string, std::string> authority_translations;  // language ("de", "pt-br") -> text
   std::string calendar;
   std::vector<JurisdictionRule> rules;  // sorted by `from`
+  // Where the law gives the consumer an appeal against a refusal (VCDPA, and the US state laws
+  // modelled on it): the time the controller has to answer one. None: no appeal, the complaint
+  // route only.
+  std::optional<Duration> appeal;
 
   // The rule in force on `date`, or nullptr before the first rule.
   const JurisdictionRule* rule_on(Date date) const;

@@ -82,21 +82,6 @@ nlohmann::json store_stats_json(const std::vector<StoreStats>& stores) {
   return out;
 }
 
-// Sends the fulfilment letter (template C) and, in a separate message, the package's password.
-void notify_requester(Session& s, const ExportOutcome& o, const std::string& password_to) {
-  CaseView v = must(s.desk().find(o.case_number));
-  send_case_letter(s, v, "fulfilment", must(s.correspondence().fulfilment_fields(v, o.delivered_to)));
-  LetterFields p;
-  p.values["password"] = o.package.password;
-  auto sent = s.correspondence().send_letter(
-      v, "package-password", p, password_to.empty() ? std::nullopt : std::optional<std::string>(password_to));
-  if (!sent) {
-    s.err << "warning: the password message was not sent: " << sent.error().message << "\n";
-  } else {
-    s.out << "Password sent separately (message #" << sent->message.id << ", " << sent->message.state << ")\n";
-  }
-}
-
 // Collections in a package whose Article 15 information the map leaves unsaid: the requester's
 // report says "not recorded" there, so the privacy team should hear of it first.
 void warn_map_gaps(Session& s, const std::vector<std::string>& gaps) {
@@ -143,8 +128,8 @@ void print_not_searched(Session& s, const std::vector<StoreFailure>& failures) {
 void add_export(CLI::App& dsar, Session& s) {
   struct Options {
     ExportRequest request;
-    std::string case_number, map, override_reason, password_to;
-    bool json = false, notify = false;
+    std::string case_number, map, override_reason;
+    bool json = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = dsar.add_subcommand("export", "Find a person's data and deliver it as an encrypted access package");
@@ -153,7 +138,7 @@ void add_export(CLI::App& dsar, Session& s) {
   cmd->add_option("--out", opts->request.destination, "Where to deliver the package: a folder (inside exports_root)")
       ->required();
   cmd->add_option("--case", opts->case_number, "The case to export for (default: the subject's open verified case)");
-  cmd->add_option("--format", opts->request.formats, "Files in the package: json,csv,html,pdf (default json,csv,html; json always). pdf adds report.pdf, a report to read and keep");
+  cmd->add_option("--format", opts->request.formats, "Files in the package: json,csv,html,pdf (default: what the requester chose, else json,csv,html; json always). pdf adds report.pdf, a report to read and keep");
   cmd->add_option("--tenant", opts->request.tenants, "Search only this tenant (repeatable; default: every tenant)");
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
   cmd->add_option("--jurisdiction", opts->request.jurisdiction,
@@ -163,10 +148,9 @@ void add_export(CLI::App& dsar, Session& s) {
   cmd->add_flag("--json", opts->json, "Print the outcome as JSON (the password included)");
   cmd->add_flag("--allow-incomplete", opts->request.deliver_incomplete,
                 "When a store cannot be searched, deliver what was found anyway (default: deliver nothing, exit 5)");
-  cmd->add_flag("--notify", opts->notify,
-                "Send the requester the fulfilment letter (template C) and, in a separate message, the password");
-  cmd->add_option("--password-to", opts->password_to,
-                  "With --notify: where the password goes (default: the case's email, as a separate message)");
+  cmd->add_flag("--notify", opts->request.password_by_letter,
+                "Let Maestro write to the requester: the password is kept sealed with the case, and when the DPO "
+                "approves (dsar fulfil) the fulfilment letter goes, then the password in a separate message");
   cmd->footer(
       "The package holds <CASE>_DSAR_PACKAGE.json (every record, grouped by system and collection, with purposes, "
       "categories, recipients, retention, sources, your rights and the complaint authority), one CSV per collection, "
@@ -174,8 +158,11 @@ void add_export(CLI::App& dsar, Session& s) {
       "recipients, source, retention, automated decisions and transfers, their rights and whom to contact), "
       "schema.json and manifest.json (SHA-256 of every file), sealed in an AES-256 encrypted ZIP. A warning names "
       "each collection whose purpose, legal basis, retention, recipients or source the map does not give. Other "
-      "people's data is left out. The password is printed once and never stored: send it by a different channel "
-      "from the package. The ZIP's SHA-256 is recorded on the case and in the audit trail.\n\nWhen a store cannot be "
+      "people's data is left out. The ZIP's SHA-256 is recorded on the case and in the audit trail.\n\nThe package "
+      "is staged for review (seed 001 step 5): nothing reaches the requester until the DPO approves with 'dsar "
+      "fulfil', which sends the fulfilment letter. Without --notify the password is printed once and never stored: "
+      "send it by a different channel from the package. With --notify it is sealed with the case until approval "
+      "sends it in a letter of its own, after the fulfilment letter.\n\nWhen a store cannot be "
       "searched, nothing is delivered: the stores and their causes are listed (in the JSON too) and the command "
       "exits 5; run it again once they answer. --allow-incomplete delivers what was found, still exiting 5.\n\n"
       "Example:\n"
@@ -192,13 +179,16 @@ void add_export(CLI::App& dsar, Session& s) {
     if (!o.delivered) return refuse_incomplete_export(s, o, opts->json);
     std::size_t records = 0;
     for (const auto& [key, n] : o.package.records_by_collection) records += n;
+    bool by_letter = request.password_by_letter;
     if (opts->json) {
       s.out << nlohmann::json{{"case", o.case_number},
                               {"ad_hoc_case", o.ad_hoc_case},
                               {"package", o.delivered_to},
+                              {"status", "staged"},
                               {"sha256", o.package.sha256},
                               {"bytes", o.package.size},
-                              {"password", o.package.password},
+                              {"password", by_letter ? nlohmann::json(nullptr) : nlohmann::json(o.package.password)},
+                              {"password_by_letter", by_letter},
                               {"records", o.package.records_by_collection},
                               {"redacted_values", o.package.redacted_values},
                               {"map_gaps", o.package.map_gaps},
@@ -212,13 +202,19 @@ void add_export(CLI::App& dsar, Session& s) {
             << o.delivered_to << "\n  " << records << " record(s) from " << o.package.records_by_collection.size()
             << " collection(s); " << o.package.redacted_values << " value(s) about other people left out\n  SHA-256 "
             << o.package.sha256 << " (recorded on the case and in the audit trail)\n\n"
-            << "Password (shown once, never stored): " << o.package.password << "\n"
-            << "Send it to the requester by a different channel from the package (seed 001, step 7).\n"
-            << "The requester opens the package with 7-Zip or any AES-capable unzip tool, e.g. 7z x "
-            << std::filesystem::path(o.delivered_to).filename().string() << "\n";
+            << "Staged for review: the requester hears of it when the DPO approves (maestro dsar fulfil "
+            << o.case_number << ").\n";
+      if (by_letter) {
+        s.out << "The password is sealed with the case: approval sends it in a letter of its own, after the "
+                 "fulfilment letter.\n";
+      } else {
+        s.out << "Password (shown once, never stored): " << o.package.password << "\n"
+              << "Send it to the requester by a different channel from the package (seed 001, step 7).\n"
+              << "The requester opens the package with 7-Zip or any AES-capable unzip tool, e.g. 7z x "
+              << std::filesystem::path(o.delivered_to).filename().string() << "\n";
+      }
     }
     warn_map_gaps(s, o.package.map_gaps);
-    if (opts->notify) notify_requester(s, o, opts->password_to);
     report_manual_tasks(s, o.manual, opts->json);
     if (!opts->json) print_not_searched(s, o.failures);
     if (!o.failures.empty()) {
@@ -233,7 +229,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
   struct Options {
     BatchExportRequest request;
     std::string map;
-    bool json = false, notify = false, stats = false;
+    bool json = false, stats = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = dsar.add_subcommand(
@@ -242,12 +238,13 @@ void add_export_batch(CLI::App& dsar, Session& s) {
       ->required();
   cmd->add_option("--case", opts->request.case_numbers,
                   "Only this case (repeatable; default: every verified access case without a package)");
-  cmd->add_option("--format", opts->request.formats, "Files in each package: json,csv,html,pdf (default json,csv,html; json always)");
+  cmd->add_option("--format", opts->request.formats, "Files in each package: json,csv,html,pdf (default: what each requester chose, else json,csv,html; json always)");
   cmd->add_option("--batch-size", opts->request.batch_size,
                   "Cases searched together (default 200; each keeps a few files open while it is written)");
   cmd->add_option("--map", opts->map, "The data map (default: 'datamap:' in maestro.yaml)");
-  cmd->add_flag("--notify", opts->notify,
-                "Send each requester the fulfilment letter and, in a separate message, their package's password");
+  cmd->add_flag("--notify", opts->request.password_by_letter,
+                "Let Maestro write to each requester: passwords are sealed with their cases, and each approval "
+                "(dsar fulfil) sends the fulfilment letter, then the password apart");
   cmd->add_flag("--stats", opts->stats, "Print each store's queries, requests it received (chunks, pages), bytes of files read, records and time");
   cmd->add_flag("--allow-incomplete", opts->request.deliver_incomplete,
                 "Deliver a case's package even when a store could not be searched (default: that case gets nothing)");
@@ -257,7 +254,8 @@ void add_export_batch(CLI::App& dsar, Session& s) {
       "but each collection is queried once per step of the search with the keys of all the cases of a batch, and "
       "log files are read once. Cases scoped to tenants are searched with the cases of the same tenants. A case "
       "that cannot be exported (not verified, a store down) is listed and the others are delivered; the command "
-      "then exits 5. Without --notify each package's password is printed once: send it by another channel.\n\n"
+      "then exits 5. Each package is staged for the DPO's review: its requester hears of it when the case is approved "
+      "(dsar fulfil). Without --notify each package's password is printed once: send it by another channel.\n\n"
       "Example:\n  maestro dsar export-batch --out exports/ --notify --stats");
   cmd->callback([&s, opts] {
     const DataMap& map = s.data_map(opts->map);
@@ -272,7 +270,7 @@ void add_export_batch(CLI::App& dsar, Session& s) {
         cases.push_back({{"case", c.case_number},
                          {"package", c.delivered_to},
                          {"sha256", c.package.sha256},
-                         {"password", c.package.password},
+                         {"password", request.password_by_letter ? nlohmann::json(nullptr) : nlohmann::json(c.package.password)},
                          {"records", c.package.records_by_collection},
                          {"map_gaps", c.package.map_gaps},
                          {"complete", c.failures.empty()}});
@@ -290,12 +288,12 @@ void add_export_batch(CLI::App& dsar, Session& s) {
         std::size_t records = 0;
         for (const auto& [key, n] : c.package.records_by_collection) records += n;
         s.out << pad(c.case_number, 16) << pad(std::to_string(records) + " record(s)", 14) << c.delivered_to
-              << (opts->notify ? "" : "  password: " + c.package.password) << "\n";
+              << (request.password_by_letter ? "" : "  password: " + c.package.password) << "\n";
       }
       s.out << "\n"
-            << o.cases.size() << " package(s) delivered, " << o.refused.size() << " case(s) not exported, " << o.queries
+            << o.cases.size() << " package(s) staged for review, " << o.refused.size() << " case(s) not exported, " << o.queries
             << " queries\n";
-      if (!opts->notify && !o.cases.empty())
+      if (!request.password_by_letter && !o.cases.empty())
         s.out << "Passwords are shown once and never stored: send each by a different channel from its package.\n";
     }
     if (opts->stats && !opts->json) print_store_stats(s, o.stores, o.seconds);
@@ -303,7 +301,6 @@ void add_export_batch(CLI::App& dsar, Session& s) {
     for (const auto& c : o.cases) gaps.insert(c.package.map_gaps.begin(), c.package.map_gaps.end());
     warn_map_gaps(s, {gaps.begin(), gaps.end()});
     for (const auto& c : o.cases) {
-      if (opts->notify) notify_requester(s, c, "");
       report_manual_tasks(s, c.manual, opts->json);
     }
     for (const auto& [number, why] : o.refused) s.err << "NOT EXPORTED: " << number << ": " << why << "\n";

@@ -7,6 +7,7 @@
 #include "cli/render.hpp"
 #include "cli/session.hpp"
 #include "demo/demo_shop.hpp"
+#include "desk/case_actions.hpp"
 #include "desk/erasure_service.hpp"
 #include "desk/export_service.hpp"
 #include "desk/verification_service.hpp"
@@ -43,8 +44,7 @@ Instant at(const char* iso) {
 class DemoRun {
  public:
   DemoRun(Session& s, Installation& inst, const DataMap& map, std::filesystem::path home)
-      : m_session(s),
-        m_out(s.out),
+      : m_out(s.out),
         m_clock(at("2026-02-27T16:40:00Z")),
         m_desk(*inst.store, *inst.keys, inst.policy, m_clock, "dpo@example.com"),
         m_policy(inst.policy),
@@ -85,13 +85,12 @@ class DemoRun {
     advance_to("2026-03-05T11:45:00Z");
     step("start", state_after(m_desk.start(m_number)));
     export_package();
-    must(m_desk.add_note(m_number, "Package checked; sent by email, password by SMS."));
+    must(m_desk.add_note(m_number, "Package checked: complete, other customers' details redacted."));
     advance_to("2026-03-10T15:00:00Z");
-    step("review", state_after(m_desk.submit_for_review(m_number)) + ": DPO reviews the package");
+    step("review", state_after(m_desk.submit_for_review(m_number)) + ": DPO reviews the staged package");
     advance_to("2026-03-11T10:00:00Z");
     CaseView done = must(m_desk.fulfil(m_number));
-    step("fulfil",
-         std::string(state_name(done.c.state)) + ": response delivered (template C), password by a separate channel");
+    step("fulfil", std::string(state_name(done.c.state)) + ": approved; " + closing_letters(done, "fulfil"));
 
     m_out << "\n" << case_text(done, m_policy);
     print_trail(m_number);
@@ -153,10 +152,8 @@ class DemoRun {
     advance_to("2026-03-16T15:00:00Z");
     step("review", state_after(m_desk.submit_for_review(number)));
     CaseView closed = must(m_desk.fulfil(number));
-    step("fulfil",
-         std::string(state_name(closed.c.state)) + ": deletion confirmation, explaining what is kept and why (" +
-             letter(closed, "deletion-confirmation", confirmation_fields(m_session, closed, "deletion-confirmation")) +
-             ")");
+    step("fulfil", std::string(state_name(closed.c.state)) +
+                       ": the deletion confirmation explains what is kept and why; " + closing_letters(closed, "fulfil"));
     print_trail(number);
   }
 
@@ -168,6 +165,7 @@ class DemoRun {
     request.exports_root = m_home;
     request.formats = "json,csv,html,pdf";  // the requester also gets a report to read and keep
     request.sender = must(package_sender(m_settings));
+    request.password_by_letter = true;  // the password letter goes after the fulfilment letter, on approval
     ExportOutcome o = must(export_subject(m_desk, m_map, request));
     if (!o.delivered) fail_command(Error{ErrorCode::unavailable, describe_store_failures(o.failures)});
     std::size_t records = 0;
@@ -180,16 +178,18 @@ class DemoRun {
     m_out << "                                package " << o.delivered_to << "\n"
           << "                                SHA-256 " << o.package.sha256 << "\n"
           << "                                password " << o.package.password
-          << "  (shown once; open with: 7z x -p'<password>' <package>)\n";
-    CaseView v = must(m_desk.find(m_number));
-    LetterFields c;
-    c.values["package_name"] = std::filesystem::path(o.delivered_to).filename().string();
-    c.values["package_location"] = o.delivered_to;
-    LetterFields p;
-    p.values["password"] = o.package.password;
-    std::string fulfilment = letter(v, "fulfilment", c);
-    std::string password = letter(v, "package-password", p);  // a separate message, after the package's
-    step("letters", "template C (" + fulfilment + ") and the password apart (" + password + ")");
+          << "  (the demo shows it; the requester gets it in its own letter. Open with: 7z x -p'<password>' "
+             "<package>)\n"
+          << "                                staged for the DPO's review: nothing is sent to the requester yet\n";
+  }
+
+  // Sends the letters closing the case calls for, in order, and says which went.
+  std::string closing_letters(const CaseView& v, std::string_view action) {
+    std::vector<OutboxView> sent = must(send_case_action_letters(m_mail, v, action));
+    std::string out;
+    for (const auto& l : sent)
+      out += (out.empty() ? "" : ", then ") + l.message.letter + " (letter #" + std::to_string(l.message.id) + ")";
+    return out.empty() ? "no letter due" : "to the requester: " + out;
   }
 
   static Settings demo_settings(Settings s, const std::filesystem::path& home) {
@@ -227,7 +227,6 @@ class DemoRun {
   }
   static std::string state_after(Result<CaseView> v) { return std::string(state_name(must(std::move(v)).c.state)); }
 
-  Session& m_session;
   std::ostream& m_out;
   FixedClock m_clock;
   Desk m_desk;

@@ -166,7 +166,9 @@ void add_respond(CLI::App& drop, Session& s) {
       "One CSV per broker and list, named as the DROP rules say, with each answerable work item's status: 2 "
       "exempted (all data kept by a hold or the law), 3 deleted (only once the erasure's proof is clean), 4 opted "
       "out (a shared identifier; every consumer's opt-out case fulfilled), 5 not found (every store searched). Items "
-      "still being worked on wait for the next run; items answered before are not written again.\n\nExample:\n"
+      "still being worked on wait for the next run; items answered before are not written again, except when their "
+      "outcome has changed since (not found then, found and erased in a later cycle): those corrections go in a "
+      "file of their own ending in _Amend.csv, to upload with 'drop upload --amend'.\n\nExample:\n"
       "  maestro drop respond --out drop-status/");
   cmd->callback([&s, o] {
     DropRules rules = rules_of(s);
@@ -176,10 +178,20 @@ void add_respond(CLI::App& drop, Session& s) {
     if (o->json) {
       nlohmann::json files = nlohmann::json::array();
       for (const auto& f : out.files) files.push_back(f.string());
-      s.out << nlohmann::json{{"files", files}, {"codes", codes}, {"waiting", out.waiting}}.dump(2) << "\n";
+      nlohmann::json amend_files = nlohmann::json::array();
+      for (const auto& f : out.amend_files) amend_files.push_back(f.string());
+      s.out << nlohmann::json{{"files", files},
+                              {"codes", codes},
+                              {"waiting", out.waiting},
+                              {"amend_files", amend_files},
+                              {"amended", out.amended}}
+                   .dump(2)
+            << "\n";
       return;
     }
     for (const auto& f : out.files) s.out << "  " << f.string() << "\n";
+    for (const auto& f : out.amend_files)
+      s.out << "  " << f.string() << "  (corrections: upload with 'maestro drop upload --amend')\n";
     for (const auto& [code, n] : out.codes) s.out << "  status " << code << ": " << n << " work item(s)\n";
     s.out << out.waiting << " work item(s) not final yet.\n";
   });
@@ -199,12 +211,23 @@ void add_status(CLI::App& drop, Session& s) {
       ++states[item.state];
       if (item.code != 0) ++answered;
     }
+    auto owed = must(drop_corrections_owed(s.desk()));
     if (*json_output) {
-      s.out << nlohmann::json{{"items", states}, {"answered", answered}}.dump(2) << "\n";
+      nlohmann::json corrections = nlohmann::json::array();
+      for (const auto& c : owed)
+        corrections.push_back({{"id", c.id}, {"list", c.list}, {"sent", c.sent}, {"now", c.now}, {"case", c.case_number}});
+      s.out << nlohmann::json{{"items", states}, {"answered", answered}, {"corrections_owed", corrections}}.dump(2)
+            << "\n";
       return;
     }
     for (const auto& [state, n] : states) s.out << "  " << state << ": " << n << "\n";
     s.out << answered << " of " << items.size() << " work item(s) answered.\n";
+    for (const auto& c : owed) {
+      s.out << "CORRECTION OWED: " << c.list << " item " << c.id << " was answered " << c.sent << ", is now " << c.now
+            << (c.case_number.empty() ? "" : " (case " + c.case_number + ")") << "\n";
+    }
+    if (!owed.empty())
+      s.out << "Run 'maestro drop respond --out DIR', then upload its _Amend files with 'maestro drop upload --amend'.\n";
   });
 }
 

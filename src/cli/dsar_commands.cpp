@@ -107,8 +107,7 @@ std::shared_ptr<bool> letter_flag(CLI::App* cmd, const char* action) {
 // Sends the letter the action calls for on this case, if any.
 void maybe_send(Session& s, const CaseView& v, const char* action, bool skip) {
   if (!action || skip) return;
-  if (auto letter = must(letter_due_for_case_action(s.desk(), action, v.c)))
-    send_case_letter(s, v, *letter, confirmation_fields(s, v, *letter));
+  send_action_letters(s, v, action);
 }
 
 // A lifecycle command that takes only the case number.
@@ -168,6 +167,60 @@ void add_deny(CLI::App& dsar, Session& s) {
       "(e.g. the ICO's contact details).");
   cmd->callback([&s, number, reason, details, json, letter, skip] {
     CaseView v = must(s.desk().deny(*number, *reason, *details));
+    print_case(s, v, *json);
+    maybe_send(s, v, letter, *skip);
+  });
+}
+
+void add_appeal(CLI::App& dsar, Session& s) {
+  auto number = std::make_shared<std::string>();
+  auto received = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand("appeal", "Log the requester's appeal against a refused request (VCDPA and alike)");
+  cmd->add_option("case", *number, "The refused case, e.g. DSAR-2026-004")->required();
+  cmd->add_option("--received", *received, "When the appeal arrived, ISO 8601 (default: now)");
+  cmd->add_flag("--json", *json, "Print the appeal's case as JSON");
+  cmd->footer(
+      "Where the law gives the consumer an appeal against a refusal (Virginia's VCDPA, 59.1-577 C: 'appeal' in the "
+      "policy's jurisdiction), the appeal is a case of its own: the same person and rights, linked to the refused "
+      "case, with the law's time to answer from the day it arrived (VCDPA: 60 days, no extension). Work it as any "
+      "case; 'dsar deny' on it sends the answer to the appeal with the Attorney General's contact, granting it means "
+      "doing the work and 'dsar fulfil'. Every refusal letter under such a law says how to appeal.\n\n"
+      "Example:\n  maestro dsar appeal DSAR-2026-004 --received 2026-05-02T10:00:00Z");
+  cmd->callback([&s, number, received, json] {
+    IntakeResult made = must(s.desk().open_appeal(
+        *number, received->empty() ? std::nullopt : std::optional<std::string>(*received)));
+    CaseView view{made.c, made.deadlines};
+    if (*json) {
+      s.out << case_json(view) << "\n";
+      return;
+    }
+    s.out << "Logged " << made.c.number << ", the appeal of " << *number << "\n\n" << case_text(view, s.desk().policy());
+  });
+}
+
+void add_fulfil(CLI::App& dsar, Session& s) {
+  auto number = std::make_shared<std::string>();
+  auto exception = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = dsar.add_subcommand("fulfil", "Approve the response and close the case: the requester's letters go now");
+  cmd->add_option("case", *number, "The case number, e.g. DSAR-2026-001")->required();
+  cmd->add_option("--exception", *exception,
+                  "Close although work is still owed (a DPO's decision): the reason, kept encrypted with the case");
+  cmd->add_flag("--json", *json, "Print the case as JSON afterwards");
+  const char* letter = "fulfil";
+  auto skip = letter_flag(cmd, letter);
+  cmd->footer(
+      "A case closes as fulfilled only once its work is done: an access or portability request needs a complete "
+      "package (dsar export), an erasure a clean proof (dsar delete), a rectification, restriction or objection "
+      "its change made and checked (dsar rectify / restrict / object). Otherwise the command says what is still "
+      "owed and changes nothing; --exception closes it anyway and records why.\n\nApproval delivers the package "
+      "the export staged: the requester gets the fulfilment letter (template C, where to get the file), then in "
+      "a separate message the password (when the export was run with --notify), then the confirmation of what "
+      "else was done (the erasure letter lists what is kept by law and why). Each letter goes once.\n\n"
+      "Example:\n  maestro dsar fulfil DSAR-2026-001");
+  cmd->callback([&s, number, exception, json, letter, skip] {
+    CaseView v = must(exception->empty() ? s.desk().fulfil(*number) : s.desk().fulfil_by_exception(*number, *exception));
     print_case(s, v, *json);
     maybe_send(s, v, letter, *skip);
   });
@@ -289,11 +342,8 @@ void add_dsar_commands(CLI::App& app, Session& s) {
              "Nothing is exported or erased for a case whose identity is not verified.", &Desk::start);
   add_simple(*dsar, s, "review", "Send the prepared response to the DPO for review",
              "The DPO checks completeness and redacts other people's data.", &Desk::submit_for_review);
-  add_simple(*dsar, s, "fulfil", "Record that the response was delivered; closes the case",
-             "Closes the case as fulfilled; the closing date is compared with the legal due date. For erasure, "
-             "rectification, restriction and objection it sends the confirmation letter (the erasure letter lists "
-             "what is kept by law and why); an access package's letter is sent by 'dsar export --notify'.",
-             &Desk::fulfil, "fulfil");
+  add_fulfil(*dsar, s);
+  add_appeal(*dsar, s);
   add_deny(*dsar, s);
   add_simple(*dsar, s, "withdraw", "Record that the requester withdrew the request; closes the case", "",
              &Desk::withdraw);

@@ -56,7 +56,7 @@ void add_queue(CLI::App& jobs, Session& s) {
   cmd->add_option("--out", o->destination, "export, export-batch: the folder or s3://bucket/prefix/ to deliver to");
   cmd->add_option("--format", o->formats, "export: files in the package: json,csv,html,pdf (default json,csv,html)");
   cmd->add_option("--tenant", o->tenants, "Only this tenant (repeatable)");
-  cmd->add_flag("--notify", o->notify, "export: also send the requester the fulfilment letter (template C)");
+  cmd->add_flag("--notify", o->notify, "(accepted for old scripts) letters go when the DPO approves the case: dsar fulfil");
   cmd->add_option("--set", o->corrections, "rectify: a correction COLLECTION.FIELD=VALUE (repeatable)");
   cmd->add_flag("--lift", o->lift, "restrict, object: end the restriction or objection instead");
   cmd->add_option("--attempts", o->attempts, "How often a passing failure is tried (default 3)")

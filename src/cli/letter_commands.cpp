@@ -8,6 +8,7 @@
 
 #include "cli/render.hpp"
 #include "cli/session.hpp"
+#include "desk/case_actions.hpp"
 #include "desk/sweep.hpp"
 #include "desk/verification_service.hpp"
 
@@ -177,6 +178,27 @@ void send_case_letter(Session& s, const CaseView& view, std::string_view letter,
     return;
   }
   s.out << "Letter '" << letter << "' (message #" << sent->message.id << "): " << describe(sent->message) << "\n";
+}
+
+void send_action_letters(Session& s, const CaseView& view, std::string_view action) {
+  auto due = must(letters_due_for_case_action(s.desk(), action, view.c));
+  if (due.empty()) return;
+  Correspondence* mail = nullptr;
+  try {
+    mail = &s.correspondence();
+  } catch (const CommandFailed& failure) {
+    s.err << "warning: the " << due.front() << " letter was not sent: " << failure.error.message << "\n";
+    return;
+  }
+  auto sent = send_case_action_letters(*mail, view, action);
+  if (!sent) {
+    s.err << "warning: the letters were not all sent: " << sent.error().message << "\n";
+    return;
+  }
+  for (const auto& letter : *sent) {
+    s.out << "Letter '" << letter.message.letter << "' (message #" << letter.message.id
+          << "): " << describe(letter.message) << "\n";
+  }
 }
 
 // Mails a task to its owner (a reminder when `reminder`); false when it could not be sent.

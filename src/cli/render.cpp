@@ -44,6 +44,7 @@ std::string case_text(const CaseView& v, const Policy& policy) {
   }
   out << "  Received        " << format_instant(c.received_at) << " by " << c.channel << "\n";
   if (!c.ticket.empty()) out << "  Ticket          " << c.ticket << "\n";
+  if (!c.appeal_of.empty()) out << "  Appeal of       " << c.appeal_of << "\n";
   out << "  Tenants         " << (c.tenants.empty() ? std::string("all") : [&] {
     std::string t;
     for (const auto& x : c.tenants) t += (t.empty() ? "" : ", ") + x;
@@ -74,7 +75,9 @@ std::string case_text(const CaseView& v, const Policy& policy) {
         << format_date(d.original_legal_due) << "\n";
   }
   for (const auto& w : d.warnings) out << "    Warning: " << w << "\n";
-  if (!c.verifications.empty() || !c.pauses.empty() || !c.notes.empty() || !c.deliveries.empty() || c.closed_at) {
+  bool working = c.state == CaseState::in_progress || c.state == CaseState::in_review;
+  if (!c.verifications.empty() || !c.pauses.empty() || !c.notes.empty() || !c.deliveries.empty() || c.closed_at ||
+      working) {
     out << "\n  History\n";
   }
   for (const auto& a : c.verifications) {
@@ -87,8 +90,9 @@ std::string case_text(const CaseView& v, const Policy& policy) {
   for (const auto& n : c.notes)
     out << "    " << format_instant(n.at) << "  note by " << n.actor << ": " << n.text << "\n";
   for (const auto& package : c.deliveries) {
-    out << "    " << format_instant(package.at) << "  package delivered to " << package.destination << " (SHA-256 "
-        << package.sha256.substr(0, 16) << "...)\n";
+    out << "    " << format_instant(package.at) << "  package "
+        << (package.status == "staged" ? "staged for review at " : "delivered to ") << package.destination
+        << " (SHA-256 " << package.sha256.substr(0, 16) << "...)" << (package.complete() ? "" : " INCOMPLETE") << "\n";
     for (const auto& gap : package.map_gaps)
       out << "      Map gap: " << gap << " (the requester's report says \"not recorded\" there)\n";
   }
@@ -97,6 +101,10 @@ std::string case_text(const CaseView& v, const Policy& policy) {
   if (pending > 0) {
     out << "    Redactions: " << pending << " of other people's data to review (dsar show " << c.number
         << " --redactions)\n";
+  }
+  for (const auto& o : c.outcomes) out << "    " << format_instant(o.at) << "  " << o.work << ": " << o.result << "\n";
+  if (working) {
+    for (const auto& owed : closing_blockers(c)) out << "    Still owed: " << owed << "\n";
   }
   if (c.closed_at) {
     out << "    " << format_instant(*c.closed_at) << "  closed: " << state_name(c.state)

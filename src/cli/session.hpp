@@ -80,6 +80,9 @@ void add_outbox_commands(CLI::App& app, Session& session);
 
 // Sends a letter of the case to its requester unless `skip`, and says what became of it.
 void send_case_letter(Session& s, const CaseView& view, std::string_view letter, const LetterFields& extra = {});
+// Sends every letter a case action calls for, in order (desk/case_actions.hpp), and says what
+// became of each; a letter that cannot go is a warning (the case change stands).
+void send_action_letters(Session& s, const CaseView& view, std::string_view action);
 // The closing letter's own fields (desk's Correspondence::closing_fields), failing the command on error.
 LetterFields confirmation_fields(Session& s, const CaseView& view, std::string_view letter);
 // Prints the case's manual tasks and mails the owners of the newly opened ones.

@@ -24,10 +24,17 @@
 
 namespace maestro {
 
-// A value as a store returned it.
-using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+// true, false, an array or an object, as a JSON API or a JSON-lines file gave it: its JSON text
+// (connectors/value_json.hpp turns it back into JSON of the same type).
+struct JsonText {
+  std::string text;
+  bool operator==(const JsonText&) const = default;
+};
 
-std::string value_text(const Value& v);  // "" for null; numbers in their shortest form
+// A value as a store returned it.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, JsonText>;
+
+std::string value_text(const Value& v);  // "" for null; numbers in their shortest form; JSON as text
 
 struct Record {
   std::vector<std::pair<std::string, Value>> columns;  // in the store's column order

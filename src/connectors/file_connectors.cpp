@@ -8,6 +8,7 @@
 #include "common/fault.hpp"
 
 #include "connectors/file_lines.hpp"
+#include "connectors/value_json.hpp"
 #include "scan/line_scanner.hpp"
 #include "scan/token_matcher.hpp"
 
@@ -17,13 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-Value from_json(const json& v) {
-  if (v.is_null()) return {};
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_number_float()) return v.get<double>();
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump();  // booleans, objects and arrays as JSON text
-}
 
 // The text of a (possibly dotted) path in a JSON object, as a request value would be written.
 std::optional<std::string> json_path_text(const json& object, const std::string& path) {
@@ -178,7 +172,7 @@ std::optional<Record> match_jsonl(std::string_view line, const std::string& fiel
     if (!value || !values.contains(*value)) return std::nullopt;
   }
   Record r;
-  for (const auto& [key, v] : object.items()) r.columns.emplace_back(key, from_json(v));
+  for (const auto& [key, v] : object.items()) r.columns.emplace_back(key, value_from_json(v));
   return r;
 }
 
@@ -211,12 +205,6 @@ std::optional<Record> match_textlog(std::string_view line, const std::string& fi
   return std::nullopt;
 }
 
-json json_value(const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  if (const auto* text = std::get_if<std::string>(&v)) return *text;
-  return nullptr;
-}
 
 // The JSON value at a dotted path, created on the way if missing only when `create`.
 json* json_at(json& object, const std::string& path) {
@@ -277,8 +265,8 @@ std::optional<std::string> erase_jsonl(const std::string& line, const LineChange
           if (dot == std::string::npos) break;
           start = dot + 1;
         }
-        *current = json_value(to);
-        if (json* p = json_at(plain, field)) *p = json_value(to);
+        *current = value_to_json(to);
+        if (json* p = json_at(plain, field)) *p = value_to_json(to);
       },
       changed);
   if (!keep) return std::nullopt;

@@ -11,6 +11,7 @@
 
 #include "common/text.hpp"
 #include "connectors/sql_support.hpp"
+#include "connectors/value_json.hpp"
 
 namespace maestro {
 
@@ -70,30 +71,15 @@ std::string render(const std::string& text, const Values& values, Encoding how) 
   return out + text.substr(last);
 }
 
-Value to_value(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_number_unsigned()) return static_cast<std::int64_t>(v.get<std::uint64_t>());
-  if (v.is_number_float()) return v.get<double>();
-  if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
-  if (v.is_null()) return std::monostate{};
-  return v.dump();
-}
 
-json to_json(const Value& v) {
-  if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
-  if (std::holds_alternative<double>(v)) return std::get<double>(v);
-  if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
-  return nullptr;
-}
 
 Record to_record(const json& item) {
   Record r;
   if (!item.is_object()) {
-    r.columns.emplace_back("value", to_value(item));
+    r.columns.emplace_back("value", value_from_json(item));
     return r;
   }
-  for (auto it = item.begin(); it != item.end(); ++it) r.columns.emplace_back(it.key(), to_value(it.value()));
+  for (auto it = item.begin(); it != item.end(); ++it) r.columns.emplace_back(it.key(), value_from_json(it.value()));
   return r;
 }
 
@@ -304,7 +290,7 @@ class HttpConnector final : public Connector {
         }
         // The changed fields as JSON members, nested where the name is dotted (merge_fields.FNAME).
         json object = json::object();
-        for (const auto& set : row.set) object[json::json_pointer("/" + dotted_to_pointer(set.field))] = to_json(set.to);
+        for (const auto& set : row.set) object[json::json_pointer("/" + dotted_to_pointer(set.field))] = value_to_json(set.to);
         std::string members = object.dump();
         members = members.substr(1, members.size() - 2);
         filled["masked_object_fields"] = members;

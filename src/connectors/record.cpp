@@ -4,6 +4,7 @@
 #include <set>
 
 #include "connectors/connector.hpp"
+#include "connectors/value_json.hpp"
 
 namespace maestro {
 
@@ -15,7 +16,28 @@ std::string value_text(const Value& v) {
     std::snprintf(buffer, sizeof buffer, "%.15g", *d);
     return buffer;
   }
+  if (const auto* j = std::get_if<JsonText>(&v)) return j->text;
   return std::get<std::string>(v);
+}
+
+nlohmann::json value_to_json(const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* j = std::get_if<JsonText>(&v)) {
+    nlohmann::json parsed = nlohmann::json::parse(j->text, nullptr, false);
+    return parsed.is_discarded() ? nlohmann::json(j->text) : parsed;
+  }
+  return nullptr;
+}
+
+Value value_from_json(const nlohmann::json& v) {
+  if (v.is_null()) return std::monostate{};
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_number_unsigned()) return static_cast<std::int64_t>(v.get<std::uint64_t>());
+  if (v.is_number_float()) return v.get<double>();
+  return JsonText{v.dump()};  // true, false, arrays and objects
 }
 
 const Value* Record::get(std::string_view column) const {
@@ -30,8 +52,11 @@ Value Record::field(std::string_view name) const {
   auto dot = name.find('.');
   if (dot == std::string_view::npos) return {};
   const Value* column = get(name.substr(0, dot));
-  if (!column || !std::holds_alternative<std::string>(*column)) return {};
-  nlohmann::json document = nlohmann::json::parse(std::get<std::string>(*column), nullptr, false);
+  if (!column) return {};
+  const std::string* text = std::get_if<std::string>(column);
+  if (const auto* j = std::get_if<JsonText>(column)) text = &j->text;
+  if (!text) return {};
+  nlohmann::json document = nlohmann::json::parse(*text, nullptr, false);
   const nlohmann::json* current = &document;
   for (std::size_t start = dot + 1;;) {
     std::size_t next = name.find('.', start);
@@ -41,8 +66,7 @@ Value Record::field(std::string_view name) const {
     if (next == std::string_view::npos) break;
     start = next + 1;
   }
-  if (current->is_null()) return {};
-  return current->is_string() ? current->get<std::string>() : current->dump();
+  return value_from_json(*current);
 }
 
 Status Connector::find_together(const Collection& collection, const std::vector<std::string>& fields,

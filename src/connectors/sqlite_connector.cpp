@@ -110,6 +110,9 @@ class SqliteConnector final : public Connector {
       sqlite3_bind_double(stmt, index, *d);
     } else if (const auto* text = std::get_if<std::string>(&v)) {
       sqlite3_bind_text(stmt, index, text->data(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
+    } else if (const auto* json_text = std::get_if<JsonText>(&v)) {
+      sqlite3_bind_text(stmt, index, json_text->text.data(), static_cast<int>(json_text->text.size()),
+                        SQLITE_TRANSIENT);
     } else {
       sqlite3_bind_null(stmt, index);
     }

@@ -25,8 +25,10 @@ struct CaseActionRequest {
 
 struct CaseActionResult {
   CaseView view;
-  std::optional<std::string> letter;   // the letter the action called for
-  std::optional<OutboxView> sent;      // what became of it, when it was queued
+  std::optional<std::string> letter;   // the (first) letter the action called for
+  std::vector<std::string> letters;    // every letter it called for, in the order they go
+  std::optional<OutboxView> sent;      // what became of the first, when it was queued
+  std::vector<OutboxView> sent_all;    // every letter queued
   std::string letter_problem;          // why it was not queued; the case change stands
 };
 
@@ -39,11 +41,14 @@ std::vector<std::string> case_actions_available(const CaseView& view, Role role)
 // The least role that may take the action: a DPO alone refuses a request, overrides
 // verification and approves in review (fulfil); an auditor takes none.
 Result<Role> role_for_case_action(std::string_view action);
-// The letter an action sends on this case: acknowledgement, refusal, extension-notice, or the
-// confirmation the fulfilled rights call for (else, when a package was delivered, the fulfilment
-// letter, template C); nullopt for none.
-std::optional<std::string> letter_for_case_action(std::string_view action, const Case& c);
-// The same, less a fulfilment letter the requester has had already (sent with the export).
+// The letters an action sends on this case, in order: acknowledgement, refusal or
+// extension-notice; for fulfil the fulfilment letter (template C) when a package was given, then
+// the package's password apart (when the case holds it), then the confirmation the other rights
+// call for (erasure, rectification, restriction, objection).
+std::vector<std::string> letters_for_case_action(std::string_view action, const Case& c);
+std::optional<std::string> letter_for_case_action(std::string_view action, const Case& c);  // the first
+// The same, less the closing letters the requester has had already (each goes once).
+Result<std::vector<std::string>> letters_due_for_case_action(Desk& desk, std::string_view action, const Case& c);
 Result<std::optional<std::string>> letter_due_for_case_action(Desk& desk, std::string_view action, const Case& c);
 
 // Validates the request, runs the desk call and, unless told not to, sends the letter through
@@ -52,8 +57,11 @@ Result<std::optional<std::string>> letter_due_for_case_action(Desk& desk, std::s
 Result<CaseActionResult> run_case_action(Desk& desk, Correspondence* mail, std::string_view number,
                                          const CaseActionRequest& request);
 
-// Sends the letter `action` calls for on a case already changed (the CLI's commands).
+// Sends the letters `action` calls for on a case already changed (the CLI's commands), in order;
+// the package's password is forgotten by the case once its letter is queued.
+Result<std::vector<OutboxView>> send_case_action_letters(Correspondence& mail, const CaseView& view,
+                                                         std::string_view action);
 Result<std::optional<OutboxView>> send_case_action_letter(Correspondence& mail, const CaseView& view,
-                                                          std::string_view action);
+                                                          std::string_view action);  // the first
 
 }  // namespace maestro

@@ -38,7 +38,7 @@ Result<JobRecord> queue_case_job(Desk& desk, std::string_view number, const Case
   if (r.kind == "export") {
     if (r.destination.empty()) return invalid("an export needs a destination (a folder or s3://bucket/prefix/)");
     parameters["destination"] = r.destination;
-    parameters["formats"] = r.formats.empty() ? "json,csv,html" : r.formats;
+    if (!r.formats.empty()) parameters["formats"] = r.formats;  // else the requester's choice on the case
     parameters["notify"] = r.notify;
   } else if (r.kind == "rectify") {
     if (r.corrections.empty()) return invalid("a rectification needs at least one correction collection.field=value");

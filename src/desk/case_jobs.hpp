@@ -2,7 +2,7 @@
 // parameters a worker reads are built and checked in one place):
 //
 //   locate    find the person's records in every system; the result counts them per collection
-//   export    build the encrypted package and deliver it (destination, formats, notify)
+//   export    build the encrypted package and stage it for review (destination, formats)
 //   erase     carry out the erasure (the preview is a separate, synchronous call)
 //   rectify   apply corrections "collection.field=value"
 //   restrict  set (or, with lift, clear) the data map's restriction markers
@@ -21,8 +21,8 @@ namespace maestro {
 struct CaseJobRequest {
   std::string kind;
   std::string destination;  // export: a folder inside exports_root, or s3://bucket/prefix/
-  std::string formats;      // export: "json,csv,html" when empty
-  bool notify = false;      // export: also send the fulfilment letter
+  std::string formats;      // export: empty for the requester's choice on the case, else json,csv,html
+  bool notify = false;      // kept for old clients: letters now go when the case is approved
   std::vector<std::string> tenants;
   std::vector<std::string> corrections;  // rectify: "collection.field=value"
   bool lift = false;                     // restrict, object: end it

@@ -270,12 +270,27 @@ Result<LetterFields> Correspondence::closing_fields(const CaseView& v, std::stri
     f.values["denial_reason_text"] =
         word_for(v.c, "letters.denial." + v.c.denial_reason, reason_text(m_desk.policy(), v.c.denial_reason));
     f.values["denial_details"] = v.c.denial_details;
+    // Where the law gives an appeal (VCDPA), the refusal says how to appeal; the answer to an
+    // appeal says so, and points to the authority.
+    if (!v.c.appeal_of.empty()) {
+      f.values["appeal_of"] = v.c.appeal_of;
+    } else if (auto j = m_desk.policy().jurisdiction(v.c.jurisdiction); j && (*j)->appeal) {
+      const Duration& period = *(*j)->appeal;
+      std::string n = std::to_string(period.amount);
+      f.values["appeal_period"] = period.unit == DurationUnit::days
+                                      ? word_for(v.c, "letters.days", n + " days", {{"n", n}})
+                                      : format_duration(period);
+    }
   } else if (letter == "extension-notice") {
     std::string reason = v.c.extensions.empty() ? "complex" : v.c.extensions.back().reason;
     f.values["extension_reason"] = word_for(v.c, "letters.extension." + reason,
                                             reason == "numerous" ? "one of a number of requests from you" : "complex");
   } else if (letter == "fulfilment" && !v.c.deliveries.empty()) {
     return fulfilment_fields(v, v.c.deliveries.back().destination);
+  } else if (letter == "package-password") {
+    if (v.c.package_password.empty())
+      return precondition(v.c.number + " holds no package password to send (it was shown to the operator)");
+    f.values["password"] = v.c.package_password;
   } else if (letter == "deletion-confirmation") {
     auto job = m_desk.erasure_job(v.c.number);
     if (!job) return propagate(job.error());
@@ -298,6 +313,11 @@ Result<LetterFields> Correspondence::fulfilment_fields(const CaseView& v, const 
   LetterFields f;
   f.values["package_name"] = std::filesystem::path(delivered_to).filename().string();
   f.values["package_location"] = delivered_to;
+  if (!v.c.deliveries.empty() && !v.c.deliveries.back().complete()) {
+    std::string systems;
+    for (const auto& s : v.c.deliveries.back().unsearched) systems += (systems.empty() ? "" : ", ") + s;
+    f.values["not_searched"] = systems;
+  }
   if (!m_settings.server.public_url.empty()) {
     auto secret = m_desk.add_status_link(v.c.number);
     if (!secret) return propagate(secret.error());

@@ -178,10 +178,13 @@ Status Desk::record_action(std::string_view case_number, std::string_view action
 }
 
 Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
-  Instant now = m_clock.now();
-  auto validated = validate_intake(request, m_policy, now);
+  auto validated = validate_intake(request, m_policy, m_clock.now());
   if (!validated) return propagate(validated.error());
-  Case c = std::move(*validated);
+  return log_case(std::move(*validated));
+}
+
+Result<IntakeResult> Desk::log_case(Case c) {
+  Instant now = m_clock.now();
   auto deadlines = compute_deadlines(c, m_policy, now);
   if (!deadlines) return propagate(deadlines.error());
   Status done = m_store.transaction([&]() -> Status {
@@ -189,9 +192,11 @@ Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
     auto sequence = m_store.next_case_sequence(year);
     if (!sequence) return propagate(sequence.error());
     c.number = case_number(year, *sequence);
-    auto duplicates = find_duplicates(c);
-    if (!duplicates) return propagate(duplicates.error());
-    c.possible_duplicates = *duplicates;
+    if (c.appeal_of.empty()) {  // an appeal repeats its original on purpose
+      auto duplicates = find_duplicates(c);
+      if (!duplicates) return propagate(duplicates.error());
+      c.possible_duplicates = *duplicates;
+    }
     if (auto ok = m_store.save_case(c, pseudonyms(c)); !ok) return ok;
     if (auto ok = save_queue_facts(c, *deadlines); !ok) return ok;
     json subjects = json::array();
@@ -207,10 +212,65 @@ Result<IntakeResult> Desk::intake(const IntakeRequest& request) {
                  {"possible_duplicates", c.possible_duplicates}};
     if (!c.ticket.empty()) details["ticket"] = c.ticket;
     if (c.gpc) details["gpc"] = true;
+    if (!c.appeal_of.empty()) details["appeal_of"] = c.appeal_of;
     return append_audit(c.number, "intake", "ok", details.dump());
   });
   if (!done) return propagate(done.error());
   return IntakeResult{std::move(c), std::move(*deadlines)};
+}
+
+Result<IntakeResult> Desk::open_appeal(std::string_view original, std::optional<std::string> received) {
+  auto first = find(original);
+  if (!first) return propagate(first.error());
+  const Case& o = first->c;
+  if (!o.appeal_of.empty()) {
+    return precondition(o.number + " is itself an appeal (of " + o.appeal_of +
+                        "): a refused appeal goes to the authority the refusal letter names");
+  }
+  if (o.state != CaseState::denied) {
+    return precondition("only a refused request can be appealed: " + o.number + " is " +
+                        std::string(state_name(o.state)));
+  }
+  auto jurisdiction = m_policy.jurisdiction(o.jurisdiction);
+  if (!jurisdiction) return propagate(jurisdiction.error());
+  if (!(*jurisdiction)->appeal) {
+    return precondition((*jurisdiction)->name + " gives no appeal against a refusal: the requester may complain to " +
+                        (*jurisdiction)->authority);
+  }
+  if (o.personal_data_purged_at) return precondition(o.number + ": its personal data was purged, so the appeal "
+                                                     "must be logged as a new request (dsar intake)");
+  Case appeal;
+  appeal.jurisdiction = o.jurisdiction;
+  appeal.rights = o.rights;
+  appeal.channel = o.channel;
+  appeal.tenants = o.tenants;
+  appeal.formats = o.formats;
+  appeal.language = o.language;
+  appeal.ticket = o.ticket;
+  appeal.subject_name = o.subject_name;
+  appeal.identifiers = o.identifiers;
+  appeal.appeal_of = o.number;
+  appeal.received_at = m_clock.now();
+  if (received) {
+    auto at = parse_instant(*received);
+    if (!at) return propagate(at.error());
+    if (*at > m_clock.now() + k_clock_skew_allowance)
+      return invalid("the received time " + format_instant(*at) + " is in the future");
+    if (o.closed_at && *at < *o.closed_at)
+      return invalid("an appeal cannot be received before the refusal it appeals (" + format_instant(*o.closed_at) + ")");
+    appeal.received_at = *at;
+  }
+  std::optional<IntakeResult> made;
+  Status done = m_store.transaction([&]() -> Status {
+    auto logged = log_case(std::move(appeal));
+    if (!logged) return propagate(logged.error());
+    if (auto ok = append_audit(o.number, "appeal", "ok", json{{"appeal_case", logged->c.number}}.dump()); !ok)
+      return ok;
+    made = std::move(*logged);
+    return {};
+  });
+  if (!done) return propagate(done.error());
+  return std::move(*made);
 }
 
 Result<CaseView> Desk::intake_verified_elsewhere(const IntakeRequest& request, std::string_view reason) {
@@ -327,6 +387,26 @@ Result<CaseView> Desk::fulfil(std::string_view number) {
   return change_case(number, "fulfil", [&](Case& c) { return maestro::fulfil(c, m_clock.now()); });
 }
 
+Result<CaseView> Desk::fulfil_by_exception(std::string_view number, std::string_view reason) {
+  std::string text = trim(reason);
+  if (text.size() < 5 || text.size() > k_max_note_length || has_control_characters(text, true)) {
+    return invalid("give the reason for closing by exception (at least 5 characters of plain text)");
+  }
+  json extra{{"exception", true}, {"reason_recorded", true}};
+  return change_case(
+      number, "fulfil",
+      [&](Case& c) -> Status {
+        auto owed = closing_blockers(c);
+        if (auto ok = maestro::fulfil(c, m_clock.now(), true); !ok) return ok;
+        std::string what;
+        for (const auto& b : owed) what += (what.empty() ? "" : "; ") + b;
+        c.notes.push_back({m_clock.now(), m_actor,
+                           "Closed as fulfilled by exception" + (what.empty() ? "" : " (" + what + ")") + ": " + text});
+        return {};
+      },
+      extra.dump());
+}
+
 Result<CaseView> Desk::deny(std::string_view number, std::string_view reason, std::string_view details) {
   if (details.size() > k_max_note_length || has_control_characters(details, true)) {
     return invalid("the denial details must be at most 10000 characters of plain text");
@@ -417,16 +497,53 @@ Result<CaseView> Desk::override_verification(std::string_view number, std::strin
 }
 
 Result<CaseView> Desk::record_delivery(std::string_view number, const PackageDelivery& delivery,
-                                       const std::string& details_json, const std::vector<Redaction>& redactions) {
+                                       const std::string& details_json, const std::vector<Redaction>& redactions,
+                                       const std::string& password) {
   return change_case(
       number, "export",
       [&](Case& c) -> Status {
         if (is_closed(c.state)) return precondition("cannot deliver a package for " + c.number + ": it is closed");
-        c.deliveries.push_back(delivery);
-        if (!c.personal_data_purged_at) c.redactions = redactions;
+        PackageDelivery staged = delivery;
+        staged.status = "staged";
+        c.deliveries.push_back(std::move(staged));
+        if (!c.personal_data_purged_at) {
+          c.redactions = redactions;
+          c.package_password = password;
+        }
+        // Nothing reaches the requester before the DPO approves (fulfil): the letters go then.
         return {};
       },
       details_json);
+}
+
+Result<CaseView> Desk::record_work(std::string_view number, std::string_view action, std::string_view outcome,
+                                   const std::string& details_json, const WorkOutcome& work) {
+  std::optional<Case> changed;
+  Status done = m_store.transaction([&]() -> Status {
+    auto c = load(number);
+    if (!c) return propagate(c.error());
+    c->outcomes.push_back(work);
+    if (auto ok = m_store.save_case(*c, c->personal_data_purged_at ? std::vector<std::string>{} : pseudonyms(*c));
+        !ok) {
+      return ok;
+    }
+    if (auto ok = append_audit(c->number, action, outcome, details_json); !ok) return ok;
+    changed = std::move(*c);
+    return {};
+  });
+  if (!done) return propagate(done.error());
+  return view(std::move(*changed));
+}
+
+Status Desk::forget_package_password(std::string_view number) {
+  std::string code = std::string(number);
+  return m_store.transaction([&]() -> Status {
+    auto c = load(code);
+    if (!c) return propagate(c.error());
+    if (c->package_password.empty()) return {};
+    c->package_password.clear();
+    return m_store.save_case(*c, c->personal_data_purged_at ? std::vector<std::string>{} : pseudonyms(*c));
+  });
 }
 
 Result<CaseView> Desk::review_redaction(std::string_view number, int id, bool restore, std::string_view reason) {
@@ -643,6 +760,7 @@ Result<PurgeResult> Desk::purge_expired(bool dry_run) {
           c.redactions.clear();
           c.restored_values.clear();
           c.denial_details.clear();
+          c.package_password.clear();
           c.personal_data_purged_at = now;
           return {};
         },

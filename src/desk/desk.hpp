@@ -153,6 +153,10 @@ class Desk {
   Desk(CaseStore& store, const KeyRing& keys, const Policy& policy, const Clock& clock, std::string actor);
 
   Result<IntakeResult> intake(const IntakeRequest& request);
+  // Logs the requester's appeal against the refusal of `original` (where the law gives one, e.g.
+  // VCDPA: answered within 60 days of receipt): a case of its own, with the original's subject
+  // and rights, its own deadline, linked by appeal_of and audited on both cases.
+  Result<IntakeResult> open_appeal(std::string_view original, std::optional<std::string> received = std::nullopt);
   // intake with a client's idempotency key: the same key and request again return the case the
   // first made (`replayed`); the same key with another request is already_exists.
   struct IdempotentIntake {
@@ -165,7 +169,11 @@ class Desk {
   Result<CaseView> record_verification(std::string_view number, std::string_view method, VerificationOutcome outcome);
   Result<CaseView> start(std::string_view number);
   Result<CaseView> submit_for_review(std::string_view number);
+  // Closes the case as fulfilled when its work is done (lifecycle.hpp closing_blockers) and
+  // delivers a staged package. fulfil_by_exception is the DPO's decision to close it anyway: the
+  // reason (at least 5 characters) is kept encrypted as a note, the exception audited.
   Result<CaseView> fulfil(std::string_view number);
+  Result<CaseView> fulfil_by_exception(std::string_view number, std::string_view reason);
   Result<CaseView> deny(std::string_view number, std::string_view reason, std::string_view details);
   Result<CaseView> withdraw(std::string_view number);
   Result<CaseView> pause(std::string_view number, std::string_view reason);
@@ -181,10 +189,19 @@ class Desk {
   // erasure); a refused reason leaves no case behind.
   Result<CaseView> intake_verified_elsewhere(const IntakeRequest& request, std::string_view reason);
   Result<CaseView> override_verification(std::string_view number, std::string_view reason);
-  // Records a delivered package on the case, with an `export` audit event carrying `details_json`;
-  // the package's redactions (sealed with the case) replace the previous package's for review.
+  // Records a staged package on the case, with an `export` audit event carrying `details_json`;
+  // the package's redactions (sealed with the case) replace the previous package's for review
+  // (seed 001 step 5); the requester hears of it when the DPO approves (fulfil). `password`, when given, is sealed with the case
+  // until approval sends it in the password letter; empty: the operator was shown it.
   Result<CaseView> record_delivery(std::string_view number, const PackageDelivery& delivery,
-                                   const std::string& details_json, const std::vector<Redaction>& redactions = {});
+                                   const std::string& details_json, const std::vector<Redaction>& redactions = {},
+                                   const std::string& password = {});
+  // Records the outcome of a case's work (rectification, restriction, objection) with its audit
+  // event (`action`, `outcome`, `details_json`), in one transaction.
+  Result<CaseView> record_work(std::string_view number, std::string_view action, std::string_view outcome,
+                               const std::string& details_json, const WorkOutcome& work);
+  // Forgets the staged package's password once the password letter carries it.
+  Status forget_package_password(std::string_view number);
   // The DPO's review of a redaction (Art. 15(4)): `restore` puts the value back in the next
   // package of this case (re-export it), `release` accepts the redaction. id 0: every pending one.
   // Audited without the value; the reason is kept encrypted as a case note.
@@ -231,9 +248,11 @@ class Desk {
   // Erasure bookkeeping (desk/desk_records.cpp). The plan is sealed before it is stored.
   Result<std::optional<std::pair<ErasureJobRecord, std::string>>> erasure_job(std::string_view case_number);
   // Saves the job, appends ledger entries and an audit event, all in one transaction.
+  // `work`, when given, is recorded on the case in the same transaction (the erasure's proof).
   Status record_erasure_progress(const ErasureJobRecord& job, const std::string& plan_json,
                                  const std::vector<LedgerEntry>& ledger, std::string_view action,
-                                 std::string_view outcome, const std::string& details_json);
+                                 std::string_view outcome, const std::string& details_json,
+                                 const std::optional<WorkOutcome>& work = std::nullopt);
   Status erasure_ledger(Instant since, const std::function<Status(const LedgerEntry&)>& visit);
 
   // Manual tasks (desk/desk_records.cpp): the owners of systems without a connector act by hand.
@@ -333,6 +352,8 @@ class Desk {
                                const std::string& extra_details = "");
   Result<Case> load(std::string_view number);
   Result<CaseView> view(Case c);
+  // Numbers, saves and audits a validated new case (intake, appeals), in one transaction.
+  Result<IntakeResult> log_case(Case c);
   Status append_audit(std::string_view case_number, std::string_view action, std::string_view outcome,
                       const std::string& details_json);
   std::vector<std::string> pseudonyms(const Case& c) const;

@@ -126,11 +126,21 @@ Result<std::optional<std::pair<ErasureJobRecord, std::string>>> Desk::erasure_jo
 
 Status Desk::record_erasure_progress(const ErasureJobRecord& job, const std::string& plan_json,
                                      const std::vector<LedgerEntry>& ledger, std::string_view action,
-                                     std::string_view outcome, const std::string& details_json) {
+                                     std::string_view outcome, const std::string& details_json,
+                                     const std::optional<WorkOutcome>& work) {
   ErasureJobRecord sealed = job;
   sealed.sealed_plan = m_keys.seal(plan_json);
   return m_store.transaction([&]() -> Status {
     if (auto ok = m_store.save_erasure_job(sealed); !ok) return ok;
+    if (work) {
+      auto c = load(job.case_number);
+      if (!c) return propagate(c.error());
+      c->outcomes.push_back(*work);
+      if (auto ok = m_store.save_case(*c, c->personal_data_purged_at ? std::vector<std::string>{} : pseudonyms(*c));
+          !ok) {
+        return ok;
+      }
+    }
     for (const auto& entry : ledger) {
       if (auto ok = m_store.append_ledger(entry); !ok) return ok;
     }

@@ -115,10 +115,10 @@ class DropMatcher {
     if (auto ok = load_and_index_items(); !ok) return propagate(ok.error());
     plan_lists();
     if (auto ok = read_every_store(); !ok) return propagate(ok.error());
-    static const std::vector<Hit> no_hits;
-    for (std::size_t i = 0; i < m_items.size(); ++i) {
-      auto hits = m_hits.find(i);
-      if (auto ok = decide(m_items[i], hits == m_hits.end() ? no_hits : hits->second); !ok) return propagate(ok.error());
+    // One consumer, one case: the items whose records are the same person's (an email on one
+    // list, a phone on another) are decided together.
+    for (const auto& group : consumers()) {
+      if (auto ok = decide(group); !ok) return propagate(ok.error());
     }
     if (auto ok = m_desk.save_drop_items(m_not_found); !ok) return propagate(ok.error());
     for (const auto& item : m_items) ++m_out.items_by_state[item.state];
@@ -289,37 +289,98 @@ class DropMatcher {
     return out;
   }
 
-  Status decide(DropItem& item, const std::vector<Hit>& hits) {
-    if (!open_states().contains(item.state)) return {};
-    if (m_preview) return foresee(item, hits);
-    bool searched = searched_everywhere(item);
-    if (hits.empty()) {
-      if (item.state == "matched") return erase(item, {});  // an interrupted erasure: complete it
-      if (item.state == "pending" && searched) {
-        item.state = "unmatched";
-        m_not_found.push_back(item);  // saved together at the end
+  // The items of one consumer: items whose hits share a record (the same collection and the same
+  // identifiers) are one person's. Items without hits stand alone.
+  std::vector<std::vector<std::size_t>> consumers() const {
+    std::vector<std::size_t> parent(m_items.size());
+    for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+    auto root = [&](std::size_t i) {
+      while (parent[i] != i) i = parent[i] = parent[parent[i]];
+      return i;
+    };
+    std::map<std::string, std::size_t> first_item_of_record;
+    for (const auto& [item, hits] : m_hits) {
+      for (const auto& hit : hits) {
+        std::vector<std::string> ids = hit.identifiers;
+        std::sort(ids.begin(), ids.end());
+        std::string record = hit.collection;
+        for (const auto& id : ids) record += "\n" + id;
+        auto [it, fresh] = first_item_of_record.emplace(record, item);
+        if (!fresh) parent[root(item)] = root(it->second);
       }
-      return {};
     }
-    if (item.state == "exempt" || item.state == "shared") return {};  // decided; the records are expected
-    if (item.state == "erased" && item.code == 0) return {};            // retained copies of the identifier
-    bool caught_later = item.code != 0;  // answered before, and a record holding it appeared since
-    if (caught_later) ++m_out.caught_later;
-    auto people = people_by_collection(hits);
-    bool shared = std::any_of(people.begin(), people.end(), [](const auto& entry) { return entry.second.size() > 1; });
-    if (shared && !caught_later) return opt_out_each(item, hits, people);
+    std::map<std::size_t, std::vector<std::size_t>> groups;
+    for (std::size_t i = 0; i < m_items.size(); ++i) groups[root(i)].push_back(i);
+    std::vector<std::vector<std::size_t>> out;
+    for (auto& [r, members] : groups) out.push_back(std::move(members));
+    return out;
+  }
+
+  const std::vector<Hit>& hits_of(std::size_t i) const {
+    static const std::vector<Hit> no_hits;
+    auto found = m_hits.find(i);
+    return found == m_hits.end() ? no_hits : found->second;
+  }
+
+  Status decide(const std::vector<std::size_t>& group) {
+    std::vector<std::size_t> together;  // this consumer's items that an erasure answers
+    for (std::size_t i : group) {
+      DropItem& item = m_items[i];
+      const auto& hits = hits_of(i);
+      if (!open_states().contains(item.state)) continue;
+      if (m_preview) {
+        if (auto ok = foresee(item, hits); !ok) return ok;
+        continue;
+      }
+      bool searched = searched_everywhere(item);
+      if (hits.empty()) {
+        if (item.state == "matched") {  // an interrupted erasure: complete it
+          if (auto ok = erase({&item}, {}); !ok) return ok;
+        } else if (item.state == "pending" && searched) {
+          item.state = "unmatched";
+          m_not_found.push_back(item);  // saved together at the end
+        }
+        continue;
+      }
+      if (item.state == "exempt" || item.state == "shared") continue;  // decided; the records are expected
+      if (item.state == "erased" && item.code == 0) continue;            // retained copies of the identifier
+      bool caught_later = item.code != 0;  // answered before, and a record holding it appeared since
+      if (caught_later) ++m_out.caught_later;
+      auto people = people_by_collection(hits);
+      bool shared = std::any_of(people.begin(), people.end(), [](const auto& entry) { return entry.second.size() > 1; });
+      if (shared && !caught_later) {
+        if (auto ok = opt_out_each(item, hits, people); !ok) return ok;
+        continue;
+      }
+      together.push_back(i);
+    }
+    if (together.empty()) return {};
+    // One case for the consumer: the one an earlier run opened, else a new one naming every
+    // identifier their records hold.
     std::vector<std::string> subjects;
-    for (const auto& hit : hits)
-      for (const auto& id : hit.identifiers)
-        if (std::find(subjects.begin(), subjects.end(), id) == subjects.end()) subjects.push_back(id);
-    if (item.state != "matched") {
+    std::string number;
+    for (std::size_t i : together) {
+      if (m_items[i].state == "matched" && !m_items[i].case_number.empty() && number.empty())
+        number = m_items[i].case_number;
+      for (const auto& hit : hits_of(i))
+        for (const auto& id : hit.identifiers)
+          if (std::find(subjects.begin(), subjects.end(), id) == subjects.end()) subjects.push_back(id);
+    }
+    if (number.empty()) {
       auto opened = open_case(subjects, "ccpa-delete");
       if (!opened) return propagate(opened.error());
-      item.case_number = *opened;
-      item.state = "matched";
-      if (auto ok = m_desk.save_drop_item(item); !ok) return ok;
+      number = *opened;
     }
-    return erase(item, subjects);
+    std::vector<DropItem*> items;
+    std::vector<DropItem> saved;
+    for (std::size_t i : together) {
+      m_items[i].case_number = number;
+      m_items[i].state = "matched";
+      items.push_back(&m_items[i]);
+      saved.push_back(m_items[i]);
+    }
+    if (auto ok = m_desk.save_drop_items(saved); !ok) return ok;
+    return erase(items, subjects);
   }
 
   // Whether every store was read for this item's list: only then is "not found" true.
@@ -363,8 +424,24 @@ class DropMatcher {
     return number;
   }
 
-  Status erase(DropItem& item, std::vector<std::string> subjects) {
-    auto view = m_desk.find(item.case_number);
+  // Every item gets the consumer's outcome.
+  Status settle(const std::vector<DropItem*>& items, const std::string& state) {
+    std::vector<DropItem> saved;
+    for (DropItem* item : items) {
+      if (!state.empty()) item->state = state;
+      saved.push_back(*item);
+    }
+    return m_desk.save_drop_items(saved);
+  }
+
+  // Erases the consumer's data under their case, answers each of their items from the proof, and
+  // closes the case once the proof is clean (DROP verified the consumer; nobody else acts on it).
+  Status erase(const std::vector<DropItem*>& items, std::vector<std::string> subjects) {
+    const std::string number = items.front()->case_number;
+    std::string where = "work item(s)";
+    for (const DropItem* item : items) where += " " + item->id;
+    where += " (case " + number + "): ";
+    auto view = m_desk.find(number);
     if (!view) return propagate(view.error());
     if (subjects.empty())
       for (const auto& id : view->c.identifiers) subjects.push_back(id.canonical());
@@ -374,35 +451,40 @@ class DropMatcher {
     auto holds = m_desk.active_holds_for(ids);
     if (!holds) return propagate(holds.error());
     if (!holds->empty()) {
-      item.state = "exempt";  // all of this consumer's data is under a legal hold
-      if (auto ok = m_desk.add_note(item.case_number, "DROP work item " + item.id +
-                                                        ": under a legal hold, answered as exempt (status 2)");
-          !ok)
-        return propagate(ok.error());
-      return m_desk.save_drop_item(item);
+      // All of this consumer's data is under a legal hold: exempt, and the case refused for it.
+      if (!is_closed(view->c.state)) {
+        auto denied = m_desk.deny(number, "legal-obligation",
+                                  "Under a legal hold: answered to DROP as exempt (status 2)");
+        if (!denied) return propagate(denied.error());
+      }
+      return settle(items, "exempt");
+    }
+    if (view->c.state == CaseState::verified) {
+      if (auto started = m_desk.start(number); !started) return propagate(started.error());
     }
     ErasureRequest request;
     request.subjects = subjects;
-    request.case_number = item.case_number;
+    request.case_number = number;
     request.jurisdiction = "ccpa";
     auto erased = erase_subject(m_desk, m_map, request);
     if (!erased) {
-      m_out.problems.push_back("work item " + item.id + " (case " + item.case_number + "): " + erased.error().message);
-      return m_desk.save_drop_item(item);  // stays matched: the next match completes it
+      m_out.problems.push_back(where + erased.error().message);
+      return settle(items, "");  // stays matched: the next match completes it
     }
-    std::string where = "work item " + item.id + " (case " + item.case_number + "): ";
     for (const auto& failed : erased->failed_steps)
       m_out.problems.push_back(where + failed.system + " could not be changed: " + failed.message);
     if (erased->proof && !erased->proof->clean())
       m_out.problems.push_back(where + "the erasure's proof is not clean yet (" +
                                std::to_string(erased->proof->manual_pending.size()) + " manual task(s), " +
                                std::to_string(erased->proof->remaining) + " record(s) remaining)");
-    if (erased->proof && erased->proof->clean()) {
-      std::size_t changed = 0;
-      for (const auto& step : erased->plan.steps) changed += step.applied.rows_deleted + step.applied.rows_changed;
-      item.state = changed > 0 ? "erased" : "exempt";  // nothing erasable: everything is retained by law
-    }
-    return m_desk.save_drop_item(item);
+    if (!erased->proof || !erased->proof->clean()) return settle(items, "");
+    std::size_t changed = 0;
+    for (const auto& step : erased->plan.steps) changed += step.applied.rows_deleted + step.applied.rows_changed;
+    // Exempt only when the law keeps everything that was found; found and already gone is deleted.
+    std::string state = changed == 0 && !erased->proof->retained.empty() ? "exempt" : "erased";
+    if (auto closed = m_desk.fulfil(number); !closed)
+      m_out.problems.push_back(where + "the case could not be closed: " + closed.error().message);
+    return settle(items, state);
   }
 
   // A shared identifier: every consumer who holds it is opted out of sale and sharing.
@@ -468,16 +550,40 @@ Result<DropMatchOutcome> match_drop_lists(Desk& desk, const DataMap& map, const 
   return DropMatcher(desk, map, rules, open).run(preview);
 }
 
+Result<std::vector<DropCorrection>> drop_corrections_owed(Desk& desk) {
+  auto items = desk.drop_items("");
+  if (!items) return propagate(items.error());
+  std::vector<DropCorrection> out;
+  for (const auto& item : *items) {
+    if (item.code == 0 || item.state == "withdrawn") continue;
+    auto code = code_for(desk, item);
+    if (!code) return propagate(code.error());
+    if (*code != 0 && *code != item.code) out.push_back({item.id, item.list, item.code, *code, item.case_number});
+  }
+  return out;
+}
+
 Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, const std::filesystem::path& out_dir) {
   auto items = desk.drop_items("");
   if (!items) return propagate(items.error());
   DropRespondOutcome out;
   std::map<std::pair<std::string, std::string>, std::vector<DropStatusRow>> by_file;  // (broker, list) -> rows
+  std::map<std::pair<std::string, std::string>, std::vector<DropStatusRow>> amends;   // corrections, the same way
   std::vector<DropItem*> answered;
   for (auto& item : *items) {
-    if (item.code != 0 || item.state == "withdrawn") continue;
+    if (item.state == "withdrawn") continue;
     auto code = code_for(desk, item);
     if (!code) return propagate(code.error());
+    if (item.code != 0) {
+      // Answered before, and the outcome has changed since (a consumer not found then, found and
+      // erased now): the correction goes in an amend file.
+      if (*code == 0 || *code == item.code) continue;
+      item.code = *code;
+      amends[{date_and_broker(item.file).second, item.list}].push_back({item.id, *code});
+      ++out.amended;
+      answered.push_back(&item);
+      continue;
+    }
     if (*code == 0) {
       ++out.waiting;
       continue;
@@ -498,6 +604,12 @@ Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, c
     if (auto ok = write_drop_status_file(file, rules, rows); !ok) return propagate(ok.error());
     out.files.push_back(file);
   }
+  for (const auto& [key, rows] : amends) {
+    std::filesystem::path file = out_dir / rules.response_file_name(date, key.first, key.second);
+    file.replace_filename(file.stem().string() + "_Amend" + file.extension().string());
+    if (auto ok = write_drop_status_file(file, rules, rows); !ok) return propagate(ok.error());
+    out.amend_files.push_back(file);
+  }
   // Recorded once the files are written: a failure before leaves every item to answer again.
   Instant now = desk.clock().now();
   std::vector<DropItem> saved;
@@ -508,7 +620,11 @@ Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, c
   if (auto ok = desk.save_drop_items(saved); !ok) return propagate(ok.error());
   json codes = json::object();
   for (const auto& [code, n] : out.codes) codes[std::to_string(code)] = n;
-  json details{{"files", out.files.size()}, {"codes", codes}, {"waiting", out.waiting}};
+  json details{{"files", out.files.size()},
+               {"codes", codes},
+               {"waiting", out.waiting},
+               {"amend_files", out.amend_files.size()},
+               {"amended", out.amended}};
   if (auto ok = desk.record_action("", "drop-respond", "ok", details.dump()); !ok) return propagate(ok.error());
   return out;
 }

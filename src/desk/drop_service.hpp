@@ -58,11 +58,25 @@ struct DropRespondOutcome {
   std::vector<std::filesystem::path> files;
   std::map<int, std::size_t> codes;  // status code -> work items
   std::size_t waiting = 0;           // items whose outcome is not final yet
+  // Corrections of items answered before whose outcome has changed (not found then, found and
+  // erased in a later cycle): one "_Amend" file per list, for `drop upload --amend`.
+  std::vector<std::filesystem::path> amend_files;
+  std::size_t amended = 0;
 };
 
 // Writes one status file per list file with answerable items into `out_dir`, and records each
-// item's code. Items answered before are not written again.
+// item's code. Items answered before are not written again, unless their outcome has changed:
+// those go in the amend files.
 Result<DropRespondOutcome> respond_to_drop(Desk& desk, const DropRules& rules, const std::filesystem::path& out_dir);
+
+// An answered item whose outcome has changed since: the correction DROP is owed.
+struct DropCorrection {
+  std::string id, list;
+  int sent = 0;  // the code DROP has
+  int now = 0;   // the code the item's outcome calls for
+  std::string case_number;
+};
+Result<std::vector<DropCorrection>> drop_corrections_owed(Desk& desk);
 
 // The rules maestro.yaml names (drop.rules), else the built-in ones.
 Result<DropRules> load_drop_rules(const Settings& settings);

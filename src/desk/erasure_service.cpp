@@ -275,8 +275,9 @@ class Eraser {
                  {"unsearched", out.proof->unsearched.size()},
                  {"manual_pending", out.proof->manual_pending.size()},
                  {"retained", retained_json(out.proof->retained)}};
-    if (auto ok = m_desk.record_erasure_progress(record, plan_to_json(out.plan), {}, "erasure-proof",
-                                                 out.proof->clean() ? "clean" : "incomplete", details.dump());
+    std::string result = out.proof->clean() ? "clean" : "incomplete";
+    if (auto ok = m_desk.record_erasure_progress(record, plan_to_json(out.plan), {}, "erasure-proof", result,
+                                                 details.dump(), WorkOutcome{m_desk.clock().now(), "erasure", result});
         !ok) {
       return propagate(ok.error());
     }

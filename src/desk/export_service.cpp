@@ -21,8 +21,16 @@ struct PreparedExport {
   bool ad_hoc = false;
   std::vector<SubjectIdentifier> identifiers;  // searched for
   std::filesystem::path work;
+  std::string formats;  // as written in the package: the operator's, else the requester's choice
   std::unique_ptr<PackageWriter> writer;
 };
+
+// The formats a package is written in: those the operator gave, else those the requester chose
+// (the portal asks; kept on the case), else the usual three.
+std::string formats_for(const Case& c, const std::string& asked) {
+  if (!asked.empty()) return asked;
+  return c.formats.empty() ? "json,csv,html" : c.formats;
+}
 
 PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<SubjectIdentifier>& identifiers,
                          const PackageSender& sender) {
@@ -51,14 +59,18 @@ PackageInfo package_info(Desk& desk, const CaseView& view, const std::vector<Sub
 
 PreparedExport prepare(Desk& desk, const DataMap& map, CaseView view, bool ad_hoc,
                        const std::vector<SubjectIdentifier>& extra, const std::filesystem::path& work_dir,
-                       const std::set<PackageFormat>& formats, const PackageSender& sender) {
+                       const std::string& asked_formats, const PackageSender& sender) {
   PreparedExport p;
+  p.formats = formats_for(view.c, asked_formats);
+  // Checked at intake (the case's) or by the caller before anything was written (the operator's).
+  auto formats = parse_package_formats(p.formats).value_or(std::set<PackageFormat>{PackageFormat::json});
   p.identifiers = view.c.identifiers;
   for (const auto& id : extra) {
     if (std::find(p.identifiers.begin(), p.identifiers.end(), id) == p.identifiers.end()) p.identifiers.push_back(id);
   }
   p.work = work_dir / (view.c.number + "-" + to_hex(random_bytes(6)));
-  p.writer = std::make_unique<PackageWriter>(p.work, map, package_info(desk, view, p.identifiers, sender), formats);
+  p.writer = std::make_unique<PackageWriter>(p.work, map, package_info(desk, view, p.identifiers, sender),
+                                             std::move(formats));
   p.view = std::move(view);
   p.ad_hoc = ad_hoc;
   return p;
@@ -66,20 +78,21 @@ PreparedExport prepare(Desk& desk, const DataMap& map, CaseView view, bool ad_ho
 
 // Seals, delivers and records one case's package once its records are in the writer.
 Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
-                             const std::vector<StoreFailure>& failures, Sink& sink, bool deliver_incomplete,
-                             const std::string& formats, const std::string& destination) {
+                             const std::vector<StoreFailure>& failures, Sink& sink, const DeliveryChoice& choice,
+                             const std::string& destination) {
   ExportOutcome outcome;
   outcome.case_number = p.view.c.number;
   outcome.ad_hoc_case = p.ad_hoc;
   outcome.failures = failures;
+  // The systems only, never identifiers: this goes on the audit trail.
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& f : outcome.failures) failed.push_back({{"system", f.system}, {"tenant", f.tenant}});
   std::error_code ec;
-  if (!outcome.failures.empty() && !deliver_incomplete) {
+  if (!outcome.failures.empty() && !choice.deliver_incomplete) {
     // An incomplete package reaches nobody unless the operator allowed it: the attempt goes on
-    // the case's trail with the systems (never identifiers), and the case waits for a re-run.
+    // the case's trail, and the case waits for a re-run.
     p.writer.reset();
     std::filesystem::remove_all(p.work, ec);
-    nlohmann::json failed = nlohmann::json::array();
-    for (const auto& f : outcome.failures) failed.push_back({{"system", f.system}, {"tenant", f.tenant}});
     if (auto ok = desk.record_action(p.view.c.number, "export", "not-delivered",
                                      nlohmann::json{{"failed_stores", failed}, {"complete", false}}.dump());
         !ok)
@@ -96,6 +109,9 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
     });
     (void)looked_up;
   }
+  std::vector<std::string> unsearched;
+  for (const auto& f : outcome.failures) unsearched.push_back(f.system + (f.tenant.empty() ? "" : " (" + f.tenant + ")"));
+  p.writer->mark_incomplete(unsearched);
   auto sealed = p.writer->seal();
   if (!sealed) return propagate(sealed.error());
   outcome.package = std::move(*sealed);
@@ -106,21 +122,22 @@ Result<ExportOutcome> finish(Desk& desk, const DataMap& map, PreparedExport& p,
   if (!delivered) return propagate(delivered.error());
   outcome.delivered_to = *delivered;
 
-  nlohmann::json failed = nlohmann::json::array();
-  for (const auto& f : outcome.failures) failed.push_back({{"system", f.system}, {"tenant", f.tenant}});
   nlohmann::json details{{"sha256", outcome.package.sha256},
                          {"bytes", outcome.package.size},
                          {"records", outcome.package.records_by_collection},
                          {"redacted_values", outcome.package.redacted_values},
                          {"redactions_by_field", outcome.package.redactions_by_field},
-                         {"formats", formats},
+                         {"formats", p.formats},
                          {"destination", destination.starts_with("s3://") ? "s3" : "folder"},
                          {"complete", outcome.failures.empty()},
                          {"failed_stores", failed},
                          {"map_gaps", outcome.package.map_gaps}};
   PackageDelivery delivery{desk.clock().now(), outcome.package.sha256, outcome.package.size, outcome.delivered_to,
                            outcome.package.map_gaps};
-  auto recorded = desk.record_delivery(p.view.c.number, delivery, details.dump(), outcome.package.redactions);
+  delivery.unsearched = unsearched;
+  details["password"] = choice.password_by_letter ? "held for the letter" : "shown to the operator";
+  auto recorded = desk.record_delivery(p.view.c.number, delivery, details.dump(), outcome.package.redactions,
+                                       choice.password_by_letter ? outcome.package.password : std::string());
   if (!recorded) return propagate(recorded.error());
   auto manual = desk.manual_tasks_for(*recorded, map, "export");
   if (!manual) return propagate(manual.error());
@@ -171,8 +188,9 @@ Result<PackageSender> package_sender(const Settings& settings) {
 
 Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const ExportRequest& r) {
   // Check everything that can be checked before anything is written.
-  auto formats = parse_package_formats(r.formats);
-  if (!formats) return propagate(formats.error());
+  if (!r.formats.empty()) {
+    if (auto given = parse_package_formats(r.formats); !given) return propagate(given.error());
+  }
   auto sink = open_sink(r.destination, SinkOptions{r.exports_root});
   if (!sink) return propagate(sink.error());
   auto ids = parse_subjects(r.subjects);
@@ -184,16 +202,18 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
   auto resolved = resolve_working_case(desk, resolution, *ids);
   if (!resolved) return propagate(resolved.error());
   PreparedExport p =
-      prepare(desk, map, std::move(resolved->view), resolved->ad_hoc, *ids, r.work_dir, *formats, r.sender);
+      prepare(desk, map, std::move(resolved->view), resolved->ad_hoc, *ids, r.work_dir, r.formats, r.sender);
   LocateRequest locate_request{r.subjects, p.view.c.number, r.tenants};
   auto located = locate_subject(desk, map, locate_request, [&](const FoundRecord& f) { return p.writer->add(f); });
   if (!located) return propagate(located.error());
-  return finish(desk, map, p, located->result.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
+  return finish(desk, map, p, located->result.failures, **sink,
+                DeliveryChoice{r.deliver_incomplete, r.password_by_letter}, r.destination);
 }
 
 Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const BatchExportRequest& r) {
-  auto formats = parse_package_formats(r.formats);
-  if (!formats) return propagate(formats.error());
+  if (!r.formats.empty()) {
+    if (auto given = parse_package_formats(r.formats); !given) return propagate(given.error());
+  }
   auto sink = open_sink(r.destination, SinkOptions{r.exports_root});
   if (!sink) return propagate(sink.error());
   if (auto ok = check_batch_size(r.batch_size); !ok) return propagate(ok.error());
@@ -226,7 +246,7 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
         outcome.refused.push_back({cases[i].c.number, resolved.error().message});
         continue;
       }
-      batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, *formats, r.sender));
+      batch.push_back(prepare(desk, map, std::move(resolved->view), false, {}, r.work_dir, r.formats, r.sender));
     }
     std::vector<CaseView> views;
     for (const auto& p : batch) views.push_back(p.view);
@@ -237,7 +257,8 @@ Result<BatchExportOutcome> export_cases(Desk& desk, const DataMap& map, const Ba
     add_store_stats(outcome.stores, located->stores);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const LocateResult& mine = located->subjects[i];
-      auto done = finish(desk, map, batch[i], mine.failures, **sink, r.deliver_incomplete, r.formats, r.destination);
+      auto done = finish(desk, map, batch[i], mine.failures, **sink,
+                         DeliveryChoice{r.deliver_incomplete, r.password_by_letter}, r.destination);
       if (!done) {
         outcome.refused.push_back({batch[i].view.c.number, done.error().message});
         continue;

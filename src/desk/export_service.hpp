@@ -22,7 +22,7 @@ struct ExportRequest {
   std::vector<std::string> subjects;
   std::optional<std::string> case_number;
   std::string destination;  // a folder, or s3://bucket/prefix/
-  std::string formats = "json,csv,html";
+  std::string formats;  // json,csv,html,pdf; empty: the requester's choice on the case, else json,csv,html
   std::vector<std::string> tenants;
   std::string jurisdiction = "gdpr";  // for an ad-hoc case
   std::optional<std::string> override_reason;
@@ -32,7 +32,16 @@ struct ExportRequest {
   // which stores and why; a job retries later); true (`--allow-incomplete`): the incomplete
   // package is delivered and the failures are listed with it.
   bool deliver_incomplete = false;
+  // true: the password is sealed with the case until the DPO approves, then goes in the password
+  // letter after the fulfilment letter (`--notify`, jobs); false: the operator is shown it once.
+  bool password_by_letter = false;
   PackageSender sender;  // package_sender(settings)
+};
+
+// How a finished package is handed on (ExportRequest's fields of the same names).
+struct DeliveryChoice {
+  bool deliver_incomplete = false;
+  bool password_by_letter = false;
 };
 
 // Who answers and in which words, from maestro.yaml (organisation:, language:, templates_dir).
@@ -64,11 +73,12 @@ Result<ExportOutcome> export_subject(Desk& desk, const DataMap& map, const Expor
 struct BatchExportRequest {
   std::vector<std::string> case_numbers;  // empty: every case waiting for its package
   std::string destination;
-  std::string formats = "json,csv,html";
+  std::string formats;  // as ExportRequest
   std::size_t batch_size = 200;  // cases searched together (each keeps a few files open)
   std::filesystem::path work_dir;
   std::filesystem::path exports_root = ".";
   bool deliver_incomplete = false;  // as ExportRequest
+  bool password_by_letter = false;  // as ExportRequest
   PackageSender sender;
 };
 

@@ -49,8 +49,13 @@ json case_object(const CaseView& v) {
                           {"sha256", d.sha256},
                           {"bytes", d.bytes},
                           {"destination", d.destination},
+                          {"status", d.status},
+                          {"complete", d.complete()},
+                          {"not_searched", d.unsearched},
                           {"map_gaps", d.map_gaps}});
   }
+  json outcomes = json::array();
+  for (const auto& o : c.outcomes) outcomes.push_back({{"at", format_instant(o.at)}, {"work", o.work}, {"result", o.result}});
   for (const auto& n : c.notes) notes.push_back({{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
   json rights = json::array();
   for (Right r : c.rights) rights.push_back(right_name(r));
@@ -63,6 +68,7 @@ json case_object(const CaseView& v) {
           {"received_at", format_instant(c.received_at)},
           {"tenants", c.tenants},
           {"ticket", c.ticket},
+          {"appeal_of", c.appeal_of.empty() ? json(nullptr) : json(c.appeal_of)},
           {"assignee", c.assignee.empty() ? json(nullptr) : json(c.assignee)},
           {"formats", c.formats.empty() ? json(nullptr) : json(c.formats)},
           {"language", c.language.empty() ? json(nullptr) : json(c.language)},
@@ -81,6 +87,9 @@ json case_object(const CaseView& v) {
           {"extensions", extensions},
           {"verifications", verifications},
           {"deliveries", deliveries},
+          {"outcomes", outcomes},
+          // What closing as fulfilled still waits for (lifecycle.hpp closing_blockers).
+          {"still_owed", is_closed(c.state) ? json::array() : json(closing_blockers(c))},
           {"notes", notes},
           {"possible_duplicates", c.possible_duplicates},
           {"deadlines", deadlines_json(v.deadlines)}};

@@ -121,6 +121,13 @@ Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRe
 
 namespace {
 
+// The case work an action does (closing_blockers looks for it).
+std::string work_of_action(const std::string& action) {
+  if (action == "restrict") return "restriction";
+  if (action == "object") return "objection";
+  return "rectification";
+}
+
 Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const CaseView& v,
                                          const std::vector<Correction>& corrections,
                                          const std::vector<std::string>& tenants, bool preview,
@@ -158,7 +165,15 @@ Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const C
   details["failed_stores"] = out.failed_steps.size();
   details["recipients_to_notify"] = out.recipients.size();
   std::string outcome = out.failed_steps.empty() && proof->clean() ? "ok" : "incomplete";
-  if (auto ok = desk.record_action(out.case_number, action, outcome, details.dump()); !ok) return propagate(ok.error());
+  // Lifting a restriction or objection ends it: the case's work is not done by that.
+  if (action.ends_with("-lift")) {
+    if (auto ok = desk.record_action(out.case_number, action, outcome, details.dump()); !ok)
+      return propagate(ok.error());
+    return out;
+  }
+  WorkOutcome work{desk.clock().now(), work_of_action(action), outcome == "ok" ? "done" : "incomplete"};
+  if (auto ok = desk.record_work(out.case_number, action, outcome, details.dump(), work); !ok)
+    return propagate(ok.error());
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "cases/calendar.hpp"
+#include "connectors/value_json.hpp"
 #include "scan/token_matcher.hpp"
 
 namespace maestro {
@@ -280,19 +281,7 @@ class Planner {
   std::unordered_set<std::string> m_planned;  // signatures of the changes planned so far
 };
 
-json value_json(const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  if (const auto* s = std::get_if<std::string>(&v)) return *s;
-  return nullptr;
-}
 
-Value json_value(const json& j) {
-  if (j.is_number_integer()) return j.get<std::int64_t>();
-  if (j.is_number_float()) return j.get<double>();
-  if (j.is_string()) return j.get<std::string>();
-  return {};
-}
 
 std::string describe_changes(const std::vector<RowChange>& rows, const Collection& c) {
   if (rows.empty()) return "nothing to change";
@@ -547,7 +536,7 @@ std::string plan_to_json(const ErasurePlan& plan) {
       for (const auto& r : c.rows) {
         json set = json::array();
         for (const auto& f : r.set)
-          set.push_back({{"field", f.field}, {"from", value_json(f.from)}, {"to", value_json(f.to)}});
+          set.push_back({{"field", f.field}, {"from", value_to_json(f.from)}, {"to", value_to_json(f.to)}});
         json row{{"key_field", r.key_field}, {"key", r.key}, {"delete", r.delete_row}, {"set", set}};
         if (!r.context.empty()) row["context"] = r.context;
         rows.push_back(std::move(row));
@@ -606,7 +595,7 @@ Result<ErasurePlan> plan_from_json(std::string_view text) {
           RowChange row{
               r.at("key_field").get<std::string>(), r.at("key").get<std::string>(), r.at("delete").get<bool>(), {}};
           for (const auto& f : r.at("set"))
-            row.set.push_back({f.at("field").get<std::string>(), json_value(f.at("from")), json_value(f.at("to"))});
+            row.set.push_back({f.at("field").get<std::string>(), value_from_json(f.at("from")), value_from_json(f.at("to"))});
           if (r.contains("context"))
             row.context = r.at("context").get<std::vector<std::pair<std::string, std::string>>>();
           planned.rows.push_back(std::move(row));

@@ -64,29 +64,6 @@ Status need_map(const DataMap* map) {
   return {};
 }
 
-Status letter(Correspondence& mail, Desk& desk, const std::string& number, std::string_view name,
-              const LetterFields& fields) {
-  auto view = desk.find(number);
-  if (!view) return propagate(view.error());
-  auto sent = mail.send_letter(*view, name, fields);
-  if (!sent) return propagate(sent.error());
-  return {};
-}
-
-// No one sees a terminal: the package's password goes to the requester in a letter of its own,
-// and with `notify` the fulfilment letter too.
-Status package_letters(Correspondence& mail, Desk& desk, const ExportOutcome& outcome, bool notify) {
-  LetterFields password;
-  password.values["password"] = outcome.package.password;
-  if (auto ok = letter(mail, desk, outcome.case_number, "package-password", password); !ok) return ok;
-  if (!notify) return {};
-  auto view = desk.find(outcome.case_number);
-  if (!view) return propagate(view.error());
-  auto fulfilment = mail.fulfilment_fields(*view, outcome.delivered_to);
-  if (!fulfilment) return propagate(fulfilment.error());
-  return letter(mail, desk, outcome.case_number, "fulfilment", *fulfilment);
-}
-
 Result<std::string> run_export(const Settings& settings, const DataMap* map, JobContext& c) {
   if (auto ok = need_map(map); !ok) return propagate(ok.error());
   auto p = parameters_of(c);
@@ -104,6 +81,9 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   request.work_dir = settings.home / "work" / ("job-" + std::to_string(c.job.id));
   request.exports_root = settings.exports_root;
   request.deliver_incomplete = false;  // nothing reaches the requester from an incomplete package
+  // No one sees a terminal: the password is sealed with the case until the DPO approves, then
+  // goes to the requester in a letter of its own, after the fulfilment letter.
+  request.password_by_letter = true;
   auto sender = package_sender(settings);
   if (!sender) return propagate(sender.error());
   request.sender = std::move(*sender);
@@ -114,11 +94,7 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
     return fail(ErrorCode::unavailable, "nothing was delivered: these stores could not be searched: " +
                                             describe_store_failures(outcome->failures) + " (the job tries again)");
   }
-  auto opened = Correspondence::open(c.desk, settings);
-  if (!opened) return propagate(opened.error());
-  Correspondence& mail = **opened;
-  if (auto ok = package_letters(mail, c.desk, *outcome, p->value("notify", false)); !ok) return propagate(ok.error());
-  c.progress(1, 1, "package delivered");
+  c.progress(1, 1, "package staged for review");
   return json{{"case", outcome->case_number},
               {"package", outcome->delivered_to},
               {"sha256", outcome->package.sha256},
@@ -126,7 +102,8 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
               {"records", outcome->package.records_by_collection},
               {"redacted_values", outcome->package.redacted_values},
               {"map_gaps", outcome->package.map_gaps},
-              {"password", "sent to the requester in a separate letter"},
+              {"status", "staged"},
+              {"password", "sealed with the case: approval sends it in a letter of its own"},
               {"manual_tasks", outcome->manual.tasks.size()}}
       .dump();
 }
@@ -145,27 +122,21 @@ Result<std::string> run_export_batch(const Settings& settings, const DataMap* ma
   request.work_dir = settings.home / "work" / ("job-" + std::to_string(c.job.id));
   request.exports_root = settings.exports_root;
   request.deliver_incomplete = false;
+  request.password_by_letter = true;
   auto sender = package_sender(settings);
   if (!sender) return propagate(sender.error());
   request.sender = std::move(*sender);
   c.progress(0, 1, "searching every system for every waiting case");
   auto outcome = export_cases(c.desk, *map, request);
   if (!outcome) return propagate(outcome.error());
-  auto opened = Correspondence::open(c.desk, settings);
-  if (!opened) return propagate(opened.error());
-  Correspondence& mail = **opened;
-  for (const auto& delivered : outcome->cases) {
-    if (auto ok = package_letters(mail, c.desk, delivered, p->value("notify", false)); !ok)
-      return propagate(ok.error());
-  }
-  c.progress(1, 1, std::to_string(outcome->cases.size()) + " package(s) delivered");
+  c.progress(1, 1, std::to_string(outcome->cases.size()) + " package(s) staged for review");
   if (!outcome->refused.empty()) {
-    return fail(ErrorCode::unavailable, std::to_string(outcome->cases.size()) + " package(s) delivered, " +
+    return fail(ErrorCode::unavailable, std::to_string(outcome->cases.size()) + " package(s) staged, " +
                                             std::to_string(outcome->refused.size()) +
                                             " case(s) not exported (first: " + outcome->refused.front().first + ": " +
                                             outcome->refused.front().second + ")");
   }
-  return json{{"delivered", outcome->cases.size()}, {"queries", outcome->queries}}.dump();
+  return json{{"staged", outcome->cases.size()}, {"queries", outcome->queries}}.dump();
 }
 
 Result<std::string> run_erase(const DataMap* map, JobContext& c) {

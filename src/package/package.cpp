@@ -204,7 +204,12 @@ struct PackageWriter::State {
         out[name] = *i;
       else if (auto d = std::get_if<double>(&value))
         out[name] = *d;
-      else {
+      else if (auto j = std::get_if<JsonText>(&value)) {
+        // true, false, a list or an object: the same JSON type in the package.
+        if (other_emails.size() < k_max_other_contacts) redactor.other_contacts(j->text, other_emails, other_phones);
+        record_json_t parsed = record_json_t::parse(j->text, nullptr, false);
+        out[name] = parsed.is_discarded() ? record_json_t(j->text) : parsed;
+      } else {
         const std::string& text = std::get<std::string>(value);
         if (other_emails.size() < k_max_other_contacts) redactor.other_contacts(text, other_emails, other_phones);
         json parsed = has_nested_fields(c, name) ? json::parse(text, nullptr, false) : json(json::value_t::discarded);
@@ -300,7 +305,9 @@ struct PackageWriter::State {
     json head{{"dsarCaseNumber", info.case_number},
               {"requestDate", format_instant(info.request_date)},
               {"fulfillmentDate", format_instant(info.fulfilment_date)},
-              {"dataSubject", subject_json()}};
+              {"dataSubject", subject_json()},
+              {"complete", info.unsearched.empty()}};
+    if (!info.unsearched.empty()) head["notSearched"] = info.unsearched;
     std::string head_text = head.dump(2);
     out << head_text.substr(0, head_text.size() - 2) << ",\n  \"data\": {";
     std::string current_system;
@@ -433,7 +440,12 @@ struct PackageWriter::State {
     json files = json::array();
     for (const auto& f : *hashes) files.push_back({{"file", f.file}, {"sha256", f.sha256}, {"bytes", f.bytes}});
     return write_file("manifest.json",
-                      json{{"case", info.case_number}, {"algorithm", "SHA-256"}, {"files", files}}.dump(2));
+                      json{{"case", info.case_number},
+                           {"algorithm", "SHA-256"},
+                           {"complete", info.unsearched.empty()},
+                           {"not_searched", info.unsearched},
+                           {"files", files}}
+                          .dump(2));
   }
 
   Status zip_all(const fs::path& zip_path, const std::string& password) {
@@ -520,6 +532,8 @@ void PackageWriter::learn_other_person(const FoundRecord& found) {
     if (is_name) m->redactor.learn_other(*text);
   }
 }
+
+void PackageWriter::mark_incomplete(std::vector<std::string> unsearched) { m->info.unsearched = std::move(unsearched); }
 
 Result<SealedPackage> PackageWriter::seal() {
   if (m->sealed) return precondition("the package is already sealed");

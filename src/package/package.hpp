@@ -55,6 +55,9 @@ struct PackageInfo {
   std::string complaint_authority;
   PackageSender sender;
   std::vector<std::string> restored_values;  // the DPO restored these: never redacted in this case
+  // Stores that could not be searched (an incomplete package, allowed by the operator): the
+  // package JSON, the manifest and the report say so.
+  std::vector<std::string> unsearched;
 };
 
 struct SealedPackage {
@@ -93,6 +96,8 @@ class PackageWriter {
   // A record of another person (found by one of their contacts): the values of its name fields
   // are other people's names.
   void learn_other_person(const FoundRecord& found);
+  // Marks the package incomplete: these stores could not be searched (before seal()).
+  void mark_incomplete(std::vector<std::string> unsearched);
   // Writes every document, seals them in the encrypted ZIP and removes the clear-text files.
   Result<SealedPackage> seal();
 

@@ -1,5 +1,8 @@
 #include "package/report_content.hpp"
 
+#include <cctype>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -12,6 +15,19 @@
 #include "package/report_texts.hpp"
 
 namespace maestro {
+
+namespace {
+
+// The map's own words as a sentence, so that the next one does not run into it.
+std::string sentence(const std::string& text) {
+  std::string out = text;
+  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
+  if (!out.empty() && std::string_view(".!?").find(out.back()) == std::string_view::npos) out += '.';
+  return out;
+}
+
+}  // namespace
+
 
 using nlohmann::json;
 
@@ -131,6 +147,13 @@ std::optional<std::string> ReportContent::summary_searched() {
   return text("summary_searched", {{"identifiers", searched}});
 }
 
+std::optional<std::string> ReportContent::summary_incomplete() {
+  if (in.info.unsearched.empty()) return std::nullopt;
+  std::string systems;
+  for (const auto& s : in.info.unsearched) systems += (systems.empty() ? "" : ", ") + s;
+  return text("summary_incomplete", {{"systems", systems}});
+}
+
 std::vector<std::string> ReportContent::categories_of(const Collection& c) const {
   std::set<std::string> keys;
   for (const auto& f : c.fields) {
@@ -204,7 +227,7 @@ std::vector<ReportFact> ReportContent::facts(const Collection& c) {
     automated.values.push_back(text("automated_none"));
   for (const auto& d : c.automated_decisions.value_or(std::vector<AutomatedDecision>{})) {
     automated.values.push_back(
-        text("automated_item", {{"name", d.name}, {"logic", d.logic}, {"significance", d.significance}}));
+        text("automated_item", {{"name", d.name}, {"logic", sentence(d.logic)}, {"significance", sentence(d.significance)}}));
   }
   out.push_back(std::move(automated));
   ReportFact transfers{text("transfers"), {}};
@@ -233,6 +256,7 @@ std::string ReportContent::column_label(const Collection& c, const std::string& 
 std::string ReportContent::cell_text(const json& v) const {
   if (v.is_null()) return {};
   if (v.is_string()) return t.human_value(v.get<std::string>());
+  if (v.is_number_float()) return t.human_value(v.dump());  // 5.94 -> "5,94" where the language writes so
   return v.dump();
 }
 

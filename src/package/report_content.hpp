@@ -65,6 +65,7 @@ class ReportContent {
   std::size_t total_records() const;
   std::string summary_found();
   std::optional<std::string> summary_searched();  // nothing when no identifier was given
+  std::optional<std::string> summary_incomplete();  // the stores not searched; nothing for a complete package
   std::vector<ReportCategory> categories();       // every kind of data, named once
 
   static std::string anchor(const Collection& c);  // "place-shop-orders"

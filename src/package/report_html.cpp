@@ -62,6 +62,7 @@ class ReportWriter {
     h << "<section aria-labelledby=\"summary\">\n<h2 id=\"summary\">" << text("summary_heading") << "</h2>\n<p>"
       << html_escape(c.summary_found()) << "</p>\n";
     if (auto searched = c.summary_searched()) h << "<p>" << html_escape(*searched) << "</p>\n";
+    if (auto missing = c.summary_incomplete()) h << "<p class=\"incomplete\"><strong>" << html_escape(*missing) << "</strong></p>\n";
     auto categories = c.categories();
     if (!categories.empty()) {
       h << "<p>" << text("summary_categories") << "</p>\n<ul>\n";

@@ -282,6 +282,7 @@ class PdfReport {
     heading(c.text("summary_heading"), 2, "summary");
     paragraph(c.summary_found());
     if (auto searched = c.summary_searched()) paragraph(*searched);
+    if (auto missing = c.summary_incomplete()) paragraph(*missing);
     auto categories = c.categories();
     if (!categories.empty()) {
       paragraph(c.text("summary_categories"), Font::body, 3);

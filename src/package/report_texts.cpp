@@ -190,7 +190,30 @@ std::string ReportTexts::date_time(Instant at) const {
                    true);
 }
 
+namespace {
+
+// "5.94", "-12.5": a decimal number as a database or an API writes it.
+bool is_plain_decimal(std::string_view v) {
+  std::size_t i = (!v.empty() && v[0] == '-') ? 1 : 0;
+  std::size_t dot = v.find('.');
+  if (dot == std::string_view::npos || dot == i || dot + 1 == v.size()) return false;
+  for (std::size_t k = i; k < v.size(); ++k) {
+    if (k != dot && !std::isdigit(static_cast<unsigned char>(v[k]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string ReportTexts::human_value(std::string_view v) const {
+  // Amounts in the reader's form: 5.94 is 5,94 in German, French, Spanish, Dutch and Portuguese.
+  if (is_plain_decimal(v)) {
+    auto separator = m_texts.find("decimal_separator");
+    if (separator == m_texts.end() || separator->second == ".") return std::string(v);
+    std::string out(v);
+    out.replace(out.find('.'), 1, separator->second);
+    return out;
+  }
   // YYYY-MM-DD, then optionally [T ]HH:MM[:SS[.fff]][Z|+HH:MM|-HH:MM|+HHMM].
   int year, month, day, hour = 0, minute = 0, second = 0;
   if (v.size() < 10 || v[4] != '-' || v[7] != '-' || !digits(v, 0, 4, year) || !digits(v, 5, 2, month) ||

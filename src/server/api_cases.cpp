@@ -37,7 +37,7 @@ HttpResponse case_action_route(const HttpRequest& r, Desk& desk, const Settings&
   if (r.method != "POST") return problem(405, "use POST");
   auto needed = role_for_case_action(action);
   if (!needed) return problem(404, "no such action; one of: acknowledge, start, review, fulfil, deny, withdraw, "
-                                   "pause, resume, extend, note, assign, override-verification");
+                                   "pause, resume, extend, note, assign, override-verification, close-by-exception");
   if (auto refused = refuse_unless(caller, *needed)) return *refused;
   if (auto refused = not_json_if_any(r)) return *refused;
   auto body = strict_body(r, {"reason", "details", "text", "send_letter"});
@@ -69,6 +69,20 @@ HttpResponse case_action_route(const HttpRequest& r, Desk& desk, const Settings&
     }
     out["letter"] = letter;
   }
+  // Every letter the action called for, in the order they go (closing: the fulfilment letter,
+  // the password apart, the confirmations).
+  json letters = json::array();
+  for (std::size_t i = 0; i < done->letters.size(); ++i) {
+    json l{{"name", done->letters[i]}};
+    if (i < done->sent_all.size()) {
+      l["message"] = done->sent_all[i].message.id;
+      l["state"] = done->sent_all[i].message.state;
+    } else {
+      l["state"] = request.send_letter ? "not-sent" : "skipped";
+    }
+    letters.push_back(std::move(l));
+  }
+  out["letters"] = letters;
   return json_response(200, out.dump());
 }
 

@@ -54,6 +54,7 @@ const char* action_label(std::string_view a) {
   if (a == "extend") return "Extend the deadline";
   if (a == "note") return "Add a note";
   if (a == "assign") return "Assign";
+  if (a == "close-by-exception") return "Close by exception";
   return "Override verification";
 }
 
@@ -416,7 +417,17 @@ mstch::map Page::action_form(const std::string& number, const std::string& actio
   } else if (action == "acknowledge") {
     f.emplace("hint", std::string("Sends the acknowledgement letter (template A)."));
   } else if (action == "fulfil") {
-    f.emplace("hint", std::string("Closes the case; erasure and similar rights get their confirmation letter."));
+    f.emplace("hint", std::string("Delivers the reviewed package and closes the case: the requester gets the "
+                                  "fulfilment letter, then the password apart, and the confirmation of what "
+                                  "else was done."));
+  } else if (action == "close-by-exception") {
+    auto view = m_desk->find(number);
+    std::string owed;
+    if (view) {
+      for (const auto& b : closing_blockers(view->c)) owed += (owed.empty() ? "" : "; ") + b;
+    }
+    f.emplace("free_reason", true);
+    f.emplace("hint", "Work is still owed (" + owed + "). Close anyway only with the reason, which is kept.");
   }
   return f;
 }

@@ -270,6 +270,8 @@ void Page::add_work(mstch::map& context, const CaseView& view, const std::vector
                   operator_ && (c.state == CaseState::acknowledged || c.state == CaseState::awaiting_verification));
   context.emplace("can_ask_knowledge", m_map != nullptr);
   std::string root = m_inst.settings.exports_root.string();
+  // The formats the requester chose (the portal asks), else the usual ones.
+  context.emplace("export_formats", c.formats.empty() ? std::string("json,csv,html") : c.formats);
   context.emplace("default_destination",
                   (root == "." || root.empty() ? std::string("exports") : root) + "/" + c.number + "/");
 

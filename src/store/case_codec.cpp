@@ -32,7 +32,13 @@ json record_of(const Case& c) {
     json delivery{
         {"at", format_instant(d.at)}, {"sha256", d.sha256}, {"bytes", d.bytes}, {"destination", d.destination}};
     if (!d.map_gaps.empty()) delivery["map_gaps"] = d.map_gaps;
+    delivery["status"] = d.status;
+    if (!d.unsearched.empty()) delivery["unsearched"] = d.unsearched;
     deliveries.push_back(std::move(delivery));
+  }
+  json outcomes = json::array();
+  for (const auto& o : c.outcomes) {
+    outcomes.push_back({{"at", format_instant(o.at)}, {"work", o.work}, {"result", o.result}});
   }
   for (const auto& p : c.pauses) {
     pauses.push_back(
@@ -46,6 +52,7 @@ json record_of(const Case& c) {
       {"channel", c.channel},
       {"tenants", c.tenants},
       {"ticket", c.ticket},
+      {"appeal_of", c.appeal_of},
       {"assignee", c.assignee},
       {"formats", c.formats},
       {"language", c.language},
@@ -60,6 +67,7 @@ json record_of(const Case& c) {
       {"extensions", extensions},
       {"verifications", verifications},
       {"deliveries", deliveries},
+      {"outcomes", outcomes},
       {"denial_reason", c.denial_reason},
       {"possible_duplicates", c.possible_duplicates},
   };
@@ -81,13 +89,15 @@ json personal_of(const Case& c) {
   }
   return {{"name", c.subject_name},   {"identifiers", identifiers},
           {"notes", notes},           {"denial_details", c.denial_details},
-          {"redactions", redactions}, {"restored_values", c.restored_values}};
+          {"redactions", redactions}, {"restored_values", c.restored_values},
+          {"package_password", c.package_password}};
 }
 
 Status read_record(const json& r, Case& c) {
   c.channel = r.value("channel", "");
   c.tenants = r.value("tenants", std::vector<std::string>{});
   c.ticket = r.value("ticket", "");
+  c.appeal_of = r.value("appeal_of", "");
   c.assignee = r.value("assignee", "");
   c.formats = r.value("formats", "");
   c.language = r.value("language", "");
@@ -122,8 +132,16 @@ Status read_record(const json& r, Case& c) {
   for (const auto& d : r.value("deliveries", json::array())) {
     auto at = read_instant(d, "at");
     if (!at) return propagate(at.error());
-    c.deliveries.push_back({*at, d.value("sha256", ""), d.value("bytes", std::uintmax_t{0}), d.value("destination", ""),
-                            d.value("map_gaps", std::vector<std::string>{})});
+    PackageDelivery delivery{*at, d.value("sha256", ""), d.value("bytes", std::uintmax_t{0}),
+                             d.value("destination", ""), d.value("map_gaps", std::vector<std::string>{})};
+    delivery.status = d.value("status", "delivered");  // cases stored before review existed were delivered
+    delivery.unsearched = d.value("unsearched", std::vector<std::string>{});
+    c.deliveries.push_back(std::move(delivery));
+  }
+  for (const auto& o : r.value("outcomes", json::array())) {
+    auto at = read_instant(o, "at");
+    if (!at) return propagate(at.error());
+    c.outcomes.push_back({*at, o.value("work", ""), o.value("result", "")});
   }
   return {};
 }
@@ -131,6 +149,7 @@ Status read_record(const json& r, Case& c) {
 Status read_personal(const json& p, Case& c) {
   c.subject_name = p.value("name", "");
   c.denial_details = p.value("denial_details", "");
+  c.package_password = p.value("package_password", "");
   for (const auto& id : p.value("identifiers", json::array())) {
     c.identifiers.push_back({id.value("kind", ""), id.value("value", "")});
   }

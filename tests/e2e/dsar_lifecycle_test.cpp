@@ -63,7 +63,13 @@ TEST_F(Lifecycle, ARequestFromIntakeToFulfilment) {
   ok({"dsar", "note", "DSAR-2026-001", "Exported from billing"});
   ok({"dsar", "review", "DSAR-2026-001"});
   maestro.set_now("2026-03-09T16:00:00Z");
-  ok({"dsar", "fulfil", "DSAR-2026-001"});
+  // Nothing was exported through Maestro: closing is refused (and changes nothing), until the DPO
+  // records why it may close anyway.
+  RunResult refused = maestro.run({"dsar", "fulfil", "DSAR-2026-001"});
+  EXPECT_EQ(refused.exit_code, 4) << refused.err;
+  EXPECT_NE(refused.err.find("no access package yet"), std::string::npos) << refused.err;
+  EXPECT_EQ(maestro.run({"dsar", "fulfil", "DSAR-2026-001", "--exception", "no"}).exit_code, 2);
+  ok({"dsar", "fulfil", "DSAR-2026-001", "--exception", "Billing export sent by registered post"});
 
   json c = show("DSAR-2026-001");
   EXPECT_EQ(c["state"], "fulfilled");
@@ -355,6 +361,10 @@ TEST_F(Lifecycle, TheDemoRunsAndLeavesAVerifiableStore) {
   // Part two erases the customer and proves it, keeping the orders under the tax-law retention.
   EXPECT_NE(demo.out.find("records still holding erasable data: 0 (expected 0)"), std::string::npos);
   EXPECT_NE(demo.out.find("Kept by law: 3 record(s) of shop.orders"), std::string::npos);
+  // Review before delivery: the export only stages; approval sends the link, then the password.
+  EXPECT_NE(demo.out.find("staged for the DPO's review: nothing is sent to the requester yet"), std::string::npos);
+  EXPECT_NE(demo.out.find("approved; to the requester: fulfilment (letter #"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("), then package-password (letter #"), std::string::npos);
   // Its letters are in the demo's outbox as .eml files, the erasure needing two checks.
   EXPECT_NE(demo.out.find("the code is correct; 1 more check(s) of a different kind needed"), std::string::npos);
   std::size_t letters = 0;

@@ -174,6 +174,30 @@ TEST_F(ExportCommand, AnAdHocExportNeedsAnOverrideReasonAndIsAudited) {
   EXPECT_EQ(trail.find("shop counter"), std::string::npos);  // the reason is kept encrypted with the case
 }
 
+// The requester chose JSON and CSV on the portal: the package has those, and no report, unless
+// the operator asks for other formats.
+TEST_F(ExportCommand, ThePackageHasTheFormatsTheRequesterChose) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  setup(datasets);
+  json request{{"subjects", {"email:luisg@embraer.com.br"}}, {"name", "Luís Gonçalves"}, {"rights", "access"},
+               {"jurisdiction", "gdpr"}, {"formats", "json,csv"}};
+  std::ofstream(maestro.dir() / "request.json") << request.dump();
+  ASSERT_EQ(maestro.run({"dsar", "intake", "--from-json", (maestro.dir() / "request.json").string()}).exit_code, 0);
+  ASSERT_EQ(maestro.run({"dsar", "ack", "DSAR-2026-001"}).exit_code, 0);
+  ASSERT_EQ(maestro.run({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"}).exit_code, 0);
+  RunResult r = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "out", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json outcome = json::parse(r.out);
+  open_package(outcome);
+  EXPECT_TRUE(fs::exists(maestro.dir() / "opened/csv"));
+  EXPECT_FALSE(fs::exists(maestro.dir() / "opened/report.html"));
+  RunResult chosen = maestro.run({"dsar", "export", "--case", "DSAR-2026-001", "--out", "again", "--format",
+                                  "json,html", "--json"});
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  open_package_into(json::parse(chosen.out), maestro.dir() / "opened-again");
+  EXPECT_TRUE(fs::exists(maestro.dir() / "opened-again/report.html"));
+}
+
 TEST_F(ExportCommand, ARefusedOverrideReasonLeavesNoCaseBehind) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   setup(datasets);
@@ -230,6 +254,26 @@ TEST_F(ExportCommand, AStoreThatCannotBeSearchedGetsNothingDeliveredUnlessAllowe
   EXPECT_EQ(delivered["failed_stores"][0]["system"], "chinook");
   EXPECT_TRUE(fs::exists(maestro.dir() / "out/DSAR-2026-001_DSAR_PACKAGE.zip"));
   EXPECT_NE(allowed.err.find("INCOMPLETE"), std::string::npos) << allowed.err;
+  // ... in the package, its manifest and its report, and on the case ...
+  json package = open_package_into(delivered, maestro.dir() / "opened");
+  EXPECT_FALSE(package["complete"].get<bool>());
+  EXPECT_EQ(package["notSearched"], json::array({"chinook"}));
+  EXPECT_FALSE(json::parse(testing::read_file(maestro.dir() / "opened/manifest.json"))["complete"].get<bool>());
+  EXPECT_NE(testing::read_file(maestro.dir() / "opened/report.html").find("could not be searched when we prepared"),
+            std::string::npos);
+  json staged = json::parse(maestro.run({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_EQ(staged["deliveries"][0]["status"], "staged");
+  EXPECT_EQ(staged["deliveries"][0]["not_searched"], json::array({"chinook"}));
+  // ... and the case does not close on it: only the DPO's explained exception closes it.
+  RunResult closing = maestro.run({"dsar", "fulfil", "DSAR-2026-001"});
+  EXPECT_EQ(closing.exit_code, 4);
+  EXPECT_NE(closing.err.find("incomplete (not searched: chinook)"), std::string::npos) << closing.err;
+  RunResult excepted = maestro.run({"dsar", "fulfil", "DSAR-2026-001", "--exception",
+                                    "The music archive was retired; the requester agreed to the rest"});
+  EXPECT_EQ(excepted.exit_code, 0) << excepted.err;
+  std::string letters;
+  for (const auto& e : fs::directory_iterator(maestro.home() / "outbox")) letters += testing::read_file(e.path());
+  EXPECT_NE(letters.find("This file is not yet complete"), std::string::npos) << letters;
 }
 
 TEST_F(ExportCommand, AnErasurePreviewThatCannotSearchEverywhereIsNotASuccess) {

@@ -70,7 +70,13 @@ TEST_F(Jobs, AQueuedExportRunsInTheWorkerAndMailsThePasswordApart) {
   EXPECT_GT(done["result"]["records"]["chinook.invoice"].get<int>(), 0);
   EXPECT_EQ(done.dump().find("luisg"), std::string::npos);  // no personal data in the job's record
 
-  // Nobody saw a terminal: the password went to the requester in a letter of its own.
+  // Staged for review: the requester hears nothing until the DPO approves.
+  EXPECT_TRUE(letters().empty());
+  EXPECT_EQ(done["result"]["status"], "staged");
+  ok({"dsar", "fulfil", "DSAR-2026-001"});
+  ASSERT_EQ(letters().size(), 2u);  // template C and the password (their order: verification_test)
+
+  // Nobody saw a terminal: the password went to the requester in a letter of its own, after the link.
   std::string password;
   for (const auto& letter : letters()) {
     std::smatch m;
@@ -173,8 +179,10 @@ TEST_F(Jobs, AnExportBatchJobDeliversEveryWaitingCaseAndMailsEachPassword) {
   RunResult worker = ok({"worker", "--once"});
   EXPECT_NE(worker.out.find("1 succeeded"), std::string::npos) << worker.out;
   json done = job(1);
-  EXPECT_EQ(done["result"]["delivered"], 2);
+  EXPECT_EQ(done["result"]["staged"], 2);
   EXPECT_EQ(done["result"]["queries"], 3);
+  EXPECT_TRUE(letters().empty());  // staged for review: nothing before approval
+  for (std::string number : {"DSAR-2026-001", "DSAR-2026-002"}) ok({"dsar", "fulfil", number});
   std::size_t passwords = 0;
   for (const auto& letter : letters()) passwords += letter.find("Password for your data") != std::string::npos;
   EXPECT_EQ(passwords, 2u);
@@ -184,7 +192,7 @@ TEST_F(Jobs, AnExportBatchJobDeliversEveryWaitingCaseAndMailsEachPassword) {
   }
   ok({"jobs", "queue", "export-batch", "--out", "exports/batch/"});
   ok({"worker", "--once"});
-  EXPECT_EQ(job(2)["result"]["delivered"], 0);
+  EXPECT_EQ(job(2)["result"]["staged"], 0);
 }
 
 }  // namespace

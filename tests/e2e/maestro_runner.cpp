@@ -79,6 +79,8 @@ bool is_refusal(int exit_code) {
 
 }  // namespace
 
+std::string Maestro::store_state() const { return store_digest(home() / "maestro.db"); }
+
 RunResult Maestro::run(const std::vector<std::string>& args, const std::string& stdin_text) {
   std::string before = store_digest(home() / "maestro.db");
   RunResult r = run_unchecked(args, stdin_text);

@@ -26,6 +26,9 @@ class Maestro {
   // The same without that check, for the few refusals that must leave a trace (a wrong
   // verification code counts against the requester's attempts).
   RunResult run_unchecked(const std::vector<std::string>& args, const std::string& stdin_text = "");
+  // Every row of the case store as one digest (bookkeeping and recorded refusals left out): equal
+  // before and after a refused call means it left no trace. The API tests compare it too.
+  std::string store_state() const;
   void set_now(std::string iso) { m_env["MAESTRO_NOW"] = std::move(iso); }
   void set_env(const std::string& name, std::string value) { m_env[name] = std::move(value); }
   void unset_env(const std::string& name) { m_env.erase(name); }

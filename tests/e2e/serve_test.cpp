@@ -97,6 +97,17 @@ class Serve : public ::testing::Test {
     return reply;
   }
 
+  // A call the API must refuse (a 4xx answer), which must leave the case store as it was.
+  Reply refused(const std::string& method, const std::string& path, const std::string& body = "",
+                const std::string& bearer = "", const std::string& content_type = "application/json") {
+    std::string before = maestro.store_state();
+    Reply r = call(method, path, body, bearer, content_type);
+    EXPECT_GE(r.status, 400) << method << " " << path << ": " << r.body;
+    EXPECT_LT(r.status, 500) << method << " " << path << ": " << r.body;
+    EXPECT_EQ(maestro.store_state(), before) << "a refused call changed the case store: " << method << " " << path;
+    return r;
+  }
+
   void TearDown() override {
     server.reset();
     fs::path answers = maestro.dir() / "api-answers.jsonl";
@@ -267,9 +278,9 @@ TEST_F(Serve, TokensAndRolesGuardTheApi) {
   // An auditor reads and cannot change anything.
   EXPECT_EQ(call("GET", "/api/v1/cases", "", auditor_token).status, 200);
   json request{{"subjects", {"jane@example.com"}}, {"name", "Jane"}, {"rights", "access"}, {"jurisdiction", "gdpr"}};
-  Reply refused = call("POST", "/api/v1/cases", request.dump(), auditor_token);
-  EXPECT_EQ(refused.status, 403);
-  EXPECT_NE(refused.as_json()["detail"].get<std::string>().find("operator role"), std::string::npos);
+  Reply refused_intake = refused("POST", "/api/v1/cases", request.dump(), auditor_token);
+  EXPECT_EQ(refused_intake.status, 403);
+  EXPECT_NE(refused_intake.as_json()["detail"].get<std::string>().find("operator role"), std::string::npos);
   EXPECT_EQ(cases_in_store(), 0u);
   // A revoked token stops working at once.
   ASSERT_EQ(maestro.run({"token", "revoke", "2"}).exit_code, 0);
@@ -328,17 +339,17 @@ TEST_F(Serve, LifecycleActionsSendTheirLettersAndFollowTheRoles) {
   EXPECT_EQ(outbox.body.find("jane"), std::string::npos);
 
   // Only a DPO refuses a request; an auditor changes nothing.
-  EXPECT_EQ(call("POST", actions + "deny", R"({"reason":"manifestly-unfounded"})", operator_token).status, 403);
-  EXPECT_EQ(call("POST", actions + "pause", R"({"reason":"awaiting-identity"})", auditor_token).status, 403);
-  Reply no_reason = call("POST", actions + "pause", "", operator_token);
+  EXPECT_EQ(refused("POST", actions + "deny", R"({"reason":"manifestly-unfounded"})", operator_token).status, 403);
+  EXPECT_EQ(refused("POST", actions + "pause", R"({"reason":"awaiting-identity"})", auditor_token).status, 403);
+  Reply no_reason = refused("POST", actions + "pause", "", operator_token);
   EXPECT_EQ(no_reason.status, 400);
   EXPECT_TRUE(no_reason.is_problem());
-  EXPECT_EQ(call("POST", actions + "fly", "", operator_token).status, 404);
-  EXPECT_EQ(call("POST", actions + "note", R"({"txt":"x"})", operator_token).status, 400);
-  EXPECT_EQ(call("POST", actions + "note", R"({"text":42})", operator_token).status, 400);
-  EXPECT_EQ(call("POST", actions + "note", "text=x", operator_token, "text/plain").status, 415);
-  EXPECT_EQ(call("GET", actions + "acknowledge", "", operator_token).status, 405);
-  EXPECT_EQ(call("POST", "/api/v1/cases/DSAR-2026-404/actions/start", "", operator_token).status, 404);
+  EXPECT_EQ(refused("POST", actions + "fly", "", operator_token).status, 404);
+  EXPECT_EQ(refused("POST", actions + "note", R"({"txt":"x"})", operator_token).status, 400);
+  EXPECT_EQ(refused("POST", actions + "note", R"({"text":42})", operator_token).status, 400);
+  EXPECT_EQ(refused("POST", actions + "note", "text=x", operator_token, "text/plain").status, 415);
+  EXPECT_EQ(refused("GET", actions + "acknowledge", "", operator_token).status, 405);
+  EXPECT_EQ(refused("POST", "/api/v1/cases/DSAR-2026-404/actions/start", "", operator_token).status, 404);
   EXPECT_EQ(call("POST", actions + "note", R"({"text":"Rang back <b>Tuesday</b>"})", operator_token).status, 200);
 
   // Assigned cases and identifiers are found through the queue, without opening cases.

@@ -94,6 +94,11 @@ TEST_F(Verification, TheRequesterGetsTheAcknowledgementTheCodeTheFulfilmentAndTh
   EXPECT_EQ(state(), "verified");
 
   RunResult exported = ok({"dsar", "export", "--case", "DSAR-2026-001", "--out", "exports/DSAR-2026-001/", "--notify"});
+  EXPECT_EQ(exported.out.find("Password"), std::string::npos) << exported.out;  // sealed for the letter
+  // Staged for the DPO's review: nothing reaches the requester before approval.
+  EXPECT_EQ(smtp.messages().size(), 2u);
+  ok({"dsar", "review", "DSAR-2026-001"});
+  ok({"dsar", "fulfil", "DSAR-2026-001"});
   mails = smtp.messages();
   ASSERT_EQ(mails.size(), 4u);
   EXPECT_EQ(header(mails[2], "Subject"), "Your Data Subject Access Request is Complete [Case #DSAR-2026-001]");

@@ -648,10 +648,14 @@ class Journey:
         check("Called back <b>Tuesday</b>" in notes, "the note is not shown as text: " + notes + " / stored: " +
               self.raw("/dashboard/cases/DSAR-2026-001"))
         self.submit_action("review")
-        self.submit_action("fulfil")
+        # Nothing was exported: the dashboard does not offer to approve, only the DPO's exception.
+        check(not self.driver.find_elements(By.CSS_SELECTOR, "form[action$='/actions/fulfil']"),
+              "approval is offered for a case with no package")
+        check("no access package yet" in self.text(), "the work still owed is not shown: " + self.text()[:600])
+        self.submit_action("close-by-exception", reason="Answered on paper at the front desk")
         check(self.case_state("DSAR-2026-001") == "fulfilled", "the case was not fulfilled")
         timeline = self.driver.find_element(By.XPATH, "//h2[@id='timeline-h']/following-sibling::table").text
-        for action in ("acknowledge", "verify", "start", "note", "review", "fulfil"):
+        for action in ("acknowledge", "verify", "start", "note", "review", "fulfil"):  # the exception is a fulfil
             check(action in timeline, f"the timeline misses {action}")
         self.page_checked("case-fulfilled")
 

@@ -32,9 +32,54 @@ TEST_F(LifecycleTest, TheHappyPath) {
   EXPECT_EQ(c.state, CaseState::verified);
   ASSERT_TRUE(start_work(c, now));
   ASSERT_TRUE(submit_for_review(c, now));
+  c.deliveries.push_back({now, "ab12", 10, "exports/DSAR-2026-007/", {}});
+  c.deliveries.back().status = "staged";
   ASSERT_TRUE(fulfil(c, now));
   EXPECT_EQ(c.state, CaseState::fulfilled);
   EXPECT_EQ(c.closed_at, now);
+  EXPECT_EQ(c.deliveries.back().status, "delivered");  // approval delivers the staged package
+}
+
+TEST_F(LifecycleTest, AnAccessCaseDoesNotCloseWithoutACompletePackage) {
+  verified();
+  ASSERT_TRUE(start_work(c, now));
+  auto nothing = fulfil(c, now);
+  ASSERT_FALSE(nothing);
+  EXPECT_NE(nothing.error().message.find("no access package yet"), std::string::npos) << nothing.error().message;
+  EXPECT_EQ(c.state, CaseState::in_progress);
+
+  c.deliveries.push_back({now, "ab12", 10, "exports/DSAR-2026-007/", {}});
+  c.deliveries.back().unsearched = {"crm"};
+  auto incomplete = fulfil(c, now);
+  ASSERT_FALSE(incomplete);
+  EXPECT_NE(incomplete.error().message.find("incomplete (not searched: crm)"), std::string::npos);
+  EXPECT_TRUE(c.outcomes.empty());
+
+  // The DPO's exception closes it, and says so on the case.
+  ASSERT_TRUE(fulfil(c, now, true));
+  EXPECT_EQ(c.state, CaseState::fulfilled);
+  ASSERT_NE(c.outcome_of("exception"), nullptr);
+}
+
+TEST_F(LifecycleTest, EveryRightNeedsItsWorkDoneCleanly) {
+  c.rights = {Right::erasure, Right::rectification, Right::automated_decision_opt_out};
+  ASSERT_TRUE(acknowledge(c, now));
+  ASSERT_TRUE(record_verification(c, now, "document", VerificationOutcome::passed, policy));
+  ASSERT_TRUE(record_verification(c, now, "email-code", VerificationOutcome::passed, policy));
+  ASSERT_TRUE(start_work(c, now));
+  EXPECT_EQ(closing_blockers(c).size(), 3u);
+  c.outcomes.push_back({now, "erasure", "incomplete"});
+  c.outcomes.push_back({now, "rectification", "done"});
+  auto blockers = closing_blockers(c);
+  ASSERT_EQ(blockers.size(), 2u);
+  EXPECT_NE(blockers[0].find("erasure incomplete"), std::string::npos) << blockers[0];
+  EXPECT_NE(blockers[1].find("objection not carried out yet (maestro dsar object --case DSAR-2026-007)"),
+            std::string::npos)
+      << blockers[1];
+  c.outcomes.push_back({now, "erasure", "clean"});  // the re-run's proof is clean
+  c.outcomes.push_back({now, "objection", "done"});
+  EXPECT_TRUE(closing_blockers(c).empty());
+  EXPECT_TRUE(fulfil(c, now));
 }
 
 TEST_F(LifecycleTest, CannotStartBeforeVerification) {
@@ -128,6 +173,7 @@ TEST_F(LifecycleTest, LgpdCannotBeExtended) {
 TEST_F(LifecycleTest, FulfilStraightFromInProgressIsAllowed) {
   verified();
   ASSERT_TRUE(start_work(c, now));
+  c.deliveries.push_back({now, "ab12", 10, "exports/DSAR-2026-007/", {}});
   EXPECT_TRUE(fulfil(c, now));
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "connectors/file_lines.hpp"
+#include "connectors/value_json.hpp"
 #include "scan/token_matcher.hpp"
 #include "support/test_support.hpp"
 
@@ -64,6 +65,25 @@ TEST_F(FileConnectorTest, JsonLinesByTopLevelAndNestedFields) {
   auto nested = find("jsonl", "app-*", "user.email", {"jane@example.com"});
   ASSERT_EQ(nested.size(), 1u);
   EXPECT_EQ(value_text(*nested[0].get("total")), "12.5");
+}
+
+TEST_F(FileConnectorTest, JsonValuesKeepTheirType) {
+  std::ofstream(dir / "crm.jsonl")
+      << R"({"email":"jane@example.com","labels":[],"vip":true,"visits":3,"score":0.5,"meta":{"tier":"gold","n":2}})"
+      << "\n";
+  auto found = find("jsonl", "crm.jsonl", "email", {"jane@example.com"});
+  ASSERT_EQ(found.size(), 1u);
+  const Record& r = found[0];
+  EXPECT_EQ(*r.get("labels"), Value(JsonText{"[]"}));
+  EXPECT_EQ(*r.get("vip"), Value(JsonText{"true"}));
+  EXPECT_EQ(*r.get("visits"), Value(std::int64_t{3}));
+  EXPECT_EQ(r.field("meta.n"), Value(std::int64_t{2}));  // a path into an object, typed too
+  EXPECT_EQ(r.field("meta.tier"), Value(std::string("gold")));
+  // Back to JSON: the same types (the package writes these).
+  EXPECT_TRUE(value_to_json(*r.get("labels")).is_array());
+  EXPECT_TRUE(value_to_json(*r.get("vip")).is_boolean());
+  EXPECT_TRUE(value_to_json(*r.get("meta")).is_object());
+  EXPECT_EQ(value_text(*r.get("labels")), "[]");
 }
 
 TEST_F(FileConnectorTest, CsvWithQuotesAndCommas) {

@@ -54,7 +54,8 @@ class CaseJobsTest : public ::testing::Test {
 TEST_F(CaseJobsTest, EachKindCarriesOnlyItsOwnParameters) {
   EXPECT_EQ(parameters({.kind = "locate"}), json({{"case", number}}));
   EXPECT_EQ(parameters({.kind = "export", .destination = "s3://b/p/"}),
-            json({{"case", number}, {"destination", "s3://b/p/"}, {"formats", "json,csv,html"}, {"notify", false}}));
+            json({{"case", number}, {"destination", "s3://b/p/"}, {"notify", false}}));  // formats: the requester's
+  EXPECT_EQ(parameters({.kind = "export", .destination = "s3://b/p/", .formats = "json,pdf"})["formats"], "json,pdf");
   EXPECT_EQ(parameters({.kind = "rectify", .tenants = {"eu"}, .corrections = {"customers.phone=+44 1"}}),
             json({{"case", number}, {"tenants", {"eu"}}, {"corrections", {"customers.phone=+44 1"}}}));
   EXPECT_EQ(parameters({.kind = "restrict", .lift = true}), json({{"case", number}, {"lift", true}}));

@@ -118,7 +118,8 @@ TEST_F(DeskTest, EveryChangeIsAnAuditEvent) {
   ASSERT_TRUE(desk.extend(number, "complex"));
   ASSERT_TRUE(desk.start(number));
   ASSERT_TRUE(desk.submit_for_review(number));
-  ASSERT_TRUE(desk.fulfil(number));
+  EXPECT_FALSE(desk.fulfil(number));  // no package: refused, and no event
+  ASSERT_TRUE(desk.fulfil_by_exception(number, "Delivered on paper at the front desk"));
   std::vector<std::string> actions;
   ASSERT_TRUE(desk.audit_events(number, [&](const AuditEvent& e) -> Status {
     actions.push_back(e.action);

@@ -163,6 +163,7 @@ TEST_F(DropCycle, ListsAreMatchedByHashErasedAndAnsweredWithTheRightCodes) {
     ASSERT_TRUE(view);
     EXPECT_EQ(join_rights(view->c.rights), "ccpa-opt-out-of-sale");
     ASSERT_TRUE(desk.start(number));
+    ASSERT_TRUE(desk.record_work(number, "object", "ok", "{}", WorkOutcome{clock.now(), "objection", "done"}));
     ASSERT_TRUE(desk.submit_for_review(number));
     ASSERT_TRUE(desk.fulfil(number)) << number;
   }
@@ -179,7 +180,23 @@ TEST_F(DropCycle, ListsAreMatchedByHashErasedAndAnsweredWithTheRightCodes) {
   ASSERT_TRUE(later) << later.error().message;
   EXPECT_EQ(later->caught_later, 1u);
   EXPECT_EQ(sql_text("SELECT count(*) FROM Customer WHERE Email = 'Nobody@Example.com'"), "0");
-  EXPECT_EQ((*desk.drop_item("E-X"))->code, 5);  // answered once; no status is owed again
+  // "Not found" is no longer true: the correction is owed, and written as an amend file.
+  auto owed = drop_corrections_owed(desk);
+  ASSERT_TRUE(owed);
+  ASSERT_EQ(owed->size(), 1u);
+  EXPECT_EQ((*owed)[0].id, "E-X");
+  EXPECT_EQ((*owed)[0].sent, 5);
+  EXPECT_EQ((*owed)[0].now, 3);
+  std::filesystem::remove_all(dir / "status");
+  auto amended = respond_to_drop(desk, rules, dir / "status");
+  ASSERT_TRUE(amended) << amended.error().message;
+  EXPECT_EQ(amended->amended, 1u);
+  EXPECT_TRUE(amended->files.empty());
+  ASSERT_EQ(amended->amend_files.size(), 1u);
+  EXPECT_EQ(amended->amend_files[0].filename(), "20261102_B1234_Email_Status_Amend.csv");
+  EXPECT_EQ(testing::read_file(amended->amend_files[0]), "ID,Status\r\nE-X,3\r\n");
+  EXPECT_EQ((*desk.drop_item("E-X"))->code, 3);
+  EXPECT_TRUE(drop_corrections_owed(desk)->empty());  // corrected once
 
   // Keyed hashes only: no identifier in Maestro's audit trail.
   std::string trail;
@@ -190,6 +207,32 @@ TEST_F(DropCycle, ListsAreMatchedByHashErasedAndAnsweredWithTheRightCodes) {
   EXPECT_EQ(trail.find(email_of(5)), std::string::npos);
   EXPECT_EQ(trail.find("nobody@example.com"), std::string::npos);
   EXPECT_EQ(trail.find(unknown_email), std::string::npos);
+}
+
+// A consumer on two lists (their email and their phone) is one consumer: one case, one erasure,
+// and every one of their items says "deleted" (not "exempt" for the second, which found nothing
+// left). The case closes itself on the clean proof.
+TEST_F(DropCycle, OneConsumerOnTwoListsGetsOneCaseAndTheSameOutcomeOnEach) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  auto zip = download("1.zip", {{"20261101_B1234_Email.csv", "ID,Hash\nE-7," + email_hash(7) + "\n"},
+                                {"20261101_B1234_Phone.csv",
+                                 "ID,Hash\nP-7," + testing::sha256_base64(last_ten_digits(phone_of(7))) + "\n"}});
+  ASSERT_TRUE(import_drop_lists(desk, zip, rules));
+  auto matched = match_drop_lists(desk, data_map, rules);
+  ASSERT_TRUE(matched) << matched.error().message;
+  EXPECT_TRUE(matched->problems.empty()) << matched->problems.front();
+  ASSERT_EQ(matched->cases_opened.size(), 1u);
+  EXPECT_EQ(states(), (std::map<std::string, std::string>{{"E-7", "erased"}, {"P-7", "erased"}}));
+  EXPECT_EQ((*desk.drop_item("E-7"))->case_number, (*desk.drop_item("P-7"))->case_number);
+  auto closed = desk.find(matched->cases_opened[0]);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->c.state, CaseState::fulfilled);  // closed on the clean proof, nobody had to
+  ASSERT_NE(closed->c.outcome_of("erasure"), nullptr);
+  EXPECT_EQ(closed->c.outcome_of("erasure")->result, "clean");
+  auto answered = respond_to_drop(desk, rules, dir / "status");
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->codes, (std::map<int, std::size_t>{{3, 2}}));
 }
 
 TEST_F(DropCycle, ARemovedIdentifierWithdrawsPendingWorkAndABadDownloadChangesNothing) {

@@ -108,6 +108,8 @@ TEST_F(PackageTest, TheJsonFollowsAppendixAWithArticle15Information) {
   ASSERT_TRUE(p);
   json j = json::parse(testing::read_file(fs::path(extract(*p)) / "DSAR-2026-007_DSAR_PACKAGE.json"));
   EXPECT_EQ(j["dsarCaseNumber"], "DSAR-2026-007");
+  EXPECT_TRUE(j["complete"].get<bool>());
+  EXPECT_FALSE(j.contains("notSearched"));
   EXPECT_EQ(j["requestDate"], "2026-03-02T09:00:00Z");
   EXPECT_EQ(j["dataSubject"]["verifiedIdentity"], "Jane Example");
   EXPECT_EQ(j["data"]["shop"]["invoice"].size(), 2u);
@@ -115,6 +117,27 @@ TEST_F(PackageTest, TheJsonFollowsAppendixAWithArticle15Information) {
   EXPECT_EQ(j["article15"]["processing"][0]["purpose"], "Running your account");
   EXPECT_EQ(j["article15"]["complaintAuthority"], "ICO");
   EXPECT_NE(j["legalNotes"]["shop.invoice"].get<std::string>().find("Tax law"), std::string::npos);
+}
+
+TEST_F(PackageTest, ValuesKeepTheirJsonTypeAndAnIncompletePackageSaysSo) {
+  PackageWriter w(dir / "out", map, info, {PackageFormat::json, PackageFormat::html});
+  // An API's answer: an empty list, a flag and an object, as the HTTP connector hands them on.
+  add(w, "shop.customer",
+      Record{{{"id", std::int64_t{7}},
+              {"email", std::string("jane@example.com")},
+              {"notes", JsonText{R"({"labels":[],"vip":true})"}},
+              {"support_rep_id", JsonText{"false"}}}});
+  w.mark_incomplete({"crm (eu)"});
+  auto p = w.seal();
+  ASSERT_TRUE(p) << p.error().message;
+  fs::path x = extract(*p);
+  json j = json::parse(testing::read_file(x / "DSAR-2026-007_DSAR_PACKAGE.json"));
+  const json& customer = j["data"]["shop"]["customer"][0];
+  EXPECT_TRUE(customer["notes"]["labels"].is_array()) << customer.dump();
+  EXPECT_EQ(customer["notes"]["vip"], true);
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_EQ(j["notSearched"], json::array({"crm (eu)"}));
+  EXPECT_NE(testing::read_file(x / "report.html").find("(crm (eu))"), std::string::npos);
 }
 
 TEST_F(PackageTest, OtherPeoplesDataIsLeftOutOrRedacted) {

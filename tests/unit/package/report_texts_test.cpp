@@ -28,7 +28,8 @@ TEST(ReportTexts, EveryTextRendersWithThePlaceholdersTheReportGives) {
       {"recipient", "R"}, {"safeguard", "SG"},  {"reason", "Tax"},    {"period", "7 years"}, {"file", "f.csv"},
       {"line", "2"},      {"account", "acme"},  {"contact", "d@x.y"}, {"authority", "ICO"},  {"address", "1 St"},
       {"email", "e@x.y"}, {"dpo", "D"},         {"day", "1"},         {"month", "May"},      {"year", "2026"},
-      {"time", "10:00"},  {"page", "3"},       {"number", "1"},      {"bytes", "120"},     {"n", "10"}};
+      {"time", "10:00"},  {"page", "3"},       {"number", "1"},      {"bytes", "120"},     {"n", "10"},
+      {"systems", "crm"}};
   for (const char* language : {"en", "de", "fr", "es", "nl", "pt-br"}) {
     auto t = ReportTexts::load(language, std::nullopt);
     ASSERT_TRUE(t) << language;
@@ -88,6 +89,19 @@ TEST(ReportTexts, DatesAndTimesAreWrittenForPeople) {
   for (const char* v : {"2026-02-30", "2026-13-01", "2026-02-27T25:00:00Z", "2026-02-27Tabc", "12345-01-01", "SW4 9AB",
                         "", "2026-02-27T16:40:00+1", "2026-02-27 and more"}) {
     EXPECT_EQ(t.human_value(v), v);
+  }
+}
+
+TEST(ReportTexts, AmountsAreWrittenInTheReadersForm) {
+  ReportTexts en = english();
+  EXPECT_EQ(en.human_value("5.94"), "5.94");
+  for (const char* language : {"de", "fr", "es", "nl", "pt-br"}) {
+    auto t = ReportTexts::load(language, std::nullopt);
+    ASSERT_TRUE(t) << language;
+    EXPECT_EQ(t->human_value("5.94"), "5,94") << language;
+    EXPECT_EQ(t->human_value("-1250.5"), "-1250,5") << language;
+    // Not amounts: versions, addresses, codes stay as they are.
+    for (const char* v : {"10.0.0.1", "1.", ".5", "v1.2", "5.94 EUR"}) EXPECT_EQ(t->human_value(v), v) << language;
   }
 }
 
