@@ -96,8 +96,8 @@ void print_erasure_outcome(std::ostream& out, const ErasureOutcome& o) {
     out << "\nProof: locate ran again. " << o.proof->verified_rows << " planned row(s) re-read and found erased; "
         << "records still holding erasable data: " << o.proof->remaining << " (expected 0)\n";
     if (o.proof->not_reread > 0)
-      out << "  " << o.proof->not_reread << " row(s) of APIs that cannot be asked by key: checked by the fresh "
-          << "locate only (a read request by id makes them re-read too)\n";
+      out << "  NOT RE-READ: " << o.proof->not_reread << " row(s) of APIs that no read request reaches again, "
+          << "so the erasure cannot be proven there (give the API a read request by id, or confirm by hand)\n";
     for (const auto& where : o.proof->remaining_in) out << "  LEFT: " << where << "\n";
     for (const auto& task : o.proof->manual_pending) out << "  WAITING for the owner of " << task << "\n";
     for (const auto& r : o.proof->retained) {
@@ -176,6 +176,11 @@ void add_delete(CLI::App& dsar, Session& s) {
                          "waiting for " + std::to_string(o.proof->manual_pending.size()) +
                              " manual system(s); their owners confirm with 'maestro tasks done', then run this "
                              "command again"});
+    }
+    if (o.proof && o.proof->remaining == 0 && o.proof->not_reread > 0) {
+      fail_command(Error{ErrorCode::data_loss, std::to_string(o.proof->not_reread) +
+                                                   " record(s) could not be read again, so their erasure is not "
+                                                   "proven; see NOT RE-READ above"});
     }
     if (o.proof && !o.proof->clean()) {
       fail_command(Error{ErrorCode::data_loss, "the proof found erasable data left (" +

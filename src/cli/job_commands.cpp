@@ -33,9 +33,9 @@ void print_queued(Session& s, const JobRecord& job, bool as_json) {
 
 void add_queue(CLI::App& jobs, Session& s) {
   struct Options {
-    std::string kind, case_number, destination, formats = "json,csv,html", key;
+    std::string kind, case_number, destination, formats, key;
     std::vector<std::string> subjects, tenants, corrections;
-    bool notify = false, lift = false, json = false;
+    bool notify = false, lift = false, json = false, allow_incomplete = false;
     int attempts = 3;
   };
   auto o = std::make_shared<Options>();
@@ -54,9 +54,11 @@ void add_queue(CLI::App& jobs, Session& s) {
       "--subject instead)");
   cmd->add_option("--subject", o->subjects, "An identifier of the person, KIND:VALUE (default: the case's)");
   cmd->add_option("--out", o->destination, "export, export-batch: the folder or s3://bucket/prefix/ to deliver to");
-  cmd->add_option("--format", o->formats, "export: files in the package: json,csv,html,pdf (default json,csv,html)");
+  cmd->add_option("--format", o->formats, "export: files in the package: json,csv,html,pdf (default: the requester's choice, else json,csv,html)");
   cmd->add_option("--tenant", o->tenants, "Only this tenant (repeatable)");
   cmd->add_flag("--notify", o->notify, "(accepted for old scripts) letters go when the DPO approves the case: dsar fulfil");
+  cmd->add_flag("--allow-incomplete", o->allow_incomplete,
+                "export: stage the package even when a store cannot be searched (it says so); default: wait and retry");
   cmd->add_option("--set", o->corrections, "rectify: a correction COLLECTION.FIELD=VALUE (repeatable)");
   cmd->add_flag("--lift", o->lift, "restrict, object: end the restriction or objection instead");
   cmd->add_option("--attempts", o->attempts, "How often a passing failure is tried (default 3)")
@@ -64,8 +66,9 @@ void add_queue(CLI::App& jobs, Session& s) {
   cmd->add_option("--idempotency-key", o->key, "Queue at most once per key (a second call returns the first job)");
   cmd->add_flag("--json", o->json, "Print the job as JSON");
   cmd->footer(
-      "The job runs in 'maestro worker' (or 'maestro serve') as the same command would: an export job mails the "
-      "package's password to the requester in a letter of its own, since no one sees a terminal. A store that "
+      "The job runs in 'maestro worker' (or 'maestro serve') as the same command would: an export job stages the "
+      "package for review and seals its password with the case, since no one sees a terminal; approving the case "
+      "(dsar fulfil) sends the fulfilment letter, then the password in a letter of its own. A store that "
       "cannot be reached is tried again later (30 s, 1 min, 2 min ...); the work resumes where it stopped.\n\n"
       "Examples:\n  maestro jobs queue export --case DSAR-2026-001 --out exports/DSAR-2026-001/\n"
       "  maestro jobs queue rectify --case DSAR-2026-002 --set 'customers.phone=+44 20 7946 0000'\n"
@@ -82,6 +85,7 @@ void add_queue(CLI::App& jobs, Session& s) {
         request.destination = o->destination;
         request.formats = o->formats;
         request.notify = o->notify;
+        request.allow_incomplete = o->allow_incomplete;
       }
       request.tenants = o->tenants;
       request.subjects = o->subjects;
@@ -102,8 +106,9 @@ void add_queue(CLI::App& jobs, Session& s) {
       if (o->destination.empty())
         fail_command(Error{ErrorCode::invalid_argument, "an " + o->kind + " job needs --out"});
       p["destination"] = o->destination;
-      p["formats"] = o->formats;
+      if (!o->formats.empty()) p["formats"] = o->formats;
       p["notify"] = o->notify;
+      if (o->allow_incomplete) p["allow_incomplete"] = true;
     }
     if ((o->kind == "export" || o->kind == "erase") && o->case_number.empty()) {
       fail_command(Error{ErrorCode::invalid_argument, "an " + o->kind + " job needs --case"});

@@ -66,6 +66,10 @@ struct RowChange {
   // Other fields of the record an API's request needs besides the key (Mailchimp's list_id):
   // field -> value. Empty for databases and files.
   std::vector<std::pair<std::string, std::string>> context;
+  // How locate reached the record: the field it asked by and the value that matched (a parent's
+  // id, an identifier). The erasure's proof asks that way again where the key alone cannot be.
+  std::string found_by_field;
+  std::string found_by_value;
 };
 
 struct CollectionChanges {

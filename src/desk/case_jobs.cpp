@@ -16,8 +16,8 @@ namespace {
 Status only_for(const CaseJobRequest& r) {
   bool exporting = r.kind == "export";
   bool marking = r.kind == "restrict" || r.kind == "object";
-  if (!exporting && (!r.destination.empty() || !r.formats.empty() || r.notify))
-    return invalid("destination, formats and notify belong to an export job, not " + r.kind);
+  if (!exporting && (!r.destination.empty() || !r.formats.empty() || r.notify || r.allow_incomplete))
+    return invalid("destination, formats, notify and allow_incomplete belong to an export job, not " + r.kind);
   if (r.kind != "rectify" && !r.corrections.empty()) return invalid("corrections belong to a rectify job");
   if (!marking && r.lift) return invalid("lift belongs to a restrict or object job");
   return {};
@@ -40,6 +40,7 @@ Result<JobRecord> queue_case_job(Desk& desk, std::string_view number, const Case
     parameters["destination"] = r.destination;
     if (!r.formats.empty()) parameters["formats"] = r.formats;  // else the requester's choice on the case
     parameters["notify"] = r.notify;
+    if (r.allow_incomplete) parameters["allow_incomplete"] = true;
   } else if (r.kind == "rectify") {
     if (r.corrections.empty()) return invalid("a rectification needs at least one correction collection.field=value");
     for (const auto& c : r.corrections) {

@@ -23,6 +23,9 @@ struct CaseJobRequest {
   std::string destination;  // export: a folder inside exports_root, or s3://bucket/prefix/
   std::string formats;      // export: empty for the requester's choice on the case, else json,csv,html
   bool notify = false;      // kept for old clients: letters now go when the case is approved
+  // export: stage the package even when a store cannot be searched (it says it is incomplete);
+  // default: nothing is staged and the job tries again.
+  bool allow_incomplete = false;
   std::vector<std::string> tenants;
   std::vector<std::string> corrections;  // rectify: "collection.field=value"
   bool lift = false;                     // restrict, object: end it

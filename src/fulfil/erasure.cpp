@@ -154,6 +154,8 @@ class Planner {
       return {};
     }
     add_request_context(f, row);
+    row.found_by_field = f.matched_field;
+    row.found_by_value = value_text(f.record.field(f.matched_field));
     if (!row.delete_row) {
       std::set<std::string> retained_fields;
       const ErasureStrategy* retained_strategy = nullptr;
@@ -402,6 +404,43 @@ Status for_each_planned_collection(const DataMap& map, const ErasurePlan& plan, 
   return {};
 }
 
+namespace {
+
+// Planned rows whose key alone the API cannot be asked by, read again another way: the way locate
+// reached them (the parent's id survives the parent's erasure), else with the key and the other
+// inputs the API's request took (RowChange::context). invalid_argument: no read request does.
+Status reread_with_context(Connector& connector, const Collection& c, const std::string& key_field,
+                           const std::map<std::string, std::vector<const RowChange*>>& rows,
+                           const RecordVisitor& check) {
+  std::map<std::string, std::set<std::string>> by_route;  // found_by_field -> values
+  std::map<std::vector<std::string>, std::vector<std::vector<std::string>>> tuples_by_fields;
+  for (const auto& [key, changes] : rows) {
+    const RowChange& row = *changes.front();
+    if (!row.found_by_field.empty() && row.found_by_field != key_field && !row.found_by_value.empty() &&
+        connector.can_find_by(c, row.found_by_field)) {
+      by_route[row.found_by_field].insert(row.found_by_value);
+      continue;
+    }
+    std::vector<std::string> fields{key_field}, values{key};
+    for (const auto& [field, value] : row.context) {
+      fields.push_back(field);
+      values.push_back(value);
+    }
+    // No way to reach this row again: the caller counts them all as not re-read.
+    if (fields.size() == 1) return invalid(c.key() + ": no read request reaches the record " + key + " again");
+    tuples_by_fields[fields].push_back(values);
+  }
+  for (const auto& [field, values] : by_route) {
+    if (auto ok = connector.find(c, field, {values.begin(), values.end()}, check); !ok) return ok;
+  }
+  for (const auto& [fields, tuples] : tuples_by_fields) {
+    if (auto ok = connector.find_together(c, fields, tuples, check); !ok) return ok;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
                                    const std::vector<SubjectIdentifier>& identifiers, const LocateScope& scope,
                                    const ConnectorOpener& open) {
@@ -427,18 +466,8 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
           const std::string& key_field = field_rows.first;
           const auto& rows = field_rows.second;
           covered.first = key_field;
-          // An API that cannot be asked for a record by its key: the locate below checks it.
-          if (!connector.can_find_by(*c, key_field)) {
-            for (const auto& entry : rows) covered.second.insert(entry.first);
-            proof.not_reread += rows.size();
-            continue;
-          }
-          std::vector<std::string> keys;
-          for (const auto& [key, r] : rows) {
-            keys.push_back(key);
-            covered.second.insert(key);
-          }
-          Status read = connector.find(*c, key_field, keys, [&](const Record& record) -> Status {
+          // A record read again that should be gone, or still holds a value it should not.
+          auto check = [&](const Record& record) -> Status {
             if (key_field.empty()) {  // a log line that still holds an identifier
               ++remaining[planned.collection];
               return {};
@@ -459,7 +488,27 @@ Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
               }
             }
             return {};
-          });
+          };
+          for (const auto& entry : rows) covered.second.insert(entry.first);
+          if (!connector.can_find_by(*c, key_field)) {
+            // An API that looks the record up only with other inputs too (the parent's id, a list
+            // id): asked again with them, as locate asked. The fresh locate below cannot stand in
+            // for this: it starts from identifiers the erasure may have masked, and would never
+            // reach the record. What no request reaches stays "not re-read", never clean.
+            Status again = reread_with_context(connector, *c, key_field, rows, check);
+            if (!again) {
+              if (again.error().code == ErrorCode::invalid_argument) {
+                proof.not_reread += rows.size();
+                continue;
+              }
+              if (again.error().code != ErrorCode::unavailable) return propagate(again.error());
+              proof.unsearched.push_back({step.system, step.tenant, again.error().message});
+            }
+            continue;
+          }
+          std::vector<std::string> keys;
+          for (const auto& [key, r] : rows) keys.push_back(key);
+          Status read = connector.find(*c, key_field, keys, check);
           if (!read) {
             if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
             proof.unsearched.push_back({step.system, step.tenant, read.error().message});
@@ -539,6 +588,7 @@ std::string plan_to_json(const ErasurePlan& plan) {
           set.push_back({{"field", f.field}, {"from", value_to_json(f.from)}, {"to", value_to_json(f.to)}});
         json row{{"key_field", r.key_field}, {"key", r.key}, {"delete", r.delete_row}, {"set", set}};
         if (!r.context.empty()) row["context"] = r.context;
+        if (!r.found_by_field.empty()) row["found_by"] = {r.found_by_field, r.found_by_value};
         rows.push_back(std::move(row));
       }
       collections.push_back({{"collection", c.collection}, {"rows", rows}, {"count", c.rows.size()}});
@@ -598,6 +648,11 @@ Result<ErasurePlan> plan_from_json(std::string_view text) {
             row.set.push_back({f.at("field").get<std::string>(), value_from_json(f.at("from")), value_from_json(f.at("to"))});
           if (r.contains("context"))
             row.context = r.at("context").get<std::vector<std::pair<std::string, std::string>>>();
+          if (r.contains("found_by")) {
+            auto found_by = r.at("found_by").get<std::pair<std::string, std::string>>();
+            row.found_by_field = found_by.first;
+            row.found_by_value = found_by.second;
+          }
           planned.rows.push_back(std::move(row));
         }
         step.collections.push_back(std::move(planned));
@@ -697,6 +752,7 @@ ErasurePlan strip_personal_data(const ErasurePlan& plan) {
       for (auto& row : c.rows) {
         row.key.clear();
         row.context.clear();
+        row.found_by_value.clear();
         for (auto& f : row.set) f.from = f.to = Value{};
       }
     }

@@ -108,14 +108,13 @@ Status for_each_planned_collection(const DataMap& map, const ErasurePlan& plan, 
 
 struct ErasureProof {
   std::size_t verified_rows = 0;          // planned rows re-read and found erased as planned
-  std::size_t not_reread = 0;             // planned rows of APIs that cannot be asked by key: the fresh
-                                          // locate is their proof
+  std::size_t not_reread = 0;             // planned rows no request of the API can read again: never clean
   std::size_t remaining = 0;              // records or values still there that should be gone (expected 0)
   std::vector<std::string> remaining_in;  // "<collection> (<n>)" for each collection with some
   std::vector<RetainedRecords> retained;
   std::vector<StoreFailure> unsearched;
   std::vector<std::string> manual_pending;  // manual systems whose owners have not confirmed yet
-  bool clean() const { return remaining == 0 && unsearched.empty() && manual_pending.empty(); }
+  bool clean() const { return remaining == 0 && not_reread == 0 && unsearched.empty() && manual_pending.empty(); }
 };
 
 Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,

@@ -80,7 +80,9 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
   request.formats = p->value("formats", request.formats);
   request.work_dir = settings.home / "work" / ("job-" + std::to_string(c.job.id));
   request.exports_root = settings.exports_root;
-  request.deliver_incomplete = false;  // nothing reaches the requester from an incomplete package
+  // An incomplete package only when the caller said so (it then says so itself); else the job
+  // waits for the stores and tries again.
+  request.deliver_incomplete = p->value("allow_incomplete", false);
   // No one sees a terminal: the password is sealed with the case until the DPO approves, then
   // goes to the requester in a letter of its own, after the fulfilment letter.
   request.password_by_letter = true;
@@ -103,6 +105,7 @@ Result<std::string> run_export(const Settings& settings, const DataMap* map, Job
               {"redacted_values", outcome->package.redacted_values},
               {"map_gaps", outcome->package.map_gaps},
               {"status", "staged"},
+              {"complete", outcome->failures.empty()},
               {"password", "sealed with the case: approval sends it in a letter of its own"},
               {"manual_tasks", outcome->manual.tasks.size()}}
       .dump();

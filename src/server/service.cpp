@@ -435,7 +435,8 @@ class Service::Impl {
 
   HttpResponse start_job(const HttpRequest& r, const std::string& number, Desk& desk) {
     if (auto refused = not_json(r)) return *refused;
-    auto body = strict_body(r, {"kind", "destination", "formats", "notify", "tenants", "corrections", "lift"});
+    auto body =
+        strict_body(r, {"kind", "destination", "formats", "notify", "allow_incomplete", "tenants", "corrections", "lift"});
     if (!body) return problem(body.error());
     CaseJobRequest request;
     auto kind = optional_string(*body, "kind");
@@ -450,6 +451,9 @@ class Service::Impl {
     auto notify = optional_bool(*body, "notify", false);
     if (!notify) return problem(notify.error());
     request.notify = *notify;
+    auto allow_incomplete = optional_bool(*body, "allow_incomplete", false);
+    if (!allow_incomplete) return problem(allow_incomplete.error());
+    request.allow_incomplete = *allow_incomplete;
     auto lift = optional_bool(*body, "lift", false);
     if (!lift) return problem(lift.error());
     request.lift = *lift;

@@ -259,6 +259,55 @@ TEST_F(HttpApi, LocateFollowsReferencesAcrossPagesInBothDescriptions) {
   EXPECT_EQ(trail.find("jane@example.com"), std::string::npos);
 }
 
+// The map without the conversations' read-by-id request: the proof reads them again the way locate
+// reached them, by the contact's id, which outlives the contact.
+std::string without_read_by_id(std::string map) {
+  const std::string by_id =
+      "            # By id: lets the erasure's proof read each deleted conversation again.\n"
+      "            - {method: GET, path: \"/conversations/<conversation_id>\", param_values: [{name: conversation_id, "
+      "field: id}]}\n";
+  auto at = map.find(by_id);
+  if (at != std::string::npos) map.erase(at, by_id.size());
+  return map;
+}
+
+TEST_F(HttpApi, TheProofReadsChildrenAgainThroughTheParentsKey) {
+  std::string map = without_read_by_id(k_native_map);
+  ASSERT_EQ(map.find("conversation_id, field: id"), std::string::npos);
+  use_map(map);
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  ASSERT_EQ(erased.exit_code, 0) << erased.err << erased.out;
+  json out = json::parse(erased.out);
+  EXPECT_TRUE(out["proof"]["clean"].get<bool>()) << erased.out;
+  EXPECT_EQ(out["proof"]["not_reread"], 0) << erased.out;
+  EXPECT_EQ(out["proof"]["verified_rows"], 6) << erased.out;
+}
+
+// An API that answers 200 to the delete and keeps the record (here: the "delete" is a PATCH that
+// changes nothing): the contact is gone, so a fresh locate from the email finds nothing, but the
+// proof asks for the conversations by the contact's id and finds all five still there.
+TEST_F(HttpApi, AnApiThatSaysDeletedButKeepsTheRecordIsNotProvenErased) {
+  std::string map = without_read_by_id(k_native_map);
+  const std::string remove = "          delete:\n            method: DELETE\n            path: /conversations/";
+  auto at = map.find(remove);
+  ASSERT_NE(at, std::string::npos);
+  map.replace(at, remove.size(), "          delete:\n            method: PATCH\n            path: /conversations/");
+  use_map(map);
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  EXPECT_EQ(erased.exit_code, 6) << erased.err << erased.out;
+  json out = json::parse(erased.out);
+  EXPECT_FALSE(out["proof"]["clean"].get<bool>()) << erased.out;
+  EXPECT_EQ(out["proof"]["remaining"], 5) << erased.out;
+  EXPECT_EQ(served("/conversations?contact_id=1").size(), 5u);  // still there, as the proof says
+  EXPECT_TRUE(served("/contacts?email=jane@example.com").empty());
+  // Closing the case as fulfilled waits for a clean proof.
+  RunResult closing = maestro.run({"dsar", "fulfil", "DSAR-2026-001"});
+  EXPECT_EQ(closing.exit_code, 4);
+  EXPECT_NE(closing.err.find("erasure incomplete"), std::string::npos) << closing.err;
+}
+
 TEST_F(HttpApi, TheExportHoldsTheApisRecords) {
   use_map(k_native_map);
   RunResult r = maestro.run({"dsar", "export", "--subject", "jane@example.com", "--out", "out/", "--json",

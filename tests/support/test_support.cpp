@@ -6,14 +6,38 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "config/settings.hpp"
 #include "locate/locate.hpp"
 
 namespace maestro::testing {
+
+std::vector<std::string> english_words_in(const std::string& text) {
+  // Not "we" (Dutch), "for" (Portuguese: "se for"), "is" or "of" (Dutch).
+  static const std::set<std::string> english{"the",  "your",   "our",     "you",       "and",  "to",    "this",
+                                             "that", "will",   "have",    "with",      "please", "request",
+                                             "sincerely", "dear", "been", "which",    "would"};
+  std::vector<std::string> found;
+  std::string word;
+  auto flush = [&] {
+    if (english.contains(word)) found.push_back(word);
+    word.clear();
+  };
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalpha(c))
+      word += static_cast<char>(std::tolower(c));
+    else
+      flush();
+  }
+  flush();
+  return found;
+}
 
 std::string sha256_base64(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];

@@ -38,6 +38,9 @@ std::string read_file(const std::filesystem::path& path);
 // Base64 of the SHA-256 of `text`, computed with OpenSSL directly (not Maestro's code): the hash
 // DROP's documentation describes, for lists generated in the tests.
 std::string sha256_base64(const std::string& text);
+// English words of `text` that no sentence of German, French, Spanish, Dutch or Portuguese
+// holds ("the", "your", "request", ...): in a translated text, English left behind.
+std::vector<std::string> english_words_in(const std::string& text);
 
 // Writes a ZIP holding these files (name, content), as a download from another system would be.
 void write_zip(const std::filesystem::path& zip, const std::vector<std::pair<std::string, std::string>>& files);

@@ -123,6 +123,29 @@ TEST(Letters, BadNamesLanguagesAndTemplatesAreRefused) {
   EXPECT_EQ(render_letter("refusal", "en", {}, dir.path()).error().code, ErrorCode::invalid_argument);
 }
 
+// Placeholders are filled with "X" here, so proper names such as the ICO's, which come from
+// the policy, do not count.
+TEST(Letters, NoEnglishIsLeftInAnotherLanguagesLetters) {
+  LetterFields f;
+  for (const auto& f_ : embedded::files()) {
+    std::string_view name = f_.name;
+    if (!name.starts_with("templates/en/") || !name.ends_with(".mustache")) continue;
+    for (const auto& p : placeholders(f_.content)) f.values[p] = "X";  // every optional part shown too
+  }
+  f.lists["retained"] = {{{"records", "X"}, {"collection", "X"}, {"reason", "X"}, {"erasable_from", "X"}}};
+  f.values.erase("retained");
+  for (const char* language : {"de", "fr", "es", "nl", "pt-br"}) {
+    for (const auto& name : letter_names()) {
+      if (name == "manual-task") continue;  // to colleagues, in the installation's language
+      auto l = render_letter(name, language, f, std::nullopt);
+      ASSERT_TRUE(l) << language << "/" << name << ": " << l.error().message;
+      auto english = testing::english_words_in(l->subject + "\n" + l->body);
+      EXPECT_TRUE(english.empty()) << language << "/" << name << " holds English (\"" << english.front() << "\"):\n"
+                                   << l->body;
+    }
+  }
+}
+
 TEST(Letters, EachLanguageHasItsOwnLetters) {
   const std::map<std::string, std::pair<std::string, std::string>> expected{
       {"de", {"Ihre Anfrage ist eingegangen", "Guten Tag"}},

@@ -92,6 +92,26 @@ TEST(ReportTexts, DatesAndTimesAreWrittenForPeople) {
   }
 }
 
+TEST(ReportTexts, NoEnglishIsLeftInAnotherLanguagesReport) {
+  std::map<std::string, std::string> neutral;  // every placeholder, as "X": names from the map do not count
+  for (const char* p : {"case", "received", "answered", "organisation", "records", "places", "identifiers", "title",
+                        "count", "collection", "system", "name", "logic", "significance", "country", "recipient",
+                        "safeguard", "reason", "period", "file", "line", "account", "contact", "authority", "address",
+                        "email", "dpo", "day", "month", "year", "time", "page", "number", "bytes", "n", "systems"})
+    neutral[p] = "X";
+  for (const char* language : {"de", "fr", "es", "nl", "pt-br"}) {
+    auto t = ReportTexts::load(language, std::nullopt);
+    ASSERT_TRUE(t) << language;
+    EXPECT_TRUE(t->missing_keys().empty()) << language << " misses " << t->missing_keys().front();
+    for (const auto& key : t->keys()) {
+      auto text = t->text(key, neutral);
+      ASSERT_TRUE(text) << language << "/" << key;
+      auto english = testing::english_words_in(*text);
+      EXPECT_TRUE(english.empty()) << language << "/" << key << " holds English (\"" << english.front() << "\"): " << *text;
+    }
+  }
+}
+
 TEST(ReportTexts, AmountsAreWrittenInTheReadersForm) {
   ReportTexts en = english();
   EXPECT_EQ(en.human_value("5.94"), "5.94");
