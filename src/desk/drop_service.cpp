@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "desk/erasure_service.hpp"
+#include "desk/rectification_service.hpp"
 #include "drop/digest_index.hpp"
 
 namespace maestro {
@@ -500,11 +501,36 @@ class DropMatcher {
         auto opened = open_case(hit->identifiers, "ccpa-opt-out-of-sale");
         if (!opened) return propagate(opened.error());
         cases += (cases.empty() ? "" : ",") + *opened;
+        apply_opt_out(*opened);
       }
     }
     item.state = "shared";
     item.case_number = cases;
     return m_desk.save_drop_item(item);
+  }
+
+  // Where the data map records opt-outs (an `objection` marker), the consumer's is set and their
+  // case closes on it; otherwise the case waits for the operator's 'dsar object'.
+  void apply_opt_out(const std::string& number) {
+    bool markable = std::any_of(m_map.collections.begin(), m_map.collections.end(),
+                                [](const auto& entry) { return entry.second.objection.has_value(); });
+    if (!markable) return;
+    std::string where = "opt-out case " + number + ": ";
+    if (auto started = m_desk.start(number); !started) {
+      m_out.problems.push_back(where + started.error().message);
+      return;
+    }
+    MarkRequest mark;
+    mark.case_number = number;
+    mark.kind = MarkerKind::objection;
+    auto marked = mark_subject(m_desk, m_map, mark);
+    if (!marked || !marked->failed_steps.empty() || !marked->unsearched.empty() ||
+        (marked->proof && !marked->proof->clean())) {
+      m_out.problems.push_back(where + (marked ? std::string("the opt-out could not be set everywhere")
+                                               : marked.error().message));
+      return;
+    }
+    if (auto closed = m_desk.fulfil(number); !closed) m_out.problems.push_back(where + closed.error().message);
   }
 
   Desk& m_desk;

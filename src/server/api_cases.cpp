@@ -18,12 +18,6 @@ std::string query_value(const HttpRequest& r, const char* key) {
   return it == r.query.end() ? std::string() : it->second;
 }
 
-// A body is optional for these routes; when there is one it must be JSON.
-std::optional<HttpResponse> not_json_if_any(const HttpRequest& r) {
-  if (r.body.empty()) return std::nullopt;
-  return not_json(r);
-}
-
 Result<std::int64_t> parse_id(const std::string& text) {
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
     return not_found("no such record");

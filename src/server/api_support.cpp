@@ -78,6 +78,11 @@ std::optional<HttpResponse> not_json(const HttpRequest& r) {
   return problem(415, "send the request as application/json");
 }
 
+std::optional<HttpResponse> not_json_if_any(const HttpRequest& r) {
+  if (r.body.empty()) return std::nullopt;
+  return not_json(r);
+}
+
 // A parsed JSON body that only has the fields a route accepts.
 Result<json> strict_body(const HttpRequest& r, const std::vector<std::string>& allowed) {
   if (r.body.empty()) return json::object();

@@ -27,6 +27,8 @@ HttpResponse json_response(int status, std::string body);
 std::vector<std::string> split_path(const std::string& path);
 // A 415 answer unless the body is declared as JSON.
 std::optional<HttpResponse> not_json(const HttpRequest& r);
+// The same for routes whose body is optional: none is fine, one must be JSON.
+std::optional<HttpResponse> not_json_if_any(const HttpRequest& r);
 // A parsed JSON body that only has the fields a route accepts; an empty body is {}.
 Result<nlohmann::json> strict_body(const HttpRequest& r, const std::vector<std::string>& allowed);
 // A string field, "" when absent; invalid_argument when it is not a string.

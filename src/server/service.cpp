@@ -304,6 +304,12 @@ class Service::Impl {
       if (auto denied = need(Role::operator_)) return *denied;
       return start_job(r, rest[1], desk);
     }
+    if (rest.size() == 3 && rest[0] == "cases" && rest[2] == "appeal") {
+      route = "/api/v1/cases/{number}/appeal";
+      if (r.method != "POST") return problem(405, "use POST");
+      if (auto denied = need(Role::operator_)) return *denied;
+      return open_appeal(r, rest[1], desk);
+    }
     if (rest.size() == 4 && rest[0] == "cases" && rest[2] == "actions") {
       route = "/api/v1/cases/{number}/actions/{action}";
       return case_action_route(r, desk, m_installation.settings, *caller, rest[1], rest[3]);
@@ -410,6 +416,20 @@ class Service::Impl {
       return response;
     }
     auto made = desk.intake(*request);
+    if (!made) return problem(made.error());
+    HttpResponse response = json_response(201, case_json(CaseView{made->c, made->deadlines}));
+    response.headers.emplace_back("Location", "/api/v1/cases/" + made->c.number);
+    return response;
+  }
+
+  // The requester's appeal against a refusal: a case of its own (Desk::open_appeal).
+  HttpResponse open_appeal(const HttpRequest& r, const std::string& number, Desk& desk) {
+    if (auto refused = not_json_if_any(r)) return *refused;
+    auto body = strict_body(r, {"received"});
+    if (!body) return problem(body.error());
+    auto received = optional_string(*body, "received");
+    if (!received) return problem(received.error());
+    auto made = desk.open_appeal(number, received->empty() ? std::nullopt : std::optional<std::string>(*received));
     if (!made) return problem(made.error());
     HttpResponse response = json_response(201, case_json(CaseView{made->c, made->deadlines}));
     response.headers.emplace_back("Location", "/api/v1/cases/" + made->c.number);

@@ -294,6 +294,29 @@ TEST_F(Serve, TokensAndRolesGuardTheApi) {
   EXPECT_EQ(log.find(auditor_token), std::string::npos);
 }
 
+// VCDPA: a refusal can be appealed; the appeal is a case of its own, linked to the refusal.
+TEST_F(Serve, AVirginiaRefusalIsAppealedThroughTheApi) {
+  std::string dpo_token = token("dpo", "dpo");
+  json request{{"subjects", {"dana@example.com"}}, {"name", "Dana Roe"}, {"rights", "ccpa-delete"},
+               {"jurisdiction", "vcdpa"}};
+  ASSERT_EQ(call("POST", "/api/v1/cases", request.dump(), operator_token).status, 201);
+  const std::string appeal = "/api/v1/cases/DSAR-2026-001/appeal";
+  EXPECT_EQ(refused("POST", appeal, "", operator_token).status, 409);  // not refused yet
+  Reply denied = call("POST", "/api/v1/cases/DSAR-2026-001/actions/deny", R"({"reason":"excessive"})", dpo_token);
+  ASSERT_EQ(denied.status, 200) << denied.body;
+  EXPECT_EQ(refused("POST", appeal, R"({"received":"yesterday"})", operator_token).status, 400);
+  EXPECT_EQ(refused("POST", appeal, R"({"when":"now"})", operator_token).status, 400);
+  EXPECT_EQ(refused("POST", appeal, "", auditor_token).status, 403);
+  EXPECT_EQ(refused("GET", appeal, "", operator_token).status, 405);
+  Reply made = call("POST", appeal, "", operator_token);
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.as_json()["number"], "DSAR-2026-002");
+  EXPECT_EQ(made.as_json()["appeal_of"], "DSAR-2026-001");
+  EXPECT_EQ(made.as_json()["rights"], json::array({"ccpa-delete"}));
+  EXPECT_NE(made.headers.find("Location: /api/v1/cases/DSAR-2026-002"), std::string::npos);
+  EXPECT_EQ(refused("POST", "/api/v1/cases/DSAR-2026-002/appeal", "", operator_token).status, 409);
+}
+
 TEST_F(Serve, CasesAreCreatedReadAndListedInDueOrderWithACursor) {
   Reply made = create_case("jane@example.com", "Jane <script>alert(1)</script>");
   ASSERT_EQ(made.status, 201) << made.body;

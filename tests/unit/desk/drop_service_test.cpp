@@ -235,6 +235,29 @@ TEST_F(DropCycle, OneConsumerOnTwoListsGetsOneCaseAndTheSameOutcomeOnEach) {
   EXPECT_EQ(answered->codes, (std::map<int, std::size_t>{{3, 2}}));
 }
 
+// Where the map records opt-outs (an objection marker), a shared identifier's consumers are
+// opted out at once and their cases close: status 4 without anyone acting.
+TEST_F(DropCycle, ASharedIdentifiersOptOutsAreSetAndTheirCasesClose) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets, {{"        source: Customer\n",
+                                  "        source: Customer\n        objection: {field: Sharing, value: \"no\", lifted: \"yes\"}\n"},
+                                 {"{name: Fax, ", "{name: Sharing, categories: [system.operations]}\n          - {name: Fax, "}}));
+  sql("ALTER TABLE Customer ADD COLUMN Sharing TEXT DEFAULT 'yes'");
+  auto zip = download("1.zip", {{"20261101_B1234_Phone.csv",
+                                 "ID,Hash\nP-34," + testing::sha256_base64(last_ten_digits(phone_of(3))) + "\n"}});
+  ASSERT_TRUE(import_drop_lists(desk, zip, rules));
+  auto matched = match_drop_lists(desk, data_map, rules);
+  ASSERT_TRUE(matched) << matched.error().message;
+  EXPECT_TRUE(matched->problems.empty()) << matched->problems.front();
+  EXPECT_EQ(states().at("P-34"), "shared");
+  ASSERT_EQ(matched->cases_opened.size(), 2u);
+  for (const auto& number : matched->cases_opened) EXPECT_EQ(desk.find(number)->c.state, CaseState::fulfilled) << number;
+  EXPECT_EQ(sql_text("SELECT group_concat(CustomerId) FROM Customer WHERE Sharing = 'no'"), "3,4");
+  auto answered = respond_to_drop(desk, rules, dir / "status");
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->codes, (std::map<int, std::size_t>{{4, 1}}));
+}
+
 TEST_F(DropCycle, ARemovedIdentifierWithdrawsPendingWorkAndABadDownloadChangesNothing) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   ASSERT_TRUE(prepare(datasets));
