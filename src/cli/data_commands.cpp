@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/render.hpp"
 #include "cli/session.hpp"
 #include "desk/export_service.hpp"
 #include "desk/locate_service.hpp"
@@ -44,10 +45,7 @@ void print_locate(Session& s, const LocateOutcome& outcome, const DataMap& map, 
   s.out << "\n"
         << r.total() << " record(s) in " << r.records_by_collection.size() << " collection(s), " << r.queries
         << " queries" << (outcome.case_number.empty() ? "" : ", for " + outcome.case_number) << "\n";
-  for (const auto& f : r.failures) {
-    s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": " << f.message
-          << "\n";
-  }
+  s.out << store_failures_text(r.failures);
 }
 
 std::string seconds(double s) {
@@ -92,19 +90,6 @@ void warn_map_gaps(Session& s, const std::vector<std::string>& gaps) {
   }
 }
 
-nlohmann::json failures_json(const std::vector<StoreFailure>& failures) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& f : failures) out.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
-  return out;
-}
-
-void print_not_searched(Session& s, const std::vector<StoreFailure>& failures) {
-  for (const auto& f : failures) {
-    s.out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": "
-          << f.message << "\n";
-  }
-}
-
 // A store could not be searched and the incomplete package was not allowed: nothing went out.
 // One JSON document (or the NOT SEARCHED lines), then exit 5 so that a script retries.
 [[noreturn]] void refuse_incomplete_export(Session& s, const ExportOutcome& o, bool json) {
@@ -113,11 +98,11 @@ void print_not_searched(Session& s, const std::vector<StoreFailure>& failures) {
                             {"ad_hoc_case", o.ad_hoc_case},
                             {"delivered", false},
                             {"complete", false},
-                            {"failed_stores", failures_json(o.failures)}}
+                            {"failed_stores", store_failures_json(o.failures)}}
                  .dump(2)
           << "\n";
   } else {
-    print_not_searched(s, o.failures);
+    s.out << store_failures_text(o.failures);
   }
   fail_command(Error{ErrorCode::unavailable,
                      "nothing was delivered for " + o.case_number + ": " + std::to_string(o.failures.size()) +
@@ -194,7 +179,7 @@ void add_export(CLI::App& dsar, Session& s) {
                               {"map_gaps", o.package.map_gaps},
                               {"complete", o.failures.empty()},
                               {"delivered", true},
-                              {"failed_stores", failures_json(o.failures)}}
+                              {"failed_stores", store_failures_json(o.failures)}}
                    .dump(2)
             << "\n";
     } else {
@@ -216,7 +201,7 @@ void add_export(CLI::App& dsar, Session& s) {
     }
     warn_map_gaps(s, o.package.map_gaps);
     report_manual_tasks(s, o.manual, opts->json);
-    if (!opts->json) print_not_searched(s, o.failures);
+    if (!opts->json) s.out << store_failures_text(o.failures);
     if (!o.failures.empty()) {
       fail_command(Error{ErrorCode::unavailable, "the package is INCOMPLETE (delivered with --allow-incomplete): " +
                                                      std::to_string(o.failures.size()) +

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/render.hpp"
 #include "cli/session.hpp"
 #include "desk/drop_service.hpp"
 
@@ -141,7 +142,7 @@ void add_match(CLI::App& drop, Session& s) {
       if (out.caught_later > 0) s.out << out.caught_later << " answered item(s) found again and erased.\n";
       for (const auto& list : out.unsearchable)
         s.out << "List " << list << ": no field of the data map holds its kinds; its items stay pending.\n";
-      for (const auto& f : out.failures) s.out << "NOT SEARCHED " << f.system << ": " << f.message << "\n";
+      s.out << store_failures_text(out.failures);
       for (const auto& p : out.problems) s.out << "PROBLEM " << p << "\n";
       s.out << (o->preview ? "A preview: nothing was changed.\n" : "Next: maestro drop respond --out DIR\n");
     }

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/render.hpp"
 #include "cli/session.hpp"
 #include "desk/json_views.hpp"
 #include "desk/erasure_service.hpp"
@@ -47,9 +48,7 @@ json outcome_json(const ErasureOutcome& o) {
   json failed = json::array();
   for (const auto& f : o.failed_steps)
     failed.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
-  json unsearched = json::array();
-  for (const auto& f : o.plan.unsearched)
-    unsearched.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
+  json unsearched = store_failures_json(o.plan.unsearched);
   json out{{"case", o.case_number},
            {"preview", o.preview},
            {"ad_hoc_case", o.ad_hoc_case},
@@ -84,10 +83,7 @@ void print_erasure_outcome(std::ostream& out, const ErasureOutcome& o) {
   for (const auto& h : o.holds) {
     out << "\nLEGAL HOLD #" << h.id << " (" << h.reason << ") covers this person: an erasure would be refused.\n";
   }
-  for (const auto& f : o.plan.unsearched) {
-    out << "NOT SEARCHED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": " << f.message
-        << "\n";
-  }
+  out << store_failures_text(o.plan.unsearched);
   for (const auto& f : o.failed_steps) {
     out << "NOT CHANGED: " << f.system << (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") << ": " << f.message
         << "\n";
@@ -276,7 +272,7 @@ void print_rectify_outcome(Session& s, const RectifyOutcome& r, bool as_json) {
       s.out << "\n";
     }
   }
-  for (const auto& f : r.unsearched) s.out << "NOT SEARCHED: " << f.system << ": " << f.message << "\n";
+  s.out << store_failures_text(r.unsearched);
   for (const auto& f : r.failed_steps) s.out << "NOT CHANGED: " << f.system << ": " << f.message << "\n";
   if (!r.failed_steps.empty()) {
     fail_command(Error{ErrorCode::unavailable, "some stores could not be changed; run it again"});

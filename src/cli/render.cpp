@@ -169,4 +169,17 @@ std::string audit_event_json_line(const AuditEvent& e) {
   return j.dump() + "\n";
 }
 
+std::string store_failures_text(const std::vector<StoreFailure>& failures) {
+  std::string out;
+  for (const auto& f : failures)
+    out += "NOT SEARCHED: " + f.system + (f.tenant.empty() ? "" : " (tenant " + f.tenant + ")") + ": " + f.message + "\n";
+  return out;
+}
+
+nlohmann::json store_failures_json(const std::vector<StoreFailure>& failures) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : failures) out.push_back({{"system", f.system}, {"tenant", f.tenant}, {"error", f.message}});
+  return out;
+}
+
 }  // namespace maestro::cli

@@ -19,7 +19,7 @@ constexpr ActionRule k_rules[] = {
     {"pause", Role::operator_, true},        {"resume", Role::operator_, false},
     {"extend", Role::operator_, true},       {"note", Role::operator_, false},
     {"assign", Role::operator_, false},      {"override-verification", Role::dpo, true},
-    {"close-by-exception", Role::dpo, true},
+    {"close-by-exception", Role::dpo, true}, {"appeal", Role::operator_, false},
 };
 
 const ActionRule* rule_for(std::string_view action) {
@@ -43,6 +43,11 @@ Result<CaseView> apply(Desk& desk, std::string_view number, const CaseActionRequ
   if (a == "note") return desk.add_note(number, r.text);
   if (a == "assign") return desk.assign(number, r.text);
   if (a == "close-by-exception") return desk.fulfil_by_exception(number, r.reason);
+  if (a == "appeal") {  // the appeal is a case of its own: the result is that case
+    auto made = desk.open_appeal(number);
+    if (!made) return propagate(made.error());
+    return CaseView{std::move(made->c), std::move(made->deadlines)};
+  }
   return desk.override_verification(number, r.reason);
 }
 
@@ -57,11 +62,17 @@ const std::vector<std::string>& case_actions() {
   return names;
 }
 
-std::vector<std::string> case_actions_available(const CaseView& v, Role role) {
+std::vector<std::string> case_actions_available(const CaseView& v, Role role, const Policy* policy) {
   const Case& c = v.c;
   bool open = !is_closed(c.state);
   auto fits = [&](std::string_view a) {
     if (a == "note") return true;
+    if (a == "appeal") {
+      // A refusal under a law that gives the consumer an appeal (VCDPA), not itself an appeal.
+      if (c.state != CaseState::denied || !c.appeal_of.empty() || !policy || c.personal_data_purged_at) return false;
+      auto j = policy->jurisdiction(c.jurisdiction);
+      return j && (*j)->appeal.has_value();
+    }
     if (!open) return false;
     if (a == "acknowledge") return c.state == CaseState::received;
     if (a == "start") return c.state == CaseState::verified;
@@ -163,7 +174,7 @@ Result<CaseActionResult> run_case_action(Desk& desk, Correspondence* mail, std::
                                          const CaseActionRequest& request) {
   const ActionRule* rule = rule_for(request.action);
   if (!rule) return invalid("unknown action '" + request.action + "'; one of: acknowledge, start, review, fulfil, deny, "
-                            "withdraw, pause, resume, extend, note, assign, override-verification, close-by-exception");
+                            "withdraw, pause, resume, extend, note, assign, override-verification, close-by-exception, appeal");
   if (rule->needs_reason && request.reason.empty()) return invalid("'" + request.action + "' needs a reason");
   if (request.action == "note" && request.text.empty()) return invalid("a note needs its text");
   auto view = apply(desk, number, request);

@@ -33,11 +33,13 @@ struct CaseActionResult {
 };
 
 // acknowledge, start, review, fulfil, deny, withdraw, pause, resume, extend, note, assign,
-// override-verification.
+// override-verification, close-by-exception, appeal (logs the requester's appeal of a refusal as a
+// case of its own; the result's view is that case).
 const std::vector<std::string>& case_actions();
 // The actions that fit the case as it stands and that `role` may take, in case_actions() order
 // (what the dashboard offers as forms; the desk still checks each one when it runs).
-std::vector<std::string> case_actions_available(const CaseView& view, Role role);
+// `policy` tells which laws give an appeal (null: "appeal" is never offered).
+std::vector<std::string> case_actions_available(const CaseView& view, Role role, const Policy* policy = nullptr);
 // The least role that may take the action: a DPO alone refuses a request, overrides
 // verification and approves in review (fulfil); an auditor takes none.
 Result<Role> role_for_case_action(std::string_view action);

@@ -31,7 +31,7 @@ HttpResponse case_action_route(const HttpRequest& r, Desk& desk, const Settings&
   if (r.method != "POST") return problem(405, "use POST");
   auto needed = role_for_case_action(action);
   if (!needed) return problem(404, "no such action; one of: acknowledge, start, review, fulfil, deny, withdraw, "
-                                   "pause, resume, extend, note, assign, override-verification, close-by-exception");
+                                   "pause, resume, extend, note, assign, override-verification, close-by-exception, appeal");
   if (auto refused = refuse_unless(caller, *needed)) return *refused;
   if (auto refused = not_json_if_any(r)) return *refused;
   auto body = strict_body(r, {"reason", "details", "text", "send_letter"});

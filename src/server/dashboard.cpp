@@ -55,6 +55,7 @@ const char* action_label(std::string_view a) {
   if (a == "note") return "Add a note";
   if (a == "assign") return "Assign";
   if (a == "close-by-exception") return "Close by exception";
+  if (a == "appeal") return "Log the requester's appeal";
   return "Override verification";
 }
 
@@ -420,6 +421,9 @@ mstch::map Page::action_form(const std::string& number, const std::string& actio
     f.emplace("hint", std::string("Delivers the reviewed package and closes the case: the requester gets the "
                                   "fulfilment letter, then the password apart, and the confirmation of what "
                                   "else was done."));
+  } else if (action == "appeal") {
+    f.emplace("hint", std::string("The appeal becomes a case of its own, with the law's time to answer it; refusing "
+                                  "it again sends the authority's contact."));
   } else if (action == "close-by-exception") {
     auto view = m_desk->find(number);
     std::string owed;
@@ -463,7 +467,8 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
                      {"csrf", m_signed_in->session.csrf_token}};
   if (!c.denial_reason.empty()) context.emplace("denial_reason", c.denial_reason);
   mstch::array actions;
-  for (const auto& a : case_actions_available(*view, m_signed_in->role)) actions.push_back(action_form(c.number, a));
+  for (const auto& a : case_actions_available(*view, m_signed_in->role, &m_inst.policy))
+    actions.push_back(action_form(c.number, a));
   context.emplace("actions", actions);
   mstch::array jobs;
   auto job_list = m_desk->jobs(c.number, "", 20);
@@ -485,7 +490,7 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
         outcome = std::to_string(result.value("verified_rows", 0L)) + " record(s) changed and read again" +
                   (result.value("clean", false) ? "" : ": NOT CLEAN, see the audit trail");
       } else if (j.kind == "export" && result.is_object() && result.contains("sha256")) {
-        outcome = "Package delivered, SHA-256 " + result.value("sha256", std::string()).substr(0, 16) + "...";
+        outcome = "Package staged for review, SHA-256 " + result.value("sha256", std::string()).substr(0, 16) + "...";
       } else if (j.state == "failed") {
         outcome = "Failed: see the job's error (maestro jobs show " + std::to_string(j.id) + ")";
       }
@@ -518,7 +523,11 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
   for (const auto& d : c.deliveries) {
     mstch::array gaps;
     for (const auto& g : d.map_gaps) gaps.push_back(g);
-    packages.push_back(mstch::map{{"at", format_instant(d.at)},
+    // Staged: waiting for the DPO's approval, nothing sent to the requester yet.
+    std::string package_status = d.status == "staged" ? "staged for review (nothing sent yet)" : "delivered";
+    if (!d.complete()) package_status += ", INCOMPLETE";
+    packages.push_back(mstch::map{{"status", package_status},
+                                  {"at", format_instant(d.at)},
                                   {"sha256", d.sha256.substr(0, 16) + "..."},
                                   {"gaps", gaps},
                                   {"has_gaps", !d.map_gaps.empty()}});

@@ -134,6 +134,10 @@ TEST_F(CaseActions, AVirginiaRefusalSaysHowToAppealAndTheAppealIsACaseOfItsOwn) 
   EXPECT_NE(letter.find("You may appeal this decision"), std::string::npos) << letter;
   EXPECT_NE(letter.find("within 60 days what we decided on your appeal"), std::string::npos) << letter;
 
+  // The dashboard offers the appeal on this refusal (Virginia gives one), and on no other case.
+  auto offered = case_actions_available(*desk.find(refused), Role::operator_, &testing::default_policy());
+  EXPECT_EQ(std::count(offered.begin(), offered.end(), "appeal"), 1);
+  EXPECT_EQ(std::count(offered.begin(), offered.end(), "deny"), 0);
   clock.set(at("2026-03-10T09:00:00Z"));
   auto appeal = desk.open_appeal(refused);
   ASSERT_TRUE(appeal) << appeal.error().message;
@@ -157,10 +161,15 @@ TEST_F(CaseActions, AVirginiaRefusalSaysHowToAppealAndTheAppealIsACaseOfItsOwn) 
   EXPECT_NE(answer.find("Attorney General of Virginia"), std::string::npos);
   EXPECT_EQ(answer.find("You may appeal this decision"), std::string::npos);
 
+  offered = case_actions_available(*desk.find(appeal->c.number), Role::operator_, &testing::default_policy());
+  EXPECT_EQ(std::count(offered.begin(), offered.end(), "appeal"), 0);  // an appeal of an appeal is not one
+
   // GDPR has no appeal to the controller: the complaint route only.
   std::string eu = intake("access");
   act(eu, "deny", "excessive");
   EXPECT_EQ(desk.open_appeal(eu).error().code, ErrorCode::failed_precondition);
+  offered = case_actions_available(*desk.find(eu), Role::operator_, &testing::default_policy());
+  EXPECT_EQ(std::count(offered.begin(), offered.end(), "appeal"), 0);
 }
 
 TEST_F(CaseActions, RolesAndReasonsAreCheckedBeforeAnythingChanges) {
