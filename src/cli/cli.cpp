@@ -44,12 +44,16 @@ std::unique_ptr<Clock> make_clock(std::ostream& err) {
 
 }  // namespace
 
+SettingsOverrides Session::overrides() const {
+  SettingsOverrides o;
+  if (!home_option.empty()) o.home = home_option;
+  if (!config_option.empty()) o.config = config_option;
+  return o;
+}
+
 Installation& Session::installation() {
   if (!m_installation) {
-    SettingsOverrides overrides;
-    if (!home_option.empty()) overrides.home = home_option;
-    if (!config_option.empty()) overrides.config = config_option;
-    m_installation.emplace(must(open_installation(overrides)));
+    m_installation.emplace(must(open_installation(overrides())));
     for (const auto& warning : m_installation->settings.warnings) err << "warning: " << warning << "\n";
   }
   return *m_installation;
@@ -141,6 +145,7 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   add_drop_commands(app, session);
   add_job_commands(app, session);
   add_serve_commands(app, session);
+  add_store_commands(app, session);
   add_manual_commands(app, session);
   app.footer("Run 'maestro COMMAND --help' for a command's options. Documentation: docs/cli.md");
   try {

@@ -50,6 +50,8 @@ class Session {
   std::string config_option;  // --config
   std::string actor_option;   // --actor
 
+  // --home and --config, for the commands that open more than the installation.
+  SettingsOverrides overrides() const;
   Installation& installation();
   // The data map from `map_option` or maestro.yaml's `datamap:`, loaded once and validated.
   const DataMap& data_map(const std::string& map_option);
@@ -97,6 +99,8 @@ void run_until_stopped(const std::function<void()>& tick);
 void add_job_commands(CLI::App& app, Session& session);
 // maestro serve and maestro token (cli/serve_command.cpp).
 void add_serve_commands(CLI::App& app, Session& session);
+// maestro store migrate (cli/store_commands.cpp).
+void add_store_commands(CLI::App& app, Session& session);
 // maestro completion bash, and the hidden maestro manpage (cli/manual.cpp).
 void add_manual_commands(CLI::App& app, Session& session);
 std::string render_man_page(const CLI::App& app);

@@ -12,13 +12,19 @@
 #include "notify/letters.hpp"
 #include "notify/mailer.hpp"
 #include "package/report_texts.hpp"
+#include "store/postgres_case_store.hpp"
 #include "store/sqlite_case_store.hpp"
+#include "store/store_copy.hpp"
 
 namespace maestro {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+bool is_postgres_url(std::string_view text) {
+  return text.starts_with("postgresql://") || text.starts_with("postgres://");
+}
 
 std::optional<fs::path> env_path(const char* name) {
   const char* value = std::getenv(name);
@@ -137,7 +143,15 @@ Status apply_config_file(Settings& s, const fs::path& file) {
       std::string where = origin + ":" + std::to_string(entry.first.Mark().line + 1);
       const YAML::Node& value = entry.second;
       if (key == "store") {
-        s.store_path = relative_to(base, value.as<std::string>());
+        auto location = value.as<std::string>();
+        if (is_postgres_url(location))
+          s.store_url = location;
+        else
+          s.store_path = relative_to(base, location);
+      } else if (key == "store_password_env") {
+        s.store_password_env = value.as<std::string>();
+      } else if (key == "store_password_file") {
+        s.store_password_file = relative_to(base, value.as<std::string>());
       } else if (key == "key_file") {
         s.key_file = relative_to(base, value.as<std::string>());
       } else if (key == "policy") {
@@ -226,7 +240,7 @@ Status apply_config_file(Settings& s, const fs::path& file) {
       } else {
         return invalid(
             where + ": unknown setting '" + key +
-            "' (known: home, store, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
+            "' (known: home, store, store_password_env, store_password_file, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
             "language, templates_dir, mail, server, drop)");
       }
     }
@@ -349,24 +363,87 @@ Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings) {
   return make_smtp_mailer(std::move(smtp));
 }
 
+namespace {
+
+// Where the PostgreSQL store is and its password, from the settings (never from the URL in logs).
+Result<PostgresLocation> postgres_location(const Settings& settings, const std::string& url) {
+  PostgresLocation where{url, ""};
+  if (!settings.store_password_env.empty()) {
+    const char* value = std::getenv(settings.store_password_env.c_str());
+    if (!value)
+      return fail(ErrorCode::failed_precondition,
+                  "environment variable " + settings.store_password_env + " (the case store's password) is not set");
+    where.password = value;
+  } else if (!settings.store_password_file.empty()) {
+    std::ifstream in(settings.store_password_file);
+    if (!in || !std::getline(in, where.password))
+      return fail(ErrorCode::failed_precondition,
+                  "cannot read the case store's password file " + settings.store_password_file.string());
+  }
+  return where;
+}
+
+Result<std::unique_ptr<CaseStore>> open_configured_store(const Settings& settings, const KeyRing& keys, bool create) {
+  if (settings.store_url.empty()) return open_sqlite_case_store(settings.store_path, keys, create);
+  auto where = postgres_location(settings, settings.store_url);
+  if (!where) return propagate(where.error());
+  return open_postgres_case_store(*where, keys, PostgresOpen::use);
+}
+
+}  // namespace
+
+Result<StoreMigration> migrate_case_store(const SettingsOverrides& overrides, const std::string& to,
+                                          const std::optional<std::filesystem::path>& from_sqlite) {
+  auto settings = load_settings(overrides);
+  if (!settings) return propagate(settings.error());
+  const std::string url = to.empty() ? settings->store_url : to;
+  if (url.empty())
+    return invalid("name the PostgreSQL store: --to postgresql://..., or `store:` in maestro.yaml");
+  if (!is_postgres_url(url)) return invalid("--to must be a postgresql:// URL (got '" + redacted_postgres_url(url) + "')");
+  std::error_code ec;
+  if (from_sqlite && !fs::exists(*from_sqlite, ec))
+    return not_found("case store " + from_sqlite->string() + " does not exist");
+  // Moving a store needs the key it was sealed with; a new installation gets its key here.
+  auto keys = load_or_create_key_file(settings->key_file,
+                                      from_sqlite ? KeyFileMode::must_exist : KeyFileMode::create_if_missing);
+  if (!keys) return propagate(keys.error());
+  auto where = postgres_location(*settings, url);
+  if (!where) return propagate(where.error());
+  StoreMigration done;
+  done.target = redacted_postgres_url(url);
+  done.schema_version = postgres_schema_version();
+  if (!from_sqlite) {
+    auto store = open_postgres_case_store(*where, **keys, PostgresOpen::migrate);
+    if (!store) return propagate(store.error());
+    return done;
+  }
+  auto copy = copy_sqlite_store_to_postgres(*from_sqlite, *where, **keys);
+  if (!copy) return propagate(copy.error());
+  done.rows = std::move(copy->rows);
+  done.audit_events = copy->audit_events;
+  done.audit_head = copy->audit_head;
+  return done;
+}
+
 Result<Installation> open_installation(const SettingsOverrides& overrides) {
   auto settings = load_settings(overrides);
   if (!settings) return propagate(settings.error());
   auto policy = load_policy(*settings);
   if (!policy) return propagate(policy.error());
   std::error_code ec;
-  bool store_exists = fs::exists(settings->store_path, ec);
+  // A PostgreSQL store is made by `store migrate`, with its key.
+  bool store_exists = !settings->store_url.empty() || fs::exists(settings->store_path, ec);
   // A new key for an existing store could never read it: only create the key with the store.
   auto keys = load_or_create_key_file(settings->key_file,
                                       store_exists ? KeyFileMode::must_exist : KeyFileMode::create_if_missing);
   if (!keys) return propagate(keys.error());
-  auto store = open_sqlite_case_store(settings->store_path, **keys, true);
+  auto store = open_configured_store(*settings, **keys, true);
   if (!store) return propagate(store.error());
   return Installation{std::move(*settings), std::move(*policy), std::move(*keys), std::move(*store)};
 }
 
 Result<std::unique_ptr<CaseStore>> open_store_connection(const Installation& installation) {
-  return open_sqlite_case_store(installation.settings.store_path, *installation.keys, false);
+  return open_configured_store(installation.settings, *installation.keys, false);
 }
 
 }  // namespace maestro

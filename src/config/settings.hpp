@@ -6,7 +6,10 @@
 // and no ./.maestro, the system's /etc/maestro/maestro.yaml of a packaged installation) may override:
 //
 //   home: /var/lib/maestro               # moves the defaults below (store, key, outbox, work)
-//   store: /var/lib/maestro/maestro.db   # the case store
+//   store: /var/lib/maestro/maestro.db   # the case store: a SQLite file, or PostgreSQL:
+//   store: postgresql://maestro@db.example.com/maestro?sslmode=verify-full
+//   store_password_env: MAESTRO_STORE_PASSWORD  # its password (or store_password_file: a file;
+//                                        # without either, libpq's own: PGPASSWORD, ~/.pgpass)
 //   key_file: /etc/maestro/secret.key    # the installation key
 //   policy: policy.yaml                  # replaces the embedded default policy
 //   calendars: [calendars/de-by.yaml]    # calendar files added to (or replacing) the embedded ones
@@ -78,6 +81,9 @@ struct Settings {
   std::filesystem::path home;
   std::optional<std::filesystem::path> config_file;
   std::filesystem::path store_path;
+  std::string store_url;  // postgresql://...: the store is PostgreSQL, store_path unused
+  std::string store_password_env;
+  std::filesystem::path store_password_file;
   std::filesystem::path key_file;
   std::optional<std::filesystem::path> policy_file;
   std::optional<std::filesystem::path> drop_rules_file;  // DROP's hashing rules; default: embedded
@@ -131,6 +137,22 @@ Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings);
 // Opens the key file and the case store, creating both on first use. A store whose key file is
 // missing is an error (a new key could not read it); nothing is created in that case.
 Result<Installation> open_installation(const SettingsOverrides& overrides);
+
+// What a `store migrate` did: the tables copied (none when it only created or upgraded the
+// schema), and the audit trail it verified on the new store.
+struct StoreMigration {
+  std::string target;  // the PostgreSQL store, without its password
+  int schema_version = 0;
+  std::vector<std::pair<std::string, std::int64_t>> rows;
+  std::int64_t audit_events = 0;
+  std::string audit_head;
+};
+
+// Creates or upgrades the PostgreSQL schema at `to` (empty: maestro.yaml's `store:`), and with
+// `from_sqlite` set, moves that SQLite store's contents there (an empty database only), the
+// audit trail verified before the move commits. Creates the key file for a new installation.
+Result<StoreMigration> migrate_case_store(const SettingsOverrides& overrides, const std::string& to,
+                                          const std::optional<std::filesystem::path>& from_sqlite);
 
 // One more connection to the installation's case store, for another thread (a CaseStore is used
 // from one thread at a time). The store must exist already.

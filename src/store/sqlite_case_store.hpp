@@ -15,4 +15,9 @@ namespace maestro {
 Result<std::unique_ptr<CaseStore>> open_sqlite_case_store(const std::filesystem::path& path, const KeyRing& keys,
                                                           bool create);
 
+// The same, as the SQL store itself: for store/ code that reads its tables (store_copy.cpp).
+class SqlCaseStore;
+Result<std::unique_ptr<SqlCaseStore>> open_sqlite_sql_store(const std::filesystem::path& path, const KeyRing& keys,
+                                                            bool create);
+
 }  // namespace maestro

@@ -18,14 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> mariadb_port() {
-  const char* servers = std::getenv("MAESTRO_TEST_SERVERS");
-  std::ifstream in(servers ? std::string(servers) + "/mariadb.state" : std::string());
-  std::string port;
-  if (!(in >> port)) return std::nullopt;
-  return port;
-}
-
 long long my_count(const std::string& port, const std::string& sql) {
   MYSQL* c = mysql_init(nullptr);
   long long n = -1;
@@ -57,7 +49,7 @@ class MariadbTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto datasets = testing::datasets_dir();
-    auto found = mariadb_port();
+    auto found = testing::fixture_port("mariadb");
     if (!datasets || !found) {
       if (testing::datasets_required()) FAIL() << "the MariaDB fixture or ../shared/datasets is missing";
       GTEST_SKIP() << "no MariaDB fixture or shared data sets: skipping";

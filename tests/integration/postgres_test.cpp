@@ -20,15 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The port of the fixture's server, or nullopt when it was not started.
-std::optional<std::string> postgres_port() {
-  const char* servers = std::getenv("MAESTRO_TEST_SERVERS");
-  std::ifstream in(servers ? std::string(servers) + "/postgres.state" : std::string());
-  std::string port;
-  if (!(in >> port)) return std::nullopt;
-  return port;
-}
-
 long long pg_count(const std::string& port, const std::string& db, const std::string& sql) {
   std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
   PGconn* c = PQconnectdb(conninfo.c_str());
@@ -43,7 +34,7 @@ class PostgresTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto datasets = testing::datasets_dir();
-    auto found = postgres_port();
+    auto found = testing::fixture_port("postgres");
     if (!datasets || !found) {
       if (testing::datasets_required()) FAIL() << "the PostgreSQL fixture or ../shared/datasets is missing";
       GTEST_SKIP() << "no PostgreSQL fixture or shared data sets: skipping";

@@ -14,18 +14,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> s3_port() {
-  const char* servers = std::getenv("MAESTRO_TEST_SERVERS");
-  std::ifstream in(servers ? std::string(servers) + "/s3.state" : std::string());
-  std::string port;
-  if (!(in >> port)) return std::nullopt;
-  return port;
-}
-
 class S3Test : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto found = s3_port();
+    auto found = testing::fixture_port("s3");
     if (!found) {
       if (testing::datasets_required()) FAIL() << "the S3 fixture is missing";
       GTEST_SKIP() << "no S3 fixture: skipping";

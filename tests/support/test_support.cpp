@@ -166,4 +166,13 @@ BatchComparison compare_batch_with_alone(const DataMap& map,
   return out;
 }
 
+std::optional<std::string> fixture_port(const std::string& server) {
+  const char* servers = std::getenv("MAESTRO_TEST_SERVERS");
+  if (!servers) return std::nullopt;
+  std::ifstream in(std::string(servers) + "/" + server + ".state");
+  std::string port;
+  if (!(in >> port)) return std::nullopt;
+  return port;
+}
+
 }  // namespace maestro::testing

@@ -45,6 +45,10 @@ std::vector<std::string> english_words_in(const std::string& text);
 // Writes a ZIP holding these files (name, content), as a download from another system would be.
 void write_zip(const std::filesystem::path& zip, const std::vector<std::pair<std::string, std::string>>& files);
 
+// The port of a test server the CTest fixture started (tests/servers/NAME writes it to
+// $MAESTRO_TEST_SERVERS/NAME.state): "postgres", "mariadb", "s3". nullopt when it was not started.
+std::optional<std::string> fixture_port(const std::string& server);
+
 // ../shared/datasets beside the repository (or $MAESTRO_DATASETS), if it is there.
 std::optional<std::filesystem::path> datasets_dir();
 

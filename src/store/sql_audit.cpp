@@ -1,0 +1,80 @@
+// The audit trail: events in sequence, and the anchor that seals its head.
+#include "store/sql_case_store.hpp"
+
+namespace maestro {
+
+namespace {
+
+using namespace sql_rows;
+
+Result<AuditEvent> row_to_event(const Statement& q) {
+  AuditEvent e;
+  e.sequence = q.integer(0);
+  auto at = parse_instant(q.text(1));
+  // An unreadable time is kept as the epoch so that verification reports the altered event.
+  e.at = at ? *at : Instant{};
+  e.actor = q.text(2);
+  e.case_number = q.text(3);
+  e.action = q.text(4);
+  e.outcome = q.text(5);
+  e.details = q.text(6);
+  e.previous_hash = q.text(7);
+  e.hash = q.text(8);
+  return e;
+}
+
+}  // namespace
+
+Result<std::optional<AuditEvent>> SqlCaseStore::newest_event() {
+  Statement q(m_db,
+              "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
+              "FROM audit_events ORDER BY sequence DESC LIMIT 1");
+  Step rc = q.step();
+  if (rc == Step::done) return std::optional<AuditEvent>{};
+  if (rc != Step::row) return propagate(error("cannot read the audit trail"));
+  auto e = row_to_event(q);
+  if (!e) return propagate(e.error());
+  return std::optional<AuditEvent>{*e};
+}
+
+Status SqlCaseStore::append_event(const AuditEvent& e, const AuditAnchor& anchor) {
+  Statement put(m_db,
+                "INSERT INTO audit_events(sequence, at, actor, case_number, action, outcome, details, "
+                "previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  put.bind(1, e.sequence).bind(2, format_instant(e.at)).bind(3, e.actor).bind(4, e.case_number);
+  put.bind(5, e.action).bind(6, e.outcome).bind(7, e.details).bind(8, e.previous_hash).bind(9, e.hash);
+  if (put.step() != Step::done) return propagate(error("cannot append to the audit trail"));
+  if (auto ok = set_meta("audit_anchor_count", std::to_string(anchor.count)); !ok) return ok;
+  if (auto ok = set_meta("audit_anchor_hash", anchor.head_hash); !ok) return ok;
+  return set_meta("audit_anchor_mac", anchor.mac);
+}
+
+Status SqlCaseStore::for_each_event(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit) {
+  Statement q(m_db,
+              "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
+              "FROM audit_events WHERE ?1 = '' OR case_number = ?1 ORDER BY sequence");
+  q.bind(1, case_number);
+  Step rc;
+  while ((rc = q.step()) == Step::row) {
+    auto e = row_to_event(q);
+    if (!e) return propagate(e.error());
+    if (auto ok = visit(*e); !ok) return ok;
+  }
+  if (rc != Step::done) return propagate(error("cannot read the audit trail"));
+  return {};
+}
+
+Result<std::optional<AuditAnchor>> SqlCaseStore::audit_anchor() {
+  auto count = get_meta("audit_anchor_count");
+  auto hash = get_meta("audit_anchor_hash");
+  auto mac = get_meta("audit_anchor_mac");
+  if (!count || !hash || !mac) return propagate(error("cannot read the audit anchor"));
+  if (count->empty() && hash->empty() && mac->empty()) return std::optional<AuditAnchor>{};
+  try {
+    return std::optional<AuditAnchor>{AuditAnchor{std::stoll(*count), *hash, *mac}};
+  } catch (const std::exception&) {
+    return fail(ErrorCode::data_loss, "the audit anchor is corrupt");
+  }
+}
+
+}  // namespace maestro
