@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,10 +120,37 @@ void sync_directory(const fs::path& dir) {
   }
 }
 
+// Several erasures may rewrite one file at once (worker threads, worker processes, machines
+// sharing the folder): each holds the file's lock from reading it to replacing it, or one would
+// put back the lines the other removed. The lock is a hidden file beside it (".NAME.maestro-lock",
+// which no collection's pattern matches), since the file itself is replaced by another inode.
+class RewriteLock {
+ public:
+  explicit RewriteLock(const fs::path& file)
+      : m_fd(::open((file.parent_path() / ("." + file.filename().string() + ".maestro-lock")).c_str(),
+                    O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (m_fd >= 0 && ::flock(m_fd, LOCK_EX) != 0) {
+      ::close(m_fd);
+      m_fd = -1;
+    }
+  }
+  ~RewriteLock() {
+    if (m_fd >= 0) ::close(m_fd);  // closing releases the lock
+  }
+  RewriteLock(const RewriteLock&) = delete;
+  RewriteLock& operator=(const RewriteLock&) = delete;
+  bool held() const { return m_fd >= 0; }
+
+ private:
+  int m_fd;
+};
+
 }  // namespace
 
 Result<RewriteCounts> rewrite_lines(const fs::path& file,
                                     const std::function<std::optional<std::string>(const std::string&)>& transform) {
+  RewriteLock lock(file);
+  if (!lock.held()) return fail(ErrorCode::unavailable, "cannot lock " + file.string() + " to rewrite it");
   gzFile in = gzopen(file.c_str(), "rb");
   if (!in) return fail(ErrorCode::unavailable, "cannot read " + file.string());
   bool gzip = is_gzip(file);

@@ -213,6 +213,23 @@ class SqliteConnector final : public Connector {
   std::string m_path;
 };
 
+// A writer that died in a transaction (a worker killed mid-erasure, a crash) leaves a hot rollback
+// journal, which only a connection that may write can roll back: a read-only one would fail
+// with "attempt to write a readonly database" until something else opened the file. So before a
+// read-only opening finds one, a short read-write opening reads the schema, which rolls it back
+// (SQLite does that itself on first read) and restores the database as it was before the dead
+// transaction. Nothing else is written.
+void roll_back_dead_writer(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path + "-journal", ec)) return;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  }
+  sqlite3_close_v2(db);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store, AccessMode mode) {
@@ -222,6 +239,7 @@ Result<std::unique_ptr<Connector>> open_sqlite_connector(const StoreSpec& store,
   if (!std::filesystem::exists(path->second, ec)) {
     return fail(ErrorCode::unavailable, "sqlite store " + path->second + " does not exist");
   }
+  if (mode != AccessMode::read_write) roll_back_dead_writer(path->second);
   sqlite3* db = nullptr;
   int flags = mode == AccessMode::read_write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path->second.c_str(), &db, flags, nullptr) != SQLITE_OK) {

@@ -286,8 +286,9 @@ class CaseStore {
   // Jobs. add_job assigns the id; a second job with the same idempotency key is already_exists.
   virtual Result<std::int64_t> add_job(const JobRecord& job) = 0;
   // Atomically (across processes sharing the store) claims the job that is queued and due at
-  // `now`, or running with a lease that expired by `now`, earliest first: state running, one more
-  // attempt, leased to `worker` until `lease_until`. nullopt when nothing is ready.
+  // `now`, or running with a lease that expired by `now` (those first: a dead worker's job waits
+  // no longer than its lease), earliest first: state running, one more attempt, leased to
+  // `worker` until `lease_until`. nullopt when nothing is ready.
   virtual Result<std::optional<JobRecord>> claim_job(const std::string& worker, Instant now, Instant lease_until) = 0;
   // Extends the lease of a job `worker` holds and records its progress; failed_precondition when
   // the worker no longer holds it (its lease ran out and another worker claimed the job).

@@ -1,6 +1,8 @@
 // The job queue: claims with a lease, renewals, finishing, and reading jobs back.
 #include "store/sql_case_store.hpp"
 
+#include <array>
+
 namespace maestro {
 
 namespace {
@@ -77,23 +79,28 @@ Result<std::int64_t> SqlCaseStore::add_job(const JobRecord& j) {
 }
 
 Result<std::optional<JobRecord>> SqlCaseStore::claim_job(const std::string& worker, Instant now, Instant lease_until) {
-  // One statement: SQLite's write lock makes the claim atomic across processes; on PostgreSQL the
-  // inner SELECT locks its row and skips rows another worker is claiming at the same moment.
-  std::string sql = std::string(
-                        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, "
-                        "lease_expires_at = ?3 WHERE id = (SELECT id FROM jobs WHERE "
-                        "(state = 'queued' AND not_before <= ?2) OR "
-                        "(state = 'running' AND lease_expires_at <= ?2) ORDER BY not_before, id LIMIT 1") +
-                    std::string(m_db.skip_locked()) + ") RETURNING " + k_job_columns;
-  Statement claim(m_db, sql);
-  claim.bind(1, worker).bind(2, format_instant(now)).bind(3, format_instant(lease_until));
-  Step rc = claim.step();
-  if (rc == Step::done) return std::optional<JobRecord>{};
-  if (rc != Step::row) return propagate(error("cannot claim a job"));
-  auto job = read_job(claim);
-  if (!job) return propagate(job.error());
-  if (claim.step() != Step::done) return propagate(error("cannot claim a job"));
-  return std::optional<JobRecord>{std::move(*job)};
+  // A dead worker's job (its lease ran out), then the earliest queued job that is due: each picked
+  // by its own index, since one query over both kinds could use neither. Each claim is one
+  // statement: SQLite's write lock makes it atomic across processes; on PostgreSQL the inner
+  // SELECT locks its row and skips rows another worker is claiming at that moment.
+  static constexpr std::array<const char*, 2> k_picks{
+      "SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at <= ?2 ORDER BY lease_expires_at, id LIMIT 1",
+      "SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?2 ORDER BY not_before, id LIMIT 1"};
+  for (const char* pick : k_picks) {
+    std::string sql = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, "
+                      "lease_expires_at = ?3 WHERE id = (" +
+                      std::string(pick) + std::string(m_db.skip_locked()) + ") RETURNING " + k_job_columns;
+    Statement claim(m_db, sql);
+    claim.bind(1, worker).bind(2, format_instant(now)).bind(3, format_instant(lease_until));
+    Step rc = claim.step();
+    if (rc == Step::done) continue;
+    if (rc != Step::row) return propagate(error("cannot claim a job"));
+    auto job = read_job(claim);
+    if (!job) return propagate(job.error());
+    if (claim.step() != Step::done) return propagate(error("cannot claim a job"));
+    return std::optional<JobRecord>{std::move(*job)};
+  }
+  return std::optional<JobRecord>{};
 }
 
 Status SqlCaseStore::renew_job(const JobRecord& j, const std::string& worker, Instant lease_until) {

@@ -15,7 +15,7 @@ namespace {
 constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maestro store
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 13> k_migrations{R"sql(
+constexpr std::array<const char*, 14> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -240,6 +240,12 @@ constexpr std::array<const char*, 13> k_migrations{R"sql(
     responded_at TEXT
   );
   CREATE INDEX drop_items_by_state ON drop_items(state);
+)sql",
+                                                  R"sql(
+  -- A worker's claim picks the next due job, or a dead worker's, each by an index of its own.
+  DROP INDEX jobs_ready;
+  CREATE INDEX jobs_ready ON jobs(state, not_before, id);
+  CREATE INDEX jobs_leases ON jobs(state, lease_expires_at, id);
 )sql"};
 
 Result<int> pragma_int(SqlSession& db, const std::string& name) {

@@ -110,8 +110,9 @@ RunResult Maestro::run_unchecked(const std::vector<std::string>& args, const std
   return r;
 }
 
-BackgroundMaestro::BackgroundMaestro(const Maestro& maestro, const std::vector<std::string>& args)
-    : m_out(maestro.dir() / "background.out"), m_err(maestro.dir() / "background.err") {
+BackgroundMaestro::BackgroundMaestro(const Maestro& maestro, const std::vector<std::string>& args,
+                                     const std::string& output_name)
+    : m_out(maestro.dir() / (output_name + ".out")), m_err(maestro.dir() / (output_name + ".err")) {
   std::vector<std::string> argv_text{MAESTRO_BINARY};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   // Emptied here, before the child starts: out() must never read an earlier process's output.
@@ -153,6 +154,18 @@ int BackgroundMaestro::stop() {
   ::waitpid(m_pid, &status, 0);
   m_pid = -1;
   return -1;
+}
+
+void BackgroundMaestro::kill_now() {
+  if (m_pid <= 0) return;
+  ::kill(m_pid, SIGKILL);
+  int status = 0;
+  ::waitpid(m_pid, &status, 0);
+  m_pid = -1;
+}
+
+void BackgroundMaestro::send(int signal) const {
+  if (m_pid > 0) ::kill(m_pid, signal);
 }
 
 std::string BackgroundMaestro::out() const {

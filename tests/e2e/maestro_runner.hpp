@@ -45,12 +45,19 @@ class Maestro {
 // environment; stopped with SIGTERM (then SIGKILL) when destroyed. Output goes to files.
 class BackgroundMaestro {
  public:
-  BackgroundMaestro(const Maestro& maestro, const std::vector<std::string>& args);
+  // Output goes to NAME.out and NAME.err in the test's folder (several may run at once).
+  BackgroundMaestro(const Maestro& maestro, const std::vector<std::string>& args,
+                    const std::string& name = "background");
   ~BackgroundMaestro();
   BackgroundMaestro(const BackgroundMaestro&) = delete;
   BackgroundMaestro& operator=(const BackgroundMaestro&) = delete;
   // Sends SIGTERM and waits (at most 30 s); returns the exit status, -1 if it had to be killed.
   int stop();
+  // SIGKILL: dies at once, mid-work, as a machine that loses power.
+  void kill_now();
+  // Sends a signal (SIGSTOP freezes it where it is, SIGCONT lets it go on).
+  void send(int signal) const;
+  int pid() const { return m_pid; }
   std::string out() const;
   std::string err() const;
 

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "connectors/file_lines.hpp"
 #include "connectors/value_json.hpp"
@@ -189,6 +191,34 @@ TEST(RewriteLines, AGzipFileStaysGzip) {
     return Status{};
   }));
   EXPECT_EQ(lines, (std::vector<std::string>{"from [ip] port 22", "from 10.0.0.12 port 22"}));
+}
+
+// Two workers erasing two people from one log at the same moment: each rewrite waits for the
+// other, so neither puts back the lines the other removed.
+TEST(RewriteLines, ConcurrentRewritesOfOneFileLoseNoChange) {
+  testing::TempDir dir;
+  auto file = dir / "access.log";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 2000; ++i) out << "GET /page/" << i << " person-" << (i % 40) << "\n";
+  }
+  std::vector<std::thread> erasers;
+  for (int person = 0; person < 8; ++person) {
+    erasers.emplace_back([&, person] {
+      std::string token = " person-" + std::to_string(person);
+      auto counts = rewrite_lines(file, [&](const std::string& line) -> std::optional<std::string> {
+        if (line.ends_with(token)) return std::nullopt;
+        return line;
+      });
+      EXPECT_TRUE(counts) << counts.error().message;
+    });
+  }
+  for (auto& t : erasers) t.join();
+  std::string left = testing::read_file(file);
+  for (int person = 0; person < 8; ++person)
+    EXPECT_EQ(left.find(" person-" + std::to_string(person) + "\n"), std::string::npos) << person;
+  EXPECT_NE(left.find(" person-8\n"), std::string::npos);
+  EXPECT_EQ(std::count(left.begin(), left.end(), '\n'), 2000 - 8 * 50);
 }
 
 TEST(ReplaceToken, OnlyWholeTokens) {
