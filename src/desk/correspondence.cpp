@@ -149,6 +149,12 @@ Result<OutboxView> Correspondence::send_letter(const CaseView& view, std::string
 }
 
 Status Correspondence::attempt(OutboxMessage& m, SendReport& report) {
+  // At most once: the message is marked as being sent before the mail server has it, so that
+  // no other sender (another worker, serve) sends it too. One that dies while sending leaves it
+  // "sending", for a person to check against the mail server's log (never sent twice).
+  auto claimed = m_desk.claim_message(m.id);
+  if (!claimed) return propagate(claimed.error());
+  if (!*claimed) return {};
   auto opened = open(m);
   if (!opened) return propagate(opened.error());
   MailMessage mail{opened->from, opened->to, opened->subject, opened->body, opened->message_id, m_desk.clock().now()};

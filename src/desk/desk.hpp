@@ -274,6 +274,8 @@ class Desk {
   // The outbox and one-time codes (desk/desk_records.cpp). Each change is audited without content.
   Result<std::int64_t> add_message(const OutboxMessage& message, const std::string& details_json);
   Status update_message(const OutboxMessage& message, std::string_view outcome, const std::string& details_json);
+  // Takes a pending message for sending, at most once across senders (CaseStore::claim_message).
+  Result<bool> claim_message(std::int64_t id) { return m_store.claim_message(id); }
   Result<std::vector<OutboxMessage>> messages();
   Result<std::vector<OutboxMessage>> messages_of_case(std::string_view number);
   Status save_challenge(const VerificationChallenge& challenge);

@@ -67,7 +67,7 @@ struct OutboxMessage {
   std::string case_number;
   std::string letter;  // the template, e.g. acknowledgement
   Instant created_at{};
-  std::string state;  // pending, sent, failed (gave up), manual (written as .eml)
+  std::string state;  // pending, sending (claimed by a sender), sent, failed (gave up), manual (written as .eml)
   int attempts = 0;
   Instant next_attempt_at{};
   std::optional<Instant> sent_at;
@@ -274,6 +274,10 @@ class CaseStore {
   // Stores a new message (its id is assigned) and returns the id.
   virtual Result<std::int64_t> add_message(const OutboxMessage& message) = 0;
   virtual Status update_message(const OutboxMessage& message) = 0;
+  // Marks a pending message "sending" before it is handed to the mail server, so that it is sent
+  // at most once: of several senders (workers, serve) only one gets true. false: another sender
+  // has it, or it is no longer pending. A sender that dies after this leaves it "sending".
+  virtual Result<bool> claim_message(std::int64_t id) = 0;
   // Every message, oldest first.
   virtual Result<std::vector<OutboxMessage>> load_messages() = 0;
   // One case's messages, oldest first.

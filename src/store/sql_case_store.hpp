@@ -67,6 +67,7 @@ class SqlCaseStore final : public CaseStore {
   Result<std::optional<VerificationChallenge>> load_challenge(std::string_view case_number) override;
   Result<std::int64_t> add_message(const OutboxMessage& m) override;
   Status update_message(const OutboxMessage& m) override;
+  Result<bool> claim_message(std::int64_t id) override;
   Result<std::vector<OutboxMessage>> load_messages() override;
   Result<std::vector<OutboxMessage>> load_messages_of_case(std::string_view case_number) override;
   Result<std::int64_t> add_task(const ManualTask& t) override;

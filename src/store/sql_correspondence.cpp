@@ -79,6 +79,13 @@ Status SqlCaseStore::update_message(const OutboxMessage& m) {
   return {};
 }
 
+Result<bool> SqlCaseStore::claim_message(std::int64_t id) {
+  Statement put(m_db, "UPDATE outbox SET state = 'sending' WHERE id = ?1 AND state = 'pending'");
+  put.bind(1, id);
+  if (put.step() != Step::done) return propagate(error("cannot update the outbox"));
+  return m_db.changes() == 1;
+}
+
 Result<std::vector<OutboxMessage>> SqlCaseStore::load_messages() { return read_messages(""); }
 
 Result<std::vector<OutboxMessage>> SqlCaseStore::load_messages_of_case(std::string_view case_number) {

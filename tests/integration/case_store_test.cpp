@@ -450,6 +450,11 @@ TEST_P(CaseStoreContract, LettersTasksAndCodes) {
   OutboxMessage m{0, number, "acknowledgement", clock.now(), "pending", 0, clock.now(), std::nullopt, "", "sealed"};
   auto id = store().add_message(m);
   ASSERT_TRUE(id);
+  // Of two senders, one gets the letter: it is never sent twice.
+  auto other = another_connection();
+  EXPECT_TRUE(*store().claim_message(*id));
+  EXPECT_FALSE(*other->claim_message(*id));
+  EXPECT_EQ(store().load_messages()->front().state, "sending");
   m.id = *id;
   m.state = "sent";
   m.attempts = 1;
