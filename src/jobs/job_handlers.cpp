@@ -142,6 +142,27 @@ Result<std::string> run_export_batch(const Settings& settings, const DataMap* ma
   return json{{"staged", outcome->cases.size()}, {"queries", outcome->queries}}.dump();
 }
 
+// A retried erase job whose erasure was proven already (its worker died after recording the
+// proof, before finishing the job) is done: it does not erase and prove a second time. The
+// erasure is this job's when it was planned after the job was queued.
+Result<std::optional<std::string>> proven_by_this_job(JobContext& c, const std::string& case_number) {
+  if (c.job.attempts <= 1) return std::optional<std::string>{};
+  auto existing = c.desk.erasure_job(case_number);
+  if (!existing) return propagate(existing.error());
+  if (!*existing || (*existing)->first.state != "complete" || (*existing)->first.started_at < c.job.created_at)
+    return std::optional<std::string>{};
+  auto view = c.desk.find(case_number);
+  if (!view) return propagate(view.error());
+  for (auto it = view->c.outcomes.rbegin(); it != view->c.outcomes.rend(); ++it) {
+    if (it->work != "erasure" || it->at < c.job.created_at) continue;
+    c.progress(1, 1, "erased and proven (before the worker stopped)");
+    return std::optional<std::string>{
+        json{{"case", case_number}, {"resumed", true}, {"already_proven", true}, {"clean", it->result == "clean"}}
+            .dump()};
+  }
+  return std::optional<std::string>{};
+}
+
 Result<std::string> run_erase(const DataMap* map, JobContext& c) {
   if (auto ok = need_map(map); !ok) return propagate(ok.error());
   auto p = parameters_of(c);
@@ -153,6 +174,11 @@ Result<std::string> run_erase(const DataMap* map, JobContext& c) {
   request.subjects = scope->subjects;
   request.tenants = scope->tenants;
   request.case_number = scope->case_number;
+  if (auto done = proven_by_this_job(c, *scope->case_number); !done) {
+    return propagate(done.error());
+  } else if (*done) {
+    return std::move(**done);
+  }
   c.progress(0, 1, "erasing");
   auto outcome = erase_subject(c.desk, *map, request);
   if (!outcome) return propagate(outcome.error());

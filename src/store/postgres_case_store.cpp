@@ -32,7 +32,8 @@ constexpr std::array<const char*, 1> k_migrations{R"sql(
     frozen_days_left BIGINT,
     assignee TEXT COLLATE "C" NOT NULL DEFAULT ''
   );
-  CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), legal_due NULLS FIRST, number);
+  -- The queue's order, as its page query sorts and its cursor compares: unknown due dates first.
+  CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), coalesce(legal_due, ''), number);
   CREATE INDEX cases_by_assignee ON cases(assignee, legal_due);
   CREATE INDEX cases_without_facts ON cases(number) WHERE legal_due IS NULL;
   CREATE TABLE case_subjects (

@@ -155,7 +155,7 @@ Result<std::vector<QueueEntry>> SqlCaseStore::queue_page(const CasePageQuery& q)
       "(SELECT (closed_at IS NOT NULL), coalesce(legal_due, ''), number FROM cases WHERE number = ?5)) "
       "AND (?7 = '' OR assignee = (CASE ?7 WHEN '-' THEN '' ELSE ?7 END)) "
       "AND (?8 = '' OR number IN (SELECT case_number FROM case_subjects WHERE pseudonym = ?8)) "
-      "ORDER BY (closed_at IS NOT NULL), legal_due NULLS FIRST, number LIMIT ?6");
+      "ORDER BY (closed_at IS NOT NULL), coalesce(legal_due, ''), number LIMIT ?6");
   page.bind(1, q.state).bind(2, q.right).bind(3, q.jurisdiction);
   page.bind(4, q.overdue_on ? format_date(*q.overdue_on) : std::string());
   page.bind(5, q.after).bind(6, std::int64_t{q.limit} + 1).bind(7, q.assignee).bind(8, q.subject_pseudonym);

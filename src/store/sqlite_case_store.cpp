@@ -15,7 +15,7 @@ namespace {
 constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maestro store
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 14> k_migrations{R"sql(
+constexpr std::array<const char*, 15> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -246,6 +246,11 @@ constexpr std::array<const char*, 14> k_migrations{R"sql(
   DROP INDEX jobs_ready;
   CREATE INDEX jobs_ready ON jobs(state, not_before, id);
   CREATE INDEX jobs_leases ON jobs(state, lease_expires_at, id);
+)sql",
+                                                  R"sql(
+  -- The queue in the order its page sorts and its cursor compares (unknown due dates first).
+  DROP INDEX cases_queue;
+  CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), coalesce(legal_due, ''), number);
 )sql"};
 
 Result<int> pragma_int(SqlSession& db, const std::string& name) {

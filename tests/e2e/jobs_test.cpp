@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -193,6 +194,37 @@ TEST_F(Jobs, AnExportBatchJobDeliversEveryWaitingCaseAndMailsEachPassword) {
   ok({"jobs", "queue", "export-batch", "--out", "exports/batch/"});
   ok({"worker", "--once"});
   EXPECT_EQ(job(2)["result"]["staged"], 0);
+}
+
+// A worker that dies after recording an erasure's proof, before it finishes the job: the job is
+// claimed again, and is done without erasing and proving a second time.
+TEST_F(Jobs, AnErasureProvenBeforeItsWorkerDiedIsNotProvenTwice) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  chinook(datasets);
+  fs::copy_file(testing::fixture("chinook-delete.datamap.yaml"), maestro.dir() / "datamap.yaml",
+                fs::copy_options::overwrite_existing);
+  ok({"dsar", "intake", "--subject", "email:luisg@embraer.com.br", "--rights", "erasure", "--jurisdiction", "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-001", "--no-letter"});
+  ok({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"});
+  ok({"dsar", "verify", "DSAR-2026-001", "--method", "document"});
+  ok({"jobs", "queue", "erase", "--case", "DSAR-2026-001"});
+  ok({"worker", "--once"});
+  ASSERT_EQ(job(1)["state"], "succeeded");
+  // As if the worker had died just after the proof: the job is running still, its lease gone.
+  exec_sql(maestro.home() / "maestro.db",
+           "UPDATE jobs SET state = 'running', lease_owner = 'dead-host:1/1', "
+           "lease_expires_at = '2000-01-01T00:00:00Z', finished_at = NULL, result = '' WHERE id = 1");
+  ok({"worker", "--once"});
+  json again = job(1);
+  EXPECT_EQ(again["state"], "succeeded");
+  EXPECT_EQ(again["attempts"], 2);
+  EXPECT_EQ(again["result"]["already_proven"], true) << again.dump();
+  EXPECT_EQ(again["result"]["clean"], true);
+  int proofs = 0;
+  std::istringstream trail(ok({"audit", "show", "--case", "DSAR-2026-001", "--json"}).out);
+  for (std::string line; std::getline(trail, line);)
+    if (!line.empty() && json::parse(line)["action"] == "erasure-proof") ++proofs;
+  EXPECT_EQ(proofs, 1);
 }
 
 }  // namespace

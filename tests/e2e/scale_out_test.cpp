@@ -168,8 +168,12 @@ TEST_F(ScaleOut, TwoWorkersOnOnePostgresStoreDoEveryRequestOnceThoughOneIsKilled
   ASSERT_EQ(all.size(), static_cast<std::size_t>(n));
   for (const auto& j : all) {
     EXPECT_EQ(j["state"], "succeeded") << j.dump() << "\n" << second.err();
-    // Claimed once, or twice for the job whose worker died.
-    EXPECT_EQ(j["attempts"], j["id"] == killed_job ? 2 : 1) << j.dump();
+    // Claimed once, or twice for the job whose worker died (once if its finish was on its way to
+    // the server when the worker was frozen: then it was done before the kill).
+    if (j["id"] == killed_job)
+      EXPECT_LE(j["attempts"].get<int>(), 2) << j.dump();
+    else
+      EXPECT_EQ(j["attempts"], 1) << j.dump();
   }
   EXPECT_EQ(second.stop(), 0) << second.err();
 
