@@ -1,5 +1,7 @@
 #include "cases/subject.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -61,11 +63,14 @@ bool is_valid_email(std::string_view text) {
   if (local.size() > 64 || domain.size() < 3 || domain.find('.') == std::string_view::npos) return false;
   if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) return false;
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;
+  // Internationalised addresses (RFC 6531: stanisław.wójcik@wp.pl, an IDN domain) are addresses
+  // too: any well-formed UTF-8 beyond ASCII is accepted in either part.
+  if (!is_valid_utf8(text)) return false;
   auto ok_local = [](unsigned char c) {
-    return std::isalnum(c) ||
+    return c >= 0x80 || std::isalnum(c) ||
            std::string_view("!#$%&'*+/=?^_`{|}~.-").find(static_cast<char>(c)) != std::string_view::npos;
   };
-  auto ok_domain = [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.'; };
+  auto ok_domain = [](unsigned char c) { return c >= 0x80 || std::isalnum(c) || c == '-' || c == '.'; };
   return std::all_of(local.begin(), local.end(), ok_local) && std::all_of(domain.begin(), domain.end(), ok_domain);
 }
 

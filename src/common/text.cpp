@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <cstdint>
+
 #include <cctype>
 
 namespace maestro {
@@ -36,6 +38,26 @@ std::string html_escape(std::string_view text) {
     }
   }
   return out;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    std::uint32_t code = length == 1 ? byte : byte & (0xFF >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms (the "%c0%ae" dot), surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr std::uint32_t k_smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < k_smallest[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return false;
+    i += length;
+  }
+  return true;
 }
 
 }  // namespace maestro

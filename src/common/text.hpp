@@ -11,6 +11,9 @@ namespace maestro {
 // keeps its "/", a SigV4 query value keeps nothing extra.
 std::string percent_encode(std::string_view text, std::string_view also_safe = "");
 
+// Well-formed UTF-8: no overlong form, no surrogate, nothing past U+10FFFF.
+bool is_valid_utf8(std::string_view text);
+
 // & < > " ' / as character references: safe in HTML text and quoted attribute values.
 std::string html_escape(std::string_view text);
 

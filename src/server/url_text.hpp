@@ -1,6 +1,8 @@
 // Text that arrives in a URL or a form: %-escapes decoded, and UTF-8 checked.
 #pragma once
 
+#include "common/text.hpp"  // is_valid_utf8
+
 #include <string>
 #include <string_view>
 
@@ -14,7 +16,5 @@ std::string url_decode(std::string_view text);
 // sends: a broken escape, a NUL, or bytes that are not UTF-8. A NUL would cut the C strings of
 // the libraries below and serve something other than what was asked for.
 Result<std::string> strict_url_decode(std::string_view text, bool plus_is_space);
-// Well-formed UTF-8: no overlong form, no surrogate, nothing past U+10FFFF.
-bool is_valid_utf8(std::string_view text);
 
 }  // namespace maestro

@@ -36,6 +36,18 @@ TEST(ParseIdentifier, RejectsInvalidInput) {
   EXPECT_FALSE(parse_identifier(std::string(600, 'a') + "@example.com"));
 }
 
+// Chinook's customer 49 is stanisław.wójcik@wp.pl: an internationalised address (RFC 6531)
+// belongs to a person who may ask like anyone else. Bytes that are not UTF-8 are still refused.
+TEST(ParseIdentifier, InternationalisedEmailAddressesAreAddresses) {
+  for (const char* good : {"stanisław.wójcik@wp.pl", "email:josé@correo.es", "用户@例子.广告"}) {
+    auto id = parse_identifier(good);
+    ASSERT_TRUE(id) << good << ": " << id.error().message;
+    EXPECT_EQ(id->kind, "email");
+  }
+  EXPECT_FALSE(parse_identifier("email:caf\xC3@example.com"));   // a cut character
+  EXPECT_FALSE(parse_identifier("email:\xC0\xAE@example.com"));   // an overlong form
+}
+
 TEST(ParseIdentifier, ErrorsDoNotEchoTheIdentifier) {
   auto id = parse_identifier("email:secret-person@nowhere");
   ASSERT_FALSE(id);
