@@ -21,7 +21,8 @@ std::string job_line(const JobRecord& j) {
                                                     std::to_string(j.progress_total) + " " + j.progress_note
                                               : "";
   return "#" + std::to_string(j.id) + "  " + j.kind + "  " + (j.case_number.empty() ? "-" : j.case_number) + "  " +
-         j.state + " (attempt " + std::to_string(j.attempts) + " of " + std::to_string(j.max_attempts) + ")" + progress;
+         j.state + (j.state == "running" && !j.lease_owner.empty() ? " on " + j.lease_owner : "") + " (attempt " +
+         std::to_string(j.attempts) + " of " + std::to_string(j.max_attempts) + ")" + progress;
 }
 
 void print_queued(Session& s, const JobRecord& job, bool as_json) {

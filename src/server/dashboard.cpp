@@ -499,7 +499,9 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
                                 {"state", j.state},
                                 {"progress", progress},
                                 {"created_by", j.created_by},
-                                {"outcome", outcome}});
+                                {"outcome", outcome},
+                                // host:pid/thread of the worker running it, on whichever machine
+                                {"worker", j.state == "running" ? j.lease_owner : std::string()}});
     }
   }
   context.emplace("jobs", jobs);

@@ -147,6 +147,9 @@ TEST_F(ScaleOut, TwoWorkersOnOnePostgresStoreDoEveryRequestOnceThoughOneIsKilled
     if (held_erasure(jobs()) != 0) {
       first->send(SIGSTOP);
       if ((killed_job = held_erasure(jobs())) != 0) {
+        // The list names the machine and process that holds each running job.
+        EXPECT_NE(ok({"jobs", "list"}).out.find("running on "), std::string::npos);
+        EXPECT_NE(ok({"jobs", "list"}).out.find(first_pid), std::string::npos);
         first->kill_now();
         killed = true;
         break;
