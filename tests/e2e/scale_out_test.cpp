@@ -131,9 +131,9 @@ TEST_F(ScaleOut, TwoWorkersOnOnePostgresStoreDoEveryRequestOnceThoughOneIsKilled
 
   const std::vector<std::string> worker{"worker", "--threads", "1", "--lease", "10"};
   auto first = std::make_unique<BackgroundMaestro>(maestro, worker, "worker-1");
-  BackgroundMaestro second(maestro, worker, "worker-2");
-  // Kill the first worker while it holds an erasure: freeze it, and if the store still says it
-  // holds one, kill it there (else let it go on and look again).
+  // Kill the first worker while it holds an erasure: freeze it, look at what the store says it
+  // holds (frozen, it cannot change that while we look), and kill it there, else let it go on a
+  // moment. The second worker starts only then, so that the first is sure to get erasures.
   const std::string first_pid = ":" + std::to_string(first->pid()) + "/";
   auto held_erasure = [&](const json& list) -> std::int64_t {
     for (const auto& j : list)
@@ -143,22 +143,21 @@ TEST_F(ScaleOut, TwoWorkersOnOnePostgresStoreDoEveryRequestOnceThoughOneIsKilled
   };
   bool killed = false;
   std::int64_t killed_job = 0;
-  for (int i = 0; i < 600 && !killed; ++i) {
-    if (held_erasure(jobs()) != 0) {
-      first->send(SIGSTOP);
-      if ((killed_job = held_erasure(jobs())) != 0) {
-        // The list names the machine and process that holds each running job.
-        EXPECT_NE(ok({"jobs", "list"}).out.find("running on "), std::string::npos);
-        EXPECT_NE(ok({"jobs", "list"}).out.find(first_pid), std::string::npos);
-        first->kill_now();
-        killed = true;
-        break;
-      }
-      first->send(SIGCONT);
+  for (int i = 0; i < 2000 && !killed; ++i) {
+    first->send(SIGSTOP);
+    if ((killed_job = held_erasure(jobs())) != 0) {
+      // The list names the machine and process that holds each running job.
+      EXPECT_NE(ok({"jobs", "list"}).out.find("running on "), std::string::npos);
+      EXPECT_NE(ok({"jobs", "list"}).out.find(first_pid), std::string::npos);
+      first->kill_now();
+      killed = true;
+      break;
     }
-    std::this_thread::sleep_for(20ms);
+    first->send(SIGCONT);
+    std::this_thread::sleep_for(30ms);
   }
-  ASSERT_TRUE(killed) << "the first worker never held an erasure: " << first->err() << second.err() << jobs().dump();
+  ASSERT_TRUE(killed) << "the first worker never held an erasure: " << first->err() << jobs().dump();
+  BackgroundMaestro second(maestro, worker, "worker-2");
 
   // The second worker finishes everything, the killed job once its lease has run out.
   json all;
