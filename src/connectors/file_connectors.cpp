@@ -70,8 +70,10 @@ class FileConnector : public Connector {
   using Matcher =
       std::function<std::optional<Record>(std::string_view line, const std::string& field,
                                           const std::set<std::string>& values, std::vector<std::string>& header)>;
-  FileConnector(StoreSpec store, Matcher match, LineEraser erase, AccessMode mode, RawForm raw, std::size_t threads)
+  FileConnector(StoreSpec store, std::unique_ptr<FileShelf> shelf, Matcher match, LineEraser erase, AccessMode mode,
+                RawForm raw, std::size_t threads)
       : m_store(std::move(store)),
+        m_shelf(std::move(shelf)),
         m_match(std::move(match)),
         m_erase(std::move(erase)),
         m_mode(mode),
@@ -86,7 +88,7 @@ class FileConnector : public Connector {
     if (m_mode != AccessMode::read_write) return fail(ErrorCode::internal, "file store opened read-only");
     ApplyCounts counts;
     for (const auto& change : changes) {
-      auto files = collection_files(m_store, *change.collection);
+      auto files = m_shelf->items(*change.collection);
       if (!files) return propagate(files.error());
       LineChanges index(change.rows);
       // A line whose raw text holds no key of a change stays as it is: only the others are parsed.
@@ -97,7 +99,7 @@ class FileConnector : public Connector {
       TokenMatcher key_tokens(keys);
       for (const auto& file : *files) {
         std::vector<std::string> header;
-        auto rewritten = rewrite_lines(file, [&](const std::string& line) -> std::optional<std::string> {
+        auto rewritten = m_shelf->rewrite(file, [&](const std::string& line) -> std::optional<std::string> {
           bool needs_parsing =
               (m_raw.header && header.empty()) || line.find_first_of(m_raw.escape_bytes) != std::string::npos;
           if (skip_unkeyed && !needs_parsing && !key_tokens.matches(line)) return line;
@@ -114,7 +116,7 @@ class FileConnector : public Connector {
 
   Status find(const Collection& collection, const std::string& field, const std::vector<std::string>& values,
               const RecordVisitor& visit) override {
-    auto files = collection_files(m_store, collection);
+    auto files = m_shelf->items(collection);
     if (!files) return propagate(files.error());
     std::set<std::string> wanted(values.begin(), values.end());
     bool search = !values.empty() && prefilter_safe(values);
@@ -122,8 +124,7 @@ class FileConnector : public Connector {
     if (search) tokens.emplace(values, m_store.matches_by_kind() ? TokenForms::by_kind : TokenForms::exact);
     LineScanOptions options{.threads = m_threads, .first_line = m_raw.header, .always_bytes = m_raw.escape_bytes};
     for (const auto& file : *files) {
-      std::error_code size_error;
-      m_traffic.bytes_read += std::filesystem::file_size(file, size_error);
+      m_traffic.bytes_read += file.size;
       std::vector<std::string> header;
       auto each_line = [&](std::string_view line, std::size_t number) -> Status {
         std::optional<Record> record;
@@ -134,11 +135,13 @@ class FileConnector : public Connector {
               field.empty() && values.empty() ? m_match(line, "", {}, header) : m_match(line, field, wanted, header);
         }
         if (!record) return {};
-        record->columns.emplace_back("_file", file.filename().string());
+        record->columns.emplace_back("_file", file.name);
         record->columns.emplace_back("_line", static_cast<std::int64_t>(number));
         return visit(*record);
       };
-      Status read = search ? scan_matching_lines(file, *tokens, options, each_line) : for_each_line(file, each_line);
+      Status read = m_shelf->read(file, [&](const std::filesystem::path& local) {
+        return search ? scan_matching_lines(local, *tokens, options, each_line) : for_each_line(local, each_line);
+      });
       if (!read) return read;
     }
     return {};
@@ -155,6 +158,7 @@ class FileConnector : public Connector {
   }
 
   StoreSpec m_store;
+  std::unique_ptr<FileShelf> m_shelf;
   Matcher m_match;
   LineEraser m_erase;
   AccessMode m_mode;
@@ -358,28 +362,60 @@ std::vector<std::string> split_csv_line(std::string_view line) {
 
 namespace {
 
-Result<std::unique_ptr<Connector>> open_file_connector(const StoreSpec& store, AccessMode mode,
-                                                       FileConnector::Matcher match, LineEraser erase, RawForm raw) {
-  auto setting = store.settings.find("threads");
-  auto threads = scan_threads_setting(setting == store.settings.end() ? nullptr : &setting->second);
-  if (!threads) return propagate(threads.error());
-  return std::unique_ptr<Connector>(
-      std::make_unique<FileConnector>(store, std::move(match), std::move(erase), mode, std::move(raw), *threads));
-}
+// The files of a folder on this machine.
+class FolderShelf final : public FileShelf {
+ public:
+  explicit FolderShelf(StoreSpec store) : m_store(std::move(store)) {}
+
+  Result<std::vector<Item>> items(const Collection& collection) override {
+    auto files = collection_files(m_store, collection);
+    if (!files) return propagate(files.error());
+    std::vector<Item> out;
+    for (const auto& file : *files) {
+      std::error_code size_error;
+      auto size = std::filesystem::file_size(file, size_error);
+      out.push_back({.name = file.filename().string(), .size = size_error ? 0 : size, .path = file});
+    }
+    return out;
+  }
+  Status read(const Item& item, const std::function<Status(const std::filesystem::path&)>& use) override {
+    return use(item.path);
+  }
+  Result<RewriteCounts> rewrite(const Item& item, const LineTransform& transform) override {
+    return rewrite_lines(item.path, transform);
+  }
+
+ private:
+  StoreSpec m_store;
+};
 
 }  // namespace
 
-Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store, AccessMode mode) {
+Result<std::unique_ptr<Connector>> open_line_connector(std::string_view format, const StoreSpec& store,
+                                                       AccessMode mode, std::unique_ptr<FileShelf> shelf) {
+  auto setting = store.settings.find("threads");
+  auto threads = scan_threads_setting(setting == store.settings.end() ? nullptr : &setting->second);
+  if (!threads) return propagate(threads.error());
+  auto open = [&](FileConnector::Matcher match, LineEraser erase, RawForm raw) {
+    return std::unique_ptr<Connector>(std::make_unique<FileConnector>(
+        store, std::move(shelf), std::move(match), std::move(erase), mode, std::move(raw), *threads));
+  };
   // A JSON line without a backslash shows its strings as they are (no escapes).
-  return open_file_connector(store, mode, match_jsonl, erase_jsonl,
-                             {.escape_bytes = "\\", .numbers_are_rewritten = true});
+  if (format == "jsonl") return open(match_jsonl, erase_jsonl, {.escape_bytes = "\\", .numbers_are_rewritten = true});
+  // A CSV row without quotes shows its cells as they are; the header row is always read.
+  if (format == "csv") return open(match_csv, erase_csv, {.escape_bytes = "\"", .header = true});
+  if (format == "textlog") return open(match_textlog, erase_textlog, {.line_is_the_record = true});
+  return invalid("no file format '" + std::string(format) + "' (use jsonl, csv or textlog)");
+}
+
+Result<std::unique_ptr<Connector>> open_jsonl_connector(const StoreSpec& store, AccessMode mode) {
+  return open_line_connector("jsonl", store, mode, std::make_unique<FolderShelf>(store));
 }
 Result<std::unique_ptr<Connector>> open_csv_connector(const StoreSpec& store, AccessMode mode) {
-  // A CSV row without quotes shows its cells as they are; the header row is always read.
-  return open_file_connector(store, mode, match_csv, erase_csv, {.escape_bytes = "\"", .header = true});
+  return open_line_connector("csv", store, mode, std::make_unique<FolderShelf>(store));
 }
 Result<std::unique_ptr<Connector>> open_textlog_connector(const StoreSpec& store, AccessMode mode) {
-  return open_file_connector(store, mode, match_textlog, erase_textlog, {.line_is_the_record = true});
+  return open_line_connector("textlog", store, mode, std::make_unique<FolderShelf>(store));
 }
 
 }  // namespace maestro

@@ -6,6 +6,7 @@
 #include "connectors/http_connector.hpp"
 #include "connectors/mysql_connector.hpp"
 #include "connectors/postgres_connector.hpp"
+#include "connectors/s3_objects.hpp"
 #include "connectors/sqlite_connector.hpp"
 
 namespace maestro {
@@ -18,7 +19,7 @@ const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> table{
       {"sqlite", &open_sqlite_connector}, {"postgres", &open_postgres_connector}, {"mysql", &open_mysql_connector},
       {"jsonl", &open_jsonl_connector},   {"csv", &open_csv_connector},           {"textlog", &open_textlog_connector},
-      {"http", &open_http_connector},
+      {"s3", &open_s3_connector},         {"http", &open_http_connector},
   };
   return table;
 }

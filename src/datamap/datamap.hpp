@@ -167,15 +167,23 @@ struct Collection : Article15Info {
 };
 
 struct StoreSpec {
-  std::string type;                             // sqlite, postgres, mysql, jsonl, csv, textlog, http, manual
+  std::string type;                             // sqlite, postgres, mysql, jsonl, csv, textlog, s3, http, manual
   std::map<std::string, std::string> settings;  // path, host, port, database, user, password_env, ...
   std::vector<std::string> tenants;             // the store is templated over these ("{tenant}")
+
+  // How the store's records are lines of files: "jsonl", "csv" or "textlog" for a folder of
+  // files of that type and for objects in a bucket (`type: s3`, `format:`); "" for the others.
+  std::string line_format() const {
+    if (type == "jsonl" || type == "csv" || type == "textlog") return type;
+    auto format = settings.find("format");
+    return type == "s3" && format != settings.end() ? format->second : "";
+  }
 
   // A text log matches identifiers in every form of their kind (an email in any letter case, a
   // phone number by its digits, an IPv6 address however written) unless `match: exact`.
   bool matches_by_kind() const {
     auto match = settings.find("match");
-    return type == "textlog" && (match == settings.end() || match->second != "exact");
+    return line_format() == "textlog" && (match == settings.end() || match->second != "exact");
   }
 };
 

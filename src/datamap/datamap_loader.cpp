@@ -312,14 +312,14 @@ struct Loader {
   }
 
   Status store(const std::string& file, const YAML::Node& node, StoreSpec& spec) {
-    static const std::set<std::string> types{"sqlite", "postgres", "mysql", "jsonl",
-                                             "csv",    "textlog",  "http",  "manual"};
+    static const std::set<std::string> types{"sqlite", "postgres", "mysql", "jsonl", "csv",
+                                             "textlog", "s3",      "http",  "manual"};
     static const std::set<std::string> secrets{"password", "secret", "secret_key", "token", "access_key", "api_key"};
     if (!node || !node.IsMap()) return invalid(where(file, node) + ": a system needs a 'store' with a 'type'");
     spec.type = node["type"].as<std::string>("");
     if (!types.contains(spec.type)) {
       return invalid(where(file, node) + ": unknown store type '" + spec.type +
-                     "' (use sqlite, postgres, mysql, jsonl, csv, textlog, http or manual)");
+                     "' (use sqlite, postgres, mysql, jsonl, csv, textlog, s3, http or manual)");
     }
     for (const auto& entry : node) {
       std::string key = entry.first.as<std::string>();
@@ -348,14 +348,35 @@ struct Loader {
       }
     }
     if (auto match = spec.settings.find("match"); match != spec.settings.end()) {
-      if (spec.type != "textlog" || (match->second != "exact" && match->second != "by_kind"))
+      if (spec.line_format() != "textlog" || (match->second != "exact" && match->second != "by_kind"))
         return invalid(where(file, node) +
                        ": 'match' belongs to a textlog store and is 'by_kind' (the default: "
                        "emails in any case, phones by their digits, IPv6 however written) or 'exact'");
     }
+    if (spec.type == "s3") {
+      if (auto ok = object_store(file, node, spec); !ok) return ok;
+    }
     if (spec.settings.contains("path") && fs::path(spec.settings["path"]).is_relative()) {
       spec.settings["path"] = (fs::path(file).parent_path() / spec.settings["path"]).string();
     }
+    return {};
+  }
+
+  // type: s3 needs a bucket and the format of its objects; the prefix is a folder of keys.
+  Status object_store(const std::string& file, const YAML::Node& node, StoreSpec& spec) {
+    static const std::regex bucket_pattern("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    if (!std::regex_match(spec.settings["bucket"], bucket_pattern)) {
+      return invalid(where(file, node) + ": an s3 store needs a 'bucket' (3-63 of a-z, 0-9, '.', '-')");
+    }
+    std::string format = spec.settings["format"];
+    if (format != "jsonl" && format != "csv" && format != "textlog") {
+      return invalid(where(file, node) + ": an s3 store needs a 'format' of its objects: jsonl, csv or textlog");
+    }
+    std::string& prefix = spec.settings["prefix"];
+    if (prefix.starts_with('/') || prefix.find("..") != std::string::npos) {
+      return invalid(where(file, node) + ": an s3 'prefix' is a key folder such as logs/ (no leading '/', no '..')");
+    }
+    if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
     return {};
   }
 

@@ -222,7 +222,7 @@ class Eraser {
     if (!out.plan.unsearched.empty()) {
       // Erasing part of a person's data and calling it done would be worse than waiting.
       std::string names;
-      for (const auto& f : out.plan.unsearched) names += (names.empty() ? "" : ", ") + f.system;
+      for (const auto& f : out.plan.unsearched) names += (names.empty() ? "" : "; ") + f.system + " (" + f.message + ")";
       return fail(ErrorCode::unavailable, "cannot plan the erasure: store(s) " + names +
                                               " could not be searched; nothing was changed. Try again when they are "
                                               "reachable");

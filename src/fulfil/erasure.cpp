@@ -41,8 +41,8 @@ bool ErasurePlan::complete() const {
 
 namespace {
 
-bool is_file_store(const std::string& type) {
-  return type == "jsonl" || type == "csv" || type == "textlog";
+bool is_file_store(const StoreSpec& store) {
+  return !store.line_format().empty();
 }
 
 bool is_personal(const Field& f) {
@@ -140,7 +140,7 @@ class Planner {
       return {};
     }
     auto& rows = m_rows[{c.system, f.tenant}][c.key()];
-    if (store.type == "textlog") return add_log_line(f, rows);
+    if (store.line_format() == "textlog") return add_log_line(f, rows);
     RowChange row;
     set_row_key(f, row);
     if (row.key.empty()) return {};  // no key to find the row by again: nothing can be changed safely
@@ -309,7 +309,7 @@ std::string describe_changes(const std::vector<RowChange>& rows, const Collectio
 }  // namespace
 
 void set_row_key(const FoundRecord& f, RowChange& row) {
-  if (!is_file_store(f.system.store.type)) {
+  if (!is_file_store(f.system.store)) {
     for (const auto& field : f.collection.fields) {
       if (!field.primary_key) continue;
       Value v = f.record.field(field.name);
@@ -360,6 +360,27 @@ Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectId
   return planner.finish(std::move(*located));
 }
 
+Result<std::vector<ErasurePlan>> plan_erasures(const DataMap& map,
+                                               const std::vector<std::vector<SubjectIdentifier>>& subjects,
+                                               const LocateScope& scope, const KeyRing& keys, Instant now,
+                                               const ConnectorOpener& open) {
+  std::vector<ErasurePlan> plans;
+  if (subjects.size() == 1) {
+    auto plan = plan_erasure(map, subjects.front(), scope, keys, now, open);
+    if (!plan) return propagate(plan.error());
+    plans.push_back(std::move(*plan));
+    return plans;
+  }
+  std::vector<Planner> planners;
+  planners.reserve(subjects.size());
+  for (std::size_t i = 0; i < subjects.size(); ++i) planners.emplace_back(map, keys, now);
+  auto located = locate_batch(
+      map, subjects, scope, [&](std::size_t i, const FoundRecord& f) { return planners[i].add(f); }, open);
+  if (!located) return propagate(located.error());
+  for (std::size_t i = 0; i < subjects.size(); ++i) plans.push_back(planners[i].finish(std::move(located->subjects[i])));
+  return plans;
+}
+
 Result<std::unique_ptr<Connector>> open_for_writing(const StoreSpec& store, std::string_view tenant) {
   return open_connector(store, tenant, AccessMode::read_write);
 }
@@ -382,6 +403,50 @@ Status execute_step(const DataMap& map, ErasureStep& step, const WritableOpener&
   if (!applied) return propagate(applied.error());
   step.applied = *applied;
   step.done = true;
+  return {};
+}
+
+Status execute_steps_together(const DataMap& map, const std::vector<ErasureStep*>& steps, const WritableOpener& open) {
+  std::vector<ErasureStep*> due;
+  for (ErasureStep* step : steps) {
+    if (step->done) continue;
+    if (!due.empty() && (step->system != due.front()->system || step->tenant != due.front()->tenant)) {
+      return fail(ErrorCode::internal, "steps of different stores cannot be executed together");
+    }
+    due.push_back(step);
+  }
+  if (due.empty()) return {};
+  if (due.size() == 1) return execute_step(map, *due.front(), open);
+  const System* system = map.system(due.front()->system);
+  if (!system) {
+    return precondition("the erasure plan names system '" + due.front()->system +
+                        "', which the data map no longer has");
+  }
+  // Every plan's rows of a collection in one change, collections children before parents.
+  std::map<std::string, std::vector<RowChange>> rows_by_collection;
+  for (const ErasureStep* step : due) {
+    for (const auto& planned : step->collections) {
+      auto& rows = rows_by_collection[planned.collection];
+      rows.insert(rows.end(), planned.rows.begin(), planned.rows.end());
+    }
+  }
+  std::vector<CollectionChanges> changes;
+  for (const auto& key : children_first(map)) {
+    auto it = rows_by_collection.find(key);
+    if (it == rows_by_collection.end()) continue;
+    const Collection* c = map.collection(key);
+    if (!c) return precondition("the erasure plan names " + key + ", which the data map no longer has");
+    changes.push_back({c, std::move(it->second)});
+  }
+  auto connector = open(system->store, due.front()->tenant);
+  if (!connector) return propagate(connector.error());
+  auto applied = (*connector)->apply(changes);
+  if (!applied) return propagate(applied.error());
+  // The store reports one count for all: each step records what it planned.
+  for (ErasureStep* step : due) {
+    step->applied = {step->rows_to_delete(), step->rows_to_change()};
+    step->done = true;
+  }
   return {};
 }
 
@@ -441,114 +506,223 @@ Status reread_with_context(Connector& connector, const Collection& c, const std:
 
 }  // namespace
 
+namespace {
+
+// Whether a planned row read again still shows what the erasure removes: it should be gone, or
+// a changed field still holds its old value.
+bool still_there(const Record& record, const std::vector<const RowChange*>& rows) {
+  for (const RowChange* row : rows) {
+    if (row->delete_row) return true;
+    for (const auto& f : row->set) {
+      if (record.field(f.field) == f.from && f.from != f.to) return true;
+    }
+  }
+  return false;
+}
+
+// The proofs of several plans, built together: each plan's planned rows are read again with
+// the others' (one query per collection and key field for all), and one search finds what any
+// of the people still has.
+class Prover {
+ public:
+  using PlanRows = std::map<std::string, std::vector<const RowChange*>>;  // key -> the plan's changes
+
+  Prover(const DataMap& map, const std::vector<const ErasurePlan*>& plans, const ConnectorOpener& open)
+      : m_map(map), m_plans(plans), m_open(open), m_proofs(plans.size()), m_remaining(plans.size()),
+        m_planned_keys(plans.size()) {
+    for (std::size_t i = 0; i < plans.size(); ++i) m_proofs[i].retained = plans[i]->retained;
+  }
+
+  // 1. Every planned row, read again by its key: deleted rows must be gone, changed values must
+  //    no longer hold what they held.
+  Status reread() {
+    std::map<StepKey, std::vector<std::pair<std::size_t, const ErasureStep*>>> stores;
+    for (std::size_t i = 0; i < m_plans.size(); ++i)
+      for (const auto& step : m_plans[i]->steps) stores[{step.system, step.tenant}].push_back({i, &step});
+    for (const auto& [store, steps] : stores) {
+      const System* system = m_map.system(store.system);
+      if (!system) return precondition("the data map no longer has system " + store.system);
+      auto connector = m_open(system->store, store.tenant);
+      if (!connector) {
+        for (const auto& [i, step] : steps) m_proofs[i].unsearched.push_back({store.system, store.tenant, connector.error().message});
+        continue;
+      }
+      // collection -> key field -> plan -> its rows by key
+      std::map<std::string, std::map<std::string, std::map<std::size_t, PlanRows>>> rows;
+      for (const auto& [i, step] : steps) {
+        for (const auto& planned : step->collections) {
+          for (const auto& row : planned.rows) rows[planned.collection][row.key_field][i][row.key].push_back(&row);
+        }
+      }
+      for (const auto& [collection, by_field] : rows) {
+        const Collection* c = m_map.collection(collection);
+        if (!c) return precondition("the data map no longer has " + collection);
+        if (auto ok = reread_collection(**connector, *c, store, by_field); !ok) return ok;
+      }
+    }
+    return {};
+  }
+
+  // 2. Locate again from each person's identifiers: anything found that is neither kept by law
+  //    nor a planned row already checked above is data the erasure missed.
+  Status search_again(const std::vector<std::vector<SubjectIdentifier>>& identifiers, const LocateScope& scope) {
+    if (identifiers.size() == 1) {
+      auto located = locate(
+          m_map, identifiers.front(), scope, [&](const FoundRecord& f) { return found_again(0, f); }, m_open);
+      if (!located) return propagate(located.error());
+      for (const auto& failure : located->failures) m_proofs[0].unsearched.push_back(failure);
+      return {};
+    }
+    auto located = locate_batch(
+        m_map, identifiers, scope, [&](std::size_t i, const FoundRecord& f) { return found_again(i, f); }, m_open);
+    if (!located) return propagate(located.error());
+    for (std::size_t i = 0; i < identifiers.size(); ++i)
+      for (const auto& failure : located->subjects[i].failures) m_proofs[i].unsearched.push_back(failure);
+    return {};
+  }
+
+  std::vector<ErasureProof> finish() {
+    for (std::size_t i = 0; i < m_proofs.size(); ++i) {
+      for (const auto& [collection, n] : m_remaining[i]) {
+        if (n == 0) continue;
+        m_proofs[i].remaining += n;
+        m_proofs[i].remaining_in.push_back(collection + " (" + std::to_string(n) + ")");
+      }
+    }
+    return std::move(m_proofs);
+  }
+
+ private:
+  Status reread_collection(Connector& connector, const Collection& c, const StepKey& store,
+                           const std::map<std::string, std::map<std::size_t, PlanRows>>& by_field) {
+    std::map<std::size_t, std::size_t> planned, left, not_reread;  // per plan, in this collection
+    for (const auto& [key_field, by_plan] : by_field) {
+      for (const auto& [i, plan_rows] : by_plan) {
+        auto& covered = m_planned_keys[i][{c.key(), store.tenant}];
+        covered.first = key_field;
+        for (const auto& [key, changes] : plan_rows) {
+          covered.second.insert(key);
+          planned[i] += changes.size();
+        }
+      }
+      auto unsearched = [&](std::size_t i, const Error& e) -> Status {
+        if (e.code != ErrorCode::unavailable) return propagate(e);
+        m_proofs[i].unsearched.push_back({store.system, store.tenant, e.message});
+        return {};
+      };
+      if (!connector.can_find_by(c, key_field)) {
+        // An API that looks the record up only with other inputs too (the parent's id, a list
+        // id): asked again with them, as locate asked, one person at a time. The fresh locate
+        // cannot stand in for this: it starts from identifiers the erasure may have masked, and
+        // would never reach the record. What no request reaches stays "not re-read", never clean.
+        for (const auto& [i, plan_rows] : by_plan) {
+          auto check = [&, i = i](const Record& record) -> Status {
+            auto it = plan_rows.find(value_text(record.field(key_field)));
+            if (it != plan_rows.end() && still_there(record, it->second)) ++left[i];
+            return {};
+          };
+          Status again = reread_with_context(connector, c, key_field, plan_rows, check);
+          if (again) continue;
+          if (again.error().code == ErrorCode::invalid_argument) {
+            not_reread[i] += plan_rows.size();
+            continue;
+          }
+          if (auto ok = unsearched(i, again.error()); !ok) return ok;
+        }
+        continue;
+      }
+      std::set<std::string> keys;
+      for (const auto& [i, plan_rows] : by_plan)
+        for (const auto& [key, changes] : plan_rows) keys.insert(key);
+      auto check = [&](const Record& record) -> Status {
+        if (key_field.empty()) {  // a log line that still holds an identifier
+          for (std::size_t i : owners_of_line(record, by_plan)) ++left[i];
+          return {};
+        }
+        std::string key = value_text(record.field(key_field));
+        for (const auto& [i, plan_rows] : by_plan) {
+          auto it = plan_rows.find(key);
+          if (it != plan_rows.end() && still_there(record, it->second)) ++left[i];
+        }
+        return {};
+      };
+      Status read = connector.find(c, key_field, {keys.begin(), keys.end()}, check);
+      if (!read) {
+        for (const auto& [i, plan_rows] : by_plan)
+          if (auto ok = unsearched(i, read.error()); !ok) return ok;
+      }
+    }
+    for (const auto& [i, n] : planned) {
+      m_remaining[i][c.key()] += left[i];
+      m_proofs[i].not_reread += not_reread[i];
+      std::size_t checked = n - std::min(n, not_reread[i]);
+      m_proofs[i].verified_rows += checked > left[i] ? checked - left[i] : 0;
+    }
+    return {};
+  }
+
+  // The plans whose tokens a log line still holds; all the collection's plans when none is
+  // recognisable (another spelling): a line left over is never credited to nobody.
+  static std::vector<std::size_t> owners_of_line(const Record& record, const std::map<std::size_t, PlanRows>& by_plan) {
+    std::string line = value_text(record.field("line"));
+    std::vector<std::size_t> owners, all;
+    for (const auto& [i, plan_rows] : by_plan) {
+      all.push_back(i);
+      if (std::any_of(plan_rows.begin(), plan_rows.end(),
+                      [&](const auto& entry) { return contains_token(line, entry.first); }))
+        owners.push_back(i);
+    }
+    return owners.empty() ? all : owners;
+  }
+
+  Status found_again(std::size_t i, const FoundRecord& f) {
+    const Collection& c = f.collection;
+    if (c.erasure && c.erasure->action == ErasureAction::retain) return {};
+    // Left to the system's owner: their manual task stands in the proof until it is done.
+    const auto& by_hand = m_plans[i]->by_hand;
+    if (std::any_of(by_hand.begin(), by_hand.end(),
+                    [&](const ByHandRecords& b) { return b.collection == c.key() && b.tenant == f.tenant; }))
+      return {};
+    auto covered = m_planned_keys[i].find({c.key(), f.tenant});
+    if (covered != m_planned_keys[i].end() && !covered->second.first.empty()) {
+      std::string key = value_text(f.record.field(covered->second.first));
+      if (covered->second.second.contains(key)) return {};
+    }
+    std::lock_guard lock(m_mutex);  // locate calls back from several threads
+    ++m_remaining[i][c.key()];
+    return {};
+  }
+
+  const DataMap& m_map;
+  const std::vector<const ErasurePlan*>& m_plans;
+  const ConnectorOpener& m_open;
+  std::vector<ErasureProof> m_proofs;
+  std::vector<std::map<std::string, std::size_t>> m_remaining;  // per plan, by collection
+  // Keys each plan covers, per collection and tenant, to tell planned rows from new ones.
+  std::vector<std::map<std::pair<std::string, std::string>, std::pair<std::string, std::set<std::string>>>>
+      m_planned_keys;
+  std::mutex m_mutex;
+};
+
+}  // namespace
+
+Result<std::vector<ErasureProof>> prove_erasures(const DataMap& map, const std::vector<const ErasurePlan*>& plans,
+                                                 const std::vector<std::vector<SubjectIdentifier>>& identifiers,
+                                                 const LocateScope& scope, const ConnectorOpener& open) {
+  if (plans.size() != identifiers.size()) return fail(ErrorCode::internal, "one set of identifiers per plan");
+  if (plans.empty()) return std::vector<ErasureProof>{};
+  Prover prover(map, plans, open);
+  if (auto ok = prover.reread(); !ok) return propagate(ok.error());
+  if (auto ok = prover.search_again(identifiers, scope); !ok) return propagate(ok.error());
+  return prover.finish();
+}
+
 Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
                                    const std::vector<SubjectIdentifier>& identifiers, const LocateScope& scope,
                                    const ConnectorOpener& open) {
-  ErasureProof proof;
-  proof.retained = plan.retained;
-  std::map<std::string, std::size_t> remaining;  // by collection
-  // Keys the plan covers, per collection and tenant, to tell planned rows from new ones.
-  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::set<std::string>>> planned_keys;
-
-  // 1. Every planned row, read again by its key: deleted rows must be gone, changed values
-  //    must no longer hold what they held.
-  Status reread = for_each_planned_collection(
-      map, plan, open, proof.unsearched,
-      [&](const ErasureStep& step, Connector& connector, const PlannedCollection& planned,
-          const Collection& collection) -> Status {
-        const Collection* c = &collection;
-        std::map<std::string, std::map<std::string, std::vector<const RowChange*>>> by_field;
-        for (const auto& row : planned.rows) by_field[row.key_field][row.key].push_back(&row);
-        auto& covered = planned_keys[{planned.collection, step.tenant}];
-        std::size_t left_before = remaining[planned.collection];
-        std::size_t not_reread_before = proof.not_reread;
-        for (const auto& field_rows : by_field) {
-          const std::string& key_field = field_rows.first;
-          const auto& rows = field_rows.second;
-          covered.first = key_field;
-          // A record read again that should be gone, or still holds a value it should not.
-          auto check = [&](const Record& record) -> Status {
-            if (key_field.empty()) {  // a log line that still holds an identifier
-              ++remaining[planned.collection];
-              return {};
-            }
-            auto it = rows.find(value_text(record.field(key_field)));
-            if (it == rows.end()) return {};
-            for (const RowChange* row : it->second) {
-              if (row->delete_row) {
-                ++remaining[planned.collection];
-                return {};
-              }
-              for (const auto& f : row->set) {
-                Value now = record.field(f.field);
-                if (now == f.from && f.from != f.to) {
-                  ++remaining[planned.collection];
-                  return {};
-                }
-              }
-            }
-            return {};
-          };
-          for (const auto& entry : rows) covered.second.insert(entry.first);
-          if (!connector.can_find_by(*c, key_field)) {
-            // An API that looks the record up only with other inputs too (the parent's id, a list
-            // id): asked again with them, as locate asked. The fresh locate below cannot stand in
-            // for this: it starts from identifiers the erasure may have masked, and would never
-            // reach the record. What no request reaches stays "not re-read", never clean.
-            Status again = reread_with_context(connector, *c, key_field, rows, check);
-            if (!again) {
-              if (again.error().code == ErrorCode::invalid_argument) {
-                proof.not_reread += rows.size();
-                continue;
-              }
-              if (again.error().code != ErrorCode::unavailable) return propagate(again.error());
-              proof.unsearched.push_back({step.system, step.tenant, again.error().message});
-            }
-            continue;
-          }
-          std::vector<std::string> keys;
-          for (const auto& [key, r] : rows) keys.push_back(key);
-          Status read = connector.find(*c, key_field, keys, check);
-          if (!read) {
-            if (read.error().code != ErrorCode::unavailable) return propagate(read.error());
-            proof.unsearched.push_back({step.system, step.tenant, read.error().message});
-          }
-        }
-        std::size_t left = remaining[planned.collection] - left_before;
-        std::size_t checked = planned.rows.size() - std::min(planned.rows.size(), proof.not_reread - not_reread_before);
-        proof.verified_rows += checked > left ? checked - left : 0;
-        return {};
-      });
-  if (!reread) return propagate(reread.error());
-
-  // 2. Locate again from the subject's identifiers: anything found that is neither kept by law
-  //    nor a planned row already checked above is data the erasure missed.
-  auto located = locate(
-      map, identifiers, scope,
-      [&](const FoundRecord& f) -> Status {
-        const Collection& c = f.collection;
-        if (c.erasure && c.erasure->action == ErasureAction::retain) return {};
-        // Left to the system's owner: their manual task stands in the proof until it is done.
-        if (std::any_of(plan.by_hand.begin(), plan.by_hand.end(),
-                        [&](const ByHandRecords& b) { return b.collection == c.key() && b.tenant == f.tenant; }))
-          return {};
-        auto covered = planned_keys.find({c.key(), f.tenant});
-        if (covered != planned_keys.end() && !covered->second.first.empty()) {
-          std::string key = value_text(f.record.field(covered->second.first));
-          if (covered->second.second.contains(key)) return {};
-        }
-        ++remaining[c.key()];
-        return {};
-      },
-      open);
-  if (!located) return propagate(located.error());
-  for (const auto& failure : located->failures) proof.unsearched.push_back(failure);
-  for (const auto& [collection, n] : remaining) {
-    if (n == 0) continue;
-    proof.remaining += n;
-    proof.remaining_in.push_back(collection + " (" + std::to_string(n) + ")");
-  }
-  return proof;
+  auto proofs = prove_erasures(map, {&plan}, {identifiers}, scope, open);
+  if (!proofs) return propagate(proofs.error());
+  return std::move(proofs->front());
 }
 
 std::vector<PlanSummaryLine> summarize(const DataMap& map, const ErasurePlan& plan) {

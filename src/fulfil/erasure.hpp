@@ -93,10 +93,23 @@ Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectId
                                  const LocateScope& scope, const KeyRing& keys, Instant now,
                                  const ConnectorOpener& open = open_for_reading);
 
+// Several people's erasures at once (a DROP cycle, dsar delete-batch): one search of the stores
+// for all of them (locate_batch), and for each person the plan plan_erasure() would make.
+Result<std::vector<ErasurePlan>> plan_erasures(const DataMap& map,
+                                               const std::vector<std::vector<SubjectIdentifier>>& subjects,
+                                               const LocateScope& scope, const KeyRing& keys, Instant now,
+                                               const ConnectorOpener& open = open_for_reading);
+
 // Opens the step's store for writing and applies its changes; marks the step done.
 using WritableOpener = ConnectorOpener;
 Result<std::unique_ptr<Connector>> open_for_writing(const StoreSpec& store, std::string_view tenant);
 Status execute_step(const DataMap& map, ErasureStep& step, const WritableOpener& open = open_for_writing);
+
+// Applies the steps of several plans that change one store (the same system and tenant) in one
+// apply(): a file is rewritten once for all of them, a database changes in one transaction. Each
+// step is marked done, its planned counts recorded as applied (the store counts for all).
+Status execute_steps_together(const DataMap& map, const std::vector<ErasureStep*>& steps,
+                              const WritableOpener& open = open_for_writing);
 
 // Opens each step's store and calls `visit` with its connector for every planned collection.
 // A store that cannot be opened is added to `unsearched`; a system or collection the map no
@@ -120,6 +133,12 @@ struct ErasureProof {
 Result<ErasureProof> prove_erasure(const DataMap& map, const ErasurePlan& plan,
                                    const std::vector<SubjectIdentifier>& identifiers, const LocateScope& scope,
                                    const ConnectorOpener& open = open_for_reading);
+
+// The proofs of several erasures (plans[i] for identifiers[i]), each as prove_erasure() gives
+// it, from one re-read of all their planned rows and one search for all the people.
+Result<std::vector<ErasureProof>> prove_erasures(const DataMap& map, const std::vector<const ErasurePlan*>& plans,
+                                                 const std::vector<std::vector<SubjectIdentifier>>& identifiers,
+                                                 const LocateScope& scope, const ConnectorOpener& open = open_for_reading);
 
 // The plan as JSON (for sealing into the case store) and back.
 std::string plan_to_json(const ErasurePlan& plan);

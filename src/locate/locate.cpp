@@ -287,7 +287,7 @@ class Locator {
     for (const auto& [value, who] : fresh) values.push_back(value);
     std::map<std::size_t, std::vector<std::string>> asked_by;  // what each person asked, as locate alone would
     for (std::size_t owner : owners.everyone()) asked_by[owner] = keys_of(fresh, owner);
-    bool log = search.system->store.type == "textlog";
+    bool log = search.system->store.line_format() == "textlog";
     // A text log line holding a token asked earlier was reported then: those tokens, in one matcher.
     std::map<std::string, Owners> earlier =
         log ? earlier_tokens(search, field, fresh) : std::map<std::string, Owners>{};

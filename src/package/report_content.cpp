@@ -248,7 +248,7 @@ std::vector<ReportFact> ReportContent::facts(const Collection& c) {
 std::string ReportContent::column_label(const Collection& c, const std::string& column) {
   const Field* f = c.field(column);
   if (f && !f->label.empty()) return f->label;
-  if (column == "line" && in.map.system(c.system) && in.map.system(c.system)->store.type == "textlog")
+  if (column == "line" && in.map.system(c.system) && in.map.system(c.system)->store.line_format() == "textlog")
     return text("log_entry");
   return column;
 }

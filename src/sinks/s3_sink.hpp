@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "sinks/s3_client.hpp"
 #include "sinks/sink.hpp"
 
 namespace maestro {
@@ -21,18 +22,6 @@ struct S3Location {
 
 // Parses s3://bucket/prefix/ (bucket names: 3-63 of a-z, 0-9, '.', '-').
 Result<S3Location> parse_s3_url(const std::string& url);
-
-struct S3Config {
-  std::string endpoint;  // e.g. http://127.0.0.1:4568; empty: AWS itself
-  std::string region = "us-east-1";
-  std::string access_key;
-  std::string secret_key;
-  std::string session_token;
-  std::uint64_t part_size = 8 * 1024 * 1024;  // S3's minimum is 5 MiB
-};
-
-// Reads the standard AWS environment variables; fails when no credentials are set.
-Result<S3Config> s3_config_from_environment();
 
 Result<std::unique_ptr<Sink>> open_s3_sink(const S3Location& location, S3Config config);
 

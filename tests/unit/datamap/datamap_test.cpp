@@ -204,6 +204,28 @@ TEST_F(DataMapTest, UnknownStoreTypeAndMalformedYaml) {
   EXPECT_EQ(load_data_map(dir / "absent.yaml").error().code, ErrorCode::not_found);
 }
 
+TEST_F(DataMapTest, AnObjectStoreNeedsABucketAndTheFormatOfItsObjects) {
+  auto store = [&](const std::string& settings) {
+    return load("systems:\n  - name: a\n    store: {type: s3" + settings +
+                "}\n    collections:\n      - {name: c, source: '*.gz', fields: [{name: email, identity: email}]}\n");
+  };
+  auto good = store(", bucket: acme-logs, prefix: web, format: textlog, match: exact");
+  ASSERT_TRUE(good) << good.error().message;
+  EXPECT_EQ(good->systems[0].store.settings.at("prefix"), "web/");
+  EXPECT_EQ(good->systems[0].store.line_format(), "textlog");
+  EXPECT_FALSE(good->systems[0].store.matches_by_kind());
+  EXPECT_NE(store(", format: jsonl").error().message.find("needs a 'bucket'"), std::string::npos);
+  EXPECT_NE(store(", bucket: Acme_Logs, format: jsonl").error().message.find("needs a 'bucket'"), std::string::npos);
+  EXPECT_NE(store(", bucket: acme-logs").error().message.find("a 'format' of its objects: jsonl, csv or textlog"),
+            std::string::npos);
+  EXPECT_NE(store(", bucket: acme-logs, format: jsonl, prefix: ../x").error().message.find("no '..'"),
+            std::string::npos);
+  EXPECT_NE(store(", bucket: acme-logs, format: jsonl, secret_key: abc").error().message.find("secret_key_env"),
+            std::string::npos);
+  EXPECT_NE(store(", bucket: acme-logs, format: csv, match: exact").error().message.find("belongs to a textlog"),
+            std::string::npos);
+}
+
 TEST_F(DataMapTest, CategoriesAreCheckedAgainstTheFideslangTaxonomy) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   auto taxonomy = Taxonomy::load(datasets / "fides/fideslang_data_categories.yml");

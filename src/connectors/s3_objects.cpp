@@ -1,0 +1,195 @@
+#include "connectors/s3_objects.hpp"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "common/fault.hpp"
+#include "connectors/file_connectors.hpp"
+#include "sinks/s3_client.hpp"
+
+namespace maestro {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view k_staging_suffix = ".maestro-new";
+
+// A folder of this process's own, removed with everything in it when the shelf closes.
+class PrivateFolder {
+ public:
+  PrivateFolder() {
+    std::string pattern = (fs::temp_directory_path() / "maestro-objects-XXXXXX").string();
+    if (::mkdtemp(pattern.data())) m_path = pattern;
+  }
+  ~PrivateFolder() {
+    std::error_code ec;
+    if (!m_path.empty()) fs::remove_all(m_path, ec);
+  }
+  PrivateFolder(const PrivateFolder&) = delete;
+  PrivateFolder& operator=(const PrivateFolder&) = delete;
+  const fs::path& path() const { return m_path; }
+
+ private:
+  fs::path m_path;
+};
+
+// A bucket that refuses the keys, or is not there, cannot be searched: to locate that is the
+// same as a service that does not answer (the store is reported, the others are searched).
+Unexpected<Error> not_searchable(const Error& error) {
+  return fail(ErrorCode::unavailable, error.message);
+}
+
+// The literal start of a glob: what ListObjectsV2 can filter by before fnmatch decides.
+std::string literal_prefix(const std::string& glob) {
+  return glob.substr(0, glob.find_first_of("*?[\\"));
+}
+
+class ObjectShelf final : public FileShelf {
+ public:
+  ObjectShelf(S3Config config, const StoreSpec& store, std::size_t threads)
+      : m_client(std::move(config), store.settings.at("bucket")),
+        m_prefix(store.settings.count("prefix") ? store.settings.at("prefix") : ""),
+        m_threads(threads) {}
+
+  Status ready() const {
+    if (m_folder.path().empty()) return fail(ErrorCode::unavailable, "cannot make a temporary folder for downloads");
+    return {};
+  }
+
+  Result<std::vector<Item>> items(const Collection& collection) override {
+    std::string pattern = m_prefix + collection.source;
+    auto objects = m_client.list(literal_prefix(pattern));
+    if (!objects) return not_searchable(objects.error());
+    std::vector<Item> out;
+    for (const auto& object : *objects) {
+      if (object.key.ends_with(k_staging_suffix)) {  // an erasure's unfinished rewrite
+        m_leftovers.insert(object.key);
+        continue;
+      }
+      if (::fnmatch(pattern.c_str(), object.key.c_str(), FNM_PATHNAME) != 0) continue;
+      out.push_back({.name = object.key.substr(m_prefix.size()), .size = object.size, .key = object.key,
+                     .etag = object.etag});
+    }
+    return out;
+  }
+
+  Status read(const Item& item, const std::function<Status(const fs::path&)>& use) override {
+    fs::path local = download_path();
+    Status got = m_client.download({item.key, item.size, item.etag}, local, m_threads);
+    Status used = got ? use(local) : Status(not_searchable(got.error()));
+    std::error_code ec;
+    fs::remove(local, ec);
+    return used;
+  }
+
+  Result<RewriteCounts> rewrite(const Item& item, const LineTransform& transform) override {
+    // Another process may replace the object while this one rewrites it (a second worker's
+    // erasure): the original is replaced only if it is still the version that was read, and
+    // otherwise read again.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      auto current = m_client.head(item.key);
+      if (!current) return propagate(current.error());
+      fs::path local = download_path();
+      auto counts = rewrite_copy(*current, local, transform);
+      std::error_code ec;
+      fs::remove(local, ec);
+      if (!counts) return propagate(counts.error());
+      if (counts->has_value()) return **counts;
+    }
+    return fail(ErrorCode::unavailable, "s3://" + m_client.bucket() + "/" + item.key +
+                                            " kept changing while it was rewritten: try again later");
+  }
+
+ private:
+  // Downloads, rewrites and puts back one version of the object. nullopt: the object changed
+  // meanwhile and nothing was replaced.
+  Result<std::optional<RewriteCounts>> rewrite_copy(const S3Object& object, const fs::path& local,
+                                                    const LineTransform& transform) {
+    if (auto got = m_client.download(object, local, m_threads); !got) return propagate(got.error());
+    auto counts = rewrite_lines(local, transform);
+    if (!counts) return propagate(counts.error());
+    std::string staging = object.key + std::string(k_staging_suffix);
+    if (counts->dropped + counts->changed == 0) {
+      // A run that died after replacing the object left its staging copy: removed now.
+      if (m_leftovers.contains(staging)) {
+        if (auto removed = m_client.remove(staging); !removed) return propagate(removed.error());
+        m_leftovers.erase(staging);
+      }
+      return std::optional<RewriteCounts>(*counts);
+    }
+    if (auto put = m_client.upload(local, staging); !put) return propagate(put.error());
+    crash_point();  // the new object is written but has not replaced the old one
+    auto now = m_client.head(object.key);
+    if (!now) return propagate(now.error());
+    if (now->etag != object.etag) {
+      (void)m_client.remove(staging);
+      return std::optional<RewriteCounts>();
+    }
+    if (auto copied = m_client.copy(staging, object.key); !copied) return propagate(copied.error());
+    crash_point();  // replaced; the staging object is left over until the next rewrite
+    if (auto removed = m_client.remove(staging); !removed) return propagate(removed.error());
+    m_leftovers.erase(staging);
+    return std::optional<RewriteCounts>(*counts);
+  }
+
+  fs::path download_path() { return m_folder.path() / ("object-" + std::to_string(++m_downloads)); }
+
+  S3Client m_client;
+  std::string m_prefix;
+  std::size_t m_threads;
+  PrivateFolder m_folder;
+  std::size_t m_downloads = 0;
+  std::set<std::string> m_leftovers;  // staging keys seen by items()
+};
+
+// The S3 settings: the standard AWS environment, which the store's own settings override.
+Result<S3Config> store_s3_config(const StoreSpec& store) {
+  auto setting = [&](const char* name) -> std::string {
+    auto it = store.settings.find(name);
+    return it == store.settings.end() ? "" : it->second;
+  };
+  auto config = s3_config_from_environment();
+  if (!config) {
+    // Named variables may hold the keys instead of AWS's own.
+    if (setting("access_key_env").empty()) return propagate(config.error());
+    config = S3Config{};
+  }
+  if (auto name = setting("access_key_env"); !name.empty()) {
+    const char* key = std::getenv(name.c_str());
+    const char* secret = std::getenv(setting("secret_key_env").c_str());
+    if (!key || !secret || !*key || !*secret) {
+      return precondition("the s3 store's access_key_env and secret_key_env must name set environment variables");
+    }
+    config->access_key = key;
+    config->secret_key = secret;
+  }
+  if (auto endpoint = setting("endpoint"); !endpoint.empty()) {
+    while (endpoint.ends_with('/')) endpoint.pop_back();
+    config->endpoint = endpoint;
+  }
+  if (auto region = setting("region"); !region.empty()) config->region = region;
+  return config;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> open_s3_connector(const StoreSpec& store, AccessMode mode) {
+  if (!store.settings.count("bucket")) return invalid("an s3 store needs a 'bucket'");
+  auto config = store_s3_config(store);
+  if (!config) return propagate(config.error());
+  std::size_t downloads = 4;
+  if (auto it = store.settings.find("download_threads"); it != store.settings.end()) {
+    downloads = std::strtoul(it->second.c_str(), nullptr, 10);
+    if (downloads < 1 || downloads > 64) return invalid("an s3 store's download_threads is 1 to 64");
+  }
+  auto shelf = std::make_unique<ObjectShelf>(*config, store, downloads);
+  if (auto ok = shelf->ready(); !ok) return propagate(ok.error());
+  auto format = store.settings.find("format");
+  return open_line_connector(format == store.settings.end() ? "" : format->second, store, mode, std::move(shelf));
+}
+
+}  // namespace maestro
