@@ -121,6 +121,7 @@ class DropMatcher {
     for (const auto& group : consumers()) {
       if (auto ok = decide(group); !ok) return propagate(ok.error());
     }
+    if (auto ok = erase_pending(); !ok) return propagate(ok.error());
     if (auto ok = m_desk.save_drop_items(m_not_found); !ok) return propagate(ok.error());
     for (const auto& item : m_items) ++m_out.items_by_state[item.state];
     if (m_preview) return std::move(m_out);
@@ -435,13 +436,21 @@ class DropMatcher {
     return m_desk.save_drop_items(saved);
   }
 
-  // Erases the consumer's data under their case, answers each of their items from the proof, and
-  // closes the case once the proof is clean (DROP verified the consumer; nobody else acts on it).
+  // A consumer whose data is to be erased under their case: erased with all the others of the
+  // cycle at the end (erase_pending), so that each store is changed once for all of them.
+  struct PendingErasure {
+    std::vector<DropItem*> items;
+    ErasureRequest request;
+  };
+
+  // Queues the consumer's erasure, unless a legal hold keeps all their data (exempt).
   Status erase(const std::vector<DropItem*>& items, std::vector<std::string> subjects) {
     const std::string number = items.front()->case_number;
-    std::string where = "work item(s)";
-    for (const DropItem* item : items) where += " " + item->id;
-    where += " (case " + number + "): ";
+    for (auto& pending : m_pending) {
+      if (pending.request.case_number != number) continue;  // another item of a case already queued
+      pending.items.insert(pending.items.end(), items.begin(), items.end());
+      return {};
+    }
     auto view = m_desk.find(number);
     if (!view) return propagate(view.error());
     if (subjects.empty())
@@ -463,26 +472,57 @@ class DropMatcher {
     if (view->c.state == CaseState::verified) {
       if (auto started = m_desk.start(number); !started) return propagate(started.error());
     }
-    ErasureRequest request;
-    request.subjects = subjects;
-    request.case_number = number;
-    request.jurisdiction = "ccpa";
-    auto erased = erase_subject(m_desk, m_map, request);
-    if (!erased) {
-      m_out.problems.push_back(where + erased.error().message);
-      return settle(items, "");  // stays matched: the next match completes it
+    PendingErasure pending{items, {}};
+    pending.request.subjects = subjects;
+    pending.request.case_number = number;
+    pending.request.jurisdiction = "ccpa";
+    m_pending.push_back(std::move(pending));
+    return {};
+  }
+
+  // Erases every queued consumer's data together, answers each of their items from their own
+  // proof, and closes each case once its proof is clean (DROP verified the consumer; nobody else
+  // acts on it).
+  Status erase_pending() {
+    if (m_pending.empty()) return {};
+    std::vector<ErasureRequest> requests;
+    for (const auto& pending : m_pending) requests.push_back(pending.request);
+    auto erased = erase_cases(m_desk, m_map, requests);
+    if (!erased) return propagate(erased.error());
+    std::map<std::string, const ErasureOutcome*> by_case;
+    for (const auto& outcome : erased->cases) by_case[outcome.case_number] = &outcome;
+    std::map<std::string, std::string> refused(erased->refused.begin(), erased->refused.end());
+    for (auto& pending : m_pending) {
+      const std::string& number = *pending.request.case_number;
+      std::string where = "work item(s)";
+      for (const DropItem* item : pending.items) where += " " + item->id;
+      where += " (case " + number + "): ";
+      auto done = by_case.find(number);
+      if (done == by_case.end()) {
+        m_out.problems.push_back(where + (refused.contains(number) ? refused[number] : "not erased"));
+        if (auto ok = settle(pending.items, ""); !ok) return ok;  // stays matched: the next match completes it
+        continue;
+      }
+      if (auto ok = answer(pending.items, where, *done->second); !ok) return ok;
     }
-    for (const auto& failed : erased->failed_steps)
+    m_pending.clear();
+    return {};
+  }
+
+  // The consumer's items answered from their erasure's outcome.
+  Status answer(const std::vector<DropItem*>& items, const std::string& where, const ErasureOutcome& erased) {
+    const std::string& number = erased.case_number;
+    for (const auto& failed : erased.failed_steps)
       m_out.problems.push_back(where + failed.system + " could not be changed: " + failed.message);
-    if (erased->proof && !erased->proof->clean())
+    if (erased.proof && !erased.proof->clean())
       m_out.problems.push_back(where + "the erasure's proof is not clean yet (" +
-                               std::to_string(erased->proof->manual_pending.size()) + " manual task(s), " +
-                               std::to_string(erased->proof->remaining) + " record(s) remaining)");
-    if (!erased->proof || !erased->proof->clean()) return settle(items, "");
+                               std::to_string(erased.proof->manual_pending.size()) + " manual task(s), " +
+                               std::to_string(erased.proof->remaining) + " record(s) remaining)");
+    if (!erased.proof || !erased.proof->clean()) return settle(items, "");
     std::size_t changed = 0;
-    for (const auto& step : erased->plan.steps) changed += step.applied.rows_deleted + step.applied.rows_changed;
+    for (const auto& step : erased.plan.steps) changed += step.applied.rows_deleted + step.applied.rows_changed;
     // Exempt only when the law keeps everything that was found; found and already gone is deleted.
-    std::string state = changed == 0 && !erased->proof->retained.empty() ? "exempt" : "erased";
+    std::string state = changed == 0 && !erased.proof->retained.empty() ? "exempt" : "erased";
     if (auto closed = m_desk.fulfil(number); !closed)
       m_out.problems.push_back(where + "the case could not be closed: " + closed.error().message);
     return settle(items, state);
@@ -544,6 +584,7 @@ class DropMatcher {
   DropDigest m_digest{};
   bool m_preview = false;
   std::vector<DropItem> m_not_found;
+  std::vector<PendingErasure> m_pending;
   std::map<std::size_t, std::vector<Hit>> m_hits;                      // item -> records holding it
   std::map<std::string, std::vector<std::string>> m_lists_of_kind;
   DropMatchOutcome m_out;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "common/fault.hpp"
 #include "desk/case_resolution.hpp"
@@ -117,53 +118,50 @@ class Eraser {
   }
 
   Result<ErasureOutcome> erase(const ErasureRequest& r, const std::vector<SubjectIdentifier>& given) {
-    ErasureOutcome out;
-    // Holds are checked before a case is opened or anything is planned.
-    auto known = identifiers_for_request(r, given);
-    if (!known) return propagate(known.error());
-    if (auto refused = refuse_if_held(*known); !refused) return propagate(refused.error());
-
-    CaseResolution resolution{r.subjects,     r.case_number,    r.tenants, r.jurisdiction,
-                              "erasure",      r.override_reason, k_erasure_serves};
-    auto resolved = resolve_working_case(m_desk, resolution, given);
-    if (!resolved) return propagate(resolved.error());
-    const CaseView& view = resolved->view;
-    out.case_number = view.c.number;
-    out.ad_hoc_case = resolved->ad_hoc;
-    if (!requests_erasure(view.c)) {
-      return precondition("case " + view.c.number + " does not request erasure (rights: " + join_rights(view.c.rights) +
-                          "); log the erasure request as its own case");
+    auto work = open_work(r, given);
+    if (!work) return propagate(work.error());
+    Work& w = *work;
+    if (!w.record) {
+      auto planned = plan_erasure(m_map, w.ids, scope(r, &w.view), m_desk.keys(), m_desk.clock().now());
+      if (!planned) return propagate(planned.error());
+      auto record = record_plan(w, std::move(*planned));
+      if (!record) return propagate(record.error());
     }
-    auto ids = identifiers_for(&view, given);
-    if (!ids) return propagate(ids.error());
-    if (auto refused = refuse_if_held(*ids, view.c.number); !refused) return propagate(refused.error());
-
-    auto job = load_or_plan(view, r, *ids, out);
-    if (!job) return propagate(job.error());
-    ErasureJobRecord record = std::move(*job);
-
-    for (auto& step : out.plan.steps) {
+    for (auto& step : w.out.plan.steps) {
       if (step.done) continue;
       crash_point();
       if (auto ok = execute_step(m_map, step); !ok) {
-        out.failed_steps.push_back({step.system, step.tenant, ok.error().message});
+        w.out.failed_steps.push_back({step.system, step.tenant, ok.error().message});
         continue;
       }
-      crash_point();
-      std::string action = step.rows_to_delete() > 0 ? "delete" : "anonymize";
-      if (auto ok =
-              m_desk.record_erasure_progress(record, plan_to_json(out.plan), ledger_for(m_desk, out.case_number, step),
-                                             action, "ok", step_details(step).dump());
-          !ok) {
-        return propagate(ok.error());
+      if (auto ok = record_step(w, step); !ok) return propagate(ok.error());
+    }
+    if (!w.out.failed_steps.empty()) {
+      w.out.summary = summarize(m_map, w.out.plan);
+      return std::move(w.out);
+    }
+    auto proof = prove_erasure(m_map, w.out.plan, w.ids, scope(r, &w.view));
+    if (!proof) return propagate(proof.error());
+    return conclude(w, std::move(*proof));
+  }
+
+  // Several cases' erasures, the stores searched, changed and searched again once for all.
+  Result<BatchErasureOutcome> erase_together(const std::vector<ErasureRequest>& requests) {
+    BatchErasureOutcome outcome;
+    std::vector<Work> works;
+    for (const auto& r : requests) {
+      auto given = parse_subjects(r.subjects);
+      auto work = given ? open_work(r, *given) : Result<Work>(propagate(given.error()));
+      if (!work) {
+        outcome.refused.push_back({r.case_number.value_or(""), work.error().message});
+        continue;
       }
-      crash_point();
+      works.push_back(std::move(*work));
     }
-    if (!out.failed_steps.empty()) {
-      out.summary = summarize(m_map, out.plan);
-      return out;
-    }
-    return prove(view, r, *ids, std::move(record), std::move(out));
+    if (auto ok = plan_together(works, outcome); !ok) return propagate(ok.error());
+    if (auto ok = execute_together(works); !ok) return propagate(ok.error());
+    if (auto ok = prove_together(works, outcome); !ok) return propagate(ok.error());
+    return outcome;
   }
 
  private:
@@ -204,55 +202,178 @@ class Eraser {
                         "and tell the requester what is kept and why");
   }
 
-  // Resumes the case's unfinished erasure, or plans a new one and stores it before any change.
-  Result<ErasureJobRecord> load_or_plan(const CaseView& view, const ErasureRequest& r,
-                                        const std::vector<SubjectIdentifier>& ids, ErasureOutcome& out) {
-    auto existing = m_desk.erasure_job(view.c.number);
+  // One case's erasure on its way: the case, the person's identifiers, the outcome so far, and
+  // its job record once its plan is stored.
+  struct Work {
+    ErasureRequest request;
+    CaseView view;
+    std::vector<SubjectIdentifier> ids;
+    ErasureOutcome out;
+    std::optional<ErasureJobRecord> record;
+  };
+
+  // Finds or opens the working case and checks it may be erased; resumes its unfinished plan.
+  Result<Work> open_work(const ErasureRequest& r, const std::vector<SubjectIdentifier>& given) {
+    // Holds are checked before a case is opened or anything is planned.
+    auto known = identifiers_for_request(r, given);
+    if (!known) return propagate(known.error());
+    if (auto refused = refuse_if_held(*known); !refused) return propagate(refused.error());
+
+    CaseResolution resolution{r.subjects,     r.case_number,    r.tenants, r.jurisdiction,
+                              "erasure",      r.override_reason, k_erasure_serves};
+    auto resolved = resolve_working_case(m_desk, resolution, given);
+    if (!resolved) return propagate(resolved.error());
+    Work w{r, std::move(resolved->view), {}, {}, std::nullopt};
+    w.out.case_number = w.view.c.number;
+    w.out.ad_hoc_case = resolved->ad_hoc;
+    if (!requests_erasure(w.view.c)) {
+      return precondition("case " + w.view.c.number + " does not request erasure (rights: " +
+                          join_rights(w.view.c.rights) + "); log the erasure request as its own case");
+    }
+    auto ids = identifiers_for(&w.view, given);
+    if (!ids) return propagate(ids.error());
+    w.ids = std::move(*ids);
+    if (auto refused = refuse_if_held(w.ids, w.view.c.number); !refused) return propagate(refused.error());
+    auto existing = m_desk.erasure_job(w.view.c.number);
     if (!existing) return propagate(existing.error());
     if (*existing && (*existing)->first.state == k_running) {
       auto plan = plan_from_json((*existing)->second);
       if (!plan) return propagate(plan.error());
-      out.plan = std::move(*plan);
-      out.resumed = true;
-      return (*existing)->first;
+      w.out.plan = std::move(*plan);
+      w.out.resumed = true;
+      w.record = (*existing)->first;
     }
-    auto plan = plan_erasure(m_map, ids, scope(r, &view), m_desk.keys(), m_desk.clock().now());
-    if (!plan) return propagate(plan.error());
-    out.plan = std::move(*plan);
-    if (!out.plan.unsearched.empty()) {
+    return w;
+  }
+
+  // Stores a new plan before anything changes; a plan with a store unsearched is refused.
+  Status record_plan(Work& w, ErasurePlan plan) {
+    w.out.plan = std::move(plan);
+    if (!w.out.plan.unsearched.empty()) {
       // Erasing part of a person's data and calling it done would be worse than waiting.
       std::string names;
-      for (const auto& f : out.plan.unsearched) names += (names.empty() ? "" : "; ") + f.system + " (" + f.message + ")";
+      for (const auto& f : w.out.plan.unsearched)
+        names += (names.empty() ? "" : "; ") + f.system + " (" + f.message + ")";
       return fail(ErrorCode::unavailable, "cannot plan the erasure: store(s) " + names +
                                               " could not be searched; nothing was changed. Try again when they are "
                                               "reachable");
     }
-    ErasureJobRecord record{view.c.number, m_desk.clock().now(), k_running, ""};
-    json details{{"subjects", subjects_json(m_desk, ids)},
-                 {"records_found", out.plan.records_found},
-                 {"steps", out.plan.steps.size()},
-                 {"rows_to_delete", total(out.plan, &ErasureStep::rows_to_delete)},
-                 {"rows_to_change", total(out.plan, &ErasureStep::rows_to_change)},
-                 {"retained", retained_json(out.plan.retained)}};
-    if (auto ok =
-            m_desk.record_erasure_progress(record, plan_to_json(out.plan), {}, "delete-plan", "ok", details.dump());
+    ErasureJobRecord record{w.view.c.number, m_desk.clock().now(), k_running, ""};
+    const ErasurePlan& p = w.out.plan;
+    json details{{"subjects", subjects_json(m_desk, w.ids)},
+                 {"records_found", p.records_found},
+                 {"steps", p.steps.size()},
+                 {"rows_to_delete", total(p, &ErasureStep::rows_to_delete)},
+                 {"rows_to_change", total(p, &ErasureStep::rows_to_change)},
+                 {"retained", retained_json(p.retained)}};
+    if (auto ok = m_desk.record_erasure_progress(record, plan_to_json(p), {}, "delete-plan", "ok", details.dump());
         !ok) {
-      return propagate(ok.error());
+      return ok;
     }
-    return record;
+    w.record = record;
+    return {};
   }
 
-  Result<ErasureOutcome> prove(const CaseView& view, const ErasureRequest& r, const std::vector<SubjectIdentifier>& ids,
-                               ErasureJobRecord record, ErasureOutcome out) {
-    auto proof = prove_erasure(m_map, out.plan, ids, scope(r, &view));
-    if (!proof) return propagate(proof.error());
-    out.proof = std::move(*proof);
+  // A step that ran: recorded done, with its ledger entries and audit event.
+  Status record_step(Work& w, const ErasureStep& step) {
+    crash_point();
+    std::string action = step.rows_to_delete() > 0 ? "delete" : "anonymize";
+    if (auto ok = m_desk.record_erasure_progress(*w.record, plan_to_json(w.out.plan),
+                                                 ledger_for(m_desk, w.out.case_number, step), action, "ok",
+                                                 step_details(step).dump());
+        !ok) {
+      return ok;
+    }
+    crash_point();
+    return {};
+  }
+
+  // Plans the cases that have no plan yet together, those of the same tenant scope in one search.
+  Status plan_together(std::vector<Work>& works, BatchErasureOutcome& outcome) {
+    std::map<std::vector<std::string>, std::vector<std::size_t>> by_scope;
+    for (std::size_t i = 0; i < works.size(); ++i)
+      if (!works[i].record) by_scope[scope(works[i].request, &works[i].view).tenants].push_back(i);
+    std::set<std::size_t> refused;
+    for (const auto& [tenants, members] : by_scope) {
+      std::vector<std::vector<SubjectIdentifier>> people;
+      for (std::size_t i : members) people.push_back(works[i].ids);
+      auto plans = plan_erasures(m_map, people, LocateScope{tenants}, m_desk.keys(), m_desk.clock().now());
+      if (!plans) return propagate(plans.error());
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        Work& w = works[members[k]];
+        if (auto ok = record_plan(w, std::move((*plans)[k])); !ok) {
+          if (ok.error().code != ErrorCode::unavailable) return ok;
+          outcome.refused.push_back({w.out.case_number, ok.error().message});
+          refused.insert(members[k]);
+        }
+      }
+    }
+    std::vector<Work> kept;
+    for (std::size_t i = 0; i < works.size(); ++i)
+      if (!refused.contains(i)) kept.push_back(std::move(works[i]));
+    works = std::move(kept);
+    return {};
+  }
+
+  // Each store is changed once for every case's step there; each case records its own step.
+  Status execute_together(std::vector<Work>& works) {
+    std::map<std::pair<std::string, std::string>, std::vector<std::pair<Work*, ErasureStep*>>> by_store;
+    for (auto& w : works)
+      for (auto& step : w.out.plan.steps)
+        if (!step.done) by_store[{step.system, step.tenant}].push_back({&w, &step});
+    for (auto& [store, members] : by_store) {
+      std::vector<ErasureStep*> steps;
+      for (auto& [w, step] : members) steps.push_back(step);
+      crash_point();
+      if (auto ok = execute_steps_together(m_map, steps); !ok) {
+        for (auto& [w, step] : members) w->out.failed_steps.push_back({store.first, store.second, ok.error().message});
+        continue;
+      }
+      for (auto& [w, step] : members)
+        if (auto ok = record_step(*w, *step); !ok) return ok;
+    }
+    return {};
+  }
+
+  // The cases whose every step is done are proven together, per tenant scope.
+  Status prove_together(std::vector<Work>& works, BatchErasureOutcome& outcome) {
+    std::map<std::vector<std::string>, std::vector<Work*>> by_scope;
+    for (auto& w : works) {
+      if (!w.out.failed_steps.empty()) {
+        w.out.summary = summarize(m_map, w.out.plan);
+        outcome.cases.push_back(std::move(w.out));
+        continue;
+      }
+      by_scope[scope(w.request, &w.view).tenants].push_back(&w);
+    }
+    for (const auto& [tenants, members] : by_scope) {
+      std::vector<const ErasurePlan*> plans;
+      std::vector<std::vector<SubjectIdentifier>> people;
+      for (Work* w : members) {
+        plans.push_back(&w->out.plan);
+        people.push_back(w->ids);
+      }
+      auto proofs = prove_erasures(m_map, plans, people, LocateScope{tenants});
+      if (!proofs) return propagate(proofs.error());
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        auto done = conclude(*members[k], std::move((*proofs)[k]));
+        if (!done) return propagate(done.error());
+        outcome.cases.push_back(std::move(*done));
+      }
+    }
+    return {};
+  }
+
+  // Records the proof: manual systems join it, the plan loses its personal data, the job ends.
+  Result<ErasureOutcome> conclude(Work& w, ErasureProof proof) {
+    ErasureOutcome& out = w.out;
+    out.proof = std::move(proof);
     // Systems without a connector are part of the proof once their owners confirm by hand.
     std::set<std::string> by_hand;  // APIs that cannot erase some of the records: their owners can
     for (const auto& b : out.plan.by_hand) {
       if (const Collection* c = m_map.collection(b.collection)) by_hand.insert(c->system);
     }
-    auto manual = m_desk.manual_tasks_for(view, m_map, "erase", by_hand);
+    auto manual = m_desk.manual_tasks_for(w.view, m_map, "erase", by_hand);
     if (!manual) return propagate(manual.error());
     out.manual = std::move(*manual);
     for (const auto& t : out.manual.tasks) {
@@ -261,6 +382,7 @@ class Eraser {
     out.summary = summarize(m_map, out.plan);
     // Once proven, the plan's keys and values are personal data with no further use.
     out.plan = strip_personal_data(out.plan);
+    ErasureJobRecord record = *w.record;
     record.state = k_complete;
     std::size_t rows_deleted = 0, rows_changed = 0;
     for (const auto& s : out.plan.steps) {
@@ -281,7 +403,7 @@ class Eraser {
         !ok) {
       return propagate(ok.error());
     }
-    return out;
+    return std::move(out);
   }
 
   Desk& m_desk;
@@ -296,6 +418,29 @@ Result<ErasureOutcome> erase_subject(Desk& desk, const DataMap& map, const Erasu
   if (given->empty() && !r.case_number) return invalid("give --subject KIND:VALUE or --case ID");
   Eraser eraser(desk, map);
   return r.preview ? eraser.preview(r, *given) : eraser.erase(r, *given);
+}
+
+Result<std::vector<std::string>> cases_waiting_for_erasure(Desk& desk) {
+  auto open = desk.list(CaseQuery{});
+  if (!open) return propagate(open.error());
+  std::vector<std::string> waiting;
+  for (const auto& v : *open) {
+    if (!requests_erasure(v.c) || v.c.personal_data_purged_at) continue;
+    if (v.c.state != CaseState::verified && v.c.state != CaseState::in_progress) continue;
+    auto job = desk.erasure_job(v.c.number);
+    if (!job) return propagate(job.error());
+    if (*job && (*job)->first.state == k_complete) continue;
+    waiting.push_back(v.c.number);
+  }
+  return waiting;
+}
+
+Result<BatchErasureOutcome> erase_cases(Desk& desk, const DataMap& map, const std::vector<ErasureRequest>& requests) {
+  for (const auto& r : requests) {
+    if (r.preview) return invalid("a batch of erasures cannot be a preview: preview each case with dsar delete");
+  }
+  Eraser eraser(desk, map);
+  return eraser.erase_together(requests);
 }
 
 Result<ReplayOutcome> replay_erasures(Desk& desk, const DataMap& map, Instant since, bool preview) {

@@ -48,6 +48,22 @@ struct ErasureOutcome {
 
 Result<ErasureOutcome> erase_subject(Desk& desk, const DataMap& map, const ErasureRequest& request);
 
+// Several cases' erasures together (dsar delete-batch, a DROP cycle). Each case gets the plan,
+// audit events, ledger entries and proof that `dsar delete --case` would give it, and resumes
+// the same way after a crash; but the stores are searched once for all the cases (per tenant
+// scope), each store is changed once for all of them (a file rewritten once, a database in one
+// transaction), and the proofs come from one re-read and one search. A case that cannot be
+// erased (not verified, held, a store not searched) is refused alone; the others go on.
+struct BatchErasureOutcome {
+  std::vector<ErasureOutcome> cases;                         // erased, or with steps to re-run
+  std::vector<std::pair<std::string, std::string>> refused;  // case, why nothing was changed for it
+};
+Result<BatchErasureOutcome> erase_cases(Desk& desk, const DataMap& map, const std::vector<ErasureRequest>& requests);
+
+// The open, verified cases that request erasure and whose erasure is not proven yet (never run,
+// or interrupted).
+Result<std::vector<std::string>> cases_waiting_for_erasure(Desk& desk);
+
 struct ReplayOutcome {
   std::size_t ledger_entries = 0;
   std::size_t rows_deleted = 0;
