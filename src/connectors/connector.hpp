@@ -82,11 +82,16 @@ struct ApplyCounts {
   std::size_t rows_changed = 0;
 };
 
-// Runs `apply_row` (which returns the rows it touched) over every row change in order and
-// counts deletions and changes; stops at the first failure. The database connectors wrap it in
-// their transaction.
-using RowApplier = std::function<Result<std::size_t>(const Collection&, const RowChange&)>;
-Result<ApplyCounts> apply_each_row(const std::vector<CollectionChanges>& changes, const RowApplier& apply_row);
+// Groups each collection's row changes that one statement can make together (the same key
+// field and the same change: a delete, or the same new values for the same fields, as a batch
+// of erasures with `null` or `redact` has) and calls `apply_keys` with each group's first change
+// and up to `chunk` keys at a time; it returns the rows it touched. Collections stay in the order
+// given (children before parents); deletions and changes are counted; the first failure stops.
+// The database connectors wrap it in their transaction.
+using KeysApplier =
+    std::function<Result<std::size_t>(const Collection&, const RowChange& change, const std::vector<std::string>& keys)>;
+Result<ApplyCounts> apply_in_chunks(const std::vector<CollectionChanges>& changes, const KeysApplier& apply_keys,
+                                    std::size_t chunk = 500);
 
 enum class AccessMode { read_only, read_write };
 

@@ -78,10 +78,14 @@ bool is_gzip(const fs::path& file) {
 class DurableWriter {
  public:
   DurableWriter(const fs::path& path, bool gzip) : m_path(path) {
-    if (gzip)
+    if (gzip) {
       m_gz = gzopen(path.c_str(), "wb");
-    else
+      if (m_gz) gzbuffer(m_gz, 1 << 20);
+    } else {
       m_plain = std::fopen(path.c_str(), "wb");
+      // A 500 MB log in 4 KiB writes is 128,000 system calls; in 1 MiB, 500.
+      if (m_plain) std::setvbuf(m_plain, nullptr, _IOFBF, 1 << 20);
+    }
   }
   ~DurableWriter() {
     if (m_gz) gzclose(m_gz);

@@ -54,7 +54,9 @@ class MysqlConnector final : public Connector {
     if (mysql_query(m_conn, "START TRANSACTION") != 0)
       return propagate(error("cannot start a transaction", nullptr).error());
     auto counts =
-        apply_each_row(changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+        apply_in_chunks(changes, [this](const Collection& c, const RowChange& change, const std::vector<std::string>& keys) {
+          return apply_rows(c, change, keys);
+        });
     if (!counts) {
       mysql_query(m_conn, "ROLLBACK");
       return counts;
@@ -97,7 +99,8 @@ class MysqlConnector final : public Connector {
     return static_cast<std::size_t>(mysql_stmt_affected_rows(stmt));
   }
 
-  Result<std::size_t> apply_row(const Collection& collection, const RowChange& row) {
+  // DELETE or UPDATE the rows found by `keys` with `row`'s change; returns the rows touched.
+  Result<std::size_t> apply_rows(const Collection& collection, const RowChange& row, const std::vector<std::string>& keys) {
     std::vector<std::optional<std::string>> params;
     auto json_column = [&](const std::string& field) -> std::optional<std::size_t> {
       auto dot = field.find('.');
@@ -126,12 +129,14 @@ class MysqlConnector final : public Connector {
       }
     }
     if (auto dot = json_column(row.key_field)) {
-      sql += " WHERE JSON_UNQUOTE(JSON_EXTRACT(" + quote_identifier(row.key_field.substr(0, *dot)) + ", ?)) = ?";
+      sql += " WHERE JSON_UNQUOTE(JSON_EXTRACT(" + quote_identifier(row.key_field.substr(0, *dot)) + ", ?)) IN (";
       params.push_back("$." + row.key_field.substr(*dot + 1));
     } else {
-      sql += " WHERE CAST(" + quote_identifier(row.key_field) + " AS CHAR) = ?";
+      sql += " WHERE CAST(" + quote_identifier(row.key_field) + " AS CHAR) IN (";
     }
-    params.push_back(row.key);
+    for (std::size_t i = 0; i < keys.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+    params.insert(params.end(), keys.begin(), keys.end());
     return execute(sql, std::move(params), collection);
   }
 

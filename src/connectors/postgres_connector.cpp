@@ -49,7 +49,9 @@ class PostgresConnector final : public Connector {
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
     if (auto ok = command("BEGIN", {}); !ok) return propagate(ok.error());
     auto counts =
-        apply_each_row(changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+        apply_in_chunks(changes, [this](const Collection& c, const RowChange& change, const std::vector<std::string>& keys) {
+          return apply_rows(c, change, keys);
+        });
     if (!counts) {
       command("ROLLBACK", {});
       return counts;
@@ -94,7 +96,8 @@ class PostgresConnector final : public Connector {
     return value_text(v);
   }
 
-  Result<std::size_t> apply_row(const Collection& collection, const RowChange& row) {
+  // DELETE or UPDATE the rows found by `keys` with `row`'s change; returns the rows touched.
+  Result<std::size_t> apply_rows(const Collection& collection, const RowChange& row, const std::vector<std::string>& keys) {
     std::vector<std::optional<std::string>> params;
     auto placeholder = [&](std::optional<std::string> value) {
       params.push_back(std::move(value));
@@ -126,10 +129,12 @@ class PostgresConnector final : public Connector {
     if (dot != std::string::npos && collection.field(row.key_field.substr(0, dot))) {
       std::string path = placeholder(postgres_array_literal(json_path(row.key_field, dot)));
       sql += " WHERE jsonb_extract_path_text(" + quote_identifier(row.key_field.substr(0, dot)) + "::jsonb, VARIADIC " +
-             path + "::text[]) = " + placeholder(row.key);
+             path + "::text[]) IN (";
     } else {
-      sql += " WHERE " + quote_identifier(row.key_field) + "::text = " + placeholder(row.key);
+      sql += " WHERE " + quote_identifier(row.key_field) + "::text IN (";
     }
+    for (std::size_t i = 0; i < keys.size(); ++i) sql += (i ? ", " : "") + placeholder(keys[i]);
+    sql += ")";
     return command(sql, params);
   }
 

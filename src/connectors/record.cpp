@@ -1,6 +1,8 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "connectors/connector.hpp"
@@ -85,13 +87,40 @@ Status Connector::find_together(const Collection& collection, const std::vector<
   });
 }
 
-Result<ApplyCounts> apply_each_row(const std::vector<CollectionChanges>& changes, const RowApplier& apply_row) {
+namespace {
+
+// What makes two row changes one statement: the key field, and a delete or the new values.
+std::string change_signature(const RowChange& row) {
+  std::string signature = row.key_field + (row.delete_row ? "\x1f" "D" : "\x1f" "U");
+  for (const auto& f : row.set) {
+    signature += "\x1f" + f.field + "\x1e" + std::to_string(f.to.index()) + "\x1e" + value_text(f.to);
+  }
+  return signature;
+}
+
+}  // namespace
+
+Result<ApplyCounts> apply_in_chunks(const std::vector<CollectionChanges>& changes, const KeysApplier& apply_keys,
+                                    std::size_t chunk) {
   ApplyCounts counts;
   for (const auto& change : changes) {
+    // Groups in the order their first row comes, so a single erasure runs as it always did.
+    std::vector<std::pair<const RowChange*, std::vector<std::string>>> groups;
+    std::map<std::string, std::size_t> group_of;
     for (const auto& row : change.rows) {
-      auto touched = apply_row(*change.collection, row);
-      if (!touched) return propagate(touched.error());
-      (row.delete_row ? counts.rows_deleted : counts.rows_changed) += *touched;
+      if (!row.delete_row && row.set.empty()) continue;  // nothing to change
+      auto [it, fresh] = group_of.try_emplace(change_signature(row), groups.size());
+      if (fresh) groups.push_back({&row, {}});
+      groups[it->second].second.push_back(row.key);
+    }
+    for (const auto& [shape, keys] : groups) {
+      for (std::size_t start = 0; start < keys.size(); start += chunk) {
+        std::vector<std::string> part(keys.begin() + static_cast<std::ptrdiff_t>(start),
+                                      keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + chunk)));
+        auto touched = apply_keys(*change.collection, *shape, part);
+        if (!touched) return propagate(touched.error());
+        (shape->delete_row ? counts.rows_deleted : counts.rows_changed) += *touched;
+      }
     }
   }
   return counts;

@@ -52,7 +52,9 @@ class SqliteConnector final : public Connector {
   Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
     if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return propagate(ok.error());
     auto counts =
-        apply_each_row(changes, [this](const Collection& c, const RowChange& row) { return apply_row(c, row); });
+        apply_in_chunks(changes, [this](const Collection& c, const RowChange& change, const std::vector<std::string>& keys) {
+          return apply_rows(c, change, keys);
+        });
     if (!counts) {
       exec("ROLLBACK");
       return counts;
@@ -118,13 +120,13 @@ class SqliteConnector final : public Connector {
     }
   }
 
-  // DELETE or UPDATE one row found by its key; returns the number of rows touched.
-  Result<std::size_t> apply_row(const Collection& collection, const RowChange& row) {
+  // DELETE or UPDATE the rows found by `keys` with `row`'s change; returns the rows touched.
+  Result<std::size_t> apply_rows(const Collection& collection, const RowChange& row, const std::vector<std::string>& keys) {
     FieldExpression key = field_expression(collection, row.key_field);
     std::string sql;
     std::vector<const Value*> params;
     std::vector<Value> owned;  // JSON paths and the key, kept alive for binding
-    owned.reserve(row.set.size() * 2 + 2);
+    owned.reserve(row.set.size() * 2 + 1 + keys.size());
     if (row.delete_row) {
       sql = "DELETE FROM " + quote_identifier(collection.source);
     } else {
@@ -146,13 +148,17 @@ class SqliteConnector final : public Connector {
         params.push_back(&f.to);
       }
     }
-    sql += " WHERE " + key.sql + " = ?";
+    sql += " WHERE " + key.sql + " IN (";
+    for (std::size_t i = 0; i < keys.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
     if (key.json_path) {
       owned.emplace_back(*key.json_path);
       params.push_back(&owned.back());
     }
-    owned.emplace_back(row.key);
-    params.push_back(&owned.back());
+    for (const auto& k : keys) {
+      owned.emplace_back(k);
+      params.push_back(&owned.back());
+    }
     Statement q(m_db, sql);
     if (!q.prepared()) return query_error(collection, "cannot change");
     for (std::size_t i = 0; i < params.size(); ++i) bind_value(q.get(), static_cast<int>(i + 1), *params[i]);

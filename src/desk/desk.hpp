@@ -237,6 +237,9 @@ class Desk {
   // California DROP work items (desk/drop_service.cpp runs the cycle).
   Status save_drop_item(const DropItem& item);
   Status save_drop_items(const std::vector<DropItem>& items);  // in one transaction
+  // Runs several desk calls in one store transaction: all of them are recorded, or none (a
+  // batch's bookkeeping: one commit, and one disk flush, for a thousand cases).
+  Status in_one_transaction(const std::function<Status()>& work) { return m_store.transaction(work); }
   Result<std::optional<DropItem>> drop_item(std::string_view id);
   Result<std::vector<DropItem>> drop_items(std::string_view state);  // "" for all
   Result<std::vector<std::string>> drop_item_ids();

@@ -299,14 +299,19 @@ class Eraser {
       for (std::size_t i : members) people.push_back(works[i].ids);
       auto plans = plan_erasures(m_map, people, LocateScope{tenants}, m_desk.keys(), m_desk.clock().now());
       if (!plans) return propagate(plans.error());
-      for (std::size_t k = 0; k < members.size(); ++k) {
-        Work& w = works[members[k]];
-        if (auto ok = record_plan(w, std::move((*plans)[k])); !ok) {
-          if (ok.error().code != ErrorCode::unavailable) return ok;
-          outcome.refused.push_back({w.out.case_number, ok.error().message});
-          refused.insert(members[k]);
+      // Every plan is stored before anything changes, in one commit.
+      Status stored = m_desk.in_one_transaction([&]() -> Status {
+        for (std::size_t k = 0; k < members.size(); ++k) {
+          Work& w = works[members[k]];
+          if (auto ok = record_plan(w, std::move((*plans)[k])); !ok) {
+            if (ok.error().code != ErrorCode::unavailable) return ok;
+            outcome.refused.push_back({w.out.case_number, ok.error().message});
+            refused.insert(members[k]);
+          }
         }
-      }
+        return {};
+      });
+      if (!stored) return stored;
     }
     std::vector<Work> kept;
     for (std::size_t i = 0; i < works.size(); ++i)
@@ -329,8 +334,12 @@ class Eraser {
         for (auto& [w, step] : members) w->out.failed_steps.push_back({store.first, store.second, ok.error().message});
         continue;
       }
-      for (auto& [w, step] : members)
-        if (auto ok = record_step(*w, *step); !ok) return ok;
+      Status recorded = m_desk.in_one_transaction([&]() -> Status {
+        for (auto& [w, step] : members)
+          if (auto ok = record_step(*w, *step); !ok) return ok;
+        return {};
+      });
+      if (!recorded) return recorded;
     }
     return {};
   }
@@ -355,11 +364,17 @@ class Eraser {
       }
       auto proofs = prove_erasures(m_map, plans, people, LocateScope{tenants});
       if (!proofs) return propagate(proofs.error());
-      for (std::size_t k = 0; k < members.size(); ++k) {
-        auto done = conclude(*members[k], std::move((*proofs)[k]));
-        if (!done) return propagate(done.error());
-        outcome.cases.push_back(std::move(*done));
-      }
+      std::vector<ErasureOutcome> concluded;
+      Status recorded = m_desk.in_one_transaction([&]() -> Status {
+        for (std::size_t k = 0; k < members.size(); ++k) {
+          auto done = conclude(*members[k], std::move((*proofs)[k]));
+          if (!done) return propagate(done.error());
+          concluded.push_back(std::move(*done));
+        }
+        return {};
+      });
+      if (!recorded) return recorded;
+      for (auto& c : concluded) outcome.cases.push_back(std::move(c));
     }
     return {};
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "crypto/keyring.hpp"
@@ -214,6 +215,102 @@ TEST_F(ShopErasure, AKilledRunIsCompletedByRunningItAgain) {
       EXPECT_EQ(entry.path().string().find(".maestro-tmp"), std::string::npos) << entry.path();
   }
   EXPECT_GE(crashes, 8);  // plan saved, and before, during and after every store's step
+}
+
+// Issue 27: erasures due together. Customers 2 to 6 ask for erasure; customer 4 is under a
+// legal hold.
+class BatchedShopErasure : public ShopErasure {
+ protected:
+  static std::string email(int id) { return "customer" + std::to_string(id) + "@example.com"; }
+  static std::vector<std::string> map_args() { return {"--map", "shop/datamap.yaml"}; }
+  // The stores after erasing each of `ids` one after another, as `dsar delete` does.
+  static std::string one_after_another(const std::vector<int>& ids) {
+    Maestro m;
+    make_shop(m.dir() / "shop");
+    for (int id : ids) {
+      EXPECT_EQ(m.run({"dsar", "delete", "--subject", email(id), "--map", "shop/datamap.yaml",
+                       "--override-verification", k_override})
+                    .exit_code,
+                0);
+    }
+    return snapshot(m.dir() / "shop");
+  }
+  // Opens a verified erasure case per customer: DSAR-2026-001 for the first, and so on.
+  static void open_cases(Maestro& m, const std::vector<int>& ids) {
+    int n = 0;
+    for (int id : ids) {
+      std::string number = "DSAR-2026-00" + std::to_string(++n);
+      ASSERT_EQ(m.run({"dsar", "intake", "--subject", email(id), "--rights", "erasure", "--jurisdiction", "gdpr"})
+                    .exit_code,
+                0);
+      ASSERT_EQ(m.run({"dsar", "ack", number}).exit_code, 0);
+      ASSERT_EQ(m.run({"dsar", "verify", number, "--method", "document"}).exit_code, 0);
+      ASSERT_EQ(m.run({"dsar", "verify", number, "--method", "knowledge"}).exit_code, 0);
+    }
+  }
+};
+
+TEST_F(BatchedShopErasure, ABatchLeavesWhatOneErasureAfterAnotherWouldAndProvesEachCase) {
+  std::string expected = one_after_another({2, 3, 5, 6});
+  Maestro m;
+  make_shop(m.dir() / "shop");
+  open_cases(m, {2, 3, 4, 5, 6});
+  ASSERT_EQ(m.run({"hold", "add", "--subject", email(4), "--reason", "litigation"}).exit_code, 0);
+  std::vector<std::string> args{"dsar", "delete-batch", "--json"};
+  for (const auto& a : map_args()) args.push_back(a);
+  RunResult r = m.run_unchecked(args);
+  EXPECT_EQ(r.exit_code, 5) << r.err;  // the held case is not done
+  json out = json::parse(r.out);
+  ASSERT_EQ(out.size(), 5u) << r.out;
+  std::set<std::string> clean;
+  for (const auto& c : out) {
+    if (c.contains("refused")) {
+      EXPECT_EQ(c["case"], "DSAR-2026-003");
+      EXPECT_NE(c["refused"].get<std::string>().find("legal hold"), std::string::npos) << c.dump();
+      continue;
+    }
+    EXPECT_TRUE(c["proof"]["clean"].get<bool>()) << c.dump();
+    clean.insert(c["case"].get<std::string>());
+  }
+  EXPECT_EQ(clean, (std::set<std::string>{"DSAR-2026-001", "DSAR-2026-002", "DSAR-2026-004", "DSAR-2026-005"}));
+  EXPECT_EQ(snapshot(m.dir() / "shop"), expected);
+  EXPECT_GT(count_rows(m.dir() / "shop/shop.db", "SELECT count(*) FROM customers WHERE email = '" + email(4) + "'"), 0);
+  // Each case has its own plan, steps and proof in the trail, which holds no address.
+  std::string trail = m.run({"audit", "show", "--json"}).out;
+  std::size_t proofs = 0;
+  for (auto at = trail.find("\"erasure-proof\""); at != std::string::npos; at = trail.find("\"erasure-proof\"", at + 1))
+    ++proofs;
+  EXPECT_EQ(proofs, 4u);
+  EXPECT_EQ(trail.find("@example.com"), std::string::npos);
+  EXPECT_EQ(m.run({"audit", "verify"}).exit_code, 0);
+  // Nothing else is due: the held case waits for its hold to be released.
+  RunResult again = m.run_unchecked(args);
+  EXPECT_EQ(again.exit_code, 5);
+  EXPECT_EQ(json::parse(again.out).size(), 1u) << again.out;
+}
+
+TEST_F(BatchedShopErasure, AKilledBatchIsCompletedByRunningItAgain) {
+  std::string expected = one_after_another({2, 3, 5});
+  int crashes = 0;
+  for (int point = 1; point < 60; ++point) {
+    Maestro m;
+    make_shop(m.dir() / "shop");
+    open_cases(m, {2, 3, 5});
+    std::vector<std::string> args{"dsar", "delete-batch", "--map", "shop/datamap.yaml"};
+    m.set_env("MAESTRO_CRASH_AT", std::to_string(point));
+    RunResult killed = m.run(args);
+    m.unset_env("MAESTRO_CRASH_AT");
+    if (killed.exit_code == 0) break;  // past the last crash point: the run completed
+    ASSERT_EQ(killed.exit_code, 137) << "crash point " << point << ": " << killed.err;
+    ++crashes;
+    RunResult again = m.run(args);
+    ASSERT_EQ(again.exit_code, 0) << "crash point " << point << ": " << again.err << again.out;
+    EXPECT_EQ(snapshot(m.dir() / "shop"), expected) << "crash point " << point;
+    EXPECT_EQ(m.run({"audit", "verify"}).exit_code, 0) << "crash point " << point;
+    RunResult nothing = m.run(args);
+    EXPECT_NE(nothing.out.find("No erasure is due."), std::string::npos) << "crash point " << point << nothing.out;
+  }
+  EXPECT_GE(crashes, 8);
 }
 
 TEST_F(ShopErasure, BackupReplayReappliesTheErasureToARestoredCopy) {

@@ -360,3 +360,163 @@ TEST(PlanOnTextLogs, EverySpellingOfTheSubjectsIdentifiersIsErased) {
 
 }  // namespace
 }  // namespace maestro
+
+namespace maestro {
+namespace {
+
+// Wraps a store's connector and counts how often its changes are applied.
+class CountingConnector final : public Connector {
+ public:
+  CountingConnector(std::unique_ptr<Connector> inner, int& applies) : m_inner(std::move(inner)), m_applies(applies) {}
+  Status find(const Collection& c, const std::string& field, const std::vector<std::string>& values,
+              const RecordVisitor& visit) override {
+    return m_inner->find(c, field, values, visit);
+  }
+  Status scan(const Collection& c, const RecordVisitor& visit) override { return m_inner->scan(c, visit); }
+  Result<ApplyCounts> apply(const std::vector<CollectionChanges>& changes) override {
+    ++m_applies;
+    return m_inner->apply(changes);
+  }
+
+ private:
+  std::unique_ptr<Connector> m_inner;
+  int& m_applies;
+};
+
+// A shop database and a web log holding four customers; three of them ask for erasure.
+class BatchedErasure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sqlite3* db = nullptr;
+    sqlite3_open((dir / "shop.db").c_str(), &db);
+    std::string sql = "CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT, name TEXT);"
+                      "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, total REAL);";
+    for (int i = 1; i <= 4; ++i) {
+      sql += "INSERT INTO customer VALUES (" + std::to_string(i) + ", '" + email(i) + "', 'Name " + std::to_string(i) +
+             "');INSERT INTO orders VALUES (" + std::to_string(10 + i) + ", " + std::to_string(i) + ", 9.5);";
+    }
+    sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    std::filesystem::create_directories(dir / "logs");
+    std::ofstream log(dir / "logs/app.log");
+    for (int line = 0; line < 40; ++line) log << "GET /cart user=" << email(1 + line % 4) << " status=200\n";
+    log.close();
+    std::ofstream(dir / "datamap.yaml") << R"(systems:
+  - name: shop
+    store: {type: sqlite, path: shop.db}
+    collections:
+      - name: customer
+        erasure: {strategy: delete}
+        fields:
+          - {name: id, primary_key: true, categories: [user.unique_id]}
+          - {name: email, categories: [user.contact.email], identity: email}
+          - {name: name, categories: [user.name]}
+      - name: orders
+        erasure: {strategy: delete}
+        fields:
+          - {name: id, primary_key: true, categories: [system.operations]}
+          - {name: customer_id, categories: [user.unique_id], references: [{field: customer.id, direction: from}]}
+  - name: web
+    store: {type: textlog, path: logs}
+    collections:
+      - name: access
+        source: "*.log"
+        erasure: {strategy: delete}
+        fields:
+          - {name: line, identity: email, categories: [user.contact.email]}
+)";
+    auto loaded = load_data_map(dir / "datamap.yaml");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    map = std::move(*loaded);
+  }
+  static std::string email(int i) { return "customer" + std::to_string(i) + "@example.com"; }
+  std::vector<std::vector<SubjectIdentifier>> people() const {
+    return {{{"email", email(1)}}, {{"email", email(2)}}, {{"email", email(3)}}};
+  }
+  WritableOpener counting(int& applies) {
+    return [&applies](const StoreSpec& store, std::string_view tenant) -> Result<std::unique_ptr<Connector>> {
+      auto c = open_for_writing(store, tenant);
+      if (!c) return propagate(c.error());
+      return std::unique_ptr<Connector>(std::make_unique<CountingConnector>(std::move(*c), applies));
+    };
+  }
+
+  testing::TempDir dir;
+  DataMap map;
+};
+
+TEST_F(BatchedErasure, EachPersonGetsThePlanTheyWouldGetAlone) {
+  Instant now = testing::at("2026-03-02T09:00:00Z");
+  auto together = plan_erasures(map, people(), {}, keys(), now);
+  ASSERT_TRUE(together) << together.error().message;
+  ASSERT_EQ(together->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto alone = plan_erasure(map, people()[i], {}, keys(), now);
+    ASSERT_TRUE(alone);
+    EXPECT_EQ(plan_to_json((*together)[i]), plan_to_json(*alone)) << "person " << i;
+  }
+}
+
+TEST_F(BatchedErasure, EachStoreIsChangedOnceForEveryoneAndEachProofIsClean) {
+  auto plans = plan_erasures(map, people(), {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(plans);
+  std::map<std::string, std::vector<ErasureStep*>> by_store;
+  for (auto& plan : *plans)
+    for (auto& step : plan.steps) by_store[step.system].push_back(&step);
+  ASSERT_EQ(by_store.size(), 2u);
+  for (auto& [system, steps] : by_store) {
+    int applies = 0;
+    ASSERT_EQ(steps.size(), 3u) << system;
+    ASSERT_TRUE(execute_steps_together(map, steps, counting(applies)));
+    EXPECT_EQ(applies, 1) << system << ": one transaction, one rewrite of the log, for all three";
+    for (const ErasureStep* step : steps) {
+      EXPECT_TRUE(step->done);
+      EXPECT_EQ(step->applied.rows_deleted, step->rows_to_delete());
+    }
+  }
+  // The fourth customer is untouched everywhere.
+  std::string log = testing::read_file(dir / "logs/app.log");
+  EXPECT_EQ(log.find(email(1)), std::string::npos);
+  EXPECT_EQ(log.find(email(3)), std::string::npos);
+  EXPECT_NE(log.find(email(4)), std::string::npos);
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 10);
+
+  std::vector<const ErasurePlan*> proven{&(*plans)[0], &(*plans)[1], &(*plans)[2]};
+  auto proofs = prove_erasures(map, proven, people(), {});
+  ASSERT_TRUE(proofs) << proofs.error().message;
+  ASSERT_EQ(proofs->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE((*proofs)[i].clean()) << "person " << i;
+    EXPECT_EQ((*proofs)[i].verified_rows, prove_erasure(map, (*plans)[i], people()[i], {})->verified_rows);
+  }
+}
+
+TEST_F(BatchedErasure, AProofOfSeveralStillBlamesThePersonWhoseDataIsLeft) {
+  auto plans = plan_erasures(map, people(), {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(plans);
+  // Only the first two people's steps run; the third's data stays.
+  std::map<std::string, std::vector<ErasureStep*>> by_store;
+  for (std::size_t i = 0; i < 2; ++i)
+    for (auto& step : (*plans)[i].steps) by_store[step.system].push_back(&step);
+  for (auto& [system, steps] : by_store) ASSERT_TRUE(execute_steps_together(map, steps));
+  auto proofs = prove_erasures(map, {&(*plans)[0], &(*plans)[1], &(*plans)[2]}, people(), {});
+  ASSERT_TRUE(proofs);
+  EXPECT_TRUE((*proofs)[0].clean());
+  EXPECT_TRUE((*proofs)[1].clean());
+  EXPECT_FALSE((*proofs)[2].clean());
+  EXPECT_GE((*proofs)[2].remaining, 12u);  // 10 log lines, the customer and the order
+}
+
+TEST_F(BatchedErasure, StepsOfDifferentStoresAreNotMixed) {
+  auto plans = plan_erasures(map, people(), {}, keys(), testing::at("2026-03-02T09:00:00Z"));
+  ASSERT_TRUE(plans);
+  std::vector<ErasureStep*> mixed{&(*plans)[0].steps[0], &(*plans)[1].steps[1]};
+  ASSERT_NE(mixed[0]->system, mixed[1]->system);
+  auto refused = execute_steps_together(map, mixed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::internal);
+  EXPECT_FALSE(mixed[0]->done);
+}
+
+}  // namespace
+}  // namespace maestro
