@@ -9,6 +9,8 @@
 
 #include "cli/render.hpp"
 #include "cli/session.hpp"
+#include "desk/case_jobs.hpp"
+#include "desk/case_resolution.hpp"
 #include "desk/export_service.hpp"
 #include "desk/locate_service.hpp"
 
@@ -157,6 +159,18 @@ void add_export(CLI::App& dsar, Session& s) {
     ExportRequest request = opts->request;
     if (!opts->case_number.empty()) request.case_number = opts->case_number;
     if (!opts->override_reason.empty()) request.override_reason = opts->override_reason;
+    if (work_goes_to_workers(s)) {
+      CaseResolution resolution{request.subjects,    request.case_number,     request.tenants, request.jurisdiction,
+                                "access",            request.override_reason, k_export_serves};
+      CaseJobRequest job;
+      job.kind = "export";
+      job.destination = request.destination;
+      job.formats = request.formats;
+      job.allow_incomplete = request.deliver_incomplete;
+      job.tenants = request.tenants;
+      job.subjects = request.subjects;
+      return queue_case_work(s, resolution, job, opts->json);
+    }
     request.work_dir = s.installation().settings.home / "work";
     request.exports_root = s.installation().settings.exports_root;
     request.sender = must(package_sender(s.installation().settings));
@@ -243,6 +257,11 @@ void add_export_batch(CLI::App& dsar, Session& s) {
       "(dsar fulfil). Without --notify each package's password is printed once: send it by another channel.\n\n"
       "Example:\n  maestro dsar export-batch --out exports/ --notify --stats");
   cmd->callback([&s, opts] {
+    if (work_goes_to_workers(s)) {
+      nlohmann::json p{{"destination", opts->request.destination}};
+      if (!opts->request.formats.empty()) p["formats"] = opts->request.formats;
+      return print_queued(s, must(s.desk().enqueue_job({"export-batch", "", p.dump(), 3, ""})), opts->json);
+    }
     const DataMap& map = s.data_map(opts->map);
     BatchExportRequest request = opts->request;
     request.work_dir = s.installation().settings.home / "work";

@@ -123,6 +123,9 @@ void add_match(CLI::App& drop, Session& s) {
       "that appear after an item was answered are found by the next run and erased too.\n\nExample:\n"
       "  maestro drop match");
   cmd->callback([&s, o] {
+    if (!o->preview && work_goes_to_workers(s)) {
+      return print_queued(s, must(s.desk().enqueue_job({"drop-match", "", "{}", 3, ""})), o->json);
+    }
     DropRules rules = rules_of(s);
     const DataMap& map = s.data_map(o->map);
     auto out = must(match_drop_lists(s.desk(), map, rules, o->preview));

@@ -5,6 +5,8 @@
 
 #include "cli/render.hpp"
 #include "cli/session.hpp"
+#include "desk/case_jobs.hpp"
+#include "desk/case_resolution.hpp"
 #include "desk/json_views.hpp"
 #include "desk/erasure_service.hpp"
 #include "desk/rectification_service.hpp"
@@ -146,6 +148,15 @@ void add_delete(CLI::App& dsar, Session& s) {
     ErasureRequest request = opts->request;
     if (!opts->case_number.empty()) request.case_number = opts->case_number;
     if (!opts->override_reason.empty()) request.override_reason = opts->override_reason;
+    if (!request.preview && work_goes_to_workers(s)) {
+      CaseResolution resolution{request.subjects,    request.case_number,     request.tenants, request.jurisdiction,
+                                "erasure",           request.override_reason, k_erasure_serves};
+      CaseJobRequest job;
+      job.kind = "erase";
+      job.tenants = request.tenants;
+      job.subjects = request.subjects;
+      return queue_case_work(s, resolution, job, opts->json);
+    }
     ErasureOutcome o = must(erase_subject(s.desk(), map, request));
     if (opts->json)
       s.out << outcome_json(o).dump(2) << "\n";
@@ -211,6 +222,11 @@ void add_delete_batch(CLI::App& dsar, Session& s) {
       "  maestro dsar delete-batch\n"
       "  maestro dsar delete-batch --case DSAR-2026-014 --case DSAR-2026-015 --json");
   cmd->callback([&s, opts] {
+    if (work_goes_to_workers(s)) {
+      nlohmann::json p = nlohmann::json::object();
+      if (!opts->cases.empty()) p["cases"] = opts->cases;
+      return print_queued(s, must(s.desk().enqueue_job({"erase-batch", "", p.dump(), 3, ""})), opts->json);
+    }
     const DataMap& map = s.data_map(opts->map);
     std::vector<std::string> numbers = opts->cases.empty() ? must(cases_waiting_for_erasure(s.desk())) : opts->cases;
     std::vector<ErasureRequest> requests;

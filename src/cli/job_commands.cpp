@@ -7,6 +7,7 @@
 
 #include "cli/session.hpp"
 #include "desk/case_jobs.hpp"
+#include "desk/case_resolution.hpp"
 #include "desk/json_views.hpp"
 #include "jobs/job_handlers.hpp"
 
@@ -25,13 +26,6 @@ std::string job_line(const JobRecord& j) {
          std::to_string(j.attempts) + " of " + std::to_string(j.max_attempts) + ")" + progress;
 }
 
-void print_queued(Session& s, const JobRecord& job, bool as_json) {
-  if (as_json)
-    s.out << job_json(s.desk(), job) << "\n";
-  else
-    s.out << "Queued job " << job_line(job) << "\nRun 'maestro worker' (or 'maestro serve') to process it.\n";
-}
-
 void add_queue(CLI::App& jobs, Session& s) {
   struct Options {
     std::string kind, case_number, destination, formats, key;
@@ -43,14 +37,16 @@ void add_queue(CLI::App& jobs, Session& s) {
   auto* cmd = jobs.add_subcommand("queue",
                                   "Queue long work for a worker: locate, export, erase, rectify, restrict, object, "
                                   "send-letters, sweep, drop-match, "
-                                  "export-batch");
+                                  "export-batch, erase-batch");
   cmd->add_option("kind", o->kind,
-                  "locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match (DROP's lists) or "
-                  "export-batch (every case waiting for its package)")
+                  "locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match (DROP's lists), "
+                  "export-batch (every case waiting for its package) or erase-batch (every erasure that is due, "
+                  "together)")
       ->required();
   cmd->add_option(
       "--case", o->case_number,
-      "The case the work is for (needed by every kind but send-letters, sweep, drop-match and export-batch; an "
+      "The case the work is for (needed by every kind but send-letters, sweep, drop-match, export-batch and "
+      "erase-batch; an "
       "export may name "
       "--subject instead)");
   cmd->add_option("--subject", o->subjects, "An identifier of the person, KIND:VALUE (default: the case's)");
@@ -74,7 +70,8 @@ void add_queue(CLI::App& jobs, Session& s) {
       "Examples:\n  maestro jobs queue export --case DSAR-2026-001 --out exports/DSAR-2026-001/\n"
       "  maestro jobs queue rectify --case DSAR-2026-002 --set 'customers.phone=+44 20 7946 0000'\n"
       "  maestro jobs queue locate --case DSAR-2026-003\n"
-      "  maestro jobs queue export-batch --out exports/ --notify");
+      "  maestro jobs queue export-batch --out exports/ --notify\n"
+      "  maestro jobs queue erase-batch");
   cmd->callback([&s, o] {
     const auto& case_kinds = case_job_kinds();
     bool case_work = std::find(case_kinds.begin(), case_kinds.end(), o->kind) != case_kinds.end();
@@ -212,6 +209,24 @@ void add_worker(CLI::App& app, Session& s) {
 }
 
 }  // namespace
+
+void print_queued(Session& s, const JobRecord& job, bool as_json) {
+  if (as_json)
+    s.out << job_json(s.desk(), job) << "\n";
+  else
+    s.out << "Queued job " << job_line(job) << "\nRun 'maestro worker' (or 'maestro serve') to process it; "
+          << "follow it with 'maestro jobs show " << job.id << "'.\n";
+}
+
+bool work_goes_to_workers(Session& s) {
+  return s.installation().settings.workers_external;
+}
+
+void queue_case_work(Session& s, const CaseResolution& resolution, const CaseJobRequest& request, bool as_json) {
+  auto given = must(parse_subjects(resolution.subjects));
+  ResolvedCase resolved = must(resolve_working_case(s.desk(), resolution, given));
+  print_queued(s, must(queue_case_job(s.desk(), resolved.view.c.number, request)), as_json);
+}
 
 void add_job_commands(CLI::App& app, Session& s) {
   auto* jobs = app.add_subcommand("jobs", "Background work: queue it, follow it, cancel it");

@@ -52,7 +52,7 @@ void add_serve(CLI::App& app, Session& s) {
   struct Options {
     std::string listen = "127.0.0.1:8080", tls_cert, tls_key, access_log;
     unsigned threads = 4;
-    int workers = 2;
+    int workers = -1;  // unset: 2, or none with `workers: external`
     int sweep_hour = 6;
     bool no_sweep = false;
   };
@@ -61,7 +61,9 @@ void add_serve(CLI::App& app, Session& s) {
   cmd->add_option("--listen", o->listen,
                   "Address to listen on, HOST:PORT (default: maestro.yaml's server.listen, else 127.0.0.1:8080)");
   cmd->add_option("--threads", o->threads, "Threads answering HTTP requests (default 4)")->check(CLI::Range(1, 256));
-  cmd->add_option("--workers", o->workers, "Threads running jobs (default 2; 0: leave them to 'maestro worker')")
+  cmd->add_option("--workers", o->workers,
+                  "Threads running jobs (default 2, or 0 with 'workers: external' in maestro.yaml; 0: leave them to "
+                  "'maestro worker')")
       ->check(CLI::Range(0, 64));
   cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
@@ -100,6 +102,7 @@ void add_serve(CLI::App& app, Session& s) {
     std::ostream& access_log = o->access_log.empty() ? s.err : log_file;
     auto handlers = standard_job_handlers(inst.settings, map);
     WorkerEnvironment env{[&inst] { return open_store_connection(inst); }, inst.keys.get(), &inst.policy, &s.clock()};
+    if (o->workers < 0) o->workers = inst.settings.workers_external ? 0 : 2;
     std::unique_ptr<WorkerPool> pool;
     if (o->workers > 0) {
       pool = std::make_unique<WorkerPool>(

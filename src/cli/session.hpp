@@ -19,6 +19,11 @@ namespace CLI {
 class App;
 }
 
+namespace maestro {
+struct CaseResolution;
+struct CaseJobRequest;
+}  // namespace maestro
+
 namespace maestro::cli {
 
 struct CommandFailed {
@@ -97,6 +102,15 @@ void add_drop_commands(CLI::App& app, Session& session);
 void run_until_stopped(const std::function<void()>& tick);
 // maestro jobs ... and maestro worker (cli/job_commands.cpp).
 void add_job_commands(CLI::App& app, Session& session);
+// "Queued job #N ...": what a command prints when it queues its work for the workers.
+void print_queued(Session& s, const JobRecord& job, bool as_json);
+// Whether long work goes to the workers (`workers: external` in maestro.yaml): the command then
+// queues a job and says so.
+bool work_goes_to_workers(Session& s);
+// Queues `request` for the case the command would work for (the one given, the subject's open
+// verified case, or an ad-hoc case with a verification override), and prints the job.
+void queue_case_work(Session& s, const maestro::CaseResolution& resolution, const maestro::CaseJobRequest& request,
+                     bool as_json);
 // maestro serve and maestro token (cli/serve_command.cpp).
 void add_serve_commands(CLI::App& app, Session& session);
 // maestro store migrate (cli/store_commands.cpp).

@@ -214,6 +214,12 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         if (s.smtp_tls != "try" && s.smtp_tls != "required" && s.smtp_tls != "none") {
           return invalid(where + ": mail.tls must be try, required or none");
         }
+      } else if (key == "workers") {
+        std::string mode = value.as<std::string>("");
+        if (mode != "external" && mode != "in_process") {
+          return invalid(where + ": 'workers' is external (jobs run in 'maestro worker' processes) or in_process");
+        }
+        s.workers_external = mode == "external";
       } else if (key == "server") {
         if (auto ok = read_server_settings(value, base, origin, s.server); !ok) return ok;
       } else if (key == "drop") {

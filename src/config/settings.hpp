@@ -110,6 +110,10 @@ struct Settings {
   std::string smtp_user_env, smtp_password_env;
   std::filesystem::path outbox_dir;  // default: <home>/outbox
   ServerSettings server;
+  // `workers: external`: jobs run in `maestro worker` processes (on this or other machines
+  // sharing the store). Commands that do long work (export, delete, delete-batch, export-batch,
+  // drop match) then queue a job instead of running it, and `serve` runs no worker threads.
+  bool workers_external = false;
 };
 
 struct SettingsOverrides {

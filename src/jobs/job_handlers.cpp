@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "desk/correspondence.hpp"
 #include "desk/drop_service.hpp"
 #include "desk/erasure_service.hpp"
@@ -197,6 +199,42 @@ Result<std::string> run_erase(const DataMap* map, JobContext& c) {
   return result.dump();
 }
 
+// Every erasure that is due (or the named cases among them) together. A case proven already
+// (a retry after the worker died) is not due any more, so nothing is erased or proven twice.
+Result<std::string> run_erase_batch(const DataMap* map, JobContext& c) {
+  if (auto ok = need_map(map); !ok) return propagate(ok.error());
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  auto due = cases_waiting_for_erasure(c.desk);
+  if (!due) return propagate(due.error());
+  std::vector<ErasureRequest> requests;
+  std::set<std::string> named;
+  if (p->contains("cases")) {
+    if (!(*p)["cases"].is_array()) return invalid("an erase-batch job's 'cases' is a list of case numbers");
+    for (const auto& n : (*p)["cases"]) named.insert(n.get<std::string>());
+  }
+  for (const auto& number : *due) {
+    if (!named.empty() && !named.contains(number)) continue;
+    ErasureRequest r;
+    r.case_number = number;
+    requests.push_back(r);
+  }
+  c.progress(0, requests.size(), "erasing " + std::to_string(requests.size()) + " case(s) together");
+  auto outcome = erase_cases(c.desk, *map, requests);
+  if (!outcome) return propagate(outcome.error());
+  std::size_t clean = 0;
+  for (const auto& o : outcome->cases)
+    if (o.failed_steps.empty() && o.proof && o.proof->clean()) ++clean;
+  c.progress(clean, requests.size(), "erased and proven");
+  if (clean < requests.size()) {
+    std::string first = outcome->refused.empty() ? "" : " (first refused: " + outcome->refused.front().first + ": " +
+                                                           outcome->refused.front().second + ")";
+    return fail(ErrorCode::unavailable, std::to_string(clean) + " of " + std::to_string(requests.size()) +
+                                            " erasure(s) done and proven; the rest resume on the next try" + first);
+  }
+  return json{{"erased", clean}}.dump();
+}
+
 json failures_json(const std::vector<StoreFailure>& failures) {
   json out = json::array();
   for (const auto& f : failures) out.push_back({{"system", f.system}, {"tenant", f.tenant}, {"message", f.message}});
@@ -331,6 +369,7 @@ std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings
   return {
       {"export", [&settings, map](JobContext& c) { return run_export(settings, map, c); }},
       {"erase", [map](JobContext& c) { return run_erase(map, c); }},
+      {"erase-batch", [map](JobContext& c) { return run_erase_batch(map, c); }},
       {"locate", [map](JobContext& c) { return run_locate(map, c); }},
       {"rectify", [map](JobContext& c) { return run_rectify(map, c); }},
       {"restrict", [map](JobContext& c) { return run_mark(map, MarkerKind::restriction, c); }},

@@ -4,6 +4,8 @@
 //                 "notify"}; the password always goes to the requester in a letter of its own
 //                 (a job has no terminal to print it on), template C too with "notify": true
 //   erase         dsar delete: {"case", "subjects", "tenants"}; a store that failed is retried
+//   erase-batch   dsar delete-batch: {"cases"} (optional: only these of the due erasures); every
+//                 erasure due, together; fails (and is retried) while any case is not done
 //   send-letters  outbox send: {}
 //   sweep         dsar sweep: {}
 //   drop-match    drop match: {}; California DROP's lists against every store

@@ -227,5 +227,44 @@ TEST_F(Jobs, AnErasureProvenBeforeItsWorkerDiedIsNotProvenTwice) {
   EXPECT_EQ(proofs, 1);
 }
 
+
+// `workers: external`: the commands that do long work queue it for the workers instead.
+TEST_F(Jobs, WithExternalWorkersTheCommandsQueueTheirWorkAndTheWorkersDoIt) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  chinook(datasets);
+  fs::copy_file(testing::fixture("chinook-delete.datamap.yaml"), maestro.dir() / "datamap.yaml",
+                fs::copy_options::overwrite_existing);
+  std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\nworkers: external\n";
+  const std::vector<std::string> emails{"luisg@embraer.com.br", "leonekohler@surfeu.de", "ftremblay@gmail.com"};
+  for (std::size_t i = 0; i < emails.size(); ++i) {
+    std::string number = "DSAR-2026-00" + std::to_string(i + 1);
+    ok({"dsar", "intake", "--subject", "email:" + emails[i], "--rights", "erasure", "--jurisdiction", "gdpr"});
+    ok({"dsar", "ack", number, "--no-letter"});
+    ok({"dsar", "verify", number, "--method", "knowledge"});
+    ok({"dsar", "verify", number, "--method", "document"});
+  }
+  long long customers = count_rows(maestro.dir() / "chinook.db", "SELECT count(*) FROM Customer");
+  // One erasure by the runbook's command, then the others together: both only queued.
+  RunResult one = ok({"dsar", "delete", "--subject", "email:" + emails[0]});
+  EXPECT_NE(one.out.find("Queued job #1  erase  DSAR-2026-001  queued"), std::string::npos) << one.out;
+  RunResult rest = ok({"dsar", "delete-batch", "--json"});
+  EXPECT_EQ(json::parse(rest.out)["kind"], "erase-batch") << rest.out;
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db", "SELECT count(*) FROM Customer"), customers);
+  // A preview still answers at once: it changes nothing.
+  EXPECT_NE(ok({"dsar", "delete", "--case", "DSAR-2026-002", "--preview"}).out.find("chinook.customer"),
+            std::string::npos);
+  RunResult worker = ok({"worker", "--once"});
+  EXPECT_NE(worker.out.find("2 succeeded"), std::string::npos) << worker.out;
+  EXPECT_EQ(job(2)["result"]["erased"], 2) << job(2).dump();
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db", "SELECT count(*) FROM Customer"), customers - 3);
+  for (const char* number : {"DSAR-2026-001", "DSAR-2026-002", "DSAR-2026-003"}) {
+    json c = json::parse(ok({"dsar", "show", number, "--json"}).out);
+    ASSERT_FALSE(c["outcomes"].empty()) << c.dump();
+    EXPECT_EQ(c["outcomes"].back()["work"], "erasure");
+    EXPECT_EQ(c["outcomes"].back()["result"], "clean");
+  }
+  ok({"audit", "verify"});
+}
+
 }  // namespace
 }  // namespace maestro::e2e
