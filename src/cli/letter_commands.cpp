@@ -336,7 +336,7 @@ void add_verify_commands(CLI::App& dsar, Session& s) {
 }
 
 void add_outbox_commands(CLI::App& app, Session& s) {
-  auto* outbox = app.add_subcommand("outbox", "Letters to requesters: list, send (retry) and show them");
+  auto* outbox = app.add_subcommand("outbox", "Letters to requesters: list, send (retry), show and settle them");
   outbox->require_subcommand(1);
   auto list_json = std::make_shared<bool>(false);
   auto* list = outbox->add_subcommand("list", "List messages and their state");
@@ -379,6 +379,30 @@ void add_outbox_commands(CLI::App& app, Session& s) {
     s.out << "Message #" << v.message.id << " (" << v.message.letter << ", " << v.message.case_number
           << "): " << describe(v.message) << "\nTo: " << v.to << "\nSubject: " << v.subject << "\n\n"
           << v.body;
+  });
+  struct Settle {
+    std::int64_t id = 0;
+    bool went = false, did_not_go = false;
+    std::string checked;
+  };
+  auto settle = std::make_shared<Settle>();
+  auto* settle_cmd =
+      outbox->add_subcommand("settle", "Say whether a letter left 'sending' by a sender that died went out");
+  settle_cmd->add_option("ID", settle->id, "The message number (outbox list)")->required();
+  settle_cmd->add_flag("--sent", settle->went, "The mail server's log shows it was accepted: record it as sent");
+  settle_cmd->add_flag("--not-sent", settle->did_not_go, "The log does not show it: send it again");
+  settle_cmd->add_option("--checked", settle->checked, "How you checked, for the audit trail (e.g. 'Postfix log, 09:14')")
+      ->required();
+  settle_cmd->footer(
+      "A letter is marked 'sending' before the mail server has it, so that it is never sent twice. If the process "
+      "sending it died in that moment (a killed worker, a power cut), the letter stays 'sending': look for its "
+      "Message-ID (outbox show ID) in the mail server's log, then record what you found. The audit trail records "
+      "who settled it and how it was checked.\n\nExample:\n"
+      "  maestro outbox settle 12 --not-sent --checked 'no such Message-ID in the Postfix log'");
+  settle_cmd->callback([&s, settle] {
+    if (settle->went == settle->did_not_go) fail_command(Error{ErrorCode::invalid_argument, "give --sent or --not-sent"});
+    must(s.correspondence().settle_sending(settle->id, settle->went, settle->checked));
+    s.out << "Message #" << settle->id << (settle->went ? " recorded as sent.\n" : " will be sent again by 'outbox send'.\n");
   });
   outbox->footer(
       "Without 'mail:' in maestro.yaml, messages are written as .eml files in <home>/outbox for you to send. With "

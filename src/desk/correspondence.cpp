@@ -245,6 +245,28 @@ Result<OutboxView> Correspondence::show(std::int64_t id) {
   return not_found("no outbox message #" + std::to_string(id));
 }
 
+Status Correspondence::settle_sending(std::int64_t id, bool went, const std::string& checked) {
+  if (checked.empty()) return invalid("say how the mail server's log was checked (--checked)");
+  auto all = m_desk.messages();
+  if (!all) return propagate(all.error());
+  auto m = std::find_if(all->begin(), all->end(), [&](const OutboxMessage& x) { return x.id == id; });
+  if (m == all->end()) return not_found("no outbox message #" + std::to_string(id));
+  if (m->state != "sending") {
+    return precondition("message #" + std::to_string(id) + " is " + m->state +
+                        ", not sending: only a letter whose sender died while sending it is settled by hand");
+  }
+  Instant now = m_desk.clock().now();
+  if (went) {
+    m->state = "sent";
+    m->sent_at = now;
+  } else {
+    m->state = "pending";
+    m->next_attempt_at = now;
+  }
+  json details{{"message", m->id}, {"letter", m->letter}, {"settled_by_hand", true}, {"checked", checked}};
+  return m_desk.update_message(*m, went ? "sent" : "retry", details.dump());
+}
+
 std::optional<std::string> confirmation_letter(const Case& c) {
   for (Right r : c.rights) {
     if (r == Right::erasure || r == Right::ccpa_delete) return "deletion-confirmation";

@@ -63,6 +63,11 @@ class Correspondence {
   Result<SendReport> send_due();
   Result<std::vector<OutboxView>> list();
   Result<OutboxView> show(std::int64_t id);
+  // A letter left "sending" by a sender that died (it may or may not have gone): an operator
+  // checked the mail server's log for its Message-ID and says what it found. Went: recorded as
+  // sent. Did not go: pending again, for the next send. `checked` says how it was checked, for
+  // the audit trail. Only a message in state "sending" can be settled.
+  Status settle_sending(std::int64_t id, bool went, const std::string& checked);
 
   // The fields every letter of a case can use (case number, name, dates, authority, ...).
   LetterFields case_fields(const CaseView& view) const;

@@ -197,6 +197,29 @@ TEST_F(Verification, WhenTheMailServerIsDownTheLetterWaitsAndGoesOnceItIsBack) {
   EXPECT_EQ(json::parse(ok({"outbox", "list", "--json"}).out)[0]["state"], "sent");
 }
 
+// A sender that died while handing a letter to the mail server leaves it "sending": it is not
+// sent again by itself, and an operator settles it from the mail server's log.
+TEST_F(Verification, ALetterLeftSendingIsSettledByHandAndSentOnce) {
+  smtp.stop();
+  intake("access");
+  exec_sql(maestro.home() / "maestro.db", "UPDATE outbox SET state = 'sending' WHERE id = 1");  // its sender died
+  ASSERT_TRUE(smtp.start());
+  maestro.set_now("2026-03-02T09:30:00Z");
+  ok({"outbox", "send"});
+  EXPECT_TRUE(smtp.messages().empty());  // never sent twice by itself
+  EXPECT_EQ(maestro.run({"outbox", "settle", "1", "--checked", "Postfix log"}).exit_code, 2);  // which?
+  RunResult settled = ok({"outbox", "settle", "1", "--not-sent", "--checked", "no such Message-ID in the Postfix log"});
+  EXPECT_NE(settled.out.find("will be sent again"), std::string::npos) << settled.out;
+  ok({"outbox", "send"});
+  ASSERT_EQ(smtp.messages().size(), 1u);
+  EXPECT_EQ(json::parse(ok({"outbox", "list", "--json"}).out)[0]["state"], "sent");
+  RunResult again = maestro.run({"outbox", "settle", "1", "--sent", "--checked", "twice"});
+  EXPECT_EQ(again.exit_code, 4);
+  EXPECT_NE(again.err.find("is sent, not sending"), std::string::npos) << again.err;
+  std::string trail = ok({"audit", "show", "--json"}).out;
+  EXPECT_NE(trail.find("no such Message-ID in the Postfix log"), std::string::npos);
+}
+
 TEST_F(Verification, WithoutSmtpLettersAreWrittenAsEmlFiles_AndStaleRequestsAreRemindedThenClosed) {
   write_config(false);
   intake("access");
