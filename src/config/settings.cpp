@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/secrets.hpp"
 #include "config/embedded.hpp"
 #include "notify/letters.hpp"
 #include "notify/mailer.hpp"
@@ -362,9 +363,9 @@ Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings) {
   for (auto [name, target] :
        {std::pair{&settings.smtp_user_env, &smtp.user}, std::pair{&settings.smtp_password_env, &smtp.password}}) {
     if (name->empty()) continue;
-    const char* value = std::getenv(name->c_str());
-    if (!value) return fail(ErrorCode::failed_precondition, "environment variable " + *name + " (for mail) is not set");
-    *target = value;
+    auto value = secret_from_environment(*name, "for mail", ErrorCode::failed_precondition);
+    if (!value) return propagate(value.error());
+    *target = std::move(*value);
   }
   return make_smtp_mailer(std::move(smtp));
 }
@@ -374,18 +375,15 @@ namespace {
 // Where the PostgreSQL store is and its password, from the settings (never from the URL in logs).
 Result<PostgresLocation> postgres_location(const Settings& settings, const std::string& url) {
   PostgresLocation where{url, ""};
+  const std::string what = "the case store's password";
+  Result<std::string> password = std::string();
   if (!settings.store_password_env.empty()) {
-    const char* value = std::getenv(settings.store_password_env.c_str());
-    if (!value)
-      return fail(ErrorCode::failed_precondition,
-                  "environment variable " + settings.store_password_env + " (the case store's password) is not set");
-    where.password = value;
+    password = secret_from_environment(settings.store_password_env, what, ErrorCode::failed_precondition);
   } else if (!settings.store_password_file.empty()) {
-    std::ifstream in(settings.store_password_file);
-    if (!in || !std::getline(in, where.password))
-      return fail(ErrorCode::failed_precondition,
-                  "cannot read the case store's password file " + settings.store_password_file.string());
+    password = secret_from_file(settings.store_password_file, what, ErrorCode::failed_precondition);
   }
+  if (!password) return propagate(password.error());
+  where.password = std::move(*password);
   return where;
 }
 

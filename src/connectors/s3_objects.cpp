@@ -8,6 +8,7 @@
 
 #include "common/fault.hpp"
 #include "connectors/file_connectors.hpp"
+#include "connectors/sql_support.hpp"
 #include "sinks/s3_client.hpp"
 
 namespace maestro {
@@ -152,20 +153,21 @@ Result<S3Config> store_s3_config(const StoreSpec& store) {
     auto it = store.settings.find(name);
     return it == store.settings.end() ? "" : it->second;
   };
+  // access_key_env / access_key_file (and secret_key_...) name this store's own keys; else
+  // the standard AWS environment.
+  auto access_key = store_secret(store, "access_key");
+  if (!access_key) return propagate(access_key.error());
+  auto secret_key = store_secret(store, "secret_key");
+  if (!secret_key) return propagate(secret_key.error());
   auto config = s3_config_from_environment();
   if (!config) {
-    // Named variables may hold the keys instead of AWS's own.
-    if (setting("access_key_env").empty()) return propagate(config.error());
+    if (access_key->empty()) return propagate(config.error());
     config = S3Config{};
   }
-  if (auto name = setting("access_key_env"); !name.empty()) {
-    const char* key = std::getenv(name.c_str());
-    const char* secret = std::getenv(setting("secret_key_env").c_str());
-    if (!key || !secret || !*key || !*secret) {
-      return precondition("the s3 store's access_key_env and secret_key_env must name set environment variables");
-    }
-    config->access_key = key;
-    config->secret_key = secret;
+  if (!access_key->empty()) {
+    if (secret_key->empty()) return precondition("an s3 store with access_key_env or _file needs secret_key_env or _file");
+    config->access_key = *access_key;
+    config->secret_key = *secret_key;
   }
   if (auto endpoint = setting("endpoint"); !endpoint.empty()) {
     while (endpoint.ends_with('/')) endpoint.pop_back();

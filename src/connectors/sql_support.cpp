@@ -1,5 +1,7 @@
 #include "connectors/sql_support.hpp"
 
+#include "common/secrets.hpp"
+
 #include <cstdlib>
 #include <fstream>
 
@@ -15,18 +17,12 @@ std::string quote_sql_identifier(std::string_view name, char quote) {
 }
 
 Result<std::string> store_secret(const StoreSpec& store, const std::string& name) {
+  std::string what = "the store's " + name;
   if (auto env = store.settings.find(name + "_env"); env != store.settings.end()) {
-    const char* value = std::getenv(env->second.c_str());
-    if (!value)
-      return fail(ErrorCode::unavailable,
-                  "environment variable " + env->second + " (the store's " + name + ") is not set");
-    return std::string(value);
+    return secret_from_environment(env->second, what, ErrorCode::unavailable);
   }
   if (auto file = store.settings.find(name + "_file"); file != store.settings.end()) {
-    std::ifstream in(file->second);
-    std::string secret;
-    if (!in || !std::getline(in, secret)) return fail(ErrorCode::unavailable, "cannot read " + name + " file " + file->second);
-    return secret;
+    return secret_from_file(file->second, name, ErrorCode::unavailable);
   }
   return std::string();
 }

@@ -234,6 +234,21 @@ TEST_F(ObjectStore, AWrongKeyOrAnUnreachableServiceIsAClearErrorAndErasesNothing
   RunResult unreachable = erase();
   EXPECT_NE(unreachable.exit_code, 0);
   EXPECT_NE(unreachable.err.find("cannot reach S3 at http://127.0.0.1:9"), std::string::npos) << unreachable.err;
+  // This store's own keys, named by variables that are not set.
+  std::ofstream(maestro.dir() / "datamap.yaml")
+      << std::regex_replace(map, std::regex("format: jsonl"),
+                            "format: jsonl, access_key_env: CLICKS_KEY, secret_key_env: CLICKS_SECRET");
+  RunResult no_keys = erase();
+  EXPECT_NE(no_keys.exit_code, 0);
+  EXPECT_NE(no_keys.err.find("environment variable CLICKS_KEY (the store's access_key) is not set"), std::string::npos)
+      << no_keys.err;
+  maestro.set_env("CLICKS_KEY", "S3RVER");
+  std::ofstream(maestro.dir() / "secret") << "S3RVER\n";
+  std::ofstream(maestro.dir() / "datamap.yaml")
+      << std::regex_replace(map, std::regex("format: jsonl"),
+                            "format: jsonl, access_key_env: CLICKS_KEY, secret_key_file: secret");
+  maestro.set_env("AWS_ACCESS_KEY_ID", "NOT-A-KEY");  // the store's own keys are used, not these
+  EXPECT_EQ(maestro.run({"dsar", "locate", "--subject", std::string("email:") + k_person}).exit_code, 0);
   EXPECT_EQ(object_lines("clicks-2026-11-01.jsonl.gz"), before);
 }
 
