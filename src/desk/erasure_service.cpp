@@ -435,6 +435,19 @@ Result<ErasureOutcome> erase_subject(Desk& desk, const DataMap& map, const Erasu
   return r.preview ? eraser.preview(r, *given) : eraser.erase(r, *given);
 }
 
+Result<std::optional<std::string>> erasure_proven_since(Desk& desk, const std::string& case_number, Instant since) {
+  auto existing = desk.erasure_job(case_number);
+  if (!existing) return propagate(existing.error());
+  if (!*existing || (*existing)->first.state != k_complete || (*existing)->first.started_at < since)
+    return std::optional<std::string>{};
+  auto view = desk.find(case_number);
+  if (!view) return propagate(view.error());
+  for (auto it = view->c.outcomes.rbegin(); it != view->c.outcomes.rend(); ++it) {
+    if (it->work == "erasure" && it->at >= since) return std::optional<std::string>{it->result};
+  }
+  return std::optional<std::string>{};
+}
+
 Result<std::vector<std::string>> cases_waiting_for_erasure(Desk& desk) {
   auto open = desk.list(CaseQuery{});
   if (!open) return propagate(open.error());

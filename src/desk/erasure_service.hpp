@@ -60,6 +60,11 @@ struct BatchErasureOutcome {
 };
 Result<BatchErasureOutcome> erase_cases(Desk& desk, const DataMap& map, const std::vector<ErasureRequest>& requests);
 
+// The outcome of the case's erasure ("clean" or "incomplete") if one planned at or after `since`
+// has been proven; nullopt otherwise. A retried job asks, so that a worker that died after the
+// proof does not lead to a second erasure and proof.
+Result<std::optional<std::string>> erasure_proven_since(Desk& desk, const std::string& case_number, Instant since);
+
 // The open, verified cases that request erasure and whose erasure is not proven yet (never run,
 // or interrupted).
 Result<std::vector<std::string>> cases_waiting_for_erasure(Desk& desk);

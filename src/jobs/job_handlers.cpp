@@ -145,24 +145,15 @@ Result<std::string> run_export_batch(const Settings& settings, const DataMap* ma
 }
 
 // A retried erase job whose erasure was proven already (its worker died after recording the
-// proof, before finishing the job) is done: it does not erase and prove a second time. The
-// erasure is this job's when it was planned after the job was queued.
+// proof, before finishing the job) is done: it does not erase and prove a second time.
 Result<std::optional<std::string>> proven_by_this_job(JobContext& c, const std::string& case_number) {
   if (c.job.attempts <= 1) return std::optional<std::string>{};
-  auto existing = c.desk.erasure_job(case_number);
-  if (!existing) return propagate(existing.error());
-  if (!*existing || (*existing)->first.state != "complete" || (*existing)->first.started_at < c.job.created_at)
-    return std::optional<std::string>{};
-  auto view = c.desk.find(case_number);
-  if (!view) return propagate(view.error());
-  for (auto it = view->c.outcomes.rbegin(); it != view->c.outcomes.rend(); ++it) {
-    if (it->work != "erasure" || it->at < c.job.created_at) continue;
-    c.progress(1, 1, "erased and proven (before the worker stopped)");
-    return std::optional<std::string>{
-        json{{"case", case_number}, {"resumed", true}, {"already_proven", true}, {"clean", it->result == "clean"}}
-            .dump()};
-  }
-  return std::optional<std::string>{};
+  auto proven = erasure_proven_since(c.desk, case_number, c.job.created_at);
+  if (!proven) return propagate(proven.error());
+  if (!*proven) return std::optional<std::string>{};
+  c.progress(1, 1, "erased and proven (before the worker stopped)");
+  return std::optional<std::string>{
+      json{{"case", case_number}, {"resumed", true}, {"already_proven", true}, {"clean", **proven == "clean"}}.dump()};
 }
 
 Result<std::string> run_erase(const DataMap* map, JobContext& c) {

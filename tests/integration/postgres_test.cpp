@@ -13,6 +13,7 @@
 #include "fulfil/erasure.hpp"
 #include "locate/locate.hpp"
 #include "store/sqlite_case_store.hpp"
+#include "support/postgres_scratch.hpp"
 #include "support/test_support.hpp"
 
 namespace maestro {
@@ -21,13 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 
 long long pg_count(const std::string& port, const std::string& db, const std::string& sql) {
-  std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  PGresult* r = PQexec(c, sql.c_str());
-  long long n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
-  PQclear(r);
-  PQfinish(c);
-  return n;
+  std::string value = testing::postgres_sql(port, db, sql);
+  return value.empty() ? -1 : std::atoll(value.c_str());
 }
 
 class PostgresTest : public ::testing::Test {
@@ -178,15 +174,8 @@ namespace {
 // Every row of a table except those the query's WHERE clause leaves out, as one digest.
 std::string pg_digest(const std::string& port, const std::string& db, const std::string& table,
                       const std::string& where) {
-  std::string sql = "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM " + table + " t " + where;
-  std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  PGresult* r = PQexec(c, sql.c_str());
-  std::string out =
-      PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "error: " + std::string(PQerrorMessage(c));
-  PQclear(r);
-  PQfinish(c);
-  return out;
+  return testing::postgres_sql(
+      port, db, "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM " + table + " t " + where);
 }
 
 Status run_all(const DataMap& map, ErasurePlan& plan) {
@@ -303,12 +292,7 @@ namespace maestro {
 namespace {
 
 void pg_exec(const std::string& port, const std::string& db, const std::string& sql) {
-  std::string conninfo = "host=127.0.0.1 port=" + port + " dbname=" + db + " user=postgres";
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  PGresult* r = PQexec(c, sql.c_str());
-  ASSERT_TRUE(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) << PQerrorMessage(c);
-  PQclear(r);
-  PQfinish(c);
+  testing::postgres_sql(port, db, sql);  // fails the test when the statement fails
 }
 
 // Seed 002: decision logs whose JSONB payload names the customer; the runbook's check after
