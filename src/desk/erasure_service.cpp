@@ -294,7 +294,9 @@ class Eraser {
     for (std::size_t i = 0; i < works.size(); ++i)
       if (!works[i].record) by_scope[scope(works[i].request, &works[i].view).tenants].push_back(i);
     std::set<std::size_t> refused;
-    for (const auto& [tenants, members] : by_scope) {
+    for (const auto& scope_members : by_scope) {
+      const auto& tenants = scope_members.first;
+      const auto& members = scope_members.second;  // named, not bound: the lambda below uses it
       std::vector<std::vector<SubjectIdentifier>> people;
       for (std::size_t i : members) people.push_back(works[i].ids);
       auto plans = plan_erasures(m_map, people, LocateScope{tenants}, m_desk.keys(), m_desk.clock().now());
@@ -326,7 +328,9 @@ class Eraser {
     for (auto& w : works)
       for (auto& step : w.out.plan.steps)
         if (!step.done) by_store[{step.system, step.tenant}].push_back({&w, &step});
-    for (auto& [store, members] : by_store) {
+    for (auto& store_members : by_store) {
+      const auto& store = store_members.first;
+      auto& members = store_members.second;  // named, not bound: the lambda below uses it
       std::vector<ErasureStep*> steps;
       for (auto& [w, step] : members) steps.push_back(step);
       crash_point();
@@ -355,7 +359,9 @@ class Eraser {
       }
       by_scope[scope(w.request, &w.view).tenants].push_back(&w);
     }
-    for (const auto& [tenants, members] : by_scope) {
+    for (const auto& scope_members : by_scope) {
+      const auto& tenants = scope_members.first;
+      const auto& members = scope_members.second;  // named, not bound: the lambda below uses it
       std::vector<const ErasurePlan*> plans;
       std::vector<std::vector<SubjectIdentifier>> people;
       for (Work* w : members) {

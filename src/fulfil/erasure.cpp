@@ -539,7 +539,9 @@ class Prover {
     std::map<StepKey, std::vector<std::pair<std::size_t, const ErasureStep*>>> stores;
     for (std::size_t i = 0; i < m_plans.size(); ++i)
       for (const auto& step : m_plans[i]->steps) stores[{step.system, step.tenant}].push_back({i, &step});
-    for (const auto& [store, steps] : stores) {
+    for (const auto& store_steps : stores) {
+      const StepKey& store = store_steps.first;
+      const auto& steps = store_steps.second;
       const System* system = m_map.system(store.system);
       if (!system) return precondition("the data map no longer has system " + store.system);
       auto connector = m_open(system->store, store.tenant);
@@ -596,7 +598,9 @@ class Prover {
   Status reread_collection(Connector& connector, const Collection& c, const StepKey& store,
                            const std::map<std::string, std::map<std::size_t, PlanRows>>& by_field) {
     std::map<std::size_t, std::size_t> planned, left, not_reread;  // per plan, in this collection
-    for (const auto& [key_field, by_plan] : by_field) {
+    for (const auto& field_plans : by_field) {
+      const std::string& key_field = field_plans.first;  // named, not bound: lambdas below use them
+      const auto& by_plan = field_plans.second;
       for (const auto& [i, plan_rows] : by_plan) {
         auto& covered = m_planned_keys[i][{c.key(), store.tenant}];
         covered.first = key_field;
@@ -615,8 +619,10 @@ class Prover {
         // id): asked again with them, as locate asked, one person at a time. The fresh locate
         // cannot stand in for this: it starts from identifiers the erasure may have masked, and
         // would never reach the record. What no request reaches stays "not re-read", never clean.
-        for (const auto& [i, plan_rows] : by_plan) {
-          auto check = [&, i = i](const Record& record) -> Status {
+        for (const auto& plan_entry : by_plan) {
+          const std::size_t i = plan_entry.first;
+          const PlanRows& plan_rows = plan_entry.second;
+          auto check = [&](const Record& record) -> Status {
             auto it = plan_rows.find(value_text(record.field(key_field)));
             if (it != plan_rows.end() && still_there(record, it->second)) ++left[i];
             return {};

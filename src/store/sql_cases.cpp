@@ -1,6 +1,8 @@
 // Cases, their yearly numbers, intake idempotency keys and the queue's page and counts.
 #include "store/sql_case_store.hpp"
 
+#include <limits>
+
 #include "store/case_codec.hpp"
 
 namespace maestro {
@@ -176,17 +178,29 @@ Result<CaseStore::QueueCounts> SqlCaseStore::queue_counts(Date today, Date soon)
   Step rc;
   while ((rc = states.step()) == Step::row) counts.by_state[states.text(0)] = states.integer(1);
   if (rc != Step::done) return propagate(error("cannot count cases"));
-  // A paused case whose legal clock stopped keeps the days it had left.
-  Statement due(m_db,
-                "SELECT count(*) FILTER (WHERE CASE WHEN frozen_days_left IS NULL THEN legal_due < ?1 "
-                "                                   ELSE frozen_days_left < 0 END), "
-                "count(*) FILTER (WHERE CASE WHEN frozen_days_left IS NULL THEN legal_due >= ?1 AND legal_due < ?2 "
-                "                            ELSE frozen_days_left >= 0 AND frozen_days_left < ?3 END) "
-                "FROM cases WHERE closed_at IS NULL");
-  due.bind(1, format_date(today)).bind(2, format_date(soon)).bind(3, std::int64_t{days_between(today, soon)});
-  if (due.step() != Step::row) return propagate(error("cannot count cases"));
-  counts.overdue = due.integer(0);
-  counts.due_soon = due.integer(1);
+  // A paused case whose legal clock stopped keeps the days it had left. Each count is a range
+  // of one partial index (cases_open_due, cases_open_frozen): it reads the cases it counts only.
+  auto count = [&](const char* sql, auto&&... values) -> Result<std::int64_t> {
+    Statement q(m_db, sql);
+    int index = 0;
+    (q.bind(++index, values), ...);
+    if (q.step() != Step::row) return propagate(error("cannot count cases"));
+    return q.integer(0);
+  };
+  const char* running = "SELECT count(*) FROM cases WHERE closed_at IS NULL AND frozen_days_left IS NULL "
+                        "AND legal_due >= ?1 AND legal_due < ?2";
+  const char* paused = "SELECT count(*) FROM cases WHERE closed_at IS NULL AND frozen_days_left IS NOT NULL "
+                       "AND frozen_days_left >= ?1 AND frozen_days_left < ?2";
+  std::int64_t left = days_between(today, soon);
+  // Overdue: due before today; every due date is a YYYY-MM-DD text, so "" is below them all.
+  auto overdue = count(running, std::string(), format_date(today));
+  auto overdue_paused = count(paused, std::numeric_limits<std::int64_t>::min(), std::int64_t{0});
+  auto soon_running = count(running, format_date(today), format_date(soon));
+  auto soon_paused = count(paused, std::int64_t{0}, left);
+  for (const auto* r : {&overdue, &overdue_paused, &soon_running, &soon_paused})
+    if (!*r) return propagate(r->error());
+  counts.overdue = *overdue + *overdue_paused;
+  counts.due_soon = *soon_running + *soon_paused;
   Statement waiting(m_db, "SELECT count(*) FROM outbox WHERE state = 'pending'");
   if (waiting.step() != Step::row) return propagate(error("cannot count letters"));
   counts.letters_waiting = waiting.integer(0);

@@ -15,7 +15,7 @@ namespace {
 constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maestro store
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 15> k_migrations{R"sql(
+constexpr std::array<const char*, 16> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -251,6 +251,13 @@ constexpr std::array<const char*, 15> k_migrations{R"sql(
   -- The queue in the order its page sorts and its cursor compares (unknown due dates first).
   DROP INDEX cases_queue;
   CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), coalesce(legal_due, ''), number);
+)sql",
+                                                  R"sql(
+  -- The queue's counts from indexes alone: per state, and the open cases due before a date
+  -- (running clocks by due date, paused ones by the days they have left).
+  CREATE INDEX cases_by_state ON cases(state);
+  CREATE INDEX cases_open_due ON cases(legal_due) WHERE closed_at IS NULL AND frozen_days_left IS NULL;
+  CREATE INDEX cases_open_frozen ON cases(frozen_days_left) WHERE closed_at IS NULL AND frozen_days_left IS NOT NULL;
 )sql"};
 
 Result<int> pragma_int(SqlSession& db, const std::string& name) {
