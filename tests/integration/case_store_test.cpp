@@ -334,6 +334,30 @@ TEST_P(CaseStoreContract, TheQueueListsOpenCasesByDueDateWithUnknownDatesFirst) 
   EXPECT_EQ(*store().cases_without_queue_due(10), std::vector<std::string>{c});
 }
 
+// The counts come from indexes (issue 27): running clocks by due date, paused ones by the days
+// they had left; closed cases never count.
+TEST_P(CaseStoreContract, TheQueueCountsOverdueAndDueSoonCasesWhetherRunningOrPaused) {
+  std::vector<std::string> n;
+  for (int i = 0; i < 6; ++i) n.push_back(intake(("p" + std::to_string(i) + "@example.com").c_str()));
+  auto facts = [&](const std::string& number, const char* due, std::optional<int> frozen) {
+    ASSERT_TRUE(store().set_queue_facts(number, QueueFacts{testing::day(due), frozen.has_value(), frozen, ""}));
+  };
+  facts(n[0], "2026-03-24", std::nullopt);  // overdue on the 25th
+  facts(n[1], "2026-03-25", std::nullopt);  // due today: due soon
+  facts(n[2], "2026-04-30", std::nullopt);  // later
+  facts(n[3], "2026-01-01", -2);            // paused after its due date passed: overdue
+  facts(n[4], "2026-01-01", 3);             // paused with three days left: due soon
+  facts(n[5], "2026-03-01", std::nullopt);  // overdue, but closed below
+  raw("UPDATE cases SET closed_at = '2026-03-20T10:00:00Z' WHERE number = '" + n[5] + "'");
+  auto counts = store().queue_counts(testing::day("2026-03-25"), testing::day("2026-04-05"));
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ(counts->overdue, 2);
+  EXPECT_EQ(counts->due_soon, 2);
+  std::int64_t all = 0;
+  for (const auto& [state, count] : counts->by_state) all += count;
+  EXPECT_EQ(all, 6);
+}
+
 TEST_P(CaseStoreContract, IntakeKeysAreRememberedOnce) {
   std::string number = intake();
   ASSERT_TRUE(store().remember_intake_key("key-1", {number, "mac"}, clock.now()));
