@@ -160,16 +160,11 @@ void add_export(CLI::App& dsar, Session& s) {
     if (!opts->case_number.empty()) request.case_number = opts->case_number;
     if (!opts->override_reason.empty()) request.override_reason = opts->override_reason;
     if (work_goes_to_workers(s)) {
-      CaseResolution resolution{request.subjects,    request.case_number,     request.tenants, request.jurisdiction,
-                                "access",            request.override_reason, k_export_serves};
-      CaseJobRequest job;
-      job.kind = "export";
-      job.destination = request.destination;
-      job.formats = request.formats;
-      job.allow_incomplete = request.deliver_incomplete;
-      job.tenants = request.tenants;
-      job.subjects = request.subjects;
-      return queue_case_work(s, resolution, job, opts->json);
+      CaseJobRequest job{.kind = "export",
+                         .destination = request.destination,
+                         .formats = request.formats,
+                         .allow_incomplete = request.deliver_incomplete};
+      return queue_case_work(s, resolution_of(request, "access", k_export_serves), job, opts->json);
     }
     request.work_dir = s.installation().settings.home / "work";
     request.exports_root = s.installation().settings.exports_root;

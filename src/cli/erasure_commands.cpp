@@ -149,13 +149,8 @@ void add_delete(CLI::App& dsar, Session& s) {
     if (!opts->case_number.empty()) request.case_number = opts->case_number;
     if (!opts->override_reason.empty()) request.override_reason = opts->override_reason;
     if (!request.preview && work_goes_to_workers(s)) {
-      CaseResolution resolution{request.subjects,    request.case_number,     request.tenants, request.jurisdiction,
-                                "erasure",           request.override_reason, k_erasure_serves};
-      CaseJobRequest job;
-      job.kind = "erase";
-      job.tenants = request.tenants;
-      job.subjects = request.subjects;
-      return queue_case_work(s, resolution, job, opts->json);
+      return queue_case_work(s, resolution_of(request, "erasure", k_erasure_serves), CaseJobRequest{.kind = "erase"},
+                             opts->json);
     }
     ErasureOutcome o = must(erase_subject(s.desk(), map, request));
     if (opts->json)

@@ -73,6 +73,9 @@ void add_queue(CLI::App& jobs, Session& s) {
       "  maestro jobs queue export-batch --out exports/ --notify\n"
       "  maestro jobs queue erase-batch");
   cmd->callback([&s, o] {
+    if (o->kind == "scan-objects")
+      fail_command(Error{ErrorCode::invalid_argument,
+                         "scan-objects jobs are parts of a worker's own search of an s3 prefix: workers queue them"});
     const auto& case_kinds = case_job_kinds();
     bool case_work = std::find(case_kinds.begin(), case_kinds.end(), o->kind) != case_kinds.end();
     if (case_work && !o->case_number.empty()) {
@@ -222,7 +225,9 @@ bool work_goes_to_workers(Session& s) {
   return s.installation().settings.workers_external;
 }
 
-void queue_case_work(Session& s, const CaseResolution& resolution, const CaseJobRequest& request, bool as_json) {
+void queue_case_work(Session& s, const CaseResolution& resolution, CaseJobRequest request, bool as_json) {
+  request.tenants = resolution.tenants;
+  request.subjects = resolution.subjects;
   auto given = must(parse_subjects(resolution.subjects));
   ResolvedCase resolved = must(resolve_working_case(s.desk(), resolution, given));
   print_queued(s, must(queue_case_job(s.desk(), resolved.view.c.number, request)), as_json);

@@ -108,8 +108,9 @@ void print_queued(Session& s, const JobRecord& job, bool as_json);
 // queues a job and says so.
 bool work_goes_to_workers(Session& s);
 // Queues `request` for the case the command would work for (the one given, the subject's open
-// verified case, or an ad-hoc case with a verification override), and prints the job.
-void queue_case_work(Session& s, const maestro::CaseResolution& resolution, const maestro::CaseJobRequest& request,
+// verified case, or an ad-hoc case with a verification override), and prints the job. The job
+// searches for the subjects and in the tenants the resolution names.
+void queue_case_work(Session& s, const maestro::CaseResolution& resolution, maestro::CaseJobRequest request,
                      bool as_json);
 // maestro serve and maestro token (cli/serve_command.cpp).
 void add_serve_commands(CLI::App& app, Session& session);

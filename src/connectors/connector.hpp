@@ -140,6 +140,9 @@ class Connector {
   Traffic m_traffic;
 };
 
+// The store with "{tenant}" in its settings replaced by `tenant`.
+StoreSpec for_tenant(const StoreSpec& store, std::string_view tenant);
+
 // Opens a connector for `store`; `tenant` (may be empty) replaces "{tenant}" in its settings.
 Result<std::unique_ptr<Connector>> open_connector(const StoreSpec& store, std::string_view tenant,
                                                   AccessMode mode = AccessMode::read_only);

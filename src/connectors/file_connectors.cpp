@@ -97,6 +97,10 @@ class FileConnector : public Connector {
       bool skip_unkeyed = prefilter_safe(keys) &&
                           std::none_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); });
       TokenMatcher key_tokens(keys);
+      if (skip_unkeyed) {
+        files = m_shelf->narrow(*change.collection, std::move(*files), keys, false, m_raw.escape_bytes);
+        if (!files) return propagate(files.error());
+      }
       for (const auto& file : *files) {
         std::vector<std::string> header;
         auto rewritten = m_shelf->rewrite(file, [&](const std::string& line) -> std::optional<std::string> {
@@ -121,7 +125,11 @@ class FileConnector : public Connector {
     std::set<std::string> wanted(values.begin(), values.end());
     bool search = !values.empty() && prefilter_safe(values);
     std::optional<TokenMatcher> tokens;
-    if (search) tokens.emplace(values, m_store.matches_by_kind() ? TokenForms::by_kind : TokenForms::exact);
+    if (search) {
+      tokens.emplace(values, m_store.matches_by_kind() ? TokenForms::by_kind : TokenForms::exact);
+      files = m_shelf->narrow(collection, std::move(*files), values, m_store.matches_by_kind(), m_raw.escape_bytes);
+      if (!files) return propagate(files.error());
+    }
     LineScanOptions options{.threads = m_threads, .first_line = m_raw.header, .always_bytes = m_raw.escape_bytes};
     for (const auto& file : *files) {
       m_traffic.bytes_read += file.size;

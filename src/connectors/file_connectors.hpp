@@ -33,6 +33,15 @@ class FileShelf {
   // Rewrites the item line by line as rewrite_lines() does; it is replaced, whole, only when a
   // line changed.
   virtual Result<RewriteCounts> rewrite(const Item& item, const LineTransform& transform) = 0;
+  // The items of `all` that may hold a line with one of `tokens` (as whole tokens, in every form
+  // of their kind with `by_kind`) or one of `always_bytes`: a superset of the items holding a
+  // match. By default all of them; a bucket with more objects than its `objects_per_job` asks
+  // the workers (connectors/object_parts.hpp).
+  virtual Result<std::vector<Item>> narrow(const Collection& /*collection*/, std::vector<Item> all,
+                                           const std::vector<std::string>& /*tokens*/, bool /*by_kind*/,
+                                           const std::string& /*always_bytes*/) {
+    return all;
+  }
 };
 
 // A connector for files of `format` (jsonl, csv or textlog) kept on `shelf`.

@@ -9,6 +9,7 @@
 #include <regex>
 #include <thread>
 
+#include "common/http_capture.hpp"
 #include "common/text.hpp"
 #include "connectors/sql_support.hpp"
 #include "connectors/value_json.hpp"
@@ -24,27 +25,8 @@ using SteadyClock = std::chrono::steady_clock;
 struct Answer {
   long status = 0;
   std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
+  HttpHeaders headers;  // lower-case names
 };
-
-size_t collect_body(char* data, size_t size, size_t n, void* sink) {
-  static_cast<std::string*>(sink)->append(data, size * n);
-  return size * n;
-}
-
-size_t collect_header(char* data, size_t size, size_t n, void* sink) {
-  std::string line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
-    (*static_cast<std::map<std::string, std::string>*>(sink))[name] = value;
-  }
-  return size * n;
-}
 
 enum class Encoding { raw, url, json_string };
 
@@ -362,10 +344,10 @@ class HttpConnector final : public Connector {
 
   // Seconds from a Retry-After header (a number; an HTTP date counts as the fallback).
   double retry_after(const Answer& answer, double fallback) const {
-    auto it = answer.headers.find("retry-after");
-    if (it == answer.headers.end()) return fallback;
+    std::string value = header_value(answer.headers, "retry-after");
+    if (value.empty()) return fallback;
     char* end = nullptr;
-    double seconds = std::strtod(it->second.c_str(), &end);
+    double seconds = std::strtod(value.c_str(), &end);
     return end && *end == '\0' && seconds >= 0 ? seconds : fallback;
   }
 
@@ -468,10 +450,7 @@ class HttpConnector final : public Connector {
       curl_easy_setopt(m_curl, CURLOPT_SSL_VERIFYHOST, 2L);
       if (auto ca = m_store.settings.find("ca_file"); ca != m_store.settings.end())
         curl_easy_setopt(m_curl, CURLOPT_CAINFO, ca->second.c_str());
-      curl_easy_setopt(m_curl, CURLOPT_WRITEFUNCTION, &collect_body);
-      curl_easy_setopt(m_curl, CURLOPT_WRITEDATA, &answer.body);
-      curl_easy_setopt(m_curl, CURLOPT_HEADERFUNCTION, &collect_header);
-      curl_easy_setopt(m_curl, CURLOPT_HEADERDATA, &answer.headers);
+      capture_response(m_curl, answer.body, answer.headers);
       ++m_traffic.requests;
       CURLcode rc = curl_easy_perform(m_curl);
       curl_slist_free_all(headers);
@@ -615,8 +594,8 @@ class HttpConnector final : public Connector {
           const json* link = at_path(parsed, setting("path", "links.next"));
           next = link ? text_of(*link) : "";
         } else {
-          auto header = answer->headers.find("link");
-          next = header == answer->headers.end() ? "" : link_with_rel(header->second, setting("rel", "next"));
+          std::string header = header_value(answer->headers, "link");
+          next = header.empty() ? "" : link_with_rel(header, setting("rel", "next"));
         }
         if (!next.empty() && next.find("://") == std::string::npos) next = m_base + (next[0] == '/' ? "" : "/") + next;
       } else if (strategy == "offset" && !empty_page) {

@@ -24,6 +24,8 @@ const std::map<std::string, Factory>& registry() {
   return table;
 }
 
+}  // namespace
+
 StoreSpec for_tenant(const StoreSpec& store, std::string_view tenant) {
   StoreSpec out = store;
   for (auto& [key, value] : out.settings) {
@@ -34,8 +36,6 @@ StoreSpec for_tenant(const StoreSpec& store, std::string_view tenant) {
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<Connector>> open_connector(const StoreSpec& store, std::string_view tenant, AccessMode mode) {
   auto it = registry().find(store.type);

@@ -8,7 +8,10 @@
 
 #include "common/fault.hpp"
 #include "connectors/file_connectors.hpp"
+#include "connectors/object_parts.hpp"
 #include "connectors/sql_support.hpp"
+#include "scan/line_scanner.hpp"
+#include "scan/token_matcher.hpp"
 #include "sinks/s3_client.hpp"
 
 namespace maestro {
@@ -49,12 +52,66 @@ std::string literal_prefix(const std::string& glob) {
   return glob.substr(0, glob.find_first_of("*?[\\"));
 }
 
+// Whether a downloaded object has a line that holds one of the tokens (or one of the bytes).
+Result<bool> holds_any(const fs::path& file, const TokenMatcher& tokens, const std::string& always_bytes) {
+  bool found = false;
+  LineScanOptions options{.threads = 1, .always_bytes = always_bytes};
+  Status scanned = scan_matching_lines(file, tokens, options, [&](std::string_view, std::size_t) -> Status {
+    found = true;
+    return fail(ErrorCode::already_exists, "found");  // one line is enough: stop reading
+  });
+  if (!scanned && !found) return propagate(scanned.error());
+  return found;
+}
+
 class ObjectShelf final : public FileShelf {
  public:
-  ObjectShelf(S3Config config, const StoreSpec& store, std::size_t threads)
+  ObjectShelf(S3Config config, const StoreSpec& store, std::size_t threads, std::size_t objects_per_job)
       : m_client(std::move(config), store.settings.at("bucket")),
+        m_store(store),
         m_prefix(store.settings.count("prefix") ? store.settings.at("prefix") : ""),
-        m_threads(threads) {}
+        m_threads(threads),
+        m_objects_per_job(objects_per_job),
+        m_splitter(object_part_splitter()) {}
+
+  Result<std::vector<Item>> narrow(const Collection& collection, std::vector<Item> all,
+                                   const std::vector<std::string>& tokens, bool by_kind,
+                                   const std::string& always_bytes) override {
+    if (!m_splitter || m_objects_per_job == 0 || all.size() <= m_objects_per_job || tokens.empty()) return all;
+    ObjectQuestion question{m_store, collection.name, tokens, by_kind, always_bytes, {}};
+    for (const auto& item : all) question.objects.push_back({item.key, item.size, item.etag});
+    auto holding = m_splitter->objects_holding(question, m_objects_per_job);
+    if (!holding) return propagate(holding.error());
+    if (holding->size() != all.size()) return fail(ErrorCode::internal, "the parts answered for other objects");
+    std::vector<Item> kept;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if ((*holding)[i]) kept.push_back(std::move(all[i]));
+    }
+    return kept;
+  }
+
+  // Answers a part's question (search_object_part) with this shelf's client and folder.
+  Result<std::vector<bool>> search(const ObjectQuestion& question) {
+    TokenMatcher tokens(question.tokens, question.tokens_by_kind ? TokenForms::by_kind : TokenForms::exact);
+    std::vector<bool> holding;
+    for (const auto& object : question.objects) {
+      fs::path local = download_path();
+      Status got = m_client.download({object.key, object.size, object.etag}, local, m_threads);
+      Result<bool> found = got ? holds_any(local, tokens, question.always_bytes) : Result<bool>(propagate(got.error()));
+      std::error_code ec;
+      fs::remove(local, ec);
+      if (!found) {
+        // Replaced or removed since it was listed: the search that asked reads it itself and
+        // meets the change there as it would have without parts.
+        auto now = m_client.head(object.key);
+        if (!now && now.error().code != ErrorCode::not_found) return not_searchable(now.error());
+        if (now && now->etag == object.etag) return not_searchable(found.error());
+        found = true;
+      }
+      holding.push_back(*found);
+    }
+    return holding;
+  }
 
   Status ready() const {
     if (m_folder.path().empty()) return fail(ErrorCode::unavailable, "cannot make a temporary folder for downloads");
@@ -140,8 +197,11 @@ class ObjectShelf final : public FileShelf {
   fs::path download_path() { return m_folder.path() / ("object-" + std::to_string(++m_downloads)); }
 
   S3Client m_client;
+  StoreSpec m_store;
   std::string m_prefix;
   std::size_t m_threads;
+  std::size_t m_objects_per_job;
+  ObjectPartSplitter* m_splitter;  // the worker's, when opened by one
   PrivateFolder m_folder;
   std::size_t m_downloads = 0;
   std::set<std::string> m_leftovers;  // staging keys seen by items()
@@ -177,21 +237,45 @@ Result<S3Config> store_s3_config(const StoreSpec& store) {
   return config;
 }
 
-}  // namespace
+// A whole-number setting between `low` and `high`, or `fallback` when absent.
+Result<std::size_t> number_setting(const StoreSpec& store, const char* name, std::size_t fallback, std::size_t low,
+                                   std::size_t high) {
+  auto it = store.settings.find(name);
+  if (it == store.settings.end()) return fallback;
+  char* end = nullptr;
+  std::size_t value = std::strtoul(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end != '\0' || value < low || value > high) {
+    return invalid(std::string("an s3 store's ") + name + " is " + std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
+}
 
-Result<std::unique_ptr<Connector>> open_s3_connector(const StoreSpec& store, AccessMode mode) {
+Result<std::unique_ptr<ObjectShelf>> open_shelf(const StoreSpec& store) {
   if (!store.settings.count("bucket")) return invalid("an s3 store needs a 'bucket'");
   auto config = store_s3_config(store);
   if (!config) return propagate(config.error());
-  std::size_t downloads = 4;
-  if (auto it = store.settings.find("download_threads"); it != store.settings.end()) {
-    downloads = std::strtoul(it->second.c_str(), nullptr, 10);
-    if (downloads < 1 || downloads > 64) return invalid("an s3 store's download_threads is 1 to 64");
-  }
-  auto shelf = std::make_unique<ObjectShelf>(*config, store, downloads);
+  auto downloads = number_setting(store, "download_threads", 4, 1, 64);
+  if (!downloads) return propagate(downloads.error());
+  auto per_job = number_setting(store, "objects_per_job", 500, 0, 1000000);
+  if (!per_job) return propagate(per_job.error());
+  auto shelf = std::make_unique<ObjectShelf>(*config, store, *downloads, *per_job);
   if (auto ok = shelf->ready(); !ok) return propagate(ok.error());
+  return shelf;
+}
+
+}  // namespace
+
+Result<std::vector<bool>> search_object_part(const ObjectQuestion& question) {
+  auto shelf = open_shelf(question.store);
+  if (!shelf) return propagate(shelf.error());
+  return (*shelf)->search(question);
+}
+
+Result<std::unique_ptr<Connector>> open_s3_connector(const StoreSpec& store, AccessMode mode) {
+  auto shelf = open_shelf(store);
+  if (!shelf) return propagate(shelf.error());
   auto format = store.settings.find("format");
-  return open_line_connector(format == store.settings.end() ? "" : format->second, store, mode, std::move(shelf));
+  return open_line_connector(format == store.settings.end() ? "" : format->second, store, mode, std::move(*shelf));
 }
 
 }  // namespace maestro

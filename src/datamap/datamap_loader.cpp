@@ -377,6 +377,12 @@ struct Loader {
       return invalid(where(file, node) + ": an s3 'prefix' is a key folder such as logs/ (no leading '/', no '..')");
     }
     if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
+    static const std::regex count_pattern("[0-9]{1,7}");
+    if (auto per_job = spec.settings.find("objects_per_job");
+        per_job != spec.settings.end() && !std::regex_match(per_job->second, count_pattern)) {
+      return invalid(where(file, node) +
+                     ": an s3 store's 'objects_per_job' is a whole number (0: one worker reads every object)");
+    }
     return {};
   }
 

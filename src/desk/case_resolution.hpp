@@ -24,6 +24,14 @@ struct CaseResolution {
   std::vector<Right> serves;
 };
 
+// How a request of the desk's (ExportRequest, ErasureRequest) finds its case, for work that
+// serves `serves` (an ad-hoc case asks for `rights`).
+template <typename Request>
+CaseResolution resolution_of(const Request& request, std::string rights, std::vector<Right> serves) {
+  return {request.subjects, request.case_number,     request.tenants,  request.jurisdiction,
+          std::move(rights), request.override_reason, std::move(serves)};
+}
+
 // What each kind of work serves.
 inline const std::vector<Right> k_export_serves{Right::access, Right::portability, Right::ccpa_know};
 inline const std::vector<Right> k_erasure_serves{Right::erasure, Right::ccpa_delete};

@@ -295,6 +295,8 @@ class Desk {
   // The next ready job, leased to `worker` for `lease`; nullopt when none is ready. A job whose
   // worker died (its lease ran out) once too often is failed here instead of being run again.
   Result<std::optional<JobRecord>> claim_job(const std::string& worker, std::chrono::seconds lease);
+  // Job `id`, if it is ready (queued and due, or its worker died), as claim_job() would claim it.
+  Result<std::optional<JobRecord>> claim_job(std::int64_t id, const std::string& worker, std::chrono::seconds lease);
   Result<std::string> job_parameters(const JobRecord& job) const;
   Result<std::string> job_error(const JobRecord& job) const;  // "" when none
   // Records progress and extends the lease; failed_precondition when the lease was lost.
@@ -351,6 +353,8 @@ class Desk {
   const KeyRing& keys() const { return m_keys; }
 
  private:
+  Result<std::optional<JobRecord>> claim_ready_job(
+      const std::string& worker, const std::function<Result<std::optional<JobRecord>>(Instant now)>& claim);
   using Change = std::function<Status(Case&)>;
   // Loads the case, applies `change`, saves it and appends an audit event, in one transaction.
   Result<CaseView> change_case(std::string_view number, std::string_view action, const Change& change,

@@ -28,14 +28,15 @@ std::string job_details(const JobRecord& job) {
 
 const std::vector<std::string>& job_kinds() {
   static const std::vector<std::string> kinds{"locate", "export", "erase", "rectify", "restrict", "object",
-                                              "send-letters", "sweep", "drop-match", "export-batch", "erase-batch"};
+                                              "send-letters", "sweep", "drop-match", "export-batch", "erase-batch",
+                                              "scan-objects"};
   return kinds;
 }
 
 Result<JobRecord> Desk::enqueue_job(const JobRequest& request) {
   const auto& kinds = job_kinds();
   if (std::find(kinds.begin(), kinds.end(), request.kind) == kinds.end()) {
-    return invalid("unknown job kind '" + request.kind + "' (known: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match, export-batch, erase-batch)");
+    return invalid("unknown job kind '" + request.kind + "' (known: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match, export-batch, erase-batch, scan-objects)");
   }
   if (request.max_attempts < 1 || request.max_attempts > 20) return invalid("max_attempts must be 1 to 20");
   if (request.idempotency_key.size() > 200) return invalid("an idempotency key is at most 200 characters");
@@ -70,11 +71,23 @@ Result<JobRecord> Desk::enqueue_job(const JobRequest& request) {
 }
 
 Result<std::optional<JobRecord>> Desk::claim_job(const std::string& worker, std::chrono::seconds lease) {
+  return claim_ready_job(worker, [&](Instant now) { return m_store.claim_job(worker, now, now + lease); });
+}
+
+Result<std::optional<JobRecord>> Desk::claim_job(std::int64_t id, const std::string& worker,
+                                                 std::chrono::seconds lease) {
+  return claim_ready_job(worker, [&](Instant now) { return m_store.claim_job_by_id(id, worker, now, now + lease); });
+}
+
+// Claims through `claim` in a transaction; a job whose worker died once too often is failed
+// instead, and the next one is claimed.
+Result<std::optional<JobRecord>> Desk::claim_ready_job(
+    const std::string& worker, const std::function<Result<std::optional<JobRecord>>(Instant now)>& claim) {
   for (;;) {
     Instant now = m_clock.now();
     std::optional<JobRecord> claimed;
     Status done = m_store.transaction([&]() -> Status {
-      auto job = m_store.claim_job(worker, now, now + lease);
+      auto job = claim(now);
       if (!job) return propagate(job.error());
       claimed = std::move(*job);
       if (!claimed || claimed->attempts <= claimed->max_attempts) return {};

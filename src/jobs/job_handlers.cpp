@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "connectors/object_parts.hpp"
 #include "desk/correspondence.hpp"
 #include "desk/drop_service.hpp"
 #include "desk/erasure_service.hpp"
@@ -354,6 +355,40 @@ Result<std::string> run_drop_match(const Settings& settings, const DataMap* map,
       .dump();
 }
 
+// Whether `store` is one of the map's s3 stores (for one of its tenants): a part searches only
+// where the data map says personal data is, with the keys the map names.
+bool is_mapped_object_store(const DataMap& map, const StoreSpec& store) {
+  for (const auto& system : map.systems) {
+    if (system.store.type != "s3") continue;
+    std::vector<std::string> tenants = system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
+    for (const auto& tenant : tenants) {
+      if (for_tenant(system.store, tenant).settings == store.settings) return true;
+    }
+  }
+  return false;
+}
+
+// scan-objects: which objects of one part of a large search may hold the tokens
+// (connectors/object_parts.hpp). The answer names objects by their place in the part.
+Result<std::string> run_scan_objects(const DataMap* map, JobContext& c) {
+  if (!map) return precondition("a scan-objects job needs a data map ('datamap:' in maestro.yaml)");
+  auto question = question_from_json(c.parameters);
+  if (!question) return propagate(question.error());
+  if (!is_mapped_object_store(*map, question->store)) {
+    return precondition("job #" + std::to_string(c.job.id) + " names an s3 store the data map does not have");
+  }
+  c.progress(0, static_cast<std::int64_t>(question->objects.size()), "searching objects of " + question->collection);
+  auto holding = search_object_part(*question);
+  if (!holding) return propagate(holding.error());
+  json found = json::array();
+  for (std::size_t i = 0; i < holding->size(); ++i) {
+    if ((*holding)[i]) found.push_back(i);
+  }
+  c.progress(static_cast<std::int64_t>(holding->size()), static_cast<std::int64_t>(holding->size()),
+             "searched objects of " + question->collection);
+  return json{{"objects", holding->size()}, {"holding", found}}.dump();
+}
+
 }  // namespace
 
 std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings, const DataMap* map) {
@@ -369,6 +404,7 @@ std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings
       {"sweep", [&settings](JobContext& c) { return run_sweep_job(settings, c); }},
       {"drop-match", [&settings, map](JobContext& c) { return run_drop_match(settings, map, c); }},
       {"export-batch", [&settings, map](JobContext& c) { return run_export_batch(settings, map, c); }},
+      {"scan-objects", [map](JobContext& c) { return run_scan_objects(map, c); }},
   };
 }
 

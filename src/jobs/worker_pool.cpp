@@ -2,11 +2,15 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "connectors/object_parts.hpp"
 
 namespace maestro {
 
@@ -116,7 +120,12 @@ class WorkerPool::Impl {
     auto claimed = seat.desk->claim_job(seat.worker, m_options.lease);
     if (!claimed) return propagate(claimed.error());
     if (!*claimed) return false;
-    JobRecord job = std::move(**claimed);
+    run_claimed(seat, std::move(**claimed));
+    return true;
+  }
+
+  // Runs a job this seat claimed and records its outcome.
+  void run_claimed(Seat& seat, JobRecord job) {
     track(job, seat.worker);
     Result<std::string> outcome = execute(seat, job);
     JobRecord latest = untrack(job.id);
@@ -127,7 +136,6 @@ class WorkerPool::Impl {
       auto failed = seat.desk->fail_job(latest, seat.worker, outcome.error());
       if (failed) count(failed->state == "queued" ? &Counts::retried : &Counts::failed);
     }
-    return true;
   }
 
   Result<std::string> execute(Seat& seat, const JobRecord& job) {
@@ -146,12 +154,100 @@ class WorkerPool::Impl {
                          it->second.job.progress_total = total;
                          it->second.job.progress_note = note;
                        }};
+    PartSplitter splitter(*this, seat);
+    ObjectPartScope scope(&splitter);  // an s3 store opened by the handler hands large searches out
     try {
       return handler->second(context);
     } catch (const std::exception& e) {
       return fail(ErrorCode::internal, std::string("the job stopped on an unexpected error: ") + e.what());
     }
   }
+
+  // Hands the parts of a large object search out as `scan-objects` jobs that any worker may
+  // claim, takes its own share (a part nobody has claimed yet is searched here, so a search
+  // never waits on a pool whose threads are all busy), then waits for the parts other workers
+  // hold. A part whose worker dies is claimed again after its lease, here or elsewhere.
+  class PartSplitter final : public ObjectPartSplitter {
+   public:
+    PartSplitter(Impl& pool, Seat& seat) : m_pool(pool), m_seat(seat) {}
+
+    Result<std::vector<bool>> objects_holding(const ObjectQuestion& question, std::size_t per_part) override {
+      std::lock_guard lock(m_mutex);  // the stores of one search may ask from several threads
+      auto parts = queue_parts(question, per_part);
+      if (!parts) return propagate(parts.error());
+      m_pool.wake();
+      std::vector<bool> holding;
+      for (std::int64_t id : *parts) {
+        auto answer = part_answer(id, question.collection);
+        if (!answer) return propagate(answer.error());
+        holding.insert(holding.end(), answer->begin(), answer->end());
+      }
+      return holding;
+    }
+
+   private:
+    // One job per part. A part searched before (the same objects, versions and tokens, say by
+    // this job's earlier attempt) is found by its key and not searched again, unless it failed.
+    Result<std::vector<std::int64_t>> queue_parts(const ObjectQuestion& question, std::size_t per_part) {
+      std::vector<std::int64_t> ids;
+      for (std::size_t first = 0; first < question.objects.size(); first += per_part) {
+        ObjectQuestion part = question;
+        auto begin = question.objects.begin() + static_cast<std::ptrdiff_t>(first);
+        part.objects.assign(begin, begin + static_cast<std::ptrdiff_t>(
+                                               std::min(per_part, question.objects.size() - first)));
+        JobRequest request{"scan-objects", "", question_json(part), 5, ""};
+        std::string key = "scan-objects:" + m_pool.m_env.keys->pseudonym(request.parameters_json);
+        for (int round = 0;; ++round) {
+          request.idempotency_key = key + ":" + std::to_string(round);
+          auto job = m_seat.desk->enqueue_job(request);
+          if (!job) return propagate(job.error());
+          if (job->state == "failed" || job->state == "cancelled") continue;
+          ids.push_back(job->id);
+          break;
+        }
+      }
+      return ids;
+    }
+
+    // Waits for part `id`, searching it here whenever it is ready to be claimed.
+    Result<std::vector<bool>> part_answer(std::int64_t id, const std::string& collection) {
+      for (;;) {
+        auto claimed = m_seat.desk->claim_job(id, m_seat.worker, m_pool.m_options.lease);
+        if (!claimed) return propagate(claimed.error());
+        if (*claimed) m_pool.run_claimed(m_seat, std::move(**claimed));
+        auto job = m_seat.desk->job(id);
+        if (!job) return propagate(job.error());
+        if (job->state == "succeeded") return holding_of(*job);
+        if (job->state == "failed" || job->state == "cancelled") {
+          auto why = m_seat.desk->job_error(*job);
+          return fail(ErrorCode::unavailable, "part job #" + std::to_string(id) + " of the search of " + collection +
+                                                  " " + job->state + (why && !why->empty() ? ": " + *why : ""));
+        }
+        if (m_pool.stopping()) return fail(ErrorCode::unavailable, "the worker stopped while other workers searched");
+        std::unique_lock lock(m_pool.m_mutex);
+        m_pool.m_wake.wait_for(lock, std::chrono::milliseconds{200});
+      }
+    }
+
+    static Result<std::vector<bool>> holding_of(const JobRecord& job) {
+      auto result = nlohmann::json::parse(job.result, nullptr, false);
+      if (!result.is_object() || !result["holding"].is_array() || !result["objects"].is_number_unsigned()) {
+        return fail(ErrorCode::internal, "part job #" + std::to_string(job.id) + " left no answer");
+      }
+      std::vector<bool> holding(result["objects"].get<std::size_t>(), false);
+      for (const auto& index : result["holding"]) {
+        if (!index.is_number_unsigned() || index.get<std::size_t>() >= holding.size()) {
+          return fail(ErrorCode::internal, "part job #" + std::to_string(job.id) + " answered for another object");
+        }
+        holding[index.get<std::size_t>()] = true;
+      }
+      return holding;
+    }
+
+    Impl& m_pool;
+    Seat& m_seat;
+    std::mutex m_mutex;
+  };
 
   // Renews the lease of every running job (with its progress) every lease / 3.
   void heartbeat_loop(Seat& seat) {

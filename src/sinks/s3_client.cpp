@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/http_capture.hpp"
 #include "common/text.hpp"
 #include "crypto/keyring.hpp"
 
@@ -53,25 +54,6 @@ std::string xml_value(const std::string& xml, const std::string& tag, std::size_
   return xml_unescape(xml.substr(start, end - start));
 }
 
-size_t collect_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-size_t collect_header(char* data, size_t size, size_t count, void* user) {
-  std::string line(data, size * count);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon), value = line.substr(colon + 1);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    auto first = value.find_first_not_of(" \t");
-    auto last = value.find_last_not_of(" \t\r\n");
-    value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
-    static_cast<std::vector<std::pair<std::string, std::string>>*>(user)->emplace_back(name, value);
-  }
-  return size * count;
-}
-
 struct Upload {
   const std::string* body;
   size_t offset = 0;
@@ -90,9 +72,7 @@ const std::string k_empty;
 }  // namespace
 
 std::string S3Client::Response::header(const std::string& name) const {
-  for (const auto& [n, v] : headers)
-    if (n == name) return v;
-  return "";
+  return header_value(headers, name);
 }
 
 std::string S3Client::url(const std::string& key, const std::string& query) const {
@@ -123,10 +103,7 @@ Result<S3Client::Response> S3Client::send(const Request& request) const {
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
   curl_easy_setopt(curl, CURLOPT_USERPWD, credentials.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  capture_response(curl, response.body, response.headers);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   if (request.method == "PUT") {

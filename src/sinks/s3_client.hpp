@@ -57,7 +57,7 @@ class S3Client {
   struct Response {
     long status = 0;
     std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+    std::vector<std::pair<std::string, std::string>> headers;  // names in lower case (common/http_capture)
     std::string header(const std::string& name) const;
   };
   struct Request {

@@ -294,6 +294,11 @@ class CaseStore {
   // no longer than its lease), earliest first: state running, one more attempt, leased to
   // `worker` until `lease_until`. nullopt when nothing is ready.
   virtual Result<std::optional<JobRecord>> claim_job(const std::string& worker, Instant now, Instant lease_until) = 0;
+  // Claims job `id` as claim_job() would, if it is queued and due, or running with a lease that
+  // expired by `now`; nullopt otherwise (another worker holds it, or it ended). A worker waiting
+  // for the parts of its own search takes them this way.
+  virtual Result<std::optional<JobRecord>> claim_job_by_id(std::int64_t id, const std::string& worker, Instant now,
+                                                           Instant lease_until) = 0;
   // Extends the lease of a job `worker` holds and records its progress; failed_precondition when
   // the worker no longer holds it (its lease ran out and another worker claimed the job).
   virtual Status renew_job(const JobRecord& job, const std::string& worker, Instant lease_until) = 0;

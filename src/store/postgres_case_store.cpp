@@ -213,13 +213,7 @@ constexpr std::array<const char*, 2> k_migrations{R"sql(
   );
   CREATE INDEX drop_items_by_state ON drop_items(state);
 )sql",
-                                                  R"sql(
-  -- The queue's counts from indexes alone: per state, and the open cases due before a date
-  -- (running clocks by due date, paused ones by the days they have left).
-  CREATE INDEX cases_by_state ON cases(state);
-  CREATE INDEX cases_open_due ON cases(legal_due) WHERE closed_at IS NULL AND frozen_days_left IS NULL;
-  CREATE INDEX cases_open_frozen ON cases(frozen_days_left) WHERE closed_at IS NULL AND frozen_days_left IS NOT NULL;
-)sql"};
+                                                  k_queue_count_indexes};
 
 constexpr int k_version = static_cast<int>(k_migrations.size());
 

@@ -20,6 +20,15 @@
 
 namespace maestro {
 
+// A migration both engines share, in the same SQL (each lists it in its own numbered order).
+// The queue's counts from indexes alone: per state, and the open cases due before a date
+// (running clocks by due date, paused ones by the days they have left).
+inline constexpr const char* k_queue_count_indexes = R"sql(
+  CREATE INDEX cases_by_state ON cases(state);
+  CREATE INDEX cases_open_due ON cases(legal_due) WHERE closed_at IS NULL AND frozen_days_left IS NULL;
+  CREATE INDEX cases_open_frozen ON cases(frozen_days_left) WHERE closed_at IS NULL AND frozen_days_left IS NOT NULL;
+)sql";
+
 class SqlCaseStore final : public CaseStore {
  public:
   SqlCaseStore(std::unique_ptr<SqlSession> db, const KeyRing& keys) : m_session(std::move(db)), m_db(*m_session), m_keys(keys) {}
@@ -77,6 +86,8 @@ class SqlCaseStore final : public CaseStore {
   // sql_jobs.cpp
   Result<std::int64_t> add_job(const JobRecord& j) override;
   Result<std::optional<JobRecord>> claim_job(const std::string& worker, Instant now, Instant lease_until) override;
+  Result<std::optional<JobRecord>> claim_job_by_id(std::int64_t id, const std::string& worker, Instant now,
+                                                   Instant lease_until) override;
   Status renew_job(const JobRecord& j, const std::string& worker, Instant lease_until) override;
   Status finish_job(const JobRecord& j, const std::string& worker) override;
   Result<std::optional<JobRecord>> load_job(std::int64_t id) override;

@@ -103,6 +103,22 @@ Result<std::optional<JobRecord>> SqlCaseStore::claim_job(const std::string& work
   return std::optional<JobRecord>{};
 }
 
+Result<std::optional<JobRecord>> SqlCaseStore::claim_job_by_id(std::int64_t id, const std::string& worker, Instant now,
+                                                               Instant lease_until) {
+  Statement claim(m_db, std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, "
+                                    "lease_expires_at = ?3 WHERE id = ?4 AND ((state = 'queued' AND not_before <= ?2) "
+                                    "OR (state = 'running' AND lease_expires_at <= ?2)) RETURNING ") +
+                            k_job_columns);
+  claim.bind(1, worker).bind(2, format_instant(now)).bind(3, format_instant(lease_until)).bind(4, id);
+  Step rc = claim.step();
+  if (rc == Step::done) return std::optional<JobRecord>{};
+  if (rc != Step::row) return propagate(error("cannot claim job #" + std::to_string(id)));
+  auto job = read_job(claim);
+  if (!job) return propagate(job.error());
+  if (claim.step() != Step::done) return propagate(error("cannot claim job #" + std::to_string(id)));
+  return std::optional<JobRecord>{std::move(*job)};
+}
+
 Status SqlCaseStore::renew_job(const JobRecord& j, const std::string& worker, Instant lease_until) {
   Statement put(m_db,
                 "UPDATE jobs SET lease_expires_at = ?1, progress_done = ?2, progress_total = ?3, "

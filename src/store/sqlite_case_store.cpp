@@ -252,13 +252,7 @@ constexpr std::array<const char*, 16> k_migrations{R"sql(
   DROP INDEX cases_queue;
   CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), coalesce(legal_due, ''), number);
 )sql",
-                                                  R"sql(
-  -- The queue's counts from indexes alone: per state, and the open cases due before a date
-  -- (running clocks by due date, paused ones by the days they have left).
-  CREATE INDEX cases_by_state ON cases(state);
-  CREATE INDEX cases_open_due ON cases(legal_due) WHERE closed_at IS NULL AND frozen_days_left IS NULL;
-  CREATE INDEX cases_open_frozen ON cases(frozen_days_left) WHERE closed_at IS NULL AND frozen_days_left IS NOT NULL;
-)sql"};
+                                                  k_queue_count_indexes};
 
 Result<int> pragma_int(SqlSession& db, const std::string& name) {
   Statement q(db, "PRAGMA " + name);

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <thread>
 
 #include "crypto/keyring.hpp"
 #include "maestro_runner.hpp"
@@ -183,6 +185,109 @@ TEST_F(ObjectStore, LocatesExportsAndErasesAPersonsLinesInGzippedObjects) {
   object_lines("clicks-2026-11-02.jsonl.gz");
   EXPECT_EQ(sha256_hex(testing::read_file(maestro.dir() / "back-clicks-2026-11-02.jsonl.gz")), day2);
   EXPECT_EQ(listing().find(".maestro-new"), std::string::npos) << listing();
+  EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
+  EXPECT_EQ(maestro.run({"audit", "export"}).out.find(k_person), std::string::npos);
+}
+
+// A prefix of more objects than the store's objects_per_job: the workers split the search into
+// scan-objects parts (two worker processes share them), then read and rewrite only the objects
+// that hold her lines; the others are not rewritten.
+TEST_F(ObjectStore, ALargePrefixIsSearchedInPartsByTheWorkers) {
+  fs::path local = maestro.dir() / "many";
+  fs::create_directories(local);
+  const std::set<int> her_days{3, 8};
+  for (int day = 1; day <= 10; ++day) {
+    std::string name = "clicks-" + std::to_string(100 + day) + ".jsonl";
+    std::ofstream out(local / name);
+    for (int i = 0; i < 200; ++i) {
+      bool hers = her_days.contains(day) && i % 50 == 9;
+      out << json{{"email", hers ? k_person : "v" + std::to_string(day * 1000 + i) + "@example.org"},
+                  {"page", "/p/" + std::to_string(i)}}
+                 .dump()
+          << "\n";
+    }
+    out.close();
+    if (day % 2 == 0) {
+      ASSERT_EQ(std::system(("gzip " + (local / name).string()).c_str()), 0);
+    }
+  }
+  ASSERT_EQ(aws("s3 cp --recursive " + local.string() + " s3://maestro-dsar/" + prefix + "events/"), 0);
+  std::ofstream(maestro.dir() / "datamap.yaml")
+      << "systems:\n  - name: clickstream\n    store: {type: s3, bucket: maestro-dsar, prefix: " << prefix
+      << ", format: jsonl, objects_per_job: 3, endpoint: '" << endpoint
+      << "'}\n    collections:\n      - name: clicks\n        source: \"events/clicks-*\"\n"
+         "        erasure: {strategy: delete}\n        fields:\n"
+         "          - {name: email, identity: email, categories: [user.contact.email]}\n"
+         "          - {name: page, categories: [user.behavior]}\n";
+  std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\nworkers: external\n";
+  maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+  auto ok = [&](const std::vector<std::string>& args) {
+    RunResult r = maestro.run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    return r;
+  };
+  auto jobs = [&] { return json::parse(ok({"jobs", "list", "--json", "--limit", "100"}).out); };
+  auto wait_for_all = [&] {
+    json all;
+    for (int i = 0; i < 600; ++i) {
+      all = jobs();
+      if (std::all_of(all.begin(), all.end(), [](const json& j) { return j["state"] == "succeeded"; })) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return all;
+  };
+  std::map<std::string, std::string> object_bytes;
+  for (const auto& entry : fs::directory_iterator(local)) {
+    object_bytes[entry.path().filename().string()] = testing::read_file(entry.path());
+  }
+
+  ok({"dsar", "intake", "--subject", std::string("email:") + k_person, "--rights", "access,erasure", "--jurisdiction",
+      "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-001", "--no-letter"});
+  ok({"dsar", "verify", "DSAR-2026-001", "--method", "document"});
+  ok({"dsar", "verify", "DSAR-2026-001", "--method", "knowledge"});
+  ok({"dsar", "export", "--case", "DSAR-2026-001", "--out", "exports/"});
+  {
+    const std::vector<std::string> worker{"worker", "--threads", "1"};
+    BackgroundMaestro first(maestro, worker, "worker-1"), second(maestro, worker, "worker-2");
+    json all = wait_for_all();
+    std::size_t parts = 0, holding = 0;
+    for (const auto& j : all) {
+      EXPECT_EQ(j["state"], "succeeded") << j.dump() << first.err() << second.err();
+      if (j["kind"] == "export") {
+        EXPECT_EQ(j["result"]["records"]["clickstream.clicks"], 8) << j.dump();
+      }
+      if (j["kind"] != "scan-objects") continue;
+      ++parts;
+      EXPECT_EQ(j["attempts"], 1) << j.dump();
+      holding += j["result"]["holding"].size();
+    }
+    EXPECT_EQ(parts, 4u) << all.dump();  // 10 objects, 3 a part
+    EXPECT_EQ(holding, 2u) << all.dump();
+  }
+
+  // The erasure rewrites only the two objects that hold her lines.
+  ok({"dsar", "delete", "--case", "DSAR-2026-001"});
+  RunResult worked = ok({"worker", "--once"});
+  json all = jobs();
+  for (const auto& j : all) {
+    EXPECT_EQ(j["state"], "succeeded") << j.dump();
+    if (j["kind"] == "erase") {
+      EXPECT_TRUE(j["result"]["clean"].get<bool>()) << j.dump();
+    }
+  }
+  for (const auto& [name, bytes] : object_bytes) {
+    fs::path back = maestro.dir() / ("back-" + name);
+    ASSERT_EQ(aws("s3 cp s3://maestro-dsar/" + prefix + "events/" + name + " " + back.string()), 0) << name;
+    bool hers = name == "clicks-103.jsonl" || name == "clicks-108.jsonl.gz";
+    if (!hers) {
+      EXPECT_EQ(testing::read_file(back), bytes) << name << " was rewritten";
+      continue;
+    }
+    std::vector<std::string> lines = object_lines(name);
+    EXPECT_EQ(count_person(lines), 0u) << name;
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return !l.empty(); }), 196) << name;
+  }
   EXPECT_EQ(maestro.run({"audit", "verify"}).exit_code, 0);
   EXPECT_EQ(maestro.run({"audit", "export"}).out.find(k_person), std::string::npos);
 }

@@ -414,6 +414,30 @@ TEST_P(CaseStoreContract, JobsAreClaimedOnceAndALostLeaseIsRefused) {
   EXPECT_EQ(store().load_jobs("", "", 10)->front().kind, "erase");  // newest first
 }
 
+// A worker waiting for the parts of its own search claims them by id: only while one is ready.
+TEST_P(CaseStoreContract, AJobIsClaimedByItsIdOnlyWhileReady) {
+  auto part = store().add_job(job("scan-objects"));
+  ASSERT_TRUE(part) << part.error().message;
+  Instant now = clock.now(), lease = add_seconds(now, 60);
+  EXPECT_FALSE(*store().claim_job_by_id(*part + 1, "worker-a", now, lease));  // no such job
+  EXPECT_FALSE(*store().claim_job_by_id(*part, "worker-a", add_seconds(now, -3600), lease));  // not due yet
+  auto mine = store().claim_job_by_id(*part, "worker-a", now, lease);
+  ASSERT_TRUE(mine && *mine);
+  EXPECT_EQ((*mine)->lease_owner, "worker-a");
+  EXPECT_EQ((*mine)->attempts, 1);
+  EXPECT_FALSE(*store().claim_job_by_id(*part, "worker-b", now, lease));       // held
+  EXPECT_FALSE(*store().claim_job("worker-b", now, lease));                    // by either way
+  auto taken = store().claim_job_by_id(*part, "worker-b", add_seconds(lease, 1), add_seconds(lease, 61));
+  ASSERT_TRUE(taken && *taken);  // worker-a died: its lease ran out
+  EXPECT_EQ((*taken)->attempts, 2);
+  JobRecord done = **taken;
+  done.state = "succeeded";
+  done.sealed_error = keys.seal("");
+  done.finished_at = add_seconds(lease, 2);
+  ASSERT_TRUE(store().finish_job(done, "worker-b"));
+  EXPECT_FALSE(*store().claim_job_by_id(*part, "worker-c", add_seconds(lease, 3600), add_seconds(lease, 3660)));
+}
+
 TEST_P(CaseStoreContract, TokensOperatorsLinksAndSessions) {
   ApiToken t{0, "bridge", "operator", "mac-1", clock.now(), "tester", std::nullopt};
   auto token = store().add_token(t);
