@@ -9,6 +9,7 @@
 #include "desk/case_jobs.hpp"
 #include "desk/case_resolution.hpp"
 #include "desk/json_views.hpp"
+#include "desk/webhooks.hpp"
 #include "jobs/job_handlers.hpp"
 
 namespace maestro::cli {
@@ -195,6 +196,7 @@ void add_worker(CLI::App& app, Session& s) {
     WorkerOptions options{o->threads, std::chrono::seconds{o->lease}, std::chrono::milliseconds{1000}, ""};
     WorkerPool pool(env, handlers, options);
     if (o->once) {
+      dispatch_webhooks_now(s);
       int ran = must(pool.drain());
       auto c = pool.counts();
       s.out << ran << " job(s) run: " << c.succeeded << " succeeded, " << c.retried << " to retry, " << c.failed
@@ -203,7 +205,10 @@ void add_worker(CLI::App& app, Session& s) {
     }
     must(pool.start());
     s.out << "Worker running " << o->threads << " thread(s); stop with Ctrl-C.\n" << std::flush;
-    run_until_stopped([] {});
+    WebhookTimer webhooks;
+    run_until_stopped([&] {
+      if (webhooks.tick(s) > 0) pool.wake();
+    });
     s.out << "Stopping: waiting for running jobs to finish...\n" << std::flush;
     pool.stop();
     auto c = pool.counts();
@@ -231,6 +236,17 @@ void queue_case_work(Session& s, const CaseResolution& resolution, CaseJobReques
   auto given = must(parse_subjects(resolution.subjects));
   ResolvedCase resolved = must(resolve_working_case(s.desk(), resolution, given));
   print_queued(s, must(queue_case_job(s.desk(), resolved.view.c.number, request)), as_json);
+}
+
+int dispatch_webhooks_now(Session& s, bool deadlines) {
+  const auto& hooks = s.installation().settings.webhooks;
+  if (hooks.empty()) return 0;
+  auto queued = dispatch_webhooks(s.desk(), hooks, deadlines);
+  if (!queued) {
+    s.err << "webhooks: " << queued.error().message << " (tried again shortly)\n";
+    return 0;
+  }
+  return queued->queued;
 }
 
 void add_job_commands(CLI::App& app, Session& s) {

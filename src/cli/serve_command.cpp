@@ -122,7 +122,9 @@ void add_serve(CLI::App& app, Session& s) {
     s.out << "Maestro is serving on " << base << "/ (" << o->workers << " job worker(s)); stop with Ctrl-C.\n";
     print_what_next(s, base, map != nullptr);
     auto next_check = std::chrono::steady_clock::now();
+    WebhookTimer webhooks;
     run_until_stopped([&] {
+      if (webhooks.tick(s) > 0 && pool) pool->wake();
       if (std::chrono::steady_clock::now() < next_check) return;
       if (!o->no_sweep) queue_daily_sweep(s.desk(), o->sweep_hour, s.err);
       if (pool) pool->wake();

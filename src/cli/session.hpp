@@ -3,6 +3,7 @@
 // one place (cli.cpp).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -112,6 +113,34 @@ bool work_goes_to_workers(Session& s);
 // searches for the subjects and in the tenants the resolution names.
 void queue_case_work(Session& s, const maestro::CaseResolution& resolution, maestro::CaseJobRequest request,
                      bool as_json);
+// Queues the deliveries of every configured webhook's new events (desk/webhooks.hpp), with
+// `deadlines` the due-soon and overdue ones too; returns how many. A failure is printed and
+// tried again at the next call.
+int dispatch_webhooks_now(Session& s, bool deadlines = true);
+// Says when webhooks are to be dispatched in serve and worker: the trail every two seconds, the
+// deadlines every minute.
+class WebhookTimer {
+ public:
+  bool due() {
+    auto now = std::chrono::steady_clock::now();
+    if (now < m_next) return false;
+    m_next = now + std::chrono::seconds{2};
+    return true;
+  }
+  bool deadlines_due() {
+    auto now = std::chrono::steady_clock::now();
+    if (now < m_next_deadlines) return false;
+    m_next_deadlines = now + std::chrono::minutes{1};
+    return true;
+  }
+  // One round if due: how many deliveries it queued.
+  int tick(Session& s) { return due() ? dispatch_webhooks_now(s, deadlines_due()) : 0; }
+
+ private:
+  std::chrono::steady_clock::time_point m_next{}, m_next_deadlines{};
+};
+// maestro webhooks list, test and dispatch (cli/webhook_commands.cpp).
+void add_webhook_commands(CLI::App& app, Session& session);
 // maestro serve and maestro token (cli/serve_command.cpp).
 void add_serve_commands(CLI::App& app, Session& session);
 // maestro store migrate (cli/store_commands.cpp).

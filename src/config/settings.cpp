@@ -12,6 +12,7 @@
 #include "config/embedded.hpp"
 #include "notify/letters.hpp"
 #include "notify/mailer.hpp"
+#include "notify/webhooks.hpp"
 #include "package/report_texts.hpp"
 #include "store/postgres_case_store.hpp"
 #include "store/sqlite_case_store.hpp"
@@ -65,6 +66,81 @@ Result<int> bounded_int(const YAML::Node& value, const std::string& at, const st
   if (n < low || n > high)
     return invalid(at + ": server." + key + " is from " + std::to_string(low) + " to " + std::to_string(high));
   return n;
+}
+
+// Plain http only to this machine (a relay beside Maestro); anything else must be https.
+bool acceptable_webhook_url(const std::string& url) {
+  if (url.starts_with("https://")) return url.size() > 8;
+  for (const char* local : {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"}) {
+    if (url.starts_with(local)) return true;
+  }
+  return false;
+}
+
+Status read_webhook(const YAML::Node& node, const fs::path& base, const std::string& at, WebhookSettings& hook) {
+  static const std::set<std::string> known{"name", "url", "events", "secret_env", "secret_file", "format",
+                                           "personal_data", "due_soon_days"};
+  for (const auto& h : node) {
+    auto k = h.first.as<std::string>();
+    if (k == "secret") return invalid(at + ": a webhook's secret must not be written in maestro.yaml: use secret_env or secret_file");
+    if (!known.contains(k)) {
+      return invalid(at + ": unknown webhook setting '" + k +
+                     "' (known: name, url, events, secret_env, secret_file, format, personal_data, due_soon_days)");
+    }
+  }
+  hook.name = node["name"].as<std::string>("");
+  hook.url = node["url"].as<std::string>("");
+  hook.secret_env = node["secret_env"].as<std::string>("");
+  if (node["secret_file"]) hook.secret_file = relative_to(base, node["secret_file"].as<std::string>());
+  hook.format = node["format"].as<std::string>("json");
+  hook.personal_data = node["personal_data"].as<bool>(false);
+  hook.due_soon_days = node["due_soon_days"].as<int>(7);
+  if (hook.name.empty() || hook.name.size() > 40 ||
+      hook.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+    return invalid(at + ": a webhook needs a 'name' of lower-case letters, digits, '-' or '_' (at most 40)");
+  }
+  if (!acceptable_webhook_url(hook.url)) {
+    return invalid(at + ": webhook " + hook.name + "'s url must be https://... (http:// only to this machine)");
+  }
+  if (hook.secret_env.empty() == hook.secret_file.empty()) {
+    return invalid(at + ": webhook " + hook.name + " needs its signing secret from secret_env or secret_file (one)");
+  }
+  if (hook.format != "json" && hook.format != "slack") {
+    return invalid(at + ": webhook " + hook.name + "'s format is json or slack");
+  }
+  if (hook.due_soon_days < 1 || hook.due_soon_days > 60) {
+    return invalid(at + ": webhook " + hook.name + "'s due_soon_days is 1 to 60");
+  }
+  if (!node["events"].IsSequence() || node["events"].size() == 0) {
+    return invalid(at + ": webhook " + hook.name + " needs a list of 'events'");
+  }
+  const auto& types = webhook_event_types();
+  for (const auto& e : node["events"]) {
+    std::string type = e.as<std::string>();
+    if (std::find(types.begin(), types.end(), type) == types.end() || type == "ping") {
+      return invalid(at + ": webhook " + hook.name + ": unknown event '" + type +
+                     "' (known: case.created, case.state_changed, case.due_soon, case.overdue, case.closed, "
+                     "job.failed, erasure.proven, package.staged)");
+    }
+    hook.events.push_back(type);
+  }
+  return {};
+}
+
+Status read_webhooks(const YAML::Node& value, const fs::path& base, const std::string& origin,
+                     std::vector<WebhookSettings>& hooks) {
+  if (!value.IsSequence()) return invalid(origin + ": 'webhooks' is a list of receivers (name, url, events, secret_env)");
+  for (const auto& node : value) {
+    std::string at = origin + ":" + std::to_string(node.Mark().line + 1);
+    if (!node.IsMap()) return invalid(at + ": a webhook is a map (name, url, events, secret_env or secret_file)");
+    WebhookSettings hook;
+    if (auto ok = read_webhook(node, base, at, hook); !ok) return ok;
+    for (const auto& other : hooks) {
+      if (other.name == hook.name) return invalid(at + ": two webhooks are named " + hook.name);
+    }
+    hooks.push_back(std::move(hook));
+  }
+  return {};
 }
 
 Status read_server_settings(const YAML::Node& value, const fs::path& base, const std::string& origin,
@@ -241,6 +317,8 @@ Status apply_config_file(Settings& s, const fs::path& file) {
           else
             return invalid(at + ": unknown drop setting '" + k + "' (known: rules, api_url, api_key_env, ca_file)");
         }
+      } else if (key == "webhooks") {
+        if (auto ok = read_webhooks(value, base, origin, s.webhooks); !ok) return ok;
       } else if (key == "calendars") {
         if (!value.IsSequence()) return invalid(where + ": 'calendars' is a list of calendar files");
         for (const auto& item : value) s.calendar_files.push_back(relative_to(base, item.as<std::string>()));
@@ -248,7 +326,7 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         return invalid(
             where + ": unknown setting '" + key +
             "' (known: home, store, store_password_env, store_password_file, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
-            "language, templates_dir, mail, server, drop)");
+            "language, templates_dir, mail, server, drop, workers, webhooks)");
       }
     }
   } catch (const YAML::Exception& e) {

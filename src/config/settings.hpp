@@ -77,6 +77,18 @@ struct ServerSettings {
   std::vector<Question> portal_questions;
 };
 
+// One receiver of Maestro's events (`webhooks:` in maestro.yaml, docs/integrations.md).
+struct WebhookSettings {
+  std::string name;                 // lower-case letters, digits, '-' or '_'
+  std::string url;                  // https://..., or http:// to a loopback address
+  std::vector<std::string> events;  // notify/webhooks.hpp's webhook_event_types()
+  std::string secret_env;           // the signing secret: an environment variable, or
+  std::filesystem::path secret_file;  // a file whose first line it is
+  std::string format = "json";        // json (signed event documents) or slack ({"text": ...})
+  bool personal_data = false;         // the requester's name and email go with case events
+  int due_soon_days = 7;              // case.due_soon fires this many days before the legal deadline
+};
+
 struct Settings {
   std::filesystem::path home;
   std::optional<std::filesystem::path> config_file;
@@ -114,6 +126,7 @@ struct Settings {
   // sharing the store). Commands that do long work (export, delete, delete-batch, export-batch,
   // drop match) then queue a job instead of running it, and `serve` runs no worker threads.
   bool workers_external = false;
+  std::vector<WebhookSettings> webhooks;
 };
 
 struct SettingsOverrides {

@@ -20,14 +20,6 @@ constexpr std::size_t k_nonce_bytes = 12;
 constexpr std::size_t k_tag_bytes = 16;
 constexpr char k_sealed_version = '\x01';
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out.data(), &length);
-  return std::string(reinterpret_cast<const char*>(out.data()), length);
-}
-
 struct CipherContext {
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   CipherContext() {
@@ -200,6 +192,22 @@ Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::
     return fail(ErrorCode::data_loss, "key file " + path.string() + " is not a Maestro key (expected 64 hex digits)");
   }
   return std::make_unique<SecretKeyRing>(std::move(*key));
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out.data(), &length);
+  return std::string(reinterpret_cast<const char*>(out.data()), length);
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
 }
 
 }  // namespace maestro

@@ -56,6 +56,10 @@ Result<std::unique_ptr<KeyRing>> load_or_create_key_file(const std::filesystem::
 
 // Lowercase hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
+// HMAC-SHA256 of `data` under `key`, as raw bytes (SigV4, webhook signatures).
+std::string hmac_sha256(std::string_view key, std::string_view data);
+// Standard base64 (RFC 4648, with padding) of raw bytes.
+std::string base64(std::string_view bytes);
 // Lowercase hex SHA-256 of a file's contents, read in small chunks (files may be large).
 Result<std::string> sha256_file_hex(const std::filesystem::path& path);
 // `count` bytes from the operating system's cryptographic random source.

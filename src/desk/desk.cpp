@@ -728,6 +728,24 @@ Result<AuditCheck> Desk::verify_audit() {
   return check;
 }
 
+Status Desk::audit_events_after(std::int64_t after, int limit, const std::function<Status(const AuditEvent&)>& visit) {
+  return m_store.for_each_event_after(after, limit, visit);
+}
+
+Result<std::int64_t> Desk::newest_audit_sequence() {
+  auto newest = m_store.newest_event();
+  if (!newest) return propagate(newest.error());
+  return *newest ? (*newest)->sequence : 0;
+}
+
+Result<std::optional<std::int64_t>> Desk::trail_cursor(std::string_view follower) {
+  return m_store.trail_cursor(follower);
+}
+
+Status Desk::save_trail_cursor(std::string_view follower, std::int64_t sequence) {
+  return m_store.save_trail_cursor(follower, sequence);
+}
+
 Status Desk::audit_events(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit) {
   std::string number;
   if (!case_number.empty()) {

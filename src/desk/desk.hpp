@@ -219,6 +219,12 @@ class Desk {
 
   Result<AuditCheck> verify_audit();
   Status audit_events(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit);
+  // The trail as its followers (webhooks) read it: up to `limit` events after sequence `after`,
+  // the newest sequence number (0 when empty), and each follower's cursor.
+  Status audit_events_after(std::int64_t after, int limit, const std::function<Status(const AuditEvent&)>& visit);
+  Result<std::int64_t> newest_audit_sequence();
+  Result<std::optional<std::int64_t>> trail_cursor(std::string_view follower);
+  Status save_trail_cursor(std::string_view follower, std::int64_t sequence);
 
   // Removes personal data from cases closed longer ago than the policy's retention.
   Result<PurgeResult> purge_expired(bool dry_run);
@@ -308,6 +314,8 @@ class Desk {
   // Cancels a queued job (a running one finishes its current step first: cancel when it ends).
   Result<JobRecord> cancel_job(std::int64_t id);
   Result<JobRecord> job(std::int64_t id);
+  // The job queued with this idempotency key, if any.
+  Result<std::optional<JobRecord>> job_with_key(std::string_view idempotency_key);
   Result<std::vector<JobRecord>> jobs(std::string_view case_number, std::string_view state, int limit);
 
   // Operator accounts and dashboard sessions (desk/operators.cpp). Passwords are hashed with

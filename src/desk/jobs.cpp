@@ -29,14 +29,14 @@ std::string job_details(const JobRecord& job) {
 const std::vector<std::string>& job_kinds() {
   static const std::vector<std::string> kinds{"locate", "export", "erase", "rectify", "restrict", "object",
                                               "send-letters", "sweep", "drop-match", "export-batch", "erase-batch",
-                                              "scan-objects"};
+                                              "scan-objects", "webhook"};
   return kinds;
 }
 
 Result<JobRecord> Desk::enqueue_job(const JobRequest& request) {
   const auto& kinds = job_kinds();
   if (std::find(kinds.begin(), kinds.end(), request.kind) == kinds.end()) {
-    return invalid("unknown job kind '" + request.kind + "' (known: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match, export-batch, erase-batch, scan-objects)");
+    return invalid("unknown job kind '" + request.kind + "' (known: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match, export-batch, erase-batch, scan-objects, webhook)");
   }
   if (request.max_attempts < 1 || request.max_attempts > 20) return invalid("max_attempts must be 1 to 20");
   if (request.idempotency_key.size() > 200) return invalid("an idempotency key is at most 200 characters");
@@ -102,6 +102,10 @@ Result<std::optional<JobRecord>> Desk::claim_ready_job(
     if (!done) return propagate(done.error());
     if (!claimed || claimed->state == "running") return claimed;
   }
+}
+
+Result<std::optional<JobRecord>> Desk::job_with_key(std::string_view idempotency_key) {
+  return m_store.job_with_key(idempotency_key);
 }
 
 Result<std::string> Desk::job_parameters(const JobRecord& job) const {

@@ -11,17 +11,11 @@
 #include <sstream>
 
 #include "config/embedded.hpp"
+#include "crypto/keyring.hpp"
 
 namespace maestro {
 
 namespace {
-
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::string sha256_bytes(std::string_view text) {
   std::string digest(SHA256_DIGEST_LENGTH, '\0');
@@ -109,7 +103,7 @@ char32_t lower_code_point(char32_t cp) {
 
 std::string drop_hash(std::string_view standardized) {
   std::string digest = sha256_bytes(standardized);
-  return base64(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+  return base64(digest);
 }
 
 std::optional<DropDigest> drop_digest_of(std::string_view text) {

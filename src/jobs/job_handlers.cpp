@@ -12,6 +12,7 @@
 #include "desk/locate_service.hpp"
 #include "desk/rectification_service.hpp"
 #include "desk/sweep.hpp"
+#include "desk/webhooks.hpp"
 #include "notify/mailer.hpp"
 
 namespace maestro {
@@ -389,6 +390,21 @@ Result<std::string> run_scan_objects(const DataMap* map, JobContext& c) {
   return json{{"objects", holding->size()}, {"holding", found}}.dump();
 }
 
+// webhook: one event to one receiver (desk/webhooks.hpp), queued by dispatch_webhooks.
+Result<std::string> run_webhook(const Settings& settings, JobContext& c) {
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  std::string name = p->value("hook", "");
+  auto hook = std::find_if(settings.webhooks.begin(), settings.webhooks.end(),
+                           [&](const WebhookSettings& h) { return h.name == name; });
+  if (hook == settings.webhooks.end()) {
+    return precondition("webhook '" + name + "' is no longer in maestro.yaml: the event is not sent");
+  }
+  auto sent = deliver_webhook(*hook, (*p)["event"].dump());
+  if (!sent) return propagate(sent.error());
+  return json{{"hook", name}, {"status", sent->status}, {"tries", sent->tries}}.dump();
+}
+
 }  // namespace
 
 std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings, const DataMap* map) {
@@ -405,6 +421,7 @@ std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings
       {"drop-match", [&settings, map](JobContext& c) { return run_drop_match(settings, map, c); }},
       {"export-batch", [&settings, map](JobContext& c) { return run_export_batch(settings, map, c); }},
       {"scan-objects", [map](JobContext& c) { return run_scan_objects(map, c); }},
+      {"webhook", [&settings](JobContext& c) { return run_webhook(settings, c); }},
   };
 }
 

@@ -12,6 +12,7 @@
 //   scan-objects  one part of a search of an s3 prefix larger than its store's objects_per_job
 //                 (connectors/object_parts.hpp): queued by the worker running the search, which
 //                 takes its share and waits for the rest; answers which objects may hold a match
+//   webhook       one event to one receiver of `webhooks:` (desk/webhooks.hpp): {"hook", "event"}
 //
 // A store that could not be reached fails the job with `unavailable`, so it is retried later;
 // the work resumes where it stopped (erasure plans are sealed before anything changes).

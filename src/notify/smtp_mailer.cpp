@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "crypto/keyring.hpp"
 #include "notify/mailer.hpp"
 
 namespace maestro {
@@ -12,14 +13,6 @@ namespace maestro {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });

@@ -15,14 +15,6 @@ namespace maestro {
 
 namespace {
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
 class S3Sink final : public Sink {
  public:
   S3Sink(S3Location location, S3Config config)

@@ -258,6 +258,13 @@ class CaseStore {
   virtual Status for_each_event(std::string_view case_number,
                                 const std::function<Status(const AuditEvent&)>& visit) = 0;
   virtual Result<std::optional<AuditAnchor>> audit_anchor() = 0;
+  // Up to `limit` events after sequence number `after`, in order (webhooks follow the trail).
+  virtual Status for_each_event_after(std::int64_t after, int limit,
+                                      const std::function<Status(const AuditEvent&)>& visit) = 0;
+  // How far a follower of the trail (a webhook) has read it: the last sequence number it has
+  // handled, or nullopt when it never read it.
+  virtual Result<std::optional<std::int64_t>> trail_cursor(std::string_view follower) = 0;
+  virtual Status save_trail_cursor(std::string_view follower, std::int64_t sequence) = 0;
 
   virtual Status save_erasure_job(const ErasureJobRecord& job) = 0;
   virtual Result<std::optional<ErasureJobRecord>> load_erasure_job(std::string_view case_number) = 0;

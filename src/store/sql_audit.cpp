@@ -54,6 +54,10 @@ Status SqlCaseStore::for_each_event(std::string_view case_number, const std::fun
               "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
               "FROM audit_events WHERE ?1 = '' OR case_number = ?1 ORDER BY sequence");
   q.bind(1, case_number);
+  return visit_events(q, visit);
+}
+
+Status SqlCaseStore::visit_events(Statement& q, const std::function<Status(const AuditEvent&)>& visit) {
   Step rc;
   while ((rc = q.step()) == Step::row) {
     auto e = row_to_event(q);
@@ -62,6 +66,31 @@ Status SqlCaseStore::for_each_event(std::string_view case_number, const std::fun
   }
   if (rc != Step::done) return propagate(error("cannot read the audit trail"));
   return {};
+}
+
+Status SqlCaseStore::for_each_event_after(std::int64_t after, int limit,
+                                          const std::function<Status(const AuditEvent&)>& visit) {
+  Statement q(m_db,
+              "SELECT sequence, at, actor, case_number, action, outcome, details, previous_hash, hash "
+              "FROM audit_events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2");
+  q.bind(1, after).bind(2, std::int64_t{limit});
+  return visit_events(q, visit);
+}
+
+// A follower's cursor is a row of the store's metadata ("trail_cursor:NAME").
+Result<std::optional<std::int64_t>> SqlCaseStore::trail_cursor(std::string_view follower) {
+  auto value = get_meta("trail_cursor:" + std::string(follower));
+  if (!value) return propagate(value.error());
+  if (value->empty()) return std::optional<std::int64_t>{};
+  try {
+    return std::optional<std::int64_t>{std::stoll(*value)};
+  } catch (const std::exception&) {
+    return fail(ErrorCode::data_loss, "the trail cursor of " + std::string(follower) + " is corrupt");
+  }
+}
+
+Status SqlCaseStore::save_trail_cursor(std::string_view follower, std::int64_t sequence) {
+  return set_meta("trail_cursor:" + std::string(follower), std::to_string(sequence));
 }
 
 Result<std::optional<AuditAnchor>> SqlCaseStore::audit_anchor() {

@@ -60,6 +60,10 @@ class SqlCaseStore final : public CaseStore {
   Result<std::optional<AuditEvent>> newest_event() override;
   Status append_event(const AuditEvent& e, const AuditAnchor& anchor) override;
   Status for_each_event(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit) override;
+  Status for_each_event_after(std::int64_t after, int limit,
+                              const std::function<Status(const AuditEvent&)>& visit) override;
+  Result<std::optional<std::int64_t>> trail_cursor(std::string_view follower) override;
+  Status save_trail_cursor(std::string_view follower, std::int64_t sequence) override;
   Result<std::optional<AuditAnchor>> audit_anchor() override;
 
   // sql_erasure.cpp
@@ -131,6 +135,8 @@ class SqlCaseStore final : public CaseStore {
   Error error(const std::string& what) const { return store_error(m_db, what); }
   Result<std::vector<OutboxMessage>> read_messages(std::string_view case_number);
   Result<std::optional<JobRecord>> single_job(Statement& q);
+  // Reads the audit events `q` selects to `visit`, in its order.
+  Status visit_events(Statement& q, const std::function<Status(const AuditEvent&)>& visit);
   Result<std::optional<OperatorAccount>> one_operator(const std::string& where, const std::function<void(Statement&)>& bind);
 
   std::unique_ptr<SqlSession> m_session;

@@ -231,6 +231,31 @@ TEST_P(CaseStoreContract, TheAuditTrailHoldsOnlyPseudonymsAndVerifies) {
   EXPECT_EQ(check.events, 2);
 }
 
+// Webhooks follow the trail: a page of events after a sequence number, and a cursor per follower.
+TEST_P(CaseStoreContract, FollowersReadTheTrailInPagesFromTheirCursor) {
+  std::string number = intake("follower@example.net");
+  ASSERT_TRUE(desk().acknowledge(number));
+  std::vector<std::int64_t> seen;
+  ASSERT_TRUE(store().for_each_event_after(0, 1, [&](const AuditEvent& e) -> Status {
+    seen.push_back(e.sequence);
+    return {};
+  }));
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1}));
+  seen.clear();
+  ASSERT_TRUE(store().for_each_event_after(1, 10, [&](const AuditEvent& e) -> Status {
+    seen.push_back(e.sequence);
+    return {};
+  }));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), 2);
+  EXPECT_FALSE(*store().trail_cursor("webhook:jira"));
+  ASSERT_TRUE(store().save_trail_cursor("webhook:jira", 2));
+  ASSERT_TRUE(store().save_trail_cursor("webhook:jira", 5));
+  ASSERT_TRUE(store().save_trail_cursor("webhook:slack", 1));
+  EXPECT_EQ(**store().trail_cursor("webhook:jira"), 5);
+  EXPECT_EQ(**store().trail_cursor("webhook:slack"), 1);
+}
+
 TEST_P(CaseStoreContract, AlteringARowBreaksTheTrail) {
   std::string number = intake();
   ASSERT_TRUE(desk().acknowledge(number));

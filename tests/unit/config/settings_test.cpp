@@ -47,6 +47,31 @@ TEST(Settings, UnknownSettingIsAnErrorWithItsLine) {
   EXPECT_NE(s.error().message.find("maestro.yaml:2"), std::string::npos);
 }
 
+TEST(Settings, WebhooksAreReadWithTheirEventsAndSecretsRelativeToTheFile) {
+  testing::TempDir dir;
+  std::ofstream(dir / "maestro.yaml")
+      << "webhooks:\n"
+         "  - name: jira\n    url: https://acme.atlassian.net/rest/cb-automation/hook\n"
+         "    events: [case.created, case.overdue]\n    secret_file: secrets/jira\n    due_soon_days: 3\n"
+         "  - {name: slack, url: 'http://127.0.0.1:8080/relay', events: [job.failed], secret_env: SLACK_HOOK_SECRET,\n"
+         "     format: slack, personal_data: false}\n";
+  auto s = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->webhooks.size(), 2u);
+  EXPECT_EQ(s->webhooks[0].name, "jira");
+  EXPECT_EQ(s->webhooks[0].events, (std::vector<std::string>{"case.created", "case.overdue"}));
+  EXPECT_EQ(s->webhooks[0].secret_file, dir / "secrets/jira");
+  EXPECT_EQ(s->webhooks[0].due_soon_days, 3);
+  EXPECT_EQ(s->webhooks[1].format, "slack");
+  EXPECT_EQ(s->webhooks[1].secret_env, "SLACK_HOOK_SECRET");
+  std::ofstream(dir / "maestro.yaml") << "webhooks:\n"
+                                         "  - {name: a, url: 'https://x.example/h', events: [case.created], secret_env: S}\n"
+                                         "  - {name: a, url: 'https://y.example/h', events: [case.created], secret_env: S}\n";
+  auto twice = load_settings({.home = dir.path(), .config = std::nullopt});
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message.find("two webhooks are named a"), std::string::npos) << twice.error().message;
+}
+
 TEST(Settings, ABrokenLetterTemplateIsRefusedWhenTheSettingsLoad) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir / "letters/de");
