@@ -8,6 +8,7 @@
 #include "cli/render.hpp"
 #include "cli/session.hpp"
 #include "desk/case_actions.hpp"
+#include "desk/mail_intake.hpp"
 
 namespace maestro::cli {
 
@@ -16,6 +17,7 @@ namespace {
 struct IntakeOptions {
   IntakeRequest request;
   std::string from_json;
+  std::int64_t from_mail = 0;
   bool json = false;
 };
 
@@ -36,6 +38,22 @@ void print_case(Session& s, const CaseView& v, bool json) {
     s.out << case_json(v) << "\n";
   else
     s.out << case_text(v, s.desk().policy());
+}
+
+// The operator's corrections of a mail draft's guess: the flags given.
+MailConfirmation confirmation_of(const IntakeOptions& o, CLI::App* cmd) {
+  for (const char* flag : {"--channel", "--received", "--from-json"}) {
+    if (cmd->count(flag) > 0) {
+      fail_command(Error{ErrorCode::invalid_argument,
+                         std::string(flag) + " does not go with --from-mail: the message says how and when it came"});
+    }
+  }
+  MailConfirmation c;
+  if (cmd->count("--rights")) c.rights = o.request.rights;
+  if (cmd->count("--jurisdiction")) c.jurisdiction = o.request.jurisdiction;
+  if (cmd->count("--name")) c.name = o.request.name;
+  c.subjects = o.request.subjects;
+  return c;
 }
 
 void add_intake(CLI::App& dsar, Session& s) {
@@ -63,6 +81,9 @@ void add_intake(CLI::App& dsar, Session& s) {
                   "(default: 'language' in maestro.yaml)");
   cmd->add_option("--from-json", opts->from_json,
                   "Read the request from a JSON file instead of flags ('-' reads standard input); see docs/cli.md");
+  cmd->add_option("--from-mail", opts->from_mail,
+                  "Log the request of privacy-inbox draft ID (see 'maestro mail list'): its guess, corrected by "
+                  "--rights, --jurisdiction, --name and --subject where given; received when the message was sent");
   cmd->add_flag("--json", opts->json, "Print the new case as JSON");
   cmd->footer(
       "Prints the case number (DSAR-YYYY-NNN) and its deadlines. A request for the same subject and right within 12 "
@@ -82,7 +103,8 @@ void add_intake(CLI::App& dsar, Session& s) {
             Error{ErrorCode::invalid_argument, "give the request either as flags or with --from-json, not both"});
       request = must(parse_intake_json(read_request_text(s, opts->from_json)));
     }
-    IntakeResult result = must(s.desk().intake(request));
+    IntakeResult result = opts->from_mail > 0 ? must(log_mail_draft(s.desk(), opts->from_mail, confirmation_of(*opts, cmd)))
+                                              : must(s.desk().intake(request));
     CaseView view{result.c, result.deadlines};
     if (opts->json) {
       s.out << case_json(view) << "\n";

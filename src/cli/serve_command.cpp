@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
+#include "desk/mail_intake.hpp"
 #include "desk/portal.hpp"
 #include "jobs/job_handlers.hpp"
 #include "server/service.hpp"
@@ -127,6 +128,10 @@ void add_serve(CLI::App& app, Session& s) {
       if (webhooks.tick(s) > 0 && pool) pool->wake();
       if (std::chrono::steady_clock::now() < next_check) return;
       if (!o->no_sweep) queue_daily_sweep(s.desk(), o->sweep_hour, s.err);
+      if (!inst.settings.imap_url.empty()) {
+        auto fetched = fetch_privacy_inbox(s);
+        if (!fetched) s.err << "privacy inbox: " << fetched.error().message << " (tried again in a minute)\n";
+      }
       if (pool) pool->wake();
       next_check += std::chrono::minutes{1};
     });

@@ -23,6 +23,7 @@ class App;
 namespace maestro {
 struct CaseResolution;
 struct CaseJobRequest;
+struct MailFetchReport;
 }  // namespace maestro
 
 namespace maestro::cli {
@@ -139,6 +140,10 @@ class WebhookTimer {
  private:
   std::chrono::steady_clock::time_point m_next{}, m_next_deadlines{};
 };
+// maestro mail fetch, list, show, ignore (cli/mail_commands.cpp).
+void add_mail_commands(CLI::App& app, Session& session);
+// Reads the privacy inbox once (mail fetch, and serve every minute).
+Result<maestro::MailFetchReport> fetch_privacy_inbox(Session& s);
 // maestro webhooks list, test and dispatch (cli/webhook_commands.cpp).
 void add_webhook_commands(CLI::App& app, Session& session);
 // maestro serve and maestro token (cli/serve_command.cpp).

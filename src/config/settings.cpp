@@ -11,6 +11,7 @@
 #include "common/secrets.hpp"
 #include "config/embedded.hpp"
 #include "notify/letters.hpp"
+#include "notify/imap_inbox.hpp"
 #include "notify/mailer.hpp"
 #include "notify/webhooks.hpp"
 #include "package/report_texts.hpp"
@@ -278,12 +279,38 @@ Status apply_config_file(Settings& s, const fs::path& file) {
             s.smtp_password_env = m.second.as<std::string>();
           else if (k == "outbox_dir")
             s.outbox_dir = relative_to(base, m.second.as<std::string>());
-          else if (k == "password" || k == "user")
+          else if (k == "imap")
+            s.imap_url = m.second.as<std::string>();
+          else if (k == "imap_password_env")
+            s.imap_password_env = m.second.as<std::string>();
+          else if (k == "imap_password_file")
+            s.imap_password_file = relative_to(base, m.second.as<std::string>());
+          else if (k == "imap_ca_file")
+            s.imap_ca_file = relative_to(base, m.second.as<std::string>());
+          else if (k == "imap_auto_log")
+            s.imap_auto_log = m.second.as<bool>();
+          else if (k == "max_message_mb")
+            s.max_message_mb = m.second.as<int>();
+          else if (k == "imap_processed_folder")
+            s.imap_processed_folder = m.second.as<std::string>();
+          else if (k == "imap_ignored_folder")
+            s.imap_ignored_folder = m.second.as<std::string>();
+          else if (k == "password" || k == "user" || k == "imap_password")
             return invalid(at + ": mail credentials must not be written in maestro.yaml: use '" + k +
                            "_env: VARIABLE'");
           else
             return invalid(at + ": unknown mail setting '" + k +
-                           "' (known: from, smtp, tls, user_env, password_env, outbox_dir)");
+                           "' (known: from, smtp, tls, user_env, password_env, outbox_dir, imap, imap_password_env, "
+                           "imap_password_file, imap_ca_file, imap_auto_log, max_message_mb, imap_processed_folder, "
+                           "imap_ignored_folder)");
+        }
+        if (!s.imap_url.empty() && !s.imap_url.starts_with("imaps://") && !s.imap_url.starts_with("imap://")) {
+          return invalid(where + ": mail.imap must be imaps://USER@HOST/FOLDER (or imap:// with STARTTLS)");
+        }
+        if (s.max_message_mb < 1 || s.max_message_mb > 1024) return invalid(where + ": mail.max_message_mb is 1 to 1024");
+        for (const std::string* folder : {&s.imap_processed_folder, &s.imap_ignored_folder}) {
+          if (folder->empty() || folder->find_first_of("\"\r\n*%") != std::string::npos)
+            return invalid(where + ": mail.imap_processed_folder and imap_ignored_folder are folder names (no quotes, * or %)");
         }
         if (!s.smtp_url.empty() && !s.smtp_url.starts_with("smtp://") && !s.smtp_url.starts_with("smtps://")) {
           return invalid(where + ": mail.smtp must be smtp://host:port or smtps://host:port");
@@ -446,6 +473,26 @@ Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings) {
     *target = std::move(*value);
   }
   return make_smtp_mailer(std::move(smtp));
+}
+
+Result<std::unique_ptr<Inbox>> open_inbox(const Settings& settings) {
+  if (settings.imap_url.empty()) {
+    return precondition("no privacy inbox: set mail.imap in maestro.yaml (imaps://USER@HOST/INBOX)");
+  }
+  ImapSettings imap{settings.imap_url, "", settings.imap_ca_file.string()};
+  const std::string what = "for the privacy inbox (mail.imap)";
+  if (!settings.imap_password_env.empty()) {
+    auto password = secret_from_environment(settings.imap_password_env, what, ErrorCode::failed_precondition);
+    if (!password) return propagate(password.error());
+    imap.password = *password;
+  } else if (!settings.imap_password_file.empty()) {
+    auto password = secret_from_file(settings.imap_password_file, what, ErrorCode::failed_precondition);
+    if (!password) return propagate(password.error());
+    imap.password = *password;
+  } else {
+    return precondition("the privacy inbox needs its password: mail.imap_password_env or imap_password_file");
+  }
+  return open_imap_inbox(imap);
 }
 
 namespace {

@@ -121,6 +121,16 @@ struct Settings {
   std::string smtp_tls = "try";
   std::string smtp_user_env, smtp_password_env;
   std::filesystem::path outbox_dir;  // default: <home>/outbox
+  // The privacy inbox (mail.imap): imaps://user@host/FOLDER, its password from a variable or a
+  // file, a CA to trust for a private server; confident requests logged at once; a size limit.
+  std::string imap_url;
+  std::string imap_password_env;
+  std::filesystem::path imap_password_file;
+  std::filesystem::path imap_ca_file;
+  bool imap_auto_log = false;
+  int max_message_mb = 25;
+  std::string imap_processed_folder = "Maestro/Processed";  // where recorded messages go
+  std::string imap_ignored_folder = "Maestro/Ignored";      // and machine mail
   ServerSettings server;
   // `workers: external`: jobs run in `maestro worker` processes (on this or other machines
   // sharing the store). Commands that do long work (export, delete, delete-batch, export-batch,
@@ -148,6 +158,9 @@ struct Installation {
 };
 
 class Mailer;
+class Inbox;
+// The privacy inbox `mail.imap` names (failed_precondition when none is configured).
+Result<std::unique_ptr<Inbox>> open_inbox(const Settings& settings);
 // The mailer the settings name: SMTP when `mail.smtp` is set, else .eml files in outbox_dir.
 Result<std::unique_ptr<Mailer>> open_mailer(const Settings& settings);
 

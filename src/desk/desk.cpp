@@ -728,6 +728,52 @@ Result<AuditCheck> Desk::verify_audit() {
   return check;
 }
 
+Result<MailDraft> Desk::record_mail_draft(MailDraft draft, std::string_view message_key, std::string_view guess_json,
+                                          std::string_view raw_message) {
+  draft.message_mac = m_keys.pseudonym("mail:" + std::string(message_key));
+  draft.recorded_at = m_clock.now();
+  draft.sealed_guess = m_keys.seal(guess_json);
+  draft.sealed_message = m_keys.seal(raw_message);
+  Status done = m_store.transaction([&]() -> Status {
+    auto id = m_store.add_mail_draft(draft);
+    if (!id) return propagate(id.error());
+    draft.id = *id;
+    json details{{"draft", draft.id}, {"state", draft.state}, {"confidence", draft.confidence}, {"rights", draft.rights}};
+    if (!draft.ignored_reason.empty()) details["reason"] = draft.ignored_reason;
+    return append_audit("", "mail-received", "ok", details.dump());
+  });
+  if (!done) return propagate(done.error());
+  return draft;
+}
+
+Status Desk::save_mail_draft(const MailDraft& draft, std::string_view action) {
+  return m_store.transaction([&]() -> Status {
+    if (auto ok = m_store.update_mail_draft(draft); !ok) return ok;
+    json details{{"draft", draft.id}, {"state", draft.state}};
+    if (!draft.ignored_reason.empty()) details["reason"] = draft.ignored_reason;
+    return append_audit(draft.case_number, action, "ok", details.dump());
+  });
+}
+
+Result<std::vector<MailDraft>> Desk::mail_drafts(std::string_view state, int limit) {
+  return m_store.load_mail_drafts(state, limit);
+}
+
+Result<MailDraft> Desk::mail_draft(std::int64_t id) {
+  auto draft = m_store.mail_draft(id);
+  if (!draft) return propagate(draft.error());
+  if (!*draft) return fail(ErrorCode::not_found, "no mail draft #" + std::to_string(id) + " (see 'maestro mail list')");
+  return **draft;
+}
+
+Result<std::string> Desk::open_sealed(const std::string& sealed) const {
+  return m_keys.open(sealed);
+}
+
+std::string Desk::seal(std::string_view plaintext) const {
+  return m_keys.seal(plaintext);
+}
+
 Status Desk::audit_events_after(std::int64_t after, int limit, const std::function<Status(const AuditEvent&)>& visit) {
   return m_store.for_each_event_after(after, limit, visit);
 }

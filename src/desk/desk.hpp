@@ -219,6 +219,17 @@ class Desk {
 
   Result<AuditCheck> verify_audit();
   Status audit_events(std::string_view case_number, const std::function<Status(const AuditEvent&)>& visit);
+  // The privacy inbox's drafts (desk/mail_intake.hpp). record_mail_draft seals the guess and the
+  // message, keys the draft by the Message-ID (already_exists: recorded before) and audits it
+  // without personal data; save_mail_draft records a change (`action`: mail-logged, mail-ignored).
+  Result<MailDraft> record_mail_draft(MailDraft draft, std::string_view message_key, std::string_view guess_json,
+                                      std::string_view raw_message);
+  Status save_mail_draft(const MailDraft& draft, std::string_view action);
+  Result<std::vector<MailDraft>> mail_drafts(std::string_view state, int limit);
+  Result<MailDraft> mail_draft(std::int64_t id);
+  // Opens what the desk sealed for a mail draft (its guess, its message).
+  Result<std::string> open_sealed(const std::string& sealed) const;
+  std::string seal(std::string_view plaintext) const;
   // The trail as its followers (webhooks) read it: up to `limit` events after sequence `after`,
   // the newest sequence number (0 when empty), and each follower's cursor.
   Status audit_events_after(std::int64_t after, int limit, const std::function<Status(const AuditEvent&)>& visit);

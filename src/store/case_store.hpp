@@ -116,6 +116,24 @@ struct JobRecord {
   std::string idempotency_key;  // empty: none; else unique among jobs
 };
 
+// A message read from the privacy inbox (desk/mail_intake.hpp): a draft an operator confirms as a
+// case, or one set aside (an auto-reply, a bounce). The message and the guess drawn from it hold
+// personal data and are sealed; the rest is bookkeeping.
+struct MailDraft {
+  std::int64_t id = 0;
+  std::string message_mac;  // KeyRing::pseudonym of the Message-ID (else of the bytes): one draft a message
+  Instant received_at{};    // when the message was sent (its Date), else when it was read
+  Instant recorded_at{};
+  std::string state;           // pending, logged (a case), ignored
+  std::string ignored_reason;  // auto-reply, bounce, spam, mailing list, too large, unreadable
+  std::string confidence;      // high, medium, low
+  std::string rights;          // the rights guessed, comma-separated
+  std::string language;        // the language guessed (the letters')
+  std::string sealed_guess;    // KeyRing::seal of the guess's JSON (name, identifiers)
+  std::string sealed_message;  // KeyRing::seal of the raw message
+  std::string case_number;     // once logged
+};
+
 // A work item of California's DROP deletion lists. The consumer's identifier is known only as
 // DROP's hash of it, which Maestro keeps as a keyed hash and sealed (encrypted), never in clear,
 // so the list outlives each cycle (a record that appears later is still caught) without holding
@@ -258,6 +276,15 @@ class CaseStore {
   virtual Status for_each_event(std::string_view case_number,
                                 const std::function<Status(const AuditEvent&)>& visit) = 0;
   virtual Result<std::optional<AuditAnchor>> audit_anchor() = 0;
+
+  // The privacy inbox's drafts. add_mail_draft assigns the id; a second draft of the same message
+  // (message_mac) is already_exists.
+  virtual Result<std::int64_t> add_mail_draft(const MailDraft& draft) = 0;
+  virtual Result<std::optional<MailDraft>> mail_draft(std::int64_t id) = 0;
+  // Newest first; `state` empty: every state.
+  virtual Result<std::vector<MailDraft>> load_mail_drafts(std::string_view state, int limit) = 0;
+  // Saves the state, ignored reason, case number and the sealed guess and message.
+  virtual Status update_mail_draft(const MailDraft& draft) = 0;
   // Up to `limit` events after sequence number `after`, in order (webhooks follow the trail).
   virtual Status for_each_event_after(std::int64_t after, int limit,
                                       const std::function<Status(const AuditEvent&)>& visit) = 0;

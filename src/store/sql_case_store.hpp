@@ -63,6 +63,10 @@ class SqlCaseStore final : public CaseStore {
   Status for_each_event_after(std::int64_t after, int limit,
                               const std::function<Status(const AuditEvent&)>& visit) override;
   Result<std::optional<std::int64_t>> trail_cursor(std::string_view follower) override;
+  Result<std::int64_t> add_mail_draft(const MailDraft& draft) override;
+  Result<std::optional<MailDraft>> mail_draft(std::int64_t id) override;
+  Result<std::vector<MailDraft>> load_mail_drafts(std::string_view state, int limit) override;
+  Status update_mail_draft(const MailDraft& draft) override;
   Status save_trail_cursor(std::string_view follower, std::int64_t sequence) override;
   Result<std::optional<AuditAnchor>> audit_anchor() override;
 

@@ -15,7 +15,7 @@ namespace {
 constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maestro store
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 16> k_migrations{R"sql(
+constexpr std::array<const char*, 17> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -252,7 +252,26 @@ constexpr std::array<const char*, 16> k_migrations{R"sql(
   DROP INDEX cases_queue;
   CREATE INDEX cases_queue ON cases((closed_at IS NOT NULL), coalesce(legal_due, ''), number);
 )sql",
-                                                  k_queue_count_indexes};
+                                                  k_queue_count_indexes,
+                                                  R"sql(
+  -- The privacy inbox: each message read becomes a draft an operator confirms (or an ignored
+  -- one: an auto-reply, a bounce), the message and the guess sealed.
+  CREATE TABLE mail_drafts (
+    id INTEGER PRIMARY KEY,
+    message_mac TEXT NOT NULL UNIQUE,
+    received_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    ignored_reason TEXT NOT NULL,
+    confidence TEXT NOT NULL,
+    rights TEXT NOT NULL,
+    language TEXT NOT NULL,
+    sealed_guess BLOB NOT NULL,
+    sealed_message BLOB NOT NULL,
+    case_number TEXT NOT NULL
+  );
+  CREATE INDEX mail_drafts_by_state ON mail_drafts(state, id);
+)sql"};
 
 Result<int> pragma_int(SqlSession& db, const std::string& name) {
   Statement q(db, "PRAGMA " + name);

@@ -11,7 +11,7 @@ namespace {
 // Tables whose ids the target assigns itself: after the copy, its next id follows the copied ones.
 const std::vector<std::pair<std::string, std::string>> k_identities{
     {"legal_holds", "id"}, {"erasure_ledger", "sequence"}, {"outbox", "id"},   {"manual_tasks", "id"},
-    {"jobs", "id"},        {"api_tokens", "id"},           {"operators", "id"}};
+    {"jobs", "id"},        {"api_tokens", "id"},           {"operators", "id"},  {"mail_drafts", "id"}};
 
 Status refuse_unless_empty(SqlSession& db) {
   for (const char* table : {"cases", "audit_events", "jobs", "operators"}) {
@@ -91,7 +91,7 @@ const std::vector<std::string>& copied_store_tables() {
       "erasure_jobs",  "legal_holds",    "legal_hold_subjects", "erasure_ledger", "verification_challenges",
       "outbox",        "manual_tasks",   "jobs",           "api_tokens",        "intake_keys",
       "operators",     "one_time_links", "web_sessions",   "client_throttles",  "status_links",
-      "download_sessions", "drop_items"};
+      "download_sessions", "drop_items", "mail_drafts"};
   return tables;
 }
 
