@@ -3,6 +3,8 @@
 // draft becomes a case with 'maestro dsar intake --from-mail ID', or is set aside with ignore.
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli/session.hpp"
@@ -34,7 +36,7 @@ nlohmann::json draft_json(const MailDraftView& v) {
 
 void print_fetch(Session& s, const MailFetchReport& r) {
   s.out << r.read << " message(s) read: " << r.drafts << " draft(s) to confirm, " << r.logged << " logged at once, "
-        << r.ignored << " set aside";
+        << r.replies << " repl" << (r.replies == 1 ? "y" : "ies") << " joined their case, " << r.ignored << " set aside";
   if (r.duplicates > 0) s.out << ", " << r.duplicates << " recorded before (moved now)";
   s.out << ".\n";
   for (const auto& p : r.problems) s.err << "warning: " << p << "\n";
@@ -72,6 +74,7 @@ void add_mail_commands(CLI::App& app, Session& s) {
     MailFetchReport r = must(fetch_privacy_inbox(s));
     if (!*fetch_json) return print_fetch(s, r);
     s.out << nlohmann::json{{"read", r.read}, {"drafts", r.drafts}, {"logged", r.logged}, {"ignored", r.ignored},
+                            {"replies", r.replies},
                             {"duplicates", r.duplicates}, {"draft_ids", r.draft_ids}, {"problems", r.problems}}
                  .dump(2)
           << "\n";
@@ -84,12 +87,13 @@ void add_mail_commands(CLI::App& app, Session& s) {
   };
   auto lo = std::make_shared<ListOptions>();
   auto* list = mail->add_subcommand("list", "The drafts: what each message asks, as guessed");
-  list->add_option("--state", lo->state, "pending (default), logged, ignored, or all");
+  list->add_option("--state", lo->state, "pending (default), logged, joined (replies to a case), ignored, or all");
   list->add_option("--limit", lo->limit, "At most this many, newest first (default 50)")->check(CLI::Range(1, 1000));
   list->add_flag("--json", lo->json, "Print JSON");
   list->callback([&s, lo] {
-    if (lo->state != "pending" && lo->state != "logged" && lo->state != "ignored" && lo->state != "all")
-      fail_command(Error{ErrorCode::invalid_argument, "--state is pending, logged, ignored or all"});
+    if (lo->state != "pending" && lo->state != "logged" && lo->state != "joined" && lo->state != "ignored" &&
+        lo->state != "all")
+      fail_command(Error{ErrorCode::invalid_argument, "--state is pending, logged, joined, ignored or all"});
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : must(s.desk().mail_drafts(lo->state == "all" ? "" : lo->state, lo->limit))) {
       MailDraftView v = must(mail_draft_view(s.desk(), d.id));
@@ -130,6 +134,52 @@ void add_mail_commands(CLI::App& app, Session& s) {
     for (const auto& r : v.guess.reasons) s.out << "  - " << r << "\n";
     for (const auto& a : v.attachments) s.out << "Attachment: " << a << "\n";
     s.out << "\n" << v.text << "\n";
+  });
+
+  struct EvidenceOptions {
+    std::int64_t id = 0;
+    std::size_t index = 1;
+    std::string out;
+  };
+  auto eo = std::make_shared<EvidenceOptions>();
+  auto* evidence = mail->add_subcommand("evidence", "Write a reply's attachment (an ID scan) to a file to look at it");
+  evidence->add_option("id", eo->id, "The reply's draft number (its case's notes name it)")->required();
+  evidence->add_option("--attachment", eo->index, "Which attachment, from 1 (default 1)");
+  evidence->add_option("--out", eo->out, "The file to write (mode 0600); delete it after the check")->required();
+  evidence->footer("Then record what you found: maestro mail check ID --method document --outcome passed --finding ...");
+  evidence->callback([&s, eo] {
+    MailAttachment a = must(mail_evidence(s.desk(), eo->id, eo->index));
+    std::filesystem::path out(eo->out);
+    {
+      std::ofstream file(out, std::ios::binary | std::ios::trunc);
+      if (!file) fail_command(Error{ErrorCode::permission_denied, "cannot write " + eo->out});
+      file << a.bytes;
+    }
+    std::filesystem::permissions(out, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace);
+    s.out << "Wrote " << (a.filename.empty() ? "the attachment" : a.filename) << " (" << a.content_type << ", "
+          << a.bytes.size() << " bytes) to " << eo->out << ".\n";
+  });
+
+  struct CheckOptions {
+    std::int64_t id = 0;
+    std::string method = "document", outcome, finding;
+  };
+  auto co = std::make_shared<CheckOptions>();
+  auto* check = mail->add_subcommand(
+      "check", "Record the check of a reply's evidence on its case, then destroy the attachments (seed 001 step 3)");
+  check->add_option("id", co->id, "The reply's draft number")->required();
+  check->add_option("--method", co->method, "The kind of check (default document)");
+  check->add_option("--outcome", co->outcome, "passed or failed")->required();
+  check->add_option("--finding", co->finding, "What the check found, kept as an encrypted case note")->required();
+  check->footer(
+      "Only each attachment's name, type, size and SHA-256 and your finding remain: the scan is gone from the case "
+      "store (it was removed from the mailbox when it was read).");
+  check->callback([&s, co] {
+    VerificationOutcome outcome = must(parse_verification_outcome(co->outcome));
+    CaseView v = must(check_mail_evidence(s.desk(), co->id, co->method, outcome, co->finding));
+    s.out << "Recorded the " << co->method << " check (" << co->outcome << ") on " << v.c.number
+          << "; the attachments are destroyed.\n";
   });
 
   struct IgnoreOptions {

@@ -269,6 +269,8 @@ Status apply_config_file(Settings& s, const fs::path& file) {
           std::string at = origin + ":" + std::to_string(m.first.Mark().line + 1);
           if (k == "from")
             s.mail_from = m.second.as<std::string>();
+          else if (k == "reply_to")
+            s.mail_reply_to = m.second.as<std::string>();
           else if (k == "smtp")
             s.smtp_url = m.second.as<std::string>();
           else if (k == "tls")
@@ -300,7 +302,7 @@ Status apply_config_file(Settings& s, const fs::path& file) {
                            "_env: VARIABLE'");
           else
             return invalid(at + ": unknown mail setting '" + k +
-                           "' (known: from, smtp, tls, user_env, password_env, outbox_dir, imap, imap_password_env, "
+                           "' (known: from, reply_to, smtp, tls, user_env, password_env, outbox_dir, imap, imap_password_env, "
                            "imap_password_file, imap_ca_file, imap_auto_log, max_message_mb, imap_processed_folder, "
                            "imap_ignored_folder)");
         }

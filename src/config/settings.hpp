@@ -117,6 +117,7 @@ struct Settings {
   // the letter refusal: it is sent in English"). Front ends print or log them.
   std::vector<std::string> warnings;
   std::string mail_from;  // default: dpo_email
+  std::string mail_reply_to;  // where replies go (the privacy inbox's address); default: mail_from
   std::string smtp_url;   // empty: write .eml files
   std::string smtp_tls = "try";
   std::string smtp_user_env, smtp_password_env;

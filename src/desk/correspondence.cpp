@@ -125,8 +125,13 @@ Result<OutboxView> Correspondence::send_letter(const CaseView& view, std::string
   auto rendered = render_letter(letter, language, fields, m_settings.templates_dir);
   if (!rendered) return propagate(rendered.error());
   Instant now = m_desk.clock().now();
-  std::string message_id = view.c.number + "." + std::string(letter) + "." + to_hex(random_bytes(6)) + "@maestro";
+  // The case number leads a reply back to its case (desk/mail_intake.cpp follows In-Reply-To);
+  // the domain is the sender's, so the id is unique in the world.
+  std::string domain = m_settings.mail_from.substr(m_settings.mail_from.rfind('@') + 1);
+  if (domain.empty() || domain == m_settings.mail_from) domain = "maestro.invalid";
+  std::string message_id = view.c.number + "." + std::string(letter) + "." + to_hex(random_bytes(6)) + "@" + domain;
   json sealed{{"from", m_settings.mail_from},
+              {"reply_to", m_settings.mail_reply_to.empty() ? m_settings.mail_from : m_settings.mail_reply_to},
               {"to", *recipient},
               {"subject", rendered->subject},
               {"body", rendered->body},
@@ -157,7 +162,8 @@ Status Correspondence::attempt(OutboxMessage& m, SendReport& report) {
   if (!*claimed) return {};
   auto opened = open(m);
   if (!opened) return propagate(opened.error());
-  MailMessage mail{opened->from, opened->to, opened->subject, opened->body, opened->message_id, m_desk.clock().now()};
+  MailMessage mail{opened->from, opened->to, opened->subject, opened->body, opened->message_id, m_desk.clock().now(),
+                   opened->reply_to};
   Status sent = m_mailer.send(mail);
   Instant now = m_desk.clock().now();
   ++m.attempts;
@@ -171,6 +177,7 @@ Status Correspondence::attempt(OutboxMessage& m, SendReport& report) {
     if (m.letter == "package-password") {
       // Delivered: the password has no further use here, so it is not kept even sealed.
       json stored{{"from", opened->from},
+                  {"reply_to", opened->reply_to},
                   {"to", opened->to},
                   {"subject", opened->subject},
                   {"body", "[the password was removed after sending]"},
@@ -221,7 +228,8 @@ Result<OutboxView> Correspondence::open(const OutboxMessage& m) const {
                     j.value("to", ""),
                     j.value("subject", ""),
                     j.value("body", ""),
-                    j.value("message_id", std::to_string(m.id) + "@maestro")};
+                    j.value("message_id", std::to_string(m.id) + "@maestro"),
+                    j.value("reply_to", "")};
 }
 
 Result<std::vector<OutboxView>> Correspondence::list() {

@@ -32,6 +32,7 @@ struct OutboxView {
   std::string subject;
   std::string body;
   std::string message_id;
+  std::string reply_to;  // where the requester's reply goes: the privacy inbox
 };
 
 struct SendReport {

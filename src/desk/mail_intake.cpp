@@ -223,14 +223,14 @@ std::vector<Right> for_jurisdiction(std::vector<Right> rights, const std::string
   return rights;
 }
 
-Status record_outcome(MailFetchReport& report, const Result<MailDraft>& recorded) {
-  if (!recorded) return propagate(recorded.error());
-  report.draft_ids.push_back(recorded->id);
-  if (recorded->state == "ignored")
+void record_outcome(MailFetchReport& report, const MailDraft& recorded) {
+  report.draft_ids.push_back(recorded.id);
+  if (recorded.state == "ignored")
     ++report.ignored;
+  else if (recorded.state == "joined")
+    ++report.replies;
   else
     ++report.drafts;
-  return {};
 }
 
 // The key a message is recorded under: its Message-ID, else its bytes.
@@ -311,8 +311,74 @@ Result<MailGuess> guess_from_json(const std::string& text) {
 
 namespace {
 
+// The case a reply belongs to: one of Maestro's own letters named in In-Reply-To or References
+// (ids of the form DSAR-YYYY-NNN.letter.hex@domain, checked against the case's outbox), else a
+// case number in the subject; and whether the sender is that case's requester (an email
+// identifier of the case). A message that names a case it is not from joins nothing.
+struct Thread {
+  std::string case_number;
+  bool from_requester = false;
+};
+
+std::optional<std::string> sent_by_us(Desk& desk, const std::string& id) {
+  static const std::regex ours(R"(^(DSAR-\d{4}-\d{3,})\.[a-z-]+\.[0-9a-f]+@.+$)");
+  std::smatch m;
+  if (!std::regex_match(id, m, ours)) return std::nullopt;
+  auto letters = desk.messages_of_case(m[1].str());
+  if (!letters) return std::nullopt;
+  for (const auto& letter : *letters) {
+    auto text = desk.keys().open(letter.sealed);
+    if (text && json::parse(*text, nullptr, false).value("message_id", "") == id) return m[1].str();
+  }
+  return std::nullopt;
+}
+
+Thread thread_of(Desk& desk, const ReceivedMail& m) {
+  Thread t;
+  std::vector<std::string> ids = m.references;
+  if (!m.in_reply_to.empty()) ids.insert(ids.begin(), m.in_reply_to);
+  for (const auto& id : ids) {
+    if (auto number = sent_by_us(desk, id)) {
+      t.case_number = *number;
+      break;
+    }
+  }
+  static const std::regex in_subject(R"(\b(DSAR-\d{4}-\d{3,})\b)");
+  std::smatch sm;
+  if (t.case_number.empty() && std::regex_search(m.subject, sm, in_subject)) t.case_number = sm[1].str();
+  if (t.case_number.empty() || m.from_address.empty()) return t;
+  CaseQuery query;
+  query.subject = SubjectIdentifier{"email", m.from_address};
+  auto cases = desk.queue(query, 100, "");
+  if (!cases) return t;
+  t.from_requester = std::any_of(cases->items.begin(), cases->items.end(),
+                                 [&](const QueueItem& item) { return item.entry.number == t.case_number; });
+  return t;
+}
+
+// A reply joins its case: its text as an encrypted note, its attachments kept sealed as
+// evidence for an operator to look at (maestro mail evidence) until the check destroys them.
+Status join_case(Desk& desk, MailDraft& draft, const ReceivedMail& m) {
+  std::string note = "Reply by email (mail draft #" + std::to_string(draft.id) + "): " + m.subject + "\n\n" + m.text;
+  for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+    const auto& a = m.attachments[i];
+    note += "\nAttachment " + std::to_string(i + 1) + ": " + (a.filename.empty() ? "(unnamed)" : a.filename) + " (" +
+            a.content_type + ", " + std::to_string(a.bytes.size()) + " bytes), kept sealed as evidence until checked: " +
+            "maestro mail evidence " + std::to_string(draft.id);
+  }
+  auto noted = desk.add_note(draft.case_number, note);
+  if (!noted) return propagate(noted.error());
+  return desk.save_mail_draft(draft, "mail-reply");
+}
+
+// A message as recorded: its draft, and whether it carried evidence (attachments of a reply).
+struct Recorded {
+  MailDraft draft;
+  bool evidence = false;
+};
+
 // Records one message (or finds it recorded) and says where it goes.
-Result<MailDraft> record_message(Desk& desk, Inbox& inbox, std::uint64_t uid, const MailIntakeOptions& options,
+Result<Recorded> record_message(Desk& desk, Inbox& inbox, std::uint64_t uid, const MailIntakeOptions& options,
                                  MailFetchReport& report) {
   MailDraft draft;
   draft.received_at = desk.clock().now();
@@ -324,8 +390,10 @@ Result<MailDraft> record_message(Desk& desk, Inbox& inbox, std::uint64_t uid, co
     // Too large to read: set aside whole (it stays in the mailbox's ignored folder).
     draft.ignored_reason = "too large (" + std::to_string(*size >> 20) + " MB; the limit is " +
                            std::to_string(options.max_bytes >> 20) + " MB: mail.max_message_mb)";
-    return desk.record_mail_draft(draft, "uid:" + inbox.name() + ":" + std::to_string(uid) + ":" + std::to_string(*size),
-                                  "{}", "");
+    auto recorded = desk.record_mail_draft(
+        draft, "uid:" + inbox.name() + ":" + std::to_string(uid) + ":" + std::to_string(*size), "{}", "");
+    if (!recorded) return propagate(recorded.error());
+    return Recorded{*recorded, false};
   }
   auto raw = inbox.fetch(uid);
   if (!raw) return propagate(raw.error());
@@ -342,9 +410,40 @@ Result<MailDraft> record_message(Desk& desk, Inbox& inbox, std::uint64_t uid, co
     draft.confidence = guess.confidence;
     draft.rights = join_rights(guess.rights);
     draft.language = guess.language;
+    if (draft.state == "pending") {
+      Thread thread = thread_of(desk, *parsed);
+      if (thread.from_requester) {
+        draft.state = "joined";
+        draft.case_number = thread.case_number;
+      } else if (!thread.case_number.empty()) {
+        guess.reasons.push_back("names " + thread.case_number +
+                                " but is not from its requester's address: attached to no case");
+        draft.confidence = "low";
+      }
+    }
   }
   std::optional<ReceivedMail> message = parsed ? std::optional<ReceivedMail>(*parsed) : std::nullopt;
-  return desk.record_mail_draft(draft, message_key(message, *raw), guess_json(guess), *raw);
+  auto recorded = desk.record_mail_draft(draft, message_key(message, *raw), guess_json(guess), *raw);
+  if (!recorded) return propagate(recorded.error());
+  if (recorded->state != "joined") return Recorded{*recorded, false};
+  if (auto joined = join_case(desk, *recorded, *parsed); !joined) return propagate(joined.error());
+  return Recorded{*recorded, !parsed->attachments.empty()};
+}
+
+// imap_auto_log: a confident draft becomes a case, acknowledged (template A) at once.
+void log_at_once(Desk& desk, Correspondence* mail, std::int64_t id, const MailIntakeOptions& options,
+                 MailFetchReport& report) {
+  MailConfirmation confirm;
+  confirm.default_jurisdiction = options.jurisdiction;
+  auto logged = log_mail_draft(desk, id, confirm);
+  if (!logged) {
+    report.problems.push_back("draft #" + std::to_string(id) + ": " + logged.error().message);
+    return;
+  }
+  ++report.logged;
+  --report.drafts;
+  auto ack = run_case_action(desk, mail, logged->c.number, CaseActionRequest{.action = "acknowledge"});
+  if (!ack) report.problems.push_back(logged->c.number + ": not acknowledged: " + ack.error().message);
 }
 
 }  // namespace
@@ -362,20 +461,18 @@ Result<MailFetchReport> fetch_mail(Desk& desk, Inbox& inbox, Correspondence* mai
       report.problems.push_back("message " + std::to_string(uid) + ": " + recorded.error().message);
       continue;  // left in the inbox for the next run
     } else {
-      if (auto ok = record_outcome(report, recorded); !ok) return propagate(ok.error());
-      if (recorded->state == "ignored") folder = options.ignored_folder;
-      if (options.log_confident && recorded->state == "pending" && recorded->confidence == "high") {
-        MailConfirmation confirm;
-        confirm.default_jurisdiction = options.jurisdiction;
-        auto logged = log_mail_draft(desk, recorded->id, confirm);
-        if (logged) {
-          ++report.logged;
-          --report.drafts;
-          auto ack = run_case_action(desk, mail, logged->c.number, CaseActionRequest{.action = "acknowledge"});
-          if (!ack) report.problems.push_back(logged->c.number + ": not acknowledged: " + ack.error().message);
-        } else {
-          report.problems.push_back("draft #" + std::to_string(recorded->id) + ": " + logged.error().message);
-        }
+      const MailDraft& draft = recorded->draft;
+      record_outcome(report, draft);
+      if (draft.state == "ignored") folder = options.ignored_folder;
+      if (recorded->evidence) {
+        // The sealed copy in the case store is the only one: the check destroys it.
+        if (auto removed = inbox.remove(uid); !removed)
+          report.problems.push_back("message " + std::to_string(uid) + " (evidence) not removed from the mailbox: " +
+                                    removed.error().message);
+        continue;
+      }
+      if (options.log_confident && draft.state == "pending" && draft.confidence == "high") {
+        log_at_once(desk, mail, draft.id, options, report);
       }
     }
     if (auto moved = inbox.move(uid, folder); !moved) {
@@ -447,6 +544,76 @@ Result<MailDraft> ignore_mail_draft(Desk& desk, std::int64_t id, const std::stri
   draft->ignored_reason = reason;
   if (auto ok = desk.save_mail_draft(*draft, "mail-ignored"); !ok) return propagate(ok.error());
   return *draft;
+}
+
+}  // namespace maestro
+
+namespace maestro {
+
+namespace {
+
+// The reply's draft and its message, for evidence work.
+Result<std::pair<MailDraft, ReceivedMail>> reply_of(Desk& desk, std::int64_t id) {
+  auto draft = desk.mail_draft(id);
+  if (!draft) return propagate(draft.error());
+  if (draft->state != "joined") {
+    return precondition("mail draft #" + std::to_string(id) + " is no reply that joined a case (it is " + draft->state + ")");
+  }
+  auto raw = desk.open_sealed(draft->sealed_message);
+  if (!raw) return propagate(raw.error());
+  auto message = parse_mail(*raw);
+  if (!message) return propagate(message.error());
+  return std::pair<MailDraft, ReceivedMail>{*draft, *message};
+}
+
+}  // namespace
+
+Result<MailAttachment> mail_evidence(Desk& desk, std::int64_t id, std::size_t index) {
+  auto reply = reply_of(desk, id);
+  if (!reply) return propagate(reply.error());
+  const auto& attachments = reply->second.attachments;
+  if (attachments.empty()) {
+    return precondition("mail draft #" + std::to_string(id) + " holds no attachment (none came, or the check destroyed it)");
+  }
+  if (index < 1 || index > attachments.size()) {
+    return invalid("mail draft #" + std::to_string(id) + " has attachments 1 to " + std::to_string(attachments.size()));
+  }
+  return attachments[index - 1];
+}
+
+Result<CaseView> check_mail_evidence(Desk& desk, std::int64_t id, std::string_view method, VerificationOutcome outcome,
+                                     const std::string& finding) {
+  auto reply = reply_of(desk, id);
+  if (!reply) return propagate(reply.error());
+  auto& [draft, message] = *reply;
+  if (message.attachments.empty()) return precondition("mail draft #" + std::to_string(id) + " holds no evidence to check");
+  if (finding.empty() || finding.size() > 2000) return invalid("say what the check found (at most 2000 characters)");
+  json hashes = json::array();
+  std::string kept = "From: " + message.from_address + "\r\nSubject: " + message.subject + "\r\nMessage-ID: <" +
+                     message.message_id + ">\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + message.text +
+                     "\r\n";
+  for (const auto& a : message.attachments) {
+    std::string digest = sha256_hex(a.bytes);
+    hashes.push_back(digest);
+    kept += "[attachment destroyed after the check: " + (a.filename.empty() ? "(unnamed)" : a.filename) + " (" +
+            a.content_type + ", " + std::to_string(a.bytes.size()) + " bytes, SHA-256 " + digest + ")]\r\n";
+  }
+  json details{{"evidence", "mail draft #" + std::to_string(id)}, {"attachments_sha256", hashes}, {"destroyed", true}};
+  std::optional<CaseView> view;
+  // The check, the finding and the destruction are recorded together, or none of them.
+  Status done = desk.in_one_transaction([&]() -> Status {
+    auto checked = desk.record_check(draft.case_number, method, outcome, std::nullopt, details.dump());
+    if (!checked) return propagate(checked.error());
+    auto noted = desk.add_note(draft.case_number, "Evidence of mail draft #" + std::to_string(id) + " checked (" +
+                                                      std::string(verification_outcome_name(outcome)) + "): " + finding +
+                                                      "\nThe attachments were destroyed; their SHA-256 are in the audit trail.");
+    if (!noted) return propagate(noted.error());
+    view = std::move(*noted);
+    draft.sealed_message = desk.seal(kept);
+    return desk.save_mail_draft(draft, "evidence-destroyed");
+  });
+  if (!done) return propagate(done.error());
+  return *view;
 }
 
 }  // namespace maestro

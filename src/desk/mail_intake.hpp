@@ -53,6 +53,7 @@ struct MailFetchReport {
   int ignored = 0;     // set aside, with their reason
   int logged = 0;      // logged as cases at once (log_confident)
   int duplicates = 0;  // recorded before (a move that failed last time): moved now
+  int replies = 0;     // replies that joined their case
   std::vector<std::int64_t> draft_ids;
   std::vector<std::string> problems;  // a message that could not be moved, a case that could not be logged
 };
@@ -83,6 +84,16 @@ struct MailConfirmation {
 
 // Logs a pending draft as a case on channel email, received when the message was sent.
 Result<IntakeResult> log_mail_draft(Desk& desk, std::int64_t id, const MailConfirmation& confirmation);
+// An attachment of a reply that joined its case (`index` from 1), for an operator to look at;
+// failed_precondition once the check has destroyed it.
+Result<MailAttachment> mail_evidence(Desk& desk, std::int64_t id, std::size_t index);
+
+// Records the operator's check of a reply's evidence on its case (seed 001 step 3: an ID scan)
+// and destroys the attachments: the draft keeps the message's text and, of each attachment, its
+// name, type, size and SHA-256; the finding goes to the case as an encrypted note.
+Result<CaseView> check_mail_evidence(Desk& desk, std::int64_t id, std::string_view method, VerificationOutcome outcome,
+                                     const std::string& finding);
+
 // Sets a pending draft aside (not a request) with the operator's reason.
 Result<MailDraft> ignore_mail_draft(Desk& desk, std::int64_t id, const std::string& reason);
 

@@ -88,6 +88,14 @@ class ImapInbox final : public Inbox {
     return {};
   }
 
+  Status remove(std::uint64_t uid) override {
+    auto flagged = command(m_url.folder, "UID STORE " + std::to_string(uid) + " +FLAGS.SILENT (\\Deleted)");
+    if (!flagged) return propagate(flagged.error());
+    auto expunged = command(m_url.folder, "UID EXPUNGE " + std::to_string(uid));
+    if (!expunged) return propagate(expunged.error());
+    return {};
+  }
+
   std::string name() const override { return m_url.scheme + "://" + m_url.user + "@" + m_url.host_port + "/" + m_url.folder; }
 
  private:

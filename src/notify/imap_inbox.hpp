@@ -27,6 +27,9 @@ class Inbox {
   virtual Result<std::string> fetch(std::uint64_t uid) = 0;
   // Moves the message to `folder` (made when missing): it leaves the inbox, and is kept.
   virtual Status move(std::uint64_t uid, const std::string& folder) = 0;
+  // Deletes the message for good (flag \Deleted, then expunge it): evidence that must not outlive
+  // its check (an ID scan kept sealed in the case store until then).
+  virtual Status remove(std::uint64_t uid) = 0;
   // The mailbox without its password, for messages.
   virtual std::string name() const = 0;
 };

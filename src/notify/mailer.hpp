@@ -22,6 +22,7 @@ struct MailMessage {
   std::string body;  // plain text, UTF-8
   std::string message_id;
   Instant date{};
+  std::string reply_to;  // empty: none
 };
 
 class Mailer {

@@ -128,6 +128,7 @@ std::string format_rfc5322(const MailMessage& m) {
   std::string subject = one_line(m.subject);
   if (!is_ascii(subject)) subject = "=?UTF-8?B?" + base64(subject) + "?=";
   std::string out = "Date: " + rfc5322_date(m.date) + "\r\nFrom: " + one_line(m.from) + "\r\nTo: " + one_line(m.to) +
+                    (m.reply_to.empty() ? "" : "\r\nReply-To: " + one_line(m.reply_to)) +
                     "\r\nSubject: " + subject + "\r\nMessage-ID: <" + one_line(m.message_id) +
                     ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
                     "Content-Transfer-Encoding: 8bit\r\n\r\n";

@@ -236,6 +236,81 @@ TEST_F(MailIntake, AConfidentRequestIsLoggedAndAcknowledgedAtOnceWhenConfigured)
   EXPECT_EQ(letters[0]["letter"], "acknowledgement") << letters;
 }
 
+// Every letter has a Message-ID naming its case and a Reply-To; the requester's reply joins the
+// case as a note, its ID scan is evidence an operator looks at and checks, then it is destroyed.
+// A message that claims to answer the case from another address joins nothing.
+TEST_F(MailIntake, AReplyJoinsItsCaseAndItsIdScanIsDestroyedAfterTheCheck) {
+  configure("  from: privacy@shop.example\n");
+  append(k_seed002);
+  json fetched = json::parse(ok({"mail", "fetch", "--json"}).out);
+  ok({"dsar", "intake", "--from-mail", std::to_string(fetched["draft_ids"][0].get<int>())});
+  ok({"dsar", "ack", "DSAR-2026-001"});
+  std::string letter;
+  for (const auto& entry : fs::recursive_directory_iterator(maestro.dir().path()))
+    if (entry.path().extension() == ".eml") letter = testing::read_file(entry.path());
+  ASSERT_FALSE(letter.empty()) << "no acknowledgement letter was written";
+  EXPECT_NE(letter.find("Reply-To: privacy@shop.example"), std::string::npos) << letter;
+  auto at = letter.find("Message-ID: <");
+  ASSERT_NE(at, std::string::npos);
+  std::string id = letter.substr(at + 13, letter.find('>', at) - at - 13);
+  EXPECT_TRUE(id.starts_with("DSAR-2026-001.acknowledgement.")) << id;
+  EXPECT_TRUE(id.ends_with("@shop.example")) << id;
+
+  const std::string png_base64 =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+  auto reply = [&](const std::string& from, const std::string& message_id) {
+    return "From: " + from + "\nTo: privacy@shop.example\nSubject: Re: your request\nMessage-ID: <" + message_id +
+           ">\nIn-Reply-To: <" + id + ">\nReferences: <" + id +
+           ">\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b2\"\n\n--b2\nContent-Type: text/plain\n\n"
+           "Here is my passport scan.\n--b2\nContent-Type: image/png\nContent-Disposition: attachment; "
+           "filename=\"passport.png\"\nContent-Transfer-Encoding: base64\n\n" +
+           png_base64 + "\n--b2--\n";
+  };
+  append(reply("Jane Doe <jane.doe@example.com>", "reply1@example.com"));
+  append(reply("Mallory <mallory@example.net>", "spoof1@example.net"));
+  json second = json::parse(ok({"mail", "fetch", "--json"}).out);
+  EXPECT_EQ(second["replies"], 1) << second;
+  EXPECT_EQ(second["drafts"], 1) << second;  // the claim from another address: a draft, attached to nothing
+  std::int64_t reply_id = 0, spoof_id = 0;
+  for (const auto& d : drafts()) {
+    if (d["from"] == "jane.doe@example.com" && d["state"] == "joined") reply_id = d["id"];
+    if (d["from"] == "mallory@example.net") spoof_id = d["id"];
+  }
+  ASSERT_NE(reply_id, 0);
+  ASSERT_NE(spoof_id, 0);
+  json spoof = json::parse(ok({"mail", "show", std::to_string(spoof_id), "--json"}).out);
+  EXPECT_EQ(spoof["state"], "pending");
+  EXPECT_EQ(spoof["case"], "");
+  EXPECT_NE(spoof["reasons"].dump().find("not from its requester"), std::string::npos) << spoof;
+  json c = json::parse(ok({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_NE(c["notes"].dump().find("Here is my passport scan."), std::string::npos) << c["notes"];
+  EXPECT_EQ(c["notes"].dump().find("mallory"), std::string::npos);
+  // The reply with the scan is not kept in the mailbox: the sealed copy is the only one.
+  EXPECT_EQ(count_in(folder), 0u);
+  EXPECT_EQ(count_in(folder + "-Processed"), 2u);  // the request and the other address's message
+
+  // The operator looks at the scan, records the check; the scan is destroyed.
+  fs::path scan = maestro.dir() / "scan.png";
+  ok({"mail", "evidence", std::to_string(reply_id), "--out", scan.string()});
+  std::string png = testing::read_file(scan);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  ok({"mail", "check", std::to_string(reply_id), "--outcome", "passed", "--finding",
+      "the passport's name and photo match the customer record"});
+  RunResult gone = maestro.run({"mail", "evidence", std::to_string(reply_id), "--out", scan.string() + ".again"});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_NE(gone.err.find("holds no attachment"), std::string::npos) << gone.err;
+  json after = json::parse(ok({"mail", "show", std::to_string(reply_id), "--json"}).out);
+  EXPECT_TRUE(after["attachments"].empty()) << after;
+  EXPECT_NE(after["text"].get<std::string>().find("SHA-256 " + sha256_hex(png)), std::string::npos) << after["text"];
+  c = json::parse(ok({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_NE(c["notes"].dump().find("name and photo match"), std::string::npos);
+  std::string trail = ok({"audit", "export"}).out;
+  EXPECT_NE(trail.find("evidence-destroyed"), std::string::npos);
+  EXPECT_NE(trail.find(sha256_hex(png)), std::string::npos);
+  EXPECT_EQ(trail.find("jane.doe@example.com"), std::string::npos);
+  ok({"audit", "verify"});
+}
+
 TEST_F(MailIntake, AWrongPasswordAnUntrustedServerOrAPasswordInTheUrlIsAClearError) {
   append(k_seed002);
   configure();
