@@ -13,6 +13,8 @@ std::string percent_encode(std::string_view text, std::string_view also_safe = "
 
 // Well-formed UTF-8: no overlong form, no surrogate, nothing past U+10FFFF.
 bool is_valid_utf8(std::string_view text);
+// Appends the UTF-8 bytes of code point `cp` (at most U+10FFFF).
+void append_utf8(std::string& out, char32_t cp);
 
 // & < > " ' / as character references: safe in HTML text and quoted attribute values.
 std::string html_escape(std::string_view text);

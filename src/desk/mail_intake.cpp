@@ -585,7 +585,8 @@ Result<CaseView> check_mail_evidence(Desk& desk, std::int64_t id, std::string_vi
                                      const std::string& finding) {
   auto reply = reply_of(desk, id);
   if (!reply) return propagate(reply.error());
-  auto& [draft, message] = *reply;
+  MailDraft& draft = reply->first;  // named, not bound: clang 14 cannot capture bindings in lambdas
+  const ReceivedMail& message = reply->second;
   if (message.attachments.empty()) return precondition("mail draft #" + std::to_string(id) + " holds no evidence to check");
   if (finding.empty() || finding.size() > 2000) return invalid("say what the check found (at most 2000 characters)");
   json hashes = json::array();

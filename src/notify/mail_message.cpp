@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/text.hpp"
+
 namespace maestro {
 
 namespace {
@@ -138,21 +140,7 @@ std::string decode_entity(std::string_view name) {
                                                            : std::strtoul(std::string(name.substr(1)).c_str(), nullptr, 10);
     std::string out;
     if (code == 0 || code > 0x10FFFF) return "";
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
+    append_utf8(out, static_cast<char32_t>(code));
     return out;
   }
   return "&" + std::string(name) + ";";
