@@ -177,9 +177,10 @@ void add_mail_commands(CLI::App& app, Session& s) {
       "store (it was removed from the mailbox when it was read).");
   check->callback([&s, co] {
     VerificationOutcome outcome = must(parse_verification_outcome(co->outcome));
-    CaseView v = must(check_mail_evidence(s.desk(), co->id, co->method, outcome, co->finding));
-    s.out << "Recorded the " << co->method << " check (" << co->outcome << ") on " << v.c.number
+    EvidenceCheck done = must(check_mail_evidence(s.desk(), s.correspondence(), co->id, co->method, outcome, co->finding));
+    s.out << "Recorded the " << co->method << " check (" << co->outcome << ") on " << done.view.c.number
           << "; the attachments are destroyed.\n";
+    if (!done.letter.empty()) s.out << done.view.c.number << " is denied: " << done.letter << ".\n";
   });
 
   struct IgnoreOptions {

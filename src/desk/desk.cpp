@@ -766,12 +766,13 @@ Result<MailDraft> Desk::mail_draft(std::int64_t id) {
   return **draft;
 }
 
-Result<std::string> Desk::open_sealed(const std::string& sealed) const {
-  return m_keys.open(sealed);
+Result<std::vector<MailDraft>> Desk::mail_drafts_of_case(std::string_view number) {
+  return m_store.load_mail_drafts_of_case(number);
 }
 
-std::string Desk::seal(std::string_view plaintext) const {
-  return m_keys.seal(plaintext);
+Status Desk::record_evidence_viewed(const MailDraft& draft, std::size_t index) {
+  json details{{"draft", draft.id}, {"attachment", index}};
+  return append_audit(draft.case_number, "evidence-viewed", "ok", details.dump());
 }
 
 Status Desk::audit_events_after(std::int64_t after, int limit, const std::function<Status(const AuditEvent&)>& visit) {

@@ -226,10 +226,11 @@ class Desk {
                                       std::string_view raw_message);
   Status save_mail_draft(const MailDraft& draft, std::string_view action);
   Result<std::vector<MailDraft>> mail_drafts(std::string_view state, int limit);
+  // The replies that joined case `number`, oldest first.
+  Result<std::vector<MailDraft>> mail_drafts_of_case(std::string_view number);
   Result<MailDraft> mail_draft(std::int64_t id);
-  // Opens what the desk sealed for a mail draft (its guess, its message).
-  Result<std::string> open_sealed(const std::string& sealed) const;
-  std::string seal(std::string_view plaintext) const;
+  // An operator opened attachment `index` of a reply (an ID scan): audited, by number only.
+  Status record_evidence_viewed(const MailDraft& draft, std::size_t index);
   // The trail as its followers (webhooks) read it: up to `limit` events after sequence `after`,
   // the newest sequence number (0 when empty), and each follower's cursor.
   Status audit_events_after(std::int64_t after, int limit, const std::function<Status(const AuditEvent&)>& visit);

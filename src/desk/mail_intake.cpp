@@ -486,14 +486,14 @@ Result<MailDraftView> mail_draft_view(Desk& desk, std::int64_t id) {
   auto draft = desk.mail_draft(id);
   if (!draft) return propagate(draft.error());
   MailDraftView view{*draft, {}, "", "", "", {}};
-  auto guess_text = desk.open_sealed(draft->sealed_guess);
+  auto guess_text = desk.keys().open(draft->sealed_guess);
   if (!guess_text) return propagate(guess_text.error());
   if (*guess_text != "{}") {
     auto guess = guess_from_json(*guess_text);
     if (!guess) return propagate(guess.error());
     view.guess = std::move(*guess);
   }
-  auto raw = desk.open_sealed(draft->sealed_message);
+  auto raw = desk.keys().open(draft->sealed_message);
   if (!raw) return propagate(raw.error());
   if (auto m = parse_mail(*raw); m) {
     view.from = m->from_address;
@@ -559,7 +559,7 @@ Result<std::pair<MailDraft, ReceivedMail>> reply_of(Desk& desk, std::int64_t id)
   if (draft->state != "joined") {
     return precondition("mail draft #" + std::to_string(id) + " is no reply that joined a case (it is " + draft->state + ")");
   }
-  auto raw = desk.open_sealed(draft->sealed_message);
+  auto raw = desk.keys().open(draft->sealed_message);
   if (!raw) return propagate(raw.error());
   auto message = parse_mail(*raw);
   if (!message) return propagate(message.error());
@@ -578,11 +578,32 @@ Result<MailAttachment> mail_evidence(Desk& desk, std::int64_t id, std::size_t in
   if (index < 1 || index > attachments.size()) {
     return invalid("mail draft #" + std::to_string(id) + " has attachments 1 to " + std::to_string(attachments.size()));
   }
+  if (auto audited = desk.record_evidence_viewed(reply->first, index); !audited) return propagate(audited.error());
   return attachments[index - 1];
 }
 
-Result<CaseView> check_mail_evidence(Desk& desk, std::int64_t id, std::string_view method, VerificationOutcome outcome,
-                                     const std::string& finding) {
+Result<std::vector<CaseEvidence>> evidence_of_case(Desk& desk, std::string_view case_number) {
+  auto drafts = desk.mail_drafts_of_case(case_number);
+  if (!drafts) return propagate(drafts.error());
+  std::vector<CaseEvidence> out;
+  for (const auto& draft : *drafts) {
+    if (draft.state != "joined") continue;
+    auto raw = desk.keys().open(draft.sealed_message);
+    if (!raw) return propagate(raw.error());
+    auto message = parse_mail(*raw);
+    if (!message || message->attachments.empty()) continue;  // checked (destroyed), or never any
+    CaseEvidence evidence{draft.id, draft.received_at, message->subject, {}};
+    for (std::size_t i = 0; i < message->attachments.size(); ++i) {
+      const auto& a = message->attachments[i];
+      evidence.attachments.push_back({i + 1, a.filename, a.content_type, a.bytes.size()});
+    }
+    out.push_back(std::move(evidence));
+  }
+  return out;
+}
+
+Result<EvidenceCheck> check_mail_evidence(Desk& desk, Correspondence& mail, std::int64_t id, std::string_view method,
+                                          VerificationOutcome outcome, const std::string& finding) {
   auto reply = reply_of(desk, id);
   if (!reply) return propagate(reply.error());
   MailDraft& draft = reply->first;  // named, not bound: clang 14 cannot capture bindings in lambdas
@@ -610,11 +631,16 @@ Result<CaseView> check_mail_evidence(Desk& desk, std::int64_t id, std::string_vi
                                                       "\nThe attachments were destroyed; their SHA-256 are in the audit trail.");
     if (!noted) return propagate(noted.error());
     view = std::move(*noted);
-    draft.sealed_message = desk.seal(kept);
+    draft.sealed_message = desk.keys().seal(kept);
     return desk.save_mail_draft(draft, "evidence-destroyed");
   });
   if (!done) return propagate(done.error());
-  return *view;
+  EvidenceCheck out{std::move(*view), ""};
+  if (out.view.c.state != CaseState::denied) return out;
+  auto sent = send_case_action_letter(mail, out.view, "deny");
+  if (!sent) out.letter = "the refusal letter could not be written: " + sent.error().message;
+  else if (*sent) out.letter = "the refusal letter is " + (*sent)->message.state;
+  return out;
 }
 
 }  // namespace maestro

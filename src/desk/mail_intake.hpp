@@ -84,15 +84,35 @@ struct MailConfirmation {
 
 // Logs a pending draft as a case on channel email, received when the message was sent.
 Result<IntakeResult> log_mail_draft(Desk& desk, std::int64_t id, const MailConfirmation& confirmation);
-// An attachment of a reply that joined its case (`index` from 1), for an operator to look at;
-// failed_precondition once the check has destroyed it.
+// An attachment of a reply that joined its case (`index` from 1), for an operator to look at
+// (audited: evidence-viewed); failed_precondition once the check has destroyed it.
 Result<MailAttachment> mail_evidence(Desk& desk, std::int64_t id, std::size_t index);
+
+// The evidence still waiting for a check on a case: each reply that joined it with attachments.
+struct CaseEvidence {
+  struct Attachment {
+    std::size_t index = 0;  // from 1, as mail_evidence takes it
+    std::string filename;
+    std::string content_type;
+    std::size_t bytes = 0;
+  };
+  std::int64_t draft_id = 0;
+  Instant received_at{};
+  std::string subject;
+  std::vector<Attachment> attachments;
+};
+Result<std::vector<CaseEvidence>> evidence_of_case(Desk& desk, std::string_view case_number);
 
 // Records the operator's check of a reply's evidence on its case (seed 001 step 3: an ID scan)
 // and destroys the attachments: the draft keeps the message's text and, of each attachment, its
-// name, type, size and SHA-256; the finding goes to the case as an encrypted note.
-Result<CaseView> check_mail_evidence(Desk& desk, std::int64_t id, std::string_view method, VerificationOutcome outcome,
-                                     const std::string& finding);
+// name, type, size and SHA-256; the finding goes to the case as an encrypted note. A failed
+// check that denies the case (too many failures) sends the refusal letter, as every check does.
+struct EvidenceCheck {
+  CaseView view;
+  std::string letter;  // what became of the refusal letter; "" when the case was not denied
+};
+Result<EvidenceCheck> check_mail_evidence(Desk& desk, Correspondence& mail, std::int64_t id, std::string_view method,
+                                          VerificationOutcome outcome, const std::string& finding);
 
 // Sets a pending draft aside (not a request) with the operator's reason.
 Result<MailDraft> ignore_mail_draft(Desk& desk, std::int64_t id, const std::string& reason);

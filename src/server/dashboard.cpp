@@ -149,6 +149,7 @@ HttpResponse Page::route(std::string& route) {
                  {"problem", check->problem},
                  {"first_broken", std::to_string(check->first_broken.value_or(0))}});
   }
+  if (parts.size() >= 2 && parts[1] == "mail") return mail_route(parts, route);
   if (parts.size() == 3 && parts[1] == "cases") {
     route = "/dashboard/cases/{number}";
     return case_page(parts[2], 200, "", m_r.query.count("done") ? notice_for_done() : "");
@@ -183,6 +184,36 @@ HttpResponse Page::route(std::string& route) {
   }
   route = "/dashboard (not found)";
   return message(404, "Not found", "There is no such page.", "/dashboard", "Go to the queue");
+}
+
+HttpResponse Page::mail_route(const std::vector<std::string>& parts, std::string& route) {
+  bool post = m_r.method == "POST";
+  if (parts.size() == 2 && !post) {
+    route = "/dashboard/mail";
+    return mail_inbox();
+  }
+  if (parts.size() == 3 && !post) {
+    route = "/dashboard/mail/{id}";
+    return mail_draft_page(parts[2]);
+  }
+  if (parts.size() == 4 && post && parts[3] == "log") {
+    route = "/dashboard/mail/{id}/log";
+    return log_mail(parts[2]);
+  }
+  if (parts.size() == 4 && post && parts[3] == "ignore") {
+    route = "/dashboard/mail/{id}/ignore";
+    return ignore_mail(parts[2]);
+  }
+  if (parts.size() == 4 && post && parts[3] == "check") {
+    route = "/dashboard/mail/{id}/check";
+    return check_evidence(parts[2]);
+  }
+  if (parts.size() == 5 && !post && parts[3] == "evidence") {
+    route = "/dashboard/mail/{id}/evidence/{n}";
+    return evidence_file(parts[2], parts[4]);
+  }
+  route = "/dashboard (not found)";
+  return message(404, "Not found", "There is no such page.", "/dashboard/mail", "Go to the inbox");
 }
 
 std::string Page::cookie(const std::string& value, long max_age) const {
@@ -375,6 +406,8 @@ std::string Page::notice_for_done() {
     else if (letter->second == "not-sent")
       text += " The letter to the requester could not be queued: see the outbox.";
   }
+  if (m_r.query.count("evidence") && m_r.query.at("evidence") == "destroyed")
+    text += " The evidence's attachments are destroyed; their SHA-256 are in the audit trail.";
   return text;
 }
 
@@ -521,6 +554,7 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
     notes.push_back(mstch::map{{"at", format_instant(n.at)}, {"actor", n.actor}, {"text", n.text}});
   context.emplace("notes", notes);
   add_redactions(context, c);
+  add_evidence(context, c);
   mstch::array packages;
   for (const auto& d : c.deliveries) {
     mstch::array gaps;

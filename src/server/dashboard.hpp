@@ -11,6 +11,11 @@
 //   GET  /dashboard/cases/{number}/erasure        the erasure preview: what goes, what stays and why
 //   POST /dashboard/cases/{number}/jobs           start an export or (after the preview) an erasure job
 //   POST /dashboard/cases/{number}/checks         record an identity check made by the operator
+//   GET  /dashboard/mail?state=...                the privacy inbox's drafts (desk/mail_intake.hpp)
+//   GET  /dashboard/mail/{id}                     a draft: the message and the guess
+//   POST /dashboard/mail/{id}/log|ignore          log it as a case (and acknowledge), or set it aside
+//   GET  /dashboard/mail/{id}/evidence/{n}        a reply's attachment, to look at (audited)
+//   POST /dashboard/mail/{id}/check               record the evidence's check; destroys the attachments
 //   GET  /static/maestro.css
 #pragma once
 

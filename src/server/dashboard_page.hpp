@@ -1,7 +1,7 @@
 // The dashboard's pages (server/dashboard.hpp), split by subject over several files:
 // dashboard.cpp (sign-in, the queue, the case page and its actions), dashboard_work.cpp (identity
-// checks, jobs, previews of changes, manual tasks) and dashboard_records.cpp (legal holds,
-// reports, the audit check). Internal to server/: one Page answers one request.
+// checks, jobs, previews of changes, manual tasks), dashboard_records.cpp (legal holds,
+// reports, the audit check) and dashboard_mail.cpp (the privacy inbox, a reply's evidence). Internal to server/: one Page answers one request.
 #pragma once
 
 #include <mstch/mstch.hpp>
@@ -29,6 +29,8 @@ std::string words(std::string_view code);
 std::pair<std::string, std::string> urgency(bool closed, bool overdue, int days_left);
 const char* action_label(std::string_view action);
 mstch::array reason_list(const std::map<std::string, std::string>& reasons);
+// The lines of a textarea, trimmed; blank lines skipped.
+std::vector<std::string> lines_of(const std::string& text);
 
 // One request's work: the desk as the signed-in operator, and page rendering.
 class Page {
@@ -111,6 +113,15 @@ class Page {
   HttpResponse review_redaction(const std::string& number);
   std::vector<std::string> corrections();
   void add_work(mstch::map& context, const CaseView& view, const std::vector<JobRecord>& jobs);
+  // The privacy inbox (dashboard_mail.cpp).
+  HttpResponse mail_route(const std::vector<std::string>& parts, std::string& route);
+  HttpResponse mail_inbox();
+  HttpResponse mail_draft_page(const std::string& id_text, int status = 200, const std::string& problem_text = "");
+  HttpResponse log_mail(const std::string& id_text);
+  HttpResponse ignore_mail(const std::string& id_text);
+  HttpResponse evidence_file(const std::string& id_text, const std::string& index_text);
+  HttpResponse check_evidence(const std::string& id_text);
+  void add_evidence(mstch::map& context, const Case& c);
 
   const Installation& m_inst;
   const Clock& m_clock;

@@ -12,9 +12,6 @@
 
 namespace maestro::dashboard_ui {
 
-namespace {
-
-// "a=b" lines of a textarea, trimmed; blank lines skipped.
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   for (std::size_t start = 0; start < text.size();) {
@@ -27,6 +24,8 @@ std::vector<std::string> lines_of(const std::string& text) {
   }
   return out;
 }
+
+namespace {
 
 bool requests(const Case& c, std::initializer_list<Right> rights) {
   return std::any_of(c.rights.begin(), c.rights.end(),

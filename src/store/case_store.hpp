@@ -283,6 +283,8 @@ class CaseStore {
   virtual Result<std::optional<MailDraft>> mail_draft(std::int64_t id) = 0;
   // Newest first; `state` empty: every state.
   virtual Result<std::vector<MailDraft>> load_mail_drafts(std::string_view state, int limit) = 0;
+  // The drafts attached to a case (its logged request, the replies that joined it), oldest first.
+  virtual Result<std::vector<MailDraft>> load_mail_drafts_of_case(std::string_view case_number) = 0;
   // Saves the state, ignored reason, case number and the sealed guess and message.
   virtual Status update_mail_draft(const MailDraft& draft) = 0;
   // Up to `limit` events after sequence number `after`, in order (webhooks follow the trail).

@@ -14,7 +14,7 @@ namespace maestro {
 namespace {
 
 // Each entry upgrades the schema by one version; maestro_schema records how far a database is.
-constexpr std::array<const char*, 3> k_migrations{R"sql(
+constexpr std::array<const char*, 4> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year BIGINT PRIMARY KEY, last_number BIGINT NOT NULL);
   CREATE TABLE cases (
@@ -230,7 +230,8 @@ constexpr std::array<const char*, 3> k_migrations{R"sql(
     case_number TEXT COLLATE "C" NOT NULL
   );
   CREATE INDEX mail_drafts_by_state ON mail_drafts(state, id);
-)sql"};
+)sql",
+                                                  k_mail_drafts_by_case_index};
 
 constexpr int k_version = static_cast<int>(k_migrations.size());
 

@@ -29,6 +29,11 @@ inline constexpr const char* k_queue_count_indexes = R"sql(
   CREATE INDEX cases_open_frozen ON cases(frozen_days_left) WHERE closed_at IS NULL AND frozen_days_left IS NOT NULL;
 )sql";
 
+// A case's mail (its request, the replies that joined it) for the case page.
+inline constexpr const char* k_mail_drafts_by_case_index = R"sql(
+  CREATE INDEX mail_drafts_by_case ON mail_drafts(case_number, id);
+)sql";
+
 class SqlCaseStore final : public CaseStore {
  public:
   SqlCaseStore(std::unique_ptr<SqlSession> db, const KeyRing& keys) : m_session(std::move(db)), m_db(*m_session), m_keys(keys) {}
@@ -66,6 +71,7 @@ class SqlCaseStore final : public CaseStore {
   Result<std::int64_t> add_mail_draft(const MailDraft& draft) override;
   Result<std::optional<MailDraft>> mail_draft(std::int64_t id) override;
   Result<std::vector<MailDraft>> load_mail_drafts(std::string_view state, int limit) override;
+  Result<std::vector<MailDraft>> load_mail_drafts_of_case(std::string_view case_number) override;
   Status update_mail_draft(const MailDraft& draft) override;
   Status save_trail_cursor(std::string_view follower, std::int64_t sequence) override;
   Result<std::optional<AuditAnchor>> audit_anchor() override;

@@ -61,9 +61,9 @@ Result<std::optional<MailDraft>> SqlCaseStore::mail_draft(std::int64_t id) {
   return std::optional<MailDraft>{std::move(*d)};
 }
 
-Result<std::vector<MailDraft>> SqlCaseStore::load_mail_drafts(std::string_view state, int limit) {
-  Statement q(m_db, std::string(k_draft_select) + " WHERE ?1 = '' OR state = ?1 ORDER BY id DESC LIMIT ?2");
-  q.bind(1, state).bind(2, std::int64_t{limit});
+namespace {
+
+Result<std::vector<MailDraft>> read_drafts(SqlSession& db, Statement& q, const std::string& what) {
   std::vector<MailDraft> out;
   Step rc;
   while ((rc = q.step()) == Step::row) {
@@ -71,8 +71,22 @@ Result<std::vector<MailDraft>> SqlCaseStore::load_mail_drafts(std::string_view s
     if (!d) return propagate(d.error());
     out.push_back(std::move(*d));
   }
-  if (rc != Step::done) return propagate(error("cannot read the mail drafts"));
+  if (rc != Step::done) return propagate(store_error(db, what));
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<MailDraft>> SqlCaseStore::load_mail_drafts(std::string_view state, int limit) {
+  Statement q(m_db, std::string(k_draft_select) + " WHERE ?1 = '' OR state = ?1 ORDER BY id DESC LIMIT ?2");
+  q.bind(1, state).bind(2, std::int64_t{limit});
+  return read_drafts(m_db, q, "cannot read the mail drafts");
+}
+
+Result<std::vector<MailDraft>> SqlCaseStore::load_mail_drafts_of_case(std::string_view case_number) {
+  Statement q(m_db, std::string(k_draft_select) + " WHERE case_number = ?1 ORDER BY id");
+  q.bind(1, case_number);
+  return read_drafts(m_db, q, "cannot read the mail of " + std::string(case_number));
 }
 
 Status SqlCaseStore::update_mail_draft(const MailDraft& d) {

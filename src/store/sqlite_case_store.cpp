@@ -15,7 +15,7 @@ namespace {
 constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maestro store
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 17> k_migrations{R"sql(
+constexpr std::array<const char*, 18> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -271,7 +271,8 @@ constexpr std::array<const char*, 17> k_migrations{R"sql(
     case_number TEXT NOT NULL
   );
   CREATE INDEX mail_drafts_by_state ON mail_drafts(state, id);
-)sql"};
+)sql",
+                                                  k_mail_drafts_by_case_index};
 
 Result<int> pragma_int(SqlSession& db, const std::string& name) {
   Statement q(db, "PRAGMA " + name);

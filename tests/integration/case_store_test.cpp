@@ -182,6 +182,37 @@ TEST_P(CaseStoreContract, CasesRoundTrip) {
   EXPECT_FALSE(*store().load_case("DSAR-2026-999"));
 }
 
+// The privacy inbox's drafts: found by state (newest first) and by the case they joined, and a
+// message recorded once only.
+TEST_P(CaseStoreContract, MailDraftsByStateAndByCase) {
+  std::string number = intake();
+  auto draft = [&](const std::string& key, const std::string& state, const std::string& case_number) {
+    MailDraft d;
+    d.received_at = clock.now();
+    d.state = state;
+    d.confidence = "high";
+    d.case_number = case_number;
+    auto recorded = desk().record_mail_draft(d, key, "{}", "From: a@example.com\r\n\r\nhello");
+    EXPECT_TRUE(recorded) << (recorded ? "" : recorded.error().message);
+    return recorded ? recorded->id : 0;
+  };
+  std::int64_t pending = draft("m1", "pending", "");
+  std::int64_t reply = draft("m2", "joined", number);
+  std::int64_t second_reply = draft("m3", "joined", number);
+  EXPECT_EQ(desk().record_mail_draft(MailDraft{}, "m1", "{}", "").error().code, ErrorCode::already_exists);
+  auto of_case = desk().mail_drafts_of_case(number);
+  ASSERT_TRUE(of_case);
+  ASSERT_EQ(of_case->size(), 2u);
+  EXPECT_EQ((*of_case)[0].id, reply);
+  EXPECT_EQ((*of_case)[1].id, second_reply);
+  EXPECT_TRUE(desk().mail_drafts_of_case("DSAR-2026-999")->empty());
+  auto waiting = desk().mail_drafts("pending", 10);
+  ASSERT_TRUE(waiting);
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ((*waiting)[0].id, pending);
+  EXPECT_EQ(desk().mail_drafts("", 10)->front().id, second_reply);
+}
+
 TEST_P(CaseStoreContract, PersonalDataIsNeverStoredInClear) {
   std::string number = intake("unmistakable.person@example.org");
   ASSERT_TRUE(desk().add_note(number, "Spoke to Unmistakable on the phone"));

@@ -32,7 +32,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from web_checks import AXE, serious_accessibility_violations
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PASSWORD = "a long passphrase for tests"
@@ -43,24 +42,13 @@ def skip(reason):
     sys.exit(77)
 
 
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import NoAlertPresentException, WebDriverException
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-except ImportError:
+from web_checks import AXE, HAVE_SELENIUM, Browser, Failure, check
+
+if not HAVE_SELENIUM:
     skip("python3-selenium is not installed (scripts/bootstrap --test installs it)")
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 
 def free_port():
@@ -69,18 +57,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Journey:
+class Journey(Browser):
     def __init__(self, maestro, artifacts):
+        super().__init__(artifacts, "dashboard")
         self.maestro = maestro
-        self.artifacts = artifacts
         self.work = pathlib.Path(tempfile.mkdtemp(prefix="maestro-web-"))
         self.env = dict(os.environ, MAESTRO_HOME=str(self.work / "home"), MAESTRO_ACTOR="test")
         self.env.pop("MAESTRO_NOW", None)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.shots = 0
         self.server = None
-        self.driver = None
 
     def run_maestro(self, *args):
         done = subprocess.run([self.maestro, *args], env=self.env, capture_output=True, text=True, timeout=60)
@@ -149,22 +135,10 @@ class Journey:
                 time.sleep(0.1)
         self.downloads = self.work / "downloads"
         self.downloads.mkdir()
-        options = Options()
-        options.add_experimental_option("prefs", {"download.default_directory": str(self.downloads),
-                                                  "download.prompt_for_download": False})
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--window-size=1280,1000"):
-            options.add_argument(arg)
-        self.driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
-                                       options=options)
-        self.driver.set_page_load_timeout(30)
-        self.driver.execute_cdp_cmd("Page.setDownloadBehavior",
-                                    {"behavior": "allow", "downloadPath": str(self.downloads)})
+        self.start_browser(self.downloads)
 
     def stop(self):
-        if self.driver:
-            self.driver.quit()
+        self.quit_browser()
         if getattr(self, "smtp", None):
             self.smtp.kill()
         if self.server:
@@ -177,46 +151,14 @@ class Journey:
 
     # --- the browser ---------------------------------------------------------------------------
 
-    def open(self, path):
-        self.driver.get(self.base + path)
-
-    def text(self):
-        return self.driver.find_element(By.TAG_NAME, "body").text
-
-    def page_checked(self, name):
-        """Saves a screenshot and fails on any serious or critical axe-core violation."""
-        self.shots += 1
-        self.driver.save_screenshot(str(self.artifacts / f"dashboard-{self.shots:02d}-{name}.png"))
-        try:
-            bad = serious_accessibility_violations(self.driver)
-        except RuntimeError as e:
-            raise Failure(f"{name}: {e}")
-        check(not bad, f"{name}: accessibility violations: " + "; ".join(bad))
+    def sign_in(self, email, password=PASSWORD):
+        super().sign_in(email, password)
 
     def raw(self, path):
         cookie = self.driver.get_cookie("maestro_session")
         request = urllib.request.Request(self.base + path, headers={"Cookie": "maestro_session=" + cookie["value"]})
         body = urllib.request.urlopen(request, timeout=10).read().decode()
         return body[body.find("notes-h"):][:400]
-
-    def click_and_wait(self, element):
-        """Clicks what submits a form and waits for the next page to replace this one."""
-        page = self.driver.find_element(By.TAG_NAME, "html")
-        element.click()
-
-        def replaced(_):
-            try:
-                page.is_enabled()
-                return False
-            except WebDriverException:  # stale, or "node does not belong to the document"
-                return True
-
-        WebDriverWait(self.driver, 20).until(replaced)
-
-    def fill(self, field_id, value):
-        element = self.driver.find_element(By.ID, field_id)
-        element.clear()
-        element.send_keys(value)
 
     def submit_action(self, action, **fields):
         form = self.driver.find_element(By.CSS_SELECTOR, f"form[action$='/actions/{action}']")
@@ -243,15 +185,6 @@ class Journey:
             time.sleep(0.3)
             self.driver.refresh()
         raise Failure(f"the {kind} job did not end")
-
-    def sign_in(self, email, password=PASSWORD):
-        self.open("/dashboard/login")
-        self.fill("email", email)
-        self.fill("password", password)
-        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
-
-    def sign_out(self):
-        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, "form.signout button"))
 
     def mail_to(self, address, subject_part):
         """The newest message to `address` whose subject has `subject_part`, as text."""
