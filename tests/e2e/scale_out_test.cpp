@@ -45,7 +45,7 @@ constexpr const char* k_access_log_system = R"(
 
 int requests_wanted() {
   const char* n = std::getenv("MAESTRO_SCALE_OUT_REQUESTS");
-  int wanted = n ? std::atoi(n) : 24;
+  int wanted = n ? std::atoi(n) : 24 / testing::k_sample_stride;
   return std::clamp(wanted, 4, 1000);
 }
 

@@ -71,8 +71,25 @@ struct FoundRecord;
 struct SubjectIdentifier;
 }  // namespace maestro
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MAESTRO_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAESTRO_TEST_SANITIZED 1
+#endif
+#endif
+#ifndef MAESTRO_TEST_SANITIZED
+#define MAESTRO_TEST_SANITIZED 0
+#endif
+
 namespace maestro::testing {
 bool datasets_required();
+
+// Tests that start the maestro binary hundreds of times (a kill at every crash point, every
+// command's --help) take every k_sample_stride-th case in the sanitizer tree, where each process
+// takes about a second to start; the Release tree runs every case. The sanitizers look for
+// memory errors, which every other crash point finds as well as all of them would.
+inline constexpr int k_sample_stride = MAESTRO_TEST_SANITIZED ? 2 : 1;
 
 // A record a search found, as comparable text: collection, matched field, the values asked and
 // every column.
