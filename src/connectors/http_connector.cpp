@@ -11,6 +11,7 @@
 
 #include "common/http_capture.hpp"
 #include "common/text.hpp"
+#include "connectors/rate_limiter.hpp"
 #include "connectors/sql_support.hpp"
 #include "connectors/value_json.hpp"
 
@@ -170,6 +171,15 @@ class HttpConnector final : public Connector {
       if (!token) return propagate(token.error());
       if (token->empty()) return precondition("bearer authentication needs auth.token_env or auth.token_file");
       m_auth_headers.emplace_back("Authorization", "Bearer " + *token);
+    } else if (strategy == "oauth2_authorization_code") {
+      // The authorization was given once, outside Maestro; its refresh token renews access tokens.
+      m_oauth = true;
+      m_oauth_values = m_params;
+      auto refresh = store_secret(m_store, "auth.refresh_token");
+      if (!refresh) return propagate(refresh.error());
+      if (refresh->empty())
+        return precondition("OAuth2 authorization code: the refresh token's environment variable is not set");
+      m_oauth_values["refresh_token"] = *refresh;
     } else if (strategy == "oauth2_client_credentials") {
       m_oauth = true;
       auto client_id = setting("client_id");
@@ -265,11 +275,16 @@ class HttpConnector final : public Connector {
           }
           auto known = std::find_if(row.context.begin(), row.context.end(),
                                     [&](const auto& entry) { return entry.first == p.field; });
+          if (known == row.context.end() && spec->skip_missing_param_values) break;
           if (known == row.context.end())
             return invalid(spec->where + ": parameter <" + p.name + "> needs the record's '" + p.field +
                            "', which the plan does not carry");
           filled[p.name] = known->second;
         }
+        bool missing = std::any_of(spec->params.begin(), spec->params.end(), [&](const HttpParam& p) {
+          return !p.identity && !filled.contains(p.name);
+        });
+        if (missing) continue;  // skip_missing_param_values: the record lacks a value this request needs
         // The changed fields as JSON members, nested where the name is dotted (merge_fields.FNAME).
         json object = json::object();
         for (const auto& set : row.set) object[json::json_pointer("/" + dotted_to_pointer(set.field))] = value_to_json(set.to);
@@ -304,7 +319,12 @@ class HttpConnector final : public Connector {
 
   std::string url_for(const HttpRequestSpec& spec, const Values& filled,
                       const std::vector<std::pair<std::string, std::string>>& overrides) const {
-    std::string url = m_base + render(spec.path, filled, Encoding::url);
+    std::string base = m_base;
+    if (!spec.base_url.empty()) {  // the request's own host (a Fides request's client_config)
+      base = render(spec.base_url, filled, Encoding::raw);
+      while (!base.empty() && base.back() == '/') base.pop_back();
+    }
+    std::string url = base + render(spec.path, filled, Encoding::url);
     std::vector<std::pair<std::string, std::string>> query;
     for (const auto& [name, value] : spec.query) query.emplace_back(name, render(value, filled, Encoding::raw));
     for (const auto& entry : overrides) {  // not a structured binding: clang 14 cannot capture one
@@ -336,10 +356,18 @@ class HttpConnector final : public Connector {
                                             std::to_string(answer.status) + what);
   }
 
-  void wait_for_slot() {
+  // The store's steady pace (rate_limit, per second), then the API's own quotas: the store's
+  // rate_limit_config and the request's.
+  void wait_for_slot(const HttpRequestSpec& spec) {
     auto now = SteadyClock::now();
     if (m_next_slot > now) std::this_thread::sleep_for(m_next_slot - now);
     m_next_slot = std::max(now, m_next_slot) + m_interval;
+    if (m_store.rate_limits.empty() && spec.rate_limits.empty()) return;
+    std::vector<HttpRateLimit> limits = m_store.rate_limits;
+    limits.insert(limits.end(), spec.rate_limits.begin(), spec.rate_limits.end());
+    auto wait = m_quotas.wait_before(limits, SteadyClock::now());
+    if (wait > SteadyClock::duration::zero()) std::this_thread::sleep_for(wait);
+    m_quotas.record(limits, SteadyClock::now());
   }
 
   // Seconds from a Retry-After header (a number; an HTTP date counts as the fallback).
@@ -373,7 +401,11 @@ class HttpConnector final : public Connector {
       if (!m_oauth_values["scope"].empty()) body += "&scope=" + percent_encode(m_oauth_values["scope"]);
       spec.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     }
-    std::string url = spec.path.find("://") != std::string::npos ? spec.path : m_base + spec.path;
+    for (const auto& [key, value] : settings) {
+      if (key.starts_with("auth.token_query.")) spec.query.emplace_back(key.substr(17), value);
+    }
+    if (auto base = settings.find("auth.token_base_url"); base != settings.end()) spec.base_url = base->second;
+    std::string url = spec.path.find("://") != std::string::npos ? spec.path : url_for(spec, m_oauth_values, {});
     m_token.clear();
     auto answer = send_once(spec, url, body, false, /*authorised=*/false);
     if (!answer) return propagate(answer.error());
@@ -382,7 +414,12 @@ class HttpConnector final : public Connector {
     if (parsed.is_discarded() || !parsed.contains("access_token") || !parsed["access_token"].is_string())
       return fail(ErrorCode::unavailable, "token request: the answer has no access_token");
     m_token = parsed["access_token"].get<std::string>();
-    long lifetime = parsed.contains("expires_in") && parsed["expires_in"].is_number() ? parsed["expires_in"].get<long>() : 3600;
+    // A provider that rotates refresh tokens sends the next one with the access token.
+    if (parsed.contains("refresh_token") && parsed["refresh_token"].is_string())
+      m_oauth_values["refresh_token"] = parsed["refresh_token"].get<std::string>();
+    long configured = std::atol(get("auth.expires_in", "3600").c_str());
+    long lifetime = parsed.contains("expires_in") && parsed["expires_in"].is_number() ? parsed["expires_in"].get<long>()
+                                                                                      : (configured > 0 ? configured : 3600);
     m_token_expires = SteadyClock::now() + std::chrono::seconds(std::max(1L, lifetime - 30));
     return {};
   }
@@ -416,7 +453,7 @@ class HttpConnector final : public Connector {
       }
     }
     for (int attempt = 1;; ++attempt) {
-      wait_for_slot();
+      wait_for_slot(spec);
       Answer answer;
       curl_easy_reset(m_curl);
       curl_easy_setopt(m_curl, CURLOPT_URL, url.c_str());
@@ -619,6 +656,7 @@ class HttpConnector final : public Connector {
   std::vector<std::pair<std::string, std::string>> m_auth_headers, m_auth_query;
   std::map<std::string, std::vector<std::string>> m_identities;
   bool m_oauth = false;
+  RateLimiter m_quotas;
   Values m_oauth_values;  // client id and secret, scope, connector parameters: the token request's
   std::string m_token;
   SteadyClock::time_point m_token_expires{};

@@ -111,8 +111,15 @@ struct HttpPagination {
   std::map<std::string, std::string>
       config;  // source/rel/path; incremental_param/increment_by/limit; cursor_param/field
 };
+// At most `rate` requests in any `period_seconds`, counted under `key` (Fides' rate_limit_config).
+struct HttpRateLimit {
+  int rate = 0;
+  int period_seconds = 1;
+  std::string key;  // limits with the same key share their count
+};
 struct HttpRequestSpec {
   std::string method = "GET";
+  std::string base_url;  // the request's own protocol://host (a Fides request's client_config); "" = the store's
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -126,6 +133,10 @@ struct HttpRequestSpec {
   HttpPagination pagination;
   bool ignore_all_errors = false;
   std::vector<int> ignore_errors;  // statuses treated as "nothing here"
+  std::vector<HttpRateLimit> rate_limits;  // this request's own, besides the store's
+  // A parameter without a value (a referenced field the record lacks) skips the request instead
+  // of failing the system (Fides' skip_missing_param_values).
+  bool skip_missing_param_values = false;
   std::string where;               // file:line, for messages
 };
 struct HttpResource {
@@ -170,6 +181,7 @@ struct StoreSpec {
   std::string type;                             // sqlite, postgres, mysql, jsonl, csv, textlog, s3, http, manual
   std::map<std::string, std::string> settings;  // path, host, port, database, user, password_env, ...
   std::vector<std::string> tenants;             // the store is templated over these ("{tenant}")
+  std::vector<HttpRateLimit> rate_limits;       // type http: every request's (Fides' rate_limit_config)
 
   // How the store's records are lines of files: "jsonl", "csv" or "textlog" for a folder of
   // files of that type and for objects in a bucket (`type: s3`, `format:`); "" for the others.

@@ -285,8 +285,18 @@ struct Loader {
       root = YAML::LoadFile(file);
     } catch (const YAML::BadFile&) {
       return not_found("Fides dataset file " + file + " cannot be read");
+    } catch (const YAML::Exception& e) {
+      return propagate(datamap_detail::yaml_problem(file, e));
     }
     if (!root["dataset"] || !root["dataset"].IsSequence()) return invalid(file + ": expected a Fides 'dataset' list");
+    try {
+      return fides_collections(file, root, system);
+    } catch (const YAML::Exception& e) {
+      return propagate(datamap_detail::yaml_problem(file, e));  // the dataset's line, in the dataset's name
+    }
+  }
+
+  Status fides_collections(const std::string& file, const YAML::Node& root, System& system) {
     for (const auto& dataset : root["dataset"])
       fides_dataset_system[dataset["fides_key"].as<std::string>("")] = system.name;
     for (const auto& dataset : root["dataset"]) {
@@ -541,7 +551,7 @@ Result<DataMap> load_data_map(const fs::path& path, const Taxonomy* taxonomy) {
   } catch (const YAML::BadFile&) {
     return not_found("data map " + file + " cannot be read");
   } catch (const YAML::Exception& e) {
-    return invalid(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return propagate(datamap_detail::yaml_problem(file, e));
   }
   if (auto ok = loader.resolve_references(); !ok) return propagate(ok.error());
   if (auto ok = loader.check_categories(taxonomy); !ok) return propagate(ok.error());

@@ -13,6 +13,62 @@ std::string where(const std::string& file, const YAML::Node& node) {
   return file + ":" + std::to_string(node.Mark().line + 1);
 }
 
+Status only_keys(const std::string& file, const YAML::Node& node, const std::set<std::string>& known,
+                 const std::string& what) {
+  if (!node || !node.IsMap()) return {};
+  for (const auto& entry : node) {
+    std::string key = entry.first.as<std::string>("");
+    if (known.contains(key)) continue;
+    std::string names;
+    for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+    return invalid(where(file, entry.first) + ": '" + key + "' is not a key of " + what + " (known: " + names + ")");
+  }
+  return {};
+}
+
+Error needs_python(const std::string& file, const YAML::Node& node, const std::string& what) {
+  return Error{ErrorCode::invalid_argument,
+               where(file, node) + ": " + what + " is a function of Fides' Python code, which Maestro cannot run: "
+               "describe this API's requests in Maestro's own map (requests: under the collection, "
+               "docs/datamap.md#http-apis), or give the system an owner and store type manual so that its "
+               "requests become manual tasks"};
+}
+
+Error yaml_problem(const std::string& file, const YAML::Exception& e) {
+  std::string at = file + ":" + std::to_string(e.mark.line + 1) + ": ";
+  const std::string& m = e.msg;
+  if (m.find("operator[] call on a scalar") != std::string::npos)
+    return Error{ErrorCode::invalid_argument, at + "a single value is written where entries (key: value) are expected"};
+  if (m.find("bad conversion") != std::string::npos)
+    return Error{ErrorCode::invalid_argument,
+                 at + "a value of the wrong kind (a list or entries where one value is expected, or text where a "
+                      "number or true/false is)"};
+  if (m.find("invalid node") != std::string::npos)
+    return Error{ErrorCode::invalid_argument, at + "an entry is missing or written where it cannot be"};
+  return Error{ErrorCode::invalid_argument,
+               at + "this is not valid YAML (check the indentation, the quotes and the colons of this line)"};
+}
+
+Status rate_limits(const std::string& file, const YAML::Node& node, std::vector<HttpRateLimit>& out) {
+  if (!node) return {};
+  if (auto ok = only_keys(file, node, {"limits", "enabled"}, "a rate_limit_config"); !ok) return ok;
+  if (node["enabled"] && !node["enabled"].as<bool>(true)) return {};
+  static const std::map<std::string, int> k_periods{{"second", 1}, {"minute", 60}, {"hour", 3600}, {"day", 86400}};
+  for (const auto& limit : node["limits"]) {
+    if (auto ok = only_keys(file, limit, {"rate", "period", "custom_key"}, "a rate limit"); !ok) return ok;
+    HttpRateLimit l;
+    l.rate = limit["rate"].as<int>(0);
+    auto period = k_periods.find(limit["period"].as<std::string>(""));
+    if (l.rate <= 0 || period == k_periods.end())
+      return invalid(where(file, limit) + ": a rate limit needs a positive 'rate' and a 'period' (second, minute, "
+                     "hour or day)");
+    l.period_seconds = period->second;
+    l.key = limit["custom_key"].as<std::string>("");
+    out.push_back(l);
+  }
+  return {};
+}
+
 namespace {
 
 const std::set<std::string>& body_placeholders() {
@@ -98,16 +154,20 @@ struct ParamReference {
   std::string target, target_system, direction;
 };
 
-Result<ParamReference> param_reference(const HttpLoad& load, const YAML::Node& r) {
+// `file`: where the reference is written (the config, or the map for an external reference).
+Result<ParamReference> param_reference(const HttpLoad& load, const std::string& file, const YAML::Node& r) {
+  if (auto ok = only_keys(file, r, {"dataset", "field", "direction"}, "a reference"); !ok) return propagate(ok.error());
   ParamReference out{scalar(r["field"]), "", scalar(r["direction"])};
   if (r["dataset"]) {
     auto system = load.dataset_system.find(scalar(r["dataset"]));
     if (system == load.dataset_system.end())
-      return invalid(where(load.file, r) + ": reference to unknown Fides dataset '" + scalar(r["dataset"]) + "'");
+      return invalid(where(file, r) + ": reference to unknown Fides dataset '" + scalar(r["dataset"]) + "'");
     out.target_system = system->second;
   }
   if (out.target.find('.') == std::string::npos)
-    return invalid(where(load.file, r) + ": a reference names 'collection.field', not '" + out.target + "'");
+    return invalid(where(file, r) + ": a reference names 'collection.field', not '" + out.target + "'");
+  if (out.direction == "to")
+    return invalid(where(file, r) + ": a parameter's reference has direction 'from' (its value comes from there)");
   return out;
 }
 
@@ -145,6 +205,35 @@ Status grouped_inputs(const HttpLoad& load, const YAML::Node& node,
 Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Collection& c, bool is_read) {
   HttpRequestSpec r;
   r.where = where(load.file, node);
+  static const std::set<std::string> k_keys{"method",         "path",          "headers",       "query_params",
+                                            "body",           "param_values",  "data_path",     "postprocessors",
+                                            "pagination",     "grouped_inputs", "ignore_errors", "rate_limit_config",
+                                            "skip_missing_param_values", "request_override", "client_config",
+                                            "async_config", "correlation_id_path", "output"};
+  if (auto ok = only_keys(load.file, node, k_keys, "a request"); !ok) return propagate(ok.error());
+  if (node["request_override"])
+    return propagate(needs_python(load.file, node["request_override"],
+                                  "the request_override '" + scalar(node["request_override"]) + "' of " + c.key()));
+  if (node["output"])
+    return invalid(where(load.file, node["output"]) + ": " + c.key() + "'s 'output' (a template of what a read returns) "
+                   "is not run by Maestro yet");
+  if (node["async_config"] || node["correlation_id_path"])
+    return invalid(where(load.file, node["async_config"] ? node["async_config"] : node["correlation_id_path"]) + ": " + c.key() + "'s async_config (a request answered "
+                   "later, by polling or a callback) is not run by Maestro yet: describe a request that answers at once, "
+                   "or make the system manual");
+  if (const YAML::Node client = node["client_config"]) {
+    // This request goes to another host than the store's (Segment's deletion API).
+    if (auto ok = only_keys(load.file, client, {"protocol", "host", "authentication"}, "a request's client_config"); !ok)
+      return propagate(ok.error());
+    if (client["authentication"])
+      return invalid(where(load.file, client["authentication"]) + ": a request with an authentication of its own is not "
+                     "run by Maestro yet: the store's authentication is used for every request");
+    std::string protocol = scalar(client["protocol"]).empty() ? "https" : scalar(client["protocol"]);
+    if (scalar(client["host"]).empty()) return invalid(where(load.file, client) + ": a client_config needs a 'host'");
+    r.base_url = protocol + "://" + scalar(client["host"]);
+  }
+  if (auto ok = rate_limits(load.file, node["rate_limit_config"], r.rate_limits); !ok) return propagate(ok.error());
+  r.skip_missing_param_values = node["skip_missing_param_values"].as<bool>(false);
   r.method = scalar(node["method"]);
   std::transform(r.method.begin(), r.method.end(), r.method.begin(), [](unsigned char ch) { return std::toupper(ch); });
   static const std::set<std::string> methods{"GET", "POST", "PUT", "PATCH", "DELETE"};
@@ -167,6 +256,19 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
   if (auto ok = pagination(load, node["pagination"], r); !ok) return propagate(ok.error());
   std::map<std::string, std::string> referenced_collection;  // reference parameter -> the collection it names
   for (const auto& p : node["param_values"]) {
+    if (load.fides) {
+      if (auto ok = only_keys(load.file, p, {"name", "identity", "references", "connector_param", "unpack"},
+                              "a Fides parameter");
+          !ok)
+        return propagate(ok.error());
+    } else if (auto ok = only_keys(load.file, p, {"name", "identity", "references", "connector_param", "field"},
+                                   "a request's parameter");
+               !ok) {
+      return propagate(ok.error());
+    }
+    if (p["unpack"] && p["unpack"].as<bool>(false))
+      return invalid(where(load.file, p["unpack"]) + ": 'unpack' (a list value sent as several parameters) is not run "
+                     "by Maestro yet");
     HttpParam param;
     param.name = scalar(p["name"]);
     if (param.name.empty()) return invalid(where(load.file, p) + ": a parameter needs a 'name'");
@@ -181,8 +283,22 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
       param.field = param.name;
       if (is_read) lookup_field(c, param.field);
     } else if (p["references"] && p["references"].IsSequence() && p["references"].size() > 0) {
-      const YAML::Node first = p["references"][0];
-      auto ref = param_reference(load, first);
+      YAML::Node first = p["references"][0];
+      std::string ref_file = load.file;
+      if (first.IsScalar()) {
+        // An external reference: the config names it, the map says where that value lives.
+        auto given = load.external_references.find(first.as<std::string>());
+        if (given == load.external_references.end())
+          return invalid(where(load.file, first) + ": the external reference '" + first.as<std::string>() +
+                         "' needs its place in the map: fides_saas: {external_references: {" + first.as<std::string>() +
+                         ": {dataset: ..., field: collection.field, direction: from}}}");
+        first = given->second;
+        ref_file = load.map_file;
+      }
+      if (p["references"].size() > 1)
+        return invalid(where(load.file, p) + ": parameter '" + param.name + "' names several references: Maestro takes "
+                       "one (name each in a parameter of its own)");
+      auto ref = param_reference(load, ref_file, first);
       if (!ref) return propagate(ref.error());
       param.from_reference = true;
       auto dot = ref->target.find('.');
@@ -192,13 +308,13 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
         param.field = param.name;
         lookup_field(c, param.field);
         load.pending->push_back({c.system, c.name, param.field, ref->target, ref->target_system,
-                                 ref->direction.empty() ? "from" : ref->direction, where(load.file, first)});
+                                 ref->direction.empty() ? "from" : ref->direction, where(ref_file, first)});
       } else if (own) {
         param.field = ref->target.substr(dot + 1);  // a field of the record being changed
         if (!c.field(param.field))
-          return invalid(where(load.file, first) + ": '" + ref->target + "' is not a field of " + c.key());
+          return invalid(where(ref_file, first) + ": '" + ref->target + "' is not a field of " + c.key());
       } else {
-        return invalid(where(load.file, first) + ": an update or delete takes its values from the record it "
+        return invalid(where(ref_file, first) + ": an update or delete takes its values from the record it "
                        "changes; '" + ref->target + "' is another collection");
       }
     } else if (p["connector_param"]) {
@@ -260,113 +376,10 @@ Status load_http_requests(const HttpLoad& load, const YAML::Node& requests, Coll
       return invalid(where(load.file, entry.first) + ": unknown request '" + kind + "' (use read, update or delete)");
     }
   }
-  if (resource.read.empty()) return invalid(where(load.file, requests) + ": collection " + c.key() + " has no 'read'");
+  if (resource.read.empty())
+    return invalid(where(load.file, requests) + ": collection " + c.key() + " has no 'read': an endpoint reached only "
+                   "by update or delete (an erasure by identifier, unseen before) is not run by Maestro yet");
   c.http = std::move(resource);
-  return {};
-}
-
-namespace {
-
-// Authentication, flattened into the store's settings as templates ("auth.username" = "<username>").
-Status fides_authentication(const std::string& file, const YAML::Node& node, StoreSpec& store) {
-  if (!node) return {};
-  std::string strategy = scalar(node["strategy"]);
-  static const std::set<std::string> known{"basic", "bearer", "api_key", "oauth2_client_credentials"};
-  if (!known.contains(strategy))
-    return invalid(where(file, node) + ": unknown authentication strategy '" + strategy +
-                   "' (use basic, bearer, api_key or oauth2_client_credentials)");
-  store.settings["auth.strategy"] = strategy;
-  if (const YAML::Node token = node["configuration"]["token_request"]) {
-    // Fides' OAuth2 token request: method, path, body (a template of connector parameters).
-    store.settings["auth.token_method"] = scalar(token["method"]).empty() ? "POST" : scalar(token["method"]);
-    store.settings["auth.token_path"] = scalar(token["path"]);
-    if (token["body"]) store.settings["auth.token_body"] = scalar(token["body"]);
-    for (const auto& h : token["headers"])
-      if (scalar(h["name"]) == "Content-Type") store.settings["auth.token_content_type"] = scalar(h["value"]);
-  }
-  for (const auto& entry : node["configuration"]) {
-    std::string key = entry.first.as<std::string>();
-    if (entry.second.IsScalar()) {
-      store.settings["auth." + key] = entry.second.as<std::string>();
-    } else if (entry.second.IsSequence() && (key == "headers" || key == "query_params")) {
-      for (const auto& h : entry.second)
-        store.settings["auth." + std::string(key == "headers" ? "header." : "query.") + scalar(h["name"])] =
-            scalar(h["value"]);
-    }
-  }
-  return {};
-}
-
-}  // namespace
-
-Status load_fides_saas(const std::string& map_file, const YAML::Node& node, const std::string& system_name,
-                       std::map<std::string, Collection>& collections, StoreSpec& store,
-                       std::map<std::string, std::string>& dataset_system, std::vector<PendingReference>& pending) {
-  fs::path config_path = scalar(node["config"]);
-  if (config_path.empty()) return invalid(where(map_file, node) + ": fides_saas needs a 'config' file");
-  if (config_path.is_relative()) config_path = fs::path(map_file).parent_path() / config_path;
-  std::string file = config_path.string();
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    return not_found("Fides SaaS config " + file + " cannot be read");
-  }
-  const YAML::Node saas = root["saas_config"];
-  if (!saas || !saas.IsMap()) return invalid(file + ": expected a 'saas_config'");
-  dataset_system[scalar(saas["fides_key"])] = system_name;
-
-  // Connector parameters: plain ones from `params`, sensitive ones only from `secrets`
-  // (environment variables), defaults from the config.
-  HttpLoad load{file, {}, dataset_system, &pending};
-  const YAML::Node params = node["params"];
-  const YAML::Node secrets = node["secrets"];
-  for (const auto& p : saas["connector_params"]) {
-    std::string name = scalar(p["name"]);
-    load.connector_params.insert(name);
-    bool sensitive = p["sensitive"].as<bool>(false);
-    if (params && params[name]) {
-      if (sensitive)
-        return invalid(where(map_file, params[name]) + ": '" + name + "' is a secret: name an environment variable "
-                       "under 'secrets' instead of writing it in the map");
-      store.settings["param." + name] = scalar(params[name]);
-    } else if (secrets && secrets[name]) {
-      store.settings["param_env." + name] = scalar(secrets[name]);
-    } else if (p["default_value"]) {
-      store.settings["param." + name] = scalar(p["default_value"]);
-    } else {
-      return invalid(where(map_file, node) + ": connector parameter '" + name + "' of " + file + " has no value: give "
-                     "it under 'params'" + (sensitive ? " (a secret: under 'secrets', an environment variable)" : ""));
-    }
-  }
-  for (const YAML::Node& given : {params, secrets}) {
-    for (const auto& entry : given) {
-      std::string name = entry.first.as<std::string>();
-      if (!load.connector_params.contains(name))
-        return invalid(where(map_file, entry.first) + ": " + file + " has no connector parameter '" + name + "'");
-    }
-  }
-  const YAML::Node client = saas["client_config"];
-  if (!store.settings.contains("base_url"))
-    store.settings["base_url"] = scalar(client["protocol"]).empty() ? "https://" + scalar(client["host"])
-                                                                      : scalar(client["protocol"]) + "://" +
-                                                                            scalar(client["host"]);
-  if (auto ok = fides_authentication(file, client["authentication"], store); !ok) return ok;
-  if (const YAML::Node test = saas["test_request"]) {
-    store.settings["test.method"] = scalar(test["method"]);
-    store.settings["test.path"] = scalar(test["path"]);
-  }
-  for (const auto& endpoint : saas["endpoints"]) {
-    std::string name = scalar(endpoint["name"]);
-    auto it = collections.find(system_name + "." + name);
-    if (it == collections.end())
-      return invalid(where(file, endpoint) + ": endpoint '" + name + "' has no collection of that name in the dataset");
-    if (auto ok = load_http_requests(load, endpoint["requests"], it->second); !ok) return ok;
-  }
-  for (auto& [key, c] : collections) {
-    if (c.system == system_name && !c.http)
-      return invalid(file + ": the dataset's collection '" + c.name + "' has no endpoint in the SaaS config");
-  }
   return {};
 }
 

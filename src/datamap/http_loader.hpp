@@ -31,7 +31,22 @@ struct HttpLoad {
   std::set<std::string> connector_params;               // placeholders the store fills
   std::map<std::string, std::string> dataset_system;    // Fides dataset key -> system
   std::vector<PendingReference>* pending = nullptr;
+  bool fides = false;  // a Fides config (its keys), not Maestro's own requests: (which add `field`)
+  // A Fides config's external_references, as the map gives them: name -> the reference node.
+  std::map<std::string, YAML::Node> external_references;
+  std::string map_file;  // where external_references are written
 };
+
+// Keys a node may have; any other is refused, naming it, its place and the known ones.
+Status only_keys(const std::string& file, const YAML::Node& node, const std::set<std::string>& known,
+                 const std::string& what);
+// The sentence for what only Fides' Python code can do (a request_override, a custom
+// authentication strategy): what it is, where, and what the operator can do instead.
+Error needs_python(const std::string& file, const YAML::Node& node, const std::string& what);
+// A yaml-cpp exception in words, at `file`'s line: no library message reaches the user.
+Error yaml_problem(const std::string& file, const YAML::Exception& e);
+// Fides' rate_limit_config ({limits: [{rate, period, custom_key}], enabled}) into `out`.
+Status rate_limits(const std::string& file, const YAML::Node& node, std::vector<HttpRateLimit>& out);
 
 // Reads `requests: {read, update, delete}` (the Fides endpoint shape) into c.http; read
 // parameters become lookup fields of `c` and references from the collections they name.

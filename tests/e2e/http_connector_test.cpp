@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <sstream>
 
 #include "maestro_runner.hpp"
 #include "support/server_process.hpp"
@@ -389,6 +390,110 @@ TEST_F(HttpApi, OAuth2ClientCredentialsAreFetchedAndRenewed) {
   EXPECT_EQ(refused.exit_code, 5);
   EXPECT_NE(refused.out.find("token request"), std::string::npos) << refused.out;
   EXPECT_EQ(refused.out.find("wrong"), std::string::npos);  // the secret is never printed
+}
+
+// Issue 29: a Fides config whose service authorizes with OAuth2 authorization codes (the refresh
+// token of the authorization given as a secret; the service rotates it) and limits its rate.
+TEST_F(HttpApi, AFidesConfigRenewsItsTokenWithARotatingRefreshTokenAndKeepsItsRateLimit) {
+  testing::ServerProcess api;
+  fs::path hits = maestro.dir() / "hits.txt";
+  ASSERT_TRUE(api.start({"/usr/bin/python3", (k_root / "tests/support/faulty_api.py").string(), "{port}",
+                         hits.string()}));
+  std::string host = "127.0.0.1:" + std::to_string(api.port());
+  std::ofstream(maestro.dir() / "crm_config.yml") << R"(saas_config:
+  fides_key: <instance_fides_key>
+  name: CRM
+  type: crm
+  description: a CRM with OAuth2 authorization codes and a rate limit
+  version: 0.0.1
+  connector_params:
+    - {name: domain}
+    - {name: client_id}
+  client_config:
+    protocol: http
+    host: <domain>
+    authentication:
+      strategy: oauth2_authorization_code
+      configuration:
+        expires_in: 3600
+        authorization_request: {method: GET, path: /oauth/authorize}
+        refresh_request:
+          method: POST
+          path: /oauth/token
+          headers: [{name: Content-Type, value: application/x-www-form-urlencoded}]
+          body: '{"grant_type": "refresh_token", "refresh_token": "<refresh_token>", "client_id": "<client_id>"}'
+  rate_limit_config:
+    limits: [{rate: 2, period: second}]
+  test_request: {method: GET, path: /oauth/contacts}
+  endpoints:
+    - name: contacts
+      requests:
+        read:
+          method: GET
+          path: /oauth/contacts
+          query_params: [{name: email, value: <email>}]
+          param_values: [{name: email, identity: email}]
+          data_path: items
+          pagination: {strategy: link, configuration: {source: body, path: next}}
+    - name: customers
+      requests:
+        read:
+          method: GET
+          path: /cursor/customers
+          query_params: [{name: email, value: <email>}]
+          param_values: [{name: email, identity: email}]
+          data_path: data
+          pagination: {strategy: cursor, configuration: {cursor_param: starting_after, field: id}}
+)";
+  std::ofstream(maestro.dir() / "crm_dataset.yml") << R"(dataset:
+  - fides_key: <instance_fides_key>
+    name: CRM
+    collections:
+      - name: contacts
+        fields:
+          - {name: email, data_categories: [user.contact.email]}
+          - {name: n, data_categories: [system.operations]}
+      - name: customers
+        fields:
+          - {name: id, data_categories: [user.unique_id], fides_meta: {primary_key: true}}
+          - {name: email, data_categories: [user.contact.email]}
+)";
+  use_map("systems:\n  - name: crm\n    owner: it@example.com\n    store: {type: http, rate_limit: 200}\n"
+          "    fides_saas:\n      config: crm_config.yml\n      dataset: crm_dataset.yml\n"
+          "      params: {domain: \"" + host + "\", client_id: maestro}\n"
+          "      secrets: {refresh_token: CRM_REFRESH_TOKEN}\n");
+  maestro.set_env("CRM_REFRESH_TOKEN", "refresh-1");
+  json found = locate();
+  EXPECT_EQ(found["records"]["crm.contacts"], 2) << found.dump();
+  EXPECT_EQ(found["records"]["crm.customers"], 5) << found.dump();
+  std::vector<std::string> lines;
+  std::vector<double> cursor_times;
+  std::istringstream log(testing::read_file(hits));
+  for (std::string line; std::getline(log, line);) {
+    if (line.starts_with("cursor ")) {
+      cursor_times.push_back(std::stod(line.substr(7)));
+      line = "cursor";
+    }
+    lines.push_back(line);
+  }
+  // Renewed with refresh-1, page one; page two refused (a token here serves one request); renewed
+  // with the refresh-2 the first renewal rotated to; page two again.
+  std::vector<std::string> oauth(lines.begin(), lines.begin() + std::min<std::size_t>(5, lines.size()));
+  EXPECT_EQ(oauth, (std::vector<std::string>{"refresh", "oauth", "oauth", "refresh", "oauth"}))
+      << testing::read_file(hits);
+  // Two requests a second at most: of the customers' four pages (three and an empty one), each
+  // arrived at least a second after the one two before it (the limiter's exact counts are
+  // unit-tested on a clock of their own; 0.9 s allows for the network's jitter here).
+  ASSERT_EQ(cursor_times.size(), 4u) << testing::read_file(hits);
+  EXPECT_GE(cursor_times[2] - cursor_times[0], 0.9);
+  EXPECT_GE(cursor_times[3] - cursor_times[1], 0.9);
+
+  // A refresh token the service does not know: the system is not searched, the token never shown.
+  maestro.set_env("CRM_REFRESH_TOKEN", "refresh-stale");
+  RunResult refused = maestro.run({"dsar", "locate", "--subject", "jane@example.com"});
+  EXPECT_EQ(refused.exit_code, 5) << refused.out << refused.err;
+  EXPECT_NE(refused.out.find("token request"), std::string::npos) << refused.out;
+  EXPECT_EQ(refused.out.find("refresh-stale"), std::string::npos);
 }
 
 // Cursor pagination (Stripe's kind) across pages, and a hard page limit that is an error.

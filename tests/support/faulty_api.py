@@ -6,8 +6,10 @@ The first path segment picks the fault: /500/... always answers 500; /busy/... a
 (Retry-After: 1) to the first request and [] after; /garbage/... answers HTML; /slow/... waits
 5 s; /nodata/... answers JSON without the expected key; /oauth/... needs a bearer token from
 POST /oauth/token (OAuth2 client credentials maestro / s3cret), each token good for one request,
-and answers two pages; /cursor/... pages five records two at a time by ?starting_after=.
-Every request is appended to HITS_FILE.
+and answers two pages (POST /oauth/token also renews with an OAuth2 refresh token: refresh-1
+is good once and answered with the next one, refresh-2, as providers that rotate them do);
+/cursor/... pages five records two at a time by ?starting_after=. Every request is appended to
+HITS_FILE, with the time it arrived for cursor pages.
 """
 import urllib.parse
 import http.server
@@ -19,7 +21,7 @@ import time
 PORT, HITS = int(sys.argv[1]), sys.argv[2]
 lock = threading.Lock()
 busy_seen = set()
-tokens = {"issued": 0, "valid": set()}
+tokens = {"issued": 0, "valid": set(), "refresh": "refresh-1"}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -42,6 +44,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             items = [{"email": "jane@example.com", "nested": "jane@example.com"}] if ok else []
             return self.answer(200, json.dumps({"items": items}))
         with lock:
+            if form.get("grant_type") == ["refresh_token"]:
+                with open(HITS, "a") as hits:
+                    hits.write("refresh\n")
+                if self.path != "/oauth/token" or form.get("refresh_token") != [tokens["refresh"]] or \
+                        form.get("client_id") != ["maestro"]:
+                    return self.answer(400, '{"error": "invalid_grant"}')
+                tokens["issued"] += 1
+                token = f"tok-{tokens['issued']}"
+                tokens["valid"].add(token)
+                tokens["refresh"] = f"refresh-{tokens['issued'] + 1}"
+                return self.answer(200, json.dumps({"access_token": token, "refresh_token": tokens["refresh"],
+                                                    "expires_in": 3600}))
             with open(HITS, "a") as hits:
                 hits.write("token\n")
             if self.path != "/oauth/token" or form.get("grant_type") != ["client_credentials"] or \
@@ -56,7 +70,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = self.path.split("/")[1]
         with lock:
             with open(HITS, "a") as hits:
-                hits.write(fault + "\n")
+                hits.write(fault + (f" {time.monotonic():.4f}" if fault == "cursor" else "") + "\n")
         if fault == "cursor":  # five records, two a page, Stripe-style: ?starting_after=<last id>
             query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
             after = int(query.get("starting_after", ["0"])[0])
