@@ -756,6 +756,44 @@ TEST_F(Zendesk, FidesZendeskConfigRunsEndToEndAcrossPages) {
   EXPECT_EQ(now["identities"].size(), 22u);
 }
 
+// Issue 29: a Fides request with a client_config of its own goes to that host (Segment's
+// deletion API is another host than its profiles'): here the user's delete of a copy of Fides'
+// Zendesk config names "localhost" while every other request goes to the store's 127.0.0.1.
+TEST_F(Zendesk, ARequestWithItsOwnClientConfigGoesToItsOwnHost) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  std::string config = testing::read_file(datasets / "fides/saas/zendesk_config.yml");
+  std::string user_delete = "          method: DELETE\n          path: /api/v2/users/<user_id>.json\n";
+  auto at = config.find(user_delete);
+  ASSERT_NE(at, std::string::npos) << "Fides' Zendesk config has changed";
+  config.insert(at + user_delete.size(), "          client_config:\n            protocol: http\n"
+                                         "            host: localhost:" + std::to_string(api.port()) + "\n");
+  fs::create_directories(maestro.dir() / "saas");
+  std::ofstream(maestro.dir() / "saas/zendesk_config.yml") << config;
+  fs::copy_file(datasets / "fides/saas/zendesk_dataset.yml", maestro.dir() / "saas/zendesk_dataset.yml");
+  use_zendesk(maestro.dir() / "saas");
+  maestro.set_env("ZENDESK_API_KEY", "zd-secret-key");
+  RunResult erased = maestro.run({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                  "--override-verification", "tested by the suite"});
+  json out = json::parse(erased.out.empty() ? "{}" : erased.out);
+  ASSERT_TRUE(out.contains("proof")) << erased.err << erased.out;
+  EXPECT_EQ(out["proof"]["remaining"], 0) << erased.out;
+  json now = state();
+  EXPECT_EQ(now["users"].size(), 19u);
+  std::string port = std::to_string(api.port());
+  int users_deleted = 0, tickets_deleted = 0;
+  for (const auto& d : now["delete_hosts"]) {
+    if (d[0] == "users") {
+      ++users_deleted;
+      EXPECT_EQ(d[1], "localhost:" + port) << d.dump();
+    } else {
+      ++tickets_deleted;
+      EXPECT_EQ(d[1], "127.0.0.1:" + port) << d.dump();
+    }
+  }
+  EXPECT_EQ(users_deleted, 1);
+  EXPECT_EQ(tickets_deleted, 7);
+}
+
 TEST_F(Zendesk, AnOutageMidErasureIsCompletedByRunningItAgain) {
   MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
   use_zendesk(datasets / "fides/saas");

@@ -7,7 +7,8 @@ Paths and answer shapes follow Zendesk's documentation: /api/v2/users/search.jso
 ({"users": [...]}), /api/v2/users/{id}/identities.json and /tickets/requested.json and
 /api/v2/tickets/{id}/comments.json (cursor pages of two, links.next, meta.has_more),
 /api/v2/users/count, DELETE /api/v2/users/{id}.json and /api/v2/tickets/{id}.json. Basic
-authentication with USERNAME:API_KEY, else 401. GET /_state answers the data (for the test).
+authentication with USERNAME:API_KEY, else 401. GET /_state answers the data and the Host each
+DELETE was sent to (for the test).
 With FAILING_TICKET, deleting that ticket answers 500 the first five times (an outage mid-erasure).
 """
 import base64
@@ -24,6 +25,7 @@ PAGE = 2
 lock = threading.Lock()
 
 users, identities, tickets, comments = [], [], [], []
+delete_hosts = []
 for i in range(1, 21):
     email = "jane@example.com" if i == 7 else f"user{i}@example.com"
     users.append({"id": 1000 + i, "name": f"User {i}", "email": email, "phone": f"+1555000{i:04d}",
@@ -70,7 +72,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if url.path == "/_state":
             return self.answer(200, {"users": users, "tickets": tickets, "identities": identities,
-                                     "comments": comments})
+                                     "comments": comments, "delete_hosts": delete_hosts})
         if not self.authorised():
             return
         with lock:
@@ -95,6 +97,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")
         with lock:
+            delete_hosts.append([parts[2] if len(parts) > 2 else "", self.headers.get("Host", "")])
             if len(parts) == 4 and parts[2] in ("users", "tickets") and parts[3].endswith(".json"):
                 target = int(parts[3][:-5])
                 if target == FAILING and failures_left[0] > 0:
