@@ -10,7 +10,6 @@
 
 #include "cli/session.hpp"
 #include "common/build_info.hpp"
-#include "notify/mailer.hpp"
 
 namespace maestro::cli {
 
@@ -97,8 +96,7 @@ Desk& Session::desk() {
 
 Correspondence& Session::correspondence() {
   if (!m_correspondence) {
-    m_mailer = must(open_mailer(installation().settings));
-    m_correspondence = std::make_unique<Correspondence>(desk(), *m_mailer, installation().settings);
+    m_correspondence = must(Correspondence::open(desk(), installation().settings));
   }
   return *m_correspondence;
 }

@@ -73,7 +73,6 @@ class Session {
   std::optional<Installation> m_installation;
   std::unique_ptr<Clock> m_clock;
   std::unique_ptr<Desk> m_desk;
-  std::unique_ptr<Mailer> m_mailer;
   std::unique_ptr<Correspondence> m_correspondence;
   std::optional<DataMap> m_data_map;
 };

@@ -2,7 +2,6 @@
 
 #include "desk/portal.hpp"
 #include "desk/verification_service.hpp"
-#include "notify/mailer.hpp"
 #include "server/api_support.hpp"
 #include "server/web_support.hpp"
 #include "sinks/s3_sink.hpp"
