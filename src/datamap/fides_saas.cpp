@@ -156,7 +156,7 @@ Status connector_params(const std::string& map_file, const YAML::Node& node, con
   if (refreshes && !store.settings.contains("auth.refresh_token_env"))
     return invalid(where(map_file, node) + ": " + file + " authenticates with OAuth2 authorization codes: give the "
                    "refresh token of the authorization under 'secrets' (refresh_token: AN_ENVIRONMENT_VARIABLE)");
-  load.connector_params.insert({"refresh_token", "access_token"});
+  if (refreshes) load.connector_params.insert({"refresh_token", "access_token"});  // the token requests' own
   return {};
 }
 
