@@ -219,9 +219,11 @@ struct Loader {
                            r["direction"].as<std::string>(""), where(file, r)});
       }
     }
+    // The parent's name is taken before the children are added: each child is pushed after it.
+    std::string parent = f.name + ".";
     c.fields.push_back(std::move(f));
     for (const auto& child : node["fields"]) {
-      if (auto ok = fides_field(file, child, c, c.fields.back().name + "."); !ok) return ok;
+      if (auto ok = fides_field(file, child, c, parent); !ok) return ok;
     }
     return {};
   }

@@ -184,6 +184,25 @@ Status external_references(const std::string& map_file, const YAML::Node& node, 
   return {};
 }
 
+// Fides' `after: [dataset.collection]` reads an endpoint after another. Maestro reads a collection
+// once the values its references need are found, so an `after` naming a collection the endpoint's
+// reads reference is kept already; any other order is refused.
+Status after_is_implied(const std::string& file, const YAML::Node& endpoint, const std::string& name,
+                        const std::vector<PendingReference>& pending, std::size_t from) {
+  const YAML::Node after = endpoint["after"];
+  if (!after) return {};
+  for (const auto& entry : after) {
+    std::string target = text(entry);
+    std::string collection = target.substr(target.find('.') + 1);  // "<dataset>.projects" -> projects
+    bool referenced = std::any_of(pending.begin() + static_cast<std::ptrdiff_t>(from), pending.end(),
+                                  [&](const PendingReference& p) { return p.target.starts_with(collection + "."); });
+    if (!referenced)
+      return invalid(where(file, entry) + ": endpoint '" + name + "' is read after '" + target + "', which its requests "
+                     "do not reference: Maestro orders reads by references only and does not run such an order yet");
+  }
+  return {};
+}
+
 Status endpoints(const std::string& file, const YAML::Node& saas, const std::string& system_name,
                  std::map<std::string, Collection>& collections, const HttpLoad& load) {
   for (const auto& endpoint : saas["endpoints"]) {
@@ -193,18 +212,18 @@ Status endpoints(const std::string& file, const YAML::Node& saas, const std::str
       return ok;
     std::string name = text(endpoint["name"]);
     if (endpoint["skip_processing"] && endpoint["skip_processing"].as<bool>(false)) continue;
-    for (const char* order : {"after", "erase_after"}) {
-      if (endpoint[order] && endpoint[order].size() > 0)
-        return invalid(where(file, endpoint[order]) + ": endpoint '" + name + "' orders itself with '" + order +
-                       "', which Maestro does not run yet (it orders by references only)");
-    }
+    if (endpoint["erase_after"] && endpoint["erase_after"].size() > 0)
+      return invalid(where(file, endpoint["erase_after"]) + ": endpoint '" + name + "' orders its erasure with "
+                     "'erase_after', which Maestro does not run yet (it erases the records that refer to others first)");
     auto it = collections.find(system_name + "." + name);
     if (it == collections.end())
       return invalid(where(file, endpoint) + ": endpoint '" + name + "' has no collection of that name in the dataset "
                      "(Maestro takes each endpoint's fields from the dataset)");
     if (auto ok = only_keys(file, endpoint["requests"], {"read", "update", "delete"}, "an endpoint's requests"); !ok)
       return ok;
+    std::size_t pending_before = load.pending->size();
     if (auto ok = load_http_requests(load, endpoint["requests"], it->second); !ok) return ok;
+    if (auto ok = after_is_implied(file, endpoint, name, *load.pending, pending_before); !ok) return ok;
   }
   return {};
 }

@@ -268,5 +268,36 @@ TEST_F(DataMapTest, AFidesDatasetFileLoadsUnchanged) {
   EXPECT_EQ(name->erasure->text, "testing");
 }
 
+// Nested Fides fields are named by their path: every child of an object, not only the first
+// (the second child of `organization` was named "organization.id.slug" until 2026-12-06).
+TEST_F(DataMapTest, EveryNestedFidesFieldIsNamedByItsPath) {
+  std::ofstream(dir / "nested.yml") << R"(dataset:
+  - fides_key: nested
+    collections:
+      - name: projects
+        fields:
+          - {name: id, data_categories: [system.operations], fides_meta: {identity: email}}
+          - name: organization
+            fields:
+              - {name: id, data_categories: [system.operations]}
+              - {name: slug, data_categories: [system.operations]}
+              - name: owner
+                fields:
+                  - {name: email, data_categories: [user.contact.email]}
+                  - {name: phone, data_categories: [user.contact.phone_number]}
+          - {name: slug, data_categories: [system.operations]}
+)";
+  auto map = load("systems:\n  - name: tracker\n    store: {type: postgres, host: 127.0.0.1, database: t, "
+                  "password_env: PGPASSWORD}\n    fides_dataset: nested.yml\n");
+  ASSERT_TRUE(map) << map.error().message;
+  const Collection* projects = map->collection("tracker.projects");
+  ASSERT_NE(projects, nullptr);
+  for (const char* name : {"organization.id", "organization.slug", "organization.owner.email",
+                           "organization.owner.phone", "slug"}) {
+    EXPECT_NE(projects->field(name), nullptr) << name;
+  }
+  EXPECT_EQ(projects->field("organization.id.slug"), nullptr);
+}
+
 }  // namespace
 }  // namespace maestro

@@ -244,6 +244,18 @@ TEST_F(FidesSaas, AnExternalReferenceTakesItsPlaceFromTheMap) {
       << missing.error().message;
 }
 
+TEST_F(FidesSaas, AnAfterOrderThatReferencesAlreadyKeepLoadsAndAnyOtherIsRefused) {
+  auto implied = load(config(k_api_key_auth, "", "", "      after: [<instance_fides_key>.users]\n"));
+  EXPECT_TRUE(implied) << refusal(implied);  // orders are read with users' ids: after users already
+  auto other = load(config(k_api_key_auth, "", "", "      after: [<instance_fides_key>.payments]\n"));
+  EXPECT_NE(refusal(other).find("is read after '<instance_fides_key>.payments', which its requests do not reference"),
+            std::string::npos)
+      << refusal(other);
+  auto erase_after = load(config(k_api_key_auth, "", "", "      erase_after: [<instance_fides_key>.users]\n"));
+  EXPECT_NE(refusal(erase_after).find("'erase_after', which Maestro does not run yet"), std::string::npos)
+      << refusal(erase_after);
+}
+
 TEST_F(FidesSaas, WhatNeedsFidesPythonCodeIsRefusedSayingWhatToDoInstead) {
   auto override = load(config(k_api_key_auth, "", "",
                               "        update:\n          request_override: shop_orders_update\n"));
