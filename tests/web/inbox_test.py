@@ -38,23 +38,12 @@ import zlib
 PASSWORD = "a long passphrase for tests"
 
 
-def skip(reason):
-    print(f"SKIPPED: {reason}", flush=True)
-    sys.exit(77)
-
-
-from web_checks import AXE, HAVE_SELENIUM, Browser, Failure, check  # noqa: E402
+from web_checks import AXE, HAVE_SELENIUM, Browser, Failure, check, free_port, skip  # noqa: E402
 
 if not HAVE_SELENIUM:
     skip("python3-selenium is not installed (scripts/bootstrap --test installs it)")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tiny_png():

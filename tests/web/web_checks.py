@@ -3,6 +3,8 @@ fill, submit and wait, sign in), and what every page they open is checked for: a
 accessibility rules, with a screenshot kept for a person to look at."""
 import pathlib
 import shutil
+import socket
+import sys
 
 try:
     from selenium import webdriver
@@ -16,6 +18,18 @@ except ImportError:  # the tests say so and skip
     HAVE_SELENIUM = False
 
 AXE = pathlib.Path(__file__).resolve().parents[2] / "tests/servers/node/node_modules/axe-core/axe.min.js"
+
+
+def skip(reason):
+    """Ends the test as skipped (CTest's SKIP_RETURN_CODE 77), saying why."""
+    print(f"SKIPPED: {reason}", flush=True)
+    sys.exit(77)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Failure(Exception):
