@@ -65,6 +65,8 @@ json outcome_json(const ErasureOutcome& o) {
                     {"manual_pending", o.proof->manual_pending},
                     {"verified_rows", o.proof->verified_rows},
                     {"not_reread", o.proof->not_reread},
+                    {"sent_by_identifier", o.proof->sent_by_identifier},
+                    {"sent_to", o.proof->sent_to},
                     {"remaining", o.proof->remaining},
                     {"remaining_in", o.proof->remaining_in}};
   }
@@ -93,6 +95,12 @@ void print_erasure_outcome(std::ostream& out, const ErasureOutcome& o) {
   if (o.proof) {
     out << "\nProof: locate ran again. " << o.proof->verified_rows << " planned row(s) re-read and found erased; "
         << "records still holding erasable data: " << o.proof->remaining << " (expected 0)\n";
+    if (o.proof->sent_by_identifier > 0) {
+      out << "  SENT BY IDENTIFIER: " << o.proof->sent_by_identifier << " delete(s) accepted by APIs that erase by "
+          << "the person's identifiers and cannot be read (the acceptance is recorded as the evidence):";
+      for (const auto& to : o.proof->sent_to) out << " " << to;
+      out << "\n";
+    }
     if (o.proof->not_reread > 0)
       out << "  NOT RE-READ: " << o.proof->not_reread << " row(s) of APIs that no read request reaches again, "
           << "so the erasure cannot be proven there (give the API a read request by id, or confirm by hand)\n";
@@ -322,7 +330,11 @@ void add_marker(CLI::App& dsar, Session& s, MarkerKind kind) {
   cmd->footer(std::string("Sets the field that the data map's '") + (restriction ? "restriction" : "objection") +
               ": {field, value, lifted}' names on the person's records in every collection that has one, so those "
               "systems stop the processing (seed 002: 'data-restricted' label; ai_enabled = false). The policy's "
-              "target is immediately. Then 'dsar fulfil' sends the confirmation letter.\n\nExample:\n  maestro dsar " +
+              "target is immediately." +
+              (restriction ? std::string()
+                           : std::string(" An API whose Fides config has consent requests is sent its opt-out "
+                                         "requests with the person's identifiers (--lift: its opt-in requests).")) +
+              " Then 'dsar fulfil' sends the confirmation letter.\n\nExample:\n  maestro dsar " +
               (restriction ? "restrict" : "object") + " --case DSAR-2026-005");
   cmd->callback([&s, o] {
     const DataMap& map = s.data_map(o->map);
@@ -338,6 +350,10 @@ void print_rectify_outcome(Session& s, const RectifyOutcome& r, bool as_json) {
              {"preview", r.preview},
              {"changes", summary_json(r.summary)},
              {"recipients_to_notify", r.recipients}};
+    json consent = json::array();
+    for (const auto& c : r.consent)
+      consent.push_back({{"system", c.system}, {"sent", c.sent}, {"skipped", c.skipped}, {"failure", c.failure}});
+    if (!r.consent.empty()) out["consent_requests"] = consent;
     if (r.proof) {
       out["proof"] = {
           {"verified_rows", r.proof->verified_rows}, {"wrong", r.proof->wrong}, {"clean", r.proof->clean()}};
@@ -350,6 +366,12 @@ void print_rectify_outcome(Session& s, const RectifyOutcome& r, bool as_json) {
       s.out << "\nRead again: " << r.proof->verified_rows << " record(s) hold the right value; " << r.proof->wrong
             << " do not (expected 0).\n";
     }
+    for (const auto& c : r.consent) {
+      s.out << (r.preview ? "Would send to " : "Sent to ") << c.system << ": " << c.sent << " consent request(s)"
+            << (r.preview ? "" : " accepted by the API");
+      if (c.skipped > 0) s.out << ", " << c.skipped << " skipped (no identifier of the kind it needs, or nothing there)";
+      s.out << "\n";
+    }
     if (!r.recipients.empty()) {
       s.out << "Tell these recipients (Art. 19):";
       for (const auto& who : r.recipients) s.out << " " << who << ";";
@@ -358,7 +380,11 @@ void print_rectify_outcome(Session& s, const RectifyOutcome& r, bool as_json) {
   }
   s.out << store_failures_text(r.unsearched);
   for (const auto& f : r.failed_steps) s.out << "NOT CHANGED: " << f.system << ": " << f.message << "\n";
-  if (!r.failed_steps.empty()) {
+  for (const auto& c : r.consent)
+    if (!c.failure.empty()) s.out << "NOT SENT: " << c.system << ": " << c.failure << "\n";
+  bool consent_failed =
+      std::any_of(r.consent.begin(), r.consent.end(), [](const ConsentSent& c) { return !c.failure.empty(); });
+  if (!r.failed_steps.empty() || consent_failed) {
     fail_command(Error{ErrorCode::unavailable, "some stores could not be changed; run it again"});
   }
   if (r.proof && !r.proof->clean()) {

@@ -117,6 +117,13 @@ class Connector {
   // Checks that the store answers (`maestro datamap check --connect`): a database is connected
   // once opened; an API sends its test request. `unavailable` says what failed.
   virtual Status test_connection() { return {}; }
+  // Sends a request that takes the person by identifier, with no record read first (an API's
+  // opt-out or opt-in, Fides' consent_requests): its parameters are filled from the row's key and
+  // context as a delete's would be. True: the API accepted it; false: skipped (a value it may go
+  // without is missing) or nothing was there. Stores without such requests refuse.
+  virtual Result<bool> send_by_identifier(const HttpRequestSpec& request, const RowChange& /*row*/) {
+    return fail(ErrorCode::failed_precondition, request.where + ": this store takes no requests by identifier");
+  }
   // Whether find() can look records of `collection` up by `field` (an API can only ask what its
   // read requests ask; databases and files can look up any field).
   virtual bool can_find_by(const Collection& /*collection*/, const std::string& /*field*/) const { return true; }

@@ -212,7 +212,7 @@ class HttpConnector final : public Connector {
     spec.method = method == m_store.settings.end() || method->second.empty() ? "GET" : method->second;
     spec.path = path->second;
     spec.where = "test_request";
-    auto answer = send(spec, url_for(spec, m_params, {}), "", true);
+    auto answer = send(spec, url_for(spec, values_for(spec), {}), "", true);
     if (!answer) return propagate(answer.error());
     if (answer->status < 200 || answer->status >= 300) return refused(spec, *answer);
     return {};
@@ -250,7 +250,7 @@ class HttpConnector final : public Connector {
   Status scan(const Collection& c, const RecordVisitor& visit) override {
     if (c.http) {
       for (const auto& spec : c.http->read) {
-        if (spec.params.empty()) return read_pages(spec, m_params, visit);
+        if (spec.params.empty()) return read_pages(spec, values_for(spec), visit);
       }
     }
     return precondition(c.key() + " cannot be listed in full (no read request without parameters): re-apply its "
@@ -267,43 +267,52 @@ class HttpConnector final : public Connector {
           return precondition(c.key() + " cannot be " + (row.delete_row ? "erased" : "changed") +
                               " through the API: its map has no " + (row.delete_row ? "delete" : "update") + " request");
         }
-        Values filled = m_params;
-        for (const auto& p : spec->params) {
-          if (p.field == row.key_field) {
-            filled[p.name] = row.key;
-            continue;
-          }
-          auto known = std::find_if(row.context.begin(), row.context.end(),
-                                    [&](const auto& entry) { return entry.first == p.field; });
-          if (known == row.context.end() && spec->skip_missing_param_values) break;
-          if (known == row.context.end())
-            return invalid(spec->where + ": parameter <" + p.name + "> needs the record's '" + p.field +
-                           "', which the plan does not carry");
-          filled[p.name] = known->second;
-        }
-        bool missing = std::any_of(spec->params.begin(), spec->params.end(), [&](const HttpParam& p) {
-          return !p.identity && !filled.contains(p.name);
-        });
-        if (missing) continue;  // skip_missing_param_values: the record lacks a value this request needs
-        // The changed fields as JSON members, nested where the name is dotted (merge_fields.FNAME).
-        json object = json::object();
-        for (const auto& set : row.set) object[json::json_pointer("/" + dotted_to_pointer(set.field))] = value_to_json(set.to);
-        std::string members = object.dump();
-        members = members.substr(1, members.size() - 2);
-        filled["masked_object_fields"] = members;
-        filled["all_object_fields"] = members;
-        std::string body = spec->body.empty() && !row.delete_row ? "{<masked_object_fields>}" : spec->body;
-        auto answer = send(*spec, url_for(*spec, filled, {}), render_body(body, filled), spec->method != "POST");
-        if (!answer) return propagate(answer.error());
-        if (answer->status == 404 || ignored(*spec, answer->status)) continue;  // already gone
-        if (answer->status < 200 || answer->status >= 300) return propagate(refused(*spec, *answer).error());
-        ++(row.delete_row ? counts.rows_deleted : counts.rows_changed);
+        auto done = send_change(*spec, row);
+        if (!done) return propagate(done.error());
+        if (*done) ++(row.delete_row ? counts.rows_deleted : counts.rows_changed);
       }
     }
     return counts;
   }
 
+  Result<bool> send_by_identifier(const HttpRequestSpec& request, const RowChange& row) override {
+    return send_change(request, row);
+  }
+
  private:
+  // Sends a change (an update or delete of a record, or a request by identifier) with its
+  // parameters filled from the row's key and context. False: nothing was there (404, an ignored
+  // status) or a value it needs is missing and the request may be skipped.
+  Result<bool> send_change(const HttpRequestSpec& spec, const RowChange& row) {
+    Values filled = values_for(spec);
+    for (const auto& p : spec.params) {
+      if (p.field == row.key_field) {
+        filled[p.name] = row.key;
+        continue;
+      }
+      auto known = std::find_if(row.context.begin(), row.context.end(),
+                                [&](const auto& entry) { return entry.first == p.field; });
+      if (known == row.context.end() && spec.skip_missing_param_values) return false;
+      if (known == row.context.end())
+        return invalid(spec.where + ": parameter <" + p.name + "> needs the record's '" + p.field +
+                       "', which the plan does not carry");
+      filled[p.name] = known->second;
+    }
+    // The changed fields as JSON members, nested where the name is dotted (merge_fields.FNAME).
+    json object = json::object();
+    for (const auto& set : row.set) object[json::json_pointer("/" + dotted_to_pointer(set.field))] = value_to_json(set.to);
+    std::string members = object.dump();
+    members = members.substr(1, members.size() - 2);
+    filled["masked_object_fields"] = members;
+    filled["all_object_fields"] = members;
+    std::string body = spec.body.empty() && !row.delete_row ? "{<masked_object_fields>}" : spec.body;
+    auto answer = send(spec, url_for(spec, filled, {}), render_body(body, filled), spec.method != "POST");
+    if (!answer) return propagate(answer.error());
+    if (answer->status == 404 || ignored(spec, answer->status)) return false;  // already gone
+    if (answer->status < 200 || answer->status >= 300) return propagate(refused(spec, *answer).error());
+    return true;
+  }
+
   // Body templates are JSON: values go in as JSON string content, the object's fields as members.
   static std::string render_body(const std::string& body, const Values& filled) {
     Values escaped = filled;
@@ -334,7 +343,7 @@ class HttpConnector final : public Connector {
       else
         it->second = entry.second;
     }
-    for (const auto& q : m_auth_query) query.push_back(q);
+    for (const auto& q : spec.auth.empty() ? m_auth_query : own_auth(spec).query) query.push_back(q);
     char sep = '?';
     for (const auto& [name, value] : query) {
       url += sep + percent_encode(name) + "=" + percent_encode(value);
@@ -368,6 +377,38 @@ class HttpConnector final : public Connector {
     auto wait = m_quotas.wait_before(limits, SteadyClock::now());
     if (wait > SteadyClock::duration::zero()) std::this_thread::sleep_for(wait);
     m_quotas.record(limits, SteadyClock::now());
+  }
+
+  // The connector parameters a request's placeholders start from, its aliases included.
+  Values values_for(const HttpRequestSpec& spec) const {
+    Values values = m_params;
+    for (const auto& [placeholder, connector] : spec.connector_aliases) {
+      auto it = m_params.find(connector);
+      if (it != m_params.end()) values[placeholder] = it->second;
+    }
+    return values;
+  }
+
+  // A request's own authentication (a Fides request's client_config), its templates filled with
+  // the connector parameters like the store's.
+  struct RequestAuth {
+    std::string basic;
+    std::vector<std::pair<std::string, std::string>> headers, query;
+  };
+  RequestAuth own_auth(const HttpRequestSpec& spec) const {
+    auto filled = [&](const std::string& key) {
+      auto it = spec.auth.find(key);
+      return it == spec.auth.end() ? std::string() : render(it->second, m_params, Encoding::raw);
+    };
+    RequestAuth auth;
+    std::string strategy = filled("strategy");
+    if (strategy == "basic") auth.basic = filled("username") + ":" + filled("password");
+    if (strategy == "bearer") auth.headers.emplace_back("Authorization", "Bearer " + filled("token"));
+    for (const auto& [key, value] : spec.auth) {
+      if (key.starts_with("header.")) auth.headers.emplace_back(key.substr(7), render(value, m_params, Encoding::raw));
+      if (key.starts_with("query.")) auth.query.emplace_back(key.substr(6), render(value, m_params, Encoding::raw));
+    }
+    return auth;
   }
 
   // Seconds from a Retry-After header (a number; an HTTP date counts as the fallback).
@@ -471,14 +512,19 @@ class HttpConnector final : public Connector {
         headers = curl_slist_append(headers, (k + ": " + v).c_str());
       }
       if (!typed && !body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
-      if (authorised) {
+      std::string basic = m_basic;
+      if (authorised && !spec.auth.empty()) {  // the request's own authentication, not the store's
+        RequestAuth own = own_auth(spec);
+        for (const auto& [k, v] : own.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+        basic = own.basic;
+      } else if (authorised) {
         for (const auto& [k, v] : m_auth_headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
         if (!m_token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + m_token).c_str());
       }
       curl_easy_setopt(m_curl, CURLOPT_HTTPHEADER, headers);
-      if (authorised && !m_basic.empty()) {
+      if (authorised && !basic.empty()) {
         curl_easy_setopt(m_curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        curl_easy_setopt(m_curl, CURLOPT_USERPWD, m_basic.c_str());
+        curl_easy_setopt(m_curl, CURLOPT_USERPWD, basic.c_str());
       }
       curl_easy_setopt(m_curl, CURLOPT_TIMEOUT, m_timeout);
       curl_easy_setopt(m_curl, CURLOPT_CONNECTTIMEOUT, std::min(m_timeout, 10L));
@@ -577,7 +623,7 @@ class HttpConnector final : public Connector {
   // person's identifiers.
   Status read_with(const HttpRequestSpec& spec, const std::map<std::string, std::string>& given,
                    const RecordVisitor& visit) {
-    Values filled = m_params;
+    Values filled = values_for(spec);
     for (const auto& p : spec.params) {
       if (auto it = given.find(p.field); it != given.end()) {
         filled[p.name] = it->second;

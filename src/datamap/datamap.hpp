@@ -120,11 +120,17 @@ struct HttpRateLimit {
 struct HttpRequestSpec {
   std::string method = "GET";
   std::string base_url;  // the request's own protocol://host (a Fides request's client_config); "" = the store's
+  // The request's own authentication (a Fides request's client_config): "strategy" (basic, bearer,
+  // api_key) and its templates ("username", "token", "header.X-Key", "query.key"); empty: the store's.
+  std::map<std::string, std::string> auth;
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::vector<HttpParam> params;
+  // Placeholders filled from a connector parameter of another name (Segment's <workspace_name>
+  // from its `workspace`): placeholder -> connector parameter.
+  std::map<std::string, std::string> connector_aliases;
   // Parameters filled together from one record (Fides' grouped_inputs): an account's id and a
   // contact's number in that account, never one record's id with another's number.
   std::vector<std::string> grouped_inputs;
@@ -143,6 +149,15 @@ struct HttpResource {
   std::vector<HttpRequestSpec> read;  // tried in turn: the first whose parameter answers the lookup
   std::optional<HttpRequestSpec> update;
   std::optional<HttpRequestSpec> remove;
+  // Fides' data_protection_request (Segment's regulations, SparkPost's RTBF): one delete of the
+  // person by identifier that erases, at the provider, every record of the system no update of
+  // its collection changes. Sent only when the person's records were found in the system.
+  bool covers_system = false;
+
+  // A delete without a read (Ada's data-subject request, Qualtrics' erase-personal-data): the
+  // API is told the person's identifiers and erases whatever it holds; nothing can be read first
+  // or again, so the API's acceptance is the proof.
+  bool erases_by_identifier() const { return read.empty() && remove.has_value(); }
 };
 
 // What Article 15 requires the requester be told about a collection's processing. A system
@@ -166,6 +181,9 @@ struct Collection : Article15Info {
   std::optional<ProcessingMarker> restriction;
   std::optional<ProcessingMarker> objection;
   std::optional<HttpResource> http;  // store type http only
+  // Collections of the same system whose erasure comes first (Fides' erase_after: Mailchimp's
+  // members only after their list memberships), besides the order references give.
+  std::vector<std::string> erase_after;
   // Fields that find records only together, each set from one record of the collection the
   // references name (an API read with grouped inputs). Locate asks for them as tuples.
   std::vector<std::vector<std::string>> grouped_lookups;
@@ -182,6 +200,9 @@ struct StoreSpec {
   std::map<std::string, std::string> settings;  // path, host, port, database, user, password_env, ...
   std::vector<std::string> tenants;             // the store is templated over these ("{tenant}")
   std::vector<HttpRateLimit> rate_limits;       // type http: every request's (Fides' rate_limit_config)
+  // type http: requests that record the person's choice at the API by identifier (Fides'
+  // consent_requests): opt-out on an objection or a CCPA opt-out, opt-in when it is lifted.
+  std::vector<HttpRequestSpec> opt_out_requests, opt_in_requests;
 
   // How the store's records are lines of files: "jsonl", "csv" or "textlog" for a folder of
   // files of that type and for objects in a bucket (`type: s3`, `format:`); "" for the others.

@@ -425,8 +425,7 @@ struct Loader {
       if (dataset.empty()) return invalid(where(file, saas) + ": fides_saas needs a 'dataset' file");
       if (dataset.is_relative()) dataset = fs::path(file).parent_path() / dataset;
       if (auto ok = fides_dataset(dataset, s); !ok) return ok;
-      if (auto ok = datamap_detail::load_fides_saas(file, saas, s.name, map.collections, s.store, fides_dataset_system,
-                                                    pending);
+      if (auto ok = datamap_detail::load_fides_saas(file, saas, s, map.collections, fides_dataset_system, pending);
           !ok)
         return ok;
     }
@@ -434,11 +433,17 @@ struct Loader {
       if (auto ok = collection(file, c, s); !ok) return ok;
     }
     if (s.store.type == "http" && s.owner.find('@') == std::string::npos) {
+      // A data protection request erases at the provider what no request of a collection can.
+      bool covered = std::any_of(s.collections.begin(), s.collections.end(), [&](const std::string& key) {
+        const Collection& c = map.collections.at(key);
+        return c.http && c.http->covers_system;
+      });
       for (const auto& key : s.collections) {
         const Collection& c = map.collections.at(key);
         bool kept = c.erasure && c.erasure->action == ErasureAction::retain;
         bool must_delete = c.erasure && c.erasure->action == ErasureAction::delete_row;
-        bool can = c.http && (must_delete ? c.http->remove.has_value() : (c.http->remove || c.http->update));
+        bool can = covered ||
+                   (c.http && (must_delete ? c.http->remove.has_value() : (c.http->remove || c.http->update)));
         if (!kept && !can)
           return invalid(where(file, node) + ": http system '" + s.name +
                          "' cannot erase everything through its API (" + c.name + " has no " +
@@ -452,7 +457,8 @@ struct Loader {
       return invalid(where(file, node) + ": manual system '" + s.name +
                      "' needs an 'owner' (an email address): requests become tasks for them");
     }
-    if (s.collections.empty() && s.store.type != "manual") {
+    bool takes_consent = !s.store.opt_out_requests.empty() || !s.store.opt_in_requests.empty();
+    if (s.collections.empty() && s.store.type != "manual" && !takes_consent) {
       return invalid(where(file, node) + ": system '" + s.name + "' has no collections");
     }
     map.systems.push_back(std::move(s));
@@ -472,9 +478,22 @@ struct Loader {
     return std::nullopt;
   }
 
+  // A Fides config's request takes a value from another endpoint's answer that its dataset does not
+  // describe: the field joins that collection for lookups and references only (never exported).
+  void undescribed_answer_field(const FieldRef& target) {
+    Collection& c = map.collections.at(target.collection);
+    const System* system = map.system(c.system);
+    if (c.field(target.field) || !system || system->store.type != "http") return;
+    Field f;
+    f.name = target.field;
+    f.lookup_only = true;
+    c.fields.push_back(std::move(f));
+  }
+
   Status resolve_references() {
     for (const auto& p : pending) {
       auto target = resolve_target(p.target_system.empty() ? p.system : p.target_system, p.target);
+      if (target && p.from_saas_config && p.direction == "from") undescribed_answer_field(*target);
       if (!target || !map.collections.at(target->collection).field(target->field)) {
         return invalid(p.where + ": reference to '" + p.target +
                        "', which is not a field of any collection in the map");
@@ -518,6 +537,7 @@ struct Loader {
     for (const auto& [key, c] : map.collections) {
       // A manual system's collections describe what its owner holds; nothing is searched there.
       if (const System* system = map.system(c.system); system && system->store.type == "manual") continue;
+      if (c.http && c.http->erases_by_identifier()) continue;  // nothing is searched: sent by identifier
       if (!reached.contains(key)) {
         return invalid("collection " + key +
                        " cannot be reached from any identity: give one of its fields an 'identity' or a "

@@ -203,8 +203,51 @@ Status after_is_implied(const std::string& file, const YAML::Node& endpoint, con
   return {};
 }
 
-Status endpoints(const std::string& file, const YAML::Node& saas, const std::string& system_name,
+// Fides' `erase_after: [dataset.collection]`: that collection's records are erased first. Only
+// within the system: each system is erased in a step of its own.
+Status erase_after(const std::string& file, const YAML::Node& endpoint, const System& system,
+                   const std::map<std::string, Collection>& collections, Collection& c, const HttpLoad& load) {
+  const YAML::Node list = endpoint["erase_after"];
+  if (!list) return {};
+  if (!list.IsSequence()) return invalid(where(file, list) + ": 'erase_after' needs a list of dataset.collection");
+  for (const auto& entry : list) {
+    std::string target = text(entry);
+    auto dot = target.find('.');
+    std::string dataset = dot == std::string::npos ? "" : target.substr(0, dot);
+    auto owner = load.dataset_system.find(dataset);
+    if (dot == std::string::npos || owner == load.dataset_system.end() || owner->second != system.name)
+      return invalid(where(file, entry) + ": erase_after '" + target + "' names no collection of this config's "
+                     "dataset (Maestro orders erasures within a system; each system is erased in its own step)");
+    std::string key = system.name + "." + target.substr(dot + 1);
+    if (!collections.contains(key))
+      return invalid(where(file, entry) + ": erase_after '" + target + "': the dataset has no such collection");
+    c.erase_after.push_back(key);
+  }
+  return {};
+}
+
+// A collection the dataset does not describe, for a request sent by identifier: no fields, the
+// system's Article 15 statements. Its name is the endpoint's (or "data_protection_request").
+Collection& identifier_collection(System& system, std::map<std::string, Collection>& collections,
+                                  const std::string& name) {
+  Collection c;
+  c.system = system.name;
+  c.name = name;
+  c.source = name;
+  static_cast<Article15Info&>(c) = system.article15;
+  system.collections.push_back(c.key());
+  return collections.emplace(c.key(), std::move(c)).first->second;
+}
+
+// Whether an endpoint's requests are a delete alone (Fides runs such an endpoint without a
+// collection in the dataset: it erases by identifier).
+bool delete_only(const YAML::Node& requests) {
+  return requests && requests.IsMap() && requests["delete"] && !requests["read"] && !requests["update"];
+}
+
+Status endpoints(const std::string& file, const YAML::Node& saas, System& system,
                  std::map<std::string, Collection>& collections, const HttpLoad& load) {
+  const std::string& system_name = system.name;
   for (const auto& endpoint : saas["endpoints"]) {
     if (auto ok = only_keys(file, endpoint, {"name", "requests", "skip_processing", "after", "erase_after"},
                             "an endpoint");
@@ -212,10 +255,9 @@ Status endpoints(const std::string& file, const YAML::Node& saas, const std::str
       return ok;
     std::string name = text(endpoint["name"]);
     if (endpoint["skip_processing"] && endpoint["skip_processing"].as<bool>(false)) continue;
-    if (endpoint["erase_after"] && endpoint["erase_after"].size() > 0)
-      return invalid(where(file, endpoint["erase_after"]) + ": endpoint '" + name + "' orders its erasure with "
-                     "'erase_after', which Maestro does not run yet (it erases the records that refer to others first)");
     auto it = collections.find(system_name + "." + name);
+    if (it == collections.end() && delete_only(endpoint["requests"]))
+      it = collections.find(identifier_collection(system, collections, name).key());
     if (it == collections.end())
       return invalid(where(file, endpoint) + ": endpoint '" + name + "' has no collection of that name in the dataset "
                      "(Maestro takes each endpoint's fields from the dataset)");
@@ -224,15 +266,59 @@ Status endpoints(const std::string& file, const YAML::Node& saas, const std::str
     std::size_t pending_before = load.pending->size();
     if (auto ok = load_http_requests(load, endpoint["requests"], it->second); !ok) return ok;
     if (auto ok = after_is_implied(file, endpoint, name, *load.pending, pending_before); !ok) return ok;
+    if (auto ok = erase_after(file, endpoint, system, collections, it->second, load); !ok) return ok;
   }
   return {};
 }
 
-// The first request_override of a config, wherever it is: a config that needs Fides' Python code
-// is told so before anything else is checked.
+// Fides' data_protection_request (a GDPR delete): a collection of its own, erasing by identifier
+// what the system holds of the person wherever no update of a collection changes it.
+Status data_protection_request(const YAML::Node& saas, System& system, std::map<std::string, Collection>& collections,
+                               const HttpLoad& load) {
+  const YAML::Node node = saas["data_protection_request"];
+  if (!node) return {};
+  const std::string name = "data_protection_request";
+  if (collections.contains(system.name + "." + name))
+    return invalid(where(load.file, node) + ": the dataset has a collection named '" + name + "', the name Maestro "
+                   "gives the config's data_protection_request: rename the collection");
+  Collection& c = identifier_collection(system, collections, name);
+  c.description = "The API's data protection (GDPR delete) request: the provider erases the person's records";
+  auto request = load_identifier_request(load, node, c);
+  if (!request) return propagate(request.error());
+  c.http = HttpResource{{}, std::nullopt, std::move(*request), true};
+  return {};
+}
+
+// Fides' consent_requests: {opt_in, opt_out}, each one request or a list, sent by identifier.
+Status consent_requests(const YAML::Node& saas, System& system, const HttpLoad& load) {
+  const YAML::Node node = saas["consent_requests"];
+  if (!node) return {};
+  if (auto ok = only_keys(load.file, node, {"opt_in", "opt_out"}, "consent_requests"); !ok) return ok;
+  Collection context;  // names the requests in messages; they belong to no collection
+  context.system = system.name;
+  context.name = "consent_requests";
+  for (auto [key, target] : {std::pair{"opt_in", &system.store.opt_in_requests},
+                             std::pair{"opt_out", &system.store.opt_out_requests}}) {
+    const YAML::Node requests = node[key];
+    if (!requests) continue;
+    std::vector<YAML::Node> each;
+    if (requests.IsSequence())
+      for (const auto& one : requests) each.push_back(one);
+    else
+      each.push_back(requests);
+    for (const auto& one : each) {
+      auto request = load_identifier_request(load, one, context);
+      if (!request) return propagate(request.error());
+      target->push_back(std::move(*request));
+    }
+  }
+  return {};
+}
+
+// Every request of a config (endpoints', the data protection request, consent requests).
 // (Every lookup here is on const nodes and checks the level above: yaml-cpp throws on a lookup
 // below a missing key.)
-std::optional<YAML::Node> first_override(const YAML::Node& saas) {
+std::vector<YAML::Node> all_requests(const YAML::Node& saas) {
   std::vector<YAML::Node> requests;
   auto add = [&](const YAML::Node& parent, const char* key) {
     if (!parent || !parent.IsMap()) return;
@@ -251,16 +337,40 @@ std::optional<YAML::Node> first_override(const YAML::Node& saas) {
   }
   add(saas, "data_protection_request");
   for (const char* kind : {"opt_in", "opt_out"}) add(saas["consent_requests"], kind);
-  for (const YAML::Node& r : requests) {
+  return requests;
+}
+
+// The first thing of a config that only Fides' Python code can do, wherever it is (a
+// request_override, a custom authentication strategy of the client or of a request): a config
+// that needs it is told so before anything else is checked.
+std::optional<Error> first_python_need(const std::string& file, const YAML::Node& saas) {
+  auto custom_strategy = [&](const YAML::Node& client) -> std::optional<Error> {
+    if (!client || !client.IsMap()) return std::nullopt;
+    const YAML::Node auth = client["authentication"];
+    if (auth && auth.IsMap() && !k_authentication().contains(text(auth["strategy"])))
+      return needs_python(file, auth["strategy"], "the authentication strategy '" + text(auth["strategy"]) + "'");
+    return std::nullopt;
+  };
+  for (const YAML::Node& r : all_requests(saas)) {
     const YAML::Node& request = r;
-    if (request.IsMap() && request["request_override"]) return request["request_override"];
+    if (!request.IsMap()) continue;
+    if (request["request_override"])
+      return needs_python(file, request["request_override"], "the request_override '" + text(request["request_override"]) + "'");
+  }
+  if (auto custom = custom_strategy(saas["client_config"])) return custom;
+  for (const YAML::Node& r : all_requests(saas)) {
+    const YAML::Node& request = r;
+    if (request.IsMap())
+      if (auto custom = custom_strategy(request["client_config"])) return custom;
   }
   return std::nullopt;
 }
 
-Status load_config(const std::string& map_file, const YAML::Node& node, const std::string& file,
-                   const std::string& system_name, std::map<std::string, Collection>& collections, StoreSpec& store,
-                   std::map<std::string, std::string>& dataset_system, std::vector<PendingReference>& pending) {
+Status load_config(const std::string& map_file, const YAML::Node& node, const std::string& file, System& system,
+                   std::map<std::string, Collection>& collections, std::map<std::string, std::string>& dataset_system,
+                   std::vector<PendingReference>& pending) {
+  const std::string& system_name = system.name;
+  StoreSpec& store = system.store;
   YAML::Node root;
   try {
     root = YAML::LoadFile(file);
@@ -277,19 +387,7 @@ Status load_config(const std::string& map_file, const YAML::Node& node, const st
                           "a saas_config");
       !ok)
     return ok;
-  if (auto override = first_override(saas))
-    return propagate(needs_python(file, *override, "the request_override '" + text(*override) + "'"));
-  const YAML::Node client_config = saas["client_config"];
-  const YAML::Node auth = client_config && client_config.IsMap() ? client_config["authentication"] : YAML::Node();
-  if (auth && auth.IsMap() && !k_authentication().contains(text(auth["strategy"])))
-    return propagate(needs_python(file, auth["strategy"], "the authentication strategy '" + text(auth["strategy"]) + "'"));
-  for (const char* later : {"data_protection_request", "consent_requests"}) {
-    if (saas[later])
-      return invalid(where(file, saas[later]) + ": '" + later + "' (" +
-                     (std::string(later) == "consent_requests" ? "opt-in and opt-out requests"
-                                                               : "a GDPR delete request used instead of masking") +
-                     ") is not run by Maestro yet");
-  }
+  if (auto python = first_python_need(file, saas)) return propagate(*python);
   dataset_system[text(saas["fides_key"])] = system_name;
   HttpLoad load{file, {}, dataset_system, &pending, true, {}, map_file};
   if (auto ok = only_keys(map_file, node, {"config", "dataset", "params", "secrets", "external_references"},
@@ -309,7 +407,9 @@ Status load_config(const std::string& map_file, const YAML::Node& node, const st
     store.settings["test.method"] = text(test["method"]);
     store.settings["test.path"] = text(test["path"]);
   }
-  if (auto ok = endpoints(file, saas, system_name, collections, load); !ok) return ok;
+  if (auto ok = endpoints(file, saas, system, collections, load); !ok) return ok;
+  if (auto ok = data_protection_request(saas, system, collections, load); !ok) return ok;
+  if (auto ok = consent_requests(saas, system, load); !ok) return ok;
   for (auto& [key, c] : collections) {
     if (c.system == system_name && !c.http)
       return invalid(file + ": the dataset's collection '" + c.name + "' has no endpoint in the SaaS config");
@@ -319,15 +419,15 @@ Status load_config(const std::string& map_file, const YAML::Node& node, const st
 
 }  // namespace
 
-Status load_fides_saas(const std::string& map_file, const YAML::Node& node, const std::string& system_name,
-                       std::map<std::string, Collection>& collections, StoreSpec& store,
+Status load_fides_saas(const std::string& map_file, const YAML::Node& node, System& system,
+                       std::map<std::string, Collection>& collections,
                        std::map<std::string, std::string>& dataset_system, std::vector<PendingReference>& pending) {
   fs::path config_path = text(node["config"]);
   if (config_path.empty()) return invalid(where(map_file, node) + ": fides_saas needs a 'config' file");
   if (config_path.is_relative()) config_path = fs::path(map_file).parent_path() / config_path;
   std::string file = config_path.string();
   try {
-    return load_config(map_file, node, file, system_name, collections, store, dataset_system, pending);
+    return load_config(map_file, node, file, system, collections, dataset_system, pending);
   } catch (const YAML::Exception& e) {
     // Thrown while reading the config (its lines); the map's own are read before.
     return propagate(yaml_problem(file, e));

@@ -202,6 +202,36 @@ Status grouped_inputs(const HttpLoad& load, const YAML::Node& node,
   return {};
 }
 
+// A request's own authentication (Segment's Personas reads sign in other than its API): the
+// strategies whose templates need no exchange with a server.
+Status request_authentication(const HttpLoad& load, const YAML::Node& node, HttpRequestSpec& r) {
+  if (auto ok = only_keys(load.file, node, {"strategy", "configuration"}, "a request's authentication"); !ok) return ok;
+  std::string strategy = scalar(node["strategy"]);
+  static const std::set<std::string> simple{"basic", "bearer", "api_key", "query_param"};
+  if (!simple.contains(strategy))
+    return invalid(where(load.file, node) + ": a request with '" + strategy + "' authentication of its own is not run "
+                   "by Maestro yet (a request's own basic, bearer, api_key or query_param authentication is)");
+  r.auth["strategy"] = strategy == "query_param" ? "api_key" : strategy;
+  const YAML::Node config = node["configuration"];
+  if (strategy == "query_param") {
+    if (auto ok = only_keys(load.file, config, {"name", "value"}, "a query_param configuration"); !ok) return ok;
+    r.auth["query." + scalar(config["name"])] = scalar(config["value"]);
+    return {};
+  }
+  for (const auto& entry : config) {
+    std::string key = entry.first.as<std::string>();
+    if (entry.second.IsScalar()) {
+      r.auth[key] = entry.second.as<std::string>();
+    } else if (entry.second.IsSequence() && (key == "headers" || key == "query_params")) {
+      for (const auto& h : entry.second)
+        r.auth[std::string(key == "headers" ? "header." : "query.") + scalar(h["name"])] = scalar(h["value"]);
+    } else {
+      return invalid(where(load.file, entry.first) + ": '" + key + "' is not a setting of " + strategy + " authentication");
+    }
+  }
+  return {};
+}
+
 Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Collection& c, bool is_read) {
   HttpRequestSpec r;
   r.where = where(load.file, node);
@@ -226,8 +256,7 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
     if (auto ok = only_keys(load.file, client, {"protocol", "host", "authentication"}, "a request's client_config"); !ok)
       return propagate(ok.error());
     if (client["authentication"])
-      return invalid(where(load.file, client["authentication"]) + ": a request with an authentication of its own is not "
-                     "run by Maestro yet: the store's authentication is used for every request");
+      if (auto ok = request_authentication(load, client["authentication"], r); !ok) return propagate(ok.error());
     std::string protocol = scalar(client["protocol"]).empty() ? "https" : scalar(client["protocol"]);
     if (scalar(client["host"]).empty()) return invalid(where(load.file, client) + ": a client_config needs a 'host'");
     r.base_url = protocol + "://" + scalar(client["host"]);
@@ -308,7 +337,7 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
         param.field = param.name;
         lookup_field(c, param.field);
         load.pending->push_back({c.system, c.name, param.field, ref->target, ref->target_system,
-                                 ref->direction.empty() ? "from" : ref->direction, where(ref_file, first)});
+                                 ref->direction.empty() ? "from" : ref->direction, where(ref_file, first), load.fides});
       } else if (own) {
         param.field = ref->target.substr(dot + 1);  // a field of the record being changed
         if (!c.field(param.field))
@@ -318,6 +347,10 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
                        "changes; '" + ref->target + "' is another collection");
       }
     } else if (p["connector_param"]) {
+      std::string connector = scalar(p["connector_param"]);
+      if (load.fides && !load.connector_params.contains(connector))
+        return invalid(where(load.file, p["connector_param"]) + ": '" + connector + "' is not a connector parameter");
+      if (connector != param.name) r.connector_aliases[param.name] = connector;
       continue;  // the store's parameter fills it
     } else {
       return invalid(where(load.file, p) + ": parameter '" + param.name + "' needs an 'identity' or 'references'");
@@ -339,6 +372,7 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
   for (const auto& text : texts) {
     for (const auto& name : placeholders(text)) {
       bool known = load.connector_params.contains(name) || body_placeholders().contains(name) ||
+                   r.connector_aliases.contains(name) ||
                    std::any_of(r.params.begin(), r.params.end(), [&](const HttpParam& p) { return p.name == name; });
       if (!known)
         return invalid(r.where + ": placeholder <" + name +
@@ -346,6 +380,20 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
     }
   }
   return r;
+}
+
+// A request sent by identifier has no record to take values from: identities and connector
+// parameters only, and at least one identity (else it would be sent for nobody in particular).
+Status identifiers_only(const HttpRequestSpec& r, const Collection& c) {
+  for (const auto& p : r.params) {
+    if (!p.identity)
+      return invalid(r.where + ": " + c.key() + "'s request is sent by the person's identifiers, with no record read "
+                     "first: parameter <" + p.name + "> can take an identity or a connector parameter only");
+  }
+  if (r.params.empty())
+    return invalid(r.where + ": " + c.key() + "'s request is sent by the person's identifiers, yet it names none "
+                   "(give a param_values entry with an 'identity')");
+  return {};
 }
 
 }  // namespace
@@ -376,11 +424,31 @@ Status load_http_requests(const HttpLoad& load, const YAML::Node& requests, Coll
       return invalid(where(load.file, entry.first) + ": unknown request '" + kind + "' (use read, update or delete)");
     }
   }
-  if (resource.read.empty())
-    return invalid(where(load.file, requests) + ": collection " + c.key() + " has no 'read': an endpoint reached only "
-                   "by update or delete (an erasure by identifier, unseen before) is not run by Maestro yet");
+  if (resource.read.empty() && !resource.remove)
+    return invalid(where(load.file, requests) + ": collection " + c.key() + " has an update but no 'read': an update "
+                   "changes a record read first (a delete alone is sent by the person's identifiers)");
+  if (resource.erases_by_identifier()) {
+    if (auto ok = identifiers_only(*resource.remove, c); !ok) return ok;
+    if (resource.update)
+      return invalid(where(load.file, requests) + ": collection " + c.key() + " has no 'read', so its update has no "
+                     "record to change: keep the delete (sent by identifier) or describe a read");
+  }
   c.http = std::move(resource);
   return {};
+}
+
+Result<HttpRequestSpec> load_identifier_request(const HttpLoad& load, const YAML::Node& node, Collection& c) {
+  if (!node.IsMap()) return invalid(where(load.file, node) + ": expected a request (method, path, param_values)");
+  for (const auto& p : node["param_values"]) {
+    if (p.IsMap() && p["references"])
+      return invalid(where(load.file, p) + ": " + c.key() + "'s request is sent by the person's identifiers, with no "
+                     "record read first: parameter <" + scalar(p["name"]) + "> can take an identity or a connector "
+                     "parameter only");
+  }
+  auto r = request(load, node, c, false);
+  if (!r) return propagate(r.error());
+  if (auto ok = identifiers_only(*r, c); !ok) return propagate(ok.error());
+  return r;
 }
 
 }  // namespace maestro::datamap_detail

@@ -22,6 +22,9 @@ struct PendingReference {
   std::string target_system;  // for Fides: the system that loaded the named dataset
   std::string direction;      // to, from, or empty for both
   std::string where;          // file:line
+  // Written in a Fides SaaS config: a value its API answers with may be one the dataset does not
+  // describe (Rollbar's access_token), as Fides passes whole answers between requests.
+  bool from_saas_config = false;
 };
 
 std::string where(const std::string& file, const YAML::Node& node);
@@ -49,14 +52,20 @@ Error yaml_problem(const std::string& file, const YAML::Exception& e);
 Status rate_limits(const std::string& file, const YAML::Node& node, std::vector<HttpRateLimit>& out);
 
 // Reads `requests: {read, update, delete}` (the Fides endpoint shape) into c.http; read
-// parameters become lookup fields of `c` and references from the collections they name.
+// parameters become lookup fields of `c` and references from the collections they name. A
+// delete without a read is an erasure by identifier: its parameters are identities only.
 Status load_http_requests(const HttpLoad& load, const YAML::Node& requests, Collection& c);
+// One request template (a Fides consent or data protection request) that is sent for the
+// person by identifier: identities and connector parameters only.
+Result<HttpRequestSpec> load_identifier_request(const HttpLoad& load, const YAML::Node& node, Collection& c);
 
 // Reads a system's `fides_saas: {config, params, secrets}`: the store's base URL, authentication
-// and connector parameters into `store`, each endpoint's requests into the collection of the
-// same name (loaded from the Fides dataset before).
-Status load_fides_saas(const std::string& map_file, const YAML::Node& node, const std::string& system_name,
-                       std::map<std::string, Collection>& collections, StoreSpec& store,
+// and connector parameters into `system.store`, each endpoint's requests into the collection of
+// the same name (loaded from the Fides dataset before). A delete-only endpoint the dataset does
+// not describe, and the config's data_protection_request, become collections without fields
+// (erasures by identifier); its consent_requests the store's opt-out and opt-in requests.
+Status load_fides_saas(const std::string& map_file, const YAML::Node& node, System& system,
+                       std::map<std::string, Collection>& collections,
                        std::map<std::string, std::string>& dataset_system, std::vector<PendingReference>& pending);
 
 }  // namespace maestro::datamap_detail

@@ -413,6 +413,8 @@ class Eraser {
     json details{{"rows_deleted", rows_deleted},
                  {"rows_changed", rows_changed},
                  {"verified_rows", out.proof->verified_rows},
+                 {"sent_by_identifier", out.proof->sent_by_identifier},
+                 {"sent_to", out.proof->sent_to},
                  {"remaining", out.proof->remaining},
                  {"remaining_in", out.proof->remaining_in},
                  {"unsearched", out.proof->unsearched.size()},

@@ -44,6 +44,15 @@ json audit_details(const ErasurePlan& plan, const std::vector<Correction>& corre
   return {{"fields", fields}, {"records", collections}};
 }
 
+// Per system: requests sent and skipped, whether it failed (not why: an API's message may
+// echo what it was sent).
+json consent_details(const std::vector<ConsentSent>& sent) {
+  json out = json::array();
+  for (const auto& s : sent)
+    out.push_back({{"system", s.system}, {"sent", s.sent}, {"skipped", s.skipped}, {"failed", !s.failure.empty()}});
+  return out;
+}
+
 bool requests_rectification(const Case& c) {
   return std::find(c.rights.begin(), c.rights.end(), Right::rectification) != c.rights.end();
 }
@@ -64,7 +73,7 @@ Result<CaseView> case_for(Desk& desk, const std::string& number, bool preview, s
 Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const CaseView& view,
                                          const std::vector<Correction>& corrections,
                                          const std::vector<std::string>& tenants, bool preview,
-                                         const std::string& action);
+                                         const std::string& action, std::optional<ConsentChoice> consent);
 
 bool requests_any(const Case& c, std::initializer_list<Right> rights) {
   return std::any_of(c.rights.begin(), c.rights.end(),
@@ -82,7 +91,7 @@ Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const Rec
     return precondition("case " + view->c.number +
                         " does not request rectification (rights: " + join_rights(view->c.rights) + ")");
   }
-  return apply_corrections(desk, map, *view, *corrections, r.tenants, r.preview, "rectify");
+  return apply_corrections(desk, map, *view, *corrections, r.tenants, r.preview, "rectify", std::nullopt);
 }
 
 Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRequest& r) {
@@ -98,9 +107,14 @@ Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRe
     }
     corrections.push_back({key, marker->field, r.lift ? *marker->lifted : marker->value});
   }
-  if (corrections.empty()) {
+  // An objection is also told to the APIs that record consent (opt-out; opt-in when lifted).
+  std::optional<ConsentChoice> consent;
+  ConsentChoice choice = r.lift ? ConsentChoice::opt_in : ConsentChoice::opt_out;
+  if (!restriction && !systems_taking_consent(map, choice).empty()) consent = choice;
+  if (corrections.empty() && !consent) {
     return precondition("the data map marks no collection for " + what + ": add '" + what +
-                        ": {field: ..., value: ..., lifted: ...}' to the collections whose processing must stop");
+                        ": {field: ..., value: ..., lifted: ...}' to the collections whose processing must stop" +
+                        (restriction ? "" : ", or give an API's consent requests (a Fides config's consent_requests)"));
   }
   std::vector<Right> serves = restriction ? std::vector<Right>{Right::restriction}
                                           : std::vector<Right>{Right::objection, Right::automated_decision_opt_out,
@@ -116,7 +130,7 @@ Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRe
                         " (rights: " + join_rights(view->c.rights) + ")");
   }
   return apply_corrections(desk, map, *view, corrections, r.tenants, r.preview,
-                           std::string(restriction ? "restrict" : "object") + (r.lift ? "-lift" : ""));
+                           std::string(restriction ? "restrict" : "object") + (r.lift ? "-lift" : ""), consent);
 }
 
 namespace {
@@ -131,19 +145,23 @@ std::string work_of_action(const std::string& action) {
 Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const CaseView& v,
                                          const std::vector<Correction>& corrections,
                                          const std::vector<std::string>& tenants, bool preview,
-                                         const std::string& action) {
+                                         const std::string& action, std::optional<ConsentChoice> consent) {
   RectifyOutcome out;
   out.preview = preview;
   out.case_number = v.c.number;
   if (v.c.personal_data_purged_at) return precondition("case " + v.c.number + " has had its personal data purged");
   LocateScope scope{tenants.empty() ? v.c.tenants : tenants};
-  auto plan = plan_rectification(map, v.c.identifiers, scope, corrections);
+  // A map whose only objection is an API's consent requests has no rows to mark.
+  auto plan = corrections.empty() ? Result<ErasurePlan>(ErasurePlan{})
+                                  : plan_rectification(map, v.c.identifiers, scope, corrections);
   if (!plan) return propagate(plan.error());
   out.summary = summary_of(*plan);
   out.unsearched = plan->unsearched;
   out.recipients = recipients_to_notify(map, corrections);
   json details = audit_details(*plan, corrections);
+  if (consent && preview) out.consent = send_consent(map, v.c.identifiers, *consent, true, open_for_writing);
   if (preview) {
+    details["consent"] = consent_details(out.consent);
     if (auto ok = desk.record_action(out.case_number, action + "-preview", "ok", details.dump()); !ok) {
       return propagate(ok.error());
     }
@@ -160,11 +178,15 @@ Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const C
   auto proof = prove_rectification(map, *plan);
   if (!proof) return propagate(proof.error());
   out.proof = *proof;
+  if (consent) out.consent = send_consent(map, v.c.identifiers, *consent, false, open_for_writing);
+  bool consent_failed = std::any_of(out.consent.begin(), out.consent.end(),
+                                    [](const ConsentSent& s) { return !s.failure.empty(); });
   details["verified_rows"] = proof->verified_rows;
   details["wrong"] = proof->wrong;
   details["failed_stores"] = out.failed_steps.size();
   details["recipients_to_notify"] = out.recipients.size();
-  std::string outcome = out.failed_steps.empty() && proof->clean() ? "ok" : "incomplete";
+  details["consent"] = consent_details(out.consent);
+  std::string outcome = out.failed_steps.empty() && proof->clean() && !consent_failed ? "ok" : "incomplete";
   // Lifting a restriction or objection ends it: the case's work is not done by that.
   if (action.ends_with("-lift")) {
     if (auto ok = desk.record_action(out.case_number, action, outcome, details.dump()); !ok)

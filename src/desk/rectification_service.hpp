@@ -14,6 +14,7 @@
 
 #include "desk/desk.hpp"
 #include "desk/erasure_service.hpp"
+#include "fulfil/consent.hpp"
 #include "fulfil/rectification.hpp"
 
 namespace maestro {
@@ -33,6 +34,7 @@ struct RectifyOutcome {
   std::vector<StoreFailure> unsearched;
   std::optional<RectificationProof> proof;
   std::vector<std::string> recipients;
+  std::vector<ConsentSent> consent;  // an objection's opt-out (or its lifting's opt-in) at APIs
 };
 
 Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const RectifyRequest& request);

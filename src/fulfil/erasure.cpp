@@ -92,7 +92,8 @@ std::optional<ErasureStrategy> field_strategy(const Collection& c, const Field& 
 }
 
 // Collections in the order erasure must touch them: a collection that points at another's
-// primary key (invoice.customer_id -> customer.id) comes before it.
+// primary key (invoice.customer_id -> customer.id) comes before it, and one the map says is
+// erased first (erase_after) too.
 std::vector<std::string> children_first(const DataMap& map) {
   auto is_key = [&](const FieldRef& f) {
     const Collection* c = map.collection(f.collection);
@@ -105,6 +106,9 @@ std::vector<std::string> children_first(const DataMap& map) {
     if (is_key(r.to) && !is_key(r.from)) parents[r.from.collection].insert(r.to.collection);
     if (is_key(r.from) && !is_key(r.to)) parents[r.to.collection].insert(r.from.collection);
   }
+  // An order the map states (Fides' erase_after): the named collections are erased first.
+  for (const auto& [key, c] : map.collections)
+    for (const auto& first : c.erase_after) parents[first].insert(key);
   std::map<std::string, std::set<std::string>> children;
   for (const auto& [child, ps] : parents)
     for (const auto& p : ps) children[p].insert(child);
@@ -145,6 +149,10 @@ class Planner {
     set_row_key(f, row);
     if (row.key.empty()) return {};  // no key to find the row by again: nothing can be changed safely
     row.delete_row = c.erasure && c.erasure->action == ErasureAction::delete_row;
+    // The system's data protection request erases at the provider what no update of the
+    // collection changes (Fides' order: update, then the data protection request, then delete).
+    if (store.type == "http" && c.http && (row.delete_row || !c.http->update) && covering_request(f.system))
+      return {};
     // An API that can delete but not update a record deletes it (Fides' masking_strict: false).
     if (store.type == "http" && c.http && c.http->remove && !c.http->update) row.delete_row = true;
     if (store.type == "http" && c.http && !(row.delete_row ? c.http->remove : c.http->update)) {
@@ -178,6 +186,26 @@ class Planner {
     }
     add_unique(rows, std::move(row));
     return {};
+  }
+
+  // Requests sent by the person's identifiers, with no record read first. A delete-only endpoint
+  // is sent wherever the person has the identifiers it takes (nothing can tell whether the API
+  // holds them); a data protection request only to a system where their records were found, so
+  // that no provider learns of a person it never had.
+  void add_identifier_requests(const std::vector<SubjectIdentifier>& identifiers) {
+    for (const auto& system : m_map.systems) {
+      if (system.store.type != "http") continue;
+      std::vector<std::string> tenants = system.store.tenants.empty() ? std::vector<std::string>{""} : system.store.tenants;
+      for (const auto& key : system.collections) {
+        const Collection& c = m_map.collections.at(key);
+        if (!c.http || !c.http->erases_by_identifier()) continue;
+        for (const auto& tenant : tenants) {
+          if (c.http->covers_system && !found_in(system, tenant)) continue;
+          for (auto& row : identifier_rows(*c.http->remove, identifiers))
+            add_unique(m_rows[{system.name, tenant}][key], std::move(row));
+        }
+      }
+    }
   }
 
   ErasurePlan finish(LocateResult located) {
@@ -261,6 +289,20 @@ class Planner {
     if (m_planned.insert(std::move(signature)).second) rows.push_back(std::move(row));
   }
 
+  const Collection* covering_request(const System& system) const {
+    for (const auto& key : system.collections) {
+      const Collection& c = m_map.collections.at(key);
+      if (c.http && c.http->covers_system) return &c;
+    }
+    return nullptr;
+  }
+
+  bool found_in(const System& system, const std::string& tenant) const {
+    return std::any_of(system.collections.begin(), system.collections.end(), [&](const std::string& key) {
+      return m_plan.found.contains(key + "\x1f" + tenant);
+    });
+  }
+
   void retain(const Collection& c, const std::string& tenant, std::vector<std::string> fields,
               const ErasureStrategy& s) {
     std::string key = c.key() + "\x1f" + tenant;
@@ -287,6 +329,8 @@ class Planner {
 
 std::string describe_changes(const std::vector<RowChange>& rows, const Collection& c) {
   if (rows.empty()) return "nothing to change";
+  if (c.http && c.http->covers_system) return "data protection request: the provider erases the person's records";
+  if (c.http && c.http->erases_by_identifier()) return "delete by identifier: the API erases what it holds";
   if (rows.front().delete_row) return "delete";
   std::map<std::string, std::string> fields;
   for (const auto& r : rows) {
@@ -350,6 +394,34 @@ std::optional<Value> erased_value(const ErasureStrategy& s, const Value& value, 
   return std::nullopt;
 }
 
+std::vector<RowChange> identifier_rows(const HttpRequestSpec& request, const std::vector<SubjectIdentifier>& identifiers) {
+  auto values_of = [&](const std::string& kind) {
+    std::vector<std::string> values;
+    for (const auto& id : identifiers)
+      if (id.kind == kind) values.push_back(id.value);
+    return values;
+  };
+  std::vector<RowChange> rows;
+  if (request.params.empty() || !request.params.front().identity) return rows;
+  // The first identity names the request, once for each of the person's values of its kind; the
+  // others, if any, take the person's first value of theirs.
+  std::vector<std::pair<std::string, std::string>> context;
+  for (std::size_t i = 1; i < request.params.size(); ++i) {
+    auto values = values_of(*request.params[i].identity);
+    if (values.empty()) return {};  // the person has no identifier of that kind: nothing to send
+    context.emplace_back(request.params[i].field, values.front());
+  }
+  for (const auto& value : values_of(*request.params.front().identity)) {
+    RowChange row;
+    row.key_field = request.params.front().field;
+    row.key = value;
+    row.delete_row = true;
+    row.context = context;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectIdentifier>& identifiers,
                                  const LocateScope& scope, const KeyRing& keys, Instant now,
                                  const ConnectorOpener& open) {
@@ -357,6 +429,7 @@ Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectId
   auto located = locate(
       map, identifiers, scope, [&](const FoundRecord& f) { return planner.add(f); }, open);
   if (!located) return propagate(located.error());
+  planner.add_identifier_requests(identifiers);
   return planner.finish(std::move(*located));
 }
 
@@ -377,7 +450,10 @@ Result<std::vector<ErasurePlan>> plan_erasures(const DataMap& map,
   auto located = locate_batch(
       map, subjects, scope, [&](std::size_t i, const FoundRecord& f) { return planners[i].add(f); }, open);
   if (!located) return propagate(located.error());
-  for (std::size_t i = 0; i < subjects.size(); ++i) plans.push_back(planners[i].finish(std::move(located->subjects[i])));
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    planners[i].add_identifier_requests(subjects[i]);
+    plans.push_back(planners[i].finish(std::move(located->subjects[i])));
+  }
   return plans;
 }
 
@@ -553,6 +629,10 @@ class Prover {
       std::map<std::string, std::map<std::string, std::map<std::size_t, PlanRows>>> rows;
       for (const auto& [i, step] : steps) {
         for (const auto& planned : step->collections) {
+          if (const Collection* c = m_map.collection(planned.collection); c && c->http && c->http->erases_by_identifier()) {
+            sent_by_identifier(i, *step, planned);
+            continue;
+          }
           for (const auto& row : planned.rows) rows[planned.collection][row.key_field][i][row.key].push_back(&row);
         }
       }
@@ -667,6 +747,18 @@ class Prover {
     return {};
   }
 
+  // Deletes sent by identifier cannot be read again: the API's acceptance (the step ran without
+  // an error) is the evidence; a step that has not run leaves them unproven.
+  void sent_by_identifier(std::size_t i, const ErasureStep& step, const PlannedCollection& planned) {
+    if (!step.done) {
+      m_proofs[i].not_reread += planned.rows.size();
+      return;
+    }
+    m_proofs[i].sent_by_identifier += planned.rows.size();
+    auto& to = m_proofs[i].sent_to;
+    if (std::find(to.begin(), to.end(), planned.collection) == to.end()) to.push_back(planned.collection);
+  }
+
   // The plans whose tokens a log line still holds; all the collection's plans when none is
   // recognisable (another spelling): a line left over is never credited to nobody.
   static std::vector<std::size_t> owners_of_line(const Record& record, const std::map<std::size_t, PlanRows>& by_plan) {
@@ -740,6 +832,27 @@ std::vector<PlanSummaryLine> summarize(const DataMap& map, const ErasurePlan& pl
       lines.push_back({planned.collection, step.tenant, found == plan.found.end() ? planned.rows.size() : found->second,
                        c ? describe_changes(planned.rows, *c) : "change", "", std::nullopt});
     }
+  }
+  // Records the system's data protection request erases at the provider (no row of theirs is planned).
+  for (const auto& [key, records] : plan.found) {
+    std::string collection = key.substr(0, key.find('\x1f'));
+    std::string tenant = key.substr(key.find('\x1f') + 1);
+    const Collection* c = map.collection(collection);
+    const System* system = c ? map.system(c->system) : nullptr;
+    if (!system || system->store.type != "http" || !c->http) continue;
+    bool planned = std::any_of(plan.steps.begin(), plan.steps.end(), [&](const ErasureStep& step) {
+      return step.tenant == tenant && std::any_of(step.collections.begin(), step.collections.end(),
+                                                  [&](const PlannedCollection& p) { return p.collection == collection; });
+    });
+    bool by_hand = std::any_of(plan.by_hand.begin(), plan.by_hand.end(),
+                               [&](const ByHandRecords& b) { return b.collection == collection && b.tenant == tenant; });
+    bool covered = std::any_of(system->collections.begin(), system->collections.end(), [&](const std::string& k) {
+      const Collection* other = map.collection(k);
+      return other && other->http && other->http->covers_system;
+    });
+    if (!planned && !by_hand && covered && !(c->erasure && c->erasure->action == ErasureAction::retain))
+      lines.push_back({collection, tenant, records, "erased by the provider: the system's data protection request", "",
+                       std::nullopt});
   }
   for (const auto& b : plan.by_hand) {
     lines.push_back(

@@ -93,6 +93,11 @@ Result<ErasurePlan> plan_erasure(const DataMap& map, const std::vector<SubjectId
                                  const LocateScope& scope, const KeyRing& keys, Instant now,
                                  const ConnectorOpener& open = open_for_reading);
 
+// The deletes a request sent by identifier (an erasure-only endpoint, a data protection request)
+// makes for the person: one for each of their values of its first identity's kind, the others
+// taking the person's first value of theirs; none when the person has no value of a kind it needs.
+std::vector<RowChange> identifier_rows(const HttpRequestSpec& request, const std::vector<SubjectIdentifier>& identifiers);
+
 // Several people's erasures at once (a DROP cycle, dsar delete-batch): one search of the stores
 // for all of them (locate_batch), and for each person the plan plan_erasure() would make.
 Result<std::vector<ErasurePlan>> plan_erasures(const DataMap& map,
@@ -122,6 +127,10 @@ Status for_each_planned_collection(const DataMap& map, const ErasurePlan& plan, 
 struct ErasureProof {
   std::size_t verified_rows = 0;          // planned rows re-read and found erased as planned
   std::size_t not_reread = 0;             // planned rows no request of the API can read again: never clean
+  // Deletes sent by the person's identifiers that the API accepted (an erasure-only endpoint, a
+  // data protection request): nothing can be read again there; the acceptance is the evidence.
+  std::size_t sent_by_identifier = 0;
+  std::vector<std::string> sent_to;       // "<collection>" for each collection with some
   std::size_t remaining = 0;              // records or values still there that should be gone (expected 0)
   std::vector<std::string> remaining_in;  // "<collection> (<n>)" for each collection with some
   std::vector<RetainedRecords> retained;

@@ -186,6 +186,7 @@ Result<std::string> run_erase(const DataMap* map, JobContext& c) {
       {"case", outcome->case_number}, {"resumed", outcome->resumed}, {"manual_tasks", outcome->manual.tasks.size()}};
   if (outcome->proof) {
     result["verified_rows"] = outcome->proof->verified_rows;
+    result["sent_by_identifier"] = outcome->proof->sent_by_identifier;
     result["remaining"] = outcome->proof->remaining;
     result["clean"] = outcome->proof->clean();
   }
@@ -264,6 +265,8 @@ json change_result(const RectifyOutcome& r) {
            {"changes", lines},
            {"recipients_to_notify", r.recipients},
            {"not_searched", failures_json(r.unsearched)}};
+  for (const auto& sent : r.consent)
+    out["consent_requests"].push_back({{"system", sent.system}, {"sent", sent.sent}, {"skipped", sent.skipped}});
   if (r.proof) {
     out["verified_rows"] = r.proof->verified_rows;
     out["wrong"] = r.proof->wrong;
@@ -273,6 +276,9 @@ json change_result(const RectifyOutcome& r) {
 }
 
 Status change_failed(const RectifyOutcome& r) {
+  for (const auto& sent : r.consent)
+    if (!sent.failure.empty())
+      return fail(ErrorCode::unavailable, "the consent requests of " + sent.system + " could not be sent; tried again");
   if (r.failed_steps.empty()) return {};
   return fail(ErrorCode::unavailable,
               std::to_string(r.failed_steps.size()) + " store(s) could not be changed; the change is tried again");

@@ -514,7 +514,9 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
       std::string outcome = "-";
       auto result = nlohmann::json::parse(j.result.empty() ? "{}" : j.result, nullptr, false);
       if (j.kind == "erase" && result.is_object() && result.contains("clean")) {
+        std::size_t sent = result.value("sent_by_identifier", 0);
         outcome = "Proof: " + std::to_string(result.value("verified_rows", 0)) + " row(s) read again, " +
+                  (sent > 0 ? std::to_string(sent) + " delete(s) accepted by identifier, " : std::string()) +
                   std::to_string(result.value("remaining", 0)) + " left" +
                   (result.value("clean", false) ? ": nothing erasable remains" : ": NOT CLEAN, see the audit trail");
       } else if (j.kind == "locate" && result.is_object() && result.contains("total")) {

@@ -853,5 +853,219 @@ TEST(Mailchimp, FidesMailchimpConfigFindsFiltersAndMasksThroughTheApi) {
   EXPECT_EQ(state["members"][1]["merge_fields"]["FNAME"], "Bob");
 }
 
+
+// Issue 29: a Fides config that erases and records consent by identifier, against a stand-in
+// with Segment's, Ada's and Klaviyo's shapes (tests/support/privacy_api.py). Profiles have a
+// read and no update or delete: the data protection request (at its own host, with its own
+// basic authentication, its workspace a connector parameter of another name) erases them; the
+// chat endpoint has only a delete and no collection in the dataset.
+const char* k_privacy_config = R"yaml(saas_config:
+  fides_key: <instance_fides_key>
+  name: Privacy stand-in
+  type: privacy_api
+  description: Segment-, Ada- and Klaviyo-shaped requests by identifier, for Maestro's tests
+  version: 0.0.1
+  connector_params:
+    - name: domain
+    - name: delete_domain
+    - name: workspace
+    - name: api_token
+      sensitive: True
+    - name: delete_secret
+      sensitive: True
+  client_config:
+    protocol: http
+    host: <domain>
+    authentication:
+      strategy: bearer
+      configuration:
+        token: <api_token>
+  endpoints:
+    - name: profiles
+      requests:
+        read:
+          method: GET
+          path: /v1/profiles
+          query_params:
+            - name: email
+              value: <email>
+          param_values:
+            - name: email
+              identity: email
+          data_path: profiles
+    - name: chat
+      requests:
+        delete:
+          method: POST
+          path: /api/v1/data-subject-request
+          body: |
+            {"type": "ERASURE", "email": "<email>"}
+          param_values:
+            - name: email
+              identity: email
+  data_protection_request:
+    method: POST
+    path: /v1beta/workspaces/<workspace_name>/regulations
+    param_values:
+      - name: workspace_name
+        connector_param: workspace
+      - name: user_id
+        identity: email
+    body: |
+      {"regulation_type": "Suppress_With_Delete", "attributes": {"name": "userId", "values": ["<user_id>"]}}
+    client_config:
+      protocol: http
+      host: <delete_domain>
+      authentication:
+        strategy: basic
+        configuration:
+          username: <delete_secret>
+  consent_requests:
+    opt_in:
+      method: POST
+      path: /api/suppressions/delete
+      param_values:
+        - name: email
+          identity: email
+      body: |
+        {"email": "<email>"}
+    opt_out:
+      - method: POST
+        path: /api/suppressions/create
+        param_values:
+          - name: email
+            identity: email
+        body: |
+          {"email": "<email>"}
+      - method: POST
+        path: /api/suppressions/create
+        skip_missing_param_values: true
+        param_values:
+          - name: phone
+            identity: phone_number
+        body: |
+          {"email": "<phone>"}
+)yaml";
+
+const char* k_privacy_dataset = R"yaml(dataset:
+  - fides_key: <instance_fides_key>
+    name: Privacy stand-in dataset
+    collections:
+      - name: profiles
+        fields:
+          - name: id
+            data_categories: [user.unique_id]
+            fidesops_meta: {primary_key: True, data_type: integer}
+          - name: email
+            data_categories: [user.contact.email]
+          - name: name
+            data_categories: [user.name]
+          - name: plan
+            data_categories: [user.account]
+)yaml";
+
+class PrivacyApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(api.start({"/usr/bin/python3", (k_root / "tests/support/privacy_api.py").string(), "{port}",
+                           "api-token", "delete-secret"}));
+    std::ofstream(maestro.dir() / "privacy_config.yml") << k_privacy_config;
+    std::ofstream(maestro.dir() / "privacy_dataset.yml") << k_privacy_dataset;
+    std::string port = std::to_string(api.port());
+    std::ofstream(maestro.dir() / "datamap.yaml")
+        << "systems:\n  - name: privacy\n    owner: dpo@example.com\n    store: {type: http, rate_limit: 200}\n"
+        << "    fides_saas:\n      config: privacy_config.yml\n      dataset: privacy_dataset.yml\n"
+        << "      params: {domain: \"127.0.0.1:" << port << "\", delete_domain: \"localhost:" << port
+        << "\", workspace: shop}\n      secrets: {api_token: PRIVACY_TOKEN, delete_secret: PRIVACY_DELETE_SECRET}\n";
+    std::ofstream(maestro.dir() / "maestro.yaml") << "datamap: datamap.yaml\nexports_root: .\n";
+    maestro.set_env("MAESTRO_CONFIG", (maestro.dir() / "maestro.yaml").string());
+    maestro.set_env("PRIVACY_TOKEN", "api-token");
+    maestro.set_env("PRIVACY_DELETE_SECRET", "delete-secret");
+  }
+  // The requests the stand-in received with this path.
+  std::vector<json> received(const std::string& path) {
+    std::string out = (maestro.dir() / "log.json").string();
+    EXPECT_EQ(std::system(("curl -s -o " + out + " " + api.url() + "/_log").c_str()), 0);
+    std::vector<json> found;
+    for (const auto& r : json::parse(testing::read_file(out)))
+      if (r["path"] == path) found.push_back(r);
+    return found;
+  }
+  RunResult ok(const std::vector<std::string>& args) {
+    RunResult r = maestro.run(args);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err << r.out;
+    return r;
+  }
+  Maestro maestro;
+  testing::ServerProcess api;
+};
+
+TEST_F(PrivacyApi, AnErasureSendsTheDataProtectionRequestAndTheDeleteOnlyEndpointByIdentifier) {
+  ok({"datamap", "check"});
+  json preview = json::parse(ok({"dsar", "delete", "--subject", "jane@example.com", "--preview", "--json"}).out);
+  EXPECT_TRUE(received("/v1beta/workspaces/shop/regulations").empty());  // a preview sends nothing
+  std::map<std::string, std::string> actions;
+  for (const auto& line : preview["changes"]) actions[line["collection"]] = line["action"];
+  EXPECT_EQ(actions["privacy.profiles"], "erased by the provider: the system's data protection request")
+      << preview.dump();
+  EXPECT_EQ(actions["privacy.data_protection_request"],
+            "data protection request: the provider erases the person's records");
+  EXPECT_EQ(actions["privacy.chat"], "delete by identifier: the API erases what it holds");
+
+  json erased = json::parse(ok({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                "--override-verification", "tested by the suite"})
+                                .out);
+  EXPECT_TRUE(erased["proof"]["clean"].get<bool>()) << erased.dump();
+  EXPECT_EQ(erased["proof"]["sent_by_identifier"], 2) << erased.dump();
+  EXPECT_EQ(erased["proof"]["remaining"], 0);  // the profile is gone: locate ran again
+  auto regulations = received("/v1beta/workspaces/shop/regulations");
+  ASSERT_EQ(regulations.size(), 1u);
+  EXPECT_EQ(regulations[0]["auth"], "basic");  // the request's own credentials, not the store's
+  EXPECT_EQ(regulations[0]["body"]["attributes"]["values"], json::array({"jane@example.com"}));
+  auto chats = received("/api/v1/data-subject-request");
+  ASSERT_EQ(chats.size(), 1u);
+  EXPECT_EQ(chats[0]["auth"], "bearer");
+  EXPECT_EQ(chats[0]["body"], json({{"type", "ERASURE"}, {"email", "jane@example.com"}}));
+
+  // Someone the profiles do not know: the delete-only endpoint is still told (nothing can say
+  // whether it holds them), the data protection request is not (the provider never had them).
+  json unknown = json::parse(ok({"dsar", "delete", "--subject", "nobody@example.com", "--json",
+                                 "--override-verification", "tested by the suite"})
+                                 .out);
+  EXPECT_TRUE(unknown["proof"]["clean"].get<bool>()) << unknown.dump();
+  EXPECT_EQ(received("/v1beta/workspaces/shop/regulations").size(), 1u);
+  ASSERT_EQ(received("/api/v1/data-subject-request").size(), 2u);
+  EXPECT_EQ(received("/api/v1/data-subject-request")[1]["body"]["email"], "nobody@example.com");
+  std::string trail = ok({"audit", "show", "--json"}).out;
+  EXPECT_EQ(trail.find("jane@example.com"), std::string::npos);
+  EXPECT_NE(trail.find("sent_by_identifier"), std::string::npos);
+}
+
+TEST_F(PrivacyApi, AnObjectionSendsTheOptOutAndLiftingItTheOptIn) {
+  ok({"dsar", "intake", "--subject", "jane@example.com", "--name", "Jane Example", "--rights", "objection",
+      "--jurisdiction", "gdpr"});
+  ok({"dsar", "ack", "DSAR-2026-001", "--no-letter"});
+  ok({"dsar", "verify", "DSAR-2026-001", "--method", "account-login"});
+  ok({"dsar", "start", "DSAR-2026-001"});
+  json preview = json::parse(ok({"dsar", "object", "--case", "DSAR-2026-001", "--preview", "--json"}).out);
+  EXPECT_EQ(preview["consent_requests"][0]["sent"], 1) << preview.dump();
+  EXPECT_EQ(preview["consent_requests"][0]["skipped"], 1);  // no phone number: the second opt-out
+  EXPECT_TRUE(received("/api/suppressions/create").empty());
+  json objected = json::parse(ok({"dsar", "object", "--case", "DSAR-2026-001", "--json"}).out);
+  EXPECT_EQ(objected["consent_requests"][0]["sent"], 1) << objected.dump();
+  auto opt_outs = received("/api/suppressions/create");
+  ASSERT_EQ(opt_outs.size(), 1u);
+  EXPECT_EQ(opt_outs[0]["body"], json({{"email", "jane@example.com"}}));
+  EXPECT_EQ(opt_outs[0]["auth"], "bearer");
+  EXPECT_TRUE(received("/api/suppressions/delete").empty());
+  ok({"dsar", "object", "--case", "DSAR-2026-001", "--lift"});
+  auto opt_ins = received("/api/suppressions/delete");
+  ASSERT_EQ(opt_ins.size(), 1u);
+  EXPECT_EQ(opt_ins[0]["body"], json({{"email", "jane@example.com"}}));
+  std::string trail = ok({"audit", "show", "--json"}).out;
+  EXPECT_EQ(trail.find("jane@example.com"), std::string::npos);
+  EXPECT_NE(trail.find("consent"), std::string::npos) << trail;
+}
+
 }  // namespace
 }  // namespace maestro::e2e

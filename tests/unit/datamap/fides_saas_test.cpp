@@ -4,6 +4,7 @@
 // config names its own file and line in words.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "datamap/datamap.hpp"
@@ -251,9 +252,6 @@ TEST_F(FidesSaas, AnAfterOrderThatReferencesAlreadyKeepLoadsAndAnyOtherIsRefused
   EXPECT_NE(refusal(other).find("is read after '<instance_fides_key>.payments', which its requests do not reference"),
             std::string::npos)
       << refusal(other);
-  auto erase_after = load(config(k_api_key_auth, "", "", "      erase_after: [<instance_fides_key>.users]\n"));
-  EXPECT_NE(refusal(erase_after).find("'erase_after', which Maestro does not run yet"), std::string::npos)
-      << refusal(erase_after);
 }
 
 TEST_F(FidesSaas, WhatNeedsFidesPythonCodeIsRefusedSayingWhatToDoInstead) {
@@ -298,15 +296,112 @@ TEST_F(FidesSaas, UnknownKeysAreRefusedAtEveryLevelNeverIgnored) {
 }
 
 TEST_F(FidesSaas, KeysMaestroDoesNotRunYetAreRefusedWithTheReason) {
-  auto consent = load(config(k_api_key_auth,
-                             "  consent_requests:\n    opt_in: {method: POST, path: /opt-in}\n", ""));
-  EXPECT_NE(refusal(consent).find("'consent_requests' (opt-in and opt-out requests) is not run by Maestro yet"),
-            std::string::npos)
-      << refusal(consent);
-  auto gdpr = load(config(k_api_key_auth, "  data_protection_request: {method: POST, path: /gdpr-delete}\n", ""));
-  EXPECT_NE(refusal(gdpr).find("'data_protection_request'"), std::string::npos) << refusal(gdpr);
   auto async = load(config(k_api_key_auth, "", "          async_config: {strategy: polling}\n"));
   EXPECT_NE(refusal(async).find("async_config"), std::string::npos) << refusal(async);
+  auto oauth_request = load(config(k_api_key_auth, "",
+                                   "          client_config:\n            host: other.example\n"
+                                   "            authentication: {strategy: oauth2_client_credentials}\n"));
+  EXPECT_NE(refusal(oauth_request).find("'oauth2_client_credentials' authentication of its own is not run"),
+            std::string::npos)
+      << refusal(oauth_request);
+}
+
+// Fides' erase_after: the named collection of the same dataset is erased first.
+TEST_F(FidesSaas, EraseAfterOrdersErasureWithinTheSystemAndRefusesAnyOtherName) {
+  std::string text = config(k_api_key_auth, "", "");
+  std::string users = "    - name: users\n";
+  text.replace(text.find(users), users.size(), users + "      erase_after: [<instance_fides_key>.orders]\n");
+  auto map = load(text);
+  ASSERT_TRUE(map) << map.error().message;
+  EXPECT_EQ(map->collection("shop.users")->erase_after, std::vector<std::string>{"shop.orders"});
+  std::string elsewhere = config(k_api_key_auth, "", "");
+  elsewhere.replace(elsewhere.find(users), users.size(), users + "      erase_after: [other_dataset.orders]\n");
+  EXPECT_NE(refusal(load(elsewhere)).find("names no collection of this config's dataset"), std::string::npos)
+      << refusal(load(elsewhere));
+}
+
+// Issue 29: a GDPR delete (data_protection_request), a delete-only endpoint the dataset does not
+// describe, and consent requests: each a request sent by the person's identifiers.
+TEST_F(FidesSaas, RequestsByIdentifierLoadAsErasuresAndConsentRequests) {
+  std::string top = R"(  data_protection_request:
+    method: POST
+    path: /workspaces/<workspace_name>/regulations
+    param_values:
+      - {name: workspace_name, connector_param: client_id}
+      - {name: user_id, identity: email}
+    body: '{"values": ["<user_id>"]}'
+    client_config:
+      protocol: https
+      host: gdpr.shop.example
+      authentication:
+        strategy: basic
+        configuration: {username: <api_key>}
+  consent_requests:
+    opt_in: {method: POST, path: /opt-in, param_values: [{name: email, identity: email}], body: '{"e": "<email>"}'}
+    opt_out:
+      - {method: POST, path: /opt-out, param_values: [{name: email, identity: email}], body: '{"e": "<email>"}'}
+      - {method: GET, path: /ccpa, query_params: [{name: phone, value: <phone>}],
+         skip_missing_param_values: true, param_values: [{name: phone, identity: phone_number}]}
+)";
+  std::string chat = R"(    - name: chat
+      requests:
+        delete:
+          method: POST
+          path: /data-subject-request
+          body: '{"email": "<email>"}'
+          param_values:
+            - {name: email, identity: email}
+)";
+  auto map = load(config(k_api_key_auth, top, "", chat));
+  ASSERT_TRUE(map) << map.error().message;
+  const Collection* gdpr = map->collection("shop.data_protection_request");
+  ASSERT_TRUE(gdpr && gdpr->http);
+  EXPECT_TRUE(gdpr->http->covers_system);
+  EXPECT_TRUE(gdpr->http->erases_by_identifier());
+  EXPECT_TRUE(gdpr->fields.empty());
+  const HttpRequestSpec& regulation = *gdpr->http->remove;
+  EXPECT_EQ(regulation.base_url, "https://gdpr.shop.example");
+  EXPECT_EQ(regulation.auth.at("strategy"), "basic");
+  EXPECT_EQ(regulation.auth.at("username"), "<api_key>");
+  EXPECT_EQ(regulation.connector_aliases.at("workspace_name"), "client_id");
+  ASSERT_EQ(regulation.params.size(), 1u);
+  EXPECT_EQ(regulation.params[0].identity, "email");
+  const Collection* chat_collection = map->collection("shop.chat");  // not in the dataset: made for the endpoint
+  ASSERT_TRUE(chat_collection && chat_collection->http);
+  EXPECT_TRUE(chat_collection->http->erases_by_identifier());
+  EXPECT_FALSE(chat_collection->http->covers_system);
+  const System* shop = map->system("shop");
+  EXPECT_NE(std::find(shop->collections.begin(), shop->collections.end(), "shop.chat"), shop->collections.end());
+  ASSERT_EQ(shop->store.opt_out_requests.size(), 2u);
+  ASSERT_EQ(shop->store.opt_in_requests.size(), 1u);
+  EXPECT_EQ(shop->store.opt_out_requests[1].method, "GET");
+  EXPECT_TRUE(shop->store.opt_out_requests[1].skip_missing_param_values);
+  EXPECT_EQ(shop->store.opt_in_requests[0].path, "/opt-in");
+}
+
+TEST_F(FidesSaas, ARequestByIdentifierTakesIdentitiesOnly) {
+  auto referenced = load(config(k_api_key_auth,
+                                "  consent_requests:\n    opt_out:\n      method: POST\n      path: /opt-out/<user_id>\n"
+                                "      param_values:\n        - name: user_id\n          references:\n"
+                                "            - {dataset: <instance_fides_key>, field: users.id, direction: from}\n",
+                                ""));
+  EXPECT_NE(refusal(referenced).find("can take an identity or a connector parameter only"), std::string::npos)
+      << refusal(referenced);
+  auto nobody = load(config(k_api_key_auth, "  data_protection_request: {method: POST, path: /gdpr-delete}\n", ""));
+  EXPECT_NE(refusal(nobody).find("yet it names none"), std::string::npos) << refusal(nobody);
+  auto update_only = load(config(k_api_key_auth, "", "",
+                                 "    - name: notes\n      requests:\n        update: {method: PUT, path: /notes}\n"));
+  // (Fides runs an endpoint without a read only when it deletes.)
+  EXPECT_NE(refusal(update_only).find("endpoint 'notes' has no collection of that name"), std::string::npos)
+      << refusal(update_only);
+  auto custom = load(config(k_api_key_auth,
+                            "  data_protection_request:\n    method: POST\n    path: /gdpr\n"
+                            "    param_values: [{name: email, identity: email}]\n"
+                            "    client_config: {host: x.example, authentication: {strategy: shop_signature}}\n",
+                            ""));
+  EXPECT_NE(refusal(custom).find("the authentication strategy 'shop_signature' is a function of Fides' Python code"),
+            std::string::npos)
+      << refusal(custom);
 }
 
 TEST_F(FidesSaas, ABadlyShapedConfigNamesItsOwnFileAndLineInWords) {

@@ -38,6 +38,26 @@ TEST(ErasedValue, EachStrategy) {
   EXPECT_FALSE(value(ErasureAction::set_null, Value{}));  // nothing to erase
 }
 
+// A request sent by identifier (issue 29): one delete per value of its first identity's kind,
+// the others taking the person's first value of theirs; nothing when a kind is missing.
+TEST(IdentifierRows, OnePerValueOfTheFirstIdentityAndNoneWhenAKindIsMissing) {
+  HttpRequestSpec request;
+  request.params.push_back({"email", "email", std::string("email"), false});
+  request.params.push_back({"phone", "phone", std::string("phone_number"), false});
+  std::vector<SubjectIdentifier> both{{"email", "jane@example.com"}, {"email", "j.example@mail.test"},
+                                      {"phone_number", "+442079460001"}, {"phone_number", "+442079460002"}};
+  auto rows = identifier_rows(request, both);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].key_field, "email");
+  EXPECT_EQ(rows[0].key, "jane@example.com");
+  EXPECT_EQ(rows[1].key, "j.example@mail.test");
+  EXPECT_TRUE(rows[0].delete_row);
+  ASSERT_EQ(rows[1].context.size(), 1u);
+  EXPECT_EQ(rows[1].context[0], (std::pair<std::string, std::string>{"phone", "+442079460001"}));
+  EXPECT_TRUE(identifier_rows(request, {{"email", "jane@example.com"}}).empty());
+  EXPECT_TRUE(identifier_rows(HttpRequestSpec{}, both).empty());
+}
+
 TEST(ErasedValue, GeneralizeKeepsTheCoarsePartAndNeverLengthens) {
   auto g = [](const Value& v) { return *erased_value({ErasureAction::generalize, "", "", std::nullopt}, v, keys()); };
   EXPECT_EQ(g(text("1984-06-02")), text("1984"));
@@ -137,6 +157,21 @@ TEST_F(PlanOnSqlite, ChoosesEachFieldsStrategyAndListsWhatTheLawKeeps) {
       EXPECT_EQ(r.fields, std::vector<std::string>{"profile"});
     }
   }
+}
+
+// An order the map states (Fides' erase_after) is kept where references give none.
+TEST_F(PlanOnSqlite, AnEraseAfterOrderIsKept) {
+  for (auto& f : map.collections.at("shop.customer").fields) f.primary_key = false;  // no order from keys
+  auto unordered = plan();
+  ASSERT_TRUE(unordered) << unordered.error().message;
+  ASSERT_EQ(unordered->steps.at(0).collections.size(), 2u);
+  EXPECT_EQ(unordered->steps[0].collections[0].collection, "shop.customer");
+  map.collections.at("shop.customer").erase_after = {"shop.note"};
+  auto p = plan();
+  ASSERT_TRUE(p) << p.error().message;
+  ASSERT_EQ(p->steps.at(0).collections.size(), 2u);
+  EXPECT_EQ(p->steps[0].collections[0].collection, "shop.note");
+  EXPECT_EQ(p->steps[0].collections[1].collection, "shop.customer");
 }
 
 TEST_F(PlanOnSqlite, ExecuteThenProveAndAReRunChangesNothing) {
