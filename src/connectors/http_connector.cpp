@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "common/http_capture.hpp"
@@ -144,6 +145,8 @@ class HttpConnector final : public Connector {
     m_retries = static_cast<int>(number("retries", 3));
     m_max_pages = static_cast<int>(number("max_pages", 1000));
     m_max_retry_wait = number("max_retry_wait", 60);
+    m_async_poll = number("async_poll_seconds", 5);
+    m_async_timeout = number("async_timeout_seconds", 900);
     m_base = render(m_store.settings["base_url"], m_params, Encoding::raw);
     while (!m_base.empty() && m_base.back() == '/') m_base.pop_back();
   }
@@ -310,7 +313,66 @@ class HttpConnector final : public Connector {
     if (!answer) return propagate(answer.error());
     if (answer->status == 404 || ignored(spec, answer->status)) return false;  // already gone
     if (answer->status < 200 || answer->status >= 300) return propagate(refused(spec, *answer).error());
+    if (spec.async) {  // accepted as a job: done once the job is
+      if (auto done = wait_for_job(spec, filled, *answer); !done) return propagate(done.error());
+    }
     return true;
+  }
+
+  // An asynchronous request's job (Fides' async_config, polling): its id from the first answer,
+  // then its status asked every async_poll_seconds until it completes, for at most
+  // async_timeout_seconds. Gives the values the follow-up requests are filled with.
+  Result<Values> wait_for_job(const HttpRequestSpec& spec, Values filled, const Answer& started) {
+    const HttpAsync& job = *spec.async;
+    std::string name = spec.method + " " + spec.path + " (" + spec.where + ")";
+    if (!spec.correlation_id_path.empty()) {
+      json parsed = json::parse(started.body, nullptr, false);
+      const json* id = parsed.is_discarded() ? nullptr : at_path(parsed, spec.correlation_id_path);
+      if (!id || id->is_null())
+        return fail(ErrorCode::unavailable, name + ": the answer has no job id at '" + spec.correlation_id_path + "'");
+      filled["correlation_id"] = text_of(*id);
+    }
+    auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                             std::chrono::duration<double>(m_async_timeout));
+    auto pause = std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(m_async_poll));
+    for (;;) {
+      std::string body = job.status.body.empty() ? "" : render_body(job.status.body, filled);
+      auto answer = send(job.status, url_for(job.status, filled, {}), body, true);
+      if (!answer) return propagate(answer.error());
+      if (answer->status < 200 || answer->status >= 300) return propagate(refused(job.status, *answer).error());
+      json parsed = json::parse(answer->body, nullptr, false);
+      const json* status = parsed.is_discarded() ? nullptr : at_path(parsed, job.status_path);
+      if (status && text_of(*status) == job.completed_value) return filled;
+      if (SteadyClock::now() + pause > deadline)
+        return fail(ErrorCode::unavailable, name + ": the API's job has not completed within " +
+                                                format_seconds(m_async_timeout) +
+                                                " (the store's async_timeout_seconds): run it again later");
+      std::this_thread::sleep_for(pause);
+    }
+  }
+
+  // A read answered later: the job started, waited for, then its records fetched by the result
+  // request (at result_path, else the read's data_path), through the read's postprocessors.
+  Status read_async(const HttpRequestSpec& spec, const Values& filled, const RecordVisitor& visit) {
+    std::string body = spec.body.empty() ? "" : render_body(spec.body, filled);
+    auto answer = send(spec, url_for(spec, filled, {}), body, true);
+    if (!answer) return propagate(answer.error());
+    if (answer->status == 404 || ignored(spec, answer->status)) return {};
+    if (answer->status < 200 || answer->status >= 300) return refused(spec, *answer);
+    auto done = wait_for_job(spec, filled, *answer);
+    if (!done) return propagate(done.error());
+    HttpRequestSpec result = *spec.async->result;
+    result.data_path = spec.async->result_path.empty() ? spec.data_path : spec.async->result_path;
+    result.postprocessors = spec.postprocessors;
+    result.ignore_errors = spec.ignore_errors;
+    result.ignore_all_errors = spec.ignore_all_errors;
+    return read_pages(result, *done, visit);
+  }
+
+  static std::string format_seconds(double seconds) {
+    std::ostringstream out;
+    out << seconds << " s";
+    return out.str();
   }
 
   // Body templates are JSON: values go in as JSON string content, the object's fields as members.
@@ -638,6 +700,7 @@ class HttpConnector final : public Connector {
   }
 
   Status read_pages(const HttpRequestSpec& spec, const Values& filled, const RecordVisitor& visit) {
+    if (spec.async) return read_async(spec, filled, visit);
     std::string url = url_for(spec, filled, {});
     std::string body = spec.body.empty() ? "" : render_body(spec.body, filled);
     const auto& config = spec.pagination.config;
@@ -712,6 +775,7 @@ class HttpConnector final : public Connector {
   int m_retries = 3;
   int m_max_pages = 1000;
   double m_max_retry_wait = 60;
+  double m_async_poll = 5, m_async_timeout = 900;  // an asynchronous request's job: its pace and patience
 };
 
 }  // namespace

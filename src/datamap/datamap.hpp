@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -117,6 +118,7 @@ struct HttpRateLimit {
   int period_seconds = 1;
   std::string key;  // limits with the same key share their count
 };
+struct HttpAsync;
 struct HttpRequestSpec {
   std::string method = "GET";
   std::string base_url;  // the request's own protocol://host (a Fides request's client_config); "" = the store's
@@ -143,7 +145,20 @@ struct HttpRequestSpec {
   // A parameter without a value (a referenced field the record lacks) skips the request instead
   // of failing the system (Fides' skip_missing_param_values).
   bool skip_missing_param_values = false;
+  // An API that answers later (Fides' async_config, strategy polling): the request starts a job,
+  // its id at correlation_id_path of the answer (<correlation_id> in the next requests).
+  std::shared_ptr<const HttpAsync> async;
+  std::string correlation_id_path;
   std::string where;               // file:line, for messages
+};
+// How an asynchronous request's job is followed: its status asked every `async_poll_seconds` of
+// the store until `status_path` holds `completed_value` (for at most `async_timeout_seconds`),
+// then, for a read, its records fetched by the result request (at result_path).
+struct HttpAsync {
+  HttpRequestSpec status;
+  std::string status_path, completed_value;
+  std::optional<HttpRequestSpec> result;
+  std::string result_path;
 };
 struct HttpResource {
   std::vector<HttpRequestSpec> read;  // tried in turn: the first whose parameter answers the lookup

@@ -232,6 +232,77 @@ Status request_authentication(const HttpLoad& load, const YAML::Node& node, Http
   return {};
 }
 
+// One request of an async_config (status_request, result_request): sent like its parent (host,
+// authentication, connector parameters), its placeholders filled as the parent's were, with
+// <correlation_id> besides.
+Result<HttpRequestSpec> follow_up(const HttpLoad& load, const YAML::Node& node, const HttpRequestSpec& parent,
+                                  const std::set<std::string>& own_keys, const std::string& what) {
+  std::set<std::string> keys{"method", "path", "headers", "query_params", "body", "param_values"};
+  keys.insert(own_keys.begin(), own_keys.end());
+  if (!node || !node.IsMap()) return invalid(parent.where + ": an async_config needs a " + what);
+  if (auto ok = only_keys(load.file, node, keys, "a " + what); !ok) return propagate(ok.error());
+  HttpRequestSpec r;
+  r.where = where(load.file, node);
+  r.method = scalar(node["method"]).empty() ? "GET" : scalar(node["method"]);
+  std::transform(r.method.begin(), r.method.end(), r.method.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  r.path = scalar(node["path"]);
+  if (r.path.empty() || r.path[0] != '/') return invalid(r.where + ": a " + what + " needs a 'path' starting with /");
+  for (auto [key, target] : {std::pair{"query_params", &r.query}, std::pair{"headers", &r.headers}})
+    for (const auto& q : node[key]) target->emplace_back(scalar(q["name"]), scalar(q["value"]));
+  r.body = scalar(node["body"]);
+  r.base_url = parent.base_url;
+  r.auth = parent.auth;
+  r.connector_aliases = parent.connector_aliases;
+  r.rate_limits = parent.rate_limits;
+  return r;
+}
+
+// Fides' async_config with strategy polling: the job's status asked until it completes, then a
+// read's results fetched. (A callback needs an address the API can reach: not run.)
+Status async_config(const HttpLoad& load, const YAML::Node& node, const Collection& c, bool is_read,
+                    HttpRequestSpec& r) {
+  r.correlation_id_path = scalar(node["correlation_id_path"]);
+  const YAML::Node async = node["async_config"];
+  if (!async) {
+    if (node["correlation_id_path"])
+      return invalid(where(load.file, node["correlation_id_path"]) + ": 'correlation_id_path' belongs to a request "
+                     "with an async_config");
+    return {};
+  }
+  if (auto ok = only_keys(load.file, async, {"strategy", "configuration"}, "an async_config"); !ok) return ok;
+  std::string strategy = scalar(async["strategy"]);
+  if (strategy == "callback")
+    return invalid(where(load.file, async["strategy"]) + ": " + c.key() + "'s async_config waits for the API to call "
+                   "back, which Maestro does not run yet (it has no address the API could reach): use polling, or "
+                   "make the system manual");
+  if (strategy != "polling")
+    return invalid(where(load.file, async["strategy"]) + ": an async_config's strategy is polling or callback");
+  const YAML::Node config = async["configuration"];
+  if (!config || !config.IsMap())
+    return invalid(where(load.file, async) + ": an async_config needs a status_request (under 'configuration')");
+  if (auto ok = only_keys(load.file, config, {"status_request", "result_request"}, "a polling configuration"); !ok)
+    return ok;
+  auto job = std::make_shared<HttpAsync>();
+  auto status = follow_up(load, config["status_request"], r, {"status_path", "status_completed_value"}, "status_request");
+  if (!status) return propagate(status.error());
+  job->status = std::move(*status);
+  job->status_path = scalar(config["status_request"]["status_path"]);
+  job->completed_value = scalar(config["status_request"]["status_completed_value"]);
+  if (job->status_path.empty() || !config["status_request"]["status_completed_value"])
+    return invalid(job->status.where + ": a status_request needs 'status_path' and 'status_completed_value'");
+  if (config["result_request"]) {
+    auto result = follow_up(load, config["result_request"], r, {"result_path"}, "result_request");
+    if (!result) return propagate(result.error());
+    job->result = std::move(*result);
+    job->result_path = scalar(config["result_request"]["result_path"]);
+  } else if (is_read) {
+    return invalid(job->status.where + ": " + c.key() + "'s read is answered later: its async_config needs a "
+                   "'result_request' that fetches the records");
+  }
+  r.async = std::move(job);
+  return {};
+}
+
 Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Collection& c, bool is_read) {
   HttpRequestSpec r;
   r.where = where(load.file, node);
@@ -247,10 +318,6 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
   if (node["output"])
     return invalid(where(load.file, node["output"]) + ": " + c.key() + "'s 'output' (a template of what a read returns) "
                    "is not run by Maestro yet");
-  if (node["async_config"] || node["correlation_id_path"])
-    return invalid(where(load.file, node["async_config"] ? node["async_config"] : node["correlation_id_path"]) + ": " + c.key() + "'s async_config (a request answered "
-                   "later, by polling or a callback) is not run by Maestro yet: describe a request that answers at once, "
-                   "or make the system manual");
   if (const YAML::Node client = node["client_config"]) {
     // This request goes to another host than the store's (Segment's deletion API).
     if (auto ok = only_keys(load.file, client, {"protocol", "host", "authentication"}, "a request's client_config"); !ok)
@@ -262,6 +329,7 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
     r.base_url = protocol + "://" + scalar(client["host"]);
   }
   if (auto ok = rate_limits(load.file, node["rate_limit_config"], r.rate_limits); !ok) return propagate(ok.error());
+  if (auto ok = async_config(load, node, c, is_read, r); !ok) return propagate(ok.error());
   r.skip_missing_param_values = node["skip_missing_param_values"].as<bool>(false);
   r.method = scalar(node["method"]);
   std::transform(r.method.begin(), r.method.end(), r.method.begin(), [](unsigned char ch) { return std::toupper(ch); });
@@ -366,13 +434,23 @@ Result<HttpRequestSpec> request(const HttpLoad& load, const YAML::Node& node, Co
       if (p.identity) lookup_field(c, p.field).identity = p.identity;
   }
   // Every placeholder needs a value: a parameter, a connector parameter, or a body's fields.
-  std::vector<std::string> texts{r.path, r.body};
-  for (const auto& [k, v] : r.query) texts.push_back(v);
-  for (const auto& [k, v] : r.headers) texts.push_back(v);
+  // (An async request's status and result requests too; they know the job's <correlation_id>.)
+  std::vector<std::string> texts;
+  auto add_texts = [&](const HttpRequestSpec& spec) {
+    texts.push_back(spec.path);
+    texts.push_back(spec.body);
+    for (const auto& [k, v] : spec.query) texts.push_back(v);
+    for (const auto& [k, v] : spec.headers) texts.push_back(v);
+  };
+  add_texts(r);
+  if (r.async) {
+    add_texts(r.async->status);
+    if (r.async->result) add_texts(*r.async->result);
+  }
   for (const auto& text : texts) {
     for (const auto& name : placeholders(text)) {
       bool known = load.connector_params.contains(name) || body_placeholders().contains(name) ||
-                   r.connector_aliases.contains(name) ||
+                   r.connector_aliases.contains(name) || (name == "correlation_id" && r.async) ||
                    std::any_of(r.params.begin(), r.params.end(), [&](const HttpParam& p) { return p.name == name; });
       if (!known)
         return invalid(r.where + ": placeholder <" + name +

@@ -1067,5 +1067,114 @@ TEST_F(PrivacyApi, AnObjectionSendsTheOptOutAndLiftingItTheOptIn) {
   EXPECT_NE(trail.find("consent"), std::string::npos) << trail;
 }
 
+
+// Issue 29: Fides' async_config (polling): a read that starts a job, asked for its status on the
+// store's interval and read when done; a delete accepted as a job, done once the job is.
+const char* k_async_config = R"yaml(saas_config:
+  fides_key: <instance_fides_key>
+  name: Activity stand-in
+  type: activity_api
+  description: An API that answers later, for Maestro's tests
+  version: 0.0.1
+  connector_params:
+    - name: domain
+    - name: api_token
+      sensitive: True
+  client_config:
+    protocol: http
+    host: <domain>
+    authentication:
+      strategy: bearer
+      configuration:
+        token: <api_token>
+  endpoints:
+    - name: activity
+      requests:
+        read:
+          method: GET
+          path: /v1/activity
+          query_params:
+            - name: email
+              value: <email>
+          param_values:
+            - name: email
+              identity: email
+          correlation_id_path: job.id
+          async_config:
+            strategy: polling
+            configuration:
+              status_request:
+                method: GET
+                path: /v1/jobs/<correlation_id>
+                status_path: state
+                status_completed_value: done
+              result_request:
+                method: GET
+                path: /v1/jobs/<correlation_id>/result
+                result_path: events
+        delete:
+          method: DELETE
+          path: /v1/activity/<event_id>
+          correlation_id_path: deletion
+          async_config:
+            strategy: polling
+            configuration:
+              status_request:
+                method: GET
+                path: /v1/deletions/<correlation_id>
+                status_path: finished
+                status_completed_value: true
+          param_values:
+            - name: event_id
+              references:
+                - dataset: <instance_fides_key>
+                  field: activity.id
+                  direction: from
+)yaml";
+
+const char* k_async_dataset = R"yaml(dataset:
+  - fides_key: <instance_fides_key>
+    name: Activity stand-in dataset
+    collections:
+      - name: activity
+        fields:
+          - name: id
+            data_categories: [system.operations]
+            fidesops_meta: {primary_key: True, data_type: integer}
+          - name: email
+            data_categories: [user.contact.email]
+          - name: page
+            data_categories: [user.behavior.browsing_history]
+)yaml";
+
+TEST_F(PrivacyApi, AnAsynchronousApiIsPolledUntilItsJobIsDoneAndTimesOutAsConfigured) {
+  std::ofstream(maestro.dir() / "activity_config.yml") << k_async_config;
+  std::ofstream(maestro.dir() / "activity_dataset.yml") << k_async_dataset;
+  std::ofstream(maestro.dir() / "datamap.yaml")
+      << "systems:\n  - name: activity\n    owner: dpo@example.com\n"
+      << "    store: {type: http, rate_limit: 200, async_poll_seconds: 0.1, async_timeout_seconds: 1}\n"
+      << "    fides_saas:\n      config: activity_config.yml\n      dataset: activity_dataset.yml\n"
+      << "      params: {domain: \"127.0.0.1:" << api.port() << "\"}\n      secrets: {api_token: PRIVACY_TOKEN}\n";
+  json found = json::parse(ok({"dsar", "locate", "--subject", "jane@example.com", "--json"}).out);
+  EXPECT_EQ(found["records"]["activity.activity"], 2) << found.dump();
+  EXPECT_EQ(received("/v1/jobs/job-1").size(), 3u);  // running, running, done
+  EXPECT_EQ(received("/v1/jobs/job-1/result").size(), 1u);
+
+  json erased = json::parse(ok({"dsar", "delete", "--subject", "jane@example.com", "--json",
+                                "--override-verification", "tested by the suite"})
+                                .out);
+  EXPECT_TRUE(erased["proof"]["clean"].get<bool>()) << erased.dump();
+  EXPECT_EQ(erased["proof"]["verified_rows"], 2) << erased.dump();
+  EXPECT_EQ(received("/v1/activity/11").size(), 1u);
+  EXPECT_EQ(received("/v1/deletions/del-1").size(), 2u);  // not finished, finished
+  EXPECT_EQ(received("/v1/deletions/del-2").size(), 2u);
+
+  // A job that never completes: the store is reported as not searched, naming the setting.
+  RunResult stuck = maestro.run({"dsar", "locate", "--subject", "stuck@example.com"});
+  EXPECT_EQ(stuck.exit_code, 5) << stuck.out << stuck.err;
+  EXPECT_NE(stuck.out.find("has not completed within 1 s (the store's async_timeout_seconds)"), std::string::npos)
+      << stuck.out << stuck.err;
+}
+
 }  // namespace
 }  // namespace maestro::e2e

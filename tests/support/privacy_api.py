@@ -10,6 +10,11 @@ POST /v1beta/workspaces/{workspace}/regulations   a GDPR delete: {"attributes": 
      basic DELETE_SECRET: (the request's own authentication); the profiles go at once
 POST /api/v1/data-subject-request   {"type": "ERASURE", "email": ...}; bearer TOKEN
 POST /api/suppressions/create, /api/suppressions/delete   {"email": ...}; bearer TOKEN
+GET  /v1/activity?email=   starts a job ({"job": {"id": ...}}) that finds the person's events;
+     GET /v1/jobs/{id} answers {"state": "running"} twice, then "done" (never for stuck@example.com);
+     GET /v1/jobs/{id}/result answers {"events": [...]}
+DELETE /v1/activity/{id}   starts a deletion ({"deletion": ...}); GET /v1/deletions/{id} answers
+     {"finished": false} once, then true, and the event is gone from then on
 GET  /_log   every request received: method, path, the authentication it carried, its body
 """
 import base64
@@ -25,6 +30,11 @@ profiles = [{"id": 1, "email": "jane@example.com", "name": "Jane Example", "plan
             {"id": 2, "email": "bob@example.com", "name": "Bob Other", "plan": "free"}]
 suppressed = set()
 log = []
+events = [{"id": 11, "email": "jane@example.com", "page": "/checkout"},
+          {"id": 12, "email": "jane@example.com", "page": "/account"},
+          {"id": 13, "email": "bob@example.com", "page": "/"}]
+jobs = {}       # id -> {"email", "polls"}
+deletions = {}  # id -> {"event", "polls"}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -58,6 +68,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log.append({"method": "GET", "path": url.path, "auth": self.auth(), "query": url.query})
         if self.auth() != "bearer":
             return self.answer(401, {"error": "unauthorized"})
+        if url.path == "/v1/activity":
+            email = urllib.parse.parse_qs(url.query).get("email", [""])[0]
+            with lock:
+                job = "job-%d" % (len(jobs) + 1)
+                jobs[job] = {"email": email, "polls": 0}
+            return self.answer(202, {"job": {"id": job}})
+        parts = url.path.strip("/").split("/")
+        if len(parts) >= 3 and parts[:2] == ["v1", "jobs"] and parts[2] in jobs:
+            with lock:
+                job = jobs[parts[2]]
+                if len(parts) == 4 and parts[3] == "result":
+                    return self.answer(200, {"events": [e for e in events if e["email"] == job["email"]]})
+                job["polls"] += 1
+                done = job["polls"] > 2 and job["email"] != "stuck@example.com"
+            return self.answer(200, {"state": "done" if done else "running"})
+        if len(parts) == 3 and parts[:2] == ["v1", "deletions"] and parts[2] in deletions:
+            with lock:
+                deletion = deletions[parts[2]]
+                deletion["polls"] += 1
+                finished = deletion["polls"] > 1
+                if finished:
+                    events[:] = [e for e in events if e["id"] != deletion["event"]]
+            return self.answer(200, {"finished": finished})
         if url.path == "/v1/profiles":
             email = urllib.parse.parse_qs(url.query).get("email", [""])[0]
             with lock:
@@ -89,6 +122,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 suppressed.discard(body["email"])
             return self.answer(202, {})
+        return self.answer(404, {"error": "not found"})
+
+    def do_DELETE(self):
+        url = urllib.parse.urlparse(self.path)
+        with lock:
+            log.append({"method": "DELETE", "path": url.path, "auth": self.auth()})
+        if self.auth() != "bearer":
+            return self.answer(401, {"error": "unauthorized"})
+        parts = url.path.strip("/").split("/")
+        if len(parts) == 3 and parts[:2] == ["v1", "activity"]:
+            with lock:
+                deletion = "del-%d" % (len(deletions) + 1)
+                deletions[deletion] = {"event": int(parts[2]), "polls": 0}
+            return self.answer(202, {"deletion": deletion})
         return self.answer(404, {"error": "not found"})
 
     def log_message(self, *args):

@@ -296,8 +296,27 @@ TEST_F(FidesSaas, UnknownKeysAreRefusedAtEveryLevelNeverIgnored) {
 }
 
 TEST_F(FidesSaas, KeysMaestroDoesNotRunYetAreRefusedWithTheReason) {
-  auto async = load(config(k_api_key_auth, "", "          async_config: {strategy: polling}\n"));
-  EXPECT_NE(refusal(async).find("async_config"), std::string::npos) << refusal(async);
+  auto callback = load(config(k_api_key_auth, "", "          async_config: {strategy: callback}\n"));
+  EXPECT_NE(refusal(callback).find("waits for the API to call back, which Maestro does not run yet"),
+            std::string::npos)
+      << refusal(callback);
+  auto no_status = load(config(k_api_key_auth, "", "          async_config: {strategy: polling}\n"));
+  EXPECT_NE(refusal(no_status).find("an async_config needs a status_request"), std::string::npos)
+      << refusal(no_status);
+  auto polling = load(config(k_api_key_auth, "",
+                             "          correlation_id_path: job.id\n"
+                             "          async_config:\n            strategy: polling\n            configuration:\n"
+                             "              status_request: {path: /jobs/<correlation_id>, status_path: state,"
+                             " status_completed_value: done}\n"
+                             "              result_request: {path: /jobs/<correlation_id>/users, result_path: users}\n"));
+  ASSERT_TRUE(polling) << refusal(polling);
+  const HttpRequestSpec& read = polling->collection("shop.users")->http->read.at(0);
+  ASSERT_TRUE(read.async);
+  EXPECT_EQ(read.correlation_id_path, "job.id");
+  EXPECT_EQ(read.async->status.path, "/jobs/<correlation_id>");
+  EXPECT_EQ(read.async->completed_value, "done");
+  ASSERT_TRUE(read.async->result.has_value());
+  EXPECT_EQ(read.async->result_path, "users");
   auto oauth_request = load(config(k_api_key_auth, "",
                                    "          client_config:\n            host: other.example\n"
                                    "            authentication: {strategy: oauth2_client_credentials}\n"));
