@@ -202,6 +202,10 @@ struct Collection : Article15Info {
   // Fields that find records only together, each set from one record of the collection the
   // references name (an API read with grouped inputs). Locate asks for them as tuples.
   std::vector<std::vector<std::string>> grouped_lookups;
+  // Fields that find records only together, each from another collection's records (a Fides read
+  // with several references and no grouped inputs: Square's orders by location and customer).
+  // Locate asks every combination of the values found for one person, never mixing people.
+  std::vector<std::vector<std::string>> combined_lookups;
 
   std::string key() const { return system + "." + name; }
   const Field* field(std::string_view name) const;

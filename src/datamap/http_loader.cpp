@@ -196,9 +196,25 @@ Status grouped_inputs(const HttpLoad& load, const YAML::Node& node,
     return invalid(at + ": grouped inputs must come from one collection's records; these reference " +
                    std::to_string(sources.size()) + " collections");
   if (is_read && referenced.size() > 1) c.grouped_lookups.push_back(referenced);
+  if (is_read && referenced_collection.size() > 1 && referenced.empty()) {
+    // No group: Fides sends every combination of the values found. Each from its own collection,
+    // asked per person (a record's values of one collection would be a group, not a combination).
+    std::set<std::string> from;
+    std::vector<std::string> fields;
+    for (const auto& p : r.params) {
+      if (!p.from_reference) continue;
+      from.insert(referenced_collection.at(p.name));
+      fields.push_back(p.field);
+    }
+    if (from.size() < fields.size())
+      return invalid(r.where + ": a read with several parameters referencing one collection needs 'grouped_inputs' "
+                     "naming them (values from different records are never combined)");
+    c.combined_lookups.push_back(fields);
+    return {};
+  }
   if (is_read && referenced_collection.size() > 1 && referenced.size() < referenced_collection.size())
-    return invalid(r.where + ": a read with several referenced parameters needs 'grouped_inputs' naming them "
-                   "(values from different records are never combined)");
+    return invalid(r.where + ": a read whose grouped_inputs leave out some of its referenced parameters mixes "
+                   "records: name them all in the group, or none (every combination of the person's values is asked)");
   return {};
 }
 

@@ -468,8 +468,44 @@ class Locator {
         if (ref.to.field == group->front()) follow_group(c, r, *target, *group, owner, next);
         continue;
       }
+      if (const auto* combined = target ? combination_of(*target, ref.to.field) : nullptr) {
+        if (auto value = field_value(r, ref.from.field)) combine(*target, *combined, ref.to.field, *value, owner, next);
+        continue;
+      }
       if (auto value = field_value(r, ref.from.field)) next.single[ref.to][*value].insert(owner);
     }
+  }
+
+  static const std::vector<std::string>* combination_of(const Collection& c, const std::string& field) {
+    for (const auto& fields : c.combined_lookups) {
+      if (std::find(fields.begin(), fields.end(), field) != fields.end()) return &fields;
+    }
+    return nullptr;
+  }
+
+  // A lookup that combines values of several collections: each new value of one field is asked
+  // with every value the same person has of the others so far (later ones combine with it when
+  // they come). One person's values only: nobody's are combined with another's.
+  void combine(const Collection& target, const std::vector<std::string>& fields, const std::string& field,
+               const std::string& value, std::size_t owner, Level& next) const {
+    GroupRef key{target.key(), fields};
+    auto& known = m_combined[owner][key];
+    known.resize(fields.size());
+    std::size_t at = static_cast<std::size_t>(std::find(fields.begin(), fields.end(), field) - fields.begin());
+    if (!known[at].insert(value).second) return;
+    std::vector<Tuple> tuples{Tuple(fields.size())};
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      std::vector<Tuple> grown;
+      for (const auto& tuple : tuples) {
+        for (const auto& option : i == at ? std::set<std::string>{value} : known[i]) {
+          Tuple longer = tuple;
+          longer[i] = option;
+          grown.push_back(std::move(longer));
+        }
+      }
+      tuples = std::move(grown);
+    }
+    for (auto& tuple : tuples) next.together[key][std::move(tuple)].insert(owner);
   }
 
   static const std::vector<std::string>* group_of(const Collection& c, const std::string& field) {
@@ -493,6 +529,8 @@ class Locator {
     next.together[GroupRef{target.key(), group}][std::move(tuple)].insert(owner);
   }
 
+  // The values found so far for each person's combined lookups (called under m_mutex).
+  mutable std::map<std::size_t, std::map<GroupRef, std::vector<std::set<std::string>>>> m_combined;
   const DataMap& m_map;
   const LocateScope& m_scope;
   const SubjectRecordVisitor& m_visit;

@@ -325,6 +325,21 @@ TEST_F(FidesSaas, KeysMaestroDoesNotRunYetAreRefusedWithTheReason) {
       << refusal(oauth_request);
 }
 
+// Several references without grouped_inputs: values of different collections are combined per
+// person (Square); two of one collection would combine different records' values: refused.
+TEST_F(FidesSaas, SeveralReferencesCombineAcrossCollectionsButNeverWithinOne) {
+  std::string text = config(k_api_key_auth, "", "");
+  std::string one = "            - name: user_id\n              references:\n"
+                    "                - {dataset: <instance_fides_key>, field: users.id, direction: from}\n";
+  std::string two = one + "            - name: user_email\n              references:\n"
+                          "                - {dataset: <instance_fides_key>, field: users.email, direction: from}\n";
+  text.replace(text.rfind(one), one.size(), two);
+  text.replace(text.find("{name: user, value: <user_id>}"), 30, "{name: user, value: <user_id><user_email>}");
+  EXPECT_NE(refusal(load(text)).find("several parameters referencing one collection needs 'grouped_inputs'"),
+            std::string::npos)
+      << refusal(load(text));
+}
+
 // Fides' erase_after: the named collection of the same dataset is erased first.
 TEST_F(FidesSaas, EraseAfterOrdersErasureWithinTheSystemAndRefusesAnyOtherName) {
   std::string text = config(k_api_key_auth, "", "");

@@ -172,6 +172,37 @@ TEST_F(ChinookLocate, FieldsAskedTogetherTakeTheirValuesFromOneRecord) {
   }
 }
 
+// A lookup that combines values of several references (a Fides read with no grouped inputs:
+// Square's orders by location and customer): every combination of one person's values is asked,
+// and in a batch never one person's value with another's. Luís (customer 1, Brazil) and Leonie
+// (customer 2, Germany) searched together: Luís's invoice billed to Germany is not found by
+// (1, Germany), which only mixing the two would ask.
+TEST_F(ChinookLocate, CombinedLookupsAskEveryCombinationOfOnePersonsValuesOnly) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  ASSERT_TRUE(prepare(datasets));
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+  sqlite3_exec(handle, "UPDATE Invoice SET BillingCountry = 'Germany' WHERE InvoiceId = 98", nullptr, nullptr, nullptr);
+  sqlite3_close(handle);
+  map.references.push_back({{"chinook.customer", "Country"}, {"chinook.invoice", "BillingCountry"}});
+  map.collections.at("chinook.invoice").combined_lookups.push_back({"CustomerId", "BillingCountry"});
+  std::vector<std::vector<SubjectIdentifier>> subjects{{{"email", "luisg@embraer.com.br"}},
+                                                       {{"email", "leonekohler@surfeu.de"}}};
+  std::map<std::size_t, std::size_t> invoices;
+  auto together = locate_batch(map, subjects, {}, [&](std::size_t subject, const FoundRecord& f) {
+    if (f.collection.key() == "chinook.invoice") {
+      ++invoices[subject];
+      EXPECT_EQ(value_text(*f.record.get("BillingCountry")), subject == 0 ? "Brazil" : "Germany");
+    }
+    return Status{};
+  });
+  ASSERT_TRUE(together) << together.error().message;
+  EXPECT_EQ(static_cast<long long>(invoices[0]),
+            sql_count(db(), "SELECT count(*) FROM Invoice WHERE CustomerId = 1 AND BillingCountry = 'Brazil'"));
+  EXPECT_EQ(static_cast<long long>(invoices[1]), sql_count(db(), "SELECT count(*) FROM Invoice WHERE CustomerId = 2"));
+  EXPECT_GT(invoices[0], 0u);
+}
+
 TEST(Locate, NeedsAnIdentifier) {
   DataMap empty;
   EXPECT_EQ(locate(empty, {}, {}, [](const FoundRecord&) { return Status{}; }).error().code,
