@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 
 #include "common/secrets.hpp"
 #include "config/embedded.hpp"
+#include "connectors/credential_vault.hpp"
 #include "notify/letters.hpp"
 #include "notify/imap_inbox.hpp"
 #include "notify/mailer.hpp"
@@ -556,6 +558,43 @@ Result<StoreMigration> migrate_case_store(const SettingsOverrides& overrides, co
   return done;
 }
 
+namespace {
+
+// The installation's credential vault: one more connection to the case store, opened when a
+// connector first needs it and shared by the process's connectors one call at a time.
+class StoreCredentialVault final : public CredentialVault {
+ public:
+  StoreCredentialVault(Settings settings, const KeyRing& keys) : m_settings(std::move(settings)), m_keys(keys) {}
+
+  Result<std::optional<std::string>> load(std::string_view name) override {
+    std::lock_guard lock(m_mutex);
+    if (auto ok = connect(); !ok) return propagate(ok.error());
+    return m_store->connector_credential(name);
+  }
+
+  Status save(std::string_view name, std::string_view value) override {
+    std::lock_guard lock(m_mutex);
+    if (auto ok = connect(); !ok) return ok;
+    return m_store->save_connector_credential(name, value);
+  }
+
+ private:
+  Status connect() {
+    if (m_store) return {};
+    auto store = open_configured_store(m_settings, m_keys, false);
+    if (!store) return propagate(store.error());
+    m_store = std::move(*store);
+    return {};
+  }
+
+  Settings m_settings;
+  const KeyRing& m_keys;
+  std::mutex m_mutex;
+  std::unique_ptr<CaseStore> m_store;  // guarded by m_mutex
+};
+
+}  // namespace
+
 Result<Installation> open_installation(const SettingsOverrides& overrides) {
   auto settings = load_settings(overrides);
   if (!settings) return propagate(settings.error());
@@ -570,7 +609,9 @@ Result<Installation> open_installation(const SettingsOverrides& overrides) {
   if (!keys) return propagate(keys.error());
   auto store = open_configured_store(*settings, **keys, true);
   if (!store) return propagate(store.error());
-  return Installation{std::move(*settings), std::move(*policy), std::move(*keys), std::move(*store)};
+  auto vault = std::make_shared<StoreCredentialVault>(*settings, **keys);
+  return Installation{std::move(*settings), std::move(*policy), std::move(*keys), std::move(*store),
+                      std::make_shared<CredentialVaultInstallation>(std::move(vault))};
 }
 
 Result<std::unique_ptr<CaseStore>> open_store_connection(const Installation& installation) {

@@ -150,12 +150,16 @@ Result<Settings> load_settings(const SettingsOverrides& overrides);
 // The embedded calendars plus the configured ones, then the policy that names them.
 Result<Policy> load_policy(const Settings& settings);
 
+class CredentialVaultInstallation;
 // Everything a command needs, opened once. Members are declared in dependency order.
 struct Installation {
   Settings settings;
   Policy policy;
   std::unique_ptr<KeyRing> keys;
   std::unique_ptr<CaseStore> store;
+  // While the installation is open, connectors keep their OAuth2 tokens sealed in its case store
+  // (through a connection of their own: connectors/credential_vault.hpp).
+  std::shared_ptr<CredentialVaultInstallation> credential_vault;
 };
 
 class Mailer;

@@ -12,7 +12,9 @@
 
 #include "common/http_capture.hpp"
 #include "common/text.hpp"
+#include "connectors/credential_vault.hpp"
 #include "connectors/rate_limiter.hpp"
+#include "crypto/keyring.hpp"
 #include "connectors/sql_support.hpp"
 #include "connectors/value_json.hpp"
 
@@ -183,6 +185,8 @@ class HttpConnector final : public Connector {
       if (refresh->empty())
         return precondition("OAuth2 authorization code: the refresh token's environment variable is not set");
       m_oauth_values["refresh_token"] = *refresh;
+      m_vault_name = vault_name_for(*refresh);
+      if (auto ok = restore_tokens(); !ok) return ok;
     } else if (strategy == "oauth2_client_credentials") {
       m_oauth = true;
       auto client_id = setting("client_id");
@@ -193,6 +197,8 @@ class HttpConnector final : public Connector {
       if (!client_secret->empty()) m_oauth_values["client_secret"] = *client_secret;
       auto scope = setting("scope");
       if (scope && !scope->empty()) m_oauth_values["scope"] = *scope;
+      m_vault_name = vault_name_for(*client_id + "\n" + *client_secret);
+      if (auto ok = restore_tokens(); !ok) return ok;
     } else if (!strategy.empty() && strategy != "api_key") {
       return invalid("unknown authentication strategy '" + strategy + "'");
     }
@@ -524,17 +530,82 @@ class HttpConnector final : public Connector {
     long lifetime = parsed.contains("expires_in") && parsed["expires_in"].is_number() ? parsed["expires_in"].get<long>()
                                                                                       : (configured > 0 ? configured : 3600);
     m_token_expires = SteadyClock::now() + std::chrono::seconds(std::max(1L, lifetime - 30));
+    return keep_tokens(std::chrono::system_clock::now() + std::chrono::seconds(std::max(1L, lifetime - 30)));
+  }
+
+  // The vault's name for this store's tokens: the token endpoint and the grant the operator
+  // configured, hashed (a new authorization starts afresh; no secret is a name).
+  std::string vault_name_for(const std::string& grant) const {
+    const auto& settings = m_store.settings;
+    auto setting = [&](const std::string& key) {
+      auto it = settings.find(key);
+      return it == settings.end() ? std::string() : it->second;
+    };
+    return "oauth2:" + sha256_hex(m_base + "\n" + setting("auth.token_base_url") + "\n" +
+                                  setting("auth.token_path") + setting("auth.token_url") + "\n" + grant);
+  }
+
+  // Takes the tokens an earlier run kept: its access token while it lasts, and the refresh token
+  // the provider rotated to (the configured one it replaced is refused by such a provider).
+  Status restore_tokens() {
+    auto vault = credential_vault();
+    if (!vault) return {};
+    auto kept = vault->load(m_vault_name);
+    if (!kept) return propagate(kept.error());
+    if (!*kept) return {};
+    json tokens = json::parse(**kept, nullptr, false);
+    if (!tokens.is_object()) return fail(ErrorCode::data_loss, "the kept OAuth2 tokens of this store are corrupt");
+    if (tokens.contains("refresh_token") && tokens["refresh_token"].is_string())
+      m_oauth_values["refresh_token"] = tokens["refresh_token"].get<std::string>();
+    if (tokens.contains("access_token") && tokens["access_token"].is_string() && tokens.contains("expires_at") &&
+        tokens["expires_at"].is_number_integer()) {
+      auto left = std::chrono::seconds(tokens["expires_at"].get<std::int64_t>()) -
+                  std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+      if (left > std::chrono::seconds(0)) {
+        m_token = tokens["access_token"].get<std::string>();
+        m_token_expires = SteadyClock::now() + left;
+      }
+    }
+    m_restored = true;
     return {};
+  }
+
+  // Keeps the tokens for the next run. A rotated refresh token that could not be kept would be
+  // lost with this process (the provider no longer takes the old one): that is an error.
+  Status keep_tokens(std::chrono::system_clock::time_point expires_at) {
+    auto vault = credential_vault();
+    if (!vault) return {};
+    json tokens = {{"access_token", m_token},
+                   {"expires_at", std::chrono::duration_cast<std::chrono::seconds>(expires_at.time_since_epoch()).count()}};
+    if (auto refresh = m_oauth_values.find("refresh_token"); refresh != m_oauth_values.end())
+      tokens["refresh_token"] = refresh->second;
+    if (auto ok = vault->save(m_vault_name, tokens.dump()); !ok)
+      return fail(ErrorCode::unavailable, "the renewed OAuth2 tokens could not be kept in the case store: " +
+                                              ok.error().message);
+    return {};
+  }
+
+  // A token request refused with tokens kept by an earlier run: another worker may have renewed
+  // them since (a rotating provider takes each refresh token once). Read them again and retry once.
+  Status fetch_token_retrying() {
+    std::string refused_token = m_token;
+    auto fetched = fetch_token();
+    if (fetched || !m_restored) return fetched;
+    std::string used = m_oauth_values["refresh_token"];
+    if (auto ok = restore_tokens(); !ok) return fetched;
+    if (m_oauth_values["refresh_token"] == used) return fetched;
+    if (!m_token.empty() && m_token != refused_token) return {};  // the other worker's fresh access token
+    return fetch_token();
   }
 
   Result<Answer> send(const HttpRequestSpec& spec, const std::string& url, const std::string& body, bool idempotent) {
     if (!m_oauth) return send_once(spec, url, body, idempotent, true);
     if (m_token.empty() || SteadyClock::now() >= m_token_expires) {
-      if (auto ok = fetch_token(); !ok) return propagate(ok.error());
+      if (auto ok = fetch_token_retrying(); !ok) return propagate(ok.error());
     }
     auto answer = send_once(spec, url, body, idempotent, true);
     if (answer && answer->status == 401) {  // revoked or expired early: one fresh token, one more try
-      if (auto ok = fetch_token(); !ok) return propagate(ok.error());
+      if (auto ok = fetch_token_retrying(); !ok) return propagate(ok.error());
       return send_once(spec, url, body, idempotent, true);
     }
     return answer;
@@ -769,6 +840,8 @@ class HttpConnector final : public Connector {
   Values m_oauth_values;  // client id and secret, scope, connector parameters: the token request's
   std::string m_token;
   SteadyClock::time_point m_token_expires{};
+  std::string m_vault_name;  // where the tokens are kept between runs (credential_vault.hpp)
+  bool m_restored = false;   // tokens came from the vault
   SteadyClock::duration m_interval{};
   SteadyClock::time_point m_next_slot{};
   long m_timeout = 30;

@@ -37,6 +37,8 @@ unsigned char* bytes(std::string& s) {
   return reinterpret_cast<unsigned char*>(s.data());
 }
 
+}  // namespace
+
 std::optional<std::string> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   std::string out;
@@ -54,8 +56,6 @@ std::optional<std::string> from_hex(std::string_view hex) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string to_hex(std::string_view data) {
   static constexpr char digits[] = "0123456789abcdef";

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -65,5 +66,7 @@ Result<std::string> sha256_file_hex(const std::filesystem::path& path);
 // `count` bytes from the operating system's cryptographic random source.
 std::string random_bytes(std::size_t count);
 std::string to_hex(std::string_view bytes);
+// The bytes of lowercase or uppercase hex; nullopt when `hex` is not hex.
+std::optional<std::string> from_hex(std::string_view hex);
 
 }  // namespace maestro

@@ -294,6 +294,10 @@ class CaseStore {
   // handled, or nullopt when it never read it.
   virtual Result<std::optional<std::int64_t>> trail_cursor(std::string_view follower) = 0;
   virtual Status save_trail_cursor(std::string_view follower, std::int64_t sequence) = 0;
+  // What connectors keep between runs (connectors/credential_vault.hpp: OAuth2 tokens), sealed
+  // with the installation's key under a keyed hash of `name`; nullopt when nothing was kept.
+  virtual Result<std::optional<std::string>> connector_credential(std::string_view name) = 0;
+  virtual Status save_connector_credential(std::string_view name, std::string_view value) = 0;
 
   virtual Status save_erasure_job(const ErasureJobRecord& job) = 0;
   virtual Result<std::optional<ErasureJobRecord>> load_erasure_job(std::string_view case_number) = 0;

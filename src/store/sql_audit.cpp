@@ -93,6 +93,23 @@ Status SqlCaseStore::save_trail_cursor(std::string_view follower, std::int64_t s
   return set_meta("trail_cursor:" + std::string(follower), std::to_string(sequence));
 }
 
+// A connector's credential is a row of the store's metadata too: "credential:" and a keyed hash
+// of its name, holding the hex of the sealed value.
+Result<std::optional<std::string>> SqlCaseStore::connector_credential(std::string_view name) {
+  auto value = get_meta("credential:" + m_keys.pseudonym(name));
+  if (!value) return propagate(value.error());
+  if (value->empty()) return std::optional<std::string>{};
+  auto sealed = from_hex(*value);
+  if (!sealed) return fail(ErrorCode::data_loss, "a connector's kept credential is corrupt");
+  auto opened = m_keys.open(*sealed);
+  if (!opened) return fail(ErrorCode::data_loss, "a connector's kept credential cannot be opened with this key");
+  return std::optional<std::string>{std::move(*opened)};
+}
+
+Status SqlCaseStore::save_connector_credential(std::string_view name, std::string_view value) {
+  return set_meta("credential:" + m_keys.pseudonym(name), to_hex(m_keys.seal(value)));
+}
+
 Result<std::optional<AuditAnchor>> SqlCaseStore::audit_anchor() {
   auto count = get_meta("audit_anchor_count");
   auto hash = get_meta("audit_anchor_hash");

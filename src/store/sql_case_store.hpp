@@ -74,6 +74,8 @@ class SqlCaseStore final : public CaseStore {
   Result<std::vector<MailDraft>> load_mail_drafts_of_case(std::string_view case_number) override;
   Status update_mail_draft(const MailDraft& draft) override;
   Status save_trail_cursor(std::string_view follower, std::int64_t sequence) override;
+  Result<std::optional<std::string>> connector_credential(std::string_view name) override;
+  Status save_connector_credential(std::string_view name, std::string_view value) override;
   Result<std::optional<AuditAnchor>> audit_anchor() override;
 
   // sql_erasure.cpp

@@ -488,6 +488,23 @@ TEST_F(HttpApi, AFidesConfigRenewsItsTokenWithARotatingRefreshTokenAndKeepsItsRa
   EXPECT_GE(cursor_times[2] - cursor_times[0], 0.9);
   EXPECT_GE(cursor_times[3] - cursor_times[1], 0.9);
 
+  // Another process, the same configured refresh-1, which the provider rotated away: it starts
+  // from the tokens the first run kept sealed in the case store. Its kept access token is spent
+  // (one request each here), so it is refused once and renewed with the kept refresh token.
+  std::ofstream(hits, std::ios::trunc).flush();
+  json again = locate();
+  EXPECT_EQ(again["records"]["crm.contacts"], 2) << again.dump();
+  std::istringstream second_log(testing::read_file(hits));
+  std::vector<std::string> second;
+  for (std::string line; std::getline(second_log, line) && second.size() < 3;) second.push_back(line);
+  EXPECT_EQ(second, (std::vector<std::string>{"oauth", "refresh", "oauth"})) << testing::read_file(hits);
+  // Sealed: no token is readable in the store's files.
+  for (const char* file : {"maestro.db", "maestro.db-wal"}) {
+    std::string bytes = fs::exists(maestro.home() / file) ? testing::read_file(maestro.home() / file) : "";
+    EXPECT_EQ(bytes.find("refresh-"), std::string::npos) << file;
+    EXPECT_EQ(bytes.find("tok-"), std::string::npos) << file;
+  }
+
   // A refresh token the service does not know: the system is not searched, the token never shown.
   maestro.set_env("CRM_REFRESH_TOKEN", "refresh-stale");
   RunResult refused = maestro.run({"dsar", "locate", "--subject", "jane@example.com"});

@@ -226,6 +226,19 @@ TEST_P(CaseStoreContract, PersonalDataIsNeverStoredInClear) {
   EXPECT_NE(stored.find(keys.pseudonym("email:unmistakable.person@example.org")), std::string::npos);
 }
 
+TEST_P(CaseStoreContract, ConnectorCredentialsAreKeptSealedUnderAKeyedName) {
+  EXPECT_FALSE(*store().connector_credential("oauth2:crm"));
+  ASSERT_TRUE(store().save_connector_credential("oauth2:crm", R"({"refresh_token": "rotated-secret-1"})"));
+  ASSERT_TRUE(store().save_connector_credential("oauth2:crm", R"({"refresh_token": "rotated-secret-2"})"));
+  ASSERT_TRUE(store().save_connector_credential("oauth2:billing", "other"));
+  EXPECT_EQ(**store().connector_credential("oauth2:crm"), R"({"refresh_token": "rotated-secret-2"})");
+  EXPECT_EQ(**store().connector_credential("oauth2:billing"), "other");
+  close();
+  std::string stored = m_engine->everything_stored();
+  EXPECT_EQ(stored.find("rotated-secret"), std::string::npos);
+  EXPECT_EQ(stored.find("oauth2:crm"), std::string::npos);
+}
+
 TEST_P(CaseStoreContract, CaseNumbersFollowAPerYearSequence) {
   EXPECT_EQ(intake(), "DSAR-2026-001");
   EXPECT_EQ(intake("b@example.com"), "DSAR-2026-002");
