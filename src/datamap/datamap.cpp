@@ -57,6 +57,14 @@ const System* DataMap::system(std::string_view name) const {
   return nullptr;
 }
 
+const Collection* DataMap::data_protection_request(const System& system) const {
+  for (const auto& key : system.collections) {
+    const Collection* c = collection(key);
+    if (c && c->http && c->http->covers_system) return c;
+  }
+  return nullptr;
+}
+
 const Collection* DataMap::collection(std::string_view key) const {
   auto it = collections.find(std::string(key));
   return it == collections.end() ? nullptr : &it->second;

@@ -263,6 +263,8 @@ class DataMap {
 
   const Collection* collection(std::string_view key) const;
   const System* system(std::string_view name) const;
+  // The system's data protection request (HttpResource::covers_system), or null when it has none.
+  const Collection* data_protection_request(const System& system) const;
   // Collections that hold an identity of this kind, with the field.
   std::vector<FieldRef> identity_fields(std::string_view kind) const;
   std::set<std::string> identity_kinds() const;

@@ -434,10 +434,7 @@ struct Loader {
     }
     if (s.store.type == "http" && s.owner.find('@') == std::string::npos) {
       // A data protection request erases at the provider what no request of a collection can.
-      bool covered = std::any_of(s.collections.begin(), s.collections.end(), [&](const std::string& key) {
-        const Collection& c = map.collections.at(key);
-        return c.http && c.http->covers_system;
-      });
+      bool covered = map.data_protection_request(s) != nullptr;
       for (const auto& key : s.collections) {
         const Collection& c = map.collections.at(key);
         bool kept = c.erasure && c.erasure->action == ErasureAction::retain;

@@ -151,7 +151,7 @@ class Planner {
     row.delete_row = c.erasure && c.erasure->action == ErasureAction::delete_row;
     // The system's data protection request erases at the provider what no update of the
     // collection changes (Fides' order: update, then the data protection request, then delete).
-    if (store.type == "http" && c.http && (row.delete_row || !c.http->update) && covering_request(f.system))
+    if (store.type == "http" && c.http && (row.delete_row || !c.http->update) && m_map.data_protection_request(f.system))
       return {};
     // An API that can delete but not update a record deletes it (Fides' masking_strict: false).
     if (store.type == "http" && c.http && c.http->remove && !c.http->update) row.delete_row = true;
@@ -287,14 +287,6 @@ class Planner {
                                               "U");
     for (const auto& f : row.set) signature += "\x1f" + f.field + "=" + value_text(f.from);
     if (m_planned.insert(std::move(signature)).second) rows.push_back(std::move(row));
-  }
-
-  const Collection* covering_request(const System& system) const {
-    for (const auto& key : system.collections) {
-      const Collection& c = m_map.collections.at(key);
-      if (c.http && c.http->covers_system) return &c;
-    }
-    return nullptr;
   }
 
   bool found_in(const System& system, const std::string& tenant) const {
@@ -846,10 +838,7 @@ std::vector<PlanSummaryLine> summarize(const DataMap& map, const ErasurePlan& pl
     });
     bool by_hand = std::any_of(plan.by_hand.begin(), plan.by_hand.end(),
                                [&](const ByHandRecords& b) { return b.collection == collection && b.tenant == tenant; });
-    bool covered = std::any_of(system->collections.begin(), system->collections.end(), [&](const std::string& k) {
-      const Collection* other = map.collection(k);
-      return other && other->http && other->http->covers_system;
-    });
+    bool covered = map.data_protection_request(*system) != nullptr;
     if (!planned && !by_hand && covered && !(c->erasure && c->erasure->action == ErasureAction::retain))
       lines.push_back({collection, tenant, records, "erased by the provider: the system's data protection request", "",
                        std::nullopt});
