@@ -145,6 +145,7 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   add_serve_commands(app, session);
   add_store_commands(app, session);
   add_webhook_commands(app, session);
+  add_agent_commands(app, session);
   add_mail_commands(app, session);
   add_manual_commands(app, session);
   app.footer("Run 'maestro COMMAND --help' for a command's options. Documentation: docs/cli.md");

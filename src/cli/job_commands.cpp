@@ -9,6 +9,7 @@
 #include "desk/case_jobs.hpp"
 #include "desk/case_resolution.hpp"
 #include "desk/json_views.hpp"
+#include "desk/drp.hpp"
 #include "desk/webhooks.hpp"
 #include "jobs/job_handlers.hpp"
 
@@ -239,14 +240,23 @@ void queue_case_work(Session& s, const CaseResolution& resolution, CaseJobReques
 }
 
 int dispatch_webhooks_now(Session& s, bool deadlines) {
+  int total = 0;
+  // Authorized agents' status callbacks: one job per change of a request's DRP status.
+  if (!s.installation().settings.agents.business_id.empty()) {
+    auto callbacks = dispatch_agent_callbacks(s.desk(), s.installation().settings);
+    if (!callbacks)
+      s.err << "agent status callbacks: " << callbacks.error().message << " (tried again shortly)\n";
+    else
+      total += *callbacks;
+  }
   const auto& hooks = s.installation().settings.webhooks;
-  if (hooks.empty()) return 0;
+  if (hooks.empty()) return total;
   auto queued = dispatch_webhooks(s.desk(), hooks, deadlines);
   if (!queued) {
     s.err << "webhooks: " << queued.error().message << " (tried again shortly)\n";
-    return 0;
+    return total;
   }
-  return queued->queued;
+  return total + queued->queued;
 }
 
 void add_job_commands(CLI::App& app, Session& s) {

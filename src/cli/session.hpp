@@ -139,6 +139,8 @@ class WebhookTimer {
  private:
   std::chrono::steady_clock::time_point m_next{}, m_next_deadlines{};
 };
+// maestro agents import, list, enable, disable (cli/agent_commands.cpp).
+void add_agent_commands(CLI::App& app, Session& session);
 // maestro mail fetch, list, show, ignore (cli/mail_commands.cpp).
 void add_mail_commands(CLI::App& app, Session& session);
 // Reads the privacy inbox once (mail fetch, and serve every minute).

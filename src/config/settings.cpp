@@ -206,6 +206,38 @@ Status read_server_settings(const YAML::Node& value, const fs::path& base, const
   return {};
 }
 
+Status read_agent_settings(const YAML::Node& value, const std::string& origin, AgentSettings& agents) {
+  std::string where = origin + ":" + std::to_string(value.Mark().line + 1);
+  if (!value.IsMap()) return invalid(where + ": 'agents' is a map (business_id, base_path, jurisdiction, clock_skew_seconds)");
+  for (const auto& m : value) {
+    auto k = m.first.as<std::string>();
+    std::string at = origin + ":" + std::to_string(m.first.Mark().line + 1);
+    const YAML::Node& v = m.second;
+    if (k == "business_id") {
+      agents.business_id = v.as<std::string>("");
+      if (agents.business_id.empty() || agents.business_id.size() > 100 ||
+          std::any_of(agents.business_id.begin(), agents.business_id.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+        return invalid(at + ": agents.business_id is this business's id in the agents' directory (1 to 100 characters)");
+    } else if (k == "base_path") {
+      agents.base_path = v.as<std::string>("");
+      while (agents.base_path.size() > 1 && agents.base_path.ends_with('/')) agents.base_path.pop_back();
+      if (!agents.base_path.starts_with("/") || agents.base_path == "/" || agents.base_path.starts_with("/api") ||
+          agents.base_path.starts_with("/portal") || agents.base_path.starts_with("/dashboard") ||
+          agents.base_path.find_first_of("?#% ") != std::string::npos)
+        return invalid(at + ": agents.base_path is a path of its own, such as /drp (not /, /api, /portal or /dashboard)");
+    } else if (k == "jurisdiction") {
+      agents.jurisdiction = v.as<std::string>("");
+    } else if (k == "clock_skew_seconds") {
+      auto n = bounded_int(v, at, k, 0, 600);
+      if (!n) return propagate(n.error());
+      agents.clock_skew_seconds = *n;
+    } else {
+      return invalid(at + ": unknown agents setting '" + k + "' (known: business_id, base_path, jurisdiction, clock_skew_seconds)");
+    }
+  }
+  return {};
+}
+
 Status apply_config_file(Settings& s, const fs::path& file) {
   auto text = read_file(file, "configuration file");
   if (!text) return propagate(text.error());
@@ -348,6 +380,8 @@ Status apply_config_file(Settings& s, const fs::path& file) {
           else
             return invalid(at + ": unknown drop setting '" + k + "' (known: rules, api_url, api_key_env, ca_file)");
         }
+      } else if (key == "agents") {
+        if (auto ok = read_agent_settings(value, origin, s.agents); !ok) return ok;
       } else if (key == "webhooks") {
         if (auto ok = read_webhooks(value, base, origin, s.webhooks); !ok) return ok;
       } else if (key == "calendars") {
@@ -357,7 +391,7 @@ Status apply_config_file(Settings& s, const fs::path& file) {
         return invalid(
             where + ": unknown setting '" + key +
             "' (known: home, store, store_password_env, store_password_file, key_file, policy, calendars, datamap, taxonomy, exports_root, organisation, "
-            "language, templates_dir, mail, server, drop, workers, webhooks)");
+            "language, templates_dir, mail, server, drop, workers, webhooks, agents)");
       }
     }
   } catch (const YAML::Exception& e) {

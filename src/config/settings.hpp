@@ -77,6 +77,15 @@ struct ServerSettings {
   std::vector<Question> portal_questions;
 };
 
+// Requests from authorized agents through the Data Rights Protocol (`agents:` in maestro.yaml,
+// desk/drp.hpp). The endpoints are served only when business_id is set.
+struct AgentSettings {
+  std::string business_id;         // this business's id in the agents' directory
+  std::string base_path = "/drp";  // where `maestro serve` answers DRP (…/v1/agent/{id}, …)
+  std::string jurisdiction = "ccpa";
+  int clock_skew_seconds = 60;  // how far in the future a message's issued-at may be
+};
+
 // One receiver of Maestro's events (`webhooks:` in maestro.yaml, docs/integrations.md).
 struct WebhookSettings {
   std::string name;                 // lower-case letters, digits, '-' or '_'
@@ -133,6 +142,7 @@ struct Settings {
   std::string imap_processed_folder = "Maestro/Processed";  // where recorded messages go
   std::string imap_ignored_folder = "Maestro/Ignored";      // and machine mail
   ServerSettings server;
+  AgentSettings agents;
   // `workers: external`: jobs run in `maestro worker` processes (on this or other machines
   // sharing the store). Commands that do long work (export, delete, delete-batch, export-batch,
   // drop match) then queue a job instead of running it, and `serve` runs no worker threads.

@@ -368,6 +368,33 @@ class Desk {
   Result<std::vector<ApiToken>> tokens();
   Status revoke_token(std::int64_t id);
 
+  // Authorized agents of the Data Rights Protocol (desk/agents.cpp; the protocol is desk/drp.hpp).
+  struct AgentImport {
+    std::vector<std::string> added, updated;  // agent ids
+  };
+  // Reads a DRP service directory (a JSON list of agents, or {"agents": [...]}, each with id,
+  // name, verify_key (Base64 or 64 hex digits), web_url): new agents are enabled, known ones get
+  // their name, key and address updated and keep their token and state. A bad entry changes nothing.
+  Result<AgentImport> import_agents(std::string_view directory_json, bool trusts_email);
+  Result<std::vector<AgentRecord>> agents();
+  Result<std::optional<AgentRecord>> agent(std::string_view id);
+  // A disabled agent's token stops working at once; enabling does not bring a token back.
+  Status set_agent_enabled(std::string_view id, bool enabled);
+  // A new bearer token for an enabled agent (the previous one stops working); only its keyed hash is kept.
+  Result<std::string> issue_agent_token(std::string_view id);
+  // The enabled agent this bearer token was issued to, or nullopt.
+  Result<std::optional<AgentRecord>> agent_with_token(std::string_view token);
+  // false when these signed bytes arrived before (a replay); remembered by keyed hash.
+  Result<bool> remember_signed_body(std::string_view signed_bytes);
+  // Records the agent's request of a case (audited on the case with the agent's id).
+  Status record_agent_request(const AgentRequestRecord& request);
+  Status save_agent_request(const AgentRequestRecord& request);  // notified, callback_failures
+  Result<std::optional<AgentRequestRecord>> agent_request(std::string_view request_id);
+  Result<std::optional<AgentRequestRecord>> agent_request_of_case(std::string_view number);
+  Result<std::vector<AgentRequestRecord>> agent_requests_with_callback();
+  // Cases naming any of these pseudonyms (CaseStore::cases_with_subject), for limits per person.
+  Result<std::vector<CaseView>> cases_of_subject(const std::vector<SubjectIdentifier>& identifiers);
+
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }
   const KeyRing& keys() const { return m_keys; }

@@ -7,7 +7,7 @@ namespace maestro {
 
 const std::vector<std::string>& known_channels() {
   static const std::vector<std::string> channels{"email",     "web-form", "portal", "phone", "post",
-                                                 "in-person", "api",      "drop",   "other"};
+                                                 "in-person", "api",      "drop",   "agent", "other"};
   return channels;
 }
 

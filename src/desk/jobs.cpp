@@ -29,14 +29,14 @@ std::string job_details(const JobRecord& job) {
 const std::vector<std::string>& job_kinds() {
   static const std::vector<std::string> kinds{"locate", "export", "erase", "rectify", "restrict", "object",
                                               "send-letters", "sweep", "drop-match", "export-batch", "erase-batch",
-                                              "scan-objects", "webhook"};
+                                              "scan-objects", "webhook", "drp-callback"};
   return kinds;
 }
 
 Result<JobRecord> Desk::enqueue_job(const JobRequest& request) {
   const auto& kinds = job_kinds();
   if (std::find(kinds.begin(), kinds.end(), request.kind) == kinds.end()) {
-    return invalid("unknown job kind '" + request.kind + "' (known: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match, export-batch, erase-batch, scan-objects, webhook)");
+    return invalid("unknown job kind '" + request.kind + "' (known: locate, export, erase, rectify, restrict, object, send-letters, sweep, drop-match, export-batch, erase-batch, scan-objects, webhook, drp-callback)");
   }
   if (request.max_attempts < 1 || request.max_attempts > 20) return invalid("max_attempts must be 1 to 20");
   if (request.idempotency_key.size() > 200) return invalid("an idempotency key is at most 200 characters");

@@ -12,6 +12,7 @@
 #include "desk/locate_service.hpp"
 #include "desk/rectification_service.hpp"
 #include "desk/sweep.hpp"
+#include "desk/drp.hpp"
 #include "desk/webhooks.hpp"
 #include "notify/mailer.hpp"
 
@@ -411,6 +412,13 @@ Result<std::string> run_webhook(const Settings& settings, JobContext& c) {
   return json{{"hook", name}, {"status", sent->status}, {"tries", sent->tries}}.dump();
 }
 
+// drp-callback: an agent's request's status POSTed to its status_callback (desk/drp.hpp).
+Result<std::string> run_drp_callback(const Settings& settings, JobContext& c) {
+  auto p = parameters_of(c);
+  if (!p) return propagate(p.error());
+  return send_agent_callback(c.desk, settings, p->value("request_id", ""));
+}
+
 }  // namespace
 
 std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings, const DataMap* map) {
@@ -428,6 +436,7 @@ std::map<std::string, JobHandler> standard_job_handlers(const Settings& settings
       {"export-batch", [&settings, map](JobContext& c) { return run_export_batch(settings, map, c); }},
       {"scan-objects", [map](JobContext& c) { return run_scan_objects(map, c); }},
       {"webhook", [&settings](JobContext& c) { return run_webhook(settings, c); }},
+      {"drp-callback", [&settings](JobContext& c) { return run_drp_callback(settings, c); }},
   };
 }
 

@@ -39,20 +39,14 @@ std::string webhook_signature(const std::string& secret, const std::string& id, 
   return "v1," + base64(hmac_sha256(secret, id + "." + std::to_string(timestamp) + "." + body));
 }
 
-Result<long> post_webhook(const std::string& url, const std::string& secret, const std::string& id,
-                          const std::string& body, long timeout_seconds) {
+Result<long> post_json(const std::string& url, const std::string& body, const std::vector<std::string>& extra_headers,
+                       long timeout_seconds) {
   CURL* curl = curl_easy_init();
   if (!curl) return fail(ErrorCode::internal, "cannot start libcurl");
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   std::string answer;
   HttpHeaders answer_headers;
-  curl_slist* headers = nullptr;
-  const std::vector<std::string> lines{"Content-Type: application/json", "User-Agent: Maestro-Webhooks/1",
-                                      "webhook-id: " + id, "webhook-timestamp: " + std::to_string(now.count()),
-                                      "webhook-signature: " + webhook_signature(secret, id, now.count(), body)};
-  for (const auto& h : lines) {
-    headers = curl_slist_append(headers, h.c_str());
-  }
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
@@ -68,9 +62,19 @@ Result<long> post_webhook(const std::string& url, const std::string& secret, con
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) {
-    return fail(ErrorCode::unavailable, "cannot reach the webhook receiver: " + std::string(curl_easy_strerror(rc)));
-  }
+  if (rc != CURLE_OK) return fail(ErrorCode::unavailable, "cannot reach " + url + ": " + std::string(curl_easy_strerror(rc)));
+  return status;
+}
+
+Result<long> post_webhook(const std::string& url, const std::string& secret, const std::string& id,
+                          const std::string& body, long timeout_seconds) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  auto status = post_json(url, body,
+                          {"User-Agent: Maestro-Webhooks/1", "webhook-id: " + id,
+                           "webhook-timestamp: " + std::to_string(now.count()),
+                           "webhook-signature: " + webhook_signature(secret, id, now.count(), body)},
+                          timeout_seconds);
+  if (!status) return fail(ErrorCode::unavailable, "cannot reach the webhook receiver: " + status.error().message);
   return status;
 }
 

@@ -37,6 +37,11 @@ std::string webhook_body(const WebhookEvent& event, const std::string& format);
 std::string webhook_signature(const std::string& secret, const std::string& id, std::int64_t timestamp,
                               const std::string& body);
 
+// POSTs a JSON `body` with these further header lines ("Name: value") and returns the
+// receiver's HTTP status; `unavailable` when it could not be reached in `timeout_seconds`.
+Result<long> post_json(const std::string& url, const std::string& body, const std::vector<std::string>& extra_headers,
+                       long timeout_seconds);
+
 // POSTs `body` signed with `secret` and returns the receiver's HTTP status; `unavailable` when it
 // could not be reached in `timeout_seconds`.
 Result<long> post_webhook(const std::string& url, const std::string& secret, const std::string& id,

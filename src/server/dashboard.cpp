@@ -499,6 +499,16 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
                      {"assignee", c.assignee.empty() ? std::string("nobody") : c.assignee},
                      {"csrf", m_signed_in->session.csrf_token}};
   if (!c.denial_reason.empty()) context.emplace("denial_reason", c.denial_reason);
+  if (auto by_agent = m_desk->agent_request_of_case(c.number); by_agent && *by_agent) {
+    const AgentRequestRecord& r = **by_agent;
+    auto agent = m_desk->agent(r.agent_id);
+    context.emplace("agent", true);
+    context.emplace("agent_id", r.agent_id);
+    context.emplace("agent_name", agent && *agent ? (*agent)->name : r.agent_id);
+    context.emplace("agent_reference", r.agent_request_id.empty() ? std::string("(none)") : r.agent_request_id);
+    context.emplace("agent_request", r.request_id);
+    context.emplace("agent_callback", !r.status_callback.empty());
+  }
   mstch::array actions;
   for (const auto& a : case_actions_available(*view, m_signed_in->role, &m_inst.policy))
     actions.push_back(action_form(c.number, a));

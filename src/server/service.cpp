@@ -8,10 +8,12 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
 #include "desk/case_jobs.hpp"
+#include "desk/drp.hpp"
 #include "desk/json_views.hpp"
 #include "server/api_cases.hpp"
 #include "server/dashboard.hpp"
@@ -170,6 +172,7 @@ class Service::Impl {
       return only_get(r, [&] { return metrics(); });
     }
     if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1") return api(r, parts, route);
+    if (auto answered = drp(r, route)) return std::move(*answered);
     if (parts.empty()) {
       route = "/";
       return redirect_to("/dashboard");
@@ -233,18 +236,59 @@ class Service::Impl {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", out.str(), {}};
   }
 
-  Result<Caller> authenticate(const HttpRequest& r, Desk& desk) {
+  // The token of an `Authorization: Bearer <token>` header, or "" when there is none. The
+  // scheme's name is case-insensitive (RFC 9110 11.1): "bearer" is as good as "Bearer".
+  static std::string bearer_token(const HttpRequest& r) {
     auto header = r.headers.find("authorization");
-    // The scheme's name is case-insensitive (RFC 9110 11.1): "bearer" is as good as "Bearer".
-    auto is_bearer = [](const std::string& value) {
-      return value.size() > 7 && value[6] == ' ' &&
-             std::equal(value.begin(), value.begin() + 6, "bearer",
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    if (header == r.headers.end()) return "";
+    const std::string& value = header->second;
+    bool is_bearer = value.size() > 7 && value[6] == ' ' &&
+                     std::equal(value.begin(), value.begin() + 6, "bearer", [](char a, char b) {
+                       return std::tolower(static_cast<unsigned char>(a)) == b;
+                     });
+    return is_bearer ? value.substr(7) : "";
+  }
+
+  // The Data Rights Protocol under agents.base_path (desk/drp.hpp); null when the path is not there.
+  std::optional<HttpResponse> drp(const HttpRequest& r, std::string& route) {
+    const AgentSettings& agents = m_installation.settings.agents;
+    if (agents.business_id.empty() || !r.path.starts_with(agents.base_path + "/")) return std::nullopt;
+    auto parts = split_path(r.path.substr(agents.base_path.size()));
+    auto store = m_stores.borrow();
+    if (!store) return problem(503, store.error().message);
+    Desk desk(**store, *m_installation.keys, m_installation.policy, m_clock, "agent");
+    DrpService service(desk, m_installation.settings);
+    auto answer = [](const DrpReply& reply) {
+      return HttpResponse{reply.status, "application/json", reply.body, {}};
     };
-    if (header == r.headers.end() || !is_bearer(header->second)) {
+    std::string token = bearer_token(r);
+    if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "agent") {
+      route = agents.base_path + "/v1/agent/{id}";
+      if (r.method == "POST") return answer(service.key_setup(parts[2], r.body));
+      if (r.method == "GET") return answer(service.agent_check(parts[2], token));
+      return answer({405, R"({"code":"405","message":"use POST or GET","fatal":false})"});
+    }
+    if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "data-rights-request") {
+      route = agents.base_path + "/v1/data-rights-request";
+      if (r.method == "POST") return answer(service.exercise(token, r.body));
+      return answer({405, R"({"code":"405","message":"use POST","fatal":false})"});
+    }
+    if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "data-rights-request") {
+      route = agents.base_path + "/v1/data-rights-request/{id}";
+      if (r.method == "GET") return answer(service.status(token, parts[2]));
+      if (r.method == "DELETE") return answer(service.revoke(token, parts[2], r.body));
+      return answer({405, R"({"code":"405","message":"use GET or DELETE","fatal":false})"});
+    }
+    route = agents.base_path + " (unknown)";
+    return answer({404, R"({"code":"404","message":"no such DRP endpoint","fatal":false})"});
+  }
+
+  Result<Caller> authenticate(const HttpRequest& r, Desk& desk) {
+    std::string bearer = bearer_token(r);
+    if (bearer.empty()) {
       return fail(ErrorCode::permission_denied, "401:send 'Authorization: Bearer <token>' (maestro token create)");
     }
-    auto token = desk.authenticate_token(header->second.substr(7));
+    auto token = desk.authenticate_token(bearer);
     if (!token) return propagate(token.error());
     if (!*token) return fail(ErrorCode::permission_denied, "401:the token is unknown or revoked");
     auto role = parse_role((*token)->role);

@@ -165,6 +165,36 @@ struct ApiToken {
   std::optional<Instant> revoked_at;
 };
 
+// An authorized agent admitted from a Data Rights Protocol service directory (desk/agents.hpp).
+// Its bearer token is kept only as a keyed hash.
+struct AgentRecord {
+  std::string id;          // the directory's id, e.g. "CR_AA_DRP_ID_001"
+  std::string name;
+  std::string verify_key;  // the Ed25519 verify key, 64 hex digits
+  std::string web_url;
+  bool enabled = true;
+  // Its `email_verified` claim counts as one identity check; otherwise the person proves their
+  // identity through the portal (need_user_verification).
+  bool trusts_email = false;
+  std::string token_mac;  // empty: no token issued yet
+  Instant imported_at{};
+  std::optional<Instant> token_issued_at;
+};
+
+// A request an agent exercised and the case it became. Bookkeeping: the case holds the person.
+struct AgentRequestRecord {
+  std::string request_id;        // a UUID made on arrival
+  std::string agent_id;
+  std::string agent_request_id;  // the agent's own reference, echoed in every status
+  std::string case_number;
+  std::string exercise;         // access, deletion, sale:opt-out, sale:opt-in, ...
+  std::string status_callback;  // where every change of status is POSTed; empty: nowhere
+  Instant received_at{};
+  std::string status_link;  // the portal's status page secret for this case (sealed at rest)
+  std::string notified;     // "status/reason" last delivered to status_callback
+  int callback_failures = 0;
+};
+
 // A person of the privacy team who signs in to the dashboard (staff, not a data subject).
 struct OperatorAccount {
   std::int64_t id = 0;
@@ -400,6 +430,19 @@ class CaseStore {
   virtual Result<std::vector<std::string>> drop_item_ids() = 0;  // every work item's ID, for a new import
   // Every work item, one at a time (a million need not be in memory twice).
   virtual Status for_each_drop_item(const std::function<Status(DropItem&)>& visit) = 0;
+
+  // Authorized agents (desk/agents.hpp). save_agent inserts or replaces by id.
+  virtual Status save_agent(const AgentRecord& agent) = 0;
+  virtual Result<std::optional<AgentRecord>> agent(std::string_view id) = 0;
+  virtual Result<std::vector<AgentRecord>> load_agents() = 0;  // by id
+  virtual Status add_agent_request(const AgentRequestRecord& request) = 0;
+  virtual Status update_agent_request(const AgentRequestRecord& request) = 0;  // notified, failures
+  virtual Result<std::optional<AgentRequestRecord>> agent_request(std::string_view request_id) = 0;
+  virtual Result<std::optional<AgentRequestRecord>> agent_request_of_case(std::string_view case_number) = 0;
+  // Requests with a status callback, oldest first (the callbacks' sender compares each with its case).
+  virtual Result<std::vector<AgentRequestRecord>> agent_requests_with_callback() = 0;
+  // Remembers a signed body by its keyed hash: false when it was seen before (a replay).
+  virtual Result<bool> remember_signed_body(std::string_view body_mac, Instant at) = 0;
 
   virtual Status append_ledger(const LedgerEntry& entry) = 0;
   // Entries written at or after `since`, in order.

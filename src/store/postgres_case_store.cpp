@@ -14,7 +14,7 @@ namespace maestro {
 namespace {
 
 // Each entry upgrades the schema by one version; maestro_schema records how far a database is.
-constexpr std::array<const char*, 4> k_migrations{R"sql(
+constexpr std::array<const char*, 5> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year BIGINT PRIMARY KEY, last_number BIGINT NOT NULL);
   CREATE TABLE cases (
@@ -231,7 +231,34 @@ constexpr std::array<const char*, 4> k_migrations{R"sql(
   );
   CREATE INDEX mail_drafts_by_state ON mail_drafts(state, id);
 )sql",
-                                                  k_mail_drafts_by_case_index};
+                                                  k_mail_drafts_by_case_index,
+                                                  R"sql(
+  -- Authorized agents (the Data Rights Protocol) and the requests they exercised.
+  CREATE TABLE drp_agents (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    name TEXT NOT NULL,
+    verify_key TEXT NOT NULL,
+    web_url TEXT NOT NULL,
+    enabled BIGINT NOT NULL,
+    trusts_email BIGINT NOT NULL,
+    token_mac TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    token_issued_at TEXT
+  );
+  CREATE TABLE drp_requests (
+    request_id TEXT COLLATE "C" PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    agent_request_id TEXT NOT NULL,
+    case_number TEXT COLLATE "C" NOT NULL UNIQUE,
+    exercise TEXT NOT NULL,
+    status_callback TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    sealed_link BYTEA NOT NULL,
+    notified TEXT NOT NULL,
+    callback_failures BIGINT NOT NULL
+  );
+  CREATE TABLE drp_signed_bodies (body_mac TEXT COLLATE "C" PRIMARY KEY, seen_at TEXT NOT NULL);
+)sql"};
 
 constexpr int k_version = static_cast<int>(k_migrations.size());
 

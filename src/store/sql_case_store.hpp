@@ -76,6 +76,15 @@ class SqlCaseStore final : public CaseStore {
   Status save_trail_cursor(std::string_view follower, std::int64_t sequence) override;
   Result<std::optional<std::string>> connector_credential(std::string_view name) override;
   Status save_connector_credential(std::string_view name, std::string_view value) override;
+  Status save_agent(const AgentRecord& agent) override;
+  Result<std::optional<AgentRecord>> agent(std::string_view id) override;
+  Result<std::vector<AgentRecord>> load_agents() override;
+  Status add_agent_request(const AgentRequestRecord& request) override;
+  Status update_agent_request(const AgentRequestRecord& request) override;
+  Result<std::optional<AgentRequestRecord>> agent_request(std::string_view request_id) override;
+  Result<std::optional<AgentRequestRecord>> agent_request_of_case(std::string_view case_number) override;
+  Result<std::vector<AgentRequestRecord>> agent_requests_with_callback() override;
+  Result<bool> remember_signed_body(std::string_view body_mac, Instant at) override;
   Result<std::optional<AuditAnchor>> audit_anchor() override;
 
   // sql_erasure.cpp
@@ -149,6 +158,8 @@ class SqlCaseStore final : public CaseStore {
   Result<std::optional<JobRecord>> single_job(Statement& q);
   // Reads the audit events `q` selects to `visit`, in its order.
   Status visit_events(Statement& q, const std::function<Status(const AuditEvent&)>& visit);
+  Result<AgentRequestRecord> read_agent_request(const Statement& q);
+  Result<std::optional<AgentRequestRecord>> one_agent_request(const std::string& where, std::string_view value);
   Result<std::optional<OperatorAccount>> one_operator(const std::string& where, const std::function<void(Statement&)>& bind);
 
   std::unique_ptr<SqlSession> m_session;

@@ -15,7 +15,7 @@ namespace {
 constexpr int k_application_id = 0x4d414553;  // "MAES": marks a file as a Maestro store
 
 // Each entry upgrades the schema by one version; PRAGMA user_version records how far we are.
-constexpr std::array<const char*, 18> k_migrations{R"sql(
+constexpr std::array<const char*, 19> k_migrations{R"sql(
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE case_sequence (year INTEGER PRIMARY KEY, last_number INTEGER NOT NULL);
   CREATE TABLE cases (
@@ -272,7 +272,34 @@ constexpr std::array<const char*, 18> k_migrations{R"sql(
   );
   CREATE INDEX mail_drafts_by_state ON mail_drafts(state, id);
 )sql",
-                                                  k_mail_drafts_by_case_index};
+                                                  k_mail_drafts_by_case_index,
+                                                  R"sql(
+  -- Authorized agents (the Data Rights Protocol) and the requests they exercised.
+  CREATE TABLE drp_agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    verify_key TEXT NOT NULL,
+    web_url TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    trusts_email INTEGER NOT NULL,
+    token_mac TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    token_issued_at TEXT
+  );
+  CREATE TABLE drp_requests (
+    request_id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    agent_request_id TEXT NOT NULL,
+    case_number TEXT NOT NULL UNIQUE,
+    exercise TEXT NOT NULL,
+    status_callback TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    sealed_link BLOB NOT NULL,
+    notified TEXT NOT NULL,
+    callback_failures INTEGER NOT NULL
+  );
+  CREATE TABLE drp_signed_bodies (body_mac TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
+)sql"};
 
 Result<int> pragma_int(SqlSession& db, const std::string& name) {
   Statement q(db, "PRAGMA " + name);

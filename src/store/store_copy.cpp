@@ -91,7 +91,7 @@ const std::vector<std::string>& copied_store_tables() {
       "erasure_jobs",  "legal_holds",    "legal_hold_subjects", "erasure_ledger", "verification_challenges",
       "outbox",        "manual_tasks",   "jobs",           "api_tokens",        "intake_keys",
       "operators",     "one_time_links", "web_sessions",   "client_throttles",  "status_links",
-      "download_sessions", "drop_items", "mail_drafts"};
+      "download_sessions", "drop_items", "mail_drafts", "drp_agents", "drp_requests", "drp_signed_bodies"};
   return tables;
 }
 
