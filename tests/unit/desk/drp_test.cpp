@@ -154,6 +154,12 @@ TEST_F(DrpTest, AnExerciseIsCheckedInTheProtocolsOrderAndBecomesACase) {
   EXPECT_EQ((*record)->agent_id, "AGENT");
   EXPECT_EQ(drp.status(token, (*record)->request_id).status, 200);
   EXPECT_EQ(drp.status(token, "no-such-request").status, 404);
+  // An extension moves expected_by and says why.
+  auto extended = desk.extend("DSAR-2026-001", "complex");
+  ASSERT_TRUE(extended) << extended.error().message;
+  json later = json::parse(drp.status(token, (*record)->request_id).body);
+  EXPECT_GT(later["expected_by"].get<std::string>(), status["expected_by"].get<std::string>());
+  EXPECT_EQ(later["processing_details"], "extended: The request is complex");
 }
 
 }  // namespace
