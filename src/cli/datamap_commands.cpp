@@ -6,6 +6,7 @@
 
 #include "cli/session.hpp"
 #include "connectors/connector.hpp"
+#include "desk/discovery_service.hpp"
 
 namespace maestro::cli {
 
@@ -105,6 +106,55 @@ void add_datamap_commands(CLI::App& app, Session& s) {
     }
     if (unreachable > 0)
       fail_command(Error{ErrorCode::unavailable, std::to_string(unreachable) + " store(s) did not answer"});
+  });
+
+  struct DiscoverOptionsCli {
+    std::string store, out, system;
+    std::size_t sample = 1000;
+    int budget = 60;
+    bool force = false, json = false;
+  };
+  auto d = std::make_shared<DiscoverOptionsCli>();
+  auto* discover = datamap->add_subcommand(
+      "discover", "Draft a data map from a store's catalogue and a sample of its rows (personal columns found by value)");
+  discover->add_option("--store", d->store, "The store: sqlite:PATH (or a .db/.sqlite file)")->required();
+  discover->add_option("--out", d->out, "Where to write the draft data map (YAML)")->required();
+  discover->add_option("--sample", d->sample, "Rows read per table (default 1000)");
+  discover->add_option("--budget", d->budget, "Seconds for the whole store; later tables are listed unsampled (default 60)")
+      ->check(CLI::Range(1, 86400));
+  discover->add_option("--system", d->system, "The draft's system name (default: from the store's file name)");
+  discover->add_flag("--force", d->force, "Replace --out if it exists");
+  discover->add_flag("--json", d->json, "Print the summary as JSON");
+  discover->footer(
+      "Reads only (a read-only connection, one read transaction). Each column is classified by its values (emails, "
+      "phone numbers, IP addresses, payment cards with the Luhn check, IBANs, postal codes, given names, free text "
+      "holding any of these) and by its name; unique emails and the person table's key are proposed as identities; "
+      "declared foreign keys, and undeclared ones whose name and values match, as references. Every proposal is "
+      "marked '# discovered:' with its confidence and evidence: counts, never a value. Load the draft with "
+      "'maestro datamap check --map DRAFT' and review it before use.");
+  discover->callback([&s, d] {
+    DiscoverOptions options;
+    options.sample = d->sample;
+    options.budget = std::chrono::seconds(d->budget);
+    options.system = d->system;
+    auto report = must(discover_to_draft(d->store, options, d->out, d->force));
+    if (d->json) {
+      s.out << nlohmann::json{{"draft", d->out},
+                              {"tables", report.tables},
+                              {"columns", report.columns},
+                              {"personal_columns", report.personal_columns},
+                              {"identities", report.identities},
+                              {"references", report.references},
+                              {"by_category", report.by_category}}
+                   .dump(2)
+            << "\n";
+      return;
+    }
+    s.out << "Draft data map written to " << d->out << ": " << report.tables << " table(s), " << report.columns
+          << " column(s), " << report.personal_columns << " personal, " << report.identities << " identity proposal(s), "
+          << report.references << " reference(s).\n";
+    for (const auto& [category, count] : report.by_category) s.out << "  " << count << "  " << category << "\n";
+    s.out << "Review every '# discovered:' line, then: maestro datamap check --map " << d->out << "\n";
   });
 }
 

@@ -1,0 +1,43 @@
+#include "desk/discovery_service.hpp"
+
+#include <fstream>
+
+namespace maestro {
+
+Result<DiscoveryReport> discover_to_draft(const std::string& store, const DiscoverOptions& options,
+                                          const std::filesystem::path& out, bool overwrite) {
+  std::error_code ec;
+  if (out.empty()) return invalid("name the draft's file: --out draft.yaml");
+  if (options.sample == 0 || options.sample > 1000000) return invalid("--sample is 1 to 1,000,000 rows per table");
+  if (std::filesystem::exists(out, ec) && !overwrite)
+    return fail(ErrorCode::already_exists, out.string() + " exists: choose another --out, or --force to replace it");
+  auto found = discover_store(store, options);
+  if (!found) return propagate(found.error());
+  DiscoveryReport report;
+  for (const auto& t : found->tables) {
+    ++report.tables;
+    for (const auto& c : t.columns) {
+      ++report.columns;
+      if (c.personal) {
+        ++report.personal_columns;
+        ++report.by_category[c.personal->category];
+      }
+      if (!c.identity.empty()) ++report.identities;
+      if (!c.references.empty()) ++report.references;
+    }
+  }
+  // Written beside its final name and moved there: a failed write leaves no half draft.
+  std::filesystem::path partial = out;
+  partial += ".partial";
+  {
+    std::ofstream file(partial, std::ios::trunc);
+    file << draft_datamap(*found);
+    if (!file.flush()) return fail(ErrorCode::permission_denied, "cannot write " + out.string());
+  }
+  std::filesystem::rename(partial, out, ec);
+  if (ec) return fail(ErrorCode::permission_denied, "cannot write " + out.string() + ": " + ec.message());
+  report.found = std::move(*found);
+  return report;
+}
+
+}  // namespace maestro

@@ -1,0 +1,203 @@
+// End to end: `maestro datamap discover` drafts a data map from a store nobody described: Chinook
+// (a real data set), and a generated store with undeclared foreign keys, personal data in free
+// text and look-alikes (order numbers shaped like phone numbers, version strings shaped like IP
+// addresses). The draft is compared with labelled answers written here; the figures are printed.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "maestro_runner.hpp"
+
+namespace maestro::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+void exec_sql(const fs::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(handle);
+}
+
+struct Draft {
+  std::set<std::string> personal;    // "Table.Column" with a user.* category
+  std::set<std::string> references;  // "Table.Column->collection.Field"
+  std::set<std::string> identities;  // "Table.Column=kind"
+  std::string text;
+};
+
+Draft read_draft(const fs::path& file) {
+  Draft d;
+  d.text = testing::read_file(file);
+  YAML::Node doc = YAML::LoadFile(file.string());
+  for (const auto& c : doc["systems"][0]["collections"]) {
+    std::string table = c["source"].as<std::string>();
+    for (const auto& f : c["fields"]) {
+      std::string field = table + "." + f["name"].as<std::string>();
+      for (const auto& category : f["categories"])
+        if (category.as<std::string>().starts_with("user.")) d.personal.insert(field);
+      if (f["identity"]) d.identities.insert(field + "=" + f["identity"].as<std::string>());
+      if (f["references"]) d.references.insert(field + "->" + f["references"][0]["field"].as<std::string>());
+    }
+  }
+  // Tables no identity reaches are listed as comments with their personal columns.
+  std::istringstream lines(d.text);
+  for (std::string line; std::getline(lines, line);) {
+    auto at = line.find("PERSONAL DATA: ");
+    if (!line.starts_with("# not reached") || at == std::string::npos) continue;
+    std::string table = line.substr(33, line.find(' ', 33) - 33);
+    std::istringstream columns(line.substr(at + 15));
+    for (std::string column; std::getline(columns, column, ',');) {
+      column = column.substr(column.find_first_not_of(' '));
+      d.personal.insert(table + "." + column.substr(0, column.find(' ')));
+    }
+  }
+  return d;
+}
+
+struct Score {
+  double recall = 0, precision = 0;
+  std::vector<std::string> missed, wrong;
+};
+
+Score score(const std::set<std::string>& found, const std::set<std::string>& truth) {
+  Score s;
+  std::size_t hits = 0;
+  for (const auto& t : truth) (found.contains(t) ? ++hits : (s.missed.push_back(t), hits));
+  for (const auto& f : found)
+    if (!truth.contains(f)) s.wrong.push_back(f);
+  s.recall = truth.empty() ? 1 : static_cast<double>(hits) / static_cast<double>(truth.size());
+  s.precision = found.empty() ? 1 : static_cast<double>(hits) / static_cast<double>(found.size());
+  return s;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += " " + s;
+  return out;
+}
+
+void report(const std::string& store, const Score& s) {
+  ::testing::Test::RecordProperty(store + "_recall", std::to_string(s.recall));
+  ::testing::Test::RecordProperty(store + "_precision", std::to_string(s.precision));
+  std::cout << "[discovery] " << store << ": recall " << s.recall << ", precision " << s.precision
+            << (s.missed.empty() ? "" : "; missed:" + joined(s.missed))
+            << (s.wrong.empty() ? "" : "; wrongly personal:" + joined(s.wrong)) << "\n";
+}
+
+TEST(Discovery, ChinooksDraftFindsEveryPersonalColumnAndRunsARealExportUnchanged) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  Maestro maestro;
+  fs::copy_file(*datasets_found / "chinook/Chinook_Sqlite.sqlite", maestro.dir() / "chinook.db");
+  RunResult r = maestro.run({"datamap", "discover", "--store", "sqlite:chinook.db", "--out", "draft.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Draft d = read_draft(maestro.dir() / "draft.yaml");
+  // The labelled answer: the columns that hold personal data by themselves.
+  const std::set<std::string> truth{
+      "Customer.FirstName",     "Customer.LastName",   "Customer.Company",        "Customer.Address",
+      "Customer.City",          "Customer.State",      "Customer.Country",        "Customer.PostalCode",
+      "Customer.Phone",         "Customer.Fax",        "Customer.Email",          "Employee.FirstName",
+      "Employee.LastName",      "Employee.BirthDate",  "Employee.Address",        "Employee.City",
+      "Employee.State",         "Employee.Country",    "Employee.PostalCode",     "Employee.Phone",
+      "Employee.Fax",           "Employee.Email",      "Invoice.BillingAddress",  "Invoice.BillingCity",
+      "Invoice.BillingState",   "Invoice.BillingCountry", "Invoice.BillingPostalCode"};
+  Score s = score(d.personal, truth);
+  report("chinook_sqlite", s);
+  EXPECT_GE(s.recall, 0.95);
+  EXPECT_GE(s.precision, 0.90);
+  EXPECT_TRUE(d.identities.contains("Customer.Email=email")) << d.text;
+  EXPECT_TRUE(d.identities.contains("Customer.CustomerId=customer_id")) << d.text;
+  EXPECT_TRUE(d.references.contains("Invoice.CustomerId->customer.CustomerId")) << d.text;
+  EXPECT_TRUE(d.references.contains("InvoiceLine.InvoiceId->invoice.InvoiceId")) << d.text;
+  // A customer's support representative is another person: marked, not followed.
+  EXPECT_FALSE(d.references.contains("Customer.SupportRepId->employee.EmployeeId")) << d.text;
+  // Nothing sampled is in the draft or the output.
+  for (const char* value : {"luisg@embraer.com.br", "Gonçalves", "+55 (12) 3923-5555", "12227-000"}) {
+    EXPECT_EQ(d.text.find(value), std::string::npos) << value;
+    EXPECT_EQ(r.out.find(value), std::string::npos) << value;
+  }
+  // The draft loads and runs a real export, unchanged.
+  RunResult check = maestro.run({"datamap", "check", "--map", "draft.yaml"});
+  EXPECT_EQ(check.exit_code, 0) << check.err << check.out;
+  RunResult exported = maestro.run({"dsar", "export", "--subject", "luisg@embraer.com.br", "--map", "draft.yaml",
+                                    "--out", "exports/discovered/", "--override-verification",
+                                    "discovery acceptance test: identity checked by the test", "--json"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err << exported.out;
+  EXPECT_NE(exported.out.find("invoice_line"), std::string::npos) << exported.out;
+}
+
+TEST(Discovery, AGeneratedStoresUndeclaredKeysFreeTextAndLookAlikesAreJudgedRight) {
+  Maestro maestro;
+  fs::path db = maestro.dir() / "shop.db";
+  std::string sql =
+      "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, phone TEXT, first_name TEXT, surname TEXT,"
+      " signup_ip TEXT, iban TEXT, card TEXT, postcode TEXT, created_at TEXT);"
+      "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER, order_number TEXT, total REAL, status TEXT);"
+      "CREATE TABLE tickets (id INTEGER PRIMARY KEY, user_id INTEGER, body TEXT);"
+      "CREATE TABLE releases (id INTEGER PRIMARY KEY, version TEXT, notes TEXT);"
+      "CREATE TABLE metrics (id INTEGER PRIMARY KEY, value REAL, label TEXT);";
+  const char* first[] = {"Anna", "Marco", "Sofia", "Liam", "Yuki", "Omar", "Elena", "Jonas"};
+  const char* ibans[] = {"DE89370400440532013000", "GB82WEST12345698765432", "FR1420041010050500013M02606",
+                         "NL91ABNA0417164300"};
+  const char* cards[] = {"4111 1111 1111 1111", "5500 0000 0000 0004", "3400 0000 0000 009", "6011 0000 0000 0004"};
+  const char* postcodes[] = {"SW1A 1AA", "EC1A 1BB", "T6G 2C7", "1016 AB"};
+  for (int i = 1; i <= 40; ++i) {
+    std::string n = std::to_string(i);
+    sql += "INSERT INTO users VALUES (" + n + ", 'person" + n + "@example.com', '+44 20 7946 " +
+           std::to_string(1000 + i) + "', '" + first[i % 8] + "', 'Surname" + n + "', '203.0.113." +
+           std::to_string(100 + i) + "', '" + ibans[i % 4] + "', '" + cards[i % 4] + "', '" + postcodes[i % 4] +
+           "', '2026-01-0" + std::to_string(1 + i % 9) + "');";
+    sql += "INSERT INTO orders VALUES (" + n + ", " + std::to_string(1 + i % 40) + ", '2024-" +
+           std::to_string(100000 + i) + "-0" + std::to_string(i % 9) + "', " + std::to_string(i * 3) + ".5, 'shipped');";
+    std::string body = i % 5 == 0 ? "Please call me back on +44 20 7946 " + std::to_string(2000 + i) + " about it"
+                       : i % 7 == 0 ? "You can also write to me at someone" + n + "@example.org please"
+                                    : "The parcel with order 2024-" + std::to_string(100000 + i) + " arrived late";
+    sql += "INSERT INTO tickets VALUES (" + n + ", " + std::to_string(1 + (i * 7) % 40) + ", '" + body + "');";
+    sql += "INSERT INTO releases VALUES (" + n + ", '" + std::to_string(i % 3) + "." + std::to_string(i % 5) + "." +
+           std::to_string(i % 7) + "." + std::to_string(i % 4) + "', 'Fixed a crash in the importer');";
+    sql += "INSERT INTO metrics VALUES (" + n + ", " + std::to_string(i * 1.5) + ", 'latency');";
+  }
+  exec_sql(db, sql);
+  RunResult r = maestro.run({"datamap", "discover", "--store", db.string(), "--out", "draft.yaml", "--sample", "100"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Draft d = read_draft(maestro.dir() / "draft.yaml");
+  const std::set<std::string> truth{"users.email",   "users.phone", "users.first_name", "users.surname",
+                                    "users.signup_ip", "users.iban", "users.card",     "users.postcode",
+                                    "tickets.body"};
+  Score s = score(d.personal, truth);
+  report("generated_sqlite", s);
+  EXPECT_GE(s.recall, 0.95);
+  EXPECT_GE(s.precision, 0.90);
+  EXPECT_FALSE(d.personal.contains("orders.order_number"));
+  EXPECT_FALSE(d.personal.contains("releases.version"));
+  // Undeclared foreign keys, found by name and values.
+  EXPECT_TRUE(d.references.contains("orders.user_id->users.id")) << d.text;
+  EXPECT_TRUE(d.references.contains("tickets.user_id->users.id")) << d.text;
+  EXPECT_NE(d.text.find("undeclared: its name and"), std::string::npos);
+  for (const char* value : {"person1@example.com", "DE89370400440532013000", "4111 1111 1111 1111", "203.0.113.101"})
+    EXPECT_EQ(d.text.find(value), std::string::npos) << value;
+  RunResult check = maestro.run({"datamap", "check", "--map", "draft.yaml"});
+  EXPECT_EQ(check.exit_code, 0) << check.err << check.out;
+}
+
+TEST(Discovery, BadInputIsRefusedAndAnExistingDraftIsKept) {
+  Maestro maestro;
+  EXPECT_EQ(maestro.run({"datamap", "discover", "--store", "sqlite:missing.db", "--out", "d.yaml"}).exit_code, 3);
+  EXPECT_EQ(maestro.run({"datamap", "discover", "--store", "postgresql://localhost/x", "--out", "d.yaml"}).exit_code, 4);
+  exec_sql(maestro.dir() / "tiny.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT);");
+  std::ofstream(maestro.dir() / "d.yaml") << "keep me";
+  RunResult refused = maestro.run({"datamap", "discover", "--store", "tiny.db", "--out", "d.yaml"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_EQ(testing::read_file(maestro.dir() / "d.yaml"), "keep me");
+  EXPECT_EQ(maestro.run({"datamap", "discover", "--store", "tiny.db", "--out", "d.yaml", "--sample", "0"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace maestro::e2e
