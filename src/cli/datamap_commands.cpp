@@ -117,7 +117,10 @@ void add_datamap_commands(CLI::App& app, Session& s) {
   auto d = std::make_shared<DiscoverOptionsCli>();
   auto* discover = datamap->add_subcommand(
       "discover", "Draft a data map from a store's catalogue and a sample of its rows (personal columns found by value)");
-  discover->add_option("--store", d->store, "The store: sqlite:PATH (or a .db/.sqlite file)")->required();
+  discover->add_option("--store", d->store,
+                       "The store: sqlite:PATH, postgresql://USER@HOST:PORT/DATABASE or mysql://USER@HOST:PORT/DATABASE "
+                       "(a password in $MAESTRO_DISCOVER_PASSWORD)")
+      ->required();
   discover->add_option("--out", d->out, "Where to write the draft data map (YAML)")->required();
   discover->add_option("--sample", d->sample, "Rows read per table (default 1000)");
   discover->add_option("--budget", d->budget, "Seconds for the whole store; later tables are listed unsampled (default 60)")

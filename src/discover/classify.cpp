@@ -78,7 +78,14 @@ struct NameHint {
   const char* what;
 };
 
-std::optional<NameHint> hint_from_name(const std::vector<std::string>& w) {
+std::optional<NameHint> hint_from_name(const std::vector<std::string>& w, const std::vector<std::string>& table) {
+  // address_id, customer_key: a key pointing at the thing, not the thing.
+  if (!w.empty() && (w.back() == "id" || w.back() == "key" || w.back() == "ref" || w.back() == "fk")) return std::nullopt;
+  if (has_word(w, {"ccn", "pan", "cardnumber"}) || (has_word(w, {"card"}) && has_word(w, {"number", "no", "num"})))
+    return NameHint{"user.financial.credit_card", "card number"};
+  if (has_word(w, {"cvv", "cvc", "csc", "cvv2"}) ||
+      (has_word(w, {"code", "security"}) && has_word(table, {"card", "cards", "payment"})))
+    return NameHint{"user.financial.credit_card", "card security code"};
   if (has_word(w, {"email", "mail", "emailaddress"})) return NameHint{"user.contact.email", "email address"};
   if (has_word(w, {"fax"})) return NameHint{"user.contact.fax_number", "fax number"};
   if (has_word(w, {"phone", "mobile", "telephone", "tel", "cell", "msisdn"}))
@@ -88,7 +95,8 @@ std::optional<NameHint> hint_from_name(const std::vector<std::string>& w) {
     return NameHint{"user.name", "person's name"};
   if (has_word(w, {"birth", "birthdate", "birthday", "dob"})) return NameHint{"user.demographic.date_of_birth", "date of birth"};
   if (has_word(w, {"postal", "postcode", "zip", "zipcode"})) return NameHint{"user.contact.address.postal_code", "postal code"};
-  if (has_word(w, {"address", "street", "addr"})) return NameHint{"user.contact.address.street", "street address"};
+  if (has_word(w, {"address", "street", "addr", "house", "housenumber", "building"}))
+    return NameHint{"user.contact.address.street", "street address"};
   if (has_word(w, {"city", "town"})) return NameHint{"user.contact.address.city", "city"};
   if (has_word(w, {"state", "province", "county"})) return NameHint{"user.contact.address.state", "state or province"};
   if (has_word(w, {"country"})) return NameHint{"user.contact.address.country", "country"};
@@ -246,7 +254,7 @@ const std::set<std::string>& given_names() {
 
 std::optional<ColumnClass> classify_column(const ColumnSample& column, const std::set<std::string>& names) {
   auto words = name_words(column.name);
-  auto hint = hint_from_name(words);
+  auto hint = hint_from_name(words, name_words(column.table));
   std::vector<std::string> values;
   for (const auto& v : column.values)
     if (!trimmed(v).empty()) values.push_back(v);

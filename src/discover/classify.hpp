@@ -30,6 +30,7 @@ const std::set<std::string>& given_names();
 
 struct ColumnSample {
   std::string name;
+  std::string table;                // the table's name, for names that depend on it ("code" of a card)
   std::string type;                 // as the store declares it
   std::vector<std::string> values;  // the sampled non-null values, as text
   std::size_t distinct = 0;         // distinct values among them

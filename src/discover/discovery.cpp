@@ -1,6 +1,8 @@
 #include "discover/discovery.hpp"
 
-#include <sqlite3.h>
+#include <regex>
+
+#include "discover/catalogue.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -35,85 +37,50 @@ std::string snake_case(std::string_view name) {
   return out.empty() ? "table" : out;
 }
 
-std::string quoted_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-struct Db {
-  sqlite3* handle = nullptr;
-  ~Db() { sqlite3_close(handle); }
-};
-
-struct Query {
-  sqlite3_stmt* stmt = nullptr;
-  Query(sqlite3* db, const std::string& sql) { sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr); }
-  ~Query() { sqlite3_finalize(stmt); }
-  bool ok() const { return stmt != nullptr; }
-  bool row() { return stmt && sqlite3_step(stmt) == SQLITE_ROW; }
-  std::string text(int col) const {
-    auto* t = sqlite3_column_text(stmt, col);
-    return t ? reinterpret_cast<const char*>(t) : "";
-  }
-  bool null(int col) const { return sqlite3_column_type(stmt, col) == SQLITE_NULL; }
-};
-
-struct ForeignKey {
-  std::string column, table, to;
-};
 
 // Every sampled value of one table's columns, and its declared foreign keys.
 struct TableScan {
   DiscoveredTable table;
   std::vector<ColumnSample> samples;
-  std::vector<ForeignKey> keys;
+  std::vector<CatalogueForeignKey> keys;
 };
 
-Result<std::vector<TableScan>> read_sqlite(const fs::path& path, const DiscoverOptions& options) {
-  Db db;
-  if (sqlite3_open_v2(path.c_str(), &db.handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
-    return fail(ErrorCode::not_found, "cannot open SQLite store " + path.string() + " for reading");
-  sqlite3_exec(db.handle, "BEGIN", nullptr, nullptr, nullptr);  // one consistent read
+Result<std::vector<TableScan>> read_catalogue(CatalogueSource& source, const DiscoverOptions& options) {
+  auto names = source.tables();
+  if (!names) return propagate(names.error());
   std::vector<TableScan> scans;
-  {
-    Query tables(db.handle, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-    if (!tables.ok()) return fail(ErrorCode::data_loss, path.string() + " is not a SQLite database");
-    while (tables.row()) {
-      TableScan scan;
-      scan.table.name = tables.text(0);
-      scan.table.collection = snake_case(scan.table.name);
-      scans.push_back(std::move(scan));
-    }
-  }
   auto deadline = Clock::now() + options.budget;
-  for (auto& scan : scans) {
-    const std::string table = quoted_identifier(scan.table.name);
-    Query columns(db.handle, "SELECT name, type, pk FROM pragma_table_info(?1)");
-    sqlite3_bind_text(columns.stmt, 1, scan.table.name.c_str(), -1, SQLITE_TRANSIENT);
-    while (columns.row()) {
-      DiscoveredColumn c;
-      c.name = columns.text(0);
-      c.type = columns.text(1);
-      c.primary_key = sqlite3_column_int(columns.stmt, 2) > 0;
-      scan.table.columns.push_back(c);
-      scan.samples.push_back(ColumnSample{c.name, c.type, {}, 0});
+  for (const auto& name : *names) {
+    TableScan scan;
+    scan.table.name = name;
+    scan.table.collection = snake_case(name);
+    auto columns = source.columns(name);
+    if (!columns) return propagate(columns.error());
+    for (const auto& c : *columns) {
+      DiscoveredColumn d;
+      d.name = c.name;
+      d.type = c.type;
+      d.primary_key = c.primary_key;
+      scan.table.columns.push_back(d);
+      scan.samples.push_back(ColumnSample{c.name, name, c.type, {}, 0});
     }
-    Query keys(db.handle, "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?1)");
-    sqlite3_bind_text(keys.stmt, 1, scan.table.name.c_str(), -1, SQLITE_TRANSIENT);
-    while (keys.row()) scan.keys.push_back({keys.text(0), keys.text(1), keys.text(2)});
-    Query count(db.handle, "SELECT count(*) FROM " + table);
-    if (count.row()) scan.table.rows = sqlite3_column_int64(count.stmt, 0);
-    if (Clock::now() > deadline) continue;  // listed, not sampled: the draft says so
-    scan.table.sampled = true;
-    Query rows(db.handle, "SELECT * FROM " + table + " LIMIT " + std::to_string(options.sample));
-    while (rows.row()) {
-      for (std::size_t i = 0; i < scan.samples.size(); ++i)
-        if (!rows.null(static_cast<int>(i))) scan.samples[i].values.push_back(rows.text(static_cast<int>(i)));
+    auto keys = source.foreign_keys(name);
+    if (!keys) return propagate(keys.error());
+    scan.keys = std::move(*keys);
+    auto rows = source.rows(name);
+    if (!rows) return propagate(rows.error());
+    scan.table.rows = *rows;
+    if (Clock::now() < deadline && !columns->empty()) {
+      scan.table.sampled = true;
+      auto sampled = source.sample(name, *columns, options.sample, [&](const SampledRow& row) {
+        for (std::size_t i = 0; i < row.size() && i < scan.samples.size(); ++i)
+          if (row[i]) scan.samples[i].values.push_back(*row[i]);
+      });
+      if (!sampled) return propagate(sampled.error());
+      for (auto& s : scan.samples) s.distinct = std::set<std::string>(s.values.begin(), s.values.end()).size();
     }
-    for (auto& s : scan.samples) s.distinct = std::set<std::string>(s.values.begin(), s.values.end()).size();
+    scans.push_back(std::move(scan));
   }
-  sqlite3_exec(db.handle, "COMMIT", nullptr, nullptr, nullptr);
   return scans;
 }
 
@@ -183,6 +150,17 @@ void classify(std::vector<TableScan>& scans) {
           s.distinct == s.values.size())
         c.identity = "email";
     }
+    // An empty table's "name" beside an email address is a person's name: no value can say so.
+    bool holds_emails = std::any_of(scan.table.columns.begin(), scan.table.columns.end(), [](const DiscoveredColumn& c) {
+      return c.personal && c.personal->category == "user.contact.email";
+    });
+    for (std::size_t i = 0; i < scan.table.columns.size() && holds_emails; ++i) {
+      DiscoveredColumn& c = scan.table.columns[i];
+      std::string name = lower(c.name);
+      if (c.personal || !scan.samples[i].values.empty() || (name != "name" && name != "full_name" && name != "fullname"))
+        continue;
+      c.personal = ColumnClass{"user.name", 0.5, 0, 0, "its name, in a table of email addresses (no values to check)"};
+    }
     for (const auto& fk : scan.keys) {
       auto to = collection_of.find(fk.table);
       if (to == collection_of.end() || fk.table == scan.table.name) continue;  // a self-reference is left out
@@ -229,6 +207,25 @@ std::string yaml_quoted(const std::string& text) {
   return out + "\"";
 }
 
+// The store as the draft's map writes it: a SQLite path, or a server's address without its password.
+std::vector<std::pair<std::string, std::string>> store_settings_of(const std::string& store, const std::string& type) {
+  if (type == "sqlite") return {{"path", store.starts_with("sqlite:") ? store.substr(7) : store}};
+  static const std::regex url(R"(^[a-z]+://(?:([^:@/]*)(?::[^@/]*)?@)?([^:/]+)(?::([0-9]+))?/([^/?]+)$)");
+  std::smatch m;
+  if (!std::regex_match(store, m, url)) return {};
+  std::vector<std::pair<std::string, std::string>> out{{"host", m[2]}};
+  if (m[3].matched) out.push_back({"port", m[3]});
+  out.push_back({"database", m[4]});
+  if (m[1].matched && m[1].length() > 0) out.push_back({"user", m[1]});
+  return out;
+}
+
+std::string default_system_name(const std::string& store, const std::string& type) {
+  if (type == "sqlite") return snake_case(fs::path(store.starts_with("sqlite:") ? store.substr(7) : store).stem().string());
+  auto slash = store.rfind('/');
+  return snake_case(store.substr(slash + 1));
+}
+
 }  // namespace
 
 bool DiscoveredTable::personal() const {
@@ -237,21 +234,16 @@ bool DiscoveredTable::personal() const {
 
 Result<Discovery> discover_store(const std::string& store, const DiscoverOptions& options) {
   if (options.sample == 0 || options.sample > 1000000) return invalid("--sample is 1 to 1,000,000 rows per table");
-  std::string path = store;
-  if (store.starts_with("postgresql://") || store.starts_with("postgres://") || store.starts_with("mysql://") ||
-      store.starts_with("mariadb://"))
-    return precondition("discovery reads SQLite stores in this version; PostgreSQL and MariaDB catalogues are not read yet");
-  if (store.starts_with("sqlite:")) path = store.substr(7);
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return not_found("no SQLite database at " + path);
-  auto scans = read_sqlite(path, options);
+  auto source = open_catalogue(store, static_cast<int>(options.budget.count()));
+  if (!source) return propagate(source.error());
+  auto scans = read_catalogue(**source, options);
   if (!scans) return propagate(scans.error());
   classify(*scans);
   propose_undeclared_references(*scans);
   Discovery out;
-  out.system = options.system.empty() ? snake_case(fs::path(path).stem().string()) : options.system;
-  out.store_type = "sqlite";
-  out.location = path;
+  out.store_type = (*source)->type();
+  out.store_settings = store_settings_of(store, out.store_type);
+  out.system = options.system.empty() ? default_system_name(store, out.store_type) : options.system;
   for (auto& scan : *scans) out.tables.push_back(std::move(scan.table));
   return out;
 }
@@ -291,7 +283,9 @@ std::string draft_datamap(const Discovery& found) {
     << "systems:\n"
     << "  - name: " << found.system << "\n"
     << "    owner: privacy-team@example.com   # discovered: replace with the system owner's address\n"
-    << "    store: {type: " << found.store_type << ", path: " << yaml_quoted(found.location) << "}\n"
+    << "    store: {type: " << found.store_type;
+  for (const auto& [key, value] : found.store_settings) y << ", " << key << ": " << yaml_quoted(value);
+  y << "}" << (found.store_type == "sqlite" ? "" : "   # discovered: add password_env: VARIABLE if the server needs one") << "\n"
     << "    collections:\n";
   for (const auto& t : found.tables) {
     if (!reached.contains(t.collection)) continue;

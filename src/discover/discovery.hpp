@@ -49,13 +49,13 @@ struct DiscoveredTable {
 
 struct Discovery {
   std::string system;
-  std::string store_type;  // sqlite
-  std::string location;    // the path as given
+  std::string store_type;  // sqlite, postgres, mysql
+  std::vector<std::pair<std::string, std::string>> store_settings;  // path, or host/port/database/user
   std::vector<DiscoveredTable> tables;
 };
 
-// `store` is sqlite:PATH (or a path to a .db/.sqlite file). PostgreSQL and MariaDB stores are not
-// read yet (failed_precondition, saying so).
+// `store` is sqlite:PATH (or a path), postgresql://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB
+// (discover/catalogue.hpp); read-only, in one read transaction.
 Result<Discovery> discover_store(const std::string& store, const DiscoverOptions& options);
 
 // The draft data map: one system, every table a collection, personal columns with their

@@ -6,7 +6,7 @@ namespace maestro {
 namespace {
 
 ColumnSample sample(std::string name, std::vector<std::string> values) {
-  ColumnSample s{std::move(name), "TEXT", std::move(values), 0};
+  ColumnSample s{std::move(name), "t", "TEXT", std::move(values), 0};
   s.distinct = std::set<std::string>(s.values.begin(), s.values.end()).size();
   return s;
 }
@@ -82,6 +82,13 @@ TEST(Classify, AColumnIsJudgedByMostOfItsValuesThenByItsName) {
   EXPECT_EQ(city->evidence, "its name says city");
   EXPECT_LT(city->confidence, 0.7);
   EXPECT_FALSE(classify_column(sample("Total", {"1.98", "3.96"}), names));
+  // A key pointing at an address is not an address; a card's code is its security code.
+  EXPECT_FALSE(classify_column(sample("shipping_address_id", {"1", "2"}), names));
+  ColumnSample code{"code", "payment_card", "SMALLINT", {"321", "123"}, 2};
+  ASSERT_TRUE(classify_column(code, names));
+  EXPECT_EQ(classify_column(code, names)->category, "user.financial.credit_card");
+  code.table = "discount";
+  EXPECT_FALSE(classify_column(code, names));
 }
 
 }  // namespace
