@@ -159,6 +159,60 @@ void add_datamap_commands(CLI::App& app, Session& s) {
     for (const auto& [category, count] : report.by_category) s.out << "  " << count << "  " << category << "\n";
     s.out << "Review every '# discovered:' line, then: maestro datamap check --map " << d->out << "\n";
   });
+
+  struct DriftOptionsCli {
+    std::string map;
+    std::size_t sample = 1000;
+    int budget = 60;
+    bool json = false;
+  };
+  auto dr = std::make_shared<DriftOptionsCli>();
+  auto* drift = datamap->add_subcommand(
+      "drift", "Compare the live databases with the data map: new or gone tables and columns, unmapped personal data");
+  drift->add_option("--map", dr->map, "The data map (default: 'datamap:' in maestro.yaml)");
+  drift->add_option("--sample", dr->sample, "Rows read per table to classify new columns (default 1000)");
+  drift->add_option("--budget", dr->budget, "Seconds per store (default 60)")->check(CLI::Range(1, 86400));
+  drift->add_flag("--json", dr->json, "Print JSON");
+  drift->footer(
+      "Reads every SQLite, PostgreSQL and MariaDB store of the map (read-only) and lists what the map does not "
+      "know: new tables and columns, classified as discovery does, and tables or columns the map names that are "
+      "gone. Exit status 3 when an unmapped column holds personal data (a search misses it and an erasure's proof "
+      "cannot see it): run it daily or in CI. The result is kept: while personal data is unmapped the dashboard "
+      "warns on every case. Never prints a value.");
+  drift->callback([&s, dr] {
+    const DataMap& map = s.data_map(dr->map);
+    DiscoverOptions options;
+    options.sample = dr->sample;
+    options.budget = std::chrono::seconds(dr->budget);
+    auto report = must(run_drift(s.desk(), map, options));
+    if (dr->json) {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& i : report.items) {
+        nlohmann::json item{{"system", i.system}, {"change", i.change}, {"table", i.table}, {"column", i.column}};
+        if (i.personal)
+          item["personal"] = {{"category", i.personal->category}, {"confidence", i.personal->confidence},
+                              {"evidence", i.personal->evidence}};
+        items.push_back(item);
+      }
+      s.out << nlohmann::json{{"personal_unmapped", report.personal_unmapped()}, {"changes", items},
+                              {"checked", report.checked}, {"not_checked", report.not_checked}}
+                   .dump(2)
+            << "\n";
+    } else {
+      if (report.items.empty()) s.out << "The data map matches the stores: nothing new, nothing gone.\n";
+      for (const auto& i : report.items) {
+        s.out << (i.personal ? "  PERSONAL  " : "            ") << i.change << "  " << i.system << ": " << i.table
+              << (i.column.empty() ? "" : "." + i.column);
+        if (i.personal) s.out << "  " << i.personal->category << " (" << i.personal->evidence << ")";
+        s.out << "\n";
+      }
+      for (const auto& n : report.not_checked) s.out << "  not compared: " << n << "\n";
+    }
+    if (report.personal_unmapped() > 0)
+      fail_command(Error{ErrorCode::not_found, std::to_string(report.personal_unmapped()) +
+                                                   " unmapped column(s) hold personal data: add them to the data map"},
+                   3);
+  });
 }
 
 }  // namespace maestro::cli

@@ -171,6 +171,14 @@ Result<std::vector<AgentRequestRecord>> Desk::agent_requests_with_callback() {
   return m_store.agent_requests_with_callback();
 }
 
+Status Desk::record_drift(const std::string& summary_json, std::size_t personal_unmapped) {
+  return m_store.transaction([&]() -> Status {
+    if (auto ok = m_store.save_drift_report(summary_json); !ok) return ok;
+    return append_audit("", "datamap-drift", personal_unmapped > 0 ? "personal-unmapped" : "clean",
+                        json{{"personal_unmapped", personal_unmapped}}.dump());
+  });
+}
+
 Result<std::vector<CaseView>> Desk::cases_of_subject(const std::vector<SubjectIdentifier>& identifiers) {
   std::vector<std::string> numbers;
   for (const auto& id : identifiers) {

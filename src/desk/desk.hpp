@@ -395,6 +395,11 @@ class Desk {
   // Cases naming any of these pseudonyms (CaseStore::cases_with_subject), for limits per person.
   Result<std::vector<CaseView>> cases_of_subject(const std::vector<SubjectIdentifier>& identifiers);
 
+  // The latest drift check (desk/discovery_service.hpp): its summary is kept and audited with
+  // counts and table and column names only. latest_drift() is "" when none ran.
+  Status record_drift(const std::string& summary_json, std::size_t personal_unmapped);
+  Result<std::string> latest_drift() { return m_store.drift_report(); }
+
   const Policy& policy() const { return m_policy; }
   const Clock& clock() const { return m_clock; }
   const KeyRing& keys() const { return m_keys; }

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 namespace maestro {
 
 Result<DiscoveryReport> discover_to_draft(const std::string& store, const DiscoverOptions& options,
@@ -37,6 +39,30 @@ Result<DiscoveryReport> discover_to_draft(const std::string& store, const Discov
   std::filesystem::rename(partial, out, ec);
   if (ec) return fail(ErrorCode::permission_denied, "cannot write " + out.string() + ": " + ec.message());
   report.found = std::move(*found);
+  return report;
+}
+
+std::string drift_summary_json(const DriftReport& report, Instant at) {
+  nlohmann::json columns = nlohmann::json::array(), changes = nlohmann::json::object();
+  for (const auto& i : report.items) {
+    changes[i.change] = changes.value(i.change, 0) + 1;
+    if (i.personal && (i.change == "new-column" || i.change == "new-table"))
+      columns.push_back(i.system + ": " + i.table + "." + i.column + " (" + i.personal->category + ")");
+  }
+  return nlohmann::json{{"at", format_instant(at)},
+                        {"personal_unmapped", report.personal_unmapped()},
+                        {"columns", columns},
+                        {"changes", changes},
+                        {"checked", report.checked},
+                        {"not_checked", report.not_checked}}
+      .dump();
+}
+
+Result<DriftReport> run_drift(Desk& desk, const DataMap& map, const DiscoverOptions& options) {
+  auto report = check_drift(map, options);
+  if (!report) return propagate(report.error());
+  if (auto ok = desk.record_drift(drift_summary_json(*report, desk.clock().now()), report->personal_unmapped()); !ok)
+    return propagate(ok.error());
   return report;
 }
 

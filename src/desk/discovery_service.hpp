@@ -6,7 +6,9 @@
 #include <map>
 #include <string>
 
+#include "desk/desk.hpp"
 #include "discover/discovery.hpp"
+#include "discover/drift.hpp"
 
 namespace maestro {
 
@@ -19,5 +21,12 @@ struct DiscoveryReport {
 // Writes the draft to `out` (refused when it exists and `overwrite` is false).
 Result<DiscoveryReport> discover_to_draft(const std::string& store, const DiscoverOptions& options,
                                           const std::filesystem::path& out, bool overwrite);
+
+// `maestro datamap drift`: compares every database store of the map with it and records the
+// summary (the dashboard warns on every case while personal data is unmapped).
+Result<DriftReport> run_drift(Desk& desk, const DataMap& map, const DiscoverOptions& options);
+
+// The summary kept in the store and shown on the dashboard: when, how many, which columns.
+std::string drift_summary_json(const DriftReport& report, Instant at);
 
 }  // namespace maestro

@@ -304,11 +304,13 @@ std::string password_for(const UrlParts& parts) {
 
 }  // namespace
 
-Result<std::unique_ptr<CatalogueSource>> open_catalogue(const std::string& store, int budget_seconds) {
+Result<std::unique_ptr<CatalogueSource>> open_catalogue(const std::string& store, int budget_seconds,
+                                                        const std::string& given_password) {
   if (store.starts_with("postgresql://") || store.starts_with("postgres://")) {
     auto parts = parse_url(store);
     if (!parts) return invalid("a PostgreSQL store is postgresql://USER@HOST:PORT/DATABASE");
-    std::string port = parts->port.empty() ? "5432" : parts->port, password = password_for(*parts);
+    std::string port = parts->port.empty() ? "5432" : parts->port;
+    std::string password = given_password.empty() ? password_for(*parts) : given_password;
     const char* keys[] = {"host", "port", "dbname", "user", "password", "connect_timeout", "application_name", nullptr};
     const char* values[] = {parts->host.c_str(), port.c_str(), parts->database.c_str(), parts->user.c_str(),
                             password.c_str(),    "10",         "maestro-discover",      nullptr};
@@ -330,7 +332,7 @@ Result<std::unique_ptr<CatalogueSource>> open_catalogue(const std::string& store
     MYSQL* conn = mysql_init(nullptr);
     unsigned timeout = 10;
     mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    std::string password = password_for(*parts);
+    std::string password = given_password.empty() ? password_for(*parts) : given_password;
     unsigned port = parts->port.empty() ? 3306u : static_cast<unsigned>(std::stoul(parts->port));
     if (!mysql_real_connect(conn, parts->host.c_str(), parts->user.c_str(), password.c_str(),
                             parts->database.c_str(), port, nullptr, 0)) {

@@ -39,7 +39,8 @@ class CatalogueSource {
 };
 
 // sqlite:PATH or a path; postgresql://USER[:PASSWORD]@HOST:PORT/DB; mysql://USER[:PASSWORD]@HOST:PORT/DB
-// (mariadb:// too). A password may instead come from MAESTRO_DISCOVER_PASSWORD.
-Result<std::unique_ptr<CatalogueSource>> open_catalogue(const std::string& store, int budget_seconds);
+// (mariadb:// too). The password: `password`, else the URL's, else $MAESTRO_DISCOVER_PASSWORD.
+Result<std::unique_ptr<CatalogueSource>> open_catalogue(const std::string& store, int budget_seconds,
+                                                        const std::string& password = "");
 
 }  // namespace maestro

@@ -234,7 +234,7 @@ bool DiscoveredTable::personal() const {
 
 Result<Discovery> discover_store(const std::string& store, const DiscoverOptions& options) {
   if (options.sample == 0 || options.sample > 1000000) return invalid("--sample is 1 to 1,000,000 rows per table");
-  auto source = open_catalogue(store, static_cast<int>(options.budget.count()));
+  auto source = open_catalogue(store, static_cast<int>(options.budget.count()), options.password);
   if (!source) return propagate(source.error());
   auto scans = read_catalogue(**source, options);
   if (!scans) return propagate(scans.error());

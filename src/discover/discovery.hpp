@@ -22,6 +22,7 @@ struct DiscoverOptions {
   std::size_t sample = 1000;                 // rows read per table
   std::chrono::seconds budget{60};           // for the whole store; tables past it are listed unsampled
   std::string system;                        // the draft's system name; default: from the store
+  std::string password;                      // a server's password (else $MAESTRO_DISCOVER_PASSWORD)
 };
 
 struct DiscoveredColumn {

@@ -499,6 +499,19 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
                      {"assignee", c.assignee.empty() ? std::string("nobody") : c.assignee},
                      {"csrf", m_signed_in->session.csrf_token}};
   if (!c.denial_reason.empty()) context.emplace("denial_reason", c.denial_reason);
+  // While `datamap drift` last found personal data the map does not know, every case's search
+  // and erasure proof may have missed a copy: said on the case itself.
+  if (auto drift = m_desk->latest_drift(); drift && !drift->empty()) {
+    auto summary = nlohmann::json::parse(*drift, nullptr, false);
+    if (summary.is_object() && summary.value("personal_unmapped", 0) > 0) {
+      context.emplace("drift", true);
+      context.emplace("drift_count", std::to_string(summary.value("personal_unmapped", 0)));
+      context.emplace("drift_at", summary.value("at", ""));
+      mstch::array columns;
+      for (const auto& column : summary["columns"]) columns.push_back(column.get<std::string>());
+      context.emplace("drift_columns", columns);
+    }
+  }
   if (auto by_agent = m_desk->agent_request_of_case(c.number); by_agent && *by_agent) {
     const AgentRequestRecord& r = **by_agent;
     auto agent = m_desk->agent(r.agent_id);

@@ -328,6 +328,9 @@ class CaseStore {
   // with the installation's key under a keyed hash of `name`; nullopt when nothing was kept.
   virtual Result<std::optional<std::string>> connector_credential(std::string_view name) = 0;
   virtual Status save_connector_credential(std::string_view name, std::string_view value) = 0;
+  // The latest `maestro datamap drift` summary (JSON, names and counts only); "" when none ran.
+  virtual Result<std::string> drift_report() = 0;
+  virtual Status save_drift_report(std::string_view summary_json) = 0;
 
   virtual Status save_erasure_job(const ErasureJobRecord& job) = 0;
   virtual Result<std::optional<ErasureJobRecord>> load_erasure_job(std::string_view case_number) = 0;

@@ -76,6 +76,10 @@ class SqlCaseStore final : public CaseStore {
   Status save_trail_cursor(std::string_view follower, std::int64_t sequence) override;
   Result<std::optional<std::string>> connector_credential(std::string_view name) override;
   Status save_connector_credential(std::string_view name, std::string_view value) override;
+  Result<std::string> drift_report() override { return get_meta("drift_report"); }
+  Status save_drift_report(std::string_view summary_json) override {
+    return set_meta("drift_report", std::string(summary_json));
+  }
   Status save_agent(const AgentRecord& agent) override;
   Result<std::optional<AgentRecord>> agent(std::string_view id) override;
   Result<std::vector<AgentRecord>> load_agents() override;

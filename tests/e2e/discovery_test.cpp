@@ -279,6 +279,37 @@ TEST(Discovery, AGeneratedStoresUndeclaredKeysFreeTextAndLookAlikesAreJudgedRigh
   EXPECT_EQ(check.exit_code, 0) << check.err << check.out;
 }
 
+TEST(Discovery, DriftNamesANewColumnOfEmailsAndExitsThree) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  Maestro maestro;
+  fs::copy_file(*datasets_found / "chinook/Chinook_Sqlite.sqlite", maestro.dir() / "chinook.db");
+  ASSERT_EQ(maestro.run({"datamap", "discover", "--store", "chinook.db", "--out", "map.yaml"}).exit_code, 0);
+  RunResult clean = maestro.run({"datamap", "drift", "--map", "map.yaml", "--json"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.err << clean.out;
+  auto summary = YAML::Load(clean.out);
+  EXPECT_EQ(summary["personal_unmapped"].as<int>(), 0);
+  // The tables no identity reaches are new to the map, and nothing in them is personal.
+  EXPECT_NE(clean.out.find("\"new-table\""), std::string::npos);
+
+  exec_sql(maestro.dir() / "chinook.db",
+           "ALTER TABLE Invoice ADD COLUMN ContactEmail TEXT;"
+           "UPDATE Invoice SET ContactEmail = 'billing' || InvoiceId || '@example.net';"
+           "ALTER TABLE Invoice DROP COLUMN BillingState;");
+  // Exit 3 is a finding here, not a refusal: the result is recorded (run_unchecked).
+  RunResult drifted = maestro.run_unchecked({"datamap", "drift", "--map", "map.yaml"});
+  EXPECT_EQ(drifted.exit_code, 3) << drifted.err << drifted.out;
+  EXPECT_NE(drifted.out.find("PERSONAL  new-column  chinook: Invoice.ContactEmail  user.contact.email"), std::string::npos)
+      << drifted.out;
+  EXPECT_NE(drifted.out.find("gone-column  chinook: Invoice.BillingState"), std::string::npos) << drifted.out;
+  EXPECT_NE(drifted.err.find("1 unmapped column(s) hold personal data"), std::string::npos) << drifted.err;
+  EXPECT_EQ(drifted.out.find("billing1@example.net"), std::string::npos);
+  // Kept and audited, names and counts only.
+  std::string trail = maestro.run({"audit", "export"}).out;
+  EXPECT_NE(trail.find("datamap-drift"), std::string::npos);
+  EXPECT_NE(trail.find("personal-unmapped"), std::string::npos);
+  EXPECT_EQ(trail.find("example.net"), std::string::npos);
+}
+
 TEST(Discovery, BadInputIsRefusedAndAnExistingDraftIsKept) {
   Maestro maestro;
   EXPECT_EQ(maestro.run({"datamap", "discover", "--store", "sqlite:missing.db", "--out", "d.yaml"}).exit_code, 3);
