@@ -507,8 +507,8 @@ HttpResponse Page::case_page(const std::string& number, int status, const std::s
       context.emplace("drift", true);
       context.emplace("drift_count", std::to_string(summary.value("personal_unmapped", 0)));
       context.emplace("drift_at", summary.value("at", ""));
-      mstch::array columns;
-      for (const auto& column : summary["columns"]) columns.push_back(column.get<std::string>());
+      std::string columns;
+      for (const auto& column : summary["columns"]) columns += (columns.empty() ? "" : "; ") + column.get<std::string>();
       context.emplace("drift_columns", columns);
     }
   }
