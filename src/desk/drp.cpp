@@ -108,6 +108,30 @@ Result<int> recent_access_requests(Desk& desk, const Case& c, Instant now) {
   return count;
 }
 
+// The request an agent asks about, checked: its token names an admitted agent (403), the request
+// exists (404) and that agent manages it (403).
+struct ManagedRequest {
+  AgentRecord agent;
+  AgentRequestRecord request;
+};
+
+std::variant<ManagedRequest, DrpReply> managed_request(Desk& desk, std::string_view bearer, std::string_view request_id) {
+  auto agent = desk.agent_with_token(bearer);
+  if (!agent) return error_reply(503, agent.error().message, false);
+  if (!*agent) return error_reply(403, "the bearer token is not an admitted agent's", true);
+  auto request = desk.agent_request(request_id);
+  if (!request) return error_reply(503, request.error().message, false);
+  if (!*request) return error_reply(404, "no such request", false);
+  if ((*request)->agent_id != (*agent)->id) return error_reply(403, "this request is not managed by this agent", false);
+  return ManagedRequest{std::move(**agent), std::move(**request)};
+}
+
+// The request's status object as the answer, or 503 when the store cannot say.
+DrpReply status_reply(DrpService& drp, const AgentRequestRecord& request) {
+  auto object = drp.status_object(request);
+  return object ? DrpReply{200, *object} : error_reply(503, object.error().message, false);
+}
+
 }  // namespace
 
 DrpService::DrpService(Desk& desk, const Settings& settings) : m_settings(settings), m_desk(desk) {}
@@ -195,8 +219,7 @@ DrpReply DrpService::exercise(std::string_view bearer, std::string_view body) {
                              .details = "The CCPA requires us to answer two access requests in 12 months; this is a third."};
       if (auto denied = run_case_action(m_desk, letters, number, deny); !denied)
         return error_reply(503, denied.error().message, false);
-      auto object = status_object(record);
-      return object ? DrpReply{200, *object} : error_reply(503, object.error().message, false);
+      return status_reply(*this, record);
     }
   }
   bool email_verified = m.contains("email_verified") && m["email_verified"].is_boolean() && m["email_verified"].get<bool>();
@@ -210,36 +233,25 @@ DrpReply DrpService::exercise(std::string_view bearer, std::string_view body) {
     // The consumer proves who they are on the portal's page (user_verification_url): a code by email.
     (void)start_verification(m_desk, *letters, number, "email-code", "");
   }
-  auto object = status_object(record);
-  return object ? DrpReply{200, *object} : error_reply(503, object.error().message, false);
+  return status_reply(*this, record);
 }
 
 DrpReply DrpService::status(std::string_view bearer, std::string_view request_id) {
-  auto agent = m_desk.agent_with_token(bearer);
-  if (!agent) return error_reply(503, agent.error().message, false);
-  if (!*agent) return error_reply(403, "the bearer token is not an admitted agent's", true);
-  auto request = m_desk.agent_request(request_id);
-  if (!request) return error_reply(503, request.error().message, false);
-  if (!*request) return error_reply(404, "no such request", false);
-  if ((*request)->agent_id != (*agent)->id) return error_reply(403, "this request is not managed by this agent", false);
-  auto object = status_object(**request);
-  return object ? DrpReply{200, *object} : error_reply(503, object.error().message, false);
+  auto managed = managed_request(m_desk, bearer, request_id);
+  if (const DrpReply* no = std::get_if<DrpReply>(&managed)) return *no;
+  return status_reply(*this, std::get<ManagedRequest>(managed).request);
 }
 
 DrpReply DrpService::revoke(std::string_view bearer, std::string_view request_id, std::string_view body) {
-  auto agent = m_desk.agent_with_token(bearer);
-  if (!agent) return error_reply(503, agent.error().message, false);
-  if (!*agent) return error_reply(403, "the bearer token is not an admitted agent's", true);
-  auto request = m_desk.agent_request(request_id);
-  if (!request) return error_reply(503, request.error().message, false);
-  if (!*request) return error_reply(404, "no such request", false);
-  if ((*request)->agent_id != (*agent)->id) return error_reply(403, "this request is not managed by this agent", false);
-  auto checked = verify_message(m_settings, m_desk.clock(), **agent, body, false);
+  auto managed = managed_request(m_desk, bearer, request_id);
+  if (const DrpReply* no = std::get_if<DrpReply>(&managed)) return *no;
+  const auto& [agent, request] = std::get<ManagedRequest>(managed);
+  auto checked = verify_message(m_settings, m_desk.clock(), agent, body, false);
   if (const DrpReply* no = refusal(checked)) return *no;
   auto fresh = m_desk.remember_signed_body(std::get<Verified>(checked).signed_bytes);
   if (!fresh) return error_reply(503, fresh.error().message, false);
   if (!*fresh) return error_reply(403, "this signed message was received before (a replay)", true);
-  auto view = m_desk.find((*request)->case_number);
+  auto view = m_desk.find(request.case_number);
   if (!view) return error_reply(503, view.error().message, false);
   if (is_closed(view->c.state)) return error_reply(409, "the request is final already and cannot be revoked", false);
   auto erasure = m_desk.erasure_job(view->c.number);
@@ -248,8 +260,7 @@ DrpReply DrpService::revoke(std::string_view bearer, std::string_view request_id
   auto mail = Correspondence::open(m_desk, m_settings);
   auto withdrawn = run_case_action(m_desk, mail ? mail->get() : nullptr, view->c.number, CaseActionRequest{.action = "withdraw"});
   if (!withdrawn) return error_reply(409, withdrawn.error().message, false);
-  auto object = status_object(**request);
-  return object ? DrpReply{200, *object} : error_reply(503, object.error().message, false);
+  return status_reply(*this, request);
 }
 
 Result<std::string> DrpService::status_object(const AgentRequestRecord& r) {
