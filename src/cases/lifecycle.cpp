@@ -38,6 +38,7 @@ std::string_view work_for_right(Right right) {
     case Right::objection:
     case Right::automated_decision_opt_out:
     case Right::ccpa_opt_out_of_sale:
+    case Right::ccpa_opt_in_to_sale:  // the objection marker, lifted
       return "objection";
   }
   return "access";

@@ -8,7 +8,7 @@ namespace maestro {
 
 namespace {
 
-constexpr std::array<std::pair<Right, std::string_view>, 10> k_right_names{{
+constexpr std::array<std::pair<Right, std::string_view>, 11> k_right_names{{
     {Right::access, "access"},
     {Right::portability, "portability"},
     {Right::rectification, "rectification"},
@@ -19,9 +19,10 @@ constexpr std::array<std::pair<Right, std::string_view>, 10> k_right_names{{
     {Right::ccpa_know, "ccpa-know"},
     {Right::ccpa_delete, "ccpa-delete"},
     {Right::ccpa_opt_out_of_sale, "ccpa-opt-out-of-sale"},
+    {Right::ccpa_opt_in_to_sale, "ccpa-opt-in-to-sale"},
 }};
 
-constexpr std::array<std::pair<std::string_view, Right>, 11> k_right_aliases{{
+constexpr std::array<std::pair<std::string_view, Right>, 12> k_right_aliases{{
     {"export", Right::portability},
     {"delete", Right::erasure},
     {"deletion", Right::erasure},
@@ -33,6 +34,7 @@ constexpr std::array<std::pair<std::string_view, Right>, 11> k_right_aliases{{
     {"know", Right::ccpa_know},
     {"opt-out-of-sale", Right::ccpa_opt_out_of_sale},
     {"do-not-sell", Right::ccpa_opt_out_of_sale},
+    {"opt-in-to-sale", Right::ccpa_opt_in_to_sale},
 }};
 
 constexpr std::array<std::pair<CaseState, std::string_view>, 9> k_state_names{{
@@ -102,6 +104,9 @@ Result<std::vector<Right>> parse_rights(std::string_view comma_separated) {
     start = comma + 1;
   }
   if (out.empty()) return invalid("no right requested: give at least one, e.g. --rights access");
+  auto asks = [&](Right r) { return std::find(out.begin(), out.end(), r) != out.end(); };
+  if (asks(Right::ccpa_opt_out_of_sale) && asks(Right::ccpa_opt_in_to_sale))
+    return invalid("a request cannot both opt out of and opt in to sale: open two cases");
   return out;
 }
 

@@ -20,6 +20,7 @@ enum class Right {
   ccpa_know,                   // CCPA 1798.100 / .110
   ccpa_delete,                 // CCPA 1798.105
   ccpa_opt_out_of_sale,        // CCPA 1798.120
+  ccpa_opt_in_to_sale,         // CCPA 1798.120(d), regs 7026(k)/7028: consent to sale renewed
 };
 
 const std::vector<Right>& all_rights();

@@ -65,7 +65,8 @@ void add_intake(CLI::App& dsar, Session& s) {
   cmd->add_option("--name", opts->request.name, "The requester's name as they gave it");
   cmd->add_option("--rights", opts->request.rights,
                   "The rights requested, comma-separated: access, portability, rectification, erasure, restriction, "
-                  "objection, automated-decision-opt-out, ccpa-know, ccpa-delete, ccpa-opt-out-of-sale");
+                  "objection, automated-decision-opt-out, ccpa-know, ccpa-delete, ccpa-opt-out-of-sale, "
+                  "ccpa-opt-in-to-sale (renewed consent; not with an opt-out in the same case)");
   cmd->add_option("--jurisdiction", opts->request.jurisdiction,
                   "The law that applies: gdpr, uk-gdpr, ccpa, lgpd, vcdpa");
   cmd->add_option(

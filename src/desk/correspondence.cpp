@@ -280,6 +280,9 @@ std::optional<std::string> confirmation_letter(const Case& c) {
     if (r == Right::erasure || r == Right::ccpa_delete) return "deletion-confirmation";
   }
   for (Right r : c.rights) {
+    if (r == Right::ccpa_opt_in_to_sale) return "consent-confirmation";
+  }
+  for (Right r : c.rights) {
     if (r == Right::rectification) return "rectification-confirmation";
     if (r == Right::restriction) return "restriction-confirmation";
     if (r == Right::objection || r == Right::automated_decision_opt_out || r == Right::ccpa_opt_out_of_sale)

@@ -22,11 +22,11 @@ DrpReply error_reply(int status, const std::string& message, bool fatal) {
   return {status, json{{"code", std::to_string(status)}, {"message", message}, {"fatal", fatal}}.dump()};
 }
 
-// DRP's exercises and the rights they are under the CCPA. sale:opt-in is known, not taken here.
+// DRP's exercises and the rights they are under the CCPA.
 const std::map<std::string, std::string>& exercise_rights() {
   static const std::map<std::string, std::string> rights{
-      {"access", "ccpa-know"},         {"access:categories", "ccpa-know"}, {"access:specific", "ccpa-know"},
-      {"deletion", "ccpa-delete"},     {"sale:opt-out", "ccpa-opt-out-of-sale"}};
+      {"access", "ccpa-know"},     {"access:categories", "ccpa-know"},      {"access:specific", "ccpa-know"},
+      {"deletion", "ccpa-delete"}, {"sale:opt-out", "ccpa-opt-out-of-sale"}, {"sale:opt-in", "ccpa-opt-in-to-sale"}};
   return rights;
 }
 
@@ -132,6 +132,35 @@ DrpReply status_reply(DrpService& drp, const AgentRequestRecord& request) {
   return object ? DrpReply{200, *object} : error_reply(503, object.error().message, false);
 }
 
+// Who must prove what, by exercise:
+//   sale:opt-out  nobody: an opt-out need not be a verifiable request (CCPA regs 7026(d)), so it
+//                 counts as verified at once;
+//   sale:opt-in   the consumer, always: the agent's request is the first step of the two-step
+//                 opt-in, the consumer's own confirmation by the emailed code the second
+//                 (regs 7028(a)), whatever the agent verified;
+//   the others    the agent's email verification where this agent is trusted with it (one check),
+//                 the consumer on the portal's page (user_verification_url) for what is still short.
+Status begin_verification(Desk& desk, const AgentRecord& agent, const json& message, const std::string& right,
+                          const std::string& number, Correspondence* letters) {
+  if (right == "ccpa-opt-out-of-sale") {
+    auto verified = desk.override_verification(
+        number, "an opt-out of sale sent by an authorized agent: the CCPA does not require it to be verified");
+    return verified ? Status{} : propagate(verified.error());
+  }
+  bool has_email = !text_claim(message, "email").empty();
+  bool email_verified = message.contains("email_verified") && message["email_verified"].is_boolean() &&
+                        message["email_verified"].get<bool>();
+  bool verified = false;
+  if (right != "ccpa-opt-in-to-sale" && agent.trusts_email && email_verified && has_email) {
+    auto checked_by_agent = desk.record_verification(number, "agent-email", VerificationOutcome::passed);
+    if (!checked_by_agent) return propagate(checked_by_agent.error());
+    verified = checked_by_agent->c.state == CaseState::verified;
+  }
+  // A code the consumer cannot be sent leaves the case awaiting the team's check.
+  if (!verified && letters && has_email) (void)start_verification(desk, *letters, number, "email-code", "");
+  return {};
+}
+
 }  // namespace
 
 DrpService::DrpService(Desk& desk, const Settings& settings) : m_settings(settings), m_desk(desk) {}
@@ -167,12 +196,11 @@ DrpReply DrpService::exercise(std::string_view bearer, std::string_view body) {
   const Verified& v = std::get<Verified>(checked);
   const json& m = v.message;
   std::string exercise = text_claim(m, "exercise");
-  if (exercise == "sale:opt-in")
-    return error_reply(400, "sale:opt-in is not taken through this endpoint: the consumer renews consent with the business", true);
   auto right = exercise_rights().find(exercise);
   if (right == exercise_rights().end())
     return error_reply(400, "unknown exercise '" + exercise.substr(0, 40) +
-                                "' (known: access, access:categories, access:specific, deletion, sale:opt-out)", true);
+                                "' (known: access, access:categories, access:specific, deletion, sale:opt-out, "
+                                "sale:opt-in)", true);
   if (m.contains("regime") && text_claim(m, "regime") != "ccpa" && text_claim(m, "regime") != "voluntary")
     return error_reply(400, "unknown regime (known: ccpa, voluntary)", true);
   std::string callback = text_claim(m, "status_callback");
@@ -222,17 +250,8 @@ DrpReply DrpService::exercise(std::string_view bearer, std::string_view body) {
       return status_reply(*this, record);
     }
   }
-  bool email_verified = m.contains("email_verified") && m["email_verified"].is_boolean() && m["email_verified"].get<bool>();
-  bool verified = false;
-  if ((*agent)->trusts_email && email_verified && !text_claim(m, "email").empty()) {
-    auto checked_by_agent = m_desk.record_verification(number, "agent-email", VerificationOutcome::passed);
-    if (!checked_by_agent) return error_reply(503, checked_by_agent.error().message, false);
-    verified = checked_by_agent->c.state == CaseState::verified;
-  }
-  if (!verified && letters && !text_claim(m, "email").empty()) {
-    // The consumer proves who they are on the portal's page (user_verification_url): a code by email.
-    (void)start_verification(m_desk, *letters, number, "email-code", "");
-  }
+  if (auto ok = begin_verification(m_desk, **agent, m, right->second, number, letters); !ok)
+    return error_reply(503, ok.error().message, false);
   return status_reply(*this, record);
 }
 
@@ -284,13 +303,17 @@ Result<std::string> DrpService::status_object(const AgentRequestRecord& r) {
       out["status"] = "in_progress";
       out["reason"] = "need_user_verification";
       out["user_verification_url"] = page;
+      if (r.exercise == "sale:opt-in")
+        out["processing_details"] = "the consumer confirms the opt-in themselves (two-step opt-in, CCPA regs 7028)";
       break;
     case CaseState::fulfilled:
       out["status"] = "fulfilled";
       if (!c.deliveries.empty() && c.deliveries.back().status == "delivered") {
+        Instant until = c.deliveries.back().at + std::chrono::hours(m_settings.server.download_hours);
         out["results_url"] = page;
-        out["expires_at"] = format_instant(c.deliveries.back().at +
-                                           std::chrono::hours(m_settings.server.download_hours));
+        out["expires_at"] = format_instant(until);
+        // The results can no longer be fetched: final, and told to the agent like any change.
+        if (m_desk.clock().now() >= until) out["status"] = "expired";
       }
       break;
     case CaseState::denied:

@@ -305,6 +305,7 @@ std::string rights_in_words(const Case& c) {
                         : name == "erasure" || name == "ccpa-delete" ? "to delete your data"
                         : name == "restriction"                      ? "to restrict the use of your data"
                         : name == "ccpa-opt-out-of-sale"             ? "not to sell or share your data"
+                        : name == "ccpa-opt-in-to-sale"              ? "to allow the sale of your data again"
                                                                      : "to stop some uses of your data";
     if (out.find(words) == std::string::npos) out += (out.empty() ? "" : "; ") + words;
   }

@@ -94,8 +94,14 @@ Result<RectifyOutcome> rectify_subject(Desk& desk, const DataMap& map, const Rec
   return apply_corrections(desk, map, *view, *corrections, r.tenants, r.preview, "rectify", std::nullopt);
 }
 
-Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRequest& r) {
+Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRequest& request) {
+  MarkRequest r = request;
   bool restriction = r.kind == MarkerKind::restriction;
+  // A case that renews consent to sale can only end the objection: it lifts without being told.
+  if (!restriction && !r.case_number.empty()) {
+    auto asked = desk.find(r.case_number);
+    if (asked && requests_any(asked->c, {Right::ccpa_opt_in_to_sale})) r.lift = true;
+  }
   std::string what = restriction ? "restriction" : "objection";
   std::vector<Correction> corrections;
   for (const auto& [key, c] : map.collections) {
@@ -118,13 +124,14 @@ Result<RectifyOutcome> mark_subject(Desk& desk, const DataMap& map, const MarkRe
   }
   std::vector<Right> serves = restriction ? std::vector<Right>{Right::restriction}
                                           : std::vector<Right>{Right::objection, Right::automated_decision_opt_out,
-                                                               Right::ccpa_opt_out_of_sale};
+                                                               Right::ccpa_opt_out_of_sale, Right::ccpa_opt_in_to_sale};
   auto view = case_for(desk, r.case_number, r.preview, serves);
   if (!view) return propagate(view.error());
   bool requested =
       restriction
           ? requests_any(view->c, {Right::restriction})
-          : requests_any(view->c, {Right::objection, Right::automated_decision_opt_out, Right::ccpa_opt_out_of_sale});
+          : requests_any(view->c, {Right::objection, Right::automated_decision_opt_out, Right::ccpa_opt_out_of_sale,
+                                   Right::ccpa_opt_in_to_sale});
   if (!requested) {
     return precondition("case " + view->c.number + " does not request " + what +
                         " (rights: " + join_rights(view->c.rights) + ")");
@@ -138,7 +145,7 @@ namespace {
 // The case work an action does (closing_blockers looks for it).
 std::string work_of_action(const std::string& action) {
   if (action == "restrict") return "restriction";
-  if (action == "object") return "objection";
+  if (action.starts_with("object")) return "objection";  // object, or object-lift for renewed consent
   return "rectification";
 }
 
@@ -187,8 +194,9 @@ Result<RectifyOutcome> apply_corrections(Desk& desk, const DataMap& map, const C
   details["recipients_to_notify"] = out.recipients.size();
   details["consent"] = consent_details(out.consent);
   std::string outcome = out.failed_steps.empty() && proof->clean() && !consent_failed ? "ok" : "incomplete";
-  // Lifting a restriction or objection ends it: the case's work is not done by that.
-  if (action.ends_with("-lift")) {
+  // Lifting a restriction or objection ends it: the case's work is not done by that, unless the
+  // case renews consent to sale, whose work is the lifting.
+  if (action.ends_with("-lift") && !requests_any(v.c, {Right::ccpa_opt_in_to_sale})) {
     if (auto ok = desk.record_action(out.case_number, action, outcome, details.dump()); !ok)
       return propagate(ok.error());
     return out;

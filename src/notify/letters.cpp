@@ -25,6 +25,7 @@ const std::vector<std::string>& letter_names() {
                                               "rectification-confirmation",
                                               "restriction-confirmation",
                                               "objection-confirmation",
+                                              "consent-confirmation",
                                               "extension-notice",
                                               "refusal",
                                               "manual-task",

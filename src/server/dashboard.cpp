@@ -379,7 +379,8 @@ const std::vector<std::string>& Page::k_rights() {
                                                "automated-decision-opt-out",
                                                "ccpa-know",
                                                "ccpa-delete",
-                                               "ccpa-opt-out-of-sale"};
+                                               "ccpa-opt-out-of-sale",
+                                               "ccpa-opt-in-to-sale"};
   return rights;
 }
 

@@ -261,7 +261,8 @@ void Page::add_work(mstch::map& context, const CaseView& view, const std::vector
   context.emplace("can_restrict", can_run && m_map && requests(c, {Right::restriction}));
   context.emplace("can_object",
                   can_run && m_map &&
-                      requests(c, {Right::objection, Right::automated_decision_opt_out, Right::ccpa_opt_out_of_sale}));
+                      requests(c, {Right::objection, Right::automated_decision_opt_out, Right::ccpa_opt_out_of_sale,
+                                   Right::ccpa_opt_in_to_sale}));
   mstch::array documents;
   for (const auto& kind : document_kinds()) documents.push_back(mstch::map{{"value", kind}, {"label", words(kind)}});
   context.emplace("documents", documents);

@@ -442,7 +442,8 @@ class CaseStore {
   virtual Status update_agent_request(const AgentRequestRecord& request) = 0;  // notified, failures
   virtual Result<std::optional<AgentRequestRecord>> agent_request(std::string_view request_id) = 0;
   virtual Result<std::optional<AgentRequestRecord>> agent_request_of_case(std::string_view case_number) = 0;
-  // Requests with a status callback, oldest first (the callbacks' sender compares each with its case).
+  // Requests with a status callback not yet told a final status (expired, revoked, denied), oldest
+  // first: the callbacks' sender compares each with its case.
   virtual Result<std::vector<AgentRequestRecord>> agent_requests_with_callback() = 0;
   // Remembers a signed body by its keyed hash: false when it was seen before (a replay).
   virtual Result<bool> remember_signed_body(std::string_view body_mac, Instant at) = 0;

@@ -130,7 +130,10 @@ Result<std::optional<AgentRequestRecord>> SqlCaseStore::agent_request_of_case(st
 }
 
 Result<std::vector<AgentRequestRecord>> SqlCaseStore::agent_requests_with_callback() {
-  Statement q(m_db, std::string(k_request_select) + " WHERE status_callback <> '' ORDER BY received_at, request_id");
+  // A final status told once is never told again (fulfilled is not final: its results expire).
+  Statement q(m_db, std::string(k_request_select) +
+                        " WHERE status_callback <> '' AND notified NOT LIKE 'expired/%' AND notified NOT LIKE "
+                        "'revoked/%' AND notified NOT LIKE 'denied/%' ORDER BY received_at, request_id");
   std::vector<AgentRequestRecord> out;
   Step rc;
   while ((rc = q.step()) == Step::row) {

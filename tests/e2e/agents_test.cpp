@@ -282,6 +282,76 @@ TEST_F(Agents, AnAgentsAccessDeletionAndRevokedRequestEndFulfilledFulfilledRevok
   EXPECT_EQ(trail.find(token), std::string::npos);
 }
 
+// CCPA: an opt-out needs no verification; a renewed opt-in is the consumer's own two-step
+// confirmation (regs 7028(a)), whatever the agent verified, and lifts the opt-out marker.
+TEST_F(Agents, AnOptOutIsSetAtOnceAndARenewedOptInLiftsItOnceTheConsumerConfirms) {
+  exec_sql(maestro.dir() / "chinook.db", "ALTER TABLE Customer ADD COLUMN SaleAllowed INTEGER NOT NULL DEFAULT 1");
+  std::ofstream(maestro.dir() / "sale.datamap.yaml") << R"(systems:
+  - name: chinook
+    store: {type: sqlite, path: chinook.db}
+    collections:
+      - name: customer
+        source: Customer
+        objection: {field: SaleAllowed, value: "0", lifted: "1"}
+        fields:
+          - {name: CustomerId, primary_key: true, categories: [user.unique_id], identity: customer_id}
+          - {name: Email, categories: [user.contact.email], identity: email}
+          - {name: SaleAllowed, categories: [system.operations]}
+)";
+  const std::string luis = "SELECT SaleAllowed FROM Customer WHERE Email = 'luisg@embraer.com.br'";
+  const std::string others = "SELECT count(*) FROM Customer WHERE SaleAllowed = 1";
+  std::string token = setup("trusted.key", "CR_AA_TRUSTED");
+
+  Reply opt_out = call("POST", "/drp/v1/data-rights-request",
+                       sign("trusted.key", exercise_message("CR_AA_TRUSTED", "sale:opt-out", "luisg@embraer.com.br",
+                                                            "Luís Gonçalves", "sale-1").dump()),
+                       token);
+  ASSERT_EQ(opt_out.status, 200) << opt_out.body;
+  EXPECT_EQ(opt_out.as_json()["status"], "in_progress");
+  EXPECT_FALSE(opt_out.as_json().contains("reason")) << opt_out.body;
+  json out_case = json::parse(ok({"dsar", "show", "DSAR-2026-001", "--json"}).out);
+  EXPECT_EQ(out_case["state"], "verified");
+  EXPECT_EQ(out_case["rights"], json::array({"ccpa-opt-out-of-sale"}));
+  ok({"dsar", "start", "DSAR-2026-001"});
+  ok({"dsar", "object", "--case", "DSAR-2026-001", "--map", "sale.datamap.yaml"});
+  ok({"dsar", "fulfil", "DSAR-2026-001"});
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db", luis), 0);
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db", others), 58);
+
+  // The agent verified the email and is trusted with it: still the consumer must confirm.
+  Reply opt_in = call("POST", "/drp/v1/data-rights-request",
+                      sign("trusted.key", exercise_message("CR_AA_TRUSTED", "sale:opt-in", "luisg@embraer.com.br",
+                                                           "Luís Gonçalves", "sale-2").dump()),
+                      token);
+  ASSERT_EQ(opt_in.status, 200) << opt_in.body;
+  json in = opt_in.as_json();
+  EXPECT_EQ(in["status"], "in_progress");
+  EXPECT_EQ(in["reason"], "need_user_verification") << in.dump();
+  EXPECT_NE(in["processing_details"].get<std::string>().find("two-step"), std::string::npos) << in.dump();
+  json in_case = json::parse(ok({"dsar", "show", "DSAR-2026-002", "--json"}).out);
+  EXPECT_EQ(in_case["rights"], json::array({"ccpa-opt-in-to-sale"}));
+  EXPECT_EQ(in_case["state"], "awaiting_verification");
+  // Nothing is lifted before the consumer confirms.
+  EXPECT_NE(maestro.run({"dsar", "object", "--case", "DSAR-2026-002", "--map", "sale.datamap.yaml"}).exit_code, 0);
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db", luis), 0);
+
+  // The consumer confirmed (recorded by the team here: this test has no mailbox), then the
+  // team's `dsar object` on the case lifts the marker without being told --lift.
+  ok({"dsar", "verify", "DSAR-2026-002", "--method", "document"});
+  ok({"dsar", "start", "DSAR-2026-002"});
+  ok({"dsar", "object", "--case", "DSAR-2026-002", "--map", "sale.datamap.yaml"});
+  ok({"dsar", "fulfil", "DSAR-2026-002"});
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db", luis), 1);
+  EXPECT_EQ(count_rows(maestro.dir() / "chinook.db", others), 59);
+  std::string trail = ok({"audit", "export"}).out;
+  EXPECT_NE(trail.find("object-lift"), std::string::npos);
+
+  ASSERT_TRUE(callbacks_reach({{opt_out.as_json()["request_id"], "fulfilled"}, {in["request_id"], "fulfilled"}}))
+      << testing::read_file(callbacks);
+  // Both cases closed with their work recorded, not by exception.
+  EXPECT_EQ(json::parse(ok({"dsar", "show", "DSAR-2026-002", "--json"}).out)["state"], "fulfilled");
+}
+
 TEST_F(Agents, BadMessagesAreRefusedWithTheProtocolsAnswerAndNothingRecorded) {
   std::string token = setup("trusted.key", "CR_AA_TRUSTED");
   std::string other_token = setup("other.key", "OTHER_AGENT");

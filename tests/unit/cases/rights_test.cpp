@@ -31,6 +31,14 @@ TEST(Rights, UnknownRightNamesTheChoices) {
   EXPECT_FALSE(parse_rights(" , "));
 }
 
+TEST(Rights, OneRequestCannotBothOptOutOfAndOptInToSale) {
+  EXPECT_EQ(*parse_right("opt-in-to-sale"), Right::ccpa_opt_in_to_sale);
+  auto both = parse_rights("ccpa-opt-out-of-sale,opt-in-to-sale");
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.error().message.find("two cases"), std::string::npos);
+  EXPECT_TRUE(parse_rights("ccpa-know,ccpa-opt-in-to-sale"));
+}
+
 TEST(States, ParseAndClosed) {
   EXPECT_EQ(*parse_state("in-progress"), CaseState::in_progress);
   EXPECT_FALSE(parse_state("done"));

@@ -162,5 +162,55 @@ TEST_F(DrpTest, AnExerciseIsCheckedInTheProtocolsOrderAndBecomesACase) {
   EXPECT_EQ(later["processing_details"], "extended: The request is complex");
 }
 
+TEST_F(DrpTest, FulfilledResultsBecomeExpiredWhenTheirDownloadEnds) {
+  Agent agent("AGENT");
+  ASSERT_TRUE(desk.import_agents(agent.entry().dump(), true));
+  DrpService drp(desk, settings);
+  std::string token = json::parse(drp.key_setup("AGENT", agent.sign(envelope(agent).dump())).body)["token"];
+  json m = envelope(agent);
+  m["exercise"] = "access";
+  m["email"] = "jane@example.com";
+  m["email_verified"] = true;
+  m["status_callback"] = "https://agent.example/status";
+  ASSERT_EQ(drp.exercise(token, agent.sign(m.dump())).status, 200);
+  std::string id = (*desk.agent_request_of_case("DSAR-2026-001"))->request_id;
+  ASSERT_TRUE(desk.start("DSAR-2026-001"));
+  PackageDelivery package{.at = clock.now(), .sha256 = std::string(64, 'a'), .bytes = 10, .destination = "exports/"};
+  ASSERT_TRUE(desk.record_delivery("DSAR-2026-001", package, "{}"));
+  ASSERT_TRUE(desk.submit_for_review("DSAR-2026-001"));
+  auto closed = desk.fulfil("DSAR-2026-001");
+  ASSERT_TRUE(closed) << closed.error().message;
+  json fulfilled = json::parse(drp.status(token, id).body);
+  EXPECT_EQ(fulfilled["status"], "fulfilled");
+  EXPECT_FALSE(fulfilled["results_url"].get<std::string>().empty());
+  clock.advance(std::chrono::hours(settings.server.download_hours) + std::chrono::seconds(1));
+  json expired = json::parse(drp.status(token, id).body);
+  EXPECT_EQ(expired["status"], "expired");
+  EXPECT_EQ(expired["expires_at"], fulfilled["expires_at"]);
+  // Told once: a request whose final status was told is not looked at again.
+  auto request = *desk.agent_request(id);
+  request->notified = "expired/";
+  ASSERT_TRUE(desk.save_agent_request(*request));
+  EXPECT_TRUE(desk.agent_requests_with_callback()->empty());
+}
+
+TEST_F(DrpTest, AnOptInWaitsForTheConsumersOwnConfirmation) {
+  Agent agent("AGENT");
+  ASSERT_TRUE(desk.import_agents(agent.entry().dump(), true));  // trusted with email verification
+  DrpService drp(desk, settings);
+  std::string token = json::parse(drp.key_setup("AGENT", agent.sign(envelope(agent).dump())).body)["token"];
+  json m = envelope(agent);
+  m["exercise"] = "sale:opt-in";
+  m["email"] = "jane@example.com";
+  m["email_verified"] = true;
+  DrpReply taken = drp.exercise(token, agent.sign(m.dump()));
+  ASSERT_EQ(taken.status, 200) << taken.body;
+  auto view = desk.find("DSAR-2026-001");
+  EXPECT_EQ(view->c.rights, std::vector<Right>{Right::ccpa_opt_in_to_sale});
+  EXPECT_NE(view->c.state, CaseState::verified);
+  // The agent's check does not count for an opt-in.
+  for (const auto& attempt : view->c.verifications) EXPECT_NE(attempt.method, "agent-email");
+}
+
 }  // namespace
 }  // namespace maestro
