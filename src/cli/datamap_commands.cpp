@@ -109,7 +109,7 @@ void add_datamap_commands(CLI::App& app, Session& s) {
   });
 
   struct DiscoverOptionsCli {
-    std::string store, out, system;
+    std::string store, map, out, system;
     std::size_t sample = 1000;
     int budget = 60;
     bool force = false, json = false;
@@ -117,22 +117,29 @@ void add_datamap_commands(CLI::App& app, Session& s) {
   auto d = std::make_shared<DiscoverOptionsCli>();
   auto* discover = datamap->add_subcommand(
       "discover", "Draft a data map from a store's catalogue and a sample of its rows (personal columns found by value)");
-  discover->add_option("--store", d->store,
-                       "The store: sqlite:PATH, postgresql://USER@HOST:PORT/DATABASE or mysql://USER@HOST:PORT/DATABASE "
-                       "(a password in $MAESTRO_DISCOVER_PASSWORD)")
-      ->required();
+  auto* store_option = discover->add_option(
+      "--store", d->store,
+      "The store: sqlite:PATH, postgresql://USER@HOST:PORT/DATABASE or mysql://USER@HOST:PORT/DATABASE (a password in "
+      "$MAESTRO_DISCOVER_PASSWORD), or a folder of files: jsonl:FOLDER, csv:FOLDER, textlog:FOLDER");
+  auto* map_option = discover->add_option(
+      "--map", d->map, "Instead of --store: every database and file store of this data map, one system each");
+  store_option->excludes(map_option);
+  discover->add_option("--system", d->system, "The draft's system name (default: from the store's file name)")
+      ->excludes(map_option);
   discover->add_option("--out", d->out, "Where to write the draft data map (YAML)")->required();
   discover->add_option("--sample", d->sample, "Rows read per table (default 1000)");
   discover->add_option("--budget", d->budget, "Seconds for the whole store; later tables are listed unsampled (default 60)")
       ->check(CLI::Range(1, 86400));
-  discover->add_option("--system", d->system, "The draft's system name (default: from the store's file name)");
   discover->add_flag("--force", d->force, "Replace --out if it exists");
   discover->add_flag("--json", d->json, "Print the summary as JSON");
   discover->footer(
       "Reads only (a read-only connection, one read transaction). Each column is classified by its values (emails, "
       "phone numbers, IP addresses, payment cards with the Luhn check, IBANs, postal codes, given names, free text "
       "holding any of these) and by its name; unique emails and the person table's key are proposed as identities; "
-      "declared foreign keys, and undeclared ones whose name and values match, as references. Every proposal is "
+      "declared foreign keys, and undeclared ones whose name and values match, as references. In a folder of files "
+      "each family of files (rotations and dated copies together) is a collection with a glob, its JSON-lines keys "
+      "or CSV header its fields, a text log's line one field holding the email addresses, phone numbers and IP "
+      "addresses found in it; emails, phones and IPs there are proposed as identities. Every proposal is "
       "marked '# discovered:' with its confidence and evidence: counts, never a value. Load the draft with "
       "'maestro datamap check --map DRAFT' and review it before use.");
   discover->callback([&s, d] {
@@ -140,7 +147,14 @@ void add_datamap_commands(CLI::App& app, Session& s) {
     options.sample = d->sample;
     options.budget = std::chrono::seconds(d->budget);
     options.system = d->system;
-    auto report = must(discover_to_draft(d->store, options, d->out, d->force));
+    if (d->store.empty() == d->map.empty())
+      fail_command(Error{ErrorCode::invalid_argument, "give the store to read: --store ADDRESS or --map datamap.yaml"});
+    DiscoveryReport report;
+    if (!d->map.empty()) {
+      report = must(discover_map_to_draft(s.data_map(d->map), options, d->out, d->force));
+    } else {
+      report = must(discover_to_draft(d->store, options, d->out, d->force));
+    }
     if (d->json) {
       s.out << nlohmann::json{{"draft", d->out},
                               {"tables", report.tables},
@@ -157,6 +171,7 @@ void add_datamap_commands(CLI::App& app, Session& s) {
           << " column(s), " << report.personal_columns << " personal, " << report.identities << " identity proposal(s), "
           << report.references << " reference(s).\n";
     for (const auto& [category, count] : report.by_category) s.out << "  " << count << "  " << category << "\n";
+    for (const auto& skipped : report.skipped) s.out << "  not read: " << skipped << "\n";
     s.out << "Review every '# discovered:' line, then: maestro datamap check --map " << d->out << "\n";
   });
 
@@ -168,7 +183,9 @@ void add_datamap_commands(CLI::App& app, Session& s) {
   };
   auto dr = std::make_shared<DriftOptionsCli>();
   auto* drift = datamap->add_subcommand(
-      "drift", "Compare the live databases with the data map: new or gone tables and columns, unmapped personal data");
+      "drift",
+      "Compare the live databases and file folders with the data map: new or gone tables, columns, files and keys, "
+      "unmapped personal data");
   drift->add_option("--map", dr->map, "The data map (default: 'datamap:' in maestro.yaml)");
   drift->add_option("--sample", dr->sample, "Rows read per table to classify new columns (default 1000)");
   drift->add_option("--budget", dr->budget, "Seconds per store (default 60)")->check(CLI::Range(1, 86400));
@@ -201,8 +218,7 @@ void add_datamap_commands(CLI::App& app, Session& s) {
     } else {
       if (report.items.empty()) s.out << "The data map matches the stores: nothing new, nothing gone.\n";
       for (const auto& i : report.items) {
-        s.out << (i.personal ? "  PERSONAL  " : "            ") << i.change << "  " << i.system << ": " << i.table
-              << (i.column.empty() ? "" : "." + i.column);
+        s.out << (i.personal ? "  PERSONAL  " : "            ") << i.change << "  " << i.system << ": " << i.where();
         if (i.personal) s.out << "  " << i.personal->category << " (" << i.personal->evidence << ")";
         s.out << "\n";
       }

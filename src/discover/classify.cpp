@@ -239,6 +239,70 @@ bool holds_email_or_phone(std::string_view text) {
   return std::regex_search(text.begin(), text.end(), email) || std::regex_search(text.begin(), text.end(), phone);
 }
 
+namespace {
+
+// The tokens of a log line that may be an identifier: split at spaces, brackets, quotes and '='.
+std::vector<std::string_view> log_tokens(std::string_view line) {
+  std::vector<std::string_view> out;
+  auto separator = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || std::string_view("[](){}<>,;\"'=|").find(c) != std::string_view::npos;
+  };
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && separator(line[i])) ++i;
+    std::size_t start = i;
+    while (i < line.size() && !separator(line[i])) ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+bool token_is_ip(std::string_view token) {
+  while (!token.empty() && (token.back() == '.' || token.back() == ':')) token.remove_suffix(1);
+  if (looks_like_ipv6(token)) return true;
+  auto colon = token.rfind(':');  // an address with its port: 10.1.2.3:22
+  if (colon != std::string_view::npos && token.find(':') == colon) token = token.substr(0, colon);
+  return looks_like_ipv4(token);
+}
+
+}  // namespace
+
+std::optional<ColumnClass> classify_log_lines(const std::vector<std::string>& lines) {
+  static const std::regex phone(R"(\+[0-9][0-9 ().\-]{6,18}[0-9])");
+  struct Kind {
+    const char* category;
+    const char* what;
+    std::size_t lines = 0;
+  };
+  Kind kinds[] = {{"user.contact.email", "an email address"},
+                  {"user.contact.phone_number", "a phone number"},
+                  {"user.device.ip_address", "an IP address"}};
+  for (const auto& line : lines) {
+    bool email = false, ip = false;
+    for (auto token : log_tokens(line)) {
+      email = email || (token.find('@') != std::string_view::npos && looks_like_email(token));
+      ip = ip || token_is_ip(token);
+    }
+    kinds[0].lines += email ? 1 : 0;
+    kinds[1].lines += std::regex_search(line, phone) ? 1 : 0;
+    kinds[2].lines += ip ? 1 : 0;
+  }
+  std::sort(std::begin(kinds), std::end(kinds), [](const Kind& a, const Kind& b) { return a.lines > b.lines; });
+  if (kinds[0].lines == 0) return std::nullopt;
+  ColumnClass c;
+  c.category = kinds[0].category;
+  c.matched = kinds[0].lines;
+  c.sampled = lines.size();
+  c.confidence = std::min(1.0, 0.7 + 0.3 * static_cast<double>(c.matched) / static_cast<double>(c.sampled));
+  c.evidence = std::to_string(c.matched) + "/" + std::to_string(c.sampled) + " lines hold " + kinds[0].what;
+  for (std::size_t i = 1; i < std::size(kinds); ++i) {
+    if (kinds[i].lines == 0) continue;
+    c.also.push_back(kinds[i].category);
+    c.evidence += ", " + std::to_string(kinds[i].lines) + " " + kinds[i].what;
+  }
+  return c;
+}
+
 const std::set<std::string>& given_names() {
   static const std::set<std::string> names = [] {
     std::set<std::string> out;

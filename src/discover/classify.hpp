@@ -42,9 +42,15 @@ struct ColumnClass {
   std::size_t matched = 0;   // sampled values that matched (0 when judged by the name alone)
   std::size_t sampled = 0;
   std::string evidence;      // "988/1000 values look like email addresses", "its name says postal code"
+  std::vector<std::string> also;  // further categories (a log line holding several kinds)
 };
 
 // The column's class, or nullopt when nothing in its values or name looks personal.
 std::optional<ColumnClass> classify_column(const ColumnSample& column, const std::set<std::string>& names);
+
+// A text log's lines: the identifiers anywhere in them (email addresses, international phone
+// numbers, IP addresses). The class is the kind most lines hold, the others are `also`; one line
+// in thousands is enough: a log holding any is personal data. nullopt when no line holds one.
+std::optional<ColumnClass> classify_log_lines(const std::vector<std::string>& lines);
 
 }  // namespace maestro

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "discover/catalogue.hpp"
+#include "discover/file_catalogue.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -45,15 +46,29 @@ struct TableScan {
   std::vector<CatalogueForeignKey> keys;
 };
 
+bool is_file_type(const std::string& type) { return type == "jsonl" || type == "csv" || type == "textlog"; }
+
+// A file family's collection name: the glob's file name up to its first '*' or '.'
+// ("orders-*.jsonl" -> orders, "auth.log*" -> auth), else the whole glob's.
+std::string collection_name(const std::string& table, const std::string& type) {
+  if (!is_file_type(type)) return snake_case(table);
+  std::string file = fs::path(table).filename().string();
+  std::string stem = snake_case(file.substr(0, file.find_first_of("*.")));
+  return stem == "table" ? snake_case(table) : stem;
+}
+
 Result<std::vector<TableScan>> read_catalogue(CatalogueSource& source, const DiscoverOptions& options) {
   auto names = source.tables();
   if (!names) return propagate(names.error());
   std::vector<TableScan> scans;
+  std::set<std::string> collections;
   auto deadline = Clock::now() + options.budget;
   for (const auto& name : *names) {
     TableScan scan;
     scan.table.name = name;
-    scan.table.collection = snake_case(name);
+    scan.table.collection = collection_name(name, source.type());
+    for (int n = 2; !collections.insert(scan.table.collection).second; ++n)
+      scan.table.collection = collection_name(name, source.type()) + "_" + std::to_string(n);
     auto columns = source.columns(name);
     if (!columns) return propagate(columns.error());
     for (const auto& c : *columns) {
@@ -137,7 +152,16 @@ void propose_undeclared_references(std::vector<TableScan>& scans) {
   }
 }
 
-void classify(std::vector<TableScan>& scans) {
+// The identity kind a file's column is searched by ("" for none).
+std::string file_identity(const std::optional<ColumnClass>& personal) {
+  if (!personal) return "";
+  if (personal->category == "user.contact.email") return "email";
+  if (personal->category == "user.contact.phone_number") return "phone";
+  if (personal->category == "user.device.ip_address") return "ip";
+  return "";
+}
+
+void classify(std::vector<TableScan>& scans, const std::string& store_type) {
   const auto& names = given_names();
   std::map<std::string, std::string> collection_of;
   for (const auto& scan : scans) collection_of[scan.table.name] = scan.table.collection;
@@ -145,9 +169,11 @@ void classify(std::vector<TableScan>& scans) {
     for (std::size_t i = 0; i < scan.table.columns.size(); ++i) {
       DiscoveredColumn& c = scan.table.columns[i];
       const ColumnSample& s = scan.samples[i];
-      c.personal = classify_column(s, names);
-      if (c.personal && c.personal->category == "user.contact.email" && !s.values.empty() &&
-          s.distinct == s.values.size())
+      c.personal = store_type == "textlog" ? classify_log_lines(s.values) : classify_column(s, names);
+      if (is_file_type(store_type))
+        c.identity = file_identity(c.personal);
+      else if (c.personal && c.personal->category == "user.contact.email" && !s.values.empty() &&
+               s.distinct == s.values.size())
         c.identity = "email";
     }
     // An empty table's "name" beside an email address is a person's name: no value can say so.
@@ -210,6 +236,7 @@ std::string yaml_quoted(const std::string& text) {
 // The store as the draft's map writes it: a SQLite path, or a server's address without its password.
 std::vector<std::pair<std::string, std::string>> store_settings_of(const std::string& store, const std::string& type) {
   if (type == "sqlite") return {{"path", store.starts_with("sqlite:") ? store.substr(7) : store}};
+  if (is_file_type(type)) return {{"path", store.substr(store.find(':') + 1)}};
   static const std::regex url(R"(^[a-z]+://(?:([^:@/]*)(?::[^@/]*)?@)?([^:/]+)(?::([0-9]+))?/([^/?]+)$)");
   std::smatch m;
   if (!std::regex_match(store, m, url)) return {};
@@ -222,6 +249,11 @@ std::vector<std::pair<std::string, std::string>> store_settings_of(const std::st
 
 std::string default_system_name(const std::string& store, const std::string& type) {
   if (type == "sqlite") return snake_case(fs::path(store.starts_with("sqlite:") ? store.substr(7) : store).stem().string());
+  if (is_file_type(type)) {
+    fs::path folder = fs::path(store.substr(store.find(':') + 1)).lexically_normal();
+    if (!folder.has_filename()) folder = folder.parent_path();
+    return snake_case(folder.filename().string() + "_" + type);
+  }
   auto slash = store.rfind('/');
   return snake_case(store.substr(slash + 1));
 }
@@ -234,11 +266,12 @@ bool DiscoveredTable::personal() const {
 
 Result<Discovery> discover_store(const std::string& store, const DiscoverOptions& options) {
   if (options.sample == 0 || options.sample > 1000000) return invalid("--sample is 1 to 1,000,000 rows per table");
-  auto source = open_catalogue(store, static_cast<int>(options.budget.count()), options.password);
+  auto source = is_file_store(store) ? open_file_catalogue(store, options.known_sources)
+                                     : open_catalogue(store, static_cast<int>(options.budget.count()), options.password);
   if (!source) return propagate(source.error());
   auto scans = read_catalogue(**source, options);
   if (!scans) return propagate(scans.error());
-  classify(*scans);
+  classify(*scans, (*source)->type());
   propose_undeclared_references(*scans);
   Discovery out;
   out.store_type = (*source)->type();
@@ -274,24 +307,22 @@ std::set<std::string> reachable_collections(const Discovery& found) {
 
 }  // namespace
 
-std::string draft_datamap(const Discovery& found) {
+namespace {
+
+void draft_system(const Discovery& found, std::ostringstream& y) {
   const std::set<std::string> reached = reachable_collections(found);
-  std::ostringstream y;
-  y << "# A draft data map written by `maestro datamap discover` from the catalogue and a sample of\n"
-    << "# each table. Every proposal is marked `# discovered:` with its confidence and evidence (counts,\n"
-    << "# never values): review each one, add purposes, legal bases and retention, then use it.\n"
-    << "systems:\n"
-    << "  - name: " << found.system << "\n"
+  y << "  - name: " << found.system << "\n"
     << "    owner: privacy-team@example.com   # discovered: replace with the system owner's address\n"
     << "    store: {type: " << found.store_type;
   for (const auto& [key, value] : found.store_settings) y << ", " << key << ": " << yaml_quoted(value);
-  y << "}" << (found.store_type == "sqlite" ? "" : "   # discovered: add password_env: VARIABLE if the server needs one") << "\n"
+  bool server = found.store_type == "postgres" || found.store_type == "mysql";
+  y << "}" << (server ? "   # discovered: add password_env: VARIABLE if the server needs one" : "") << "\n"
     << "    collections:\n";
   for (const auto& t : found.tables) {
     if (!reached.contains(t.collection)) continue;
     y << "      - name: " << t.collection << "\n"
       << "        source: " << yaml_quoted(t.name) << "\n"
-      << "        # discovered: " << t.rows << " rows" << (t.sampled ? "" : ", not sampled (time budget)")
+      << "        # discovered: " << t.rows << (is_file_type(found.store_type) ? " lines" : " rows") << (t.sampled ? "" : ", not sampled (time budget)")
       << (t.personal() ? "" : "; nothing personal seen") << "\n"
       << "        fields:\n";
     for (const auto& c : t.columns) {
@@ -299,7 +330,9 @@ std::string draft_datamap(const Discovery& found) {
       y << "          - name: " << yaml_quoted(c.name) << "\n";
       if (c.primary_key) y << "            primary_key: true\n";
       if (c.personal) {
-        y << "            categories: [" << c.personal->category << "]\n";
+        y << "            categories: [" << c.personal->category;
+        for (const auto& more : c.personal->also) y << ", " << more;
+        y << "]\n";
         char confidence[16];
         std::snprintf(confidence, sizeof confidence, "%.2f", c.personal->confidence);
         notes.push_back(std::string(confidence) + ", " + c.personal->evidence);
@@ -312,7 +345,9 @@ std::string draft_datamap(const Discovery& found) {
       }
       if (!c.identity.empty()) {
         y << "            identity: " << c.identity << "\n";
-        notes.push_back(c.identity == "email" ? "identity: unique in the sample" : "identity: the person table's key");
+        notes.push_back(is_file_type(found.store_type) ? "identity: searched by value in every line"
+                        : c.identity == "email"        ? "identity: unique in the sample"
+                                                       : "identity: the person table's key");
       }
       if (!c.references.empty() && reached.contains(c.references.substr(0, c.references.find('.')))) {
         y << "            references: [{field: " << c.references << ", direction: from}]\n";
@@ -333,6 +368,19 @@ std::string draft_datamap(const Discovery& found) {
       if (c.personal) personal += (personal.empty() ? "" : ", ") + c.name + " (" + c.personal->category + ")";
     y << (personal.empty() ? "; nothing personal seen\n" : "; PERSONAL DATA: " + personal + "\n");
   }
+}
+
+}  // namespace
+
+std::string draft_datamap(const Discovery& found) { return draft_datamap(std::vector<Discovery>{found}); }
+
+std::string draft_datamap(const std::vector<Discovery>& stores) {
+  std::ostringstream y;
+  y << "# A draft data map written by `maestro datamap discover` from the catalogue and a sample of\n"
+    << "# each table. Every proposal is marked `# discovered:` with its confidence and evidence (counts,\n"
+    << "# never values): review each one, add purposes, legal bases and retention, then use it.\n"
+    << "systems:\n";
+  for (const auto& found : stores) draft_system(found, y);
   return y.str();
 }
 

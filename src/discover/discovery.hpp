@@ -23,6 +23,8 @@ struct DiscoverOptions {
   std::chrono::seconds budget{60};           // for the whole store; tables past it are listed unsampled
   std::string system;                        // the draft's system name; default: from the store
   std::string password;                      // a server's password (else $MAESTRO_DISCOVER_PASSWORD)
+  // A file store's globs that a data map already gives: their files are read as those collections.
+  std::vector<std::string> known_sources;
 };
 
 struct DiscoveredColumn {
@@ -50,17 +52,22 @@ struct DiscoveredTable {
 
 struct Discovery {
   std::string system;
-  std::string store_type;  // sqlite, postgres, mysql
+  std::string store_type;  // sqlite, postgres, mysql, jsonl, csv, textlog
   std::vector<std::pair<std::string, std::string>> store_settings;  // path, or host/port/database/user
   std::vector<DiscoveredTable> tables;
 };
 
 // `store` is sqlite:PATH (or a path), postgresql://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB
-// (discover/catalogue.hpp); read-only, in one read transaction.
+// (discover/catalogue.hpp), read-only, in one read transaction; or a folder of files,
+// jsonl:FOLDER, csv:FOLDER or textlog:FOLDER (discover/file_catalogue.hpp): each family of files
+// a collection, its keys, header or line the columns. In a file store every email, phone or IP
+// column is proposed as an identity (files are searched by value, not by key).
 Result<Discovery> discover_store(const std::string& store, const DiscoverOptions& options);
 
 // The draft data map: one system, every table a collection, personal columns with their
 // categories, proposals marked `# discovered: ...` for review. Valid for `maestro datamap check`.
 std::string draft_datamap(const Discovery& found);
+// One draft of several stores (`datamap discover --map`): one system each.
+std::string draft_datamap(const std::vector<Discovery>& found);
 
 }  // namespace maestro

@@ -22,6 +22,7 @@ Result<std::string> catalogue_address(const StoreSpec& store) {
     return it == store.settings.end() ? std::string() : it->second;
   };
   if (store.type == "sqlite") return "sqlite:" + get("path");
+  if (store.type == "jsonl" || store.type == "csv" || store.type == "textlog") return store.type + ":" + get("path");
   std::string scheme = store.type == "postgres" ? "postgresql" : "mysql";
   std::string port = get("port").empty() ? (store.type == "postgres" ? "5432" : "3306") : get("port");
   return scheme + "://" + get("user") + "@" + get("host") + ":" + port + "/" + get("database");
@@ -32,11 +33,28 @@ Result<std::string> catalogue_address(const StoreSpec& store) {
 std::size_t DriftReport::personal_unmapped() const {
   std::size_t n = 0;
   for (const auto& i : items)
-    if (i.personal && (i.change == "new-column" || i.change == "new-table")) ++n;
+    if (i.personal && i.unmapped()) ++n;
   return n;
 }
 
+namespace {
+
+// A change's name in the store's own words: files and keys for file stores.
+std::string change_name(const std::string& store_type, const std::string& change) {
+  if (store_type != "jsonl" && store_type != "csv" && store_type != "textlog") return change;
+  if (change.ends_with("-table")) return change.substr(0, change.size() - 5) + "file";
+  if (store_type == "jsonl" && change.ends_with("-column")) return change.substr(0, change.size() - 6) + "key";
+  return change;
+}
+
+}  // namespace
+
 void compare_with_map(const DataMap& map, const System& system, const Discovery& found, DriftReport& report) {
+  auto add = [&](const char* change, const std::string& table, const std::string& column,
+                 std::optional<ColumnClass> personal) {
+    bool file = found.store_type == "jsonl" || found.store_type == "csv" || found.store_type == "textlog";
+    report.items.push_back({system.name, change_name(found.store_type, change), table, column, std::move(personal), file});
+  };
   // The map's tables (by source, case-insensitively: MariaDB and SQLite names are) and columns.
   std::map<std::string, const Collection*> mapped;
   for (const auto& key : system.collections) {
@@ -50,52 +68,69 @@ void compare_with_map(const DataMap& map, const System& system, const Discovery&
       bool any = false;
       for (const auto& c : t.columns) {
         if (!c.personal) continue;
-        report.items.push_back({system.name, "new-table", t.name, c.name, c.personal});
+        add("new-table", t.name, c.name, c.personal);
         any = true;
       }
-      if (!any) report.items.push_back({system.name, "new-table", t.name, "", std::nullopt});
+      if (!any) add("new-table", t.name, "", std::nullopt);
       continue;
     }
     seen.insert(it->first);
-    std::set<std::string> fields;
-    for (const auto& f : it->second->fields) fields.insert(lower(f.name.substr(0, f.name.find('.'))));
-    std::set<std::string> columns;
-    for (const auto& c : t.columns) {
-      columns.insert(lower(c.name));
-      if (!fields.contains(lower(c.name))) report.items.push_back({system.name, "new-column", t.name, c.name, c.personal});
-    }
-    for (const auto& f : it->second->fields) {
-      std::string column = f.name.substr(0, f.name.find('.'));
-      if (!columns.contains(lower(column))) report.items.push_back({system.name, "gone-column", t.name, column, std::nullopt});
-    }
+    // A field names a column ("Email"), a path inside one (a JSON column's "payload.email"), or
+    // for JSON lines a key ("address.city") or a whole object of keys ("address").
+    auto covers = [](const std::string& field, const std::string& column) {
+      std::string f = lower(field), c = lower(column);
+      return f == c || c.starts_with(f + ".") || f.starts_with(c + ".");
+    };
+    const auto& fields = it->second->fields;
+    for (const auto& c : t.columns)
+      if (std::none_of(fields.begin(), fields.end(), [&](const Field& f) { return covers(f.name, c.name); }))
+        add("new-column", t.name, c.name, c.personal);
+    for (const auto& f : fields)
+      if (std::none_of(t.columns.begin(), t.columns.end(), [&](const DiscoveredColumn& c) { return covers(f.name, c.name); }))
+        add("gone-column", t.name, f.name.substr(0, f.name.find('.')), std::nullopt);
   }
   for (const auto& [table, collection] : mapped)
     if (!seen.contains(table))
-      report.items.push_back({system.name, "gone-table", collection->source.empty() ? collection->name : collection->source,
-                              "", std::nullopt});
+      add("gone-table", collection->source.empty() ? collection->name : collection->source, "", std::nullopt);
 }
 
-Result<DriftReport> check_drift(const DataMap& map, const DiscoverOptions& options) {
-  DriftReport report;
+Result<std::vector<DiscoveryTarget>> discovery_targets(const DataMap& map, const DiscoverOptions& options,
+                                                       std::vector<std::string>& skipped) {
+  std::vector<DiscoveryTarget> out;
   for (const auto& system : map.systems) {
     const StoreSpec& type_of = system.store;
-    if (type_of.type != "sqlite" && type_of.type != "postgres" && type_of.type != "mysql") {
-      report.not_checked.push_back(system.name + " (" + type_of.type + " stores are not compared yet)");
+    static const std::set<std::string> readable{"sqlite", "postgres", "mysql", "jsonl", "csv", "textlog"};
+    if (!readable.contains(type_of.type)) {
+      skipped.push_back(system.name + " (" + type_of.type + " stores are not read by discovery yet)");
       continue;
     }
     StoreSpec store = type_of.tenants.empty() ? type_of : for_tenant(type_of, type_of.tenants.front());
     auto address = catalogue_address(store);
     if (!address) return propagate(address.error());
-    DiscoverOptions one = options;
-    if (store.type != "sqlite") {
+    DiscoveryTarget target{system.name, *address, options};
+    target.options.system = system.name;
+    for (const auto& key : system.collections)
+      if (const Collection* c = map.collection(key))
+        target.options.known_sources.push_back(c->source.empty() ? c->name : c->source);
+    if (store.type == "postgres" || store.type == "mysql") {
       auto password = store_password(store);
       if (!password) return propagate(password.error());
-      one.password = *password;
+      target.options.password = *password;
     }
-    auto found = discover_store(*address, one);
-    if (!found) return fail(found.error().code, system.name + ": " + found.error().message);
-    compare_with_map(map, system, *found, report);
-    report.checked.push_back(system.name);
+    out.push_back(std::move(target));
+  }
+  return out;
+}
+
+Result<DriftReport> check_drift(const DataMap& map, const DiscoverOptions& options) {
+  DriftReport report;
+  auto targets = discovery_targets(map, options, report.not_checked);
+  if (!targets) return propagate(targets.error());
+  for (const auto& target : *targets) {
+    auto found = discover_store(target.address, target.options);
+    if (!found) return fail(found.error().code, target.system + ": " + found.error().message);
+    compare_with_map(map, *map.system(target.system), *found, report);
+    report.checked.push_back(target.system);
   }
   return report;
 }

@@ -1,4 +1,5 @@
-// Drift: the live stores compared with the data map. What is new or gone (tables, columns) and
+// Drift: the live stores compared with the data map. What is new or gone (tables, columns; files,
+// JSON-lines keys, CSV columns) and
 // every unmapped column that holds personal data, which no request can see: a search misses it
 // and an erasure's proof says "clean" while a copy survives.
 //
@@ -17,10 +18,17 @@ namespace maestro {
 
 struct DriftItem {
   std::string system;
-  std::string change;  // new-table, gone-table, new-column, gone-column
+  // new-table, gone-table, new-column, gone-column; for file stores new-file, gone-file (a family
+  // of files no collection's glob covers, or a glob matching no file), new-key, gone-key (jsonl)
+  // and new-column, gone-column (csv)
+  std::string change;
   std::string table;
   std::string column;  // empty for a table
   std::optional<ColumnClass> personal;  // for a new column, or each personal column of a new table
+  bool file = false;                    // table is a glob of files, column a key or CSV column
+  bool unmapped() const { return change.starts_with("new-"); }
+  // "Invoice.ContactEmail"; for files "app-*.jsonl: user.ip"
+  std::string where() const { return column.empty() ? table : table + (file ? ": " : ".") + column; }
 };
 
 struct DriftReport {
@@ -30,8 +38,22 @@ struct DriftReport {
   std::size_t personal_unmapped() const;
 };
 
-// Reads every database store of the map (sqlite, postgres, mysql; a templated store's first
-// tenant) as discovery does, and compares. A store that cannot be read is an error.
+// One store of a map as discovery reads it: its system, its address (sqlite:PATH, a server's URL,
+// jsonl:FOLDER, ...) and the options with its password and known file globs.
+struct DiscoveryTarget {
+  std::string system;
+  std::string address;
+  DiscoverOptions options;
+};
+
+// The map's stores discovery can read (a templated store's first tenant); the others are named
+// in `skipped` with the reason.
+Result<std::vector<DiscoveryTarget>> discovery_targets(const DataMap& map, const DiscoverOptions& options,
+                                                       std::vector<std::string>& skipped);
+
+// Reads every database and file store of the map (sqlite, postgres, mysql, jsonl, csv, textlog;
+// a templated store's first tenant) as discovery does, and compares. A store that cannot be read
+// is an error; object stores (s3) and APIs are listed as not checked.
 Result<DriftReport> check_drift(const DataMap& map, const DiscoverOptions& options);
 
 // The same, for one store already discovered (the tests' and the command's common part).
