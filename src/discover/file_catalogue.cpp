@@ -23,7 +23,7 @@ namespace maestro {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the file's order
 
 constexpr int k_max_depth = 3;                       // folders below the store's path
 constexpr std::uintmax_t k_count_below = 64u << 20;  // count lines exactly up to 64 MiB of files
@@ -155,6 +155,16 @@ class FileCatalogue final : public CatalogueSource {
         m_families[family].push_back(it->path());
       else if (of_format(m_format, name))
         loose[family_glob(relative, true)].push_back({relative, it->path()});
+    }
+    // A log and its numbered rotations are one family (auth.log with auth.log*).
+    for (auto plain = loose.begin(); plain != loose.end();) {
+      auto rotated = loose.find(plain->first + "*");
+      if (plain->first.find('*') != std::string::npos || rotated == loose.end()) {
+        ++plain;
+        continue;
+      }
+      rotated->second.insert(rotated->second.end(), plain->second.begin(), plain->second.end());
+      plain = loose.erase(plain);
     }
     // Several files that differ only in numbers are one family; a lone file keeps its name's
     // short numbers.

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -308,6 +309,137 @@ TEST(Discovery, DriftNamesANewColumnOfEmailsAndExitsThree) {
   EXPECT_NE(trail.find("datamap-drift"), std::string::npos);
   EXPECT_NE(trail.find("personal-unmapped"), std::string::npos);
   EXPECT_EQ(trail.find("example.net"), std::string::npos);
+}
+
+// A folder of each kind, written here, beside loghub's real logs (with a rotated and a
+// compressed copy): families of files, JSON-lines keys, CSV headers and log lines.
+struct FileStores {
+  fs::path logs, events, exports;
+};
+
+FileStores write_file_stores(const fs::path& dir, const fs::path& loghub) {
+  FileStores f{dir / "logs", dir / "events", dir / "exports"};
+  for (const auto& d : {f.logs, f.events, f.exports}) fs::create_directories(d);
+  for (const char* name : {"Apache_2k.log", "Linux_2k.log", "OpenSSH_2k.log"}) fs::copy_file(loghub / name, f.logs / name);
+  fs::copy_file(loghub / "OpenSSH_2k.log", f.logs / "auth.log");
+  fs::copy_file(loghub / "OpenSSH_2k.log", f.logs / "auth.log.1");
+  fs::copy_file(loghub / "OpenSSH_2k.log", f.logs / "auth.log.2");
+  EXPECT_EQ(std::system(("gzip -f " + (f.logs / "auth.log.2").string()).c_str()), 0);
+  {
+    // A build log: version strings shaped like IPv4 addresses and counters, nobody's data.
+    std::ofstream build(f.logs / "build.log");
+    for (int i = 0; i < 300; ++i)
+      build << "[build " << i << "] compiled module " << i % 12 << " of 12 with toolchain 1." << i % 9 << ".0." << i % 4
+            << " in " << i * 3 << " ms\n";
+  }
+  for (const char* day : {"2026-01-01", "2026-01-02"}) {
+    std::ofstream out(f.events / (std::string("app-") + day + ".jsonl"));
+    for (int i = 0; i < 200; ++i) {
+      std::string n = std::to_string(i % 50);
+      out << R"({"ts":")" << day << R"(T10:00:00Z","user":{"email":"shopper)" << n << R"(@example.com","phone":"+44 20 7946 )"
+          << 1000 + i % 50 << R"("},"client":{"ip":"198.51.100.)" << 100 + i % 50 << R"("},"order":"2024-)" << 100000 + i
+          << R"(-07","build":"2.)" << i % 5 << R"(.1.0","note":")"
+          << (i % 3 == 0 ? "Customer asked us to write to helpdesk" + n + "@example.org instead" : "Delivered to the front desk as requested")
+          << R"(","amount":)" << i * 2 << "}\n";
+    }
+  }
+  {
+    std::ofstream news(f.exports / "newsletter.csv");
+    news << "id,email,first_name,postcode,opted_in\n";
+    const char* names[] = {"Anna", "Marco", "Sofia", "Liam", "Yuki", "Omar", "Elena", "Jonas", "Maria", "Peter"};
+    const char* codes[] = {"SW1A 1AA", "EC1A 1BB", "T6G 2C7", "1016 AB"};
+    for (int i = 0; i < 120; ++i)
+      news << i << ",reader" << i << "@mail.example," << names[i % 10] << "," << codes[i % 4] << "," << (i % 2 ? "yes" : "no") << "\n";
+    std::ofstream metrics(f.exports / "metrics.csv");
+    metrics << "day,requests,errors,p95_ms\n";
+    for (int i = 1; i <= 28; ++i) metrics << "2026-02-" << (i < 10 ? "0" : "") << i << "," << i * 1000 << "," << i % 7 << "," << 80 + i << "\n";
+  }
+  return f;
+}
+
+TEST(Discovery, FoldersOfFilesAndLoghubsLogsAreDraftedByFamilyKeyAndLine) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  Maestro maestro;
+  FileStores f = write_file_stores(maestro.dir().path(), *datasets_found / "loghub");
+  struct Case {
+    std::string store, draft;
+    std::set<std::string> truth, identities;
+  };
+  const std::vector<Case> cases{
+      {"textlog:" + f.logs.string(), "logs.yaml",
+       {"Apache_2k.log.line", "Linux_2k.log.line", "OpenSSH_2k.log.line", "auth.log*.line"},
+       {"auth.log*.line=ip", "OpenSSH_2k.log.line=ip"}},
+      {"jsonl:" + f.events.string(), "events.yaml",
+       {"app-*.jsonl.user.email", "app-*.jsonl.user.phone", "app-*.jsonl.client.ip", "app-*.jsonl.note"},
+       {"app-*.jsonl.user.email=email", "app-*.jsonl.user.phone=phone", "app-*.jsonl.client.ip=ip"}},
+      {"csv:" + f.exports.string(), "exports.yaml",
+       {"newsletter.csv.email", "newsletter.csv.first_name", "newsletter.csv.postcode"},
+       {"newsletter.csv.email=email"}},
+  };
+  for (const auto& c : cases) {
+    RunResult r = maestro.run({"datamap", "discover", "--store", c.store, "--out", c.draft});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    Draft d = read_draft(maestro.dir() / c.draft);
+    Score s = score(d.personal, c.truth);
+    report(c.store.substr(0, c.store.find(':')) + "_files", s);
+    EXPECT_GE(s.recall, 0.95) << d.text;
+    EXPECT_GE(s.precision, 0.90) << d.text;
+    for (const auto& identity : c.identities) EXPECT_TRUE(d.identities.contains(identity)) << identity << "\n" << d.text;
+    RunResult check = maestro.run({"datamap", "check", "--map", c.draft});
+    EXPECT_EQ(check.exit_code, 0) << check.err << check.out;
+    for (const char* value : {"173.234.31.186", "shopper1@example.com", "reader1@mail.example", "198.51.100.101"})
+      EXPECT_EQ(d.text.find(value), std::string::npos) << value;
+  }
+  // The rotated and compressed copies are one family, the lone files keep their names, and the
+  // build log's version strings are nobody's.
+  std::string logs = testing::read_file(maestro.dir() / "logs.yaml");
+  EXPECT_NE(logs.find("source: \"auth.log*\""), std::string::npos) << logs;
+  EXPECT_NE(logs.find("# not reached from any identity: build.log"), std::string::npos) << logs;
+  EXPECT_NE(testing::read_file(maestro.dir() / "events.yaml").find("source: \"app-*.jsonl\""), std::string::npos);
+  // The draft of the logs finds an attacker's address in all three copies of auth.log and in OpenSSH_2k.log.
+  RunResult located = maestro.run({"dsar", "locate", "--subject", "ip:173.234.31.186", "--map", "logs.yaml", "--json"});
+  ASSERT_EQ(located.exit_code, 0) << located.err;
+  EXPECT_NE(located.out.find("\"logs_textlog.auth\": 30"), std::string::npos) << located.out;
+  EXPECT_NE(located.out.find("\"total\": 40"), std::string::npos) << located.out;
+}
+
+TEST(Discovery, DriftOfFileStoresNamesNewFilesAndKeysAndExitsThree) {
+  MAESTRO_REQUIRE_DATASETS_OR_SKIP(datasets);
+  Maestro maestro;
+  FileStores f = write_file_stores(maestro.dir().path(), *datasets_found / "loghub");
+  std::ofstream(maestro.dir() / "stores.yaml") << "systems:\n"
+      "  - {name: events, store: {type: jsonl, path: events}, collections: [{name: app, source: \"app-*.jsonl\", fields: [{name: user.email, categories: [user.contact.email], identity: email}]}]}\n"
+      "  - {name: logs, store: {type: textlog, path: logs}, collections: [{name: auth, source: \"auth.log*\", fields: [{name: line, categories: [user.device.ip_address], identity: ip}]}]}\n"
+      "  - {name: exports, store: {type: csv, path: exports}, collections: [{name: newsletter, source: newsletter.csv, fields: [{name: email, categories: [user.contact.email], identity: email}]}]}\n";
+  // The map's stores drafted in full: it becomes the map drift compares with.
+  ASSERT_EQ(maestro.run({"datamap", "discover", "--map", "stores.yaml", "--out", "map.yaml"}).exit_code, 0);
+  std::string map = testing::read_file(maestro.dir() / "map.yaml");
+  EXPECT_NE(map.find("  - name: events"), std::string::npos) << map;
+  EXPECT_NE(map.find("  - name: exports"), std::string::npos) << map;
+  RunResult clean = maestro.run({"datamap", "drift", "--map", "map.yaml", "--json"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.err << clean.out;
+
+  // A new key of addresses in tomorrow's events, a new export of emails, a log family gone.
+  {
+    std::ofstream out(f.events / "app-2026-01-03.jsonl");
+    for (int i = 0; i < 20; ++i)
+      out << R"({"user":{"email":"late)" << i << R"(@example.com","postal_address":"12 High Street, London"},"referrer_email":"friend)" << i << "@example.net\"}\n";
+  }
+  {
+    std::ofstream out(f.exports / "winners-2026-03.csv");
+    out << "name,email\n";
+    for (int i = 0; i < 20; ++i) out << "Winner " << i << ",winner" << i << "@example.org\n";
+  }
+  fs::remove(f.logs / "Linux_2k.log");
+  RunResult drifted = maestro.run_unchecked({"datamap", "drift", "--map", "map.yaml"});
+  EXPECT_EQ(drifted.exit_code, 3) << drifted.err << drifted.out;
+  EXPECT_NE(drifted.out.find("PERSONAL  new-key  events: app-*.jsonl: referrer_email  user.contact.email"),
+            std::string::npos) << drifted.out;
+  EXPECT_NE(drifted.out.find("PERSONAL  new-file  exports: winners-*.csv: email  user.contact.email"),
+            std::string::npos) << drifted.out;
+  EXPECT_NE(drifted.out.find("gone-file  logs: Linux_2k.log"), std::string::npos) << drifted.out;
+  for (const char* value : {"late1@example.com", "winner1@example.org", "friend1@example.net"})
+    EXPECT_EQ(drifted.out.find(value), std::string::npos) << value;
 }
 
 TEST(Discovery, BadInputIsRefusedAndAnExistingDraftIsKept) {

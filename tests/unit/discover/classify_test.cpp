@@ -91,5 +91,21 @@ TEST(Classify, AColumnIsJudgedByMostOfItsValuesThenByItsName) {
   EXPECT_FALSE(classify_column(code, names));
 }
 
+TEST(Classify, LogLinesAreJudgedByTheIdentifiersAnywhereInThem) {
+  auto ssh = classify_log_lines({"Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 173.234.31.186 port 38926",
+                                 "Dec 10 06:55:48 LabSZ sshd[24200]: Connection closed by 212.47.254.145 [preauth]",
+                                 "Dec 10 06:55:49 LabSZ sshd[24201]: pam_unix(sshd:session): session opened",
+                                 "mail for jane.doe@example.com queued, call +44 20 7946 0958 if late"});
+  ASSERT_TRUE(ssh);
+  EXPECT_EQ(ssh->category, "user.device.ip_address");
+  EXPECT_EQ(ssh->evidence, "2/4 lines hold an IP address, 1 an email address, 1 a phone number");
+  EXPECT_EQ(ssh->also, (std::vector<std::string>{"user.contact.email", "user.contact.phone_number"}));
+  // Versions, counters, times and order numbers are nobody's.
+  EXPECT_FALSE(classify_log_lines({"built with toolchain 1.4.0.2 in 12:30:45, step 3 of 12",
+                                   "order 2024-000123 shipped, build 2.0.1.0", "uptime 10:20:30 load 0.15"}));
+  EXPECT_TRUE(classify_log_lines({"client [2001:db8::1]:443 refused"}));
+  EXPECT_TRUE(classify_log_lines({"from 10.20.30.40:22"}));
+}
+
 }  // namespace
 }  // namespace maestro
