@@ -4,7 +4,10 @@
 #include <mysql.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <filesystem>
 #include <regex>
 
@@ -151,26 +154,57 @@ class PostgresCatalogue final : public CatalogueSource {
   }
   Result<std::int64_t> rows(const std::string& table) override {
     // The planner's estimate: counting a large table would read all of it.
-    std::int64_t n = -1;
-    auto ok = exec("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)", {qualified(table)},
-                   [&](PGresult* r, int i) { n = std::atoll(PQgetvalue(r, i, 0)); });
+    std::int64_t n = -1, pages = 0;
+    auto ok = exec("SELECT reltuples::bigint, relpages FROM pg_class WHERE oid = to_regclass($1)", {qualified(table)},
+                   [&](PGresult* r, int i) {
+                     n = std::atoll(PQgetvalue(r, i, 0));
+                     pages = std::atoll(PQgetvalue(r, i, 1));
+                   });
     if (!ok) return propagate(ok.error());
-    if (n >= 0) return n;
-    ok = exec("SELECT count(*) FROM " + quoted(table), {}, [&](PGresult* r, int i) { n = std::atoll(PQgetvalue(r, i, 0)); });
+    if (n < 0)
+      ok = exec("SELECT count(*) FROM " + quoted(table), {}, [&](PGresult* r, int i) { n = std::atoll(PQgetvalue(r, i, 0)); });
     if (!ok) return propagate(ok.error());
+    m_estimates[table] = {n, pages};
     return n;
   }
+  // A large table's sample is spread over it: random pages (TABLESAMPLE SYSTEM, a fixed seed so
+  // that a run is repeatable) holding about three times the rows wanted and at least 64 pages
+  // (a narrow table's rows wanted fit on a few pages, which may all fall in one part of it),
+  // shuffled before the
+  // limit (else it would keep the lowest of those pages), not its first rows, which are often the
+  // oldest and least like today's. A stale estimate that yields too few rows falls back to the
+  // first rows.
   Status sample(const std::string& table, const std::vector<CatalogueColumn>& columns, std::size_t limit,
                 const std::function<void(const SampledRow&)>& visit) override {
     std::string list;
     for (const auto& c : columns) list += (list.empty() ? "" : ", ") + double_quoted(c.name) + "::text";
-    return exec("SELECT " + list + " FROM " + quoted(table) + " LIMIT " + std::to_string(limit), {},
-                [&](PGresult* r, int i) {
-                  SampledRow row;
-                  for (int c = 0; c < PQnfields(r); ++c)
-                    row.push_back(PQgetisnull(r, i, c) ? std::nullopt : std::optional<std::string>(PQgetvalue(r, i, c)));
-                  visit(row);
-                });
+    std::vector<SampledRow> rows;
+    auto collect = [&](PGresult* r, int i) {
+      SampledRow row;
+      for (int c = 0; c < PQnfields(r); ++c)
+        row.push_back(PQgetisnull(r, i, c) ? std::nullopt : std::optional<std::string>(PQgetvalue(r, i, c)));
+      rows.push_back(std::move(row));
+    };
+    std::string tail = " LIMIT " + std::to_string(limit);
+    auto [estimate, pages] = m_estimates[table];
+    bool spread = estimate > 10 * static_cast<std::int64_t>(limit) && pages > 64;
+    if (spread) {
+      double percent = std::clamp(std::max(300.0 * static_cast<double>(limit) / static_cast<double>(estimate),
+                                           6400.0 / static_cast<double>(pages)),
+                                  0.001, 100.0);
+      char clause[80];
+      std::snprintf(clause, sizeof clause, " TABLESAMPLE SYSTEM (%.4f) REPEATABLE (31)", percent);
+      if (auto ok = exec("SELECT setseed(0.31)", {}, [](PGresult*, int) {}); !ok) return ok;
+      if (auto ok = exec("SELECT " + list + " FROM " + quoted(table) + clause + " ORDER BY random()" + tail, {}, collect);
+          !ok)
+        return ok;
+    }
+    if (!spread || rows.size() * 2 < limit) {
+      rows.clear();
+      if (auto ok = exec("SELECT " + list + " FROM " + quoted(table) + tail, {}, collect); !ok) return ok;
+    }
+    for (const auto& row : rows) visit(row);
+    return {};
   }
 
  private:
@@ -201,6 +235,8 @@ class PostgresCatalogue final : public CatalogueSource {
     return {};
   }
   PGconn* m_conn;
+  // rows(): the planner's rows and pages of each table, for the sample's spread
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> m_estimates;
 };
 
 // ---- MariaDB / MySQL ----

@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "maestro_runner.hpp"
+#include "support/postgres_scratch.hpp"
 
 namespace maestro::e2e {
 namespace {
@@ -224,6 +225,26 @@ TEST_F(ServerDiscovery, FidesSampleShopOnPostgresql) {
   EXPECT_GE(s.recall, 0.95);
   EXPECT_GE(s.precision, 0.90);
   EXPECT_TRUE(d.identities.contains("customer.email=email")) << d.text;
+}
+
+// A large table's sample comes from all over it: here its first 30,000 rows have no contact
+// column filled, the last 10,000 do; a sample of its first rows would see only NULLs.
+TEST(Discovery, ALargePostgresqlTablesSampleIsSpreadOverIt) {
+  auto port = testing::fixture_port("postgres");
+  if (!port) {
+    if (testing::datasets_required()) FAIL() << "the PostgreSQL fixture is missing";
+    GTEST_SKIP() << "the PostgreSQL fixture is missing";
+  }
+  testing::ScratchDatabase db(*port);
+  db.sql("CREATE TABLE signups (id bigint PRIMARY KEY, contact text, note text);"
+         "INSERT INTO signups SELECT g, CASE WHEN g > 30000 THEN 'member' || g || '@example.com' END, 'ok'"
+         " FROM generate_series(1, 40000) g; ANALYZE signups");
+  Maestro maestro;
+  RunResult r = maestro.run({"datamap", "discover", "--store", db.url(), "--out", "draft.yaml", "--sample", "200"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Draft d = read_draft(maestro.dir() / "draft.yaml");
+  EXPECT_TRUE(d.personal.contains("signups.contact")) << d.text;
+  EXPECT_NE(d.text.find("values look like email addresses"), std::string::npos) << d.text;
 }
 
 TEST(Discovery, AGeneratedStoresUndeclaredKeysFreeTextAndLookAlikesAreJudgedRight) {
