@@ -1,29 +1,16 @@
 #include "cases/subject.hpp"
 
-#include "common/text.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <optional>
+
+#include "common/text.hpp"
 
 namespace maestro {
 
 namespace {
 
 constexpr std::size_t k_max_identifier_length = 512;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool is_valid_kind(std::string_view kind) {
   if (kind.empty() || kind.size() > 40 || !std::islower(static_cast<unsigned char>(kind[0]))) return false;
@@ -75,7 +62,7 @@ bool is_valid_email(std::string_view text) {
 }
 
 Result<SubjectIdentifier> parse_identifier(std::string_view raw) {
-  std::string_view text = trim(raw);
+  std::string_view text = trimmed(raw);
   if (text.empty()) return invalid("empty subject identifier: give KIND:VALUE, an email or a phone number");
   if (text.size() > k_max_identifier_length) return invalid("subject identifier is longer than 512 characters");
   if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
@@ -84,9 +71,9 @@ Result<SubjectIdentifier> parse_identifier(std::string_view raw) {
   std::string kind;
   std::string_view value = text;
   auto colon = text.find(':');
-  if (colon != std::string_view::npos && is_valid_kind(lower(text.substr(0, colon))) && text.find('@') > colon) {
-    kind = lower(text.substr(0, colon));
-    value = trim(text.substr(colon + 1));
+  if (colon != std::string_view::npos && is_valid_kind(ascii_lower(text.substr(0, colon))) && text.find('@') > colon) {
+    kind = ascii_lower(text.substr(0, colon));
+    value = trimmed(text.substr(colon + 1));
   } else if (text.find('@') != std::string_view::npos) {
     kind = "email";
   } else if (looks_like_phone(text)) {
@@ -99,7 +86,7 @@ Result<SubjectIdentifier> parse_identifier(std::string_view raw) {
   if (value.empty()) return invalid("subject identifier of kind '" + kind + "' has no value");
   if (kind == "email") {
     if (!is_valid_email(value)) return invalid("invalid email address in subject identifier");
-    return SubjectIdentifier{kind, lower(value)};
+    return SubjectIdentifier{kind, ascii_lower(value)};
   }
   if (kind == "phone") {
     auto phone = normalise_phone(value);

@@ -19,4 +19,10 @@ void append_utf8(std::string& out, char32_t cp);
 // & < > " ' / as character references: safe in HTML text and quoted attribute values.
 std::string html_escape(std::string_view text);
 
+// A-Z to a-z, every other byte as it is: no locale, UTF-8 left intact.
+std::string ascii_lower(std::string_view text);
+// Without leading and trailing ASCII whitespace (space, tab, CR, LF, VT, FF); trim() as a copy.
+std::string_view trimmed(std::string_view text);
+std::string trim(std::string_view text);
+
 }  // namespace maestro

@@ -57,8 +57,6 @@ std::string render(const std::string& text, const Values& values, Encoding how) 
   return out + text.substr(last);
 }
 
-
-
 Record to_record(const json& item) {
   Record r;
   if (!item.is_object()) {
@@ -109,11 +107,6 @@ void form_encode(const json& value, const std::string& name, std::string& out) {
     return;
   }
   out += (out.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(text_of(value));
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 // The URL of `rel` in an RFC 8288 Link header: <https://...>; rel="next", <...>; rel="last".
@@ -617,7 +610,7 @@ class HttpConnector final : public Connector {
     // The map writes bodies as JSON; a form-encoded API gets them as a form (as Fides does).
     std::string body = json_body;
     bool form = std::any_of(spec.headers.begin(), spec.headers.end(), [](const auto& h) {
-      return lower(h.first) == "content-type" && lower(h.second).starts_with("application/x-www-form-urlencoded");
+      return ascii_lower(h.first) == "content-type" && ascii_lower(h.second).starts_with("application/x-www-form-urlencoded");
     });
     if (form) {
       json parsed = json::parse(json_body, nullptr, false);
@@ -641,7 +634,7 @@ class HttpConnector final : public Connector {
       curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
       bool typed = false;
       for (const auto& [k, v] : spec.headers) {
-        typed = typed || lower(k) == "content-type";
+        typed = typed || ascii_lower(k) == "content-type";
         headers = curl_slist_append(headers, (k + ": " + v).c_str());
       }
       if (!typed && !body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
@@ -728,7 +721,7 @@ class HttpConnector final : public Connector {
         }
         bool email = p.identity == "email";
         if (std::any_of(wanted.begin(), wanted.end(),
-                        [&](const std::string& w) { return email ? lower(w) == lower(text) : w == text; }))
+                        [&](const std::string& w) { return email ? ascii_lower(w) == ascii_lower(text) : w == text; }))
           kept.push_back(std::move(item));
       }
       items = std::move(kept);

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "common/text.hpp"
 #include "crypto/keyring.hpp"
 
 namespace maestro {
@@ -11,14 +12,6 @@ namespace {
 bool sodium_ready() {
   static const bool ready = sodium_init() >= 0;
   return ready;
-}
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
 }
 
 std::optional<std::string> decode_variant(std::string_view text, int variant) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <set>
 
+#include "common/text.hpp"
 #include "package/package.hpp"
 
 namespace maestro {
@@ -23,12 +24,6 @@ bool has_control_characters(std::string_view text, bool allow_newlines) {
   return std::any_of(text.begin(), text.end(), [&](unsigned char c) {
     return (c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t'))) || c == 0x7f;
   });
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
 }
 
 bool is_simple_token(std::string_view text, std::size_t max_length) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
 #include "desk/desk.hpp"
 
 namespace maestro {
@@ -19,12 +20,6 @@ const std::vector<std::string>& hold_reasons() {
 namespace {
 
 constexpr std::size_t k_max_details_length = 2000;
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
-}
 
 json pseudonym_list(const std::vector<std::string>& pseudonyms) {
   return json(pseudonyms);

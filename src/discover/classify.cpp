@@ -7,30 +7,19 @@
 #include <cctype>
 #include <regex>
 
+#include "common/text.hpp"
 #include "config/embedded.hpp"
 
 namespace maestro {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string_view trimmed(std::string_view v) {
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
-  return v;
-}
-
 // The words of a column name: "BillingPostalCode" and "billing_postal_code" -> billing, postal, code.
 std::vector<std::string> name_words(std::string_view name) {
   std::vector<std::string> words;
   std::string word;
   auto flush = [&] {
-    if (!word.empty()) words.push_back(lower(word));
+    if (!word.empty()) words.push_back(ascii_lower(word));
     word.clear();
   };
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -134,7 +123,7 @@ bool some_octet_above_99(const std::vector<std::string>& values) {
 }
 
 bool is_given_name(std::string_view value, const std::set<std::string>& names) {
-  std::string v = lower(trimmed(value));
+  std::string v = ascii_lower(trimmed(value));
   auto space = v.find_first_of(" ,");
   std::string first = v.substr(0, space);
   if (names.contains(first)) return true;
@@ -147,7 +136,6 @@ bool is_given_name(std::string_view value, const std::set<std::string>& names) {
 }
 
 bool is_free_text(std::string_view v) { return v.size() > 20 && std::count(v.begin(), v.end(), ' ') >= 2; }
-
 
 }  // namespace
 
@@ -309,7 +297,7 @@ const std::set<std::string>& given_names() {
     for (const auto& file : embedded::files()) {
       if (file.name != "discover/given_names.yaml") continue;
       YAML::Node doc = YAML::Load(std::string(file.content));
-      for (const auto& n : doc["given_names"]) out.insert(lower(n.as<std::string>()));
+      for (const auto& n : doc["given_names"]) out.insert(ascii_lower(n.as<std::string>()));
     }
     return out;
   }();

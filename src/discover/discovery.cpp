@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "common/text.hpp"
 #include "discover/catalogue.hpp"
 #include "discover/file_catalogue.hpp"
 
@@ -37,7 +38,6 @@ std::string snake_case(std::string_view name) {
   while (!out.empty() && out.back() == '_') out.pop_back();
   return out.empty() ? "table" : out;
 }
-
 
 // Every sampled value of one table's columns, and its declared foreign keys.
 struct TableScan {
@@ -109,11 +109,6 @@ const DiscoveredColumn* primary_key_of(const DiscoveredTable& t) {
   return key;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // A column named after another table's key ("CustomerId", "customer_id") whose sampled values
 // are that table's keys: a reference nobody declared.
 void propose_undeclared_references(std::vector<TableScan>& scans) {
@@ -124,7 +119,7 @@ void propose_undeclared_references(std::vector<TableScan>& scans) {
     std::size_t k = 0;
     while (scan.table.columns[k].name != key->name) ++k;
     std::set<std::string> values(scan.samples[k].values.begin(), scan.samples[k].values.end());
-    std::string stem = lower(scan.table.collection);
+    std::string stem = ascii_lower(scan.table.collection);
     std::erase(stem, '_');
     keyed[stem] = {&scan, values};
     if (stem.size() > 1 && stem.back() == 's') keyed[stem.substr(0, stem.size() - 1)] = {&scan, values};
@@ -133,7 +128,7 @@ void propose_undeclared_references(std::vector<TableScan>& scans) {
     for (std::size_t i = 0; i < scan.table.columns.size(); ++i) {
       DiscoveredColumn& c = scan.table.columns[i];
       if (c.primary_key || !c.references.empty()) continue;
-      std::string name = lower(c.name);
+      std::string name = ascii_lower(c.name);
       std::erase(name, '_');
       if (!name.ends_with("id") || name.size() <= 2) continue;
       auto target = keyed.find(name.substr(0, name.size() - 2));
@@ -182,7 +177,7 @@ void classify(std::vector<TableScan>& scans, const std::string& store_type) {
     });
     for (std::size_t i = 0; i < scan.table.columns.size() && holds_emails; ++i) {
       DiscoveredColumn& c = scan.table.columns[i];
-      std::string name = lower(c.name);
+      std::string name = ascii_lower(c.name);
       if (c.personal || !scan.samples[i].values.empty() || (name != "name" && name != "full_name" && name != "fullname"))
         continue;
       c.personal = ColumnClass{"user.name", 0.5, 0, 0, "its name, in a table of email addresses (no values to check)"};

@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <set>
 
+#include "common/text.hpp"
 #include "connectors/connector.hpp"
 #include "connectors/sql_support.hpp"
 
 namespace maestro {
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // The catalogue address of a database store of the map ("" when it has none).
 Result<std::string> catalogue_address(const StoreSpec& store) {
@@ -59,11 +55,11 @@ void compare_with_map(const DataMap& map, const System& system, const Discovery&
   std::map<std::string, const Collection*> mapped;
   for (const auto& key : system.collections) {
     const Collection* c = map.collection(key);
-    if (c) mapped[lower(c->source.empty() ? c->name : c->source)] = c;
+    if (c) mapped[ascii_lower(c->source.empty() ? c->name : c->source)] = c;
   }
   std::set<std::string> seen;
   for (const auto& t : found.tables) {
-    auto it = mapped.find(lower(t.name));
+    auto it = mapped.find(ascii_lower(t.name));
     if (it == mapped.end()) {
       bool any = false;
       for (const auto& c : t.columns) {
@@ -78,7 +74,7 @@ void compare_with_map(const DataMap& map, const System& system, const Discovery&
     // A field names a column ("Email"), a path inside one (a JSON column's "payload.email"), or
     // for JSON lines a key ("address.city") or a whole object of keys ("address").
     auto covers = [](const std::string& field, const std::string& column) {
-      std::string f = lower(field), c = lower(column);
+      std::string f = ascii_lower(field), c = ascii_lower(column);
       return f == c || c.starts_with(f + ".") || f.starts_with(c + ".");
     };
     const auto& fields = it->second->fields;

@@ -9,16 +9,12 @@
 #include <regex>
 #include <set>
 
+#include "common/text.hpp"
 #include "connectors/file_connectors.hpp"
 
 namespace maestro {
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // One CSV line's cells (the file connectors' RFC 4180 splitting), surrounding blanks trimmed.
 std::vector<std::string> csv_cells(const std::string& line) {
@@ -55,7 +51,7 @@ Result<ParsedFile> parse_list_file(const std::string& where, const std::string& 
     return invalid(where + ": not a DROP list file name (<YYYYMMDD>_<DataBrokerId>_<DataType>[_<Suffix>].csv)");
   ParsedFile out;
   out.file = {base, m[1].str(), m[2].str(), m[3].str(), 0};
-  bool removed = lower(out.file.list) == lower(rules.removed_list());
+  bool removed = ascii_lower(out.file.list) == ascii_lower(rules.removed_list());
   if (!removed && !rules.kinds_of(out.file.list))
     return invalid(where + ": unknown list type '" + out.file.list + "' (the DROP rules know the lists of data/drop/rules.yaml)");
   if (removed) out.file.list = rules.removed_list();
@@ -75,8 +71,8 @@ Result<ParsedFile> parse_list_file(const std::string& where, const std::string& 
     std::string row = where + " row " + std::to_string(line_number);
     if (id_column == std::string::npos) {  // the header
       for (std::size_t i = 0; i < cells.size(); ++i) {
-        if (lower(cells[i]) == "id") id_column = i;
-        if (lower(cells[i]) == "hash") hash_column = i;
+        if (ascii_lower(cells[i]) == "id") id_column = i;
+        if (ascii_lower(cells[i]) == "hash") hash_column = i;
       }
       if (id_column == std::string::npos || (!removed && hash_column == std::string::npos))
         return invalid(row + ": the header needs the columns ID and Hash");

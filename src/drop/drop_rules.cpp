@@ -34,12 +34,6 @@ std::string hex(std::string_view bytes) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 std::string ascii_case(std::string_view s, const std::string& mode) {
   std::string out(s);
   if (mode == "lower")
@@ -230,7 +224,7 @@ bool DropRules::standardize_into(std::string_view kind, std::string_view value, 
       for (char c : value)
         if (!std::isspace(static_cast<unsigned char>(c))) out += c;
     } else {
-      out.assign(trim(value));
+      out.assign(trimmed(value));
     }
     for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   } else if (kind == "phone") {
@@ -238,9 +232,9 @@ bool DropRules::standardize_into(std::string_view kind, std::string_view value, 
       if (std::isdigit(static_cast<unsigned char>(c))) out += c;
     if (out.size() > static_cast<std::size_t>(m_phone_digits)) out.erase(0, out.size() - static_cast<std::size_t>(m_phone_digits));
   } else if (kind == "maid" || kind == "ctvid") {
-    out = ascii_case(trim(value), m_device_case);
+    out = ascii_case(trimmed(value), m_device_case);
   } else if (kind == "first_name" || kind == "last_name") {
-    out = transliterate_lower(trim(value));
+    out = transliterate_lower(trimmed(value));
   } else if (kind == "date_of_birth") {
     for (char c : value.substr(0, std::min<std::size_t>(value.size(), 10)))  // 1990-04-01, 1990-04-01T00:00
       if (std::isdigit(static_cast<unsigned char>(c))) out += c;

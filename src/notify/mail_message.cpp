@@ -28,11 +28,6 @@ struct Ref {
   Ref& operator=(const Ref&) = delete;
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // A header value as one line: no CR, LF or other control characters (header injection).
 std::string one_line(const char* text) {
   std::string out;
@@ -80,7 +75,7 @@ void visit_part(GMimeObject* /*parent*/, GMimeObject* object, gpointer data) {
     return;
   }
   char* mime = g_mime_content_type_get_mime_type(type);
-  MailAttachment a{one_line(g_mime_part_get_filename(part)), mime ? lower(mime) : "", decoded_content(part)};
+  MailAttachment a{one_line(g_mime_part_get_filename(part)), mime ? ascii_lower(mime) : "", decoded_content(part)};
   g_free(mime);
   walk->message->attachments.push_back(std::move(a));
 }
@@ -91,7 +86,7 @@ void read_addresses(GMimeMessage* gm, ReceivedMail& m) {
   InternetAddress* address = internet_address_list_get_address(from, 0);
   m.from_name = one_line(internet_address_get_name(address));
   if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
-    m.from_address = lower(one_line(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))));
+    m.from_address = ascii_lower(one_line(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))));
   }
 }
 
@@ -115,14 +110,14 @@ void read_machine_headers(GMimeMessage* gm, ReceivedMail& m) {
   for (const char* name : {"Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress",
                            "X-Spam-Flag", "Return-Path", "List-Id"}) {
     if (const char* value = g_mime_object_get_header(GMIME_OBJECT(gm), name)) {
-      m.machine_headers[lower(name)] = one_line(value);
+      m.machine_headers[ascii_lower(name)] = one_line(value);
     }
   }
   GMimeObject* body = g_mime_message_get_mime_part(gm);
   if (body) {
     GMimeContentType* type = g_mime_object_get_content_type(body);
     if (g_mime_content_type_is_type(type, "multipart", "report")) {
-      m.report_type = lower(one_line(g_mime_content_type_get_parameter(type, "report-type")));
+      m.report_type = ascii_lower(one_line(g_mime_content_type_get_parameter(type, "report-type")));
     }
   }
 }
@@ -153,7 +148,7 @@ std::string html_to_text(std::string_view html) {
   std::size_t i = 0;
   auto skip_element = [&](std::string_view tag) {  // <script>...</script>, <style>...</style>
     std::string close = "</" + std::string(tag);
-    std::string rest = lower(std::string(html.substr(i)));
+    std::string rest = ascii_lower(std::string(html.substr(i)));
     std::size_t end = rest.find(close);
     i = end == std::string::npos ? html.size() : i + end;
   };
@@ -162,7 +157,7 @@ std::string html_to_text(std::string_view html) {
     if (c == '<') {
       std::size_t end = html.find('>', i);
       if (end == std::string::npos) break;
-      std::string tag = lower(std::string(html.substr(i + 1, end - i - 1)));
+      std::string tag = ascii_lower(std::string(html.substr(i + 1, end - i - 1)));
       std::string name = tag.substr(0, tag.find_first_of(" \t\r\n/", tag[0] == '/' ? 1 : 0));
       i = end + 1;
       if (name == "script" || name == "style" || name == "head") {

@@ -1,10 +1,10 @@
 #include "notify/mustache.hpp"
 
-#include "common/text.hpp"
-
 #include <algorithm>
 #include <mutex>
 #include <vector>
+
+#include "common/text.hpp"
 
 namespace maestro {
 
@@ -56,12 +56,6 @@ bool tag_name_ok(std::string_view name) {
 // Where a "}}" stands in text outside any tag, or npos.
 std::size_t stray_close(std::string_view literal) {
   return literal.find("}}");
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <vector>
 
+#include "common/text.hpp"
+
 namespace maestro {
 
 namespace {
@@ -13,12 +15,6 @@ constexpr std::size_t k_min_phone_digits = 9;
 constexpr std::size_t k_max_phone_digits = 15;
 // Characters of text kept on each side of a redaction for the DPO's review.
 constexpr std::size_t k_context = 40;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string digits_of(std::string_view s) {
   std::string out;
@@ -137,7 +133,7 @@ Redactor::Redactor(const std::vector<SubjectIdentifier>& subject, const std::vec
   for (const auto& id : subject) learn_own(id.value);
   for (const auto& value : restored) {
     m_restored.insert(value);
-    m_restored.insert(lower(value));
+    m_restored.insert(ascii_lower(value));
     if (std::string d = digits_of(value); d.size() >= k_min_phone_digits) m_restored.insert(d);
   }
 }
@@ -154,7 +150,7 @@ void Redactor::learn_other(std::string_view value) {
 
 void Redactor::learn_own(std::string_view value) {
   if (value.empty()) return;
-  if (value.find('@') != std::string_view::npos) m_own_emails.insert(lower(value));
+  if (value.find('@') != std::string_view::npos) m_own_emails.insert(ascii_lower(value));
   if (std::string d = digits_of(value); d.size() >= k_min_phone_digits) m_own_phone_digits.insert(d);
   m_own_names.insert(std::string(value));
 }
@@ -168,11 +164,11 @@ void Redactor::learn_own_if_contact(std::string_view value) {
 }
 
 bool Redactor::is_subjects_email(const std::string& email) const {
-  return m_own_emails.contains(lower(email));
+  return m_own_emails.contains(ascii_lower(email));
 }
 
 bool Redactor::is_kept_email(const std::string& email) const {
-  return is_subjects_email(email) || m_restored.contains(lower(email));
+  return is_subjects_email(email) || m_restored.contains(ascii_lower(email));
 }
 
 bool Redactor::is_kept_phone(const std::string& digits) const {
@@ -194,7 +190,7 @@ void Redactor::other_contacts(std::string_view text, std::set<std::string>& emai
   find_phones(text, spans);
   for (const auto& s : spans) {
     std::string value(text.substr(s.begin, s.end - s.begin));
-    if (s.kind == "email" && !is_subjects_email(value)) emails.insert(lower(value));
+    if (s.kind == "email" && !is_subjects_email(value)) emails.insert(ascii_lower(value));
     if (s.kind == "phone" && !is_own_phone(digits_of(value))) phones.insert(value);
   }
 }

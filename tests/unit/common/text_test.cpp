@@ -13,5 +13,13 @@ TEST(PercentEncode, KeepsUnreservedAndTheCallersSafeCharacters) {
   EXPECT_EQ(percent_encode("é"), "%C3%A9");
 }
 
+TEST(AsciiText, LowersOnlyAToZAndTrimsAsciiWhitespace) {
+  EXPECT_EQ(ascii_lower("Jane.DOE@Example.COM"), "jane.doe@example.com");
+  EXPECT_EQ(ascii_lower("ÉLODIE Ü"), "Élodie Ü");  // UTF-8 bytes are left as they are
+  EXPECT_EQ(trimmed(" \t\r\n value \v\f"), "value");
+  EXPECT_EQ(trimmed("   "), "");
+  EXPECT_EQ(trim("  a b  "), std::string("a b"));
+}
+
 }  // namespace
 }  // namespace maestro
