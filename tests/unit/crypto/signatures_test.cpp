@@ -1,30 +1,13 @@
 #include <gtest/gtest.h>
-#include <sodium.h>
 
 #include "crypto/keyring.hpp"
 #include "crypto/signatures.hpp"
+#include "support/ed25519_keys.hpp"
 
 namespace maestro {
 namespace {
 
-struct KeyPair {
-  std::string public_key = std::string(crypto_sign_PUBLICKEYBYTES, '\0');
-  std::string secret_key = std::string(crypto_sign_SECRETKEYBYTES, '\0');
-  KeyPair() {
-    EXPECT_GE(sodium_init(), 0);
-    crypto_sign_keypair(reinterpret_cast<unsigned char*>(public_key.data()),
-                        reinterpret_cast<unsigned char*>(secret_key.data()));
-  }
-  std::string sign(const std::string& message) const {
-    std::string out(message.size() + crypto_sign_BYTES, '\0');
-    unsigned long long length = 0;
-    crypto_sign(reinterpret_cast<unsigned char*>(out.data()), &length,
-                reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-                reinterpret_cast<const unsigned char*>(secret_key.data()));
-    out.resize(length);
-    return out;
-  }
-};
+using KeyPair = testing::Ed25519KeyPair;
 
 TEST(Signatures, ACombinedSignedMessageOpensWithItsKeyOnly) {
   KeyPair agent, other;

@@ -1,13 +1,13 @@
 // The Data Rights Protocol's checks, in-process: the directory's validation, key setup and the
 // refusals' order, on a SQLite store with a fixed clock (the e2e test drives serve with PyNaCl).
 #include <gtest/gtest.h>
-#include <sodium.h>
 
 #include <nlohmann/json.hpp>
 
 #include "crypto/keyring.hpp"
 #include "desk/drp.hpp"
 #include "store/sqlite_case_store.hpp"
+#include "support/ed25519_keys.hpp"
 #include "support/test_support.hpp"
 
 namespace maestro {
@@ -18,23 +18,10 @@ using testing::at;
 
 struct Agent {
   std::string id;
-  std::string public_key = std::string(crypto_sign_PUBLICKEYBYTES, '\0');
-  std::string secret_key = std::string(crypto_sign_SECRETKEYBYTES, '\0');
-  explicit Agent(std::string agent_id) : id(std::move(agent_id)) {
-    EXPECT_GE(sodium_init(), 0);
-    crypto_sign_keypair(reinterpret_cast<unsigned char*>(public_key.data()),
-                        reinterpret_cast<unsigned char*>(secret_key.data()));
-  }
-  json entry() const { return {{"id", id}, {"name", id + " Inc."}, {"verify_key", base64(public_key)}}; }
-  std::string sign(const std::string& message) const {
-    std::string out(message.size() + crypto_sign_BYTES, '\0');
-    unsigned long long length = 0;
-    crypto_sign(reinterpret_cast<unsigned char*>(out.data()), &length,
-                reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-                reinterpret_cast<const unsigned char*>(secret_key.data()));
-    out.resize(length);
-    return base64(out);
-  }
+  testing::Ed25519KeyPair keys;
+  explicit Agent(std::string agent_id) : id(std::move(agent_id)) {}
+  json entry() const { return {{"id", id}, {"name", id + " Inc."}, {"verify_key", base64(keys.public_key)}}; }
+  std::string sign(const std::string& message) const { return base64(keys.sign(message)); }
 };
 
 class DrpTest : public ::testing::Test {
@@ -78,11 +65,11 @@ TEST_F(DrpTest, TheDirectoryIsCheckedWholeBeforeAnythingIsAdmitted) {
   EXPECT_EQ(first->added, std::vector<std::string>{"GOOD_AGENT"});
   // The key in hex works as well, and a second import updates.
   json hex = good.entry();
-  hex["verify_key"] = to_hex(good.public_key);
+  hex["verify_key"] = to_hex(good.keys.public_key);
   auto again = desk.import_agents(hex.dump(), true);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->updated, std::vector<std::string>{"GOOD_AGENT"});
-  EXPECT_EQ((*desk.agent("GOOD_AGENT"))->verify_key, to_hex(good.public_key));
+  EXPECT_EQ((*desk.agent("GOOD_AGENT"))->verify_key, to_hex(good.keys.public_key));
 }
 
 TEST_F(DrpTest, KeySetupGivesATokenToAnAdmittedAgentAndAnEmpty403Otherwise) {
