@@ -45,6 +45,45 @@ std::string change_name(const std::string& store_type, const std::string& change
 
 }  // namespace
 
+namespace {
+
+// A foreign key the store declares between two mapped tables, which no reference of the map
+// follows (either way): a request that starts from one of them does not reach the other.
+template <typename Add>
+void compare_references(const DataMap& map, const System& system, const Discovery& found,
+                        const std::map<std::string, const Collection*>& mapped, Add add) {
+  std::map<std::string, std::string> table_of;  // discovery's collection name -> table
+  for (const auto& t : found.tables) table_of[t.collection] = t.name;
+  auto key_of = [&](const std::string& table) -> std::string {
+    auto it = mapped.find(ascii_lower(table));
+    return it == mapped.end() ? "" : system.name + "." + it->second->name;
+  };
+  auto followed = [&](const FieldRef& a, const FieldRef& b) {
+    auto same = [](const FieldRef& x, const FieldRef& y) {
+      return x.collection == y.collection && ascii_lower(x.field) == ascii_lower(y.field);
+    };
+    return std::any_of(map.references.begin(), map.references.end(), [&](const Reference& r) {
+      return (same(r.from, a) && same(r.to, b)) || (same(r.from, b) && same(r.to, a));
+    });
+  };
+  for (const auto& t : found.tables) {
+    std::string from = key_of(t.name);
+    if (from.empty()) continue;
+    for (const auto& c : t.columns) {
+      if (c.references.empty() || c.reference_evidence != "declared foreign key") continue;
+      auto dot = c.references.find('.');
+      std::string to_table = table_of[c.references.substr(0, dot)];
+      std::string to = key_of(to_table);
+      if (to.empty()) continue;  // a new table: listed as such
+      std::string to_field = c.references.substr(dot + 1);
+      if (followed({from, c.name}, {to, to_field})) continue;
+      add("new-reference", t.name, c.name + " -> " + to_table + "." + to_field, std::nullopt);
+    }
+  }
+}
+
+}  // namespace
+
 void compare_with_map(const DataMap& map, const System& system, const Discovery& found, DriftReport& report) {
   auto add = [&](const char* change, const std::string& table, const std::string& column,
                  std::optional<ColumnClass> personal) {
@@ -88,6 +127,7 @@ void compare_with_map(const DataMap& map, const System& system, const Discovery&
   for (const auto& [table, collection] : mapped)
     if (!seen.contains(table))
       add("gone-table", collection->source.empty() ? collection->name : collection->source, "", std::nullopt);
+  compare_references(map, system, found, mapped, add);
 }
 
 Result<std::vector<DiscoveryTarget>> discovery_targets(const DataMap& map, const DiscoverOptions& options,

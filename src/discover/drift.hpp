@@ -18,7 +18,8 @@ namespace maestro {
 
 struct DriftItem {
   std::string system;
-  // new-table, gone-table, new-column, gone-column; for file stores new-file, gone-file (a family
+  // new-table, gone-table, new-column, gone-column, new-reference (a declared foreign key between
+  // two mapped tables that no reference of the map follows); for file stores new-file, gone-file (a family
   // of files no collection's glob covers, or a glob matching no file), new-key, gone-key (jsonl)
   // and new-column, gone-column (csv)
   std::string change;
